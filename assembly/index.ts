@@ -1,0 +1,15 @@
+// The ABI of seqlearn.wasm: every export of the module, and nothing else.
+// Exports take addresses (usize), lengths (i32) and scalars (f64); the SDK's engine layer
+// (sdk/engine/) is the only caller.
+export { mem_alloc, mem_free, mem_size } from "./core/mem";
+export { status_arg, status_arg2 } from "./core/status";
+export {
+  rng_seed, rng_fill_u32, rng_fill_uniform, rng_fill_normal, rng_below, rng_bernoulli,
+  rng_fill_bernoulli, rng_binomial, rng_binomial_thin, rng_fill_binomial,
+} from "./core/rng";
+export { vexp } from "./core/vmath";
+export { dot, axpy, scal, axpby, sum, nrm2, all_finite, gemv, gemv_t } from "./linalg/blas1";
+export { gemm, syrk } from "./linalg/gemm";
+export { cholesky, cholesky_jitter, trsm_lower, trsm_lower_t, trsm_right_lower_t, chol_diag_inv } from "./linalg/chol";
+export { cg } from "./linalg/cg";
+export { kernel_block, kernel_diag } from "./kernels/kernels";

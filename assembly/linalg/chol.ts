@@ -1,0 +1,167 @@
+// Cholesky factorisation A = L·Lᵀ (row-major, lower), triangular solves, diag(A⁻¹).
+import { ld, st } from "../core/mem";
+import { OK, NOT_SPD, setStatusArg } from "../core/status";
+import { dot, axpy, scal } from "./blas1";
+import { gemm } from "./gemm";
+
+const NB: i32 = 64;
+
+@inline function rowp(a: usize, lda: i32, i: i32): usize {
+  return a + (<usize>(i * lda) << 3);
+}
+
+// Unblocked factorisation of the kb×kb diagonal block at (k0, k0); earlier columns have
+// already been subtracted by the trailing updates. Returns −1 or the failing pivot.
+function cholDiagBlock(a: usize, lda: i32, k0: i32, kb: i32): i32 {
+  for (let j = 0; j < kb; j++) {
+    const rj = rowp(a, lda, k0 + j) + (<usize>k0 << 3);
+    const d = ld(rj, j) - dot(rj, rj, j);
+    if (!(d > 0.0) || !isFinite(d)) return k0 + j;
+    const ljj = Math.sqrt(d);
+    st(rj, j, ljj);
+    const inv = 1.0 / ljj;
+    for (let i = j + 1; i < kb; i++) {
+      const ri = rowp(a, lda, k0 + i) + (<usize>k0 << 3);
+      st(ri, j, (ld(ri, j) - dot(ri, rj, j)) * inv);
+    }
+  }
+  return -1;
+}
+
+/** In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
+ *  the strict upper triangle is zeroed. Returns OK or NOT_SPD (status_arg = pivot index). */
+export function cholesky(a: usize, n: i32, lda: i32): i32 {
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const kb = min(NB, n - k0);
+    const fail = cholDiagBlock(a, lda, k0, kb);
+    if (fail >= 0) {
+      setStatusArg(<f64>fail);
+      return NOT_SPD;
+    }
+    const k1 = k0 + kb;
+    // Panel: L21 = A21 · L11⁻ᵀ, row by row (forward substitution along contiguous rows).
+    for (let i = k1; i < n; i++) {
+      const ri = rowp(a, lda, i) + (<usize>k0 << 3);
+      for (let j = 0; j < kb; j++) {
+        const rj = rowp(a, lda, k0 + j) + (<usize>k0 << 3);
+        st(ri, j, (ld(ri, j) - dot(ri, rj, j)) / ld(rj, j));
+      }
+    }
+    // Trailing update of the lower triangle: A22 ← A22 − L21·L21ᵀ, one block row at a time.
+    for (let i0 = k1; i0 < n; i0 += NB) {
+      const bi = min(NB, n - i0);
+      gemm(0, 1, bi, i0 + bi - k1, kb, -1.0,
+        rowp(a, lda, i0) + (<usize>k0 << 3), lda,
+        rowp(a, lda, k1) + (<usize>k0 << 3), lda,
+        1.0, rowp(a, lda, i0) + (<usize>k1 << 3), lda);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const ri = rowp(a, lda, i);
+    for (let j = i + 1; j < n; j++) st(ri, j, 0.0);
+  }
+  setStatusArg(0);
+  return OK;
+}
+
+/** Cholesky with a jitter-and-retry policy. `work` must hold n×n f64. On failure the
+ *  original lower triangle is restored, jitter·s is added to the diagonal (s = mean
+ *  diagonal, or 1 if that is not positive), and the factorisation is retried with the
+ *  jitter multiplied by 10, up to maxTries retries. status_arg = total jitter added to the
+ *  diagonal (absolute), status_arg2 = number of retries used. */
+export function cholesky_jitter(a: usize, n: i32, lda: i32, work: usize, jitter0: f64, maxTries: i32): i32 {
+  for (let i = 0; i < n; i++) memory.copy(rowp(work, n, i), rowp(a, lda, i), <usize>(i + 1) << 3);
+  let scale = 0.0;
+  for (let i = 0; i < n; i++) scale += ld(a, i * lda + i);
+  scale = n > 0 ? scale / <f64>n : 1.0;
+  if (!(scale > 0.0) || !isFinite(scale)) scale = 1.0;
+  let jitter = 0.0;
+  let step = jitter0;
+  for (let t = 0; t <= maxTries; t++) {
+    if (t > 0) {
+      for (let i = 0; i < n; i++) memory.copy(rowp(a, lda, i), rowp(work, n, i), <usize>(i + 1) << 3);
+      jitter = step * scale;
+      for (let i = 0; i < n; i++) st(a, i * lda + i, ld(a, i * lda + i) + jitter);
+      step *= 10.0;
+    }
+    const st0 = cholesky(a, n, lda);
+    if (st0 == OK) {
+      setStatusArg(jitter, <f64>t);
+      return OK;
+    }
+  }
+  setStatusArg(jitter, <f64>maxTries);
+  return NOT_SPD;
+}
+
+/** Solve L·X = B in place (L n×n lower, B n×r). Blocked: earlier blocks via GEMM. */
+export function trsm_lower(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+  for (let i0 = 0; i0 < n; i0 += NB) {
+    const bi = min(NB, n - i0);
+    if (i0 > 0) {
+      gemm(0, 0, bi, r, i0, -1.0, rowp(l, ldl, i0), ldl, b, ldb, 1.0, rowp(b, ldb, i0), ldb);
+    }
+    for (let i = i0; i < i0 + bi; i++) {
+      const bri = rowp(b, ldb, i);
+      const li = rowp(l, ldl, i);
+      for (let j = i0; j < i; j++) axpy(-ld(li, j), rowp(b, ldb, j), bri, r);
+      scal(1.0 / ld(li, i), bri, r);
+    }
+  }
+}
+
+/** Solve Lᵀ·X = B in place (L n×n lower, B n×r). */
+export function trsm_lower_t(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+  // Process block rows bottom-up.
+  let i1 = n;
+  while (i1 > 0) {
+    const i0 = max(0, i1 - NB);
+    if (i1 < n) {
+      // X[i0:i1] -= L[i1:n, i0:i1]ᵀ · X[i1:n]
+      gemm(1, 0, i1 - i0, r, n - i1, -1.0, rowp(l, ldl, i1) + (<usize>i0 << 3), ldl,
+        rowp(b, ldb, i1), ldb, 1.0, rowp(b, ldb, i0), ldb);
+    }
+    for (let i = i1 - 1; i >= i0; i--) {
+      const bri = rowp(b, ldb, i);
+      scal(1.0 / ld(l, i * ldl + i), bri, r);
+      const li = rowp(l, ldl, i);
+      for (let j = i0; j < i; j++) axpy(-ld(li, j), bri, rowp(b, ldb, j), r);
+    }
+    i1 = i0;
+  }
+}
+
+/** Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ. */
+export function trsm_right_lower_t(m: i32, n: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+  for (let j0 = 0; j0 < n; j0 += NB) {
+    const bj = min(NB, n - j0);
+    if (j0 > 0) {
+      // B[:, j0:j1] -= X[:, 0:j0] · L[j0:j1, 0:j0]ᵀ
+      gemm(0, 1, m, bj, j0, -1.0, b, ldb, rowp(l, ldl, j0), ldl, 1.0, b + (<usize>j0 << 3), ldb);
+    }
+    for (let i = 0; i < m; i++) {
+      const bi = rowp(b, ldb, i);
+      for (let j = j0; j < j0 + bj; j++) {
+        const lj = rowp(l, ldl, j);
+        const s = ld(bi, j) - dot(bi + (<usize>j0 << 3), lj + (<usize>j0 << 3), j - j0);
+        st(bi, j, s / ld(lj, j));
+      }
+    }
+  }
+}
+
+/** out[i] = (A⁻¹)_ii from the Cholesky factor L of A. `work` holds n×n f64 (gets L⁻¹). */
+export function chol_diag_inv(n: i32, l: usize, ldl: i32, out: usize, work: usize): void {
+  memory.fill(work, 0, <usize>(n * n) << 3);
+  for (let i = 0; i < n; i++) st(work, i * n + i, 1.0);
+  trsm_lower(n, n, l, ldl, work, n);
+  // (A⁻¹)_ii = Σ_k (L⁻¹)_{ki}², accumulated over the rows of L⁻¹.
+  memory.fill(out, 0, <usize>n << 3);
+  for (let k = 0; k < n; k++) {
+    const r = rowp(work, n, k);
+    for (let i = 0; i <= k; i++) {
+      const v = ld(r, i);
+      st(out, i, ld(out, i) + v * v);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// A dense row-major matrix of f64: the currency of the SDK. Inputs may also be given as
+// arrays of rows (number[][]) or as { data, rows, cols } objects.
+import { ShapeError, ValueError } from "../engine/errors.js";
+
+export class Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** Row-major entries, length rows·cols. */
+  readonly data: Float64Array;
+
+  constructor(rows: number, cols: number, data?: Float64Array) {
+    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+      throw new ShapeError(`Matrix: rows and cols must be non-negative integers, got ${rows}×${cols}`);
+    }
+    if (data && data.length !== rows * cols) {
+      throw new ShapeError(`Matrix: data has length ${data.length}, expected rows·cols = ${rows * cols}`);
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data ?? new Float64Array(rows * cols);
+  }
+
+  static zeros(rows: number, cols: number): Matrix {
+    return new Matrix(rows, cols);
+  }
+
+  static identity(n: number): Matrix {
+    const m = new Matrix(n, n);
+    for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
+    return m;
+  }
+
+  /** From an array of rows; every row must have the same length. */
+  static fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix {
+    const n = rows.length;
+    const d = n > 0 ? rows[0].length : 0;
+    const m = new Matrix(n, d);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      if (!r || r.length !== d) throw new ShapeError(`Matrix.fromRows: row ${i} has length ${r?.length}, expected ${d} (the length of row 0)`);
+      m.data.set(r as ArrayLike<number>, i * d);
+    }
+    return m;
+  }
+
+  get(i: number, j: number): number {
+    return this.data[i * this.cols + j];
+  }
+
+  set(i: number, j: number, v: number): void {
+    this.data[i * this.cols + j] = v;
+  }
+
+  /** Row i as a subarray view (no copy). */
+  row(i: number): Float64Array {
+    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+  }
+
+  /** Column j as a new array. */
+  col(j: number): Float64Array {
+    const out = new Float64Array(this.rows);
+    for (let i = 0; i < this.rows; i++) out[i] = this.data[i * this.cols + j];
+    return out;
+  }
+
+  transpose(): Matrix {
+    const t = new Matrix(this.cols, this.rows);
+    for (let i = 0; i < this.rows; i++) for (let j = 0; j < this.cols; j++) t.data[j * this.rows + i] = this.data[i * this.cols + j];
+    return t;
+  }
+
+  clone(): Matrix {
+    return new Matrix(this.rows, this.cols, this.data.slice());
+  }
+
+  toArray(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) out.push(Array.from(this.row(i)));
+    return out;
+  }
+}
+
+/** Anything accepted where a matrix is expected. */
+export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number>; rows: number; cols: number };
+
+/** Anything accepted where a vector is expected. */
+export type VectorLike = ArrayLike<number>;
+
+/** Convert and validate a matrix argument: shape, and (by default) finiteness.
+ *  The error names the argument and the first offending index. */
+export function asMatrix(x: MatrixLike, name: string, opts: { finite?: boolean; rows?: number; cols?: number; square?: boolean } = {}): Matrix {
+  let m: Matrix;
+  if (x instanceof Matrix) m = x;
+  else if (x && typeof x === "object" && "data" in x && "rows" in x && "cols" in x) {
+    const o = x as { data: ArrayLike<number>; rows: number; cols: number };
+    if (!Number.isInteger(o.rows) || !Number.isInteger(o.cols) || o.rows < 0 || o.cols < 0) {
+      throw new ShapeError(`${name}: rows and cols must be non-negative integers, got ${o.rows}×${o.cols}`);
+    }
+    if (!o.data || o.data.length !== o.rows * o.cols) {
+      throw new ShapeError(`${name}: data has length ${o.data?.length}, expected rows·cols = ${o.rows * o.cols}`);
+    }
+    m = new Matrix(o.rows, o.cols, o.data instanceof Float64Array ? o.data : Float64Array.from(o.data));
+  } else if (x && typeof (x as ArrayLike<unknown>).length === "number") {
+    const rows = x as ArrayLike<ArrayLike<number>>;
+    if (rows.length > 0 && (rows[0] == null || typeof rows[0] !== "object")) {
+      throw new ShapeError(`${name}: expected a matrix (an array of rows, a Matrix, or {data, rows, cols}), got a flat array of length ${rows.length}`);
+    }
+    const d = rows.length > 0 ? rows[0].length : 0;
+    m = new Matrix(rows.length, d);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (!r || r.length !== d) throw new ShapeError(`${name}: row ${i} has length ${r?.length}, expected ${d} (the length of row 0)`);
+      m.data.set(r, i * d);
+    }
+  } else {
+    throw new ShapeError(`${name}: expected a matrix (an array of rows, a Matrix, or {data, rows, cols}), got ${typeof x}`);
+  }
+  if (opts.rows !== undefined && m.rows !== opts.rows) throw new ShapeError(`${name}: expected ${opts.rows} rows, got ${m.rows}`);
+  if (opts.cols !== undefined && m.cols !== opts.cols) throw new ShapeError(`${name}: expected ${opts.cols} columns, got ${m.cols}`);
+  if (opts.square && m.rows !== m.cols) throw new ShapeError(`${name}: expected a square matrix, got ${m.rows}×${m.cols}`);
+  if (opts.finite !== false) checkFinite(m.data, name, m.cols);
+  return m;
+}
+
+/** Convert and validate a vector argument. */
+export function asVector(x: VectorLike, name: string, opts: { length?: number; finite?: boolean } = {}): Float64Array {
+  if (!x || typeof x.length !== "number") throw new ShapeError(`${name}: expected an array of numbers`);
+  const v = x instanceof Float64Array ? x : Float64Array.from(x);
+  if (opts.length !== undefined && v.length !== opts.length) throw new ShapeError(`${name}: expected length ${opts.length}, got ${v.length}`);
+  if (opts.finite !== false) checkFinite(v, name, 0);
+  return v;
+}
+
+/** Throw ValueError naming the first non-finite entry (as [i, j] when cols > 0). */
+export function checkFinite(a: ArrayLike<number>, name: string, cols: number): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v - v !== 0) {
+      const where = cols > 0 ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
+      throw new ValueError(`${name}${where} is ${v}; every entry must be a finite number`);
+    }
+  }
+}

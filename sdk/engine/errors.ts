@@ -1,0 +1,38 @@
+/** Base class of every error seqlearn throws on purpose. */
+export class SeqlearnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument has the wrong shape, length or number of dimensions. */
+export class ShapeError extends SeqlearnError {}
+
+/** An argument has the right shape but a value outside its allowed range
+ *  (NaN/Infinity, a non-positive bandwidth, a probability outside [0, 1], ...). */
+export class ValueError extends SeqlearnError {}
+
+/** A computation failed numerically: a matrix that should be positive definite is not,
+ *  an iteration did not converge, a non-finite value appeared. */
+export class NumericalError extends SeqlearnError {
+  /** Extra facts about the failure (pivot index, iterations, residual...). */
+  readonly details: Record<string, number>;
+  constructor(message: string, details: Record<string, number> = {}) {
+    super(message);
+    this.details = details;
+  }
+}
+
+/** The WebAssembly engine trapped (a bug, or memory exhausted). The engine has been
+ *  re-instantiated with fresh memory; buffers allocated before the trap are invalid. */
+export class EngineTrapError extends SeqlearnError {
+  readonly cause?: unknown;
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.cause = cause;
+  }
+}
+
+/** The engine is not ready (init() not awaited) or a buffer outlived its engine. */
+export class EngineStateError extends SeqlearnError {}

@@ -1,0 +1,16 @@
+// seqlearn public API: re-exports only.
+export {
+  init, initSync, getEngine, isInitialised, defaultWasmUrl,
+  Engine, WasmBuffer,
+  SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError,
+} from "./engine/index.js";
+export type { InitOptions, WasmSource } from "./engine/index.js";
+export { Matrix } from "./core/matrix.js";
+export type { MatrixLike, VectorLike } from "./core/matrix.js";
+export * as linalg from "./linalg/index.js";
+export type { CholeskyResult, CgResult, CgOptions, GemmOptions, Preconditioner } from "./linalg/index.js";
+export * as kernels from "./kernel/index.js";
+export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
+export type { KernelSpec, KernelName } from "./kernel/index.js";
+export { Rng } from "./random/rng.js";
+export { version } from "./version.js";

@@ -1,0 +1,143 @@
+// Kernel functions. Conventions (k(x, y), r = ‖x − y‖₂):
+//   rbf          exp(−γ·r²)            γ = 1/(2σ²); scikit-learn rbf_kernel(gamma=γ);
+//                                      ml-kernel 'gaussian' {sigma: σ}; BLESS/FALKON sigma = σ
+//   laplacian    exp(−γ·‖x − y‖₁)      scikit-learn laplacian_kernel(gamma=γ)
+//   linear       x·y
+//   polynomial   (γ·x·y + c₀)^degree   scikit-learn polynomial_kernel(degree, gamma, coef0)
+//   matern12     exp(−r/ℓ)             scikit-learn Matern(length_scale=ℓ, nu=0.5)
+//   matern32     (1 + √3·r/ℓ)·exp(−√3·r/ℓ)                Matern(ℓ, nu=1.5)
+//   matern52     (1 + √5·r/ℓ + 5r²/(3ℓ²))·exp(−√5·r/ℓ)   Matern(ℓ, nu=2.5)
+import { getEngine, input, output, scratch } from "../engine/index.js";
+import { ShapeError, ValueError } from "../engine/errors.js";
+import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
+import { positive, finite, integer } from "../core/validate.js";
+
+const KIND = { linear: 0, rbf: 1, laplacian: 2, polynomial: 3, matern32: 4, matern52: 5, matern12: 6 } as const;
+export type KernelName = keyof typeof KIND;
+
+/** Serializable description of a kernel: what dictionary files and models store. */
+export interface KernelSpec {
+  name: KernelName;
+  gamma?: number;
+  coef0?: number;
+  degree?: number;
+  lengthScale?: number;
+}
+
+export class Kernel {
+  readonly name: KernelName;
+  readonly params: Readonly<Omit<KernelSpec, "name">>;
+  /** @internal engine parameters */
+  readonly p: readonly [number, number, number];
+
+  /** @internal use rbf(), laplacian(), ... */
+  constructor(spec: KernelSpec) {
+    this.name = spec.name;
+    switch (spec.name) {
+      case "rbf":
+      case "laplacian":
+        this.params = { gamma: positive(spec.gamma, `${spec.name}: gamma`) };
+        this.p = [spec.gamma!, 0, 0];
+        break;
+      case "linear":
+        this.params = {};
+        this.p = [0, 0, 0];
+        break;
+      case "polynomial": {
+        const gamma = positive(spec.gamma ?? 1, "polynomial: gamma");
+        const coef0 = finite(spec.coef0 ?? 1, "polynomial: coef0");
+        const degree = integer(spec.degree ?? 3, "polynomial: degree", 1, 64);
+        this.params = { gamma, coef0, degree };
+        this.p = [gamma, coef0, degree];
+        break;
+      }
+      case "matern12":
+      case "matern32":
+      case "matern52": {
+        const l = positive(spec.lengthScale ?? 1, `${spec.name}: lengthScale`);
+        this.params = { lengthScale: l };
+        this.p = [1 / l, 0, 0];
+        break;
+      }
+      default:
+        throw new ValueError(`unknown kernel ${JSON.stringify((spec as { name: unknown }).name)}; expected one of ${Object.keys(KIND).join(", ")}`);
+    }
+    Object.freeze(this);
+  }
+
+  /** K(X, Y) as an n×m matrix (Y defaults to X). X is n×d, Y is m×d. */
+  matrix(X: MatrixLike, Y?: MatrixLike): Matrix {
+    const x = asMatrix(X, "X");
+    const y = Y === undefined ? x : asMatrix(Y, "Y");
+    if (Y !== undefined && y.cols !== x.cols) throw new ShapeError(`Y has ${y.cols} columns but X has ${x.cols}; both must have the same number of features d`);
+    const out = new Matrix(x.rows, y.rows);
+    if (x.rows === 0 || y.rows === 0) return out;
+    const eng = getEngine();
+    const kind = KIND[this.name];
+    if (y === x) {
+      // Same buffer on both sides lets the engine use A·Aᵀ and an exact zero diagonal.
+      const xin = input(x.data);
+      eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], xin, x.rows, xin, x.rows, x.cols, output(out.data.length, out.data), scratch(2 * x.rows));
+    } else {
+      eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], input(x.data), x.rows, input(y.data), y.rows, x.cols, output(out.data.length, out.data), scratch(x.rows + y.rows));
+    }
+    return out;
+  }
+
+  /** diag K(X, X) = k(x_i, x_i). */
+  diag(X: MatrixLike): Float64Array {
+    const x = asMatrix(X, "X");
+    if (x.rows === 0) return new Float64Array(0);
+    return getEngine().call("kernel_diag", KIND[this.name], this.p[0], this.p[1], this.p[2], input(x.data), x.rows, x.cols, output(x.rows)).out[0] as Float64Array;
+  }
+
+  /** k(x, y) for two points. */
+  value(x: ArrayLike<number>, y: ArrayLike<number>): number {
+    return this.matrix([Array.from(x)], [Array.from(y)]).data[0];
+  }
+
+  toJSON(): KernelSpec {
+    return { name: this.name, ...this.params };
+  }
+
+  toString(): string {
+    const ps = Object.entries(this.params).map(([k, v]) => `${k}=${v}`).join(", ");
+    return `${this.name}(${ps})`;
+  }
+}
+
+/** Gaussian kernel exp(−γ‖x−y‖²). Give `gamma`, or `sigma` (γ = 1/(2σ²)). */
+export function rbf(opts: { gamma?: number; sigma?: number }): Kernel {
+  if (opts.gamma !== undefined && opts.sigma !== undefined) throw new ValueError("rbf: give gamma or sigma, not both");
+  if (opts.sigma !== undefined) return new Kernel({ name: "rbf", gamma: 1 / (2 * positive(opts.sigma, "rbf: sigma") ** 2) });
+  return new Kernel({ name: "rbf", gamma: opts.gamma });
+}
+/** Laplacian kernel exp(−γ‖x−y‖₁) (L1 distance, as scikit-learn). */
+export function laplacian(opts: { gamma: number }): Kernel {
+  return new Kernel({ name: "laplacian", gamma: opts.gamma });
+}
+/** Linear kernel x·y. */
+export function linear(): Kernel {
+  return new Kernel({ name: "linear" });
+}
+/** Polynomial kernel (γ·x·y + coef0)^degree; defaults γ = 1, coef0 = 1, degree = 3. */
+export function polynomial(opts: { gamma?: number; coef0?: number; degree?: number } = {}): Kernel {
+  return new Kernel({ name: "polynomial", ...opts });
+}
+/** Matérn ν = 1/2 (exponential) kernel exp(−r/ℓ). */
+export function matern12(opts: { lengthScale: number }): Kernel {
+  return new Kernel({ name: "matern12", lengthScale: opts.lengthScale });
+}
+/** Matérn ν = 3/2 kernel. */
+export function matern32(opts: { lengthScale: number }): Kernel {
+  return new Kernel({ name: "matern32", lengthScale: opts.lengthScale });
+}
+/** Matérn ν = 5/2 kernel. */
+export function matern52(opts: { lengthScale: number }): Kernel {
+  return new Kernel({ name: "matern52", lengthScale: opts.lengthScale });
+}
+/** Rebuild a kernel from its JSON form (kernel.toJSON()). */
+export function kernelFromSpec(spec: KernelSpec): Kernel {
+  if (!spec || typeof spec !== "object") throw new ValueError("kernel spec must be an object like { name: 'rbf', gamma: 0.5 }");
+  return new Kernel(spec);
+}

@@ -1,0 +1,311 @@
+// Dense linear algebra over the engine: GEMM, A·Aᵀ, Cholesky with jitter, triangular
+// solves, diag(A⁻¹), SPD solves, conjugate gradient. Row-major f64 throughout.
+import { getEngine, input, output, inout, scratch, Status } from "../engine/index.js";
+import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
+import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
+import { nonNegative, integer, positive } from "../core/validate.js";
+
+export interface GemmOptions {
+  /** Use Aᵀ instead of A. Default false. */
+  transA?: boolean;
+  /** Use Bᵀ instead of B. Default false. */
+  transB?: boolean;
+  /** Scale of the product. Default 1. */
+  alpha?: number;
+  /** Scale of C (when C is given). Default 0. */
+  beta?: number;
+  /** Accumulate into this matrix (it is not modified; the result is a new Matrix). */
+  C?: MatrixLike;
+}
+
+/** α·op(A)·op(B) + β·C. */
+export function gemm(A: MatrixLike, B: MatrixLike, opts: GemmOptions = {}): Matrix {
+  const a = asMatrix(A, "A"), b = asMatrix(B, "B");
+  const ta = !!opts.transA, tb = !!opts.transB;
+  const m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols;
+  const kb = tb ? b.cols : b.rows, n = tb ? b.rows : b.cols;
+  if (k !== kb) throw new ShapeError(`gemm: inner dimensions differ: op(A) is ${m}×${k}, op(B) is ${kb}×${n}`);
+  const alpha = opts.alpha ?? 1, beta = opts.beta ?? 0;
+  if (!Number.isFinite(alpha)) throw new ValueError(`gemm: alpha must be finite, got ${alpha}`);
+  if (!Number.isFinite(beta)) throw new ValueError(`gemm: beta must be finite, got ${beta}`);
+  const out = new Matrix(m, n);
+  if (opts.C !== undefined) {
+    const c = asMatrix(opts.C, "C", { rows: m, cols: n });
+    out.data.set(c.data);
+  }
+  if (m === 0 || n === 0) return out;
+  getEngine().call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols,
+    opts.C !== undefined ? beta : 0, inout(out.data), n);
+  return out;
+}
+
+/** A·B (shorthand for gemm(A, B)). */
+export function matmul(A: MatrixLike, B: MatrixLike): Matrix {
+  return gemm(A, B);
+}
+
+/** A·Aᵀ (symmetric, computed on the lower triangle and mirrored). */
+export function syrk(A: MatrixLike): Matrix {
+  const a = asMatrix(A, "A");
+  const out = new Matrix(a.rows, a.rows);
+  if (a.rows === 0) return out;
+  getEngine().call("syrk", a.rows, a.cols, 1, input(a.data), a.cols, 0, inout(out.data), a.rows);
+  return out;
+}
+
+export interface CholeskyOptions {
+  /** Initial jitter, relative to the mean diagonal, added when A is not numerically
+   *  positive definite; multiplied by 10 on each retry. Default 0 (no retry): a matrix
+   *  that is not SPD throws NumericalError. A typical value is 1e-10. */
+  jitter?: number;
+  /** Retries with growing jitter before giving up. Default 6 when jitter > 0. */
+  maxTries?: number;
+}
+
+export interface CholeskyResult {
+  /** Lower-triangular factor, A + jitter·I = L·Lᵀ. */
+  L: Matrix;
+  /** Absolute amount added to every diagonal entry (0 if none was needed). */
+  jitter: number;
+  /** Number of retries used. */
+  retries: number;
+}
+
+/** Cholesky factorisation of a symmetric positive-definite matrix (only the lower
+ *  triangle is read). With `jitter`, retries with a growing diagonal shift and reports it. */
+export function cholesky(A: MatrixLike, opts: CholeskyOptions = {}): CholeskyResult {
+  const a = asMatrix(A, "A", { square: true });
+  const n = a.rows;
+  const L = a.clone();
+  const jitter0 = nonNegative(opts.jitter ?? 0, "jitter");
+  const eng = getEngine();
+  if (n === 0) return { L, jitter: 0, retries: 0 };
+  let status: number;
+  if (jitter0 > 0) {
+    const tries = integer(opts.maxTries ?? 6, "maxTries", 0, 30);
+    status = eng.call("cholesky_jitter", inout(L.data), n, n, scratch(n * n), jitter0, tries).ret;
+  } else {
+    status = eng.call("cholesky", inout(L.data), n, n).ret;
+  }
+  const [arg, arg2] = eng.statusArgs();
+  if (status === Status.NOT_SPD) {
+    if (jitter0 > 0) {
+      throw new NumericalError(`cholesky: A is not positive definite even with jitter ${arg.toExponential(3)} added to the diagonal after ${arg2} retries`, { jitter: arg, retries: arg2 });
+    }
+    throw new NumericalError(`cholesky: A is not positive definite (pivot ${arg} is not positive); pass { jitter: 1e-10 } to retry with a diagonal shift`, { pivot: arg });
+  }
+  return { L, jitter: jitter0 > 0 ? arg : 0, retries: jitter0 > 0 ? arg2 : 0 };
+}
+
+export interface TriangularOptions {
+  /** Solve with Lᵀ instead of L. Default false. */
+  transpose?: boolean;
+}
+
+/** Solve L·X = B (or Lᵀ·X = B) for lower-triangular L; B may be a vector or a matrix. */
+export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, opts: TriangularOptions = {}): Matrix | Float64Array {
+  const l = asMatrix(L, "L", { square: true });
+  const n = l.rows;
+  checkTriangularDiag(l);
+  const isVec = isVector(B);
+  const b = isVec ? new Matrix(n, 1, asVector(B as VectorLike, "B", { length: n }).slice()) : asMatrix(B as MatrixLike, "B", { rows: n }).clone();
+  if (n > 0 && b.cols > 0) {
+    getEngine().call(opts.transpose ? "trsm_lower_t" : "trsm_lower", n, b.cols, input(l.data), n, inout(b.data), b.cols);
+  }
+  return isVec ? b.data : b;
+}
+
+/** Solve A·X = B given the Cholesky factor L of A. */
+export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Float64Array {
+  const l = asMatrix(L, "L", { square: true });
+  const y = solveTriangular(l, B);
+  return solveTriangular(l, y, { transpose: true });
+}
+
+/** Solve A·X = B for symmetric positive-definite A (Cholesky; throws NumericalError if A
+ *  is not SPD unless `jitter` is given). */
+export function solveSPD(A: MatrixLike, B: MatrixLike | VectorLike, opts: CholeskyOptions = {}): Matrix | Float64Array {
+  const { L } = cholesky(A, opts);
+  return choSolve(L, B);
+}
+
+/** diag(A⁻¹) from the Cholesky factor L of A, in O(n³/3). */
+export function diagInverse(L: MatrixLike): Float64Array {
+  const l = asMatrix(L, "L", { square: true });
+  checkTriangularDiag(l);
+  const n = l.rows;
+  if (n === 0) return new Float64Array(0);
+  return getEngine().call("chol_diag_inv", n, input(l.data), n, output(n), scratch(n * n)).out[0] as Float64Array;
+}
+
+/** log det(A) from its Cholesky factor. */
+export function logDet(L: MatrixLike): number {
+  const l = asMatrix(L, "L", { square: true });
+  let s = 0;
+  for (let i = 0; i < l.rows; i++) s += Math.log(l.data[i * l.rows + i]);
+  return 2 * s;
+}
+
+export type Preconditioner =
+  | "none"
+  | "jacobi"
+  /** M⁻¹ as a diagonal. */
+  | { diagonal: VectorLike }
+  /** M = L·Lᵀ given by its lower Cholesky factor. */
+  | { cholesky: MatrixLike }
+  /** Any function z = M⁻¹·r (operator form only; runs in JavaScript). */
+  | ((r: Float64Array) => Float64Array);
+
+export interface CgOptions {
+  /** Stop when ‖b − A·x‖ ≤ tol·‖b‖. Default 1e-8. */
+  tol?: number;
+  /** Iteration limit. Default 10·n. */
+  maxIter?: number;
+  /** Initial guess. Default zeros. */
+  x0?: VectorLike;
+  /** Preconditioner. Default "none". */
+  precond?: Preconditioner;
+  /** Throw NumericalError when not converged (default true); otherwise return converged: false. */
+  throwOnFail?: boolean;
+}
+
+export interface CgResult {
+  x: Float64Array;
+  iterations: number;
+  /** Final relative residual ‖b − A·x‖ / ‖b‖. */
+  residual: number;
+  converged: boolean;
+}
+
+/** Conjugate gradient for symmetric positive-definite systems. `A` is a dense matrix (the
+ *  iteration runs in Wasm) or a function x ↦ A·x (the iteration runs in JavaScript). */
+export function cg(A: MatrixLike | ((x: Float64Array) => Float64Array), b: VectorLike, opts: CgOptions = {}): CgResult {
+  const bv = asVector(b, "b");
+  const n = bv.length;
+  const tol = positive(opts.tol ?? 1e-8, "tol");
+  const maxIter = integer(opts.maxIter ?? Math.max(10 * n, 10), "maxIter", 1);
+  const x = opts.x0 !== undefined ? asVector(opts.x0, "x0", { length: n }).slice() : new Float64Array(n);
+  const pre = opts.precond ?? "none";
+  const throwOnFail = opts.throwOnFail ?? true;
+  let res: CgResult;
+  if (typeof A === "function") {
+    res = cgOperator(A, bv, x, tol, maxIter, pre);
+  } else {
+    const a = asMatrix(A, "A", { rows: n, cols: n });
+    let kind = 0;
+    let preArg: ReturnType<typeof input> | number = 0;
+    if (pre === "jacobi") {
+      for (let i = 0; i < n; i++) if (!(a.data[i * n + i] > 0)) throw new ValueError(`cg: Jacobi preconditioner needs a positive diagonal, A[${i}, ${i}] = ${a.data[i * n + i]}`);
+      kind = 1;
+    } else if (typeof pre === "object" && "diagonal" in pre) {
+      kind = 2;
+      preArg = input(asVector(pre.diagonal, "precond.diagonal", { length: n }));
+    } else if (typeof pre === "object" && "cholesky" in pre) {
+      kind = 3;
+      const l = asMatrix(pre.cholesky, "precond.cholesky", { rows: n, cols: n });
+      checkTriangularDiag(l);
+      preArg = input(l.data);
+    } else if (typeof pre === "function") {
+      res = cgOperator((v) => gemvJs(a, v), bv, x, tol, maxIter, pre);
+      return finishCg(res, throwOnFail);
+    } else if (pre !== "none") {
+      throw new ValueError(`cg: precond must be "none", "jacobi", { diagonal }, { cholesky } or a function`);
+    }
+    const eng = getEngine();
+    const status = eng.call("cg", n, input(a.data), input(bv), inout(x), tol, maxIter, kind, preArg, scratch(4 * n)).ret;
+    const [it, rel] = eng.statusArgs();
+    if (status === Status.NON_FINITE) {
+      throw new NumericalError(`cg: breakdown at iteration ${it} (pᵀAp ≤ 0): A is not positive definite`, { iterations: it });
+    }
+    res = { x, iterations: it, residual: rel, converged: status === Status.OK };
+  }
+  return finishCg(res, throwOnFail);
+}
+
+function finishCg(res: CgResult, throwOnFail: boolean): CgResult {
+  if (!res.converged && throwOnFail) {
+    throw new NumericalError(`cg: did not reach the tolerance in ${res.iterations} iterations (relative residual ${res.residual.toExponential(3)}); raise maxIter, use a preconditioner, or pass throwOnFail: false`, { iterations: res.iterations, residual: res.residual });
+  }
+  return res;
+}
+
+function gemvJs(a: Matrix, v: Float64Array): Float64Array {
+  const out = new Float64Array(a.rows);
+  for (let i = 0; i < a.rows; i++) {
+    let s = 0;
+    const o = i * a.cols;
+    for (let j = 0; j < a.cols; j++) s += a.data[o + j] * v[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+function dotJs(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+// CG with A and the preconditioner as JavaScript functions; same stopping rule as the Wasm one.
+function cgOperator(op: (x: Float64Array) => Float64Array, b: Float64Array, x: Float64Array, tol: number, maxIter: number, pre: Preconditioner): CgResult {
+  const n = b.length;
+  const apply = (r: Float64Array): Float64Array => {
+    if (pre === "none") return r.slice();
+    if (typeof pre === "function") {
+      const z = pre(r);
+      if (!z || z.length !== n) throw new ShapeError(`cg: the preconditioner returned length ${z?.length}, expected ${n}`);
+      return z;
+    }
+    if (typeof pre === "object" && "diagonal" in pre) {
+      const d = asVector(pre.diagonal, "precond.diagonal", { length: n });
+      return r.map((v, i) => v * d[i]);
+    }
+    if (typeof pre === "object" && "cholesky" in pre) return choSolve(pre.cholesky, r) as Float64Array;
+    throw new ValueError(`cg: with an operator A, precond must be "none", { diagonal }, { cholesky } or a function ("jacobi" needs the matrix)`);
+  };
+  const call = (v: Float64Array): Float64Array => {
+    const y = op(v);
+    if (!y || y.length !== n) throw new ShapeError(`cg: A(x) returned length ${y?.length}, expected ${n}`);
+    return y;
+  };
+  const bn = Math.sqrt(dotJs(b, b));
+  if (bn === 0) return { x: new Float64Array(n), iterations: 0, residual: 0, converged: true };
+  const ax = call(x);
+  const r = b.map((v, i) => v - ax[i]);
+  let rel = Math.sqrt(dotJs(r, r)) / bn;
+  if (rel <= tol) return { x, iterations: 0, residual: rel, converged: true };
+  let z = apply(r);
+  const p = z.slice();
+  let rz = dotJs(r, z);
+  for (let it = 1; it <= maxIter; it++) {
+    const q = call(p);
+    const pq = dotJs(p, q);
+    if (!(pq > 0) || !Number.isFinite(pq)) throw new NumericalError(`cg: breakdown at iteration ${it} (pᵀAp ≤ 0): A is not positive definite`, { iterations: it });
+    const alpha = rz / pq;
+    for (let i = 0; i < n; i++) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+    }
+    rel = Math.sqrt(dotJs(r, r)) / bn;
+    if (rel <= tol) return { x, iterations: it, residual: rel, converged: true };
+    z = apply(r);
+    const rz1 = dotJs(r, z);
+    const beta = rz1 / rz;
+    rz = rz1;
+    for (let i = 0; i < n; i++) p[i] = z[i] + beta * p[i];
+  }
+  return { x, iterations: maxIter, residual: rel, converged: false };
+}
+
+function isVector(x: unknown): boolean {
+  if (x instanceof Matrix) return false;
+  if (ArrayBuffer.isView(x)) return true;
+  return Array.isArray(x) && (x.length === 0 || typeof x[0] === "number");
+}
+
+function checkTriangularDiag(l: Matrix): void {
+  for (let i = 0; i < l.rows; i++) {
+    const d = l.data[i * l.rows + i];
+    if (!(d !== 0) || !Number.isFinite(d)) throw new ValueError(`L[${i}, ${i}] is ${d}; a triangular factor needs a finite, non-zero diagonal`);
+  }
+}

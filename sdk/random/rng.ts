@@ -1,0 +1,94 @@
+// The seeded generator (xoshiro256** in the engine). A (seed, stream) pair names a stream:
+// the same pair gives the same numbers in every runtime and on every worker.
+import { getEngine, input, output, outputI32, inout, type WasmBuffer, type Engine } from "../engine/index.js";
+import { ValueError } from "../engine/errors.js";
+import { integer, probability, seed as checkSeed } from "../core/validate.js";
+
+const TWO32 = 4294967296;
+
+export class Rng {
+  readonly seed: number;
+  readonly stream: number;
+  private readonly engine: Engine;
+  private state: WasmBuffer<Float64Array>;
+
+  /** @param seed a non-negative safe integer; @param stream an independent sub-stream id
+   *  (e.g. a merge-tree node id), default 0. */
+  constructor(seed: number, stream = 0) {
+    this.seed = checkSeed(seed, "seed");
+    this.stream = checkSeed(stream, "stream");
+    this.engine = getEngine();
+    this.state = this.engine.f64(4); // 32 bytes of xoshiro state
+    this.engine.call("rng_seed", this.state, seed % TWO32 >>> 0, Math.floor(seed / TWO32) >>> 0, stream % TWO32 >>> 0, Math.floor(stream / TWO32) >>> 0);
+  }
+
+  /** n uniforms on [0, 1) with 53 random bits each. */
+  uniform(n: number): Float64Array {
+    integer(n, "n", 0);
+    return this.engine.call("rng_fill_uniform", this.state, output(n), n).out[0] as Float64Array;
+  }
+
+  /** n standard normals (Marsaglia polar method). */
+  normal(n: number): Float64Array {
+    integer(n, "n", 0);
+    return this.engine.call("rng_fill_normal", this.state, output(n), n).out[0] as Float64Array;
+  }
+
+  /** n raw 32-bit words. */
+  u32(n: number): Uint32Array {
+    integer(n, "n", 0);
+    const r = this.engine.call("rng_fill_u32", this.state, outputI32(n), n).out[0] as Int32Array;
+    return new Uint32Array(r.buffer, r.byteOffset, r.length);
+  }
+
+  /** A uniform integer in [0, bound) without modulo bias; bound ≤ 2^32. */
+  below(bound: number): number {
+    integer(bound, "bound", 1, TWO32);
+    return this.engine.call("rng_below", this.state, bound >>> 0).ret >>> 0;
+  }
+
+  /** n Bernoulli(p) draws as 0/1. */
+  bernoulli(n: number, p: number): Int32Array {
+    integer(n, "n", 0);
+    probability(p, "p");
+    return this.engine.call("rng_fill_bernoulli", this.state, outputI32(n), n, p).out[0] as Int32Array;
+  }
+
+  /** `count` exact Binomial(trials, p) draws (inversion for small means, BTRD otherwise). */
+  binomial(trials: number, p: number, count = 1): Float64Array {
+    integer(trials, "trials", 0, Number.MAX_SAFE_INTEGER);
+    probability(p, "p");
+    integer(count, "count", 0);
+    return this.engine.call("rng_fill_binomial", this.state, output(count), count, trials, p).out[0] as Float64Array;
+  }
+
+  /** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). */
+  thin(counts: Int32Array, probs: Float64Array): Int32Array {
+    if (counts.length !== probs.length) throw new ValueError(`thin: counts has length ${counts.length} but probs has ${probs.length}`);
+    for (let i = 0; i < probs.length; i++) probability(probs[i], `probs[${i}]`);
+    for (let i = 0; i < counts.length; i++) if (counts[i] < 0) throw new ValueError(`counts[${i}] must be ≥ 0, got ${counts[i]}`);
+    this.engine.call("rng_binomial_thin", this.state, inout(counts), input(probs), counts.length);
+    return counts;
+  }
+
+  /** A copy of the 32-byte state (to checkpoint a stream). */
+  getState(): Uint8Array {
+    const v = this.state.view;
+    return new Uint8Array(v.buffer, v.byteOffset, 32).slice();
+  }
+
+  /** Restore a state from getState(). */
+  setState(s: Uint8Array): void {
+    if (s.length !== 32) throw new ValueError(`setState: expected 32 bytes, got ${s.length}`);
+    const v = this.state.view;
+    new Uint8Array(v.buffer, v.byteOffset, 32).set(s);
+  }
+
+  dispose(): void {
+    this.state.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
