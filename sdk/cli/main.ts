@@ -1,61 +1,63 @@
-// The `seqlearn` command.
-import { init, version, getEngine } from "../index.js";
+// The `seqlearn` command: a dispatcher over sdk/cli/commands/*. Register a command with
+// one import and one entry in COMMANDS.
+import { parseArgs, UsageError, type Command } from "./command.js";
+import { SeqlearnError } from "../index.js";
+import { version } from "../version.js";
+import { info } from "./commands/info.js";
 
-function simdAvailable(): boolean {
-  // The smallest module using a v128 constant: validates only where SIMD is supported.
-  const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
-  return WebAssembly.validate(bytes);
-}
-
-async function info(): Promise<void> {
-  const t0 = performance.now();
-  await init();
-  const t1 = performance.now();
-  const eng = getEngine();
-  const rt = (globalThis as { Deno?: { version: { deno: string } } }).Deno ? `Deno ${(globalThis as any).Deno.version.deno}` : `Node ${process.versions.node} (V8 ${process.versions.v8})`;
-  const lines: Array<[string, string]> = [
-    ["seqlearn", version],
-    ["runtime", `${rt}, ${process.platform}-${process.arch}`],
-    ["wasm simd", simdAvailable() ? "available" : "NOT available"],
-    ["engine", `loaded from ${eng.origin} in ${(t1 - t0).toFixed(1)} ms`],
-    ["engine memory", `${(eng.memoryBytes / 1048576).toFixed(2)} MiB`],
-  ];
-  const w = Math.max(...lines.map(([k]) => k.length));
-  for (const [k, v] of lines) console.log(`${k.padEnd(w)}  ${v}`);
-}
+const COMMANDS: Command[] = [
+  info,
+];
 
 function usage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length), 4);
   return [
-    "usage: seqlearn <command> [options]",
+    `seqlearn ${version}`,
+    "usage: seqlearn <command> [options]      (seqlearn help <command> for details)",
     "",
     "commands:",
-    "  info        version, runtime, SIMD support and engine memory",
-    "  help        this message",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    `  ${"help".padEnd(w)}  this message`,
   ].join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
-  const cmd = argv[0] ?? "help";
-  switch (cmd) {
-    case "info":
-      await info();
-      return 0;
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(usage());
-      return 0;
-    case "--version":
-    case "-v":
-      console.log(version);
-      return 0;
-    default:
-      console.error(`seqlearn: unknown command ${JSON.stringify(cmd)}\n\n${usage()}`);
+  const name = argv[0] ?? "help";
+  if (name === "help" || name === "--help" || name === "-h") {
+    const c = COMMANDS.find((x) => x.name === argv[1]);
+    console.log(c ? `${c.summary}\n\nusage: ${c.usage}` : usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    console.log(version);
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`seqlearn: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  const args = parseArgs(argv.slice(1));
+  if (args.flags.help || args.flags.h) {
+    console.log(`${cmd.summary}\n\nusage: ${cmd.usage}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`seqlearn ${cmd.name}: ${err.message}\nusage: ${cmd.usage}`);
       return 2;
+    }
+    if (err instanceof SeqlearnError) {
+      console.error(`seqlearn ${cmd.name}: ${err.name}: ${err.message}`);
+      return 1;
+    }
+    throw err;
   }
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-  console.error(`seqlearn: ${err?.message ?? err}`);
+  console.error(`seqlearn: ${err?.stack ?? err}`);
   process.exit(1);
 });

@@ -1,239 +1,31 @@
-// The core suite: engine loading, linear algebra, kernels and the PRNG, written against the
-// public API only, with no test-framework dependency. Node runs it under vitest
-// (test/core.test.ts); Deno, Chromium and the WASI build run the same cases
-// (test/runtime/*). `digest()` returns fingerprints that must match byte for byte across
-// runtimes.
-import * as S from "../../sdk/index.js";
-import { ok, close, maxAbsDiff, throwsType, fingerprint } from "./assert.js";
+// The core suite, run unchanged in Node (vitest: test/core.test.ts), Deno, headless
+// Chromium and against the WASI build (test/runtime/*). Every `*.cases.ts` module exports
+// `cases` (no test-framework dependency; assertions from ./assert.ts) and may export
+// `digest()`: fingerprints of seeded computations that must be byte-identical in every
+// runtime. Add a module here with one import line.
+import * as engine from "./engine.cases.js";
 
 export interface Case {
   name: string;
   fn: () => void | Promise<void>;
 }
 
-// Deterministic test data without the engine (so the data itself never depends on the code
-// under test): a small LCG.
-export function lcgData(n: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
+interface CaseModule {
+  cases: Case[];
+  digest?: () => Record<string, string>;
+}
+
+const modules: Record<string, CaseModule> = {
+  engine,
+};
+
+export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
+
+export function digest(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [m, mod] of Object.entries(modules)) {
+    if (!mod.digest) continue;
+    for (const [k, v] of Object.entries(mod.digest())) out[`${m}.${k}`] = v;
   }
   return out;
-}
-
-export function randomMatrix(rows: number, cols: number, seed: number): S.Matrix {
-  return new S.Matrix(rows, cols, lcgData(rows * cols, seed));
-}
-
-export function naiveMatmul(a: S.Matrix, b: S.Matrix): S.Matrix {
-  const c = new S.Matrix(a.rows, b.cols);
-  for (let i = 0; i < a.rows; i++) {
-    for (let k = 0; k < a.cols; k++) {
-      const aik = a.data[i * a.cols + k];
-      for (let j = 0; j < b.cols; j++) c.data[i * b.cols + j] += aik * b.data[k * b.cols + j];
-    }
-  }
-  return c;
-}
-
-/** A random SPD matrix B·Bᵀ + shift·I. */
-export function spd(n: number, seed: number, shift = 1): S.Matrix {
-  const b = randomMatrix(n, n, seed);
-  const a = naiveMatmul(b, b.transpose());
-  for (let i = 0; i < n; i++) a.data[i * n + i] += shift;
-  return a;
-}
-
-export const cases: Case[] = [
-  {
-    name: "engine loads and reports memory",
-    fn: () => {
-      ok(S.isInitialised(), "init() completed");
-      ok(S.getEngine().memoryBytes >= 65536, "engine has linear memory");
-    },
-  },
-  {
-    name: "gemm matches the naive product, all transpose variants and odd sizes",
-    fn: () => {
-      for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 33, 9], [70, 300, 65], [130, 7, 260]]) {
-        const A = randomMatrix(m, k, m * 7 + k), B = randomMatrix(k, n, n * 13 + 1);
-        const ref = naiveMatmul(A, B);
-        const tol = 1e-12 * k;
-        ok(maxAbsDiff(S.linalg.gemm(A, B).data, ref.data) < tol, `gemm NN ${m}x${k}x${n}`);
-        ok(maxAbsDiff(S.linalg.gemm(A.transpose(), B, { transA: true }).data, ref.data) < tol, `gemm TN ${m}x${k}x${n}`);
-        ok(maxAbsDiff(S.linalg.gemm(A, B.transpose(), { transB: true }).data, ref.data) < tol, `gemm NT ${m}x${k}x${n}`);
-        ok(maxAbsDiff(S.linalg.gemm(A.transpose(), B.transpose(), { transA: true, transB: true }).data, ref.data) < tol, `gemm TT ${m}x${k}x${n}`);
-        const C = randomMatrix(m, n, 99);
-        const acc = S.linalg.gemm(A, B, { alpha: 2, beta: -0.5, C });
-        const want = ref.data.map((v, i) => 2 * v - 0.5 * C.data[i]);
-        ok(maxAbsDiff(acc.data, want) < 2 * tol, `gemm alpha/beta ${m}x${k}x${n}`);
-      }
-    },
-  },
-  {
-    name: "cholesky reconstructs A and solves SPD systems",
-    fn: () => {
-      for (const n of [1, 2, 5, 63, 64, 65, 150]) {
-        const A = spd(n, n + 3);
-        const { L, jitter } = S.linalg.cholesky(A);
-        ok(jitter === 0, "no jitter for a well-conditioned matrix");
-        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) ok(L.get(i, j) === 0, "upper triangle zeroed");
-        const LLt = naiveMatmul(L, L.transpose());
-        ok(maxAbsDiff(LLt.data, A.data) < 1e-10 * n, `L·Lᵀ = A for n=${n}`);
-        const xTrue = lcgData(n, 5);
-        const b = new Float64Array(n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i] += A.get(i, j) * xTrue[j];
-        const x = S.linalg.choSolve(L, b) as Float64Array;
-        ok(maxAbsDiff(x, xTrue) < 1e-8, `cho_solve n=${n}`);
-      }
-    },
-  },
-  {
-    name: "cholesky rejects an indefinite matrix, and jitter rescues a singular one",
-    fn: () => {
-      const indef = S.Matrix.fromRows([[1, 2], [2, 1]]);
-      const err = throwsType(() => S.linalg.cholesky(indef), S.NumericalError, /pivot 1/, "indefinite");
-      ok((err as S.NumericalError).details.pivot === 1, "pivot reported");
-      // rank-1 PSD matrix: singular; jitter makes it factorable and reports the shift.
-      const v = [1, 2, 3];
-      const sing = S.Matrix.fromRows(v.map((a) => v.map((b) => a * b)));
-      throwsType(() => S.linalg.cholesky(sing), S.NumericalError, /not positive definite/, "singular without jitter");
-      const r = S.linalg.cholesky(sing, { jitter: 1e-10 });
-      ok(r.jitter > 0 && r.jitter < 1e-3, `jitter reported (${r.jitter})`);
-      const LLt = naiveMatmul(r.L, r.L.transpose());
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) close(LLt.get(i, j), sing.get(i, j) + (i === j ? r.jitter : 0), 1e-9, "jittered reconstruction");
-    },
-  },
-  {
-    name: "triangular solves with many right-hand sides and diag(A⁻¹)",
-    fn: () => {
-      const n = 130, r = 7;
-      const A = spd(n, 11);
-      const { L } = S.linalg.cholesky(A);
-      const B = randomMatrix(n, r, 3);
-      const X = S.linalg.solveTriangular(L, B) as S.Matrix;
-      ok(maxAbsDiff(naiveMatmul(L, X).data, B.data) < 1e-10, "L·X = B");
-      const Y = S.linalg.solveTriangular(L, B, { transpose: true }) as S.Matrix;
-      ok(maxAbsDiff(naiveMatmul(L.transpose(), Y).data, B.data) < 1e-10, "Lᵀ·Y = B");
-      const d = S.linalg.diagInverse(L);
-      const inv = S.linalg.choSolve(L, S.Matrix.identity(n)) as S.Matrix;
-      for (let i = 0; i < n; i++) close(d[i], inv.get(i, i), 1e-10, `diag(A⁻¹)[${i}]`);
-    },
-  },
-  {
-    name: "conjugate gradient: plain, Jacobi, Cholesky-preconditioned and operator form",
-    fn: () => {
-      const n = 80;
-      const A = spd(n, 21, 5);
-      const xTrue = lcgData(n, 8);
-      const b = new Float64Array(n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i] += A.get(i, j) * xTrue[j];
-      const plain = S.linalg.cg(A, b, { tol: 1e-12 });
-      ok(plain.converged && maxAbsDiff(plain.x, xTrue) < 1e-8, "plain cg");
-      const jac = S.linalg.cg(A, b, { tol: 1e-12, precond: "jacobi" });
-      ok(jac.converged && maxAbsDiff(jac.x, xTrue) < 1e-8, "jacobi cg");
-      const { L } = S.linalg.cholesky(A);
-      const exact = S.linalg.cg(A, b, { tol: 1e-12, precond: { cholesky: L } });
-      ok(exact.iterations <= 2, `exact preconditioner converges at once (${exact.iterations} iterations)`);
-      const op = S.linalg.cg((v) => naiveMatmul(A, new S.Matrix(n, 1, v)).data, b, { tol: 1e-12 });
-      ok(op.converged && maxAbsDiff(op.x, xTrue) < 1e-8, "operator cg");
-      throwsType(() => S.linalg.cg(A, b, { maxIter: 2 }), S.NumericalError, /did not reach/, "iteration limit");
-    },
-  },
-  {
-    name: "kernels match their formulas, diag, and the distance guard",
-    fn: () => {
-      const X = randomMatrix(23, 5, 1), Y = randomMatrix(17, 5, 2);
-      const sq = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
-      const l1 = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0);
-      const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
-      const refs: Array<[S.Kernel, (a: Float64Array, b: Float64Array) => number]> = [
-        [S.rbf({ gamma: 0.7 }), (a, b) => Math.exp(-0.7 * sq(a, b))],
-        [S.rbf({ sigma: 2 }), (a, b) => Math.exp(-sq(a, b) / 8)],
-        [S.laplacian({ gamma: 0.3 }), (a, b) => Math.exp(-0.3 * l1(a, b))],
-        [S.linear(), dot],
-        [S.polynomial({ gamma: 0.5, coef0: 1, degree: 3 }), (a, b) => (0.5 * dot(a, b) + 1) ** 3],
-        [S.matern12({ lengthScale: 0.8 }), (a, b) => Math.exp(-Math.sqrt(sq(a, b)) / 0.8)],
-        [S.matern32({ lengthScale: 0.8 }), (a, b) => { const s = Math.sqrt(3 * sq(a, b)) / 0.8; return (1 + s) * Math.exp(-s); }],
-        [S.matern52({ lengthScale: 0.8 }), (a, b) => { const r = Math.sqrt(sq(a, b)) / 0.8; const s = Math.sqrt(5) * r; return (1 + s + 5 * r * r / 3) * Math.exp(-s); }],
-      ];
-      for (const [k, f] of refs) {
-        const K = k.matrix(X, Y);
-        ok(K.rows === 23 && K.cols === 17, "shape");
-        for (let i = 0; i < 23; i++) for (let j = 0; j < 17; j++) close(K.get(i, j), f(X.row(i), Y.row(j)), 1e-12, `${k} [${i},${j}]`);
-        const KK = k.matrix(X);
-        const dg = k.diag(X);
-        for (let i = 0; i < 23; i++) {
-          close(KK.get(i, i), f(X.row(i), X.row(i)), 1e-12, `${k} self diag`);
-          close(dg[i], f(X.row(i), X.row(i)), 1e-12, `${k}.diag`);
-          for (let j = 0; j < i; j++) ok(KK.get(i, j) === KK.get(j, i), `${k} symmetric`);
-        }
-      }
-      // Far-apart and identical points: the GEMM distance identity must not go negative.
-      const big = S.Matrix.fromRows([[1e8, 1e8 + 1], [1e8, 1e8 + 1]]);
-      const Kb = S.rbf({ gamma: 1 }).matrix(big, S.Matrix.fromRows([[1e8, 1e8 + 1]]));
-      ok(Kb.get(0, 0) <= 1 && Kb.get(1, 0) <= 1 && Kb.get(0, 0) > 0, "no value above 1 from round-off");
-    },
-  },
-  {
-    name: "PRNG: uniform, normal, Bernoulli and exact binomial moments",
-    fn: () => {
-      const rng = new S.Rng(42);
-      const u = rng.uniform(200000);
-      let mu = 0;
-      for (const v of u) { ok(v >= 0 && v < 1, "uniform in [0,1)"); mu += v; }
-      close(mu / u.length, 0.5, 0.005, "uniform mean");
-      const z = rng.normal(200001);
-      let m1 = 0, m2 = 0;
-      for (const v of z) { m1 += v; m2 += v * v; }
-      close(m1 / z.length, 0, 0.01, "normal mean");
-      close(m2 / z.length, 1, 0.015, "normal variance");
-      for (const [n, p] of [[10, 0.3], [1000, 0.02], [1000, 0.5], [100000, 0.9], [7, 1], [7, 0]]) {
-        const draws = rng.binomial(n, p, 20000);
-        let s = 0, s2 = 0;
-        for (const v of draws) { ok(Number.isInteger(v) && v >= 0 && v <= n, "binomial support"); s += v; s2 += v * v; }
-        const mean = s / draws.length, variance = s2 / draws.length - mean * mean;
-        const sd = Math.sqrt(n * p * (1 - p));
-        close(mean, n * p, 5 * sd / Math.sqrt(draws.length) + 1e-12, `binomial(${n},${p}) mean`);
-        close(variance, n * p * (1 - p), 0.06 * n * p * (1 - p) + 1e-12, `binomial(${n},${p}) variance`);
-      }
-      rng.dispose();
-    },
-  },
-  {
-    name: "bad input is rejected with typed errors naming the argument",
-    fn: () => {
-      throwsType(() => S.linalg.gemm([[1, 2]], [[1, 2]]), S.ShapeError, /inner dimensions/, "gemm shape");
-      throwsType(() => S.linalg.gemm([[1, NaN]], [[1], [2]]), S.ValueError, /A\[0, 1\] is NaN/, "NaN input");
-      throwsType(() => S.linalg.cholesky([[1, 2, 3]]), S.ShapeError, /square/, "non-square");
-      throwsType(() => S.rbf({ gamma: 0 }), S.ValueError, /gamma must be a finite number > 0/, "gamma 0");
-      throwsType(() => S.rbf({ gamma: -1 }), S.ValueError, /gamma/, "gamma < 0");
-      throwsType(() => S.matern32({ lengthScale: Infinity }), S.ValueError, /lengthScale/, "lengthScale inf");
-      throwsType(() => S.rbf({ gamma: 1 }).matrix([[1, 2]], [[1, 2, 3]]), S.ShapeError, /columns/, "kernel width mismatch");
-      throwsType(() => S.linalg.cholesky([[1, 2], [3]] as number[][]), S.ShapeError, /row 1 has length 1/, "ragged");
-      throwsType(() => new S.Rng(-1), S.ValueError, /seed/, "negative seed");
-      throwsType(() => new S.Rng(1).binomial(10, 1.5), S.ValueError, /\bp must be a probability/, "p > 1");
-    },
-  },
-];
-
-/** Fingerprints of seeded and deterministic computations; equal across runtimes. */
-export function digest(): Record<string, string> {
-  const rng = new S.Rng(2024, 7);
-  const u = rng.uniform(1000), z = rng.normal(1000), b = rng.binomial(500, 0.37, 200), w = rng.u32(100);
-  rng.dispose();
-  const A = spd(96, 5);
-  const { L } = S.linalg.cholesky(A);
-  const X = randomMatrix(64, 32, 9), Y = randomMatrix(40, 32, 10);
-  const K = S.rbf({ gamma: 0.25 }).matrix(X, Y);
-  const M = S.matern52({ lengthScale: 1.5 }).matrix(X);
-  const G = S.linalg.gemm(randomMatrix(70, 90, 1), randomMatrix(90, 50, 2));
-  return {
-    rng: fingerprint(u, z, b, w),
-    cholesky: fingerprint(L.data),
-    kernel: fingerprint(K.data, M.data),
-    gemm: fingerprint(G.data),
-  };
 }

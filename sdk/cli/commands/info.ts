@@ -1,0 +1,43 @@
+import { init, version, getEngine } from "../../index.js";
+import type { Command } from "../command.js";
+
+function simdAvailable(): boolean {
+  // The smallest module using a v128 constant: validates only where SIMD is supported.
+  const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
+  return WebAssembly.validate(bytes);
+}
+
+export const info: Command = {
+  name: "info",
+  summary: "version, runtime, SIMD support and engine memory",
+  usage: "seqlearn info [--json]",
+  async run(args) {
+    const t0 = performance.now();
+    await init();
+    const t1 = performance.now();
+    const eng = getEngine();
+    const g = globalThis as { Deno?: { version: { deno: string } } };
+    const rt = g.Deno ? `Deno ${g.Deno.version.deno}` : `Node ${process.versions.node} (V8 ${process.versions.v8})`;
+    const facts = {
+      seqlearn: version,
+      runtime: `${rt}, ${process.platform}-${process.arch}`,
+      simd: simdAvailable(),
+      engine: `loaded from ${eng.origin} in ${(t1 - t0).toFixed(1)} ms`,
+      memoryBytes: eng.memoryBytes,
+    };
+    if (args.flags.json) {
+      console.log(JSON.stringify(facts, null, 2));
+      return 0;
+    }
+    const lines: Array<[string, string]> = [
+      ["seqlearn", facts.seqlearn],
+      ["runtime", facts.runtime],
+      ["wasm simd", facts.simd ? "available" : "NOT available"],
+      ["engine", facts.engine],
+      ["engine memory", `${(facts.memoryBytes / 1048576).toFixed(2)} MiB`],
+    ];
+    const w = Math.max(...lines.map(([k]) => k.length));
+    for (const [k, v] of lines) console.log(`${k.padEnd(w)}  ${v}`);
+    return 0;
+  },
+};
