@@ -2,7 +2,11 @@
 // the domain folders call exports with typed arrays instead of addresses.
 import "./polyfill.js";
 import type { WasmExports } from "./abi.js";
-import { EngineStateError, EngineTrapError } from "./errors.js";
+import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
+
+/** Largest single block the engine's allocator can hand out (its size classes stop at 1 GiB);
+ *  larger requests are rejected before reaching the module. */
+const MAX_BLOCK_BYTES = 2 ** 30 - 64;
 
 type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array;
 type TypedCtor = Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
@@ -20,6 +24,9 @@ export class WasmBuffer<T extends Typed = Float64Array> {
 
   /** @internal */
   constructor(readonly engine: Engine, ctor: TypedCtor, length: number) {
+    if (!Number.isSafeInteger(length) || length < 0 || length * ctor.BYTES_PER_ELEMENT > MAX_BLOCK_BYTES) {
+      throw new ValueError(`WasmBuffer length must be an integer in [0, ${Math.floor(MAX_BLOCK_BYTES / ctor.BYTES_PER_ELEMENT)}], got ${length}`);
+    }
     this.ctor = ctor;
     this.length = length;
     this.generation = engine.generation;
@@ -149,7 +156,17 @@ export class Engine {
 
   /** @internal */
   allocBytes(bytes: number): number {
-    const ptr = this.exports.mem_alloc(Math.max(16, bytes) >>> 0);
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_BLOCK_BYTES) {
+      throw new ValueError(`cannot allocate ${bytes} bytes of engine memory: a block holds at most ${MAX_BLOCK_BYTES} bytes`);
+    }
+    let ptr: number;
+    try {
+      ptr = this.exports.mem_alloc(Math.max(16, bytes)) >>> 0;
+    } catch (err) {
+      // Out of memory (memory.grow refused) traps inside the allocator: start afresh.
+      this.reset();
+      throw new EngineTrapError(`the engine trapped allocating ${bytes} bytes (${(err as Error)?.message ?? err}); it has been reset`, err);
+    }
     if (!ptr) throw new EngineTrapError(`engine could not allocate ${bytes} bytes`);
     this.live.add(ptr);
     return ptr;
@@ -183,6 +200,7 @@ export class Engine {
         if (typeof a === "number") raw[i] = a;
         else if (typeof a === "boolean") raw[i] = a ? 1 : 0;
         else if (a instanceof WasmBuffer) {
+          if (a.engine !== this) throw new EngineStateError(`argument ${i} of ${name} is a WasmBuffer of another engine`);
           a.check();
           raw[i] = a.ptr;
         } else if ((a instanceof In || a instanceof InOut) && seen.has(a)) {

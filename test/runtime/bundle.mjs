@@ -1,0 +1,31 @@
+// Bundles the core suite (test/core/suite.ts + the SDK sources) into
+// dist-test/core-suite.js, an ES module with no imports that Deno, a browser page and the
+// WASI runner load. Like dist/index.js it finds the module at ../build/seqlearn.wasm relative
+// to itself, so `await init()` resolves the Wasm exactly as it does for users.
+// Usable as a module (bundleSuite()) or a script: `node test/runtime/bundle.mjs`.
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const suiteBundle = join(root, "dist-test", "core-suite.js");
+
+export async function bundleSuite() {
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    entryPoints: [join(root, "test", "runtime", "suite-entry.ts")],
+    outfile: suiteBundle,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    external: ["node:*"],
+    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") },
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  return suiteBundle;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(await bundleSuite());
+}

@@ -1,0 +1,52 @@
+// Entry point of the core-suite bundle (dist-test/core-suite.js) that Deno, headless
+// Chromium and the WASI runner load. It initialises the engine the way a user would
+// (`await init()`, or with explicit options for WASI) and runs every case of
+// test/core/suite.ts, collecting results instead of throwing.
+import { init, getEngine, version, type InitOptions } from "../../sdk/index.js";
+import { cases, digest } from "../core/suite.js";
+
+export interface CaseResult {
+  name: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+
+export interface SuiteReport {
+  runtime: string;
+  version: string;
+  origin: string;
+  results: CaseResult[];
+  digest: Record<string, string>;
+  digestError?: string;
+}
+
+function runtimeName(): string {
+  const g = globalThis as { Deno?: { version: { deno: string } }; process?: { versions?: { node?: string } }; navigator?: { userAgent?: string } };
+  if (g.Deno) return `deno ${g.Deno.version.deno}`;
+  if (g.process?.versions?.node) return `node ${g.process.versions.node}`;
+  return g.navigator?.userAgent ?? "unknown";
+}
+
+export async function runSuite(options?: InitOptions): Promise<SuiteReport> {
+  await (options ? init(options) : init());
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const t = performance.now();
+    try {
+      await c.fn();
+      results.push({ name: c.name, ok: true, ms: performance.now() - t });
+    } catch (e) {
+      const err = e as Error;
+      results.push({ name: c.name, ok: false, ms: performance.now() - t, error: `${err?.name}: ${err?.message}` });
+    }
+  }
+  let d: Record<string, string> = {};
+  let digestError: string | undefined;
+  try {
+    d = digest();
+  } catch (e) {
+    digestError = `${(e as Error)?.name}: ${(e as Error)?.message}`;
+  }
+  return { runtime: runtimeName(), version, origin: getEngine().origin, results, digest: d, ...(digestError ? { digestError } : {}) };
+}
