@@ -1,0 +1,20 @@
+import { SeqlearnError } from "../engine/errors.js";
+
+/** Malformed input data: a bad row, a missing or non-numeric value, a header problem.
+ *  `line` is 1-based (the header is line 1 of a CSV file); `column` is 1-based and
+ *  `columnName` is the header name, when the problem is in one field. */
+export class DataError extends SeqlearnError {
+  readonly line?: number;
+  readonly column?: number;
+  readonly columnName?: string;
+  constructor(message: string, where: { line?: number; column?: number; columnName?: string; source?: string } = {}) {
+    const loc: string[] = [];
+    if (where.source) loc.push(where.source);
+    if (where.line !== undefined) loc.push(`line ${where.line}`);
+    if (where.column !== undefined) loc.push(`column ${where.column}${where.columnName !== undefined ? ` (${JSON.stringify(where.columnName)})` : ""}`);
+    super(loc.length ? `${loc.join(", ")}: ${message}` : message);
+    this.line = where.line;
+    this.column = where.column;
+    this.columnName = where.columnName;
+  }
+}
