@@ -86,11 +86,17 @@ function toBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
 export async function compile(source?: WasmSource): Promise<WebAssembly.Module> {
   const src = source ?? new URL(WASM_REL, import.meta.url);
   if (src instanceof WebAssembly.Module) return src;
+  let bytes: ArrayBuffer | ArrayBufferView;
   try {
-    return await WebAssembly.compile(toBytes(await bytesFrom(src as NonModuleSource)) as BufferSource);
+    bytes = await bytesFrom(src as NonModuleSource);
   } catch (err) {
     if (err instanceof EngineStateError || err instanceof ValueError) throw err;
-    throw new EngineStateError(`could not compile the seqlearn module (${(err as Error).message}); a runtime with WebAssembly SIMD is required`);
+    throw new EngineStateError(`could not read the seqlearn module from ${describe(src)} (${(err as Error)?.message ?? err})`);
+  }
+  try {
+    return await WebAssembly.compile(toBytes(bytes) as BufferSource);
+  } catch (err) {
+    throw new EngineStateError(`could not compile the seqlearn module from ${describe(src)} (${(err as Error)?.message ?? err}); a runtime with WebAssembly SIMD is required`);
   }
 }
 
@@ -125,7 +131,15 @@ export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
 
 /** Synchronous initialisation from bytes or a compiled Module (workers, edge handlers). */
 export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferView, opts: Omit<InitOptions, "source"> = {}): Engine {
-  const mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource);
+  if (!(source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source))) {
+    throw new ValueError("initSync: source must be a WebAssembly.Module or the module's bytes (ArrayBuffer or typed array); use `await init(...)` for URLs and Responses");
+  }
+  let mod: WebAssembly.Module;
+  try {
+    mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource);
+  } catch (err) {
+    throw new EngineStateError(`could not compile the seqlearn module from bytes (${(err as Error)?.message ?? err}); a runtime with WebAssembly SIMD is required`);
+  }
   defaultEngine = engineFromModule(mod, opts, describe(source));
   return defaultEngine;
 }

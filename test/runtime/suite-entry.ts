@@ -5,6 +5,9 @@
 import { init, getEngine, version, type InitOptions } from "../../sdk/index.js";
 import { cases, digest } from "../core/suite.js";
 
+/** The SDK instance the suite runs against, for runtime-specific extra checks. */
+export * as sdk from "../../sdk/index.js";
+
 export interface CaseResult {
   name: string;
   ok: boolean;

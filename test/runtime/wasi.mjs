@@ -8,7 +8,7 @@
 // import object forwards to whichever is current.
 import { readFile } from "node:fs/promises";
 import { WASI } from "node:wasi";
-import { runSuite } from "../../dist-test/core-suite.js";
+import { runSuite, sdk } from "../../dist-test/core-suite.js";
 
 const bytes = await readFile(new URL("../../build/seqlearn.wasi.wasm", import.meta.url));
 const module = await WebAssembly.compile(bytes);
@@ -28,6 +28,31 @@ const report = await runSuite({
     instances++;
   },
 });
+// A trap must reset the engine (a new instance, started by a fresh WASI object) and leave it
+// working: compare a Cholesky factor computed after the reset with one from before.
+const trap = { ok: false };
+try {
+  const A = sdk.Matrix.fromRows([[4, 2], [2, 3]]);
+  const before = sdk.linalg.cholesky(A).L.data.slice();
+  const eng = sdk.getEngine();
+  const kept = eng.f64(4);
+  const generation = eng.generation;
+  let caught = null;
+  try {
+    eng.call("dot", 0xfffffff0, 0, 64); // out-of-bounds read: a trap
+  } catch (e) {
+    caught = e;
+  }
+  const after = sdk.linalg.cholesky(A).L.data;
+  let staleRejected = false;
+  try { kept.view; } catch (e) { staleRejected = e instanceof sdk.EngineStateError; }
+  trap.ok = caught instanceof sdk.EngineTrapError && eng.generation === generation + 1 && staleRejected &&
+    after.every((v, i) => Object.is(v, before[i]));
+  trap.error = caught ? `${caught.name}: ${caught.message}` : "no error thrown";
+} catch (e) {
+  trap.error = `${e?.name}: ${e?.message}`;
+}
+report.trapRecovery = trap;
 report.runtime = `wasi (node ${process.versions.node}, node:wasi preview1)`;
 report.wasiInstances = instances;
 console.log(JSON.stringify(report));

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// `npm test`: builds what is missing or stale, runs vitest over test/**/*.test.ts (which
+// includes the runtime matrix: the core suite in Deno, headless Chromium and WASI), then
+// prints a summary ending with the line `N passed, N failed`. Exits non-zero on any failure.
+//
+//   node scripts/test.mjs                     everything
+//   node scripts/test.mjs test/engine.test.ts a subset (arguments go to vitest)
+//   node scripts/test.mjs --only deno|browser|wasi   one runtime of the matrix
+//   node scripts/test.mjs --no-build          skip the freshness check
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+
+const ONLY = { deno: "Deno", browser: "Chromium", chromium: "Chromium", wasi: "WASI" };
+const argv = process.argv.slice(2);
+const vitestArgs = [];
+let build = true;
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === "--no-build") build = false;
+  else if (argv[i] === "--only") {
+    const which = argv[++i];
+    if (!ONLY[which]) {
+      console.error(`test: --only expects one of ${Object.keys(ONLY).join(", ")}, got ${which}`);
+      process.exit(2);
+    }
+    vitestArgs.push("test/runtimes.test.ts", "-t", ONLY[which]);
+  } else vitestArgs.push(argv[i]);
+}
+
+// 1. Build when an artifact is missing or older than a source it is built from.
+const ARTIFACTS = ["build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "dist/index.js", "dist/cli.js", "dist/types/index.d.ts"];
+const SOURCES = ["assembly", "sdk", "scripts/build.mjs", "asconfig.json", "asconfig.wasi.json", "tsconfig.json"];
+
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = 0;
+  for (const e of readdirSync(path)) m = Math.max(m, newest(join(path, e)));
+  return m;
+}
+
+if (build) {
+  const missing = ARTIFACTS.filter((a) => !existsSync(a));
+  const oldest = missing.length ? 0 : Math.min(...ARTIFACTS.map((a) => statSync(a).mtimeMs));
+  const stale = SOURCES.filter((s) => newest(s) > oldest);
+  if (missing.length || stale.length) {
+    console.log(`test: building (${missing.length ? `missing ${missing.join(", ")}` : `changed since the last build: ${stale.join(", ")}`})`);
+    const r = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+    if (r.status !== 0) {
+      console.error("test: the build failed, no tests were run");
+      console.log("0 passed, 1 failed");
+      process.exit(1);
+    }
+  }
+}
+
+// 2. vitest, with the default reporter on the terminal and a JSON report for the summary.
+mkdirSync("dist-test", { recursive: true });
+const jsonFile = join("dist-test", "vitest-report.json");
+const matrixFile = join("dist-test", "runtime-matrix.json");
+rmSync(jsonFile, { force: true });
+rmSync(matrixFile, { force: true });
+const started = Date.now();
+const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
+const r = spawnSync(process.execPath, [vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${jsonFile}`, ...vitestArgs], { stdio: "inherit" });
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+
+// 3. Summary.
+let report = null;
+try {
+  report = JSON.parse(readFileSync(jsonFile, "utf8"));
+} catch {
+  console.error(`test: vitest wrote no report (exit status ${r.status ?? r.signal})`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
+const failures = [];
+let passed = 0, failed = 0, skipped = 0;
+for (const file of report.testResults ?? []) {
+  const name = relative(root, file.name);
+  const results = file.assertionResults ?? [];
+  for (const a of results) {
+    if (a.status === "passed") passed++;
+    else if (a.status === "failed") {
+      failed++;
+      failures.push(`${name} › ${a.fullName}`);
+    } else skipped++;
+  }
+  // A file that failed to load or whose hooks threw has no failed test to count it by.
+  if (file.status === "failed" && !results.some((a) => a.status === "failed")) {
+    failed++;
+    failures.push(`${name} (${(file.message || "suite failed").split("\n")[0]})`);
+  }
+}
+
+const line = "─".repeat(72);
+console.log(`\n${line}\nseqlearn test summary (${seconds} s)`);
+if (existsSync(matrixFile)) {
+  const { runtimes } = JSON.parse(readFileSync(matrixFile, "utf8"));
+  console.log("runtime matrix (core suite + determinism digest):");
+  for (const [rt, m] of Object.entries(runtimes)) {
+    const counts = m.passed !== undefined ? `${m.passed} passed, ${m.failed} failed` : "";
+    console.log(`  ${rt.padEnd(9)} ${m.status.padEnd(8)} ${counts.padEnd(20)} ${m.status === "skipped" ? m.detail : m.digest ?? ""}`);
+  }
+}
+if (skipped) console.log(`${skipped} skipped`);
+if (failures.length) {
+  console.log("failed:");
+  for (const f of failures) console.log(`  ✗ ${f}`);
+}
+console.log(line);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || r.status !== 0 ? 1 : 0);
