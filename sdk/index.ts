@@ -14,3 +14,5 @@ export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern5
 export type { KernelSpec, KernelName } from "./kernel/index.js";
 export { Rng } from "./random/rng.js";
 export { version } from "./version.js";
+export * as games from "./games/index.js";
+export { PreferenceGame, nashMD, nashMirrorProx, onlineIpo, ipoMD, solveNash } from "./games/index.js";

@@ -1,0 +1,282 @@
+// Exact tabular solvers for the β-regularised preference game (spec games.md §1–§4), in log
+// space. Policies are log-probabilities ℓ, renormalised (stable log-sum-exp) after every step.
+//
+// One query = one product P·x. Per iteration: Nash-MD 1, Nash-MP 2, online IPO 1, IPO-MD 1,
+// multiplicative weights 1, extragradient 2.
+//
+// Metrics of an iterate π (given g = P·π), one row of METRIC_COLS values:
+//   0 iteration k        1 queries so far        2 KL(π*‖π)      3 E_β(π)
+//   4 E_0(π)             5 duality gap = 2·E_β   6 span(ℓ − ℓ*)  7 P(π ≻ μ)
+import { ld, st } from "../core/mem";
+import { OK, NO_CONVERGENCE, NON_FINITE, BAD_ARG, setStatusArg } from "../core/status";
+import { prefApply, normalize, vmax, vdot, lin2, logSumExp } from "./pref";
+
+export const NASH_MD: i32 = 0;      // η_t = 2/(β(t+2))
+export const NASH_MD_CONST: i32 = 1; // constant η, ηβ ≤ 1
+export const NASH_MP: i32 = 2;      // mirror prox, η ≤ 2
+export const ONLINE_IPO: i32 = 3;   // exact self-play policy gradient on the logits
+export const IPO_MD: i32 = 4;       // exact IPO-MD gradient, samples from π^{1−γ}μ^γ
+export const MWU: i32 = 5;          // unregularised multiplicative weights (self-play)
+export const EXTRAGRADIENT: i32 = 6; // unregularised mirror prox
+
+export const METRIC_COLS: i32 = 8;
+
+// Work layout (n-vectors), then 4r + 4 scratch for the low-rank accumulators.
+const W_PI = 0, W_G = 1, W_PMU = 2, W_PSTAR = 3, W_LSTAR = 4, W_LMU = 5, W_T1 = 6, W_T2 = 7, W_T3 = 8, W_BASE = 9;
+export const WORK_VECS: i32 = 10;
+
+@inline function vec(work: usize, n: i32, k: i32): usize {
+  return work + ((<usize>k * <usize>n) << 3);
+}
+
+/** Write one metrics row for the normalised iterate (l, pi) with g = P·pi. */
+function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usize,
+  lstar: usize, pstar: usize, hasStar: bool, beta: f64, k: f64, queries: f64, tmp: usize, out: usize): void {
+  st(out, 0, k);
+  st(out, 1, queries);
+  // KL(π*‖π) and the span seminorm of ℓ − ℓ*
+  if (hasStar) {
+    let kl = 0.0, hi = -Infinity, lo = Infinity;
+    for (let i = 0; i < n; i++) {
+      const d = ld(lstar, i) - ld(l, i);
+      kl += ld(pstar, i) * d;
+      if (-d > hi) hi = -d;
+      if (-d < lo) lo = -d;
+    }
+    st(out, 2, kl > 0 ? kl : 0.0);
+    st(out, 6, hi - lo);
+  } else {
+    st(out, 2, NaN);
+    st(out, 6, NaN);
+  }
+  // E_β(π) = β·log Σ μ e^{g/β} + β·KL(π‖μ) − ½
+  const ib = 1.0 / beta;
+  lin2(1.0, lmu, ib, g, tmp, n);
+  const lse = logSumExp(tmp, tmp, n);
+  let klmu = 0.0;
+  for (let i = 0; i < n; i++) klmu += ld(pi, i) * (ld(l, i) - ld(lmu, i));
+  const eb = beta * lse + beta * klmu - 0.5;
+  st(out, 3, eb);
+  st(out, 4, vmax(g, n) - 0.5);
+  st(out, 5, 2.0 * eb);
+  st(out, 7, vdot(pi, pmu, n));
+}
+
+/**
+ * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
+ * overwritten with the last iterate).
+ * params (f64): [algo, eta, beta, gamma, iters, every, t0]
+ *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
+ *   (rows of METRIC_COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
+ *   iteration column (to resume a run).
+ * logStar (or 0): the log of π*, for KL and span. work: WORK_VECS·n + 4r + 4 f64.
+ * Returns OK, BAD_ARG, or NON_FINITE (status_arg = the iteration).
+ */
+export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize,
+  params: usize, metrics: usize, work: usize): i32 {
+  const algo = <i32>ld(params, 0);
+  const eta = ld(params, 1), beta = ld(params, 2), gamma = ld(params, 3);
+  const iters = <i32>ld(params, 4), every = <i32>ld(params, 5), t0 = ld(params, 6);
+  if (n < 1 || !(beta > 0) || algo < 0 || algo > 6) return BAD_ARG;
+  const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
+  const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
+  const t1 = vec(work, n, W_T1), t2 = vec(work, n, W_T2), t3 = vec(work, n, W_T3), base = vec(work, n, W_BASE);
+  const acc = vec(work, n, WORK_VECS);
+
+  memory.copy(lmu, logMu, <usize>n << 3);
+  normalize(lmu, t1, n);
+  normalize(logPi, pi, n);
+  const hasStar = logStar != 0;
+  if (every > 0) {
+    prefApply(kind, a, r, n, t1, pmu, acc); // P·μ, for the win rate
+    if (hasStar) {
+      memory.copy(lstar, logStar, <usize>n << 3);
+      normalize(lstar, pstar, n);
+    }
+  }
+  let queries = 0.0;
+  let gValid = false;
+  let row = 0;
+  for (let k = 0; k <= iters; k++) {
+    if (every > 0 && (k % every == 0 || k == iters)) {
+      if (!gValid) {
+        prefApply(kind, a, r, n, pi, g, acc);
+        gValid = true;
+      }
+      metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, t0 + <f64>k, queries, t1,
+        metrics + ((<usize>row * <usize>METRIC_COLS) << 3));
+      row++;
+    }
+    if (k == iters) break;
+    switch (algo) {
+      case NASH_MD:
+      case NASH_MD_CONST: {
+        const et = algo == NASH_MD ? 2.0 / (beta * (t0 + <f64>k + 2.0)) : eta;
+        const w = et * beta;
+        lin2(1.0 - w, logPi, w, lmu, t1, n);   // ℓ^μ = (1−ηβ)ℓ + ηβ·log μ
+        normalize(t1, t2, n);                  // π^μ
+        prefApply(kind, a, r, n, t2, t3, acc); // P·π^μ
+        lin2(1.0, t1, et, t3, logPi, n);
+        normalize(logPi, pi, n);
+        queries += 1;
+        gValid = false;
+        break;
+      }
+      case NASH_MP: {
+        const c = 1.0 / (1.0 + eta * beta);
+        if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
+        lin2(c, logPi, c * eta * beta, lmu, base, n); // c·(ℓ_k + ηβ·log μ)
+        lin2(1.0, base, c * eta, g, t1, n);           // extrapolation against π_k
+        normalize(t1, t2, n);
+        prefApply(kind, a, r, n, t2, t3, acc);        // P·π_{k+½}
+        lin2(1.0, base, c * eta, t3, logPi, n);       // update against π_{k+½}
+        normalize(logPi, pi, n);
+        queries += 2;
+        gValid = false;
+        break;
+      }
+      case ONLINE_IPO: {
+        if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
+        // f = P·π − β·(ℓ − log μ); ℓ += η·π ⊙ (f − ⟨π, f⟩)
+        let fbar = 0.0;
+        for (let i = 0; i < n; i++) {
+          const f = ld(g, i) - beta * (ld(logPi, i) - ld(lmu, i));
+          st(t1, i, f);
+          fbar += ld(pi, i) * f;
+        }
+        for (let i = 0; i < n; i++) st(logPi, i, ld(logPi, i) + eta * ld(pi, i) * (ld(t1, i) - fbar));
+        normalize(logPi, pi, n);
+        queries += 1;
+        gValid = false;
+        break;
+      }
+      case IPO_MD: {
+        lin2(1.0 - gamma, logPi, gamma, lmu, t1, n); // q = π^{1−γ}μ^γ
+        normalize(t1, t2, n);
+        prefApply(kind, a, r, n, t2, t3, acc);       // P·q
+        let lrq = 0.0;
+        for (let i = 0; i < n; i++) lrq += ld(t2, i) * (ld(logPi, i) - ld(lmu, i));
+        // h = P·q − ½ − β(lr − E_q lr); ℓ += η·(q ⊙ h − π·⟨q, h⟩)
+        let qh = 0.0;
+        for (let i = 0; i < n; i++) {
+          const h = ld(t3, i) - 0.5 - beta * (ld(logPi, i) - ld(lmu, i) - lrq);
+          st(t3, i, h);
+          qh += ld(t2, i) * h;
+        }
+        for (let i = 0; i < n; i++) st(logPi, i, ld(logPi, i) + eta * (ld(t2, i) * ld(t3, i) - ld(pi, i) * qh));
+        normalize(logPi, pi, n);
+        queries += 1;
+        gValid = false;
+        break;
+      }
+      case MWU: {
+        if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
+        lin2(1.0, logPi, eta, g, logPi, n);
+        normalize(logPi, pi, n);
+        queries += 1;
+        gValid = false;
+        break;
+      }
+      case EXTRAGRADIENT: {
+        if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
+        lin2(1.0, logPi, eta, g, t1, n);
+        normalize(t1, t2, n);
+        prefApply(kind, a, r, n, t2, t3, acc);
+        lin2(1.0, logPi, eta, t3, logPi, n);
+        normalize(logPi, pi, n);
+        queries += 2;
+        gValid = false;
+        break;
+      }
+      default:
+        return BAD_ARG;
+    }
+    if (!isFinite(ld(logPi, 0)) || !isFinite(ld(pi, 0))) {
+      setStatusArg(<f64>k, 0);
+      return NON_FINITE;
+    }
+  }
+  return OK;
+}
+
+/**
+ * Ground truth π*_β: Nash-MP with η = 2 from `logPi` (normalised in place; overwritten with
+ * the solution) until max_y |π − softmax(log μ + P·π/β)| < tol. status_arg = iterations,
+ * status_arg2 = final residual. Returns OK or NO_CONVERGENCE. work as games_run.
+ */
+export function games_solve(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, beta: f64,
+  tol: f64, maxIter: i32, work: usize): i32 {
+  if (n < 1 || !(beta > 0)) return BAD_ARG;
+  const pi = vec(work, n, W_PI), g = vec(work, n, W_G), lmu = vec(work, n, W_LMU);
+  const t1 = vec(work, n, W_T1), t2 = vec(work, n, W_T2), t3 = vec(work, n, W_T3), base = vec(work, n, W_BASE);
+  const acc = vec(work, n, WORK_VECS);
+  memory.copy(lmu, logMu, <usize>n << 3);
+  normalize(lmu, t1, n);
+  normalize(logPi, pi, n);
+  const eta = 2.0, c = 1.0 / (1.0 + eta * beta), ib = 1.0 / beta;
+  let res = Infinity;
+  for (let k = 0; k <= maxIter; k++) {
+    prefApply(kind, a, r, n, pi, g, acc);
+    // residual against the best response to π
+    lin2(1.0, lmu, ib, g, t1, n);
+    normalize(t1, t2, n);
+    res = 0.0;
+    for (let i = 0; i < n; i++) res = Math.max(res, Math.abs(ld(pi, i) - ld(t2, i)));
+    if (!isFinite(res)) {
+      setStatusArg(<f64>k, res);
+      return NON_FINITE;
+    }
+    if (res < tol) {
+      setStatusArg(<f64>k, res);
+      return OK;
+    }
+    if (k == maxIter) break;
+    lin2(c, logPi, c * eta * beta, lmu, base, n);
+    lin2(1.0, base, c * eta, g, t1, n);
+    normalize(t1, t2, n);
+    prefApply(kind, a, r, n, t2, t3, acc);
+    lin2(1.0, base, c * eta, t3, logPi, n);
+    normalize(logPi, pi, n);
+  }
+  setStatusArg(<f64>maxIter, res);
+  return NO_CONVERGENCE;
+}
+
+/** One metrics row for the policy `logPi` (normalised in place). work as games_run. */
+export function games_metrics(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize,
+  beta: f64, out: usize, work: usize): i32 {
+  if (n < 1 || !(beta > 0)) return BAD_ARG;
+  const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
+  const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
+  const t1 = vec(work, n, W_T1);
+  const acc = vec(work, n, WORK_VECS);
+  memory.copy(lmu, logMu, <usize>n << 3);
+  normalize(lmu, t1, n);
+  prefApply(kind, a, r, n, t1, pmu, acc);
+  normalize(logPi, pi, n);
+  prefApply(kind, a, r, n, pi, g, acc);
+  const hasStar = logStar != 0;
+  if (hasStar) {
+    memory.copy(lstar, logStar, <usize>n << 3);
+    normalize(lstar, pstar, n);
+  }
+  metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, 0, 0, t1, out);
+  return OK;
+}
+
+/** out ← log BR_β(opp) = log softmax(log μ + P·opp/β), with opp given as probabilities.
+ *  work: 2n + 4r + 4 f64. */
+export function games_best_response(kind: i32, a: usize, r: i32, n: i32, logMu: usize, opp: usize, beta: f64,
+  out: usize, work: usize): i32 {
+  if (n < 1 || !(beta > 0)) return BAD_ARG;
+  const g = work, tmp = work + (<usize>n << 3), acc = work + (<usize>(2 * n) << 3);
+  prefApply(kind, a, r, n, opp, g, acc);
+  lin2(1.0, logMu, 1.0 / beta, g, out, n);
+  normalize(out, tmp, n);
+  return OK;
+}
+
+/** out ← P·x for any vector x. acc: 4r + 4 f64 scratch. */
+export function games_apply(kind: i32, a: usize, r: i32, n: i32, x: usize, out: usize, acc: usize): void {
+  prefApply(kind, a, r, n, x, out, acc);
+}

@@ -1,0 +1,11 @@
+// Preference games: preference models, generators, exact tabular solvers (Wasm), stochastic
+// policy-gradient trainers and MTPO. Spec: spec/games.md.
+export { PreferenceGame, klDivergence } from "./preference.js";
+export type { GameKind, DenseOptions } from "./preference.js";
+export { uTriangle, skewLogit, bradleyTerry, rps, dice, threeType, sineGame, lowRankSkew, generate, GENERATORS } from "./generators.js";
+export type { GeneratorName, SeedOption } from "./generators.js";
+export {
+  nashMD, nashMirrorProx, onlineIpo, ipoMD, multiplicativeWeights, extragradient, runSolver,
+  solveNash, bestResponse, gameMetrics, maxIpoStep, SOLVERS,
+} from "./solvers.js";
+export type { SolverName, GameOptions, SolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics } from "./solvers.js";

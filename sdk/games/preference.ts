@@ -1,0 +1,232 @@
+// Preference models over a finite action set {0..n−1}: P(i ≻ j) with P + Pᵀ = 11ᵀ.
+// A PreferenceGame keeps its operator in engine memory (so solvers never copy it) in one of
+// two forms: a dense n×n matrix, or the implicit low-rank skew form
+// P = ½·11ᵀ + U·Vᵀ − V·Uᵀ (U, V n×r), whose products P·x cost O(n·r).
+import { getEngine, input, output, type WasmBuffer } from "../engine/index.js";
+import { ShapeError, ValueError } from "../engine/errors.js";
+import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
+import { integer } from "../core/validate.js";
+
+export type GameKind = "dense" | "lowRank";
+
+/** The engine's code for each storage form (assembly/games/pref.ts). */
+export const KIND_CODE: Record<GameKind, number> = { dense: 0, lowRank: 1 };
+
+export interface DenseOptions {
+  /** Tolerance on |P_ij + P_ji − 1|. Default 1e-12. */
+  tol?: number;
+}
+
+export class PreferenceGame {
+  /** Number of actions. */
+  readonly n: number;
+  readonly kind: GameKind;
+  /** r for the low-rank form, 0 for dense. */
+  readonly rank: number;
+  /** @internal P (dense) or W = [U | V] row-major n×2r (low rank), in engine memory. */
+  readonly buf: WasmBuffer<Float64Array>;
+  private disposed = false;
+
+  /** @internal use the static constructors. */
+  constructor(kind: GameKind, n: number, rank: number, buf: WasmBuffer<Float64Array>) {
+    this.kind = kind;
+    this.n = n;
+    this.rank = rank;
+    this.buf = buf;
+  }
+
+  /**
+   * A dense preference matrix: P[i][j] = P(i ≻ j) ∈ [0, 1] with P[i][j] + P[j][i] = 1 (so the
+   * diagonal is ½). Throws ValueError naming the first violating entry.
+   */
+  static fromMatrix(P: MatrixLike, opts: DenseOptions = {}): PreferenceGame {
+    const m = asMatrix(P, "P", { square: true });
+    const tol = opts.tol ?? 1e-12;
+    if (!(tol >= 0)) throw new ValueError(`tol must be ≥ 0, got ${tol}`);
+    const n = m.rows;
+    if (n < 1) throw new ShapeError("P: a preference matrix needs at least one action, got 0×0");
+    const d = m.data;
+    for (let i = 0; i < n; i++) {
+      for (let j = i; j < n; j++) {
+        const a = d[i * n + j], b = d[j * n + i];
+        if (!(a >= 0 && a <= 1)) throw new ValueError(`P[${i}, ${j}] = ${a} is not a probability; a preference matrix has entries in [0, 1]`);
+        if (!(b >= 0 && b <= 1)) throw new ValueError(`P[${j}, ${i}] = ${b} is not a probability; a preference matrix has entries in [0, 1]`);
+        if (!(Math.abs(a + b - 1) <= tol)) {
+          throw new ValueError(`P is not a preference matrix: P[${i}, ${j}] + P[${j}, ${i}] = ${a + b}, expected 1 (P + Pᵀ = 1 within ${tol})`);
+        }
+      }
+    }
+    const buf = getEngine().f64(n * n).set(d);
+    return new PreferenceGame("dense", n, 0, buf);
+  }
+
+  /**
+   * The implicit low-rank skew game P = ½ + U·Vᵀ − V·Uᵀ (U, V: n×r). Entries must lie in
+   * [0, 1]: accepted when max_i (‖u_i‖² + ‖v_i‖²) ≤ ½ (which bounds every |P_ij − ½| by ½),
+   * otherwise checked entry by entry for n ≤ 2048, otherwise a ValueError asks to rescale.
+   */
+  static lowRank(U: MatrixLike, V: MatrixLike): PreferenceGame {
+    const u = asMatrix(U, "U"), v = asMatrix(V, "V");
+    if (u.rows !== v.rows || u.cols !== v.cols) throw new ShapeError(`U is ${u.rows}×${u.cols} but V is ${v.rows}×${v.cols}; both must be n×r`);
+    const n = u.rows, r = u.cols;
+    if (n < 1 || r < 1) throw new ShapeError(`U and V must be n×r with n ≥ 1 and r ≥ 1, got ${n}×${r}`);
+    const w = new Float64Array(n * 2 * r);
+    for (let i = 0; i < n; i++) {
+      w.set(u.data.subarray(i * r, (i + 1) * r), i * 2 * r);
+      w.set(v.data.subarray(i * r, (i + 1) * r), i * 2 * r + r);
+    }
+    return PreferenceGame.fromPacked(w, n, r);
+  }
+
+  /** @internal W = [U | V] row-major n×2r, validated, copied to the engine. */
+  static fromPacked(w: Float64Array, n: number, r: number, checked = false): PreferenceGame {
+    if (!checked) checkLowRank(w, n, r);
+    const buf = getEngine().f64(n * 2 * r).set(w);
+    return new PreferenceGame("lowRank", n, r, buf);
+  }
+
+  /** Bradley–Terry preferences P(i ≻ j) = σ(r_i − r_j) (transitive). */
+  static bradleyTerry(rewards: VectorLike): PreferenceGame {
+    const r = asVector(rewards, "rewards");
+    const n = r.length;
+    if (n < 1) throw new ShapeError("rewards: need at least one action");
+    const P = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      P[i * n + i] = 0.5;
+      for (let j = i + 1; j < n; j++) {
+        const p = 1 / (1 + Math.exp(-(r[i] - r[j])));
+        P[i * n + j] = p;
+        P[j * n + i] = 1 - p;
+      }
+    }
+    return PreferenceGame.fromMatrix(new Matrix(n, n, P));
+  }
+
+  /** P(i ≻ j). */
+  prob(i: number, j: number): number {
+    this.check();
+    integer(i, "i", 0, this.n - 1);
+    integer(j, "j", 0, this.n - 1);
+    return this.entry(i, j);
+  }
+
+  /** @internal unchecked P(i ≻ j). */
+  entry(i: number, j: number): number {
+    const d = this.buf.view;
+    if (this.kind === "dense") return d[i * this.n + j];
+    const r = this.rank, r2 = 2 * r;
+    let s = 0.5;
+    for (let k = 0; k < r; k++) s += d[i * r2 + k] * d[j * r2 + r + k] - d[i * r2 + r + k] * d[j * r2 + k];
+    return s;
+  }
+
+  /** P·x (for a policy x: the vector of win probabilities P(y ≻ x)). */
+  apply(x: VectorLike): Float64Array {
+    this.check();
+    const v = asVector(x, "x", { length: this.n });
+    return getEngine().call("games_apply", KIND_CODE[this.kind], this.buf, this.rank, this.n, input(v), output(this.n), output(4 * this.rank + 4)).out[0] as Float64Array;
+  }
+
+  /** P(π ≻ π′) = πᵀ·P·π′. */
+  winRate(pi: VectorLike, piPrime: VectorLike): number {
+    const p = asVector(pi, "pi", { length: this.n });
+    const g = this.apply(piPrime);
+    let s = 0;
+    for (let i = 0; i < this.n; i++) s += p[i] * g[i];
+    return s;
+  }
+
+  /** The dense matrix (for the low-rank form only when n ≤ 4096). */
+  toMatrix(): Matrix {
+    this.check();
+    const n = this.n;
+    if (this.kind === "dense") return new Matrix(n, n, this.buf.toArray());
+    if (n > 4096) throw new ValueError(`toMatrix: n = ${n} is too large to densify (limit 4096)`);
+    const m = new Matrix(n, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m.data[i * n + j] = this.entry(i, j);
+    return m;
+  }
+
+  /** @internal */ check(): void {
+    if (this.disposed) throw new ValueError("this PreferenceGame was disposed");
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.buf.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function checkLowRank(w: Float64Array, n: number, r: number): void {
+  const r2 = 2 * r;
+  let worst = 0, at = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < r2; k++) {
+      const x = w[i * r2 + k];
+      if (x - x !== 0) throw new ValueError(`${k < r ? "U" : "V"}[${i}, ${k % r}] is ${x}; every entry must be a finite number`);
+      s += x * x;
+    }
+    if (s > worst) {
+      worst = s;
+      at = i;
+    }
+  }
+  if (worst <= 0.5) return;
+  if (n > 2048) {
+    throw new ValueError(`U, V: row ${at} has ‖u‖² + ‖v‖² = ${worst.toPrecision(4)} > ½, so P = ½ + UVᵀ − VUᵀ may leave [0, 1]; rescale U and V (n = ${n} is too large to check every entry)`);
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < r; k++) s += w[i * r2 + k] * w[j * r2 + r + k] - w[i * r2 + r + k] * w[j * r2 + k];
+      if (Math.abs(s) > 0.5) throw new ValueError(`P = ½ + UVᵀ − VUᵀ has P[${i}, ${j}] = ${0.5 + s}, outside [0, 1]; rescale U and V`);
+    }
+  }
+}
+
+/** The reference policy μ as normalised log-probabilities (uniform when omitted). */
+export function logPolicyArg(p: VectorLike | undefined, n: number, name: string): Float64Array {
+  const out = new Float64Array(n);
+  if (p === undefined) {
+    out.fill(-Math.log(n));
+    return out;
+  }
+  const v = asVector(p, name, { length: n });
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(v[i] > 0)) throw new ValueError(`${name}[${i}] = ${v[i]}; a policy here must have full support (every entry > 0)`);
+    s += v[i];
+  }
+  if (Math.abs(s - 1) > 1e-9) throw new ValueError(`${name} must sum to 1 (a probability vector), got sum ${s}`);
+  for (let i = 0; i < n; i++) out[i] = Math.log(v[i] / s);
+  return out;
+}
+
+/** exp of a log-policy (normalised defensively). */
+export function probsFromLog(l: ArrayLike<number>): Float64Array {
+  let m = -Infinity;
+  for (let i = 0; i < l.length; i++) m = Math.max(m, l[i]);
+  const p = new Float64Array(l.length);
+  let z = 0;
+  for (let i = 0; i < l.length; i++) z += p[i] = Math.exp(l[i] - m);
+  for (let i = 0; i < l.length; i++) p[i] /= z;
+  return p;
+}
+
+/** KL(p‖q) for probability vectors (0·log 0 = 0). */
+export function klDivergence(p: VectorLike, q: VectorLike): number {
+  const a = asVector(p, "p"), b = asVector(q, "q", { length: a.length });
+  let s = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) s += a[i] * Math.log(a[i] / b[i]);
+  return s;
+}

@@ -1,0 +1,298 @@
+// Exact tabular solvers of the β-regularised preference game
+//   J_β(π, π′) = P(π ≻ π′) − β·KL(π‖μ) + β·KL(π′‖μ)
+// (spec games.md §1–§4). Every update runs in the engine, in log space.
+import { getEngine, input, inout, output, scratch, Status } from "../engine/index.js";
+import { NumericalError, ValueError } from "../engine/errors.js";
+import { asVector, type VectorLike } from "../core/matrix.js";
+import { integer, positive, probability } from "../core/validate.js";
+import { PreferenceGame, KIND_CODE, logPolicyArg, probsFromLog } from "./preference.js";
+
+export const SOLVERS = ["nash-md", "nash-mp", "online-ipo", "ipo-md", "mwu", "extragradient"] as const;
+export type SolverName = (typeof SOLVERS)[number];
+
+const ALGO = { "nash-md": 0, "nash-md-const": 1, "nash-mp": 2, "online-ipo": 3, "ipo-md": 4, mwu: 5, extragradient: 6 } as const;
+const COLS = 8;
+
+export interface GameOptions {
+  /** KL coefficient β > 0 (τ in NLHF / Calandriello, α in MTPO). */
+  beta: number;
+  /** Reference policy μ (probabilities, every entry > 0). Default uniform. */
+  mu?: VectorLike;
+}
+
+export interface SolverOptions extends GameOptions {
+  /** Iterations. Default 100. */
+  iters?: number;
+  /** Step size; its meaning and stable range depend on the solver (see each function). */
+  eta?: number;
+  /** Starting policy (probabilities, full support). Default μ. */
+  init?: VectorLike;
+  /** Log metrics every this many iterations (and at the last); 0 logs nothing. Default 1. */
+  logEvery?: number;
+  /** π*_β for the KL and span metrics: a policy, "solve" (computed with solveNash), or null
+   *  (those metrics are NaN). Default "solve". */
+  reference?: VectorLike | "solve" | null;
+  /** Offset of the iteration counter (resumes the Nash-MD schedule). Default 0. */
+  t0?: number;
+}
+
+/** Metrics per logged iterate (columns of equal length). */
+export interface MetricsLog {
+  iteration: Float64Array;
+  /** Preference queries (products P·x) spent by the solver so far. */
+  queries: Float64Array;
+  /** KL(π*_β ‖ π_k). */
+  kl: Float64Array;
+  /** Regularised exploitability E_β(π_k) = max_π′ J_β(π′, π_k) − ½. */
+  exploitability: Float64Array;
+  /** Unregularised exploitability E_0(π_k) = max_y P(y ≻ π_k) − ½. */
+  exploitability0: Float64Array;
+  /** Duality gap max_π′ J_β(π′, π_k) − min_π′ J_β(π_k, π′) = 2·E_β. */
+  gap: Float64Array;
+  /** Span seminorm max(log π_k − log π*) − min(·). */
+  span: Float64Array;
+  /** Win rate P(π_k ≻ μ). */
+  winRate: Float64Array;
+}
+
+export interface GameRun {
+  solver: SolverName;
+  beta: number;
+  /** Last iterate, probabilities and log-probabilities. */
+  policy: Float64Array;
+  logPolicy: Float64Array;
+  /** The π*_β used for the metrics, or null. */
+  reference: Float64Array | null;
+  metrics: MetricsLog;
+  /** Total preference queries. */
+  queries: number;
+}
+
+function checkGame(game: PreferenceGame): void {
+  if (!(game instanceof PreferenceGame)) throw new ValueError("game must be a PreferenceGame (see PreferenceGame.fromMatrix, games.rps(), …)");
+  game.check();
+}
+
+function workLen(game: PreferenceGame): number {
+  return 10 * game.n + 4 * game.rank + 8;
+}
+
+function splitMetrics(m: Float64Array, rows: number): MetricsLog {
+  const col = (c: number) => {
+    const a = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) a[i] = m[i * COLS + c];
+    return a;
+  };
+  return {
+    iteration: col(0), queries: col(1), kl: col(2), exploitability: col(3),
+    exploitability0: col(4), gap: col(5), span: col(6), winRate: col(7),
+  };
+}
+
+interface RunSpec {
+  solver: SolverName;
+  algo: number;
+  eta: number;
+  gamma: number;
+  perIter: number;
+}
+
+function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun {
+  const beta = positive(opts.beta, "beta");
+  const n = game.n;
+  const iters = integer(opts.iters ?? 100, "iters", 0);
+  const every = integer(opts.logEvery ?? 1, "logEvery", 0);
+  const t0 = integer(opts.t0 ?? 0, "t0", 0);
+  const logMu = logPolicyArg(opts.mu, n, "mu");
+  const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, n, "init");
+  let reference: Float64Array | null = null;
+  const refOpt = opts.reference === undefined ? "solve" : opts.reference;
+  if (refOpt === "solve") reference = solveNash(game, { beta, mu: opts.mu }).policy;
+  else if (refOpt !== null) {
+    logPolicyArg(refOpt, n, "reference");
+    reference = Float64Array.from(refOpt);
+  }
+  const logStar = reference ? logPolicyArg(reference, n, "reference") : null;
+  const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
+  const params = new Float64Array([spec.algo, spec.eta, beta, spec.gamma, iters, every, t0]);
+  const eng = getEngine();
+  const r = eng.call("games_run", KIND_CODE[game.kind], game.buf, game.rank, n, input(logMu), inout(logPi),
+    logStar ? input(logStar) : 0, input(params), output(Math.max(1, rows * COLS)), scratch(workLen(game)));
+  if (r.ret === Status.NON_FINITE) {
+    const [k] = eng.statusArgs();
+    throw new NumericalError(`${spec.solver}: the policy became non-finite at iteration ${k}; reduce eta`, { iteration: k });
+  }
+  if (r.ret !== Status.OK) throw new ValueError(`${spec.solver}: the engine rejected the arguments (status ${r.ret})`);
+  return {
+    solver: spec.solver,
+    beta,
+    policy: probsFromLog(logPi),
+    logPolicy: logPi,
+    reference,
+    metrics: splitMetrics(r.out[0] as Float64Array, rows),
+    queries: spec.perIter * iters,
+  };
+}
+
+function stepIn(eta: unknown, name: string, lo: number, hi: number, why: string): number {
+  if (typeof eta !== "number" || !(eta > lo && eta <= hi)) {
+    throw new ValueError(`${name}: eta must be in (${lo}, ${hi}] (${why}), got ${String(eta)}`);
+  }
+  return eta;
+}
+
+/**
+ * Nash-MD (Munos et al.): π_{t+1} ∝ π^μ_t·exp(η_t·P·π^μ_t) with the geometric mixture
+ * π^μ_t ∝ π_t^{1−η_tβ}·μ^{η_tβ}. Without `eta` it uses the schedule η_t = 2/(β(t+2)), for which
+ * KL(π*‖π_T) ≤ 8/(β²(T+1)); with a constant `eta` (0 < ηβ ≤ 1) it converges to a biased
+ * fixed point. One query per iteration.
+ */
+export function nashMD(game: PreferenceGame, opts: SolverOptions): GameRun {
+  checkGame(game);
+  const beta = positive(opts.beta, "beta");
+  if (opts.eta === undefined) return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md"], eta: 0, gamma: 0, perIter: 1 });
+  const eta = stepIn(opts.eta, "nashMD", 0, 1 / beta, "the mixture weight η·β must be ≤ 1");
+  return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md-const"], eta, gamma: 0, perIter: 1 });
+}
+
+/**
+ * Nash Mirror Prox: two regularised half-steps from the same prox centre π_k,
+ *   ℓ_{k+½} = c·(ℓ_k + ηβ·log μ + η·P·π_k) − log Z,   ℓ_{k+1} = c·(ℓ_k + ηβ·log μ + η·P·π_{k+½}) − log Z,
+ * c = 1/(1+ηβ). For 0 < η ≤ 2, KL(π*‖π_{k+1}) ≤ KL(π*‖π_k)/(1+ηβ). Default η = 2.
+ * Two queries per iteration.
+ */
+export function nashMirrorProx(game: PreferenceGame, opts: SolverOptions): GameRun {
+  checkGame(game);
+  const eta = stepIn(opts.eta ?? 2, "nashMirrorProx", 0, 2, "the mirror-prox guarantee needs η·L ≤ 1 with L = ½");
+  return run(game, opts, { solver: "nash-mp", algo: ALGO["nash-mp"], eta, gamma: 0, perIter: 2 });
+}
+
+/** The largest stable policy-gradient step for online IPO / IPO-MD: η·(β + ½) ≤ 2. */
+export function maxIpoStep(beta: number): number {
+  return 2 / (beta + 0.5);
+}
+
+/**
+ * Online IPO, exact population version: gradient steps on the softmax logits along the
+ * expected online-IPO direction, which equals the self-play policy gradient
+ *   Δθ = η·π ⊙ (f − ⟨π, f⟩),   f = P·π − β·log(π/μ)
+ * (the IPO loss gradient is −(4/β)× this, so η corresponds to an IPO learning rate η·β/4).
+ * Its minimiser is π*_β. Stable for 0 < η·(β + ½) ≤ 2; default η = 1/(β + ½). One query per
+ * iteration. The sampled version is games.trainOnlineIpo.
+ */
+export function onlineIpo(game: PreferenceGame, opts: SolverOptions): GameRun {
+  checkGame(game);
+  const beta = positive(opts.beta, "beta");
+  const eta = stepIn(opts.eta ?? 1 / (beta + 0.5), "onlineIpo", 0, maxIpoStep(beta), "policy-gradient stability needs η·(β + ½) ≤ 2");
+  return run(game, opts, { solver: "online-ipo", algo: ALGO["online-ipo"], eta, gamma: 0, perIter: 1 });
+}
+
+/**
+ * IPO-MD(γ), exact population version: both samples from the geometric mixture
+ * q ∝ π^{1−γ}·μ^γ, Δθ = η·(q ⊙ h − π·⟨q, h⟩), h = P·q − ½ − β·(log(π/μ) − E_q log(π/μ)).
+ * Stationary point π ∝ μ·exp(P·q/β) (not π*_β unless γ = 0). γ = 0 is online IPO.
+ */
+export function ipoMD(game: PreferenceGame, opts: SolverOptions & { gamma?: number }): GameRun {
+  checkGame(game);
+  const beta = positive(opts.beta, "beta");
+  const gamma = probability(opts.gamma ?? 0.125, "gamma");
+  const eta = stepIn(opts.eta ?? 1 / (beta + 0.5), "ipoMD", 0, maxIpoStep(beta), "policy-gradient stability needs η·(β + ½) ≤ 2");
+  return run(game, opts, { solver: "ipo-md", algo: ALGO["ipo-md"], eta, gamma, perIter: 1 });
+}
+
+/** Unregularised multiplicative weights self-play ℓ ← ℓ + η·P·π (baseline; its last iterate
+ *  cycles on intransitive games). β is used only for the metrics. Default η = 0.1. */
+export function multiplicativeWeights(game: PreferenceGame, opts: SolverOptions): GameRun {
+  checkGame(game);
+  const eta = stepIn(opts.eta ?? 0.1, "multiplicativeWeights", 0, Infinity, "a positive step");
+  return run(game, opts, { solver: "mwu", algo: ALGO.mwu, eta, gamma: 0, perIter: 1 });
+}
+
+/** Unregularised extragradient (mirror prox with β = 0 in the update), 0 < η ≤ 2; its last
+ *  iterate approaches the unregularised Nash equilibrium. β is used only for the metrics.
+ *  Default η = 1. */
+export function extragradient(game: PreferenceGame, opts: SolverOptions): GameRun {
+  checkGame(game);
+  const eta = stepIn(opts.eta ?? 1, "extragradient", 0, 2, "the mirror-prox guarantee needs η·L ≤ 1 with L = ½");
+  return run(game, opts, { solver: "extragradient", algo: ALGO.extragradient, eta, gamma: 0, perIter: 2 });
+}
+
+/** Run a solver by name (the CLI's --solver). */
+export function runSolver(name: SolverName, game: PreferenceGame, opts: SolverOptions & { gamma?: number }): GameRun {
+  switch (name) {
+    case "nash-md": return nashMD(game, opts);
+    case "nash-mp": return nashMirrorProx(game, opts);
+    case "online-ipo": return onlineIpo(game, opts);
+    case "ipo-md": return ipoMD(game, opts);
+    case "mwu": return multiplicativeWeights(game, opts);
+    case "extragradient": return extragradient(game, opts);
+    default:
+      throw new ValueError(`unknown solver ${JSON.stringify(name)}; expected one of ${SOLVERS.join(", ")}`);
+  }
+}
+
+export interface NashSolution {
+  policy: Float64Array;
+  logPolicy: Float64Array;
+  iterations: number;
+  /** max_y |π − softmax(log μ + P·π/β)| at the end. */
+  residual: number;
+}
+
+/**
+ * The ground-truth equilibrium π*_β: Nash-MP with η = 2 from μ until the fixed-point residual
+ * max_y |π − softmax(log μ + P·π/β)| < tol (default 1e-13). Converges at rate 1/(1+2β) per
+ * iteration; throws NumericalError after maxIter (default 10⁶) iterations.
+ */
+export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: number; maxIter?: number; init?: VectorLike }): NashSolution {
+  checkGame(game);
+  const beta = positive(opts.beta, "beta");
+  const tol = positive(opts.tol ?? 1e-13, "tol");
+  const maxIter = integer(opts.maxIter ?? 1_000_000, "maxIter", 0);
+  const logMu = logPolicyArg(opts.mu, game.n, "mu");
+  const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, game.n, "init");
+  const eng = getEngine();
+  const r = eng.call("games_solve", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), inout(logPi), beta, tol, maxIter, scratch(workLen(game)));
+  const [iterations, residual] = eng.statusArgs();
+  if (r.ret !== Status.OK) {
+    throw new NumericalError(`solveNash: no convergence to tol ${tol} in ${iterations} iterations (residual ${residual.toExponential(3)}); raise maxIter or tol`, { iterations, residual });
+  }
+  return { policy: probsFromLog(logPi), logPolicy: logPi, iterations, residual };
+}
+
+/** Regularised best response BR_β(π′) = softmax(log μ + P·π′/β). */
+export function bestResponse(game: PreferenceGame, opponent: VectorLike, opts: GameOptions): Float64Array {
+  checkGame(game);
+  const beta = positive(opts.beta, "beta");
+  const logMu = logPolicyArg(opts.mu, game.n, "mu");
+  const opp = asVector(opponent, "opponent", { length: game.n });
+  let s = 0;
+  for (let i = 0; i < opp.length; i++) {
+    if (!(opp[i] >= 0)) throw new ValueError(`opponent[${i}] = ${opp[i]}; a policy has non-negative entries`);
+    s += opp[i];
+  }
+  if (Math.abs(s - 1) > 1e-9) throw new ValueError(`opponent must sum to 1 (a probability vector), got sum ${s}`);
+  const r = getEngine().call("games_best_response", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), input(opp), beta, output(game.n), scratch(2 * game.n + 4 * game.rank + 8));
+  return probsFromLog(r.out[0] as Float64Array);
+}
+
+export interface PolicyMetrics {
+  kl: number;
+  exploitability: number;
+  exploitability0: number;
+  gap: number;
+  span: number;
+  winRate: number;
+}
+
+/** The metrics of one policy (KL and span need `reference` = π*_β). */
+export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: GameOptions & { reference?: VectorLike }): PolicyMetrics {
+  checkGame(game);
+  const beta = positive(opts.beta, "beta");
+  const logMu = logPolicyArg(opts.mu, game.n, "mu");
+  const logPi = logPolicyArg(policy, game.n, "policy");
+  const logStar = opts.reference === undefined ? null : logPolicyArg(opts.reference, game.n, "reference");
+  const m = getEngine().call("games_metrics", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), input(logPi),
+    logStar ? input(logStar) : 0, beta, output(COLS), scratch(workLen(game))).out[0] as Float64Array;
+  return { kl: m[2], exploitability: m[3], exploitability0: m[4], gap: m[5], span: m[6], winRate: m[7] };
+}
