@@ -80,7 +80,7 @@ try {
   process.exit(1);
 }
 
-const failures = [];
+const failures = [], skips = [];
 let passed = 0, failed = 0, skipped = 0;
 for (const file of report.testResults ?? []) {
   const name = relative(root, file.name);
@@ -90,7 +90,10 @@ for (const file of report.testResults ?? []) {
     else if (a.status === "failed") {
       failed++;
       failures.push(`${name} › ${a.fullName}`);
-    } else skipped++;
+    } else {
+      skipped++;
+      skips.push(`${name} › ${a.fullName}`);
+    }
   }
   // A file that failed to load or whose hooks threw has no failed test to count it by.
   if (file.status === "failed" && !results.some((a) => a.status === "failed")) {
@@ -108,8 +111,15 @@ if (existsSync(matrixFile)) {
     const counts = m.passed !== undefined ? `${m.passed} passed, ${m.failed} failed` : "";
     console.log(`  ${rt.padEnd(9)} ${m.status.padEnd(8)} ${counts.padEnd(20)} ${m.status === "skipped" ? m.detail : m.digest ?? ""}`);
   }
+  const digests = Object.values(runtimes).filter((m) => m.digest).map((m) => m.digest);
+  if (digests.length > 1) {
+    console.log(`  digests ${new Set(digests).size === 1 ? `identical in ${digests.length} runtimes` : "DIFFER between runtimes"}`);
+  }
 }
-if (skipped) console.log(`${skipped} skipped`);
+if (skipped) {
+  console.log(`${skipped} skipped${skipped > 12 ? "" : ":"}`);
+  if (skipped <= 12) for (const s of skips) console.log(`  - ${s}`);
+}
 if (failures.length) {
   console.log("failed:");
   for (const f of failures) console.log(`  ✗ ${f}`);

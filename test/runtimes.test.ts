@@ -67,7 +67,7 @@ function checkReport(label: string, report: SuiteReport): void {
 beforeAll(async () => {
   await init();
   reference = digest();
-  matrix.node = { status: "ok", digest: Object.values(reference).join(" "), detail: `node ${process.versions.node} (vitest, this process)` };
+  matrix.node = { status: "ok", digest: Object.values(reference).join(" "), detail: `node ${process.versions.node}; its cases run in test/core.test.ts` };
   await bundleSuite();
 });
 
@@ -109,7 +109,7 @@ describe("runtime matrix: the core suite everywhere", () => {
     console.warn(`[runtimes] SKIPPED Chromium — ${reason}`);
     matrix.chromium = { status: "skipped", detail: reason };
   }
-  (haveChromium ? it : it.skip)(`headless Chromium: every case passes, digest identical, and the browser example works${haveChromium ? "" : " (skipped: /usr/bin/chromium missing)"}`, async () => {
+  (haveChromium ? it : it.skip)(`headless Chromium: every case passes, digest identical, and the browser example works${haveChromium ? "" : ` (skipped: ${CHROMIUM} not found)`}`, async () => {
     const [suite, example] = await runPages(root, [
       { path: "test/runtime/browser.html", global: "__seqlearnReport" },
       { path: "examples/browser/index.html", global: "__example" },
