@@ -12,6 +12,7 @@ export { dot, axpy, scal, axpby, sum, nrm2, all_finite, gemv, gemv_t } from "./l
 export { gemm, syrk } from "./linalg/gemm";
 export { cholesky, cholesky_jitter, trsm_lower, trsm_lower_t, trsm_right_lower_t, chol_diag_inv } from "./linalg/chol";
 export { cg } from "./linalg/cg";
+export { eigh, eigh_scratch } from "./linalg/eigh";
 export { kernel_block, kernel_diag } from "./kernels/kernels";
 export { games_run, games_solve, games_metrics, games_best_response, games_apply } from "./games/solvers";
 export { rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow } from "./rls/rls";

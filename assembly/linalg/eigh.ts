@@ -1,0 +1,749 @@
+// Symmetric eigensolver: A = V·diag(λ)·Vᵀ for a dense symmetric n×n matrix (row-major).
+//
+//   1. scale A by a power of two so that max|A_ij| ∈ [1, 2)            (exact, undone at the end)
+//   2. Householder tridiagonalisation A = Q·T·Qᵀ on the upper triangle, with the rank-2
+//      update of step k fused with the matrix-vector product of step k+1 (one pass per step)
+//   3. eigenpairs of T: Cuppen's divide and conquer with deflation and Gu–Eisenstat
+//      eigenvectors (merges are GEMMs), implicit QL on the small leaves; or implicit QL
+//      throughout (method 1, and always for eigenvalues only)
+//   4. back-transformation V = Q·V_T with blocked compact-WY reflectors (two GEMMs per block)
+//
+// Eigenvectors are kept as ROWS during steps 3–4 (every Givens rotation and every gather
+// touches contiguous memory) and transposed once at the end, so column j of the output is
+// the eigenvector of λ_j, like LAPACK / numpy.
+import { ld, st, ldv, stv } from "../core/mem";
+import { OK, NO_CONVERGENCE, setStatusArg } from "../core/status";
+import { dot } from "./blas1";
+import { gemm } from "./gemm";
+
+const EPS: f64 = 2.220446049250313e-16; // 2^-52
+const LEAF: i32 = 24; // D&C subproblems of this size or smaller are solved by QL
+const NB: i32 = 32; // reflectors per compact-WY block in the back-transformation
+const MAX_QL_SWEEPS: i32 = 60; // per eigenvalue (LAPACK uses 30·n in total)
+
+@inline function p64(base: usize, i: i32): usize {
+  return base + (<usize>i << 3);
+}
+@inline function ldi(base: usize, i: i32): i32 {
+  return load<i32>(base + (<usize>i << 2));
+}
+@inline function sti(base: usize, i: i32, v: i32): void {
+  store<i32>(base + (<usize>i << 2), v);
+}
+
+/** 2^k as an exact f64, for −1022 ≤ k ≤ 1023. */
+function pow2(k: i32): f64 {
+  return reinterpret<f64>(<u64>(k + 1023) << 52);
+}
+
+/** Number of f64 scratch slots eigh needs. */
+export function eigh_scratch(n: i32, vectors: i32): f64 {
+  const nn = <f64>n;
+  return vectors != 0 ? 2.0 * nn * nn + 32.0 * nn + <f64>(NB * NB) + 64.0 : 8.0 * nn + 16.0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 2: Householder tridiagonalisation.
+
+let houseBeta: f64 = 0;
+
+/** Householder reflector for the contiguous x[0..m): (I − τ·v·vᵀ)·x = β·e₁, with v[0] = 1.
+ *  v overwrites x; β is left in houseBeta; returns τ. */
+function house(x: usize, m: i32): f64 {
+  const alpha = ld(x, 0);
+  const sigma = m > 1 ? dot(p64(x, 1), p64(x, 1), m - 1) : 0.0;
+  if (sigma == 0.0) {
+    houseBeta = alpha;
+    st(x, 0, 1.0);
+    return 0.0;
+  }
+  let beta = Math.sqrt(alpha * alpha + sigma);
+  if (alpha > 0.0) beta = -beta;
+  const tau = (beta - alpha) / beta;
+  const scale = 1.0 / (alpha - beta);
+  const sv = f64x2.splat(scale);
+  let j = 1;
+  for (; j + 2 <= m; j += 2) stv(x, j, f64x2.mul(sv, ldv(x, j)));
+  for (; j < m; j++) st(x, j, scale * ld(x, j));
+  st(x, 0, 1.0);
+  houseBeta = beta;
+  return tau;
+}
+
+/** Row i of the trailing block, columns i..n−1: r ← r − v_i·w − w_i·v, then (if vn != 0)
+ *  accumulate the symmetric product yn += B·vn for this row of the upper triangle:
+ *  yn_i += r·vn, yn_j += r_j·vn_i (j > i). All vectors are indexed by global column. */
+@inline
+function fusedRow(r: usize, i: i32, n: i32, v: usize, w: usize, vn: usize, yn: usize, next: bool): void {
+  const vi = ld(v, i), wi = ld(w, i);
+  const a0 = ld(r, i) - vi * ld(w, i) - wi * ld(v, i);
+  st(r, i, a0);
+  const vvi = f64x2.splat(vi), wwi = f64x2.splat(wi);
+  let j = i + 1;
+  if (next) {
+    const nvi = ld(vn, i);
+    const nnv = f64x2.splat(nvi);
+    let acc = f64x2.splat(0);
+    for (; j + 2 <= n; j += 2) {
+      const a = f64x2.sub(f64x2.sub(ldv(r, j), f64x2.mul(vvi, ldv(w, j))), f64x2.mul(wwi, ldv(v, j)));
+      stv(r, j, a);
+      acc = f64x2.add(acc, f64x2.mul(a, ldv(vn, j)));
+      stv(yn, j, f64x2.add(ldv(yn, j), f64x2.mul(nnv, a)));
+    }
+    let s = a0 * nvi + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < n; j++) {
+      const a = ld(r, j) - vi * ld(w, j) - wi * ld(v, j);
+      st(r, j, a);
+      s += a * ld(vn, j);
+      st(yn, j, ld(yn, j) + nvi * a);
+    }
+    st(yn, i, ld(yn, i) + s);
+  } else {
+    for (; j + 2 <= n; j += 2) {
+      stv(r, j, f64x2.sub(f64x2.sub(ldv(r, j), f64x2.mul(vvi, ldv(w, j))), f64x2.mul(wwi, ldv(v, j))));
+    }
+    for (; j < n; j++) st(r, j, ld(r, j) - vi * ld(w, j) - wi * ld(v, j));
+  }
+}
+
+/** Symmetric product y[c0..n) = B·x for the upper-triangle block B = a[c0..n, c0..n). */
+function symvUpper(a: usize, n: i32, c0: i32, x: usize, y: usize): void {
+  for (let j = c0; j < n; j++) st(y, j, 0.0);
+  for (let i = c0; i < n; i++) {
+    const r = p64(a, i * n);
+    const xi = ld(x, i);
+    const xv = f64x2.splat(xi);
+    let acc = f64x2.splat(0);
+    let j = i + 1;
+    for (; j + 2 <= n; j += 2) {
+      const av = ldv(r, j);
+      acc = f64x2.add(acc, f64x2.mul(av, ldv(x, j)));
+      stv(y, j, f64x2.add(ldv(y, j), f64x2.mul(xv, av)));
+    }
+    let s = ld(r, i) * xi + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < n; j++) {
+      s += ld(r, j) * ld(x, j);
+      st(y, j, ld(y, j) + xi * ld(r, j));
+    }
+    st(y, i, ld(y, i) + s);
+  }
+}
+
+/** Reduce the symmetric matrix held in the upper triangle of a (n×n, n ≥ 3) to tridiagonal
+ *  form T = Qᵀ·A·Q, Q = H_0·H_1·…·H_{n−3}, H_k = I − τ_k·v_k·v_kᵀ acting on indices k+1..n−1.
+ *  d (n) and e (n−1) receive T; v_k is stored in row k, columns k+1..n−1 (v_k[k+1] = 1). */
+function tridiagonalise(a: usize, n: i32, d: usize, e: usize, tau: usize,
+  v0: usize, w: usize, y0: usize, vn0: usize, yn0: usize): void {
+  let v = v0, y = y0, vn = vn0, yn = yn0;
+  st(d, 0, ld(a, 0));
+  st(tau, 0, house(p64(a, 1), n - 1));
+  st(e, 0, houseBeta);
+  memory.copy(p64(v, 1), p64(a, 1), <usize>(n - 1) << 3);
+  symvUpper(a, n, 1, v, y);
+  for (let k = 0; k <= n - 3; k++) {
+    const c0 = k + 1;
+    const t = ld(tau, k);
+    // w = p − ½τ(pᵀv)·v with p = τ·y
+    let pv = 0.0;
+    for (let j = c0; j < n; j++) {
+      const p = t * ld(y, j);
+      st(w, j, p);
+      pv += p * ld(v, j);
+    }
+    const al = -0.5 * t * pv;
+    for (let j = c0; j < n; j++) st(w, j, ld(w, j) + al * ld(v, j));
+    // Row k+1: becomes final, and yields the next reflector.
+    const r1 = p64(a, c0 * n);
+    fusedRow(r1, c0, n, v, w, vn, yn, false);
+    st(d, c0, ld(r1, c0));
+    const next = k + 1 <= n - 3;
+    if (next) {
+      st(tau, c0, house(p64(r1, c0 + 1), n - c0 - 1));
+      st(e, c0, houseBeta);
+      memory.copy(p64(vn, c0 + 1), p64(r1, c0 + 1), <usize>(n - c0 - 1) << 3);
+      for (let j = c0 + 1; j < n; j++) st(yn, j, 0.0);
+    } else {
+      st(e, c0, ld(r1, c0 + 1));
+    }
+    for (let i = c0 + 1; i < n; i++) fusedRow(p64(a, i * n), i, n, v, w, vn, yn, next);
+    if (!next) st(d, n - 1, ld(a, (n - 1) * n + n - 1));
+    let tmp = v; v = vn; vn = tmp;
+    tmp = y; y = yn; yn = tmp;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 3a: implicit QL with Wilkinson-like shifts (values, optionally vectors as rows).
+
+/** Rotate rows r0, r1 (length m): r1 ← s·r0 + c·r1, r0 ← c·r0 − s·r1. */
+@inline
+function rotRows(r0: usize, r1: usize, m: i32, c: f64, s: f64): void {
+  const cv = f64x2.splat(c), sv = f64x2.splat(s);
+  let k = 0;
+  for (; k + 2 <= m; k += 2) {
+    const x = ldv(r0, k), y = ldv(r1, k);
+    stv(r1, k, f64x2.add(f64x2.mul(sv, x), f64x2.mul(cv, y)));
+    stv(r0, k, f64x2.sub(f64x2.mul(cv, x), f64x2.mul(sv, y)));
+  }
+  for (; k < m; k++) {
+    const x = ld(r0, k), y = ld(r1, k);
+    st(r1, k, s * x + c * y);
+    st(r0, k, c * x - s * y);
+  }
+}
+
+/** Eigenvalues of the tridiagonal (d[0..m), e[0..m−1)) into d (unsorted); e is destroyed.
+ *  With z != 0, the rows z + i·ldz (length rowLen) are rotated along: if they start as the
+ *  identity, row i ends as the eigenvector of d[i]. Returns −1, or the index that failed. */
+function tql(d: usize, e: usize, m: i32, z: usize, ldz: i32, rowLen: i32): i32 {
+  if (m <= 1) return -1;
+  st(e, m - 1, 0.0);
+  for (let l = 0; l < m; l++) {
+    let iter = 0;
+    while (true) {
+      let mm = l;
+      for (; mm < m - 1; mm++) {
+        const dd = Math.abs(ld(d, mm)) + Math.abs(ld(d, mm + 1));
+        if (Math.abs(ld(e, mm)) <= EPS * dd) break;
+      }
+      if (mm == l) break;
+      if (iter++ >= MAX_QL_SWEEPS) return l;
+      // Shift from the leading 2×2 block (Wilkinson's choice, written as in the QL sweep).
+      let g = (ld(d, l + 1) - ld(d, l)) / (2.0 * ld(e, l));
+      let r = Math.hypot(g, 1.0);
+      g = ld(d, mm) - ld(d, l) + ld(e, l) / (g + (g >= 0.0 ? r : -r));
+      let s = 1.0, c = 1.0, p = 0.0;
+      let i = mm - 1;
+      let underflow = false;
+      for (; i >= l; i--) {
+        const f = s * ld(e, i);
+        const b = c * ld(e, i);
+        r = Math.hypot(f, g);
+        st(e, i + 1, r);
+        if (r == 0.0) {
+          st(d, i + 1, ld(d, i + 1) - p);
+          st(e, mm, 0.0);
+          underflow = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = ld(d, i + 1) - p;
+        r = (ld(d, i) - g) * s + 2.0 * c * b;
+        p = s * r;
+        st(d, i + 1, g + p);
+        g = c * r - b;
+        if (z != 0) rotRows(p64(z, i * ldz), p64(z, (i + 1) * ldz), rowLen, c, s);
+      }
+      if (underflow) continue;
+      st(d, l, ld(d, l) - p);
+      st(e, l, g);
+      st(e, mm, 0.0);
+    }
+  }
+  return -1;
+}
+
+/** Sort d[0..m) ascending, permuting rows of z (length rowLen) along (selection sort:
+ *  at most m row swaps). */
+function sortWithRows(d: usize, m: i32, z: usize, ldz: i32, rowLen: i32): void {
+  for (let i = 0; i < m - 1; i++) {
+    let k = i;
+    let best = ld(d, i);
+    for (let j = i + 1; j < m; j++) {
+      if (ld(d, j) < best) { best = ld(d, j); k = j; }
+    }
+    if (k != i) {
+      st(d, k, ld(d, i));
+      st(d, i, best);
+      if (z != 0) {
+        const ri = p64(z, i * ldz), rk = p64(z, k * ldz);
+        let t = 0;
+        for (; t + 2 <= rowLen; t += 2) {
+          const x = ldv(ri, t);
+          stv(ri, t, ldv(rk, t));
+          stv(rk, t, x);
+        }
+        for (; t < rowLen; t++) {
+          const x = ld(ri, t);
+          st(ri, t, ld(rk, t));
+          st(rk, t, x);
+        }
+      }
+    }
+  }
+}
+
+/** Shell sort of d[0..m) ascending (eigenvalues only). */
+function sortValues(d: usize, m: i32): void {
+  let gap = 1;
+  while (gap < m / 3) gap = 3 * gap + 1;
+  for (; gap >= 1; gap /= 3) {
+    for (let i = gap; i < m; i++) {
+      const x = ld(d, i);
+      let j = i;
+      while (j >= gap && ld(d, j - gap) > x) {
+        st(d, j, ld(d, j - gap));
+        j -= gap;
+      }
+      st(d, j, x);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 3b: divide and conquer on the tridiagonal (Cuppen; Gu & Eisenstat 1995).
+//
+// Split T at m with coupling β: T = diag(T1', T2') + |β|·u·uᵀ, u = e_m + sign(β)·e_{m+1},
+// where T1' and T2' have |β| subtracted from their touching diagonal entries. With the
+// children's eigenpairs T_i' = Q_i·D_i·Q_iᵀ the merge is the rank-one problem
+// D + ρ·z·zᵀ, z = (last components of Q1's vectors, sign(β)·first components of Q2's)/√2,
+// ρ = 2|β| > 0.
+
+// Workspace for the merges (set up by eigh).
+let gZ: usize = 0; // n×n eigenvector rows
+let gN: i32 = 0; // leading dimension of gZ
+let gG: usize = 0; // n×n gathered rows
+let gU: usize = 0; // n×n secular eigenvectors (first Δ = d_j − λ_i)
+let gD: usize = 0; // n: merged diagonal
+let gz: usize = 0; // n: merged z
+let gLam: usize = 0; // n: secular roots
+let gTmp: usize = 0; // n: temporary row
+let gDv: usize = 0; // n: deflated values
+let gZh: usize = 0; // n: Gu–Eisenstat ẑ
+let gEt: usize = 0; // n: leaf copy of e
+let gTyp: usize = 0; // i32 n: 1 = left rows only, 2 = right rows only, 3 = both
+let gOrd: usize = 0; // i32 n: ascending order of D
+let gNd: usize = 0; // i32 n: non-deflated (in ascending order)
+let gDf: usize = 0; // i32 n: deflated
+let gGpos: usize = 0; // i32 n: row of G holding non-deflated i
+
+/** One root of 1/ρ + Σ z_j²/(D_j − λ) = 0, D ascending (length k, k ≥ 1), z_j ≠ 0.
+ *  Root i lies in (D_i, D_{i+1}) (or (D_{k−1}, D_{k−1} + ρ‖z‖²] for the last). The root is
+ *  found as λ = σ + τ with σ the nearer pole, and Δ_j = D_j − λ = (D_j − σ) − τ is written to
+ *  delta[0..k) with full relative accuracy. Returns λ. */
+function secularRoot(i: i32, k: i32, D: usize, z: usize, rho: f64, delta: usize): f64 {
+  const rhoinv = 1.0 / rho;
+  const last = i == k - 1;
+  let sigma: f64, lo: f64, hi: f64;
+  let pole: i32; // index of σ
+  if (last) {
+    let zz = 0.0;
+    for (let j = 0; j < k; j++) zz += ld(z, j) * ld(z, j);
+    sigma = ld(D, i);
+    pole = i;
+    lo = 0.0;
+    hi = rho * zz;
+    if (k == 1) {
+      st(delta, 0, -hi);
+      return sigma + hi;
+    }
+  } else {
+    const gap = ld(D, i + 1) - ld(D, i);
+    const mid = 0.5 * gap;
+    // f at the midpoint, with the origin at D_i
+    let f = rhoinv;
+    const di = ld(D, i);
+    for (let j = 0; j < k; j++) {
+      const zj = ld(z, j);
+      f += zj * zj / ((ld(D, j) - di) - mid);
+    }
+    if (f >= 0.0) {
+      sigma = di; pole = i; lo = 0.0; hi = mid;
+    } else {
+      sigma = ld(D, i + 1); pole = i + 1; lo = -mid; hi = 0.0;
+    }
+  }
+  // delta holds D_j − σ during the iteration.
+  for (let j = 0; j < k; j++) st(delta, j, ld(D, j) - sigma);
+  let tau = 0.5 * (lo + hi);
+  for (let it = 0; it < 400; it++) {
+    let psi = 0.0, dpsi = 0.0, phi = 0.0, dphi = 0.0;
+    for (let j = 0; j <= i; j++) {
+      const t = ld(z, j) / (ld(delta, j) - tau);
+      psi += ld(z, j) * t;
+      dpsi += t * t;
+    }
+    for (let j = i + 1; j < k; j++) {
+      const t = ld(z, j) / (ld(delta, j) - tau);
+      phi += ld(z, j) * t;
+      dphi += t * t;
+    }
+    const f = rhoinv + psi + phi;
+    const err = 8.0 * (phi - psi) + 2.0 * rhoinv + 3.0 * Math.abs(tau) * (dpsi + dphi);
+    if (Math.abs(f) <= EPS * err) break;
+    if (f < 0.0) lo = tau; else hi = tau;
+    if (hi - lo <= 2.0 * EPS * max(Math.abs(lo), Math.abs(hi))) break;
+    // Rational model: f(τ+η) ≈ c + s/(Δ_i − η) + S/(Δ_{i+1} − η), matching ψ, ψ′ at the
+    // pole i and φ, φ′ at the pole i+1 (the "middle way"). For the last root only pole i.
+    const di = ld(delta, i) - tau;
+    let eta: f64;
+    if (last) {
+      const c = f - di * dpsi;
+      const s = di * di * dpsi;
+      eta = c > 0.0 ? di + s / c : NaN;
+    } else {
+      const di1 = ld(delta, i + 1) - tau;
+      const c = f - di * dpsi - di1 * dphi;
+      const s = di * di * dpsi;
+      const S = di1 * di1 * dphi;
+      const a = c * (di + di1) + s + S;
+      const b = c * di * di1 + s * di1 + S * di;
+      if (c == 0.0) {
+        eta = b / a;
+      } else {
+        const disc = Math.sqrt(max(0.0, a * a - 4.0 * b * c));
+        // the root of c·η² − a·η + b between the poles is the one of smaller magnitude
+        eta = a >= 0.0 ? 2.0 * b / (a + disc) : 2.0 * b / (a - disc);
+        if (!(eta > di && eta < di1)) eta = a >= 0.0 ? (a + disc) / (2.0 * c) : (a - disc) / (2.0 * c);
+      }
+    }
+    let tn = tau + eta;
+    if (!(tn > lo && tn < hi)) tn = 0.5 * (lo + hi);
+    if (tn == tau) break;
+    tau = tn;
+  }
+  for (let j = 0; j < k; j++) st(delta, j, ld(delta, j) - tau);
+  return sigma + tau;
+}
+
+/** Solve the leaf [lo, lo+m) by QL; Z block must be zero on entry. */
+function leaf(d: usize, e: usize, lo: i32, m: i32): i32 {
+  const n = gN;
+  const zb = p64(gZ, lo * n + lo);
+  for (let i = 0; i < m; i++) st(zb, i * n + i, 1.0);
+  for (let i = 0; i < m - 1; i++) st(gEt, i, ld(e, lo + i));
+  const fail = tql(p64(d, lo), gEt, m, zb, n, m);
+  if (fail >= 0) return lo + fail;
+  sortWithRows(p64(d, lo), m, zb, n, m);
+  return -1;
+}
+
+function divide(d: usize, e: usize, lo: i32, m: i32): i32 {
+  if (m <= LEAF) return leaf(d, e, lo, m);
+  const m1 = m >> 1;
+  const beta = ld(e, lo + m1 - 1);
+  const ab = Math.abs(beta);
+  st(d, lo + m1 - 1, ld(d, lo + m1 - 1) - ab);
+  st(d, lo + m1, ld(d, lo + m1) - ab);
+  let fail = divide(d, e, lo, m1);
+  if (fail >= 0) return fail;
+  fail = divide(d, e, lo + m1, m - m1);
+  if (fail >= 0) return fail;
+  merge(d, lo, m1, m, beta);
+  return -1;
+}
+
+/** Copy row segment src → dst (length m). */
+@inline function copyRow(dst: usize, src: usize, m: i32): void {
+  memory.copy(dst, src, <usize>m << 3);
+}
+
+function merge(d: usize, lo: i32, n1: i32, m: i32, beta: f64): void {
+  const n = gN;
+  const n2 = m - n1;
+  const Z = p64(gZ, lo * n + lo); // block origin; row r at Z + r·n
+  const D = gD, z = gz;
+  const sg = beta >= 0.0 ? 1.0 : -1.0;
+  const rho = 2.0 * Math.abs(beta);
+  const r2 = Math.SQRT1_2;
+  for (let j = 0; j < m; j++) {
+    st(D, j, ld(d, lo + j));
+    if (j < n1) {
+      st(z, j, r2 * ld(Z, j * n + n1 - 1));
+      sti(gTyp, j, 1);
+    } else {
+      st(z, j, sg * r2 * ld(Z, j * n + n1));
+      sti(gTyp, j, 2);
+    }
+  }
+  // Ascending order of D: merge the two sorted halves.
+  {
+    let a = 0, b = n1, o = 0;
+    while (a < n1 && b < m) {
+      if (ld(D, b) < ld(D, a)) sti(gOrd, o++, b++); else sti(gOrd, o++, a++);
+    }
+    while (a < n1) sti(gOrd, o++, a++);
+    while (b < m) sti(gOrd, o++, b++);
+  }
+  let dmax = 0.0, zmax = 0.0;
+  for (let j = 0; j < m; j++) {
+    dmax = max(dmax, Math.abs(ld(D, j)));
+    zmax = max(zmax, Math.abs(ld(z, j)));
+  }
+  const tol = 8.0 * EPS * max(dmax, zmax);
+  // Deflation: negligible z_j, or two nearly equal D's (a rotation moves z onto one).
+  let K = 0, nDf = 0;
+  let prev = -1;
+  for (let o = 0; o < m; o++) {
+    const j = ldi(gOrd, o);
+    if (rho * Math.abs(ld(z, j)) <= tol) {
+      sti(gDf, nDf++, j);
+      continue;
+    }
+    if (prev >= 0) {
+      const zp = ld(z, prev), zj = ld(z, j);
+      const t = Math.hypot(zp, zj);
+      const c = zj / t, s = zp / t;
+      if (Math.abs((ld(D, j) - ld(D, prev)) * c * s) <= tol) {
+        // rows: p ← c·p − s·j, j ← s·p + c·j
+        rotRows(p64(Z, prev * n), p64(Z, j * n), m, c, s);
+        const dp = ld(D, prev), dj = ld(D, j);
+        st(D, prev, dp * c * c + dj * s * s);
+        st(D, j, dp * s * s + dj * c * c);
+        st(z, prev, 0.0);
+        st(z, j, t);
+        const ty = ldi(gTyp, prev) | ldi(gTyp, j);
+        sti(gTyp, prev, ty);
+        sti(gTyp, j, ty);
+        sti(gDf, nDf++, prev);
+        prev = j;
+        continue;
+      }
+      sti(gNd, K++, prev);
+    }
+    prev = j;
+  }
+  if (prev >= 0) sti(gNd, K++, prev);
+
+  // Gather: non-deflated rows grouped by type (1, 3, 2) so that the merge GEMM skips the
+  // zero blocks; deflated rows after them.
+  let c1 = 0, c3 = 0;
+  for (let i = 0; i < K; i++) {
+    const ty = ldi(gTyp, ldi(gNd, i));
+    if (ty == 1) c1++; else if (ty == 3) c3++;
+  }
+  {
+    let g1 = 0, g3 = c1, g2 = c1 + c3;
+    for (let i = 0; i < K; i++) {
+      const ty = ldi(gTyp, ldi(gNd, i));
+      const g = ty == 1 ? g1++ : ty == 3 ? g3++ : g2++;
+      sti(gGpos, i, g);
+      copyRow(p64(gG, g * m), p64(Z, ldi(gNd, i) * n), m);
+    }
+  }
+  // Deflated values, sorted by insertion (nearly sorted already), rows after the K.
+  for (let t = 0; t < nDf; t++) {
+    const j = ldi(gDf, t);
+    const x = ld(D, j);
+    let u = t;
+    while (u > 0 && ld(gDv, u - 1) > x) {
+      st(gDv, u, ld(gDv, u - 1));
+      sti(gDf, u, ldi(gDf, u - 1));
+      u--;
+    }
+    st(gDv, u, x);
+    sti(gDf, u, j);
+  }
+  for (let t = 0; t < nDf; t++) copyRow(p64(gG, (K + t) * m), p64(Z, ldi(gDf, t) * n), m);
+
+  if (K > 0) {
+    // Compact the secular problem: D_i, z_i for i < K (reuse gTmp / gZh as inputs).
+    const Dk = gTmp, zk = gZh;
+    for (let i = 0; i < K; i++) {
+      st(Dk, i, ld(D, ldi(gNd, i)));
+      st(zk, i, ld(z, ldi(gNd, i)));
+    }
+    // Δ[i][j] = D_j − λ_i in the rows of U.
+    for (let i = 0; i < K; i++) st(gLam, i, secularRoot(i, K, Dk, zk, rho, p64(gU, i * K)));
+    // Gu–Eisenstat: the ẑ for which the computed λ are exact eigenvalues.
+    //   ẑ_j² = (λ_j − D_j)/ρ · Π_{i≠j} (λ_i − D_j)/(D_i − D_j)
+    for (let j = 0; j < K; j++) {
+      const dj = ld(Dk, j);
+      let p = -ld(gU, j * K + j) / rho;
+      for (let i = 0; i < K; i++) {
+        if (i == j) continue;
+        p *= -ld(gU, i * K + j) / (ld(Dk, i) - dj);
+      }
+      const zh = Math.sqrt(Math.abs(p));
+      st(D, j, ld(zk, j) >= 0.0 ? zh : -zh); // D is free now: it holds ẑ
+    }
+    // Row i of U: (ẑ_j / Δ_ij)_j normalised, columns permuted into G's row order.
+    for (let i = 0; i < K; i++) {
+      const u = p64(gU, i * K);
+      let ss = 0.0;
+      for (let j = 0; j < K; j++) {
+        const x = ld(D, j) / ld(u, j);
+        st(gDv + (<usize>nDf << 3), j, x); // scratch beyond the deflated values
+        ss += x * x;
+      }
+      const inv = 1.0 / Math.sqrt(ss);
+      const tmp = gDv + (<usize>nDf << 3);
+      for (let j = 0; j < K; j++) st(u, ldi(gGpos, j), inv * ld(tmp, j));
+    }
+    // New rows: U·G, split into the left and right column blocks.
+    const c2s = c1; // first G row with support on the right block
+    gemm(0, 0, K, n1, c1 + c3, 1.0, gU, K, gG, m, 0.0, Z, n);
+    gemm(0, 0, K, n2, K - c2s, 1.0, p64(gU, c2s), K, p64(gG, c2s * m + n1), m, 0.0, p64(Z, n1), n);
+  }
+  // Final ascending order: merge the secular roots (rows 0..K of Z) with the deflated values
+  // (rows K.. of G), filling positions from the top so no row is overwritten before it moves.
+  let a = K - 1, b = nDf - 1;
+  for (let p = m - 1; p >= 0; p--) {
+    if (b < 0 || (a >= 0 && ld(gLam, a) >= ld(gDv, b))) {
+      st(d, lo + p, ld(gLam, a));
+      if (p != a) copyRow(p64(Z, p * n), p64(Z, a * n), m);
+      a--;
+    } else {
+      st(d, lo + p, ld(gDv, b));
+      copyRow(p64(Z, p * n), p64(gG, (K + b) * m), m);
+      b--;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 4: back-transformation Zᵀ ← Zᵀ·Qᵀ... written for rows: Z ← Z·P_Bᵀ·…·P_0ᵀ where
+// Q = P_0·P_1·…·P_B and each block P = H_k0·…·H_k1−1 = I − Y·T·Yᵀ (compact WY, T upper).
+
+function backTransform(a: usize, n: i32, tau: usize, z: usize, yt: usize, w: usize, t: usize): void {
+  const nr = n - 2;
+  if (nr <= 0) return;
+  for (let kb = ((nr - 1) / NB) * NB; kb >= 0; kb -= NB) {
+    const nb = min(NB, nr - kb);
+    const c0 = kb + 1;
+    const len = n - c0;
+    // Yᵀ (nb × len): row b = v_{kb+b} on columns c0.., zero before its leading 1.
+    for (let b = 0; b < nb; b++) {
+      const row = p64(yt, b * len);
+      for (let c = 0; c < b; c++) st(row, c, 0.0);
+      st(row, b, 1.0);
+      if (len - b - 1 > 0) copyRow(p64(row, b + 1), p64(a, (kb + b) * n + c0 + b + 1), len - b - 1);
+    }
+    // T: T_jj = τ_j, T[0:j, j] = −τ_j · T[0:j, 0:j] · (Y[:, 0:j]ᵀ y_j)
+    for (let j = 0; j < nb; j++) {
+      const tj = ld(tau, kb + j);
+      for (let i = 0; i < j; i++) st(t, i * NB + j, -tj * dot(p64(yt, i * len + j), p64(yt, j * len + j), len - j));
+      for (let i = 0; i < j; i++) {
+        let s = 0.0;
+        for (let q = i; q < j; q++) s += ld(t, i * NB + q) * ld(t, q * NB + j);
+        st(t, i * NB + j, s);
+      }
+      st(t, j * NB + j, tj);
+    }
+    // W = Z[:, c0:] · Y   (n × nb)
+    gemm(0, 1, n, nb, len, 1.0, p64(z, c0), n, yt, len, 0.0, w, nb);
+    // W ← W · Tᵀ (row by row, in place: entry a uses entries b ≥ a)
+    for (let r = 0; r < n; r++) {
+      const wr = p64(w, r * nb);
+      for (let aa = 0; aa < nb; aa++) {
+        let s = 0.0;
+        for (let b = aa; b < nb; b++) s += ld(t, aa * NB + b) * ld(wr, b);
+        st(wr, aa, s);
+      }
+    }
+    // Z[:, c0:] −= W · Yᵀ
+    gemm(0, 0, n, len, nb, -1.0, w, nb, yt, len, 1.0, p64(z, c0), n);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Eigen-decomposition of the symmetric n×n matrix a (row-major; only the lower triangle is
+ *  read; a is destroyed). w (n) receives the eigenvalues in ascending order; with
+ *  vectors != 0, z (n×n) receives the eigenvectors as columns (column j ↔ w[j]).
+ *  method 0: divide and conquer, 1: QL for the tridiagonal eigenvectors.
+ *  work: eigh_scratch(n, vectors) f64. Returns OK, or NO_CONVERGENCE (status_arg = index). */
+export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method: i32, work: usize): i32 {
+  setStatusArg(0);
+  if (n <= 0) return OK;
+  // Mirror the lower triangle into the upper one and find max|A|.
+  let amax = 0.0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const x = ld(a, i * n + j);
+      st(a, j * n + i, x);
+      amax = max(amax, Math.abs(x));
+    }
+  }
+  if (amax == 0.0) {
+    for (let i = 0; i < n; i++) st(w, i, 0.0);
+    if (vectors != 0) {
+      memory.fill(z, 0, <usize>n * <usize>n << 3);
+      for (let i = 0; i < n; i++) st(z, i * n + i, 1.0);
+    }
+    return OK;
+  }
+  // Exact power-of-two scaling so that 1 ≤ max|A| < 2.
+  const ex = <i32>((reinterpret<u64>(amax) >> 52) & 0x7ff) - 1023;
+  let s1 = 1.0, s2 = 1.0; // A·s1·s2 is scaled
+  if (ex > -1022) {
+    s1 = pow2(-ex);
+  } else {
+    // subnormal max: scale in two steps
+    s1 = pow2(600);
+    const ex2 = <i32>((reinterpret<u64>(amax * s1) >> 52) & 0x7ff) - 1023;
+    s2 = pow2(-ex2);
+  }
+  if (s1 != 1.0 || s2 != 1.0) {
+    for (let i = 0; i < n; i++) {
+      const r = p64(a, i * n);
+      for (let j = i; j < n; j++) st(r, j, ld(r, j) * s1 * s2);
+    }
+  }
+  const d = work;
+  const e = p64(work, n);
+  const tau = p64(work, 2 * n);
+  const vb = p64(work, 3 * n), wb = p64(work, 4 * n), yb = p64(work, 5 * n);
+  const vn = p64(work, 6 * n), yn = p64(work, 7 * n);
+  if (n == 1) {
+    st(d, 0, ld(a, 0));
+  } else if (n == 2) {
+    st(d, 0, ld(a, 0));
+    st(e, 0, ld(a, 1));
+    st(d, 1, ld(a, 3));
+  } else {
+    tridiagonalise(a, n, d, e, tau, vb, wb, yb, vn, yn);
+  }
+  let fail = -1;
+  if (vectors == 0) {
+    fail = tql(d, e, n, 0, 0, 0);
+    if (fail < 0) sortValues(d, n);
+  } else {
+    memory.fill(z, 0, <usize>n * <usize>n << 3);
+    gZ = z;
+    gN = n;
+    const base = p64(work, 8 * n);
+    gD = base;
+    gz = p64(base, n);
+    gLam = p64(base, 2 * n);
+    gTmp = p64(base, 3 * n);
+    gDv = p64(base, 4 * n); // 2n: deflated values, then a temporary row
+    gZh = p64(base, 6 * n);
+    gEt = p64(base, 7 * n);
+    const ib = p64(base, 8 * n); // i32 arrays, n each (n/2 f64 slots each; 8n reserved)
+    gTyp = ib;
+    gOrd = ib + (<usize>n << 2);
+    gNd = ib + (<usize>(2 * n) << 2);
+    gDf = ib + (<usize>(3 * n) << 2);
+    gGpos = ib + (<usize>(4 * n) << 2);
+    gG = p64(base, 16 * n);
+    gU = p64(gG, n * n);
+    if (method == 1) {
+      for (let i = 0; i < n; i++) st(z, i * n + i, 1.0);
+      fail = tql(d, e, n, z, n, n);
+      if (fail < 0) sortWithRows(d, n, z, n, n);
+    } else {
+      fail = divide(d, e, 0, n);
+    }
+    if (fail < 0) {
+      const tt = p64(gU, n * n); // NB×NB after U
+      backTransform(a, n, tau, z, gG, gU, tt);
+      // rows → columns
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          const x = ld(z, i * n + j);
+          st(z, i * n + j, ld(z, j * n + i));
+          st(z, j * n + i, x);
+        }
+      }
+    }
+  }
+  if (fail >= 0) {
+    setStatusArg(<f64>fail);
+    return NO_CONVERGENCE;
+  }
+  const inv = 1.0 / s1 / s2;
+  for (let i = 0; i < n; i++) st(w, i, ld(d, i) * inv);
+  return OK;
+}
