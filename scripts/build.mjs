@@ -46,5 +46,19 @@ await esbuild.build({
   platform: "node",
   banner: { js: "#!/usr/bin/env node" },
 });
+// Worker entry of the pool (sdk/parallel): it imports the package entry as a separate file,
+// so task modules that import "seqlearn" share its engine and task registry.
+await esbuild.build({
+  ...common,
+  entryPoints: ["sdk/parallel/worker.ts"],
+  outfile: "dist/worker.js",
+  platform: "neutral",
+  plugins: [{
+    name: "seqlearn-index-external",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/index\.js$/ }, (a) => (a.importer.endsWith(join("parallel", "worker.ts")) ? { path: "./index.js", external: true } : undefined));
+    },
+  }],
+});
 console.log(`build: dist bundles (${Date.now() - t} ms)`);
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], "dist/types (tsc)");

@@ -1,0 +1,76 @@
+// Errors of the worker pool. Every failure of a task reaches the caller as one of these —
+// a pool never hangs and never drops a result silently.
+import { SeqlearnError } from "../engine/errors.js";
+
+/** What a task failure looked like on the worker side (the error crossed a thread boundary,
+ *  so it is rebuilt from its name, message and stack). */
+export interface RemoteErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** A task threw (or returned a rejected promise) on every attempt it was given. `cause` is
+ *  the last error, rebuilt as its original class when it is one of seqlearn's typed errors. */
+export class TaskError extends SeqlearnError {
+  readonly task: string;
+  readonly attempts: number;
+  readonly workerId: number;
+  readonly cause: unknown;
+  constructor(task: string, attempts: number, workerId: number, cause: unknown) {
+    const c = cause as { name?: string; message?: string };
+    super(`task ${JSON.stringify(task)} failed on worker ${workerId} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${c?.name ?? "Error"}: ${c?.message ?? String(cause)}`);
+    this.task = task;
+    this.attempts = attempts;
+    this.workerId = workerId;
+    this.cause = cause;
+  }
+}
+
+/** Why a worker stopped while it was running a task. */
+export type WorkerLossReason = "exit" | "error" | "terminated" | "timeout" | "messageerror";
+
+/** The worker running a task died (exited, crashed with an uncaught error, was terminated, or
+ *  exceeded the task's time limit) on every attempt the task was given. */
+export class WorkerLostError extends SeqlearnError {
+  readonly task: string;
+  readonly attempts: number;
+  readonly workerId: number;
+  readonly reason: WorkerLossReason;
+  readonly exitCode: number | null;
+  constructor(task: string, attempts: number, workerId: number, reason: WorkerLossReason, detail: string, exitCode: number | null = null) {
+    super(`task ${JSON.stringify(task)} lost its worker ${workerId} (${reason}${detail ? `: ${detail}` : ""}) after ${attempts} attempt${attempts === 1 ? "" : "s"}`);
+    this.task = task;
+    this.attempts = attempts;
+    this.workerId = workerId;
+    this.reason = reason;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The task was cancelled through its AbortSignal. `cause` is the signal's reason. */
+export class TaskAbortedError extends SeqlearnError {
+  readonly task: string;
+  readonly cause: unknown;
+  constructor(task: string, cause: unknown) {
+    super(`task ${JSON.stringify(task)} was aborted${cause instanceof Error && cause.message ? `: ${cause.message}` : ""}`);
+    this.task = task;
+    this.cause = cause;
+  }
+}
+
+/** The pool was closed while the task was queued or running. */
+export class PoolClosedError extends SeqlearnError {}
+
+/** Workers could not be started (worker script not found, module failed to load, no
+ *  worker support in this runtime). Pending tasks are rejected with this error. */
+export class WorkerStartError extends SeqlearnError {
+  readonly cause: unknown;
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.cause = cause;
+  }
+}
+
+/** No task of that name is registered in the worker (or in this thread for an inline pool). */
+export class UnknownTaskError extends SeqlearnError {}

@@ -1,0 +1,95 @@
+// Starting a worker in each runtime: Node worker_threads, or Web Workers (Deno, browsers).
+// Both are wrapped in the same small handle so the pool never branches on the runtime.
+import type { FromWorker, ToWorker } from "./protocol.js";
+
+export interface WorkerHandle {
+  post(msg: ToWorker, transfer?: ArrayBuffer[]): void;
+  terminate(): void;
+  /** Whether an idle worker may let the process exit (Node only; no-op elsewhere). */
+  keepAlive(on: boolean): void;
+}
+
+export interface WorkerEvents {
+  message(msg: FromWorker): void;
+  /** The worker is gone (or unusable): exit code if it exited, else null. */
+  died(reason: "exit" | "error" | "messageerror", detail: string, exitCode: number | null): void;
+}
+
+export function isNodeRuntime(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
+  return !!g.process?.versions?.node && !g.Deno;
+}
+
+/** Number of logical cores available to this process (1 if unknown). */
+export async function availableCores(): Promise<number> {
+  if (isNodeRuntime()) {
+    const os = await import("node:os");
+    const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    return Math.max(1, n | 0);
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, typeof n === "number" && n > 0 ? n | 0 : 1);
+}
+
+type NodeWorkerCtor = typeof import("node:worker_threads").Worker;
+let nodeWorkerCtor: NodeWorkerCtor | null = null;
+
+/** Load what spawning needs (async once, so spawn() itself can be synchronous). */
+export async function prepareHost(): Promise<void> {
+  if (isNodeRuntime() && !nodeWorkerCtor) nodeWorkerCtor = (await import("node:worker_threads")).Worker;
+}
+
+export function spawn(url: URL, events: WorkerEvents): WorkerHandle {
+  if (isNodeRuntime()) {
+    const W = nodeWorkerCtor!;
+    const w = new W(url, { stdout: false, stderr: false });
+    let gone = false;
+    const die: WorkerEvents["died"] = (r, d, c) => {
+      if (gone) return;
+      gone = true;
+      events.died(r, d, c);
+    };
+    w.on("message", (m: FromWorker) => events.message(m));
+    w.on("error", (e: Error) => die("error", `${e.name}: ${e.message}`, null));
+    w.on("messageerror", (e: Error) => die("messageerror", String(e?.message ?? e), null));
+    w.on("exit", (code: number) => die("exit", `exit code ${code}`, code));
+    // An idle worker must not keep the process alive on its own: the pool holds a
+    // reference only while the worker has work.
+    return {
+      post: (m, t) => w.postMessage(m, t ?? []),
+      terminate: () => {
+        gone = true;
+        void w.terminate();
+      },
+      keepAlive: (on) => (on ? w.ref() : w.unref()),
+    };
+  }
+  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
+  if (typeof WebWorker !== "function") throw new Error("this runtime has no Worker (neither worker_threads nor Web Workers); use an inline pool (size 0)");
+  const w = new WebWorker(url, { type: "module", name: "seqlearn-worker" });
+  let gone = false;
+  const die: WorkerEvents["died"] = (r, d, c) => {
+    if (gone) return;
+    gone = true;
+    try {
+      w.terminate();
+    } catch {
+      /* already gone */
+    }
+    events.died(r, d, c);
+  };
+  w.addEventListener("message", (e: MessageEvent) => events.message(e.data as FromWorker));
+  w.addEventListener("error", (e: ErrorEvent) => {
+    e.preventDefault?.();
+    die("error", e.message || "uncaught error in worker", null);
+  });
+  w.addEventListener("messageerror", () => die("messageerror", "a message from the worker could not be deserialised", null));
+  return {
+    post: (m, t) => w.postMessage(m, t ?? []),
+    terminate: () => {
+      gone = true;
+      w.terminate();
+    },
+    keepAlive: () => {},
+  };
+}

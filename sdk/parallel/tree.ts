@@ -1,0 +1,193 @@
+// A generic merge-tree driver: leaf tasks turn leaf inputs into node values, merge tasks
+// combine two node values into one, and the tree's shape fixes which merges happen. Node
+// ids are fixed by the shape (leaves 0..k−1, then merges k, k+1, ... in plan order), and
+// each task receives (seed, node id) to seed its randomness, so the result depends on the
+// inputs, the shape and the seed only — never on timing or on the number of workers.
+import { ValueError } from "../engine/errors.js";
+import { integer, seed as checkSeed } from "../core/validate.js";
+import type { Executor, RunOptions } from "./pool.js";
+
+/** "balanced": adjacent pairs level by level (an odd node out waits for the next level);
+ *  "chain": ((((0,1),2),3)…); or explicit merges `[a, b]` over node ids, where merge j
+ *  creates node k + j (k = number of leaves) and every node is used exactly once. */
+export type TreeShape = "balanced" | "chain" | ReadonlyArray<readonly [number, number]>;
+
+export interface MergeStep {
+  node: number;
+  left: number;
+  right: number;
+  level: number;
+}
+
+export interface TreePlan {
+  leaves: number;
+  merges: MergeStep[];
+  root: number;
+  depth: number;
+}
+
+/** The merges of a tree over `leaves` leaves (validated). */
+export function planTree(leaves: number, shape: TreeShape = "balanced"): TreePlan {
+  integer(leaves, "leaves", 1);
+  const level = new Array<number>(leaves).fill(0);
+  const merges: MergeStep[] = [];
+  const add = (a: number, b: number): number => {
+    const node = leaves + merges.length;
+    const lv = Math.max(level[a], level[b]) + 1;
+    level.push(lv);
+    merges.push({ node, left: a, right: b, level: lv });
+    return node;
+  };
+  if (shape === "balanced") {
+    let frontier = Array.from({ length: leaves }, (_, i) => i);
+    while (frontier.length > 1) {
+      const next: number[] = [];
+      for (let i = 0; i + 1 < frontier.length; i += 2) next.push(add(frontier[i], frontier[i + 1]));
+      if (frontier.length % 2 === 1) next.push(frontier[frontier.length - 1]);
+      frontier = next;
+    }
+  } else if (shape === "chain") {
+    let acc = 0;
+    for (let i = 1; i < leaves; i++) acc = add(acc, i);
+  } else if (Array.isArray(shape)) {
+    if (shape.length !== leaves - 1) throw new ValueError(`shape: a tree over ${leaves} leaves needs ${leaves - 1} merges, got ${shape.length}`);
+    const used = new Uint8Array(2 * leaves - 1);
+    shape.forEach((pair, j) => {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new ValueError(`shape[${j}] must be a pair [a, b] of node ids`);
+      const limit = leaves + j; // nodes that exist before merge j
+      for (const v of pair) {
+        if (!Number.isInteger(v) || v < 0 || v >= limit) throw new ValueError(`shape[${j}] refers to node ${String(v)}; only nodes 0..${limit - 1} exist before merge ${j} (leaves 0..${leaves - 1}, merge j creates node ${leaves}+j)`);
+        if (used[v]) throw new ValueError(`shape[${j}] uses node ${v}, which is already merged`);
+      }
+      if (pair[0] === pair[1]) throw new ValueError(`shape[${j}] merges node ${pair[0]} with itself`);
+      used[pair[0]] = used[pair[1]] = 1;
+      add(pair[0], pair[1]);
+    });
+  } else {
+    throw new ValueError(`shape must be "balanced", "chain" or an array of [a, b] merges, got ${JSON.stringify(shape)}`);
+  }
+  const root = leaves + merges.length - 1;
+  return { leaves, merges, root, depth: level[root] };
+}
+
+/** What a leaf task receives. */
+export interface LeafInput<L, P> {
+  node: number;
+  seed: number;
+  level: 0;
+  leaf: L;
+  params: P;
+}
+
+/** What a merge task receives. */
+export interface MergeInput<V, P> {
+  node: number;
+  seed: number;
+  level: number;
+  left: V;
+  right: V;
+  params: P;
+}
+
+export interface LevelTiming {
+  level: number;
+  nodes: number;
+  /** From the first task of the level starting to the last one finishing (ms). */
+  wallMs: number;
+  /** Sum of the time the level's tasks spent computing on workers (ms). */
+  workMs: number;
+}
+
+export interface MergeTreeOptions<L, P> {
+  leaves: readonly L[];
+  leafTask: string;
+  mergeTask: string;
+  shape?: TreeShape;
+  /** Root seed; node i's randomness should come from (seed, i). */
+  seed: number;
+  /** Passed unchanged to every task (hyper-parameters). */
+  params?: P;
+  signal?: AbortSignal;
+  /** Called as each node completes, in completion order. */
+  onNode?: (info: { node: number; level: number; done: number; total: number }) => void;
+  /** Per-task options (retries, timeoutMs) forwarded to the executor. */
+  taskOptions?: Pick<RunOptions, "retries" | "timeoutMs">;
+}
+
+export interface MergeTreeResult<V> {
+  value: V;
+  plan: TreePlan;
+  levels: LevelTiming[];
+  wallMs: number;
+}
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+/** Run a merge tree on an executor. Rejects with the first task failure (other pending
+ *  tasks are cancelled). */
+export async function runMergeTree<L, V, P = unknown>(executor: Executor, opts: MergeTreeOptions<L, P>): Promise<MergeTreeResult<V>> {
+  if (!Array.isArray(opts.leaves) || opts.leaves.length === 0) throw new ValueError("leaves must be a non-empty array of leaf inputs");
+  if (typeof opts.leafTask !== "string" || typeof opts.mergeTask !== "string") throw new ValueError("leafTask and mergeTask must be task names");
+  const seed = checkSeed(opts.seed, "seed");
+  const plan = planTree(opts.leaves.length, opts.shape ?? "balanced");
+  const k = plan.leaves;
+  const total = k + plan.merges.length;
+  const params = opts.params as P;
+  const values = new Array<V | undefined>(total);
+  const byLevel = new Map<number, { start: number; end: number; work: number; nodes: number }>();
+  const ac = new AbortController();
+  const onOuterAbort = (): void => ac.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) ac.abort(opts.signal.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const t0 = now();
+  let done = 0;
+
+  const record = (level: number, s: { startedAt: number; endedAt: number; computeMs: number }): void => {
+    const e = byLevel.get(level) ?? { start: Infinity, end: -Infinity, work: 0, nodes: 0 };
+    e.start = Math.min(e.start, s.startedAt);
+    e.end = Math.max(e.end, s.endedAt);
+    e.work += s.computeMs;
+    e.nodes++;
+    byLevel.set(level, e);
+  };
+  const runNode = async (node: number, level: number, task: string, input: unknown): Promise<void> => {
+    const v = await executor.run<V>(task, input, { ...opts.taskOptions, signal: ac.signal, onStats: (s) => record(level, s) });
+    values[node] = v;
+    done++;
+    opts.onNode?.({ node, level, done, total });
+  };
+
+  // Each node's promise; a merge waits for its two children, then drops their values.
+  const promises = new Array<Promise<void>>(total);
+  for (let i = 0; i < k; i++) {
+    const input: LeafInput<L, P> = { node: i, seed, level: 0, leaf: opts.leaves[i], params };
+    promises[i] = runNode(i, 0, opts.leafTask, input);
+  }
+  for (const m of plan.merges) {
+    promises[m.node] = Promise.all([promises[m.left], promises[m.right]]).then(() => {
+      const input: MergeInput<V, P> = { node: m.node, seed, level: m.level, left: values[m.left]!, right: values[m.right]!, params };
+      values[m.left] = values[m.right] = undefined;
+      return runNode(m.node, m.level, opts.mergeTask, input);
+    });
+  }
+  try {
+    // Fail fast: the first rejection aborts everything else still queued or running.
+    await new Promise<void>((resolve, reject) => {
+      let left = total;
+      for (const p of promises) {
+        p.then(() => {
+          if (--left === 0) resolve();
+        }, (e) => {
+          ac.abort(e);
+          reject(e);
+        });
+      }
+    });
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
+  const levels: LevelTiming[] = [...byLevel.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([level, e]) => ({ level, nodes: e.nodes, wallMs: e.end - e.start, workMs: e.work }));
+  return { value: values[plan.root] as V, plan, levels, wallMs: now() - t0 };
+}

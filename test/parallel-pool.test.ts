@@ -1,0 +1,268 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import {
+  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng,
+  TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, ValueError,
+  type FaultEvent,
+} from "../sdk/index.js";
+import { sortedLeaf, sortedMerge } from "./parallel-tasks.js";
+
+const TASKS = new URL("./parallel-tasks.ts", import.meta.url);
+
+let pool: WorkerPool;
+const faults: FaultEvent[] = [];
+
+beforeAll(async () => {
+  await init();
+  pool = await WorkerPool.create({ size: 2, modules: [TASKS], retries: 2 });
+  pool.on("fault", (f) => faults.push(f));
+});
+afterAll(async () => {
+  await pool?.close();
+});
+
+describe("WorkerPool: running tasks", () => {
+  it("runs tasks and returns their outputs, with typed arrays intact", async () => {
+    const x = Float64Array.from({ length: 1000 }, (_, i) => i * 0.5);
+    const [echo, doubled, sum] = await Promise.all([
+      pool.run<{ a: number[] }>("test.echo", { a: [1, 2, 3] }),
+      pool.run<Float64Array>("test.double", x),
+      pool.run<{ sum: number; aLen: number; bLen: number }>("test.sum", { a: x, b: Int32Array.of(1, 2, 3) }),
+    ]);
+    expect(echo).toEqual({ a: [1, 2, 3] });
+    expect(doubled).toBeInstanceOf(Float64Array);
+    expect(Array.from(doubled)).toEqual(Array.from(x, (v) => 2 * v));
+    expect(sum).toEqual({ sum: x.reduce((s, v) => s + v, 0) + 6, aLen: 1000, bLen: 3 });
+    // Inputs are copied by default: the caller's array is still usable.
+    expect(x.length).toBe(1000);
+    expect(x[3]).toBe(1.5);
+  });
+
+  it("moves input buffers on request and output buffers always", async () => {
+    const x = Float64Array.from({ length: 4096 }, (_, i) => i);
+    const out = await pool.run<Float64Array>("test.double", x, { transferInput: true });
+    expect(x.byteLength).toBe(0); // detached: it was moved, not copied
+    expect(out.length).toBe(4096);
+    expect(out[4095]).toBe(8190);
+    expect(out.buffer.byteLength).toBe(4096 * 8);
+  });
+
+  it("each worker has its own engine and the same seeded streams as this thread", async () => {
+    const outs = await Promise.all([0, 1, 2, 3].map((s) => pool.run<Float64Array>("test.uniform", { seed: 42, stream: s, n: 64 })));
+    for (let s = 0; s < 4; s++) {
+      const r = new Rng(42, s);
+      expect(Array.from(outs[s])).toEqual(Array.from(r.uniform(64)));
+      r.dispose();
+    }
+    const ids = new Set(await Promise.all([1, 2, 3, 4].map(() => pool.run<number>("test.whoami", null))));
+    expect(ids.size).toBe(2); // both workers took work
+  });
+
+  it("forwards progress events", async () => {
+    const seen: unknown[] = [];
+    const steps = await pool.run<number>("test.busy", { ms: 60, every: 10 }, { onProgress: (v) => seen.push(v) });
+    expect(steps).toBeGreaterThan(0);
+    expect(seen).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+  });
+
+  it("rejects unknown tasks and unclonable inputs with typed errors", async () => {
+    const e1 = await pool.run("test.nope", 1).catch((e) => e);
+    expect(e1).toBeInstanceOf(TaskError);
+    expect(e1.attempts).toBe(1); // deterministic failure: not retried
+    expect(e1.message).toMatch(/no task named "test\.nope"/);
+    const e2 = await pool.run("test.echo", { f: () => 1 }).catch((e) => e);
+    expect(e2).toBeInstanceOf(ValueError);
+    expect(e2.message).toMatch(/cannot be sent to a worker/);
+    // The pool still works afterwards.
+    expect(await pool.run("test.echo", 7)).toBe(7);
+  });
+});
+
+describe("WorkerPool: faults", () => {
+  it("a worker that exits mid-task is reported, replaced, and the task retried", async () => {
+    faults.length = 0;
+    const before = pool.workerIds;
+    const r = await pool.run<{ value: number; attempt: number }>("test.exitOnce", { value: 11 });
+    expect(r).toEqual({ value: 11, attempt: 2 });
+    const lost = faults.filter((f) => f.kind === "worker-lost");
+    expect(lost.length).toBe(1);
+    expect(lost[0].task).toBe("test.exitOnce");
+    expect(lost[0].reason).toBe("exit");
+    expect(lost[0].willRetry).toBe(true);
+    expect(before).toContain(lost[0].workerId);
+    expect(pool.workerIds).not.toContain(lost[0].workerId);
+    expect(pool.workerIds.length).toBe(2);
+  });
+
+  it("a task that keeps killing its worker surfaces as WorkerLostError after the retries", async () => {
+    faults.length = 0;
+    const e = await pool.run("test.exitAlways", null, { retries: 1 }).catch((x) => x);
+    expect(e).toBeInstanceOf(WorkerLostError);
+    expect(e.attempts).toBe(2);
+    expect(e.exitCode).toBe(4);
+    expect(faults.filter((f) => f.kind === "worker-lost").map((f) => f.willRetry)).toEqual([true, false]);
+    expect(await pool.run("test.echo", "alive")).toBe("alive");
+  });
+
+  it("an uncaught asynchronous error kills the worker; the task is retried", async () => {
+    expect(await pool.run("test.asyncCrash", null)).toBe("recovered");
+  });
+
+  it("a worker terminated mid-task loses nothing: every result arrives", async () => {
+    faults.length = 0;
+    const started: number[] = [];
+    const off = pool.on("start", (s) => {
+      if (s.task === "test.busy" && s.attempt === 1) started.push(s.workerId);
+    });
+    const jobs = [0, 1, 2, 3].map((i) => pool.run<number>("test.busy", { ms: 40 + i }));
+    while (started.length === 0) await new Promise((r) => setTimeout(r, 2));
+    expect(pool.terminateWorker(started[0])).toBe(true);
+    const results = await Promise.all(jobs);
+    off();
+    expect(results.length).toBe(4);
+    for (const r of results) expect(r).toBe(0);
+    const lost = faults.filter((f) => f.kind === "worker-lost");
+    expect(lost.length).toBe(1);
+    expect(lost[0].reason).toBe("terminated");
+    expect(lost[0].task).toBe("test.busy");
+  });
+
+  it("a throwing task is retried, then surfaces as TaskError with its cause", async () => {
+    expect(await pool.run("test.throwUntil", { succeedAt: 3 })).toBe(3);
+    const e = await pool.run("test.throwUntil", { succeedAt: 10 }).catch((x) => x);
+    expect(e).toBeInstanceOf(TaskError);
+    expect(e.attempts).toBe(3);
+    expect(e.cause.message).toBe("transient failure on attempt 3");
+    const v = await pool.run("test.throwValue", null).catch((x) => x);
+    expect(v).toBeInstanceOf(TaskError);
+    expect(v.attempts).toBe(1);
+    expect(v.cause).toBeInstanceOf(ValueError);
+    expect(v.cause.message).toBe("x must be positive, got -1");
+  });
+
+  it("a task that exceeds its time limit is stopped and reported", async () => {
+    const t0 = Date.now();
+    const e = await pool.run("test.hang", null, { timeoutMs: 80, retries: 0 }).catch((x) => x);
+    expect(e).toBeInstanceOf(WorkerLostError);
+    expect(e.reason).toBe("timeout");
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe("WorkerPool: cancellation and closing", () => {
+  it("aborting a running synchronous task rejects at once and reclaims its worker", async () => {
+    const ac = new AbortController();
+    const p = pool.run("test.busy", { ms: 5000 }, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("user pressed stop")), 30);
+    const t0 = Date.now();
+    const e = await p.catch((x) => x);
+    expect(e).toBeInstanceOf(TaskAbortedError);
+    expect(e.message).toMatch(/user pressed stop/);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await pool.run("test.echo", 1)).toBe(1); // pool recovered
+  });
+
+  it("an async task sees ctx.signal; queued and pre-aborted tasks never start", async () => {
+    const ac = new AbortController();
+    const p = pool.run("test.cooperative", null, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    expect(await p.catch((x) => x)).toBeInstanceOf(TaskAbortedError);
+    const pre = new AbortController();
+    pre.abort();
+    expect(await pool.run("test.echo", 1, { signal: pre.signal }).catch((x) => x)).toBeInstanceOf(TaskAbortedError);
+    // Fill both workers, queue a third and abort it while queued.
+    const busy = [pool.run("test.busy", { ms: 60 }), pool.run("test.busy", { ms: 60 })];
+    const q = new AbortController();
+    const queued = pool.run("test.echo", 1, { signal: q.signal });
+    q.abort();
+    expect(await queued.catch((x) => x)).toBeInstanceOf(TaskAbortedError);
+    await Promise.all(busy);
+  });
+
+  it("close() rejects pending tasks with PoolClosedError; a bad worker script fails fast", async () => {
+    const p2 = await WorkerPool.create({ size: 1, modules: [TASKS] });
+    const running = p2.run("test.busy", { ms: 2000 });
+    const queued = p2.run("test.echo", 1);
+    await p2.close();
+    expect(await running.catch((x) => x)).toBeInstanceOf(PoolClosedError);
+    expect(await queued.catch((x) => x)).toBeInstanceOf(PoolClosedError);
+    expect(await p2.run("test.echo", 1).catch((x) => x)).toBeInstanceOf(PoolClosedError);
+    const bad = await WorkerPool.create({ size: 1, workerUrl: new URL("./no-such-worker.mjs", import.meta.url) }).catch((x) => x);
+    expect(bad).toBeInstanceOf(WorkerStartError);
+  });
+
+  it("validates options", async () => {
+    await expect(WorkerPool.create({ size: 0 })).rejects.toThrow(/size must be an integer in \[1, 1024\]/);
+    await expect(WorkerPool.create({ modules: ["./relative.js"] })).rejects.toThrow(/modules: .*absolute URL/);
+    await expect(pool.run("test.echo", 1, { retries: -1 })).rejects.toThrow(/retries/);
+  });
+});
+
+describe("merge trees", () => {
+  it("plans balanced, chain and user trees with fixed node ids", () => {
+    const b = planTree(5, "balanced");
+    expect(b.merges.map((m) => [m.node, m.left, m.right, m.level])).toEqual([[5, 0, 1, 1], [6, 2, 3, 1], [7, 5, 6, 2], [8, 7, 4, 3]]);
+    expect(b.root).toBe(8);
+    expect(b.depth).toBe(3);
+    const c = planTree(4, "chain");
+    expect(c.merges.map((m) => [m.left, m.right])).toEqual([[0, 1], [4, 2], [5, 3]]);
+    expect(c.depth).toBe(3);
+    const u = planTree(4, [[2, 3], [0, 4], [5, 1]]);
+    expect(u.merges.map((m) => m.level)).toEqual([1, 2, 3]);
+    expect(planTree(1).merges).toEqual([]);
+    expect(() => planTree(3, [[0, 1], [3, 3]])).toThrow(/itself|already merged/);
+    expect(() => planTree(3, [[0, 1], [0, 2]])).toThrow(/shape\[1\] uses node 0, which is already merged/);
+    expect(() => planTree(3, [[0, 5], [3, 2]])).toThrow(/shape\[0\] refers to node 5/);
+    expect(() => planTree(3, [[0, 1]])).toThrow(/needs 2 merges/);
+    expect(() => planTree(3, "star" as never)).toThrow(/shape must be/);
+  });
+
+  let leaves: Float64Array[] = [];
+  beforeAll(() => {
+    const r = new Rng(7, 99);
+    leaves = [];
+    for (let i = 0; i < 9; i++) leaves.push(r.normal(5 + i));
+    r.dispose();
+  });
+  const expected = (shape: "balanced" | "chain"): Float64Array => {
+    // Reference: the same tree evaluated by hand in this thread.
+    const plan = planTree(leaves.length, shape);
+    const vals: Float64Array[] = leaves.map((leaf, node) => sortedLeaf({ node, seed: 5, leaf }));
+    for (const m of plan.merges) vals[m.node] = sortedMerge({ node: m.node, seed: 5, left: vals[m.left], right: vals[m.right] });
+    return vals[plan.root];
+  };
+
+  it("gives identical results with 1, 2 and 4 workers and inline, for each shape", async () => {
+    const pools = [await WorkerPool.create({ size: 1, modules: [TASKS] }), pool, await WorkerPool.create({ size: 4, modules: [TASKS] })];
+    try {
+      for (const shape of ["balanced", "chain"] as const) {
+        const ref = expected(shape);
+        const inline = await runMergeTree<Float64Array, Float64Array>(new InlinePool(), { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, shape });
+        expect(Array.from(inline.value)).toEqual(Array.from(ref));
+        for (const p of pools) {
+          const r = await runMergeTree<Float64Array, Float64Array>(p, { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, shape });
+          expect(Array.from(r.value)).toEqual(Array.from(ref));
+          expect(r.levels.map((l) => l.nodes).reduce((a, b) => a + b, 0)).toBe(2 * leaves.length - 1);
+          expect(r.levels.length).toBe(r.plan.depth + 1);
+          for (const l of r.levels) expect(l.wallMs).toBeGreaterThanOrEqual(0);
+        }
+      }
+      // A different seed changes the result (randomness really flows from the seed).
+      const other = await runMergeTree<Float64Array, Float64Array>(pool, { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 6 });
+      expect(Array.from(other.value)).not.toEqual(Array.from(expected("balanced")));
+    } finally {
+      await pools[0].close();
+      await pools[2].close();
+    }
+  });
+
+  it("fails fast with the first task error and reports every node otherwise", async () => {
+    const nodes: number[] = [];
+    const ok = await runMergeTree(pool, { leaves: [1, 2, 3], leafTask: "test.echo", mergeTask: "test.echo", seed: 1, onNode: (i) => nodes.push(i.node) });
+    expect(nodes.sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(ok.value).toMatchObject({ node: 4, level: 2, seed: 1 });
+    const e = await runMergeTree(pool, { leaves: [1, 2, 3, 4], leafTask: "test.echo", mergeTask: "test.throwValue", seed: 1 }).catch((x) => x);
+    expect(e).toBeInstanceOf(TaskError);
+    expect(e.task).toBe("test.throwValue");
+    await expect(runMergeTree(pool, { leaves: [], leafTask: "a", mergeTask: "b", seed: 1 })).rejects.toThrow(/non-empty/);
+  });
+});
