@@ -1,6 +1,6 @@
 // Preference games: preference models, generators, exact tabular solvers (Wasm), stochastic
 // policy-gradient trainers and MTPO. Spec: spec/games.md.
-export { PreferenceGame, klDivergence } from "./preference.js";
+export { PreferenceGame, klDivergence, fitBradleyTerry, rlhfPolicy } from "./preference.js";
 export type { GameKind, DenseOptions } from "./preference.js";
 export { uTriangle, skewLogit, bradleyTerry, rps, dice, threeType, sineGame, lowRankSkew, generate, GENERATORS } from "./generators.js";
 export type { GeneratorName, SeedOption } from "./generators.js";

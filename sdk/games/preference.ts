@@ -230,3 +230,46 @@ export function klDivergence(p: VectorLike, q: VectorLike): number {
   for (let i = 0; i < a.length; i++) if (a[i] > 0) s += a[i] * Math.log(a[i] / b[i]);
   return s;
 }
+
+/**
+ * Fit a Bradley–Terry reward model to a preference game: the rewards r (mean zero) that
+ * maximise Σ_{i<j} w_ij·[P_ij·log σ(r_i − r_j) + P_ji·log σ(r_j − r_i)] with pair weights
+ * w_ij = μ_i·μ_j (comparisons drawn from μ ⊗ μ; uniform by default). This is what a reward
+ * model learns from infinitely many comparisons; the RLHF policy is then μ·exp(r/β).
+ * Dense games only (n ≤ 4096).
+ */
+export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; iters?: number; tol?: number } = {}): Float64Array {
+  const n = game.n;
+  const P = game.toMatrix().data;
+  const mu = logPolicyArg(opts.mu, n, "mu").map(Math.exp);
+  const iters = integer(opts.iters ?? 100000, "iters", 1);
+  const tol = opts.tol ?? 1e-12;
+  const r = new Float64Array(n), grad = new Float64Array(n);
+  // Gradient ascent with step 1/L, L = ¼·max_i Σ_j 2·w_ij bounding the Hessian.
+  let L = 0;
+  for (let i = 0; i < n; i++) L = Math.max(L, 0.5 * mu[i] * (1 - mu[i]));
+  const step = 1 / Math.max(L, 1e-300);
+  for (let t = 0; t < iters; t++) {
+    let gmax = 0;
+    for (let i = 0; i < n; i++) {
+      let g = 0;
+      for (let j = 0; j < n; j++) if (j !== i) g += mu[i] * mu[j] * (P[i * n + j] - 1 / (1 + Math.exp(-(r[i] - r[j]))));
+      grad[i] = g;
+      gmax = Math.max(gmax, Math.abs(g));
+    }
+    for (let i = 0; i < n; i++) r[i] += step * grad[i];
+    if (gmax < tol) break;
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) m += r[i] / n;
+  for (let i = 0; i < n; i++) r[i] -= m;
+  return r;
+}
+
+/** The KL-regularised RLHF policy for rewards r: π ∝ μ·exp(r/β). */
+export function rlhfPolicy(rewards: VectorLike, opts: { beta: number; mu?: VectorLike }): Float64Array {
+  const r = asVector(rewards, "rewards");
+  if (!(typeof opts.beta === "number" && opts.beta > 0 && Number.isFinite(opts.beta))) throw new ValueError(`beta must be a finite number > 0, got ${String(opts.beta)}`);
+  const lmu = logPolicyArg(opts.mu, r.length, "mu");
+  return probsFromLog(lmu.map((l, i) => l + r[i] / opts.beta));
+}
