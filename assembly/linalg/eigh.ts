@@ -20,6 +20,7 @@ const EPS: f64 = 2.220446049250313e-16; // 2^-52
 const LEAF: i32 = 24; // D&C subproblems of this size or smaller are solved by QL
 const NB: i32 = 32; // reflectors per compact-WY block in the back-transformation
 const MAX_QL_SWEEPS: i32 = 60; // per eigenvalue (LAPACK uses 30·n in total)
+const RELATIVE_SWEEPS: i32 = 20;
 
 @inline function p64(base: usize, i: i32): usize {
   return base + (<usize>i << 3);
@@ -198,12 +199,18 @@ function rotRows(r0: usize, r1: usize, m: i32, c: f64, s: f64): void {
 function tql(d: usize, e: usize, m: i32, z: usize, ldz: i32, rowLen: i32): i32 {
   if (m <= 1) return -1;
   st(e, m - 1, 0.0);
+  // A subdiagonal entry is negligible relative to its two diagonal neighbours; after
+  // RELATIVE_SWEEPS sweeps on one eigenvalue, relative to ‖T‖ (still backward stable, and
+  // it ends the slow convergence strongly graded matrices can show).
+  let tnorm = 0.0;
+  for (let i = 0; i < m; i++) tnorm = max(tnorm, Math.abs(ld(d, i)) + Math.abs(ld(e, i)) + (i > 0 ? Math.abs(ld(e, i - 1)) : 0.0));
   for (let l = 0; l < m; l++) {
     let iter = 0;
     while (true) {
       let mm = l;
       for (; mm < m - 1; mm++) {
-        const dd = Math.abs(ld(d, mm)) + Math.abs(ld(d, mm + 1));
+        let dd = Math.abs(ld(d, mm)) + Math.abs(ld(d, mm + 1));
+        if (iter >= RELATIVE_SWEEPS) dd = max(dd, tnorm);
         if (Math.abs(ld(e, mm)) <= EPS * dd) break;
       }
       if (mm == l) break;
