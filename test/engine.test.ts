@@ -38,6 +38,15 @@ describe("before init", () => {
     expect(e1.origin).toBe("bundled");
     expect(S.linalg.gemm([[2]], [[3]]).get(0, 0)).toBe(6);
   });
+
+  it("an explicit initSync() during a pending init() wins", async () => {
+    vi.resetModules();
+    const S = await import("../sdk/index.js");
+    const pending = S.init();
+    const explicit = S.initSync(bytes);
+    expect(await pending).toBe(explicit);
+    expect(S.getEngine()).toBe(explicit);
+  });
 });
 
 describe("loading the module", () => {

@@ -117,14 +117,18 @@ export function engineFromModule(module: WebAssembly.Module, opts: Omit<InitOpti
  *  without options return the engine from the first. */
 export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
   const opts: InitOptions = isOptions(options) ? options : { source: options };
-  if (defaultEngine && opts.source === undefined && !opts.imports) return Promise.resolve(defaultEngine);
-  if (pending && opts.source === undefined && !opts.imports) return pending;
+  const plain = opts.source === undefined && !opts.imports;
+  if (defaultEngine && plain) return Promise.resolve(defaultEngine);
+  if (pending && plain) return pending;
   const p = (async () => {
     const mod = await compile(opts.source);
+    // A plain init() that completes after an explicit init(source) / initSync(...) keeps
+    // the explicit engine rather than replacing it.
+    if (plain && defaultEngine) return defaultEngine;
     defaultEngine = engineFromModule(mod, opts, describe(opts.source));
     return defaultEngine;
   })();
-  if (opts.source === undefined && !opts.imports) pending = p;
+  if (plain) pending = p;
   p.catch(() => { if (pending === p) pending = null; });
   return p;
 }
