@@ -309,3 +309,72 @@ function checkTriangularDiag(l: Matrix): void {
     if (!(d !== 0) || !Number.isFinite(d)) throw new ValueError(`L[${i}, ${i}] is ${d}; a triangular factor needs a finite, non-zero diagonal`);
   }
 }
+
+export interface EighOptions {
+  /** Compute the eigenvectors too (default true). Without them only O(n²) work follows the
+   *  O(n³) reduction to tridiagonal form. */
+  vectors?: boolean;
+  /** Eigensolver for the tridiagonal matrix when vectors are wanted: "dc" divide and conquer
+   *  (default, fastest) or "ql" implicit QL (slower; a cross-check). */
+  method?: "dc" | "ql";
+  /** A is rejected when some |A_ij − A_ji| > symmetryTol · max|A| (default 1e-10). */
+  symmetryTol?: number;
+}
+
+export interface EighResult {
+  /** Eigenvalues in ascending order. */
+  values: Float64Array;
+  /** n×n, column j is the unit eigenvector of values[j] (as numpy.linalg.eigh); null when
+   *  `vectors: false`. */
+  vectors: Matrix | null;
+}
+
+/** Eigen-decomposition A = V·diag(values)·Vᵀ of a symmetric matrix: Householder reduction to
+ *  tridiagonal form, divide and conquer (or QL), blocked back-transformation, all in Wasm.
+ *  A must be square, finite and symmetric to within `symmetryTol`; after that check only
+ *  its lower triangle is used. Throws ShapeError / ValueError on bad input, NumericalError
+ *  if the iteration fails to converge (not observed in practice). */
+export function eigh(A: MatrixLike, opts?: EighOptions & { vectors?: true }): EighResult & { vectors: Matrix };
+export function eigh(A: MatrixLike, opts: EighOptions & { vectors: false }): EighResult & { vectors: null };
+export function eigh(A: MatrixLike, opts?: EighOptions): EighResult;
+export function eigh(A: MatrixLike, opts: EighOptions = {}): EighResult {
+  const a = asMatrix(A, "A", { square: true });
+  const n = a.rows;
+  const wantVectors = opts.vectors ?? true;
+  if (typeof wantVectors !== "boolean") throw new ValueError(`eigh: vectors must be true or false, got ${String(wantVectors)}`);
+  const method = opts.method ?? "dc";
+  if (method !== "dc" && method !== "ql") throw new ValueError(`eigh: method must be "dc" or "ql", got ${JSON.stringify(method)}`);
+  const symTol = nonNegative(opts.symmetryTol ?? 1e-10, "symmetryTol");
+  checkSymmetric(a, symTol);
+  if (n === 0) return { values: new Float64Array(0), vectors: wantVectors ? new Matrix(0, 0) : null };
+  const eng = getEngine();
+  const work = eng.call("eigh_scratch", n, wantVectors).ret;
+  const res = eng.call("eigh", input(a.data), n, output(n), wantVectors ? output(n * n) : 0,
+    wantVectors, method === "ql" ? 1 : 0, scratch(work));
+  if (res.ret === Status.NO_CONVERGENCE) {
+    const [index] = eng.statusArgs();
+    throw new NumericalError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${index}`, { index });
+  }
+  return { values: res.out[0] as Float64Array, vectors: wantVectors ? new Matrix(n, n, res.out[1] as Float64Array) : null };
+}
+
+/** Eigenvalues of a symmetric matrix, ascending (eigh without vectors). */
+export function eigvalsh(A: MatrixLike, opts: Omit<EighOptions, "vectors" | "method"> = {}): Float64Array {
+  return eigh(A, { ...opts, vectors: false }).values;
+}
+
+// ValueError naming the first [i, j] (i > j, row-major order) where A is not symmetric.
+function checkSymmetric(a: Matrix, relTol: number): void {
+  const n = a.rows, x = a.data;
+  let amax = 0;
+  for (let i = 0; i < x.length; i++) amax = Math.max(amax, Math.abs(x[i]));
+  const tol = relTol * amax;
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const d = Math.abs(x[i * n + j] - x[j * n + i]);
+      if (d > tol) {
+        throw new ValueError(`eigh: A is not symmetric: A[${i}, ${j}] = ${x[i * n + j]} but A[${j}, ${i}] = ${x[j * n + i]} (difference ${d.toExponential(3)} > ${relTol} · max|A| = ${tol.toExponential(3)})`);
+      }
+    }
+  }
+}

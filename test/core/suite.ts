@@ -4,6 +4,7 @@
 // `digest()`: fingerprints of seeded computations that must be byte-identical in every
 // runtime. Add a module here with one import line.
 import * as engine from "./engine.cases.js";
+import * as eigh from "./eigh.cases.js";
 
 export interface Case {
   name: string;
@@ -17,6 +18,7 @@ interface CaseModule {
 
 const modules: Record<string, CaseModule> = {
   engine,
+  eigh,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
