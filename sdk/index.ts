@@ -12,6 +12,14 @@ export type { CholeskyResult, CgResult, CgOptions, GemmOptions, Preconditioner }
 export * as kernels from "./kernel/index.js";
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
+export {
+  exactRls, uniformNystrom, fullDictionary, dictUpdate, estimateRls, dictionaryToJSON, dictionaryFromJSON,
+  Squeak, InkEstimate, NystromFeatures, nystromError, NystromKRR, KrrAccumulator,
+} from "./kernel/index.js";
+export type {
+  ExactRls, UniformOptions, RlsDictionary, DictionaryParams, DictUpdateOptions, DictUpdateResult, EstimateOptions,
+  SqueakOptions, Rows, RowSource, InkOptions, NystromMode, NystromOptions, ErrorOptions, KrrOptions, KrrScore, Centres,
+} from "./kernel/index.js";
 export { Rng } from "./random/rng.js";
 export { version } from "./version.js";
 export * as games from "./games/index.js";

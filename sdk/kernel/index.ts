@@ -1,2 +1,14 @@
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernels.js";
 export type { KernelSpec, KernelName } from "./kernels.js";
+export { exactRls, uniformNystrom, fullDictionary } from "./rls.js";
+export type { ExactRls, UniformOptions } from "./rls.js";
+export { dictUpdate, estimateRls, dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
+export type { RlsDictionary, DictionaryParams, DictUpdateOptions, DictUpdateResult, EstimateOptions } from "./dictionary.js";
+export { Squeak, StreamingDictionary } from "./squeak.js";
+export type { SqueakOptions, Rows, RowSource } from "./squeak.js";
+export { InkEstimate } from "./ink.js";
+export type { InkOptions } from "./ink.js";
+export { NystromFeatures, nystromError } from "./nystrom.js";
+export type { NystromMode, NystromOptions, ErrorOptions } from "./nystrom.js";
+export { NystromKRR, KrrAccumulator } from "./krr.js";
+export type { KrrOptions, KrrScore, Centres } from "./krr.js";

@@ -71,6 +71,12 @@ export class Rng {
     return counts;
   }
 
+  /** @internal The engine buffer holding the 32-byte state, so SDK code can hand the
+   *  generator to an export through Engine.call without touching addresses. */
+  get stateBuffer(): WasmBuffer<Float64Array> {
+    return this.state;
+  }
+
   /** A copy of the 32-byte state (to checkpoint a stream). */
   getState(): Uint8Array {
     const v = this.state.view;

@@ -1,0 +1,54 @@
+// INK-Estimate (Calandriello, Lazaric & Valko, UAI 2016) — a RECONSTRUCTION (spec kernel.md
+// §4): the paper's body could not be read, so this follows the mechanism the later SQUEAK
+// paper describes: a fixed budget of Q slots per point, probabilities normalised by an
+// estimate of d_eff (p̃ = min(p̃, τ̃/d̃)), binomial thinning of surviving slots, weights
+// 1/(Q·p̃). It runs on the same engine routines as SQUEAK (estimator + DICT-UPDATE): Q is
+// the budget, the probability scale s = 1/d̃ shrinks as d̃ grows, and a hard cap keeps at
+// most `budget` distinct points after every update.
+import { integer, seed as checkSeed } from "../core/validate.js";
+import { ValueError } from "../engine/errors.js";
+import type { Kernel, KernelSpec } from "./kernels.js";
+import { asKernel, engineConfig } from "./dictionary.js";
+import { StreamingDictionary } from "./squeak.js";
+
+export interface InkOptions {
+  kernel: Kernel | KernelSpec;
+  /** Absolute ridge γ > 0. */
+  gamma: number;
+  /** Fixed budget: at most this many distinct points are kept after each update, and it is
+   *  also the number of slots Q per point. */
+  budget: number;
+  /** Accuracy ε ∈ (0, 1) of the estimator. Default 0.5. */
+  eps?: number;
+  /** Stream points between full updates; default "auto". */
+  batch?: number | "auto";
+  seed?: number;
+}
+
+/** Fixed-budget RLS sampling with normalised scores (INK-Estimate, reconstructed). Differs
+ *  from Squeak in that the memory budget is chosen in advance and always holds, the
+ *  probabilities are leverage scores divided by a running estimate of d_eff (so the
+ *  expected number of copies stays ≈ budget as the stream grows), and the guarantees hold
+ *  only for the oversampling the budget implies (budget / d_eff), not for a chosen q̄. */
+export class InkEstimate extends StreamingDictionary {
+  protected readonly method = "ink";
+  readonly gamma: number;
+  readonly eps: number;
+  readonly budgetSize: number;
+
+  constructor(opts: InkOptions) {
+    if (!opts || typeof opts !== "object") throw new ValueError("InkEstimate: options { kernel, gamma, budget, ... } are required");
+    const kernel = asKernel(opts.kernel);
+    const budget = integer(opts.budget, "budget", 1, 8192);
+    const batch = opts.batch === undefined || opts.batch === "auto" ? "auto" : integer(opts.batch, "batch", 1);
+    const seed = checkSeed(opts.seed ?? 0, "seed");
+    // Before the first update there is no d̃ yet: s is huge, so every early point keeps all
+    // its slots (p̃ = 1); the first update sets s = 1/d̃.
+    const cfg = engineConfig({ kernel, d: 1, qbar: budget, gamma: opts.gamma, eps: opts.eps ?? 0.5, budget, normalise: true, scale: 1e12 });
+    const { d: _d, ...base } = cfg;
+    super(base, seed, batch, budget);
+    this.gamma = cfg.gamma;
+    this.eps = cfg.eps;
+    this.budgetSize = budget;
+  }
+}

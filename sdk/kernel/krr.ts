@@ -1,0 +1,305 @@
+// Nyström kernel ridge regression from a dictionary (spec kernel.md §1.6), m-parameter form:
+//   α = (K_Dn K_nD + μ K_DD + μγ·diag(1/w))⁻¹ K_Dn y,     f(x) = Σ_j α_j k(x_j, x)
+// K_Dn K_nD (m×m) and K_Dn y (m×k) are accumulated in one streaming pass, O(m² + mk) memory.
+// The μγ·diag(1/w) term is SQUEAK's data-driven ridge (γ = 0 gives standard Nyström KRR).
+// "exact" solves (K + μI)α = y on all points (small n only).
+import { getEngine, input, output, scratch, type Engine, type WasmBuffer } from "../engine/index.js";
+import { ShapeError, ValueError } from "../engine/errors.js";
+import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
+import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
+import { cholesky, choSolve } from "../linalg/index.js";
+import { Kernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
+import { asKernel, checkDictionary, kernelCode, type RlsDictionary } from "./dictionary.js";
+import { uniformNystrom } from "./rls.js";
+
+export interface KrrOptions {
+  /** KRR ridge μ > 0 (absolute: the loss is ‖y − Kα‖² + μ·αᵀKα; scikit-learn KernelRidge alpha = μ). */
+  mu: number;
+  /** Kernel for "exact" and { uniform } centres (dictionaries carry their own). */
+  kernel?: Kernel | KernelSpec;
+  /** γ of the μγ·diag(1/w) term. Default: the dictionary's γ. 0 = standard Nyström KRR. */
+  gamma?: number;
+  /** Rows per engine call. Default 1024. */
+  chunk?: number;
+}
+
+export type Centres = RlsDictionary | "exact" | { uniform: number; seed?: number; gamma?: number };
+
+export interface KrrScore {
+  rmse: number;
+  r2: number;
+  /** Fraction of sign(prediction) == y, when every target is ±1. */
+  accuracy?: number;
+}
+
+type Targets = { Y: Matrix; vector: boolean };
+
+function asTargets(y: VectorLike | MatrixLike, n: number): Targets {
+  const isVec = ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
+  if (isVec) {
+    const v = asVector(y as VectorLike, "y", { length: n });
+    return { Y: new Matrix(n, 1, v), vector: true };
+  }
+  const Y = asMatrix(y as MatrixLike, "y", { rows: n });
+  if (Y.cols < 1) throw new ShapeError("y must have at least one column");
+  return { Y, vector: false };
+}
+
+/** Streaming accumulator of K_Dn K_nD and K_Dn y for fixed centres (O(m² + mk) memory). */
+export class KrrAccumulator {
+  readonly kernel: Kernel;
+  readonly m: number;
+  readonly d: number;
+  private k: number | null = null;
+  private vector = true;
+  private n = 0;
+  private readonly eng: Engine;
+  private readonly P: WasmBuffer<Float64Array>;
+  private readonly H: WasmBuffer<Float64Array>;
+  private R: WasmBuffer<Float64Array> | null = null;
+  private Kb: WasmBuffer<Float64Array> | null = null;
+  private readonly chunk: number;
+  private done = false;
+
+  constructor(readonly dictionary: RlsDictionary, readonly opts: KrrOptions) {
+    checkDictionary(dictionary);
+    if (dictionary.size === 0) throw new ValueError("NystromKRR: the dictionary is empty; push data first, or raise qbar");
+    positive(opts?.mu, "mu");
+    this.kernel = asKernel(dictionary.params.kernel, "dictionary.params.kernel");
+    this.m = dictionary.size;
+    this.d = dictionary.points.cols;
+    this.chunk = integer(opts.chunk ?? 1024, "chunk", 1);
+    this.eng = getEngine();
+    this.P = this.eng.f64(this.m * this.d).set(dictionary.points.data);
+    this.H = this.eng.f64(this.m * this.m);
+    this.H.view.fill(0);
+  }
+
+  /** Number of rows seen. */
+  get rows(): number {
+    return this.n;
+  }
+
+  /** Add a batch of rows X (b×d) with targets y (length b, or b×k). */
+  add(X: MatrixLike, y: VectorLike | MatrixLike): this {
+    if (this.done) throw new ValueError("KrrAccumulator: finish() was already called");
+    const x = asMatrix(X, "X");
+    if (x.rows === 0) return this;
+    if (x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the centres have ${this.d}`);
+    const { Y, vector } = asTargets(y, x.rows);
+    if (this.k === null) {
+      this.k = Y.cols;
+      this.vector = vector;
+      this.R = this.eng.f64(this.m * this.k);
+      this.R.view.fill(0);
+      this.Kb = this.eng.f64(Math.min(this.chunk, Math.max(x.rows, 64)) * this.m);
+    } else if (Y.cols !== this.k) {
+      throw new ShapeError(`y has ${Y.cols} outputs but earlier batches had ${this.k}`);
+    }
+    const [kind, p0, p1, p2] = kernelCode(this.kernel);
+    const m = this.m, k = this.k, d = this.d;
+    const cap = this.Kb!.length / m;
+    for (let r0 = 0; r0 < x.rows; r0 += cap) {
+      const nb = Math.min(cap, x.rows - r0);
+      const xin = input(x.data.subarray(r0 * d, (r0 + nb) * d));
+      this.eng.call("kernel_block", kind, p0, p1, p2, xin, nb, this.P, m, d, this.Kb!, scratch(nb + m + 16));
+      this.eng.call("gemm", 1, 0, m, m, nb, 1, this.Kb!, m, this.Kb!, m, 1, this.H, m);
+      this.eng.call("gemm", 1, 0, m, k, nb, 1, this.Kb!, m, input(Y.data.subarray(r0 * k, (r0 + nb) * k)), k, 1, this.R!, k);
+    }
+    this.n += x.rows;
+    return this;
+  }
+
+  /** Solve for α and return the model; frees the engine buffers. */
+  finish(): NystromKRR {
+    if (this.done) throw new ValueError("KrrAccumulator: finish() was already called");
+    if (this.n === 0 || this.R === null) throw new ValueError("NystromKRR: no training rows were given (empty stream)");
+    const m = this.m, k = this.k!;
+    const mu = this.opts.mu;
+    const gamma = this.opts.gamma === undefined ? this.dictionary.params.gamma : nonNegative(this.opts.gamma, "gamma");
+    const A = new Matrix(m, m, this.H.view.slice());
+    const R = new Matrix(m, k, this.R.view.slice());
+    this.dispose();
+    const Kdd = this.kernel.matrix(this.dictionary.points);
+    for (let i = 0; i < m * m; i++) A.data[i] += mu * Kdd.data[i];
+    for (let j = 0; j < m; j++) A.data[j * m + j] += mu * gamma / this.dictionary.weights[j];
+    const { L } = cholesky(A, { jitter: 1e-13 });
+    const alpha = choSolve(L, R) as Matrix;
+    return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, mu, gamma, vector: this.vector, method: this.dictionary.params.method, n: this.n });
+  }
+
+  /** Free engine memory without fitting. */
+  dispose(): void {
+    if (this.done) return;
+    this.done = true;
+    this.P.dispose();
+    this.H.dispose();
+    this.R?.dispose();
+    this.Kb?.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+interface ModelParts {
+  kernel: Kernel;
+  centres: Matrix;
+  alpha: Matrix;
+  mu: number;
+  gamma: number;
+  vector: boolean;
+  method: string;
+  n: number;
+}
+
+export class NystromKRR {
+  readonly kernel: Kernel;
+  /** Centres x_j (m×d). */
+  readonly centres: Matrix;
+  /** Coefficients α (m×k). */
+  readonly alpha: Matrix;
+  readonly mu: number;
+  readonly gamma: number;
+  /** How the centres were chosen ("squeak", "uniform", "exact", ...). */
+  readonly method: string;
+  /** Training rows. */
+  readonly n: number;
+  private readonly vector: boolean;
+
+  /** @internal use NystromKRR.fit / accumulator / fromJSON */
+  constructor(p: ModelParts) {
+    this.kernel = p.kernel;
+    this.centres = p.centres;
+    this.alpha = p.alpha;
+    this.mu = p.mu;
+    this.gamma = p.gamma;
+    this.vector = p.vector;
+    this.method = p.method;
+    this.n = p.n;
+  }
+
+  /** Number of outputs k. */
+  get outputs(): number {
+    return this.alpha.cols;
+  }
+
+  /** Fit on X (n×d), y (length n or n×k). Centres: a dictionary, { uniform: m, seed } or
+   *  "exact" (all points, (K + μI)α = y; small n). */
+  static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, opts: KrrOptions): NystromKRR {
+    if (!opts || typeof opts !== "object") throw new ValueError("NystromKRR.fit: options { mu } are required");
+    const mu = positive(opts.mu, "mu");
+    const x = asMatrix(X, "X");
+    if (x.rows === 0) throw new ValueError("NystromKRR.fit: X has no rows");
+    if (centres === "exact") {
+      const kernel = asKernel(opts.kernel, "opts.kernel");
+      const { Y, vector } = asTargets(y, x.rows);
+      const K = kernel.matrix(x);
+      for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += mu;
+      const { L } = cholesky(K, { jitter: 1e-14 });
+      const alpha = choSolve(L, Y) as Matrix;
+      return new NystromKRR({ kernel, centres: x.clone(), alpha, mu, gamma: 0, vector, method: "exact", n: x.rows });
+    }
+    let dict: RlsDictionary;
+    if (centres && typeof centres === "object" && "uniform" in centres && !("points" in centres)) {
+      const kernel = asKernel(opts.kernel, "opts.kernel");
+      dict = uniformNystrom(x, centres.uniform, { kernel, seed: checkSeed(centres.seed ?? 0, "seed"), gamma: centres.gamma ?? 0 });
+    } else {
+      dict = centres as RlsDictionary;
+    }
+    const acc = new KrrAccumulator(dict, opts);
+    try {
+      acc.add(x, y);
+      return acc.finish();
+    } finally {
+      acc.dispose();
+    }
+  }
+
+  /** A streaming accumulator for fixed centres (O(m²) memory): add(X, y) batches, then finish(). */
+  static accumulator(dict: RlsDictionary, opts: KrrOptions): KrrAccumulator {
+    return new KrrAccumulator(dict, opts);
+  }
+
+  /** Fit from an (async) iterable of { X, y } batches in one pass. */
+  static async fitStream(dict: RlsDictionary, source: AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }> | Iterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>, opts: KrrOptions): Promise<NystromKRR> {
+    const acc = new KrrAccumulator(dict, opts);
+    try {
+      for await (const b of source as AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>) {
+        if (!b || typeof b !== "object" || !("X" in b) || !("y" in b)) throw new ValueError("NystromKRR.fitStream: every item must be { X, y }");
+        acc.add(b.X, b.y);
+      }
+      return acc.finish();
+    } finally {
+      acc.dispose();
+    }
+  }
+
+  /** Predictions: a Float64Array when fitted with a vector y, else an n×k Matrix. */
+  predict(X: MatrixLike): Float64Array | Matrix {
+    const x = asMatrix(X, "X");
+    const d = this.centres.cols;
+    if (x.rows > 0 && x.cols !== d) throw new ShapeError(`X has ${x.cols} columns but the model was fitted with ${d}`);
+    const k = this.alpha.cols, m = this.centres.rows;
+    const out = new Matrix(x.rows, k);
+    const chunk = Math.max(1, Math.floor(4_000_000 / Math.max(1, m)));
+    const eng = getEngine();
+    for (let r0 = 0; r0 < x.rows; r0 += chunk) {
+      const nb = Math.min(chunk, x.rows - r0);
+      const K = this.kernel.matrix(new Matrix(nb, d, x.data.subarray(r0 * d, (r0 + nb) * d)), this.centres);
+      const part = out.data.subarray(r0 * k, (r0 + nb) * k);
+      eng.call("gemm", 0, 0, nb, k, m, 1, input(K.data), m, input(this.alpha.data), k, 0, output(nb * k, part), k);
+    }
+    return this.vector ? out.data : out;
+  }
+
+  /** RMSE and R² (pooled over outputs); accuracy of sign(prediction) when y ∈ {−1, +1}. */
+  score(X: MatrixLike, y: VectorLike | MatrixLike): KrrScore {
+    const x = asMatrix(X, "X");
+    const { Y } = asTargets(y, x.rows);
+    if (Y.cols !== this.outputs) throw new ShapeError(`y has ${Y.cols} outputs but the model has ${this.outputs}`);
+    const p = this.predict(x);
+    const pd = p instanceof Matrix ? p.data : p;
+    const n = Y.data.length;
+    if (n === 0) throw new ValueError("score: no rows");
+    let sse = 0, mean = 0, pm = true, hits = 0;
+    for (let i = 0; i < n; i++) mean += Y.data[i];
+    mean /= n;
+    let sst = 0;
+    for (let i = 0; i < n; i++) {
+      const e = pd[i] - Y.data[i];
+      sse += e * e;
+      sst += (Y.data[i] - mean) ** 2;
+      if (Y.data[i] !== 1 && Y.data[i] !== -1) pm = false;
+      else if ((pd[i] >= 0 ? 1 : -1) === Y.data[i]) hits++;
+    }
+    const out: KrrScore = { rmse: Math.sqrt(sse / n), r2: sst > 0 ? 1 - sse / sst : NaN };
+    if (pm) out.accuracy = hits / n;
+    return out;
+  }
+
+  toJSON(): object {
+    return {
+      format: "seqlearn.krr/1",
+      kernel: this.kernel.toJSON(),
+      mu: this.mu,
+      gamma: this.gamma,
+      method: this.method,
+      n: this.n,
+      vector: this.vector,
+      centres: { rows: this.centres.rows, cols: this.centres.cols, data: Array.from(this.centres.data) },
+      alpha: { rows: this.alpha.rows, cols: this.alpha.cols, data: Array.from(this.alpha.data) },
+    };
+  }
+
+  static fromJSON(obj: unknown): NystromKRR {
+    if (!obj || typeof obj !== "object") throw new ValueError("NystromKRR.fromJSON: expected an object");
+    const o = obj as Record<string, any>;
+    if (o.format !== "seqlearn.krr/1") throw new ValueError(`NystromKRR.fromJSON: unknown format ${JSON.stringify(o.format)}; expected "seqlearn.krr/1"`);
+    const kernel = kernelFromSpec(o.kernel);
+    const centres = asMatrix(o.centres, "centres");
+    const alpha = asMatrix(o.alpha, "alpha", { rows: centres.rows });
+    return new NystromKRR({ kernel, centres, alpha, mu: positive(o.mu, "mu"), gamma: nonNegative(o.gamma ?? 0, "gamma"), vector: !!o.vector, method: String(o.method ?? "unknown"), n: Number(o.n ?? 0) });
+  }
+}

@@ -1,0 +1,97 @@
+// Exact ridge leverage scores (the oracle) and uniform Nyström dictionaries (the baseline),
+// with the same dictionary shape as SQUEAK's so every comparison is like for like.
+import { ValueError } from "../engine/errors.js";
+import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
+import { integer, positive, seed as checkSeed } from "../core/validate.js";
+import { cholesky, diagInverse } from "../linalg/index.js";
+import { Rng } from "../random/rng.js";
+import type { Kernel, KernelSpec } from "./kernels.js";
+import { asKernel, makeDictionary, type RlsDictionary } from "./dictionary.js";
+
+export interface ExactRls {
+  /** τ_i = [K(K + γI)⁻¹]_ii ∈ [0, 1). */
+  scores: Float64Array;
+  /** d_eff(γ) = Σ τ_i = tr(K(K + γI)⁻¹). */
+  deff: number;
+}
+
+/** Exact ridge leverage scores τ_i = 1 − γ·[(K + γI)⁻¹]_ii through a Cholesky factor of
+ *  K + γI (O(n³), memory n²: for n up to a few thousand). */
+export function exactRls(X: MatrixLike, kernel: Kernel | KernelSpec, gamma: number): ExactRls {
+  const k = asKernel(kernel);
+  const g = positive(gamma, "gamma");
+  const x = asMatrix(X, "X");
+  const n = x.rows;
+  if (n === 0) return { scores: new Float64Array(0), deff: 0 };
+  if (n > 20000) throw new ValueError(`exactRls: n = ${n} is too large for a dense O(n³) computation (limit 20000); use Squeak`);
+  const K = k.matrix(x);
+  for (let i = 0; i < n; i++) K.data[i * n + i] += g;
+  const { L } = cholesky(K, { jitter: 1e-14 });
+  const dinv = diagInverse(L);
+  const scores = new Float64Array(n);
+  let deff = 0;
+  for (let i = 0; i < n; i++) {
+    const t = Math.min(1, Math.max(0, 1 - g * dinv[i]));
+    scores[i] = t;
+    deff += t;
+  }
+  return { scores, deff };
+}
+
+export interface UniformOptions {
+  kernel: Kernel | KernelSpec;
+  /** Ridge γ stored with the dictionary (used by regularised features and the KRR's
+   *  μγ·diag(1/w) term). Default 0: plain Nyström. */
+  gamma?: number;
+  seed?: number;
+}
+
+/** m centres drawn uniformly without replacement, as a dictionary with p̃ = m/n, one copy
+ *  and q̄ = 1, so weights are n/m (the Horvitz–Thompson weights of uniform sampling). */
+export function uniformNystrom(X: MatrixLike, m: number, opts: UniformOptions): RlsDictionary {
+  if (!opts || typeof opts !== "object") throw new ValueError("uniformNystrom: options { kernel, seed } are required");
+  const kernel = asKernel(opts.kernel);
+  const x = asMatrix(X, "X");
+  const n = x.rows;
+  integer(m, "m", 1, Math.max(1, n));
+  if (n === 0) throw new ValueError("uniformNystrom: X has no rows");
+  const gamma = opts.gamma === undefined || opts.gamma === 0 ? 0 : positive(opts.gamma, "gamma");
+  const seed = checkSeed(opts.seed ?? 0, "seed");
+  const rng = new Rng(seed);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  try {
+    for (let i = 0; i < m; i++) {
+      const j = i + rng.below(n - i);
+      const t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+  } finally {
+    rng.dispose();
+  }
+  const chosen = Array.from(perm.subarray(0, m)).sort((a, b) => a - b);
+  return subsetDictionary(x, chosen, m / n, { method: "uniform", kernel, gamma, seed, n });
+}
+
+/** The whole data set as a dictionary (p̃ = 1, one copy, weights 1): the exact reference. */
+export function fullDictionary(X: MatrixLike, opts: { kernel: Kernel | KernelSpec; gamma?: number }): RlsDictionary {
+  const kernel = asKernel(opts.kernel);
+  const x = asMatrix(X, "X");
+  if (x.rows === 0) throw new ValueError("fullDictionary: X has no rows");
+  const gamma = opts.gamma === undefined || opts.gamma === 0 ? 0 : positive(opts.gamma, "gamma");
+  return subsetDictionary(x, Array.from({ length: x.rows }, (_, i) => i), 1, { method: "exact", kernel, gamma, seed: null, n: x.rows });
+}
+
+function subsetDictionary(x: Matrix, chosen: number[], p: number, o: { method: string; kernel: Kernel; gamma: number; seed: number | null; n: number }): RlsDictionary {
+  const m = chosen.length, d = x.cols;
+  const points = new Matrix(m, d);
+  chosen.forEach((i, r) => points.data.set(x.data.subarray(i * d, (i + 1) * d), r * d));
+  return makeDictionary({
+    indices: Float64Array.from(chosen),
+    points,
+    pTilde: new Float64Array(m).fill(p),
+    copies: new Int32Array(m).fill(1),
+    tau: null,
+    params: { method: o.method, kernel: o.kernel.toJSON(), gamma: o.gamma, eps: 0, qbar: 1, c: 1, cPref: 1, scale: 1, seed: o.seed, n: o.n, d, deff: null, maxDictionary: null },
+  });
+}

@@ -1,0 +1,232 @@
+// SQUEAK: one pass over a stream keeps a small weighted dictionary whose Nyström
+// approximation is ε-accurate (Calandriello, Lazaric & Valko, AISTATS 2017; spec kernel.md §2).
+// The arithmetic (estimator, thinning, compaction, bordered Cholesky) is in the engine
+// (assembly/rls/rls.ts); this file validates input, feeds the stream and takes snapshots.
+import { ShapeError, ValueError } from "../engine/errors.js";
+import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.js";
+import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
+import { Rng } from "../random/rng.js";
+import type { Kernel, KernelSpec } from "./kernels.js";
+import { DictState, asKernel, engineConfig, makeDictionary, type EngineConfig, type RlsDictionary, type StreamControl } from "./dictionary.js";
+
+/** Rows accepted by push(): an array of rows, a Matrix / {data, rows, cols}, or a flat
+ *  numeric array (Float64Array, number[]) holding whole rows of width d. */
+export type Rows = MatrixLike | Float64Array | ArrayLike<number>;
+
+/** Any source consume() accepts: (async) iterables or a Web ReadableStream of Rows. */
+export type RowSource = AsyncIterable<Rows> | Iterable<Rows> | ReadableStream<Rows>;
+
+export interface SqueakOptions {
+  /** The kernel, e.g. rbf({ gamma: 0.5 }). */
+  kernel: Kernel | KernelSpec;
+  /** Absolute ridge γ > 0 of the leverage scores τ = diag(K(K + γI)⁻¹). (BLESS/FALKON's λ: γ = λ·n.) */
+  gamma: number;
+  /** Accuracy ε ∈ (0, 1); the estimator is scaled by (1 − ε). Default 0.5. */
+  eps?: number;
+  /** Copies per point q̄ (an oversampling factor; integer ≥ 1). Default 10. */
+  qbar?: number;
+  /** Stream points between full dictionary updates; default "auto" = max(256, 4·m). */
+  batch?: number | "auto";
+  /** Seed of the thinning stream. Default 0. */
+  seed?: number;
+  /** Budget on the number of stored points (see README: what remains guaranteed). */
+  maxDictionary?: number;
+  /** "squeak" (A = K_DD + γ·G, default) or "disqueak" (A = K_DD + (1+ε)γ·G). */
+  estimator?: "squeak" | "disqueak";
+}
+
+/** Shared streaming machinery of Squeak and InkEstimate. */
+export abstract class StreamingDictionary {
+  readonly kernel: Kernel;
+  readonly seed: number;
+  protected readonly cfgBase: Omit<EngineConfig, "d">;
+  protected readonly batchOpt: number | "auto";
+  protected readonly budget: number | null;
+  protected abstract readonly method: string;
+  private state: DictState | null = null;
+  private rng: Rng | null = null;
+  private seenCount = 0;
+  private dim: number | null = null;
+  private disposed = false;
+
+  protected constructor(cfg: Omit<EngineConfig, "d">, seed: number, batch: number | "auto", budget: number | null) {
+    this.kernel = cfg.kernel;
+    this.cfgBase = cfg;
+    this.seed = seed;
+    this.batchOpt = batch;
+    this.budget = budget;
+  }
+
+  /** Number of stream points pushed so far. */
+  get seen(): number {
+    return this.seenCount;
+  }
+  /** Input dimension (null before the first row). */
+  get d(): number | null {
+    return this.dim;
+  }
+  /** Points currently stored (including those appended since the last full update). */
+  get size(): number {
+    return this.state?.m ?? 0;
+  }
+  /** Full dictionary updates run so far. */
+  get updates(): number {
+    return this.state?.updates ?? 0;
+  }
+  /** Horvitz–Thompson estimate of d_eff(γ) from the last update (null before one ran). */
+  get deffEstimate(): number | null {
+    return this.state?.lastDeff ?? null;
+  }
+  /** Engine bytes held by this object (grows with the dictionary, never with the stream). */
+  get memoryBytes(): number {
+    return this.state?.bytes ?? 0;
+  }
+
+  private control(): StreamControl {
+    const batch = this.batchOpt;
+    const budget = this.budget;
+    return {
+      batch: (m) => (batch === "auto" ? Math.max(256, 4 * m) : batch),
+      maxPending: (m) => {
+        let p = Math.max(32, Math.ceil(m / 2));
+        if (budget !== null) p = Math.min(p, Math.max(8, Math.ceil(budget / 4)));
+        return p;
+      },
+    };
+  }
+
+  /** Add rows to the stream. `d` is needed only for flat arrays holding several rows. */
+  push(rows: Rows, d?: number): this {
+    this.checkLive();
+    const { data, n, cols } = this.toBlock(rows, d);
+    if (n === 0) return this;
+    if (this.state === null) {
+      this.dim = cols;
+      this.state = new DictState({ ...this.cfgBase, d: cols });
+      this.rng = new Rng(this.seed);
+    }
+    this.state.stream(data, n, this.seenCount, this.rng!, this.control());
+    this.seenCount += n;
+    return this;
+  }
+
+  /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
+   *  batch of rows (anything push() accepts). Resolves to this. */
+  async consume(source: RowSource, d?: number): Promise<this> {
+    this.checkLive();
+    if (source && typeof (source as ReadableStream<Rows>).getReader === "function") {
+      const reader = (source as ReadableStream<Rows>).getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          this.push(value, d);
+        }
+      } finally {
+        reader.releaseLock();
+      }
+      return this;
+    }
+    const s = source as AsyncIterable<Rows> & Iterable<Rows>;
+    if (!s || (typeof s[Symbol.asyncIterator] !== "function" && typeof s[Symbol.iterator] !== "function")) {
+      throw new ValueError("consume: source must be an async iterable, an iterable or a ReadableStream of rows");
+    }
+    for await (const item of s) this.push(item, d);
+    return this;
+  }
+
+  /** A snapshot of the dictionary (plain data; the object keeps streaming). Points that
+   *  arrived since the last full update are first folded in by a DICT-UPDATE, so the call
+   *  advances the random stream: identical call sequences give identical dictionaries. */
+  dictionary(): RlsDictionary {
+    this.checkLive();
+    const params = { method: this.method, seed: this.seed, n: this.seenCount, maxDictionary: this.budget };
+    if (this.state === null) {
+      return makeDictionary({
+        indices: new Float64Array(0), points: new Matrix(0, this.dim ?? 0), pTilde: new Float64Array(0), copies: new Int32Array(0), tau: new Float64Array(0),
+        params: { ...params, kernel: this.kernel.toJSON(), gamma: this.cfgBase.gamma, eps: this.cfgBase.eps, qbar: this.cfgBase.qbar, c: this.cfgBase.c, cPref: this.cfgBase.cPref, scale: this.cfgBase.scale, deff: 0, d: this.dim ?? 0 },
+      });
+    }
+    if (this.state.dirty) this.state.update(this.rng!);
+    return this.state.snapshot(params);
+  }
+
+  /** Free the engine memory. The object cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.state?.dispose();
+    this.rng?.dispose();
+    this.state = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new ValueError(`this ${this.method} object was disposed`);
+  }
+
+  private toBlock(rows: Rows, dArg?: number): { data: Float64Array; n: number; cols: number } {
+    if (dArg !== undefined) integer(dArg, "d", 1);
+    const isFlat = ArrayBuffer.isView(rows) || (Array.isArray(rows) && (rows.length === 0 || typeof rows[0] === "number"));
+    let data: Float64Array, n: number, cols: number;
+    if (isFlat) {
+      const a = rows as ArrayLike<number>;
+      const src = a instanceof Float64Array ? a : Float64Array.from(a as ArrayLike<number>);
+      cols = dArg ?? this.dim ?? src.length;
+      if (src.length === 0) return { data: src, n: 0, cols };
+      if (cols === 0 || src.length % cols !== 0) {
+        throw new ShapeError(`rows: a flat array of length ${src.length} does not hold whole rows of width d = ${cols}`);
+      }
+      checkFinite(src, "rows", cols);
+      data = src;
+      n = src.length / cols;
+    } else {
+      const m = asMatrix(rows as MatrixLike, "rows");
+      data = m.data;
+      n = m.rows;
+      cols = m.cols;
+      if (n === 0) return { data, n: 0, cols };
+      if (dArg !== undefined && dArg !== cols) throw new ShapeError(`rows have ${cols} columns but d = ${dArg} was given`);
+    }
+    if (cols < 1) throw new ShapeError("rows must have at least one column");
+    if (this.dim !== null && cols !== this.dim) {
+      throw new ShapeError(`rows have ${cols} columns but the stream started with ${this.dim}; every row must have the same number of features`);
+    }
+    return { data, n, cols };
+  }
+}
+
+/** SQUEAK (sequential RLS sampling, spec §2). One pass, memory O(m²) with m ≤ 3·q̄·d_eff
+ *  (w.h.p. under the theory's q̄). */
+export class Squeak extends StreamingDictionary {
+  protected readonly method = "squeak";
+  readonly gamma: number;
+  readonly eps: number;
+  readonly qbar: number;
+  readonly batch: number | "auto";
+  readonly maxDictionary: number | null;
+  readonly estimator: "squeak" | "disqueak";
+
+  constructor(opts: SqueakOptions) {
+    if (!opts || typeof opts !== "object") throw new ValueError("Squeak: options { kernel, gamma, ... } are required");
+    const kernel = asKernel(opts.kernel);
+    const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
+    const estimator = oneOf(opts.estimator ?? "squeak", "estimator", ["squeak", "disqueak"] as const);
+    const eps = opts.eps ?? 0.5;
+    const batch = opts.batch === undefined || opts.batch === "auto" ? "auto" : integer(opts.batch, "batch", 1);
+    const seed = checkSeed(opts.seed ?? 0, "seed");
+    const budget = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
+    const cfg = engineConfig({ kernel, d: 1, qbar, gamma: opts.gamma, eps, c: estimator === "disqueak" ? 1 + (eps as number) : 1, budget });
+    const { d: _d, ...base } = cfg;
+    super(base, seed, batch, budget);
+    this.gamma = cfg.gamma;
+    this.eps = cfg.eps;
+    this.qbar = qbar;
+    this.batch = batch;
+    this.maxDictionary = budget;
+    this.estimator = estimator;
+  }
+}
