@@ -4,9 +4,17 @@ import { parseArgs, UsageError, type Command } from "./command.js";
 import { SeqlearnError } from "../index.js";
 import { version } from "../version.js";
 import { info } from "./commands/info.js";
+import { fit } from "./commands/fit.js";
+import { predict } from "./commands/predict.js";
+import { rls } from "./commands/rls.js";
+import { tour } from "./commands/tour.js";
 
 const COMMANDS: Command[] = [
   info,
+  fit,
+  predict,
+  rls,
+  tour,
 ];
 
 function usage(): string {
