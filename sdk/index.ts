@@ -27,3 +27,5 @@ export { PreferenceGame, nashMD, nashMirrorProx, onlineIpo, ipoMD, solveNash } f
 export * as parallel from "./parallel/index.js";
 export { WorkerPool, InlinePool, registerTask, runMergeTree, planTree, TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/index.js";
 export type { Executor, PoolOptions, RunOptions, TaskContext, TaskFn, FaultEvent, TreeShape, TreePlan, LeafInput, MergeInput, LevelTiming, MergeTreeResult } from "./parallel/index.js";
+export { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize, DictionaryFormatError, DICTIONARY_FORMAT_VERSION } from "./io/codec.js";
+export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, DictionaryFileInfo, DictionaryFormatErrorCode } from "./io/codec.js";

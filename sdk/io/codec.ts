@@ -1,0 +1,387 @@
+// Dictionary files: a versioned, checksummed binary format for RLS dictionaries, so that
+// leaves and merges of a DISQUEAK tree can run as separate processes or on separate
+// machines. Decoding treats its input as untrusted: every length is checked against the
+// bytes actually present before anything is allocated, the CRC-32 is verified, and every
+// value is range-checked; failures throw DictionaryFormatError with a `code`.
+//
+// Layout, version 1 (all little-endian; offsets in bytes):
+//    0  u8[8]  magic 89 53 4C 44 49 43 54 0A ("\x89SLDICT\n")
+//    8  u16    format version (1)
+//   10  u16    header size H (176)
+//   12  u32    flags: 1 = tau present, 2 = seed present, 4 = deff present, 8 = maxDictionary present
+//   16  u32×2  total file size (low, high word)
+//   24  u32    m, stored points
+//   28  u32    d, input dimension
+//   32  u32    kernel kind (0 linear, 1 rbf, 2 laplacian, 3 polynomial, 4 matern32, 5 matern52, 6 matern12)
+//   36  u32    kernel fields present: 1 gamma, 2 coef0, 4 degree, 8 lengthScale
+//   40  f64×4  kernel gamma, coef0, degree, lengthScale
+//   72  f64    γ (ridge)          80 f64 ε          88 f64 q̄
+//   96  f64    c                 104 f64 c_pref    112 f64 scale
+//  120  f64    n (points summarised)   128 f64 seed   136 f64 d_eff   144 f64 maxDictionary
+//  152  u8[24] method, UTF-8, zero-padded
+//    H  f64[m·d] points (row-major) · f64[m] p̃ · f64[m] indices · f64[m] τ̃ (if flag 1) · i32[m] copies
+//  end  u32    CRC-32 of every byte before it
+import { SeqlearnError, ValueError } from "../engine/errors.js";
+import { Matrix } from "../core/matrix.js";
+import { Kernel, type KernelSpec, type KernelName } from "../kernel/kernels.js";
+import { crc32 } from "./crc32.js";
+
+export const DICTIONARY_MAGIC = Uint8Array.of(0x89, 0x53, 0x4c, 0x44, 0x49, 0x43, 0x54, 0x0a);
+export const DICTIONARY_FORMAT_VERSION = 1;
+const HEADER = 176;
+const METHOD_BYTES = 24;
+const F_TAU = 1, F_SEED = 2, F_DEFF = 4, F_MAXDICT = 8;
+const KINDS: readonly KernelName[] = ["linear", "rbf", "laplacian", "polynomial", "matern32", "matern52", "matern12"];
+const KFIELDS = ["gamma", "coef0", "degree", "lengthScale"] as const;
+
+/** Parameters stored with a dictionary (the same fields as a SQUEAK dictionary's params). */
+export interface DictionaryRecordParams {
+  method: string;
+  kernel: KernelSpec;
+  gamma: number;
+  eps: number;
+  qbar: number;
+  c: number;
+  cPref: number;
+  scale: number;
+  seed: number | null;
+  n: number;
+  d: number;
+  deff: number | null;
+  maxDictionary: number | null;
+}
+
+/** The plain data of a weighted dictionary {(i, p̃_i, q_i)} with its stored points — the
+ *  shape of `Squeak.dictionary()` snapshots, which can be passed here directly. */
+export interface DictionaryRecord {
+  readonly indices: Float64Array;
+  readonly points: { readonly rows: number; readonly cols: number; readonly data: Float64Array };
+  readonly pTilde: Float64Array;
+  readonly copies: Int32Array;
+  readonly tau: Float64Array | null;
+  readonly params: Readonly<DictionaryRecordParams>;
+}
+
+/** What decodeDictionary returns: the record plus the derived size and weights
+ *  w_j = q_j/(q̄·p̃_j), with `points` as a Matrix. */
+export interface DecodedDictionary extends DictionaryRecord {
+  readonly size: number;
+  readonly points: Matrix;
+  readonly weights: Float64Array;
+}
+
+export type DictionaryFormatErrorCode =
+  | "not-bytes" | "bad-magic" | "unsupported-version" | "truncated" | "trailing-bytes"
+  | "bad-header" | "checksum" | "bad-value";
+
+/** A dictionary file could not be decoded (or a record could not be encoded). `code` says
+ *  which check failed; `offset` is the byte offset of the offending field when known. */
+export class DictionaryFormatError extends SeqlearnError {
+  readonly code: DictionaryFormatErrorCode;
+  readonly offset: number | null;
+  constructor(code: DictionaryFormatErrorCode, message: string, offset: number | null = null) {
+    super(`dictionary file: ${message}${offset !== null ? ` (byte ${offset})` : ""}`);
+    this.code = code;
+    this.offset = offset;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Size in bytes of the encoding of a dictionary with m points of dimension d. */
+export function encodedDictionarySize(m: number, d: number, withTau: boolean): number {
+  return HEADER + 8 * m * d + 8 * m * (withTau ? 3 : 2) + 4 * m + 4;
+}
+
+// ---- encode ----------------------------------------------------------------------------
+
+/** Encode a dictionary as bytes (format version 1). The record is validated first, with
+ *  the same checks the decoder applies, so every file written can be read back. */
+export function encodeDictionary(dict: DictionaryRecord): Uint8Array {
+  if (!dict || typeof dict !== "object" || !dict.params || !dict.points) throw new ValueError("encodeDictionary: expected a dictionary (e.g. squeak.dictionary())");
+  const p = dict.params;
+  const m = dict.points.rows;
+  const d = dict.points.cols;
+  const fail = (msg: string): never => {
+    throw new ValueError(`encodeDictionary: ${msg}`);
+  };
+  if (!Number.isInteger(m) || m < 0 || m > 0xffffffff || !Number.isInteger(d) || d < 0 || d > 0xffffffff) fail(`bad points shape ${m}×${d}`);
+  if (!(dict.points.data instanceof Float64Array) || dict.points.data.length < m * d) fail(`points.data must be a Float64Array of length ${m * d}`);
+  for (const [name, a, C] of [["indices", dict.indices, Float64Array], ["pTilde", dict.pTilde, Float64Array], ["copies", dict.copies, Int32Array]] as const) {
+    if (!(a instanceof C) || a.length !== m) fail(`${name} must be a ${C.name} of length ${m} (one per point), got ${a?.constructor?.name} of length ${(a as { length?: number })?.length}`);
+  }
+  const tau = dict.tau ?? null;
+  if (tau !== null && (!(tau instanceof Float64Array) || tau.length !== m)) fail(`tau must be null or a Float64Array of length ${m}, got length ${(tau as { length?: number }).length}`);
+  const methodBytes = new TextEncoder().encode(String(p.method ?? ""));
+  if (methodBytes.length > METHOD_BYTES) fail(`params.method ${JSON.stringify(p.method)} is longer than ${METHOD_BYTES} UTF-8 bytes`);
+  if (p.d !== d) fail(`params.d = ${p.d} but the points have ${d} columns`);
+  const kind = KINDS.indexOf(p.kernel?.name as KernelName);
+  if (kind < 0) fail(`params.kernel.name must be one of ${KINDS.join(", ")}, got ${JSON.stringify(p.kernel?.name)}`);
+
+  try {
+    checkParams({ ...p, seed: p.seed ?? null, deff: p.deff ?? null, maxDictionary: p.maxDictionary ?? null }, m);
+  } catch (e) {
+    if (e instanceof DictionaryFormatError) fail(e.message.replace(/^dictionary file: /, "").replace(/ \(byte \d+\)$/, ""));
+    throw e;
+  }
+  // The decoder's own checks, so that what we write we can read.
+  try {
+    checkArrays({ points: dict.points.data.length === m * d ? dict.points.data : dict.points.data.subarray(0, m * d), pTilde: dict.pTilde, indices: dict.indices, tau, copies: dict.copies }, m, d, p.qbar);
+  } catch (e) {
+    if (e instanceof DictionaryFormatError) fail(e.message.replace(/^dictionary file: /, "").replace(/ \(byte \d+\)$/, ""));
+    throw e;
+  }
+  const total = encodedDictionarySize(m, d, tau !== null);
+  if (total > 2 ** 53) fail("dictionary too large to encode");
+  const buf = new ArrayBuffer(total);
+  const bytes = new Uint8Array(buf);
+  const v = new DataView(buf);
+  bytes.set(DICTIONARY_MAGIC, 0);
+  v.setUint16(8, DICTIONARY_FORMAT_VERSION, true);
+  v.setUint16(10, HEADER, true);
+  const flags = (tau ? F_TAU : 0) | (p.seed !== null && p.seed !== undefined ? F_SEED : 0) |
+    (p.deff !== null && p.deff !== undefined ? F_DEFF : 0) | (p.maxDictionary !== null && p.maxDictionary !== undefined ? F_MAXDICT : 0);
+  v.setUint32(12, flags, true);
+  v.setUint32(16, total % 2 ** 32, true);
+  v.setUint32(20, Math.floor(total / 2 ** 32), true);
+  v.setUint32(24, m, true);
+  v.setUint32(28, d, true);
+  v.setUint32(32, kind, true);
+  let kmask = 0;
+  KFIELDS.forEach((f, i) => {
+    const x = (p.kernel as unknown as Record<string, unknown>)[f];
+    if (x !== undefined) {
+      kmask |= 1 << i;
+      v.setFloat64(40 + 8 * i, Number(x), true);
+    }
+  });
+  v.setUint32(36, kmask, true);
+  const scalars = [p.gamma, p.eps, p.qbar, p.c, p.cPref, p.scale, p.n, p.seed ?? 0, p.deff ?? 0, p.maxDictionary ?? 0];
+  scalars.forEach((x, i) => v.setFloat64(72 + 8 * i, Number(x), true));
+  bytes.set(methodBytes, 152);
+
+  let off = HEADER;
+  off = putF64(bytes, v, off, dict.points.data, m * d);
+  off = putF64(bytes, v, off, dict.pTilde, m);
+  off = putF64(bytes, v, off, dict.indices, m);
+  if (tau) off = putF64(bytes, v, off, tau, m);
+  if (LITTLE_ENDIAN) new Int32Array(buf, off, m).set(dict.copies);
+  else for (let j = 0; j < m; j++) v.setInt32(off + 4 * j, dict.copies[j], true);
+  off += 4 * m;
+  v.setUint32(off, crc32(bytes.subarray(0, off)), true);
+  return bytes;
+}
+
+function putF64(bytes: Uint8Array, v: DataView, off: number, src: Float64Array, len: number): number {
+  if (LITTLE_ENDIAN) bytes.set(new Uint8Array(src.buffer, src.byteOffset, len * 8), off);
+  else for (let i = 0; i < len; i++) v.setFloat64(off + 8 * i, src[i], true);
+  return off + 8 * len;
+}
+
+function getF64(bytes: Uint8Array, v: DataView, off: number, len: number): Float64Array {
+  const out = new Float64Array(len);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(off, off + 8 * len));
+  else for (let i = 0; i < len; i++) out[i] = v.getFloat64(off + 8 * i, true);
+  return out;
+}
+
+// ---- decode ----------------------------------------------------------------------------
+
+function asBytes(input: unknown): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new DictionaryFormatError("not-bytes", `expected bytes (Uint8Array, ArrayBuffer or a typed array), got ${input === null ? "null" : typeof input}`);
+}
+
+/** True when `bytes` starts with the dictionary-file magic. */
+export function isDictionaryFile(bytes: Uint8Array | ArrayBuffer): boolean {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (b.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (b[i] !== DICTIONARY_MAGIC[i]) return false;
+  return true;
+}
+
+/** Header facts, read and checked without touching the arrays (cheap). */
+export interface DictionaryFileInfo {
+  version: number;
+  bytes: number;
+  m: number;
+  d: number;
+  hasTau: boolean;
+  params: DictionaryRecordParams;
+}
+
+function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo; v: DataView; flags: number } {
+  if (b.length < 8 || !isDictionaryFile(b)) {
+    throw new DictionaryFormatError("bad-magic", b.length < 8 ? `only ${b.length} bytes; not a seqlearn dictionary file` : "not a seqlearn dictionary file (bad magic number)", 0);
+  }
+  if (b.length < 12) throw new DictionaryFormatError("truncated", `file ends inside the header (${b.length} bytes)`);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const version = v.getUint16(8, true);
+  if (version !== DICTIONARY_FORMAT_VERSION) throw new DictionaryFormatError("unsupported-version", `format version ${version} is not supported (this build reads version ${DICTIONARY_FORMAT_VERSION})`, 8);
+  const h = v.getUint16(10, true);
+  if (h !== HEADER) throw new DictionaryFormatError("bad-header", `header size ${h}, expected ${HEADER}`, 10);
+  if (b.length < HEADER + 4) throw new DictionaryFormatError("truncated", `file ends inside the header (${b.length} of at least ${HEADER + 4} bytes)`);
+  const flags = v.getUint32(12, true);
+  if (flags & ~(F_TAU | F_SEED | F_DEFF | F_MAXDICT)) throw new DictionaryFormatError("bad-header", `unknown flag bits 0x${flags.toString(16)}`, 12);
+  const declared = v.getUint32(16, true) + v.getUint32(20, true) * 2 ** 32;
+  const m = v.getUint32(24, true);
+  const d = v.getUint32(28, true);
+  const expected = encodedDictionarySize(m, d, (flags & F_TAU) !== 0);
+  if (declared !== expected) throw new DictionaryFormatError("bad-header", `header sizes disagree: m = ${m}, d = ${d} need ${expected} bytes but the header says ${declared}`, 16);
+  if (b.length < declared) throw new DictionaryFormatError("truncated", `truncated: the header says ${declared} bytes, got ${b.length}`);
+  if (b.length > declared) throw new DictionaryFormatError("trailing-bytes", `${b.length - declared} unexpected bytes after the end of the dictionary (${declared} bytes)`);
+  if (m > 0 && d === 0) throw new DictionaryFormatError("bad-header", `${m} points of dimension 0`, 28);
+  if (verify) {
+    // Integrity before meaning: a damaged file is reported as damaged, whatever it damaged.
+    const crcAt = declared - 4;
+    const stored = v.getUint32(crcAt, true);
+    const actual = crc32(b.subarray(0, crcAt));
+    if (stored !== actual) throw new DictionaryFormatError("checksum", `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the file is corrupted`, crcAt);
+  }
+
+  const kind = v.getUint32(32, true);
+  if (kind >= KINDS.length) throw new DictionaryFormatError("bad-value", `unknown kernel kind ${kind}`, 32);
+  const kmask = v.getUint32(36, true);
+  if (kmask & ~15) throw new DictionaryFormatError("bad-header", `unknown kernel field bits 0x${kmask.toString(16)}`, 36);
+  const kernel: KernelSpec = { name: KINDS[kind] };
+  KFIELDS.forEach((f, i) => {
+    if (kmask & (1 << i)) (kernel as unknown as Record<string, number>)[f] = v.getFloat64(40 + 8 * i, true);
+  });
+  const s = (i: number): number => v.getFloat64(72 + 8 * i, true);
+  let method: string;
+  const raw = b.subarray(152, 152 + METHOD_BYTES);
+  const end = raw.indexOf(0);
+  try {
+    method = new TextDecoder("utf-8", { fatal: true }).decode(end < 0 ? raw : raw.subarray(0, end));
+  } catch {
+    throw new DictionaryFormatError("bad-value", "method name is not valid UTF-8", 152);
+  }
+  if (end >= 0 && raw.subarray(end).some((x) => x !== 0)) throw new DictionaryFormatError("bad-header", "method name padding is not zero", 152 + end);
+  const params: DictionaryRecordParams = {
+    method, kernel, gamma: s(0), eps: s(1), qbar: s(2), c: s(3), cPref: s(4), scale: s(5), n: s(6),
+    seed: flags & F_SEED ? s(7) : null, d, deff: flags & F_DEFF ? s(8) : null, maxDictionary: flags & F_MAXDICT ? s(9) : null,
+  };
+  // Absent optional fields must be all-zero bytes, so that each dictionary has exactly one encoding.
+  const zero = (off: number): boolean => v.getUint32(off, true) === 0 && v.getUint32(off + 4, true) === 0;
+  KFIELDS.forEach((f, i) => {
+    if (!(kmask & (1 << i)) && !zero(40 + 8 * i)) throw new DictionaryFormatError("bad-header", `kernel field ${f} set without its flag`, 40 + 8 * i);
+  });
+  if (!(flags & F_SEED) && !zero(128)) throw new DictionaryFormatError("bad-header", "seed field set without its flag", 128);
+  if (!(flags & F_DEFF) && !zero(136)) throw new DictionaryFormatError("bad-header", "deff field set without its flag", 136);
+  if (!(flags & F_MAXDICT) && !zero(144)) throw new DictionaryFormatError("bad-header", "maxDictionary field set without its flag", 144);
+  checkParams(params, m);
+  return { info: { version, bytes: declared, m, d, hasTau: (flags & F_TAU) !== 0, params }, v, flags };
+}
+
+function bad(field: string, value: unknown, expected: string, offset: number | null): never {
+  throw new DictionaryFormatError("bad-value", `${field} is ${String(value)}; expected ${expected}`, offset);
+}
+
+function checkParams(p: DictionaryRecordParams, m: number): void {
+  try {
+    new Kernel(p.kernel);
+  } catch (e) {
+    throw new DictionaryFormatError("bad-value", `kernel: ${(e as Error).message}`, 40);
+  }
+  const isInt = (x: number, lo: number, hi = Number.MAX_SAFE_INTEGER): boolean => Number.isInteger(x) && x >= lo && x <= hi;
+  if (!(Number.isFinite(p.gamma) && p.gamma >= 0)) bad("gamma", p.gamma, "a finite number ≥ 0", 72);
+  if (!(p.eps >= 0 && p.eps < 1)) bad("eps", p.eps, "a number in [0, 1)", 80);
+  if (!isInt(p.qbar, 1, 2 ** 31 - 1)) bad("qbar", p.qbar, "an integer in [1, 2^31−1]", 88);
+  if (!(Number.isFinite(p.c) && p.c > 0)) bad("c", p.c, "a finite number > 0", 96);
+  if (!(Number.isFinite(p.cPref) && p.cPref > 0)) bad("cPref", p.cPref, "a finite number > 0", 104);
+  if (!(Number.isFinite(p.scale) && p.scale > 0)) bad("scale", p.scale, "a finite number > 0", 112);
+  if (!isInt(p.n, m)) bad("n", p.n, `an integer ≥ m = ${m}`, 120);
+  if (p.seed !== null && !isInt(p.seed, 0)) bad("seed", p.seed, "a non-negative safe integer", 128);
+  if (p.deff !== null && !(Number.isFinite(p.deff) && p.deff >= 0)) bad("deff", p.deff, "a finite number ≥ 0", 136);
+  if (p.maxDictionary !== null && !isInt(p.maxDictionary, 1)) bad("maxDictionary", p.maxDictionary, "an integer ≥ 1", 144);
+}
+
+interface Arrays {
+  points: Float64Array;
+  pTilde: Float64Array;
+  indices: Float64Array;
+  tau: Float64Array | null;
+  copies: Int32Array;
+}
+
+/** Range checks of the arrays (the byte offsets in messages are those of the file layout). */
+function checkArrays(a: Arrays, m: number, d: number, qbar: number): void {
+  let off = HEADER;
+  const pts = a.points;
+  const len = m * d;
+  let ok = true;
+  for (let i = 0; i < len; i++) ok = ok && pts[i] - pts[i] === 0; // false for NaN and ±Infinity
+  if (!ok) {
+    for (let i = 0; i < len; i++) if (!Number.isFinite(pts[i])) bad(`points[${Math.floor(i / d)}][${i % d}]`, pts[i], "a finite number", off + 8 * i);
+  }
+  off += 8 * len;
+  for (let j = 0; j < m; j++) {
+    const x = a.pTilde[j];
+    if (!(x > 0 && x <= 1)) bad(`pTilde[${j}]`, x, "a probability in (0, 1]", off + 8 * j);
+  }
+  off += 8 * m;
+  const idx = a.indices;
+  let increasing = true;
+  for (let j = 0; j < m; j++) {
+    const x = idx[j];
+    if (!(Number.isSafeInteger(x) && x >= 0)) bad(`indices[${j}]`, x, "a non-negative safe integer", off + 8 * j);
+    if (j > 0 && !(x > idx[j - 1])) increasing = false;
+  }
+  if (!increasing) {
+    const seen = new Set<number>();
+    for (let j = 0; j < m; j++) {
+      if (seen.has(idx[j])) bad(`indices[${j}]`, idx[j], "distinct point indices (it repeats an earlier one)", off + 8 * j);
+      seen.add(idx[j]);
+    }
+  }
+  off += 8 * m;
+  if (a.tau) {
+    for (let j = 0; j < m; j++) {
+      const x = a.tau[j];
+      if (!(x >= 0 && x <= 1)) bad(`tau[${j}]`, x, "a number in [0, 1]", off + 8 * j);
+    }
+    off += 8 * m;
+  }
+  for (let j = 0; j < m; j++) {
+    const x = a.copies[j];
+    if (!(x >= 1 && x <= qbar)) bad(`copies[${j}]`, x, `an integer in [1, q̄ = ${qbar}]`, off + 4 * j);
+  }
+}
+
+/** Read and check the header only (no array is decoded; the checksum is not verified). */
+export function inspectDictionaryFile(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): DictionaryFileInfo {
+  return readHeader(asBytes(bytes), false).info;
+}
+
+/** Decode a dictionary file. Throws DictionaryFormatError for anything that is not a
+ *  complete, intact, valid version-1 file; allocates at most about the input's size. */
+export function decodeDictionary(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): DecodedDictionary {
+  const b = asBytes(bytes);
+  const { info, v, flags } = readHeader(b, true);
+  const { m, d, params } = info;
+  // Sizes are verified against the bytes present, so these allocations are bounded by the input.
+  let off = HEADER;
+  const pts = getF64(b, v, off, m * d);
+  off += 8 * m * d;
+  const pTilde = getF64(b, v, off, m);
+  off += 8 * m;
+  const indices = getF64(b, v, off, m);
+  off += 8 * m;
+  let tau: Float64Array | null = null;
+  if (flags & F_TAU) {
+    tau = getF64(b, v, off, m);
+    off += 8 * m;
+  }
+  const copies = new Int32Array(m);
+  if (LITTLE_ENDIAN) new Uint8Array(copies.buffer).set(b.subarray(off, off + 4 * m));
+  else for (let j = 0; j < m; j++) copies[j] = v.getInt32(off + 4 * j, true);
+  checkArrays({ points: pts, pTilde, indices, tau, copies }, m, d, params.qbar);
+  const points = new Matrix(m, d, pts);
+  const weights = new Float64Array(m);
+  for (let j = 0; j < m; j++) weights[j] = copies[j] / (params.qbar * pTilde[j]);
+  return Object.freeze({ size: m, indices, points, pTilde, copies, tau, weights, params: Object.freeze(params) });
+}
+
+const hex = (x: number): string => `0x${x.toString(16).padStart(8, "0")}`;
