@@ -29,3 +29,6 @@ export { WorkerPool, InlinePool, registerTask, runMergeTree, planTree, TaskError
 export type { Executor, PoolOptions, RunOptions, TaskContext, TaskFn, FaultEvent, TreeShape, TreePlan, LeafInput, MergeInput, LevelTiming, MergeTreeResult } from "./parallel/index.js";
 export { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize, DictionaryFormatError, DICTIONARY_FORMAT_VERSION } from "./io/codec.js";
 export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, DictionaryFileInfo, DictionaryFormatErrorCode } from "./io/codec.js";
+export * as io from "./io/index.js";
+export { DataError, readTable, streamTable, linePlot } from "./io/index.js";
+export type { TableOptions, TableFormat, RowBatch, Table, TextSource, Progress, LinePlotOptions, PlotSeries } from "./io/index.js";
