@@ -116,43 +116,72 @@ export function lin2(a: f64, x: usize, b: f64, y: usize, out: usize, n: i32): vo
 
 // ---- P·x ---------------------------------------------------------------------------------
 
+// (P·x)_i = Σ_{j>i} P_ij·x_j − Σ_{j<i} P_ji·x_j + Σ_{j<i} x_j + ½·x_i, using P_ji = 1 − P_ij.
+// Rows are taken four at a time so each load of x[j] and out[j] serves four matrix rows.
 function applyDense(P: usize, n: i32, x: usize, out: usize): void {
-  const s = vsum(x, n);
   for (let i = 0; i < n; i++) st(out, i, 0.0);
-  const half = f64x2.splat(0.5);
-  for (let i = 0; i < n; i++) {
-    const row = P + ((<usize>i * <usize>n) << 3);
-    const xi = ld(x, i);
-    const xv = f64x2.splat(xi);
-    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
-    let accs = 0.0;
-    let j = i + 1;
-    if ((j & 1) != 0 && j < n) {
-      // one scalar step so that x[j] and out[j] are 16-byte aligned below
-      const a = ld(row, j) - 0.5;
-      accs += a * ld(x, j);
-      st(out, j, ld(out, j) - a * xi);
-      j++;
-    }
-    for (; j + 4 <= n; j += 4) {
-      const a0 = f64x2.sub(ldv(row, j), half);
-      const a1 = f64x2.sub(ldv(row, j + 2), half);
-      acc0 = f64x2.add(acc0, f64x2.mul(a0, ldv(x, j)));
-      acc1 = f64x2.add(acc1, f64x2.mul(a1, ldv(x, j + 2)));
-      stv(out, j, f64x2.sub(ldv(out, j), f64x2.mul(a0, xv)));
-      stv(out, j + 2, f64x2.sub(ldv(out, j + 2), f64x2.mul(a1, xv)));
+  const n4 = n & ~3;
+  for (let i0 = 0; i0 < n4; i0 += 4) {
+    const r0 = P + ((<usize>i0 * <usize>n) << 3);
+    const r1 = r0 + (<usize>n << 3), r2 = r1 + (<usize>n << 3), r3 = r2 + (<usize>n << 3);
+    const x0 = ld(x, i0), x1 = ld(x, i0 + 1), x2 = ld(x, i0 + 2), x3 = ld(x, i0 + 3);
+    // the triangle inside the block
+    let s0 = ld(r0, i0 + 1) * x1 + ld(r0, i0 + 2) * x2 + ld(r0, i0 + 3) * x3;
+    let s1 = ld(r1, i0 + 2) * x2 + ld(r1, i0 + 3) * x3;
+    let s2 = ld(r2, i0 + 3) * x3;
+    let s3 = 0.0;
+    s1 -= ld(r0, i0 + 1) * x0;
+    s2 -= ld(r0, i0 + 2) * x0 + ld(r1, i0 + 2) * x1;
+    s3 -= ld(r0, i0 + 3) * x0 + ld(r1, i0 + 3) * x1 + ld(r2, i0 + 3) * x2;
+    const x0v = f64x2.splat(x0), x1v = f64x2.splat(x1), x2v = f64x2.splat(x2), x3v = f64x2.splat(x3);
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let j = i0 + 4;
+    for (; j + 2 <= n; j += 2) {
+      const xv = ldv(x, j);
+      const p0 = ldv(r0, j), p1 = ldv(r1, j), p2 = ldv(r2, j), p3 = ldv(r3, j);
+      a0 = f64x2.add(a0, f64x2.mul(p0, xv));
+      a1 = f64x2.add(a1, f64x2.mul(p1, xv));
+      a2 = f64x2.add(a2, f64x2.mul(p2, xv));
+      a3 = f64x2.add(a3, f64x2.mul(p3, xv));
+      const d = f64x2.add(f64x2.add(f64x2.mul(p0, x0v), f64x2.mul(p1, x1v)), f64x2.add(f64x2.mul(p2, x2v), f64x2.mul(p3, x3v)));
+      stv(out, j, f64x2.sub(ldv(out, j), d));
     }
     for (; j < n; j++) {
-      const a = ld(row, j) - 0.5;
-      accs += a * ld(x, j);
-      st(out, j, ld(out, j) - a * xi);
+      const xj = ld(x, j);
+      const p0 = ld(r0, j), p1 = ld(r1, j), p2 = ld(r2, j), p3 = ld(r3, j);
+      s0 += p0 * xj;
+      s1 += p1 * xj;
+      s2 += p2 * xj;
+      s3 += p3 * xj;
+      st(out, j, ld(out, j) - (p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3));
     }
-    st(out, i, ld(out, i) + hsum(f64x2.add(acc0, acc1)) + accs + 0.5 * s);
+    st(out, i0, ld(out, i0) + hsum(a0) + s0);
+    st(out, i0 + 1, ld(out, i0 + 1) + hsum(a1) + s1);
+    st(out, i0 + 2, ld(out, i0 + 2) + hsum(a2) + s2);
+    st(out, i0 + 3, ld(out, i0 + 3) + hsum(a3) + s3);
+  }
+  for (let i = n4; i < n; i++) {
+    const row = P + ((<usize>i * <usize>n) << 3);
+    const xi = ld(x, i);
+    let acc = 0.0;
+    for (let j = i + 1; j < n; j++) {
+      const p = ld(row, j);
+      acc += p * ld(x, j);
+      st(out, j, ld(out, j) - p * xi);
+    }
+    st(out, i, ld(out, i) + acc);
+  }
+  // + Σ_{j<i} x_j + ½·x_i
+  let prefix = 0.0;
+  for (let i = 0; i < n; i++) {
+    const xi = ld(x, i);
+    st(out, i, ld(out, i) + prefix + 0.5 * xi);
+    prefix += xi;
   }
 }
 
 /** acc[0..2r) ← Wᵀx (acc[0..r) = Uᵀx, acc[r..2r) = Vᵀx). */
-function lowRankT(W: usize, r: i32, n: i32, x: usize, acc: usize): void {
+export function lowRankT(W: usize, r: i32, n: i32, x: usize, acc: usize): void {
   const r2 = 2 * r;
   for (let k = 0; k < r2; k++) st(acc, k, 0.0);
   if ((r2 & 3) == 0 && r2 <= 16) {
@@ -191,7 +220,7 @@ function lowRankT(W: usize, r: i32, n: i32, x: usize, acc: usize): void {
 }
 
 /** out_i ← c0 + W_i·coef (coef has 2r entries). */
-function lowRankN(W: usize, r: i32, n: i32, coef: usize, c0: f64, out: usize): void {
+export function lowRankN(W: usize, r: i32, n: i32, coef: usize, c0: f64, out: usize): void {
   const r2 = 2 * r;
   if ((r2 & 3) == 0 && r2 <= 16) {
     const c0v = ldv(coef, 0), c1v = ldv(coef, 2);
@@ -241,4 +270,101 @@ export function prefEntry(kind: i32, a: usize, r: i32, n: i32, i: i32, j: i32): 
   let s = 0.5;
   for (let k = 0; k < r; k++) s += ld(wi, k) * ld(wj, r + k) - ld(wi, r + k) * ld(wj, k);
   return s;
+}
+
+/** coef ← [Vᵀx | −Uᵀx] from acc = [Uᵀx | Vᵀx], scaled by `scale`. */
+export function lowRankCoef(acc: usize, r: i32, scale: f64, coef: usize): void {
+  for (let k = 0; k < r; k++) {
+    const u = ld(acc, k), v = ld(acc, r + k);
+    st(coef, k, scale * v);
+    st(coef, r + k, -scale * u);
+  }
+}
+
+/** Rows i0..i0+cnt of the fused half-step: g_i = ½ + W_i·coef, l_i = base_i + s·g_i. */
+function halfStepDots(W: usize, r2: i32, i0: i32, cnt: i32, coef: usize, base: usize, s: f64, l: usize, g: usize): void {
+  if (r2 == 16) {
+    const c0 = ldv(coef, 0), c1 = ldv(coef, 2), c2 = ldv(coef, 4), c3 = ldv(coef, 6);
+    const c4 = ldv(coef, 8), c5 = ldv(coef, 10), c6 = ldv(coef, 12), c7 = ldv(coef, 14);
+    for (let i = i0; i < i0 + cnt; i++) {
+      const w = W + ((<usize>i << 4) << 3);
+      const d = f64x2.add(
+        f64x2.add(f64x2.add(f64x2.mul(ldv(w, 0), c0), f64x2.mul(ldv(w, 2), c1)), f64x2.add(f64x2.mul(ldv(w, 4), c2), f64x2.mul(ldv(w, 6), c3))),
+        f64x2.add(f64x2.add(f64x2.mul(ldv(w, 8), c4), f64x2.mul(ldv(w, 10), c5)), f64x2.add(f64x2.mul(ldv(w, 12), c6), f64x2.mul(ldv(w, 14), c7))));
+      const gi = 0.5 + hsum(d);
+      st(l, i, ld(base, i) + s * gi);
+      if (g != 0) st(g, i, gi);
+    }
+    return;
+  }
+  for (let i = i0; i < i0 + cnt; i++) {
+    const w = W + ((<usize>i * <usize>r2) << 3);
+    let d = f64x2.splat(0);
+    for (let k = 0; k < r2; k += 2) d = f64x2.add(d, f64x2.mul(ldv(w, k), ldv(coef, k)));
+    const gi = 0.5 + hsum(d);
+    st(l, i, ld(base, i) + s * gi);
+    if (g != 0) st(g, i, gi);
+  }
+}
+
+/** acc += Σ_{i in block} e_{i−i0}·W_i (the rows are in cache from halfStepDots). */
+function halfStepAcc(W: usize, r2: i32, i0: i32, cnt: i32, e: usize, acc: usize): void {
+  if (r2 == 16) {
+    let a0 = ldv(acc, 0), a1 = ldv(acc, 2), a2 = ldv(acc, 4), a3 = ldv(acc, 6);
+    let a4 = ldv(acc, 8), a5 = ldv(acc, 10), a6 = ldv(acc, 12), a7 = ldv(acc, 14);
+    for (let t = 0; t < cnt; t++) {
+      const w = W + ((<usize>(i0 + t) << 4) << 3);
+      const ev = f64x2.splat(ld(e, t));
+      a0 = f64x2.add(a0, f64x2.mul(ev, ldv(w, 0)));
+      a1 = f64x2.add(a1, f64x2.mul(ev, ldv(w, 2)));
+      a2 = f64x2.add(a2, f64x2.mul(ev, ldv(w, 4)));
+      a3 = f64x2.add(a3, f64x2.mul(ev, ldv(w, 6)));
+      a4 = f64x2.add(a4, f64x2.mul(ev, ldv(w, 8)));
+      a5 = f64x2.add(a5, f64x2.mul(ev, ldv(w, 10)));
+      a6 = f64x2.add(a6, f64x2.mul(ev, ldv(w, 12)));
+      a7 = f64x2.add(a7, f64x2.mul(ev, ldv(w, 14)));
+    }
+    stv(acc, 0, a0); stv(acc, 2, a1); stv(acc, 4, a2); stv(acc, 6, a3);
+    stv(acc, 8, a4); stv(acc, 10, a5); stv(acc, 12, a6); stv(acc, 14, a7);
+    return;
+  }
+  for (let t = 0; t < cnt; t++) {
+    const w = W + ((<usize>(i0 + t) * <usize>r2) << 3);
+    const ev = f64x2.splat(ld(e, t));
+    for (let k = 0; k < r2; k += 2) stv(acc, k, f64x2.add(ldv(acc, k), f64x2.mul(ev, ldv(w, k))));
+  }
+}
+
+const HALF_STEP_BLOCK: i32 = 128;
+
+/**
+ * One fused mirror half-step on the low-rank operator, a single pass over W from memory:
+ *   g_i = ½ + W_i·coefIn            (= (P·π)_i for the π that coefIn was built from)
+ *   l_i = base_i + s·g_i, normalised in place afterwards (returns log Z)
+ *   coefOut ← the coefficients of the new policy exp(l), for the next product.
+ * Rows go in blocks of HALF_STEP_BLOCK: dot products, a vectorised exp over the block, then
+ * the accumulation Σ e_i·W_i while the block is still in cache.
+ * `shift` must bound max_i l_i from above by a small margin (base_max + s, since g ≤ 1), so
+ * exp(l − shift) never overflows and its largest term is ≥ e^{−s}. g receives g_i when ≠ 0.
+ * acc: 2r + HALF_STEP_BLOCK scratch.
+ */
+export function lowRankHalfStep(W: usize, r: i32, n: i32, coefIn: usize, base: usize, s: f64, shift: f64,
+  l: usize, g: usize, acc: usize, coefOut: usize): f64 {
+  const r2 = 2 * r;
+  for (let k = 0; k < r2; k++) st(acc, k, 0.0);
+  const e = acc + (<usize>r2 << 3);
+  let z = 0.0;
+  for (let i0 = 0; i0 < n; i0 += HALF_STEP_BLOCK) {
+    const cnt = min(HALF_STEP_BLOCK, n - i0);
+    halfStepDots(W, r2, i0, cnt, coefIn, base, s, l, g);
+    z += expShift(l + (<usize>i0 << 3), shift, e, cnt);
+    halfStepAcc(W, r2, i0, cnt, e, acc);
+  }
+  const logZ = shift + Math.log(z);
+  lowRankCoef(acc, r, 1.0 / z, coefOut);
+  const lz = f64x2.splat(logZ);
+  let j = 0;
+  for (; j + 2 <= n; j += 2) stv(l, j, f64x2.sub(ldv(l, j), lz));
+  for (; j < n; j++) st(l, j, ld(l, j) - logZ);
+  return logZ;
 }

@@ -9,7 +9,7 @@
 //   4 E_0(π)             5 duality gap = 2·E_β   6 span(ℓ − ℓ*)  7 P(π ≻ μ)
 import { ld, st } from "../core/mem";
 import { OK, NO_CONVERGENCE, NON_FINITE, BAD_ARG, setStatusArg } from "../core/status";
-import { prefApply, normalize, vmax, vdot, lin2, logSumExp } from "./pref";
+import { prefApply, normalize, vmax, vdot, lin2, logSumExp, expShift, LOWRANK, lowRankT, lowRankN, lowRankCoef, lowRankHalfStep } from "./pref";
 
 export const NASH_MD: i32 = 0;      // η_t = 2/(β(t+2))
 export const NASH_MD_CONST: i32 = 1; // constant η, ηβ ≤ 1
@@ -21,7 +21,7 @@ export const EXTRAGRADIENT: i32 = 6; // unregularised mirror prox
 
 export const METRIC_COLS: i32 = 8;
 
-// Work layout (n-vectors), then 4r + 4 scratch for the low-rank accumulators.
+// Work layout (n-vectors), then 8r + 8 scratch for the low-rank accumulators.
 const W_PI = 0, W_G = 1, W_PMU = 2, W_PSTAR = 3, W_LSTAR = 4, W_LMU = 5, W_T1 = 6, W_T2 = 7, W_T3 = 8, W_BASE = 9;
 export const WORK_VECS: i32 = 10;
 
@@ -69,7 +69,7 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
  *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
  *   (rows of METRIC_COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
  *   iteration column (to resume a run).
- * logStar (or 0): the log of π*, for KL and span. work: WORK_VECS·n + 4r + 4 f64.
+ * logStar (or 0): the log of π*, for KL and span. work: WORK_VECS·n + 8r + 136 f64.
  * Returns OK, BAD_ARG, or NON_FINITE (status_arg = the iteration).
  */
 export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize,
@@ -82,6 +82,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
   const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
   const t1 = vec(work, n, W_T1), t2 = vec(work, n, W_T2), t3 = vec(work, n, W_T3), base = vec(work, n, W_BASE);
   const acc = vec(work, n, WORK_VECS);
+  if (kind == LOWRANK && algo == NASH_MP) return runMpLowRank(a, r, n, logMu, logPi, logStar, eta, beta, iters, every, t0, metrics, work);
 
   memory.copy(lmu, logMu, <usize>n << 3);
   normalize(lmu, t1, n);
@@ -192,6 +193,65 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         return BAD_ARG;
     }
     if (!isFinite(ld(logPi, 0)) || !isFinite(ld(pi, 0))) {
+      setStatusArg(<f64>k, 0);
+      return NON_FINITE;
+    }
+  }
+  return OK;
+}
+
+/**
+ * Nash-MP on the low-rank operator with fused passes: each half-step reads W once
+ * (lowRankHalfStep computes P·π for the opponent, the new log-policy, and the coefficients
+ * of the new policy for the next product together). Same iterates as the generic path up to
+ * rounding; P·π_k comes out of the extrapolation pass, so logging metrics costs O(n).
+ */
+function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize, eta: f64, beta: f64,
+  iters: i32, every: i32, t0: f64, metrics: usize, work: usize): i32 {
+  const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
+  const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
+  const t1 = vec(work, n, W_T1), base = vec(work, n, W_BASE);
+  const coefK = vec(work, n, WORK_VECS), coefH = coefK + (<usize>(2 * r) << 3);
+  const acc = coefH + (<usize>(2 * r) << 3);           // 4r (prefApply) / 2r + block (half-steps)
+  memory.copy(lmu, logMu, <usize>n << 3);
+  normalize(lmu, t1, n);
+  normalize(logPi, pi, n);
+  const hasStar = logStar != 0;
+  if (every > 0) {
+    prefApply(LOWRANK, W, r, n, t1, pmu, acc);
+    if (hasStar) {
+      memory.copy(lstar, logStar, <usize>n << 3);
+      normalize(lstar, pstar, n);
+    }
+  }
+  lowRankT(W, r, n, pi, acc);
+  lowRankCoef(acc, r, 1.0, coefK);
+  const c = 1.0 / (1.0 + eta * beta), s = c * eta;
+  let queries = 0.0;
+  let row = 0;
+  for (let k = 0; k <= iters; k++) {
+    const logging = every > 0 && (k % every == 0 || k == iters);
+    if (k == iters) {
+      if (logging) {
+        lowRankN(W, r, n, coefK, 0.5, g);
+        expShift(logPi, 0.0, pi, n);
+        metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, t0 + <f64>k, queries, t1,
+          metrics + ((<usize>row * <usize>METRIC_COLS) << 3));
+      }
+      break;
+    }
+    lin2(c, logPi, c * eta * beta, lmu, base, n);
+    const shift = vmax(base, n) + s;
+    lowRankHalfStep(W, r, n, coefK, base, s, shift, t1, logging ? g : 0, acc, coefH);
+    if (logging) {
+      expShift(logPi, 0.0, pi, n);
+      metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, t0 + <f64>k, queries, t1,
+        metrics + ((<usize>row * <usize>METRIC_COLS) << 3));
+      row++; // (metricsRow overwrote t1, the extrapolated log-policy; only coefH is needed next)
+    }
+    lowRankHalfStep(W, r, n, coefH, base, s, shift, logPi, 0, acc, coefK);
+    queries += 2;
+    if (!isFinite(ld(logPi, 0))) {
       setStatusArg(<f64>k, 0);
       return NON_FINITE;
     }

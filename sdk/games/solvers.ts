@@ -74,7 +74,7 @@ function checkGame(game: PreferenceGame): void {
 }
 
 function workLen(game: PreferenceGame): number {
-  return 10 * game.n + 4 * game.rank + 8;
+  return 10 * game.n + 8 * game.rank + 136;
 }
 
 function splitMetrics(m: Float64Array, rows: number): MetricsLog {
