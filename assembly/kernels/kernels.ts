@@ -7,10 +7,10 @@
 //   kind 5 matern52    k = (1 + √5·r/ℓ + 5r²/(3ℓ²))·exp(−√5·r/ℓ) p0 = 1/ℓ
 //   kind 6 matern12    k = exp(−r/ℓ)  (the "exponential" kernel)  p0 = 1/ℓ
 // Squared distances use ‖x‖² + ‖y‖² − 2·x·y through GEMM, clamped at 0 against round-off;
-// when X and Y are the same buffer with n == m the diagonal distance is set to exactly 0.
+// when X and Y are the same buffer with n == m the diagonal distance is exactly 0.
 import { ld, st } from "../core/mem";
 import { dot } from "../linalg/blas1";
-import { gemm, syrk } from "../linalg/gemm";
+import { gemm, gemmWith, syrk, syrkWith } from "../linalg/gemm";
 import { expv } from "../core/vmath";
 
 export const LINEAR: i32 = 0;
@@ -35,68 +35,96 @@ export const MATERN12: i32 = 6;
   return Math.pow(b, e);
 }
 
-// Squared distances into out (n×m). work holds n + m f64.
-function sqdist(x: usize, n: i32, y: usize, m: i32, d: i32, out: usize, work: usize): void {
+// Distance kernels (rbf, matern*) are computed in one sweep: GEMM writes −2·X·Yᵀ block by
+// block, and while each MC×NC block is still in cache an epilogue completes the squared
+// distances (‖x‖² + ‖y‖² − 2x·y, clamped at 0 against round-off) and applies the kernel.
+// When X and Y are the same buffer with n == m, only the lower block rows are computed (syrk)
+// and mirrored, the distance of a point to itself is exactly 0 and so k(x, x) is exactly 1.
+
+// Parameters of the running distance-kernel sweep, read by the epilogue.
+let eKind: i32 = 0;
+let eP0: f64 = 0;
+let eNx: usize = 0;
+let eNy: usize = 0;
+let eSame: bool = false;
+
+// Finish rows i0..i0+mc, columns j0..j0+nc of the distance kernel (c points at [i0, j0]).
+function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: i32): void {
+  const kind = eKind;
+  const zero = f64x2.splat(0);
+  const g = f64x2.splat(-eP0);
+  const cm = kind == MATERN32 ? Math.sqrt(3.0) * eP0 : kind == MATERN52 ? Math.sqrt(5.0) * eP0 : eP0;
+  const cv = f64x2.splat(cm);
+  const one = f64x2.splat(1.0);
+  const third = f64x2.splat(1.0 / 3.0);
+  const ny = eNy + (<usize>j0 << 3);
+  for (let ii = 0; ii < mc; ii++) {
+    const row = c + (<usize>(ii * ldc) << 3);
+    const xs = ld(eNx, i0 + ii);
+    const xi = f64x2.splat(xs);
+    let j = 0;
+    // Same association in the vector body and the scalar tail (xi + ny_j, then + g), so a
+    // symmetric block stays exactly symmetric.
+    if (kind == RBF) {
+      for (; j + 2 <= nc; j += 2) {
+        const p = row + (<usize>j << 3);
+        const d2 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3)))), zero);
+        v128.store(p, expv(f64x2.mul(g, d2)));
+      }
+    } else {
+      for (; j + 2 <= nc; j += 2) {
+        const p = row + (<usize>j << 3);
+        const d2 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3)))), zero);
+        const s = f64x2.mul(cv, f64x2.sqrt(d2));
+        const e = expv(f64x2.neg(s));
+        let poly: v128;
+        if (kind == MATERN32) poly = f64x2.add(one, s);
+        else if (kind == MATERN52) poly = f64x2.add(f64x2.add(one, s), f64x2.mul(third, f64x2.mul(s, s)));
+        else poly = one;
+        v128.store(p, f64x2.mul(poly, e));
+      }
+    }
+    for (; j < nc; j++) {
+      const d2 = max(0.0, ld(row, j) + (xs + ld(ny, j)));
+      let v: f64;
+      if (kind == RBF) {
+        v = f64x2.extract_lane(expv(f64x2.splat(-eP0 * d2)), 0);
+      } else {
+        const s = cm * Math.sqrt(d2);
+        const e = f64x2.extract_lane(expv(f64x2.splat(-s)), 0);
+        v = (kind == MATERN32 ? 1.0 + s : kind == MATERN52 ? 1.0 + s + s * s / 3.0 : 1.0) * e;
+      }
+      st(row, j, v);
+    }
+    // k(x, x) = 1 for every distance kernel: the distance to itself is exactly 0.
+    if (eSame) {
+      const i = i0 + ii;
+      if (i >= j0 && i < j0 + nc) st(row, i - j0, 1.0);
+    }
+  }
+}
+
+function distanceKernel(kind: i32, p0: f64, x: usize, n: i32, y: usize, m: i32, d: i32, out: usize, work: usize): void {
   const same = x == y && n == m;
-  if (same) syrk(n, d, -2.0, x, d, 0.0, out, m);
-  else gemm(0, 1, n, m, d, -2.0, x, d, y, d, 0.0, out, m);
-  const nx = work, ny = work + (<usize>n << 3);
+  const nx = work, ny = same ? work : work + (<usize>n << 3);
   for (let i = 0; i < n; i++) {
     const r = x + (<usize>(i * d) << 3);
     st(nx, i, dot(r, r, d));
   }
-  for (let j = 0; j < m; j++) {
-    const r = y + (<usize>(j * d) << 3);
-    st(ny, j, dot(r, r, d));
-  }
-  const zero = f64x2.splat(0);
-  for (let i = 0; i < n; i++) {
-    const row = out + (<usize>(i * m) << 3);
-    const xi = f64x2.splat(ld(nx, i));
-    let j = 0;
-    for (; j + 2 <= m; j += 2) {
-      const p = row + (<usize>j << 3);
-      v128.store(p, f64x2.max(zero, f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3))))));
+  if (!same) {
+    for (let j = 0; j < m; j++) {
+      const r = y + (<usize>(j * d) << 3);
+      st(ny, j, dot(r, r, d));
     }
-    for (; j < m; j++) st(row, j, max(0.0, ld(row, j) + (ld(nx, i) + ld(ny, j)))); // same association as the SIMD lanes, so K stays exactly symmetric
-    if (same) st(row, i, 0.0);
   }
+  eKind = kind; eP0 = p0; eNx = nx; eNy = ny; eSame = same;
+  if (same) syrkWith(n, d, -2.0, x, d, out, m, finishDistanceBlock);
+  else gemmWith(0, 1, n, m, d, -2.0, x, d, y, d, 0.0, out, m, finishDistanceBlock, true);
 }
 
-// Apply f elementwise to a block of squared distances (or inner products for kinds 0/3).
-function mapBlock(kind: i32, p0: f64, p1: f64, p2: f64, out: usize, len: i32): void {
-  let i = 0;
-  if (kind == RBF) {
-    const g = f64x2.splat(-p0);
-    for (; i + 2 <= len; i += 2) {
-      const p = out + (<usize>i << 3);
-      v128.store(p, expv(f64x2.mul(g, v128.load(p))));
-    }
-    for (; i < len; i++) st(out, i, f64x2.extract_lane(expv(f64x2.splat(-p0 * ld(out, i))), 0));
-  } else if (kind == MATERN32 || kind == MATERN52 || kind == MATERN12) {
-    const c = kind == MATERN32 ? Math.sqrt(3.0) * p0 : kind == MATERN52 ? Math.sqrt(5.0) * p0 : p0;
-    const cv = f64x2.splat(c);
-    const one = f64x2.splat(1.0);
-    const third = f64x2.splat(1.0 / 3.0);
-    for (; i + 2 <= len; i += 2) {
-      const p = out + (<usize>i << 3);
-      const s = f64x2.mul(cv, f64x2.sqrt(v128.load(p)));
-      const e = expv(f64x2.neg(s));
-      let poly: v128;
-      if (kind == MATERN32) poly = f64x2.add(one, s);
-      else if (kind == MATERN52) poly = f64x2.add(f64x2.add(one, s), f64x2.mul(third, f64x2.mul(s, s)));
-      else poly = one;
-      v128.store(p, f64x2.mul(poly, e));
-    }
-    for (; i < len; i++) {
-      const s = c * Math.sqrt(ld(out, i));
-      const e = f64x2.extract_lane(expv(f64x2.splat(-s)), 0);
-      const poly = kind == MATERN32 ? 1.0 + s : kind == MATERN52 ? 1.0 + s + s * s / 3.0 : 1.0;
-      st(out, i, poly * e);
-    }
-  } else if (kind == POLYNOMIAL) {
-    for (; i < len; i++) st(out, i, powInt(p0 * ld(out, i) + p1, p2));
-  }
+// Apply the polynomial kernel's map to a block of inner products.
+function mapPolynomial(p0: f64, p1: f64, p2: f64, out: usize, len: i32): void {
+  for (let i = 0; i < len; i++) st(out, i, powInt(p0 * ld(out, i) + p1, p2));
 }
 
 /** out (n×m) ← K(X, Y). work holds n + m f64. */
@@ -106,7 +134,7 @@ export function kernel_block(kind: i32, p0: f64, p1: f64, p2: f64,
   if (kind == LINEAR || kind == POLYNOMIAL) {
     if (x == y && n == m) syrk(n, d, 1.0, x, d, 0.0, out, m);
     else gemm(0, 1, n, m, d, 1.0, x, d, y, d, 0.0, out, m);
-    if (kind == POLYNOMIAL) mapBlock(kind, p0, p1, p2, out, n * m);
+    if (kind == POLYNOMIAL) mapPolynomial(p0, p1, p2, out, n * m);
     return;
   }
   if (kind == LAPLACIAN) {
@@ -134,8 +162,7 @@ export function kernel_block(kind: i32, p0: f64, p1: f64, p2: f64,
     }
     return;
   }
-  sqdist(x, n, y, m, d, out, work);
-  mapBlock(kind, p0, p1, p2, out, n * m);
+  distanceKernel(kind, p0, x, n, y, m, d, out, work);
 }
 
 /** out[i] = k(x_i, x_i). */

@@ -218,11 +218,13 @@ export function gemm(
   gemmWith(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, noEpilogue, false);
 }
 
-/** gemm, then `epi` on every finished block of C (when `useEpi`). */
+/** gemm, then `epi` on every finished block of C (when `useEpi`); the block coordinates
+ *  passed to `epi` are offset by (ioff, joff). */
 export function gemmWith(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   alpha: f64, a: usize, lda: i32, b: usize, ldb: i32,
   beta: f64, c: usize, ldc: i32, epi: GemmEpilogue, useEpi: bool,
+  ioff: i32 = 0, joff: i32 = 0,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0) {
@@ -230,7 +232,7 @@ export function gemmWith(
       const row = c + (<usize>(i * ldc) << 3);
       for (let j = 0; j < n; j++) st(row, j, beta == 0.0 ? 0.0 : beta * ld(row, j));
     }
-    if (useEpi) epi(c, ldc, 0, 0, m, n);
+    if (useEpi) epi(c, ldc, ioff, joff, m, n);
     return;
   }
   ensureBuffers();
@@ -265,7 +267,7 @@ export function gemmWith(
             }
           }
         }
-        if (useEpi && last) epi(c + (<usize>(ic * ldc + jc) << 3), ldc, ic, jc, mc, nc);
+        if (useEpi && last) epi(c + (<usize>(ic * ldc + jc) << 3), ldc, ioff + ic, joff + jc, mc, nc);
       }
     }
   }
@@ -280,6 +282,18 @@ export function syrk(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, 
     // C[i0:i0+bi, 0:i0+bi] = A[i0:i0+bi] · A[0:i0+bi]ᵀ
     gemm(0, 1, bi, i0 + bi, k, alpha, a + (<usize>(i0 * lda) << 3), lda, a, lda,
       beta, c + (<usize>(i0 * ldc) << 3), ldc);
+  }
+  mirrorLower(n, c, ldc);
+}
+
+/** C (n×n) ← α·A·Aᵀ on the lower block rows, `epi` on each finished block, then the
+ *  lower triangle mirrored to the upper. */
+export function syrkWith(n: i32, k: i32, alpha: f64, a: usize, lda: i32, c: usize, ldc: i32, epi: GemmEpilogue): void {
+  const BS: i32 = 128;
+  for (let i0 = 0; i0 < n; i0 += BS) {
+    const bi = min(BS, n - i0);
+    gemmWith(0, 1, bi, i0 + bi, k, alpha, a + (<usize>(i0 * lda) << 3), lda, a, lda,
+      0.0, c + (<usize>(i0 * ldc) << 3), ldc, epi, true, i0, 0);
   }
   mirrorLower(n, c, ldc);
 }
