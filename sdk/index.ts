@@ -32,3 +32,5 @@ export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, Dicti
 export * as io from "./io/index.js";
 export { DataError, readTable, streamTable, linePlot } from "./io/index.js";
 export type { TableOptions, TableFormat, RowBatch, Table, TextSource, Progress, LinePlotOptions, PlotSeries } from "./io/index.js";
+export { disqueak, disqueakMerge, disqueakLeaf, disqueakParams, nodeSeed, DISQUEAK_LEAF_TASK, DISQUEAK_MERGE_TASK } from "./kernel/disqueak.js";
+export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf } from "./kernel/disqueak.js";

@@ -155,6 +155,7 @@ export class WorkerPool implements Executor {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly listeners = new Map<keyof PoolEvents, Set<(e: never) => void>>();
+  private readonly bySignal = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
   private nextJobId = 1;
   private nextWorkerId = 1;
   private startFailures = 0;
@@ -243,9 +244,26 @@ export class WorkerPool implements Executor {
         cleanup: () => {},
       };
       if (signal) {
-        const onAbort = (): void => this.abort(job, signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        job.cleanup = () => signal.removeEventListener("abort", onAbort);
+        // One listener per signal, however many tasks share it (a merge tree shares one).
+        let entry = this.bySignal.get(signal);
+        if (!entry) {
+          const jobs = new Set<Job>();
+          const onAbort = (): void => {
+            for (const j of [...jobs]) this.abort(j, signal.reason);
+          };
+          signal.addEventListener("abort", onAbort, { once: true });
+          entry = { jobs, onAbort };
+          this.bySignal.set(signal, entry);
+        }
+        const e = entry;
+        e.jobs.add(job);
+        job.cleanup = () => {
+          e.jobs.delete(job);
+          if (e.jobs.size === 0) {
+            signal.removeEventListener("abort", e.onAbort);
+            this.bySignal.delete(signal);
+          }
+        };
       }
       this.queue.push(job);
       this.dispatch();

@@ -1,0 +1,239 @@
+// DISQUEAK (Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 2; spec kernel.md §3): split the
+// data into parts, build a dictionary per part (exact: every point with p̃ = 1, q = q̄; or
+// pre-thinned by SQUEAK when parts are large), then merge dictionaries pairwise along a tree,
+// each merge running the shared DICT-UPDATE (dictUpdate, in Wasm) on the union with the
+// DISQUEAK estimator A = K_DD + (1+ε)γ·diag(1/w). Tree nodes exchange dictionary files
+// (sdk/io/codec.ts), so the same leaves and merges run on a worker pool, or as separate
+// processes through the CLI. Node i's randomness comes from (seed, i) only.
+import { ValueError, ShapeError } from "../engine/errors.js";
+import { asMatrix, type MatrixLike } from "../core/matrix.js";
+import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
+import { Rng } from "../random/rng.js";
+import { asKernel, dictUpdate, type RlsDictionary } from "./dictionary.js";
+import { Squeak } from "./squeak.js";
+import type { Kernel, KernelSpec } from "./kernels.js";
+import { encodeDictionary, decodeDictionary, type DictionaryRecord, type DecodedDictionary } from "../io/codec.js";
+import { registerTask } from "../parallel/registry.js";
+import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
+import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
+
+/** Hyper-parameters shared by every node of a DISQUEAK tree (plain data: sent to workers). */
+export interface DisqueakParams {
+  kernel: KernelSpec;
+  gamma: number;
+  eps: number;
+  qbar: number;
+  /** "printed" (c_pref = 1, the paper's printed, conservative prefactor; default) or "proof"
+   *  (c_pref = 1 + ε, consistent with the proof; smaller dictionaries). Spec §1.4. */
+  prefactor: "printed" | "proof";
+  /** "exact" leaves (p̃ = 1, q = q̄ for every point) or leaves pre-thinned by SQUEAK. */
+  leaf: "exact" | "squeak";
+  maxDictionary: number | null;
+}
+
+export interface DisqueakOptions {
+  kernel: Kernel | KernelSpec;
+  /** Absolute ridge γ > 0. */
+  gamma: number;
+  /** Accuracy ε ∈ (0, 1). Default 0.5. */
+  eps?: number;
+  /** Copies per point q̄. Default 10 (as Squeak). */
+  qbar?: number;
+  /** Root seed; node i of the tree uses the stream (seed, i). Default 0. */
+  seed?: number;
+  /** Rows per leaf (contiguous parts; the last may be shorter). Default 4096. */
+  leafSize?: number;
+  /** Explicit part sizes (summing to n), instead of leafSize. */
+  partition?: readonly number[];
+  /** Leaf dictionaries: "exact", "squeak", or "auto" (exact for parts ≤ 128 rows). */
+  leaf?: "exact" | "squeak" | "auto";
+  /** Merge-tree shape: "balanced" (default), "chain", or explicit merges (see planTree). */
+  shape?: TreeShape;
+  prefactor?: "printed" | "proof";
+  /** Thin every merge to at most this many points. */
+  maxDictionary?: number;
+  /** Where to run: a pool you own (not closed), or the number of workers of a pool created
+   *  (and closed) for this call; 0 runs in this thread. Default: the available cores. */
+  pool?: Executor;
+  workers?: number;
+  signal?: AbortSignal;
+  /** Called as each tree node completes. */
+  onProgress?: (info: { node: number; level: number; done: number; total: number }) => void;
+}
+
+export interface DisqueakResult {
+  dictionary: RlsDictionary;
+  plan: TreePlan;
+  /** Per tree level: nodes, wall time and summed compute time (ms). */
+  levels: LevelTiming[];
+  wallMs: number;
+}
+
+/** A leaf part: rows `data` (n×d, row-major) whose global indices start at `start`. */
+export interface DisqueakLeaf {
+  data: Float64Array;
+  n: number;
+  d: number;
+  start: number;
+}
+
+export const DISQUEAK_LEAF_TASK = "seqlearn.disqueak.leaf";
+export const DISQUEAK_MERGE_TASK = "seqlearn.disqueak.merge";
+
+/** A seed for node `node` from the root seed (SplitMix64-style mixing, 53 bits). Used where
+ *  an API takes only a seed (Squeak); merges use the stream (seed, node) directly. */
+export function nodeSeed(seed: number, node: number): number {
+  let h = BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(node) + 0x632be59bd9b4e019n;
+  h &= 0xffffffffffffffffn;
+  h = ((h ^ (h >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
+  h = ((h ^ (h >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
+  h ^= h >> 31n;
+  return Number(h >> 11n);
+}
+
+function cOf(p: DisqueakParams): { c: number; cPref: number } {
+  const c = 1 + p.eps;
+  return { c, cPref: p.prefactor === "proof" ? c : 1 };
+}
+
+/** Build the dictionary of one part (a tree leaf). */
+export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, node: number): DictionaryRecord {
+  const { n, d, data, start } = part;
+  if (params.leaf === "squeak") {
+    const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, node), estimator: "disqueak", maxDictionary: params.maxDictionary ?? undefined });
+    try {
+      sq.push(data.subarray(0, n * d), d);
+      const dict = sq.dictionary();
+      const indices = dict.indices.map((i) => i + start);
+      return { ...dict, indices, params: { ...dict.params, method: "disqueak", seed } };
+    } finally {
+      sq.dispose();
+    }
+  }
+  const { c, cPref } = cOf(params);
+  return {
+    indices: Float64Array.from({ length: n }, (_, i) => start + i),
+    points: { rows: n, cols: d, data: data.slice(0, n * d) },
+    pTilde: new Float64Array(n).fill(1),
+    copies: new Int32Array(n).fill(params.qbar),
+    tau: null,
+    params: {
+      method: "disqueak", kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, c, cPref, scale: 1,
+      seed, n, d, deff: null, maxDictionary: params.maxDictionary,
+    },
+  };
+}
+
+type DictLike = DictionaryRecord | RlsDictionary | DecodedDictionary;
+
+/** Check that two dictionaries can be merged (same kernel, γ, ε, q̄, d; disjoint points). */
+export function checkMergeable(a: DictLike, b: DictLike): void {
+  const pa = a.params, pb = b.params;
+  if (JSON.stringify(pa.kernel) !== JSON.stringify(pb.kernel)) throw new ValueError(`cannot merge dictionaries built with different kernels: ${JSON.stringify(pa.kernel)} vs ${JSON.stringify(pb.kernel)}`);
+  for (const k of ["gamma", "eps", "qbar"] as const) {
+    if (pa[k] !== pb[k]) throw new ValueError(`cannot merge dictionaries built with different ${k}: ${pa[k]} vs ${pb[k]}`);
+  }
+  if (a.points.rows > 0 && b.points.rows > 0 && a.points.cols !== b.points.cols) throw new ShapeError(`cannot merge dictionaries of dimension ${a.points.cols} and ${b.points.cols}`);
+  const seen = new Set(a.indices);
+  for (let j = 0; j < b.indices.length; j++) {
+    if (seen.has(b.indices[j])) throw new ValueError(`cannot merge: both dictionaries hold point ${b.indices[j]} (the parts of a DISQUEAK tree must be disjoint)`);
+  }
+}
+
+/** DICT-MERGE + DICT-UPDATE of two dictionaries with the DISQUEAK estimator, randomness
+ *  from the stream (seed, node). */
+export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, seed: number, node: number): RlsDictionary {
+  checkMergeable(a, b);
+  const ma = a.points.rows, mb = b.points.rows;
+  const d = Math.max(a.points.cols, b.points.cols);
+  const m = ma + mb;
+  const points = new Float64Array(m * d);
+  points.set(a.points.data.subarray(0, ma * d));
+  points.set(b.points.data.subarray(0, mb * d), ma * d);
+  const cat = <T extends Float64Array | Int32Array>(x: T, y: T, C: new (n: number) => T): T => {
+    const out = new C(m);
+    out.set(x);
+    out.set(y, ma);
+    return out;
+  };
+  const { c, cPref } = cOf(params);
+  const n = a.params.n + b.params.n;
+  const rng = new Rng(seed, node);
+  try {
+    if (m === 0) {
+      return decodeDictionary(encodeDictionary({ ...a, params: { ...a.params, n, method: "disqueak", seed } })) as unknown as RlsDictionary;
+    }
+    return dictUpdate(
+      { points: { rows: m, cols: d, data: points }, pTilde: cat(a.pTilde, b.pTilde, Float64Array), copies: cat(a.copies, b.copies, Int32Array), indices: cat(a.indices, b.indices, Float64Array) },
+      { kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, c, cPref, rng, maxDictionary: params.maxDictionary ?? undefined },
+      { method: "disqueak", seed, n },
+    ).dictionary;
+  } finally {
+    rng.dispose();
+  }
+}
+
+// Tree tasks: node values are dictionary files (bytes), moved between threads without copies.
+registerTask(DISQUEAK_LEAF_TASK, (inp: LeafInput<DisqueakLeaf, DisqueakParams>) => encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.node)));
+registerTask(DISQUEAK_MERGE_TASK, (inp: MergeInput<Uint8Array, DisqueakParams>) =>
+  encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.node)));
+
+/** Validated DISQUEAK hyper-parameters. */
+export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | "eps" | "qbar" | "prefactor" | "maxDictionary">, leaf: "exact" | "squeak"): DisqueakParams {
+  const kernel = asKernel(opts.kernel).toJSON();
+  const gamma = opts.gamma;
+  if (typeof gamma !== "number" || !Number.isFinite(gamma) || gamma <= 0) throw new ValueError(`gamma must be a finite number > 0, got ${String(gamma)}`);
+  const eps = opts.eps ?? 0.5;
+  if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ValueError(`eps must be in the open interval (0, 1), got ${String(eps)}`);
+  const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
+  const prefactor = oneOf(opts.prefactor ?? "printed", "prefactor", ["printed", "proof"] as const);
+  const maxDictionary = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
+  return { kernel, gamma, eps, qbar, prefactor, leaf, maxDictionary };
+}
+
+/** DISQUEAK over the rows of X on a merge tree. The result depends only on X, the
+ *  partition, the tree shape and the seed — not on the number of workers or on timing. */
+export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<DisqueakResult> {
+  if (!opts || typeof opts !== "object") throw new ValueError("disqueak: options { kernel, gamma, ... } are required");
+  const x = asMatrix(X, "X", { finite: true });
+  const n = x.rows, d = x.cols;
+  if (n === 0) throw new ShapeError("X must have at least one row");
+  const seed = checkSeed(opts.seed ?? 0, "seed");
+  let sizes: number[];
+  if (opts.partition !== undefined) {
+    if (!Array.isArray(opts.partition) || opts.partition.length === 0) throw new ValueError("partition must be a non-empty array of part sizes");
+    sizes = opts.partition.map((s, i) => integer(s, `partition[${i}]`, 1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== n) throw new ValueError(`partition sizes sum to ${total}, but X has ${n} rows`);
+  } else {
+    const leafSize = integer(opts.leafSize ?? 4096, "leafSize", 1);
+    sizes = [];
+    for (let s = 0; s < n; s += leafSize) sizes.push(Math.min(leafSize, n - s));
+  }
+  const leafMode = oneOf(opts.leaf ?? "auto", "leaf", ["exact", "squeak", "auto"] as const);
+  const leaf = leafMode === "auto" ? (Math.max(...sizes) <= 128 ? "exact" : "squeak") : leafMode;
+  const params = disqueakParams(opts, leaf);
+  const leaves: DisqueakLeaf[] = [];
+  let start = 0;
+  for (const s of sizes) {
+    leaves.push({ data: x.data.slice(start * d, (start + s) * d), n: s, d, start });
+    start += s;
+  }
+  let pool: Executor;
+  let own: WorkerPool | null = null;
+  if (opts.pool) pool = opts.pool;
+  else if (opts.workers === 0) pool = new InlinePool();
+  else {
+    own = await WorkerPool.create(opts.workers === undefined ? {} : { size: integer(opts.workers, "workers", 0, 1024) });
+    pool = own;
+  }
+  try {
+    const r = await runMergeTree<DisqueakLeaf, Uint8Array, DisqueakParams>(pool, {
+      leaves, leafTask: DISQUEAK_LEAF_TASK, mergeTask: DISQUEAK_MERGE_TASK, shape: opts.shape ?? "balanced", seed, params,
+      signal: opts.signal, onNode: opts.onProgress,
+    });
+    return { dictionary: decodeDictionary(r.value) as unknown as RlsDictionary, plan: r.plan, levels: r.levels, wallMs: r.wallMs };
+  } finally {
+    await own?.close();
+  }
+}

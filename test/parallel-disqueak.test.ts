@@ -1,0 +1,146 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import {
+  init, Rng, Matrix, rbf, Squeak, exactRls, uniformNystrom, nystromError,
+  WorkerPool, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError,
+  type RlsDictionary,
+} from "../sdk/index.js";
+
+// The "coherent mixture" of spec §5.4, small: a Gaussian blob plus tight far-away clusters.
+function mixture(seed: number, blob: number, clusters: number): Matrix {
+  const r = new Rng(seed, 3);
+  const g = r.normal(2 * blob + 2 * 5 * clusters);
+  const u = r.uniform(2 * clusters);
+  r.dispose();
+  const n = blob + 5 * clusters;
+  const X = new Matrix(n, 2);
+  for (let i = 0; i < 2 * blob; i++) X.data[i] = g[i];
+  for (let c = 0; c < clusters; c++) {
+    for (let k = 0; k < 5; k++) {
+      const i = blob + 5 * c + k;
+      X.data[2 * i] = 60 * u[2 * c] - 30 + 0.05 * g[2 * i];
+      X.data[2 * i + 1] = 60 * u[2 * c + 1] - 30 + 0.05 * g[2 * i + 1];
+    }
+  }
+  // Interleave so that every part of a contiguous partition sees blob and clusters.
+  const perm = Array.from({ length: n }, (_, i) => i).sort((a, b) => ((a * 7919) % n) - ((b * 7919) % n));
+  return Matrix.fromRows(perm.map((i) => [X.data[2 * i], X.data[2 * i + 1]]));
+}
+
+const kernel = rbf({ gamma: 0.5 }); // σ = 1
+const base = { kernel, gamma: 1, eps: 0.5, qbar: 8, seed: 3 };
+
+function checkValid(dict: RlsDictionary, n: number, qbar: number): void {
+  const seen = new Set<number>();
+  for (let j = 0; j < dict.size; j++) {
+    const i = dict.indices[j];
+    expect(Number.isInteger(i) && i >= 0 && i < n).toBe(true);
+    expect(seen.has(i)).toBe(false);
+    seen.add(i);
+    expect(dict.pTilde[j] > 0 && dict.pTilde[j] <= 1).toBe(true);
+    expect(dict.copies[j] >= 1 && dict.copies[j] <= qbar).toBe(true);
+  }
+}
+
+let X: Matrix;
+let pool2: WorkerPool;
+beforeAll(async () => {
+  await init();
+  X = mixture(1, 700, 20); // n = 800
+  pool2 = await WorkerPool.create({ size: 2 });
+});
+afterAll(async () => {
+  await pool2?.close();
+});
+
+describe("DISQUEAK", () => {
+  it("gives byte-identical dictionaries inline and with 1, 2 and 4 workers", async () => {
+    const opts = { ...base, leafSize: 100 };
+    const ref = encodeDictionary((await disqueak(X, { ...opts, workers: 0 })).dictionary);
+    const pool1 = await WorkerPool.create({ size: 1 });
+    const pool4 = await WorkerPool.create({ size: 4 });
+    try {
+      for (const pool of [pool1, pool2, pool4]) {
+        const r = await disqueak(X, { ...opts, pool });
+        expect(Array.from(encodeDictionary(r.dictionary))).toEqual(Array.from(ref));
+        expect(r.levels.map((l) => l.nodes)).toEqual([8, 4, 2, 1]);
+      }
+    } finally {
+      await pool1.close();
+      await pool4.close();
+    }
+    const other = encodeDictionary((await disqueak(X, { ...opts, seed: 4, workers: 0 })).dictionary);
+    expect(Array.from(other)).not.toEqual(Array.from(ref));
+  });
+
+  it("a worker killed during a merge changes nothing in the result", async () => {
+    const opts = { ...base, leafSize: 100, leaf: "exact" as const };
+    const ref = encodeDictionary((await disqueak(X, { ...opts, workers: 0 })).dictionary);
+    let killed = 0;
+    const off = pool2.on("start", (s) => {
+      if (s.task === "seqlearn.disqueak.merge" && killed === 0) {
+        killed = s.workerId;
+        pool2.terminateWorker(s.workerId);
+      }
+    });
+    const faults: string[] = [];
+    const off2 = pool2.on("fault", (f) => faults.push(`${f.kind}:${f.task}:${f.willRetry}`));
+    try {
+      const r = await disqueak(X, { ...opts, pool: pool2 });
+      expect(killed).toBeGreaterThan(0);
+      expect(faults).toEqual(["worker-lost:seqlearn.disqueak.merge:true"]);
+      expect(Array.from(encodeDictionary(r.dictionary))).toEqual(Array.from(ref));
+    } finally {
+      off();
+      off2();
+    }
+  });
+
+  it("balanced and chain trees, exact or SQUEAK leaves, match SQUEAK's size and accuracy on the coherent mixture", async () => {
+    const { deff } = exactRls(X, kernel, base.gamma);
+    const sq = new Squeak({ ...base });
+    sq.push(X);
+    const sqDict = sq.dictionary();
+    sq.dispose();
+    const plain = { seed: 1, mode: "plain" as const };
+    const sqErr = nystromError(sqDict, X, plain);
+    const runs: Array<[string, RlsDictionary]> = [];
+    for (const [shape, leafSize, leaf] of [["balanced", 50, "exact"], ["chain", 100, "exact"], ["balanced", 200, "squeak"]] as const) {
+      const r = await disqueak(X, { ...base, shape, leafSize, leaf, pool: pool2 });
+      runs.push([`${shape}/${leaf}`, r.dictionary]);
+    }
+    for (const [name, dict] of runs) {
+      checkValid(dict, X.rows, base.qbar);
+      expect(dict.params.method).toBe("disqueak");
+      expect(dict.params.n).toBe(X.rows);
+      expect(dict.size, name).toBeLessThanOrEqual(3 * base.qbar * deff);
+      expect(dict.size / sqDict.size, name).toBeGreaterThan(0.5);
+      expect(dict.size / sqDict.size, name).toBeLessThan(2.5);
+      // Plain Nyström error ‖K − K_nD K_DD⁺ K_Dn‖₂: as small as SQUEAK's (within a small
+      // factor), and far below uniform sampling at the same size, which misses the clusters.
+      const err = nystromError(dict, X, plain);
+      const uni = nystromError(uniformNystrom(X, dict.size, { kernel, gamma: base.gamma, seed: 9 }), X, plain);
+      expect(err, name).toBeLessThan(Math.max(3 * sqErr, 0.05));
+      expect(err, name).toBeLessThan(uni / 10);
+    }
+  });
+
+  it("merges validate their inputs; the proof prefactor gives smaller dictionaries", async () => {
+    const p = disqueakParams(base, "exact");
+    const part = (start: number, n: number) => ({ data: X.data.slice(start * 2, (start + n) * 2), n, d: 2, start });
+    const a = disqueakLeaf(part(0, 40), p, 3, 0);
+    const b = disqueakLeaf(part(40, 40), p, 3, 1);
+    const ab = disqueakMerge(a, b, p, 3, 2);
+    expect(ab.params.n).toBe(80);
+    expect(ab.params.c).toBe(1.5);
+    expect(ab.params.cPref).toBe(1);
+    checkValid(ab, 80, 8);
+    expect(() => disqueakMerge(a, a, p, 3, 2)).toThrow(/both dictionaries hold point 0/);
+    expect(() => disqueakMerge(a, { ...b, params: { ...b.params, gamma: 2 } }, p, 3, 2)).toThrow(/different gamma: 1 vs 2/);
+    const printed = (await disqueak(X, { ...base, leafSize: 100, workers: 0 })).dictionary;
+    const proof = (await disqueak(X, { ...base, leafSize: 100, workers: 0, prefactor: "proof" })).dictionary;
+    expect(proof.params.cPref).toBe(1.5);
+    expect(proof.size).toBeLessThan(printed.size);
+    await expect(disqueak(X, { ...base, partition: [100, 100] })).rejects.toThrow(/partition sizes sum to 200, but X has 800 rows/);
+    await expect(disqueak(X, { ...base, eps: 1 })).rejects.toThrow(ValueError);
+  });
+});
