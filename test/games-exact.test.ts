@@ -48,7 +48,7 @@ describe("preference operators", () => {
   });
 
   it("low-rank skew P·x matches its dense form, and solvers agree on both paths", () => {
-    for (const [n, r] of [[7, 1], [30, 2], [50, 3], [64, 8], [40, 5]]) {
+    for (const [n, r] of [[7, 1], [30, 2], [50, 3], [64, 8], [40, 5], [301, 8], [259, 3]]) {
       const lr = G.lowRankSkew(n, r, { seed: 3 });
       const P = lr.toMatrix();
       for (let i = 0; i < n; i++) {

@@ -9,3 +9,5 @@ export {
   solveNash, bestResponse, gameMetrics, maxIpoStep, SOLVERS,
 } from "./solvers.js";
 export type { SolverName, GameOptions, SolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics } from "./solvers.js";
+export { mtpo, mtpoExploitability, trajectoryKl, treeEnvironment, checkMdp } from "./mtpo.js";
+export type { LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun, TreeEnvironment } from "./mtpo.js";

@@ -1,0 +1,324 @@
+// MTPO (Shani et al. 2024, spec games.md §5): multi-turn preference optimisation on a layered
+// finite-horizon MDP whose final states are compared by a preference model. Tabular and exact:
+// forward reach probabilities, preference-based Q functions by backward induction, and the
+// per-state mirror-descent update (MTPO) or its geometric-mixture form (MTPO-τ).
+// Per iteration the work is O(Σ_h S_h·A·S_{h+1}) plus one product P·d over the end states
+// (in the engine, through PreferenceGame.apply).
+import { ShapeError, ValueError } from "../engine/errors.js";
+import { integer, positive, oneOf, seed as checkSeed } from "../core/validate.js";
+import { Rng } from "../random/rng.js";
+import { PreferenceGame } from "./preference.js";
+import { skewLogit } from "./generators.js";
+
+/**
+ * A layered MDP: levels h = 0..H−1 of agent states, then the end states (level H).
+ * states[h] = S_h (states[0] = 1: one initial state x₁), states[H] = number of end states.
+ * transitions[h] is S_h × A × S_{h+1}, row-major: p(x′ | x, y), each (x, y) row summing to 1.
+ */
+export interface LayeredMdp {
+  horizon: number;
+  actions: number;
+  states: number[];
+  transitions: Float64Array[];
+}
+
+/** A tabular policy: per level h, S_h × A probabilities. */
+export type LayeredPolicy = Float64Array[];
+
+export interface MtpoOptions {
+  /** KL coefficient α > 0 (β elsewhere in this module). */
+  alpha: number;
+  /** Iterations. Default 100. */
+  iters?: number;
+  /** "mtpo" (self-play on Q^{π_t,π_t}) or "mtpo-tau" (Nash-MD lifted: plays π_t^α). Default "mtpo". */
+  variant?: "mtpo" | "mtpo-tau";
+  /** Reference policy μ; default uniform. Every entry must be > 0. */
+  mu?: LayeredPolicy;
+  /** Log metrics every this many iterations (and at the last). Default 1. */
+  logEvery?: number;
+  /** π*_α for KL_p(π*‖π_t); null skips it. Default null. */
+  reference?: LayeredPolicy | null;
+}
+
+export interface MtpoRun {
+  policy: LayeredPolicy;
+  iteration: Float64Array;
+  /** E_α(π_t) = max_π′ P_α(π′ ≻ π_t) − ½. */
+  exploitability: Float64Array;
+  /** KL_p(π*‖π_t) (NaN without a reference). */
+  kl: Float64Array;
+}
+
+export function checkMdp(env: LayeredMdp): void {
+  const H = integer(env.horizon, "env.horizon", 1);
+  const A = integer(env.actions, "env.actions", 1);
+  if (!Array.isArray(env.states) || env.states.length !== H + 1) throw new ShapeError(`env.states must list H + 1 = ${H + 1} level sizes, got ${env.states?.length}`);
+  env.states.forEach((s, h) => integer(s, `env.states[${h}]`, 1));
+  if (env.states[0] !== 1) throw new ValueError(`env.states[0] must be 1 (a single initial state), got ${env.states[0]}`);
+  if (!Array.isArray(env.transitions) || env.transitions.length !== H) throw new ShapeError(`env.transitions must have H = ${H} levels`);
+  for (let h = 0; h < H; h++) {
+    const S = env.states[h], S2 = env.states[h + 1], T = env.transitions[h];
+    if (!T || T.length !== S * A * S2) throw new ShapeError(`env.transitions[${h}] must have S_h·A·S_{h+1} = ${S * A * S2} entries, got ${T?.length}`);
+    for (let xy = 0; xy < S * A; xy++) {
+      let s = 0;
+      for (let k = 0; k < S2; k++) {
+        const v = T[xy * S2 + k];
+        if (!(v >= 0)) throw new ValueError(`env.transitions[${h}][${Math.floor(xy / A)}, ${xy % A}, ${k}] = ${v}; transition probabilities must be ≥ 0`);
+        s += v;
+      }
+      if (Math.abs(s - 1) > 1e-9) throw new ValueError(`env.transitions[${h}] row (state ${Math.floor(xy / A)}, action ${xy % A}) sums to ${s}, expected 1`);
+    }
+  }
+}
+
+function uniformPolicy(env: LayeredMdp): LayeredPolicy {
+  return env.states.slice(0, env.horizon).map((S) => new Float64Array(S * env.actions).fill(1 / env.actions));
+}
+
+function checkPolicy(env: LayeredMdp, p: LayeredPolicy, name: string, strict: boolean): void {
+  if (!Array.isArray(p) || p.length !== env.horizon) throw new ShapeError(`${name} must have H = ${env.horizon} levels`);
+  const A = env.actions;
+  for (let h = 0; h < env.horizon; h++) {
+    const S = env.states[h];
+    if (!p[h] || p[h].length !== S * A) throw new ShapeError(`${name}[${h}] must have S_h·A = ${S * A} entries`);
+    for (let x = 0; x < S; x++) {
+      let s = 0;
+      for (let y = 0; y < A; y++) {
+        const v = p[h][x * A + y];
+        if (strict ? !(v > 0) : !(v >= 0)) throw new ValueError(`${name}[${h}][${x}, ${y}] = ${v}; expected ${strict ? "> 0 (full support)" : "≥ 0"}`);
+        s += v;
+      }
+      if (Math.abs(s - 1) > 1e-9) throw new ValueError(`${name}[${h}] state ${x} sums to ${s}, expected 1`);
+    }
+  }
+}
+
+/** Probability of reaching each state of every level under `pol` (level H = end states). */
+function reach(env: LayeredMdp, pol: LayeredPolicy): Float64Array[] {
+  const A = env.actions;
+  const out: Float64Array[] = [Float64Array.of(1)];
+  for (let h = 0; h < env.horizon; h++) {
+    const S = env.states[h], S2 = env.states[h + 1], T = env.transitions[h];
+    const nxt = new Float64Array(S2);
+    for (let x = 0; x < S; x++) {
+      const rx = out[h][x];
+      if (rx === 0) continue;
+      for (let y = 0; y < A; y++) {
+        const w = rx * pol[h][x * A + y];
+        if (w === 0) continue;
+        const row = (x * A + y) * S2;
+        for (let k = 0; k < S2; k++) nxt[k] += w * T[row + k];
+      }
+    }
+    out.push(nxt);
+  }
+  return out;
+}
+
+function stateKl(pol: LayeredPolicy, mu: LayeredPolicy, h: number, x: number, A: number): number {
+  let s = 0;
+  for (let y = 0; y < A; y++) {
+    const p = pol[h][x * A + y];
+    if (p > 0) s += p * Math.log(p / mu[h][x * A + y]);
+  }
+  return s;
+}
+
+/** KL_p(π‖π′) = E_π[Σ_h KL(π(·|x_h)‖π′(·|x_h))] (trajectory KL, Lemma 3.1). */
+export function trajectoryKl(env: LayeredMdp, pi: LayeredPolicy, piPrime: LayeredPolicy): number {
+  const R = reach(env, pi);
+  let s = 0;
+  for (let h = 0; h < env.horizon; h++) for (let x = 0; x < env.states[h]; x++) if (R[h][x] > 0) s += R[h][x] * stateKl(pi, piPrime, h, x, env.actions);
+  return s;
+}
+
+/** Preference-based Q^{play, opp} by backward induction; V(end) = P(end ≻ opp). */
+function qValues(env: LayeredMdp, pref: PreferenceGame, play: LayeredPolicy, mu: LayeredPolicy, alpha: number): Float64Array[] {
+  const A = env.actions, H = env.horizon;
+  const d = reach(env, play)[H];
+  let V = pref.apply(d);
+  const Q: Float64Array[] = new Array(H);
+  for (let h = H - 1; h >= 0; h--) {
+    const S = env.states[h], S2 = env.states[h + 1], T = env.transitions[h];
+    const q = new Float64Array(S * A), v = new Float64Array(S);
+    for (let x = 0; x < S; x++) {
+      const kl = alpha * stateKl(play, mu, h, x, A);
+      let vx = 0;
+      for (let y = 0; y < A; y++) {
+        const row = (x * A + y) * S2;
+        let e = 0;
+        for (let k = 0; k < S2; k++) e += T[row + k] * V[k];
+        q[x * A + y] = e - kl;
+        vx += play[h][x * A + y] * q[x * A + y];
+      }
+      v[x] = vx;
+    }
+    Q[h] = q;
+    V = v;
+  }
+  return Q;
+}
+
+/** Per-state log-space softmax of l (S × A), written as probabilities into out. */
+function softmaxRows(l: Float64Array, A: number, out: Float64Array): void {
+  for (let x = 0; x * A < l.length; x++) {
+    let m = -Infinity;
+    for (let y = 0; y < A; y++) m = Math.max(m, l[x * A + y]);
+    let z = 0;
+    for (let y = 0; y < A; y++) z += out[x * A + y] = Math.exp(l[x * A + y] - m);
+    for (let y = 0; y < A; y++) out[x * A + y] /= z;
+  }
+}
+
+function checkPref(env: LayeredMdp, pref: PreferenceGame): void {
+  if (!(pref instanceof PreferenceGame)) throw new ValueError("pref must be a PreferenceGame over the end states");
+  if (pref.n !== env.states[env.horizon]) throw new ShapeError(`pref compares ${pref.n} end states but the MDP has ${env.states[env.horizon]}`);
+}
+
+/**
+ * Regularised exploitability E_α(π) = max_π′ P_α(π′ ≻ π) − ½, by soft value iteration
+ * against π's end-state distribution: V(end) = P(end ≻ π), Q(x, y) = E V(x′),
+ * V(x) = α·log Σ_y μ(y|x)·e^{Q(x,y)/α}; E_α = V(x₁) + α·KL_p(π‖μ) − ½.
+ */
+export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: LayeredPolicy, opts: { alpha: number; mu?: LayeredPolicy }): number {
+  checkMdp(env);
+  checkPref(env, pref);
+  const alpha = positive(opts.alpha, "alpha");
+  const mu = opts.mu ?? uniformPolicy(env);
+  checkPolicy(env, mu, "mu", true);
+  checkPolicy(env, pi, "policy", false);
+  return exploitability(env, pref, pi, mu, alpha);
+}
+
+function exploitability(env: LayeredMdp, pref: PreferenceGame, pi: LayeredPolicy, mu: LayeredPolicy, alpha: number): number {
+  const A = env.actions, H = env.horizon;
+  let V = pref.apply(reach(env, pi)[H]);
+  for (let h = H - 1; h >= 0; h--) {
+    const S = env.states[h], S2 = env.states[h + 1], T = env.transitions[h];
+    const v = new Float64Array(S);
+    const q = new Float64Array(A);
+    for (let x = 0; x < S; x++) {
+      let m = -Infinity;
+      for (let y = 0; y < A; y++) {
+        const row = (x * A + y) * S2;
+        let e = 0;
+        for (let k = 0; k < S2; k++) e += T[row + k] * V[k];
+        q[y] = e / alpha + Math.log(mu[h][x * A + y]);
+        m = Math.max(m, q[y]);
+      }
+      let z = 0;
+      for (let y = 0; y < A; y++) z += Math.exp(q[y] - m);
+      v[x] = alpha * (m + Math.log(z));
+    }
+    V = v;
+  }
+  return V[0] + alpha * trajectoryKl(env, pi, mu) - 0.5;
+}
+
+/**
+ * Run MTPO or MTPO-τ with η_t = 2/(α(t+2)) from π₁ = μ. MTPO:
+ *   π_{t+1}(·|x) ∝ μ^{αη_t}·π_t^{1−αη_t}·exp(η_t·Q^{π_t,π_t}(x,·));
+ * MTPO-τ: π_{t+1}(·|x) ∝ π_t^α(·|x)·exp(η_t·Q^{π_t^α,π_t^α}(x,·)), π_t^α ∝ π_t^{1−αη_t}·μ^{αη_t}.
+ */
+export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): MtpoRun {
+  checkMdp(env);
+  checkPref(env, pref);
+  const alpha = positive(opts.alpha, "alpha");
+  const iters = integer(opts.iters ?? 100, "iters", 0);
+  const every = integer(opts.logEvery ?? 1, "logEvery", 0);
+  const variant = oneOf(opts.variant ?? "mtpo", "variant", ["mtpo", "mtpo-tau"] as const);
+  const mu = opts.mu ?? uniformPolicy(env);
+  checkPolicy(env, mu, "mu", true);
+  const ref = opts.reference ?? null;
+  if (ref) checkPolicy(env, ref, "reference", false);
+  const A = env.actions, H = env.horizon;
+  const logMu = mu.map((m) => m.map(Math.log));
+  const logPi = logMu.map((l) => l.slice());
+  const pi = mu.map((m) => m.slice());
+  const play = mu.map((m) => m.slice());
+  const logMix = logMu.map((l) => l.slice());
+  const it: number[] = [], ex: number[] = [], kl: number[] = [];
+  const log = (t: number) => {
+    it.push(t);
+    ex.push(exploitability(env, pref, pi, mu, alpha));
+    kl.push(ref ? trajectoryKl(env, ref, pi) : NaN);
+  };
+  for (let t = 0; t <= iters; t++) {
+    if (every > 0 && (t % every === 0 || t === iters)) log(t);
+    if (t === iters) break;
+    const eta = 2 / (alpha * (t + 2));
+    const w = alpha * eta; // ≤ 1
+    if (variant === "mtpo-tau") {
+      for (let h = 0; h < H; h++) {
+        for (let k = 0; k < logPi[h].length; k++) logMix[h][k] = (1 - w) * logPi[h][k] + w * logMu[h][k];
+        softmaxRows(logMix[h], A, play[h]);
+        for (let k = 0; k < logPi[h].length; k++) logMix[h][k] = Math.log(play[h][k]);
+      }
+    } else {
+      for (let h = 0; h < H; h++) play[h].set(pi[h]);
+    }
+    const Q = qValues(env, pref, play, mu, alpha);
+    for (let h = 0; h < H; h++) {
+      const l = logPi[h];
+      for (let k = 0; k < l.length; k++) {
+        l[k] = variant === "mtpo-tau" ? logMix[h][k] + eta * Q[h][k] : w * logMu[h][k] + (1 - w) * l[k] + eta * Q[h][k];
+      }
+      softmaxRows(l, A, pi[h]);
+      for (let k = 0; k < l.length; k++) l[k] = Math.log(pi[h][k]);
+    }
+  }
+  return { policy: pi, iteration: Float64Array.from(it), exploitability: Float64Array.from(ex), kl: Float64Array.from(kl) };
+}
+
+export interface TreeEnvironment {
+  env: LayeredMdp;
+  mu: LayeredPolicy;
+  /** Skew-logit preferences over the end states. */
+  pref: PreferenceGame;
+}
+
+/** Dirichlet(1, …, 1) vectors by normalised exponentials of engine uniforms. */
+function dirichletRows(rng: Rng, rows: number, k: number): Float64Array {
+  const u = rng.uniform(rows * k);
+  const out = new Float64Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += out[r * k + j] = Math.max(-Math.log(1 - u[r * k + j]), 1e-300);
+    for (let j = 0; j < k; j++) out[r * k + j] /= s;
+  }
+  return out;
+}
+
+/**
+ * The tree test environment of spec §9.12: H turns, `actions` agent actions and `outcomes`
+ * environment replies per turn, so (actions·outcomes)^H end states (216 for 3, 3, 2).
+ * Each (state, action) moves to one of its own `outcomes` children with Dirichlet(1)
+ * probabilities; μ(·|x) is Dirichlet(1); the end states are compared by a skew-logit game.
+ */
+export function treeEnvironment(opts: { horizon?: number; actions?: number; outcomes?: number; sigma?: number; seed?: number } = {}): TreeEnvironment {
+  const H = integer(opts.horizon ?? 3, "horizon", 1, 8);
+  const A = integer(opts.actions ?? 3, "actions", 1, 16);
+  const O = integer(opts.outcomes ?? 2, "outcomes", 1, 16);
+  const seed = checkSeed(opts.seed ?? 0);
+  const states = [1];
+  for (let h = 0; h < H; h++) states.push(states[h] * A * O);
+  if (states[H] > 20000) throw new ValueError(`the tree has ${states[H]} end states; at most 20000 are supported`);
+  const rng = new Rng(seed);
+  try {
+    const transitions: Float64Array[] = [];
+    const mu: LayeredPolicy = [];
+    for (let h = 0; h < H; h++) {
+      const S = states[h], S2 = states[h + 1];
+      const T = new Float64Array(S * A * S2);
+      const p = dirichletRows(rng, S * A, O);
+      for (let xy = 0; xy < S * A; xy++) for (let o = 0; o < O; o++) T[xy * S2 + xy * O + o] = p[xy * O + o];
+      transitions.push(T);
+      mu.push(dirichletRows(rng, S, A));
+    }
+    const env: LayeredMdp = { horizon: H, actions: A, states, transitions };
+    const pref = skewLogit(states[H], { seed: seed + 1, sigma: opts.sigma ?? 2 });
+    return { env, mu, pref };
+  } finally {
+    rng.dispose();
+  }
+}
