@@ -74,7 +74,10 @@ function logTicks(lo: number, hi: number): number[] {
   const b = Math.ceil(Math.log10(hi) - 1e-9);
   const out: number[] = [];
   const stride = Math.max(1, Math.ceil((b - a) / 8));
-  for (let e = a; e <= b; e += stride) out.push(10 ** e);
+  for (let e = a; e <= b; e += stride) {
+    const t = 10 ** e;
+    if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) out.push(t);
+  }
   if (out.length < 3) {
     // A narrow range: add 2× and 5× ticks.
     const more: number[] = [];
@@ -84,7 +87,7 @@ function logTicks(lo: number, hi: number): number[] {
     }
     return more;
   }
-  return out.filter((t) => t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9));
+  return out;
 }
 
 /** Render a line plot as a standalone SVG document (a string). */
