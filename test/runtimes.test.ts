@@ -13,6 +13,8 @@ import { cases, digest } from "./core/suite.js";
 // @ts-ignore: plain .mjs helpers
 import { bundleSuite, root } from "./runtime/bundle.mjs";
 // @ts-ignore: plain .mjs helpers
+import { serveStatic } from "../examples/serve.mjs";
+// @ts-ignore: plain .mjs helpers
 import { CHROMIUM, chromiumAvailable, runPages } from "./runtime/chromium.mjs";
 
 interface CaseResult { name: string; ok: boolean; ms: number; error?: string }
@@ -157,5 +159,24 @@ describe("examples run", () => {
     expect(K).toEqual(rbf({ gamma: 0.5 }).matrix([[0, 0], [1, 0], [0, 2]]).toArray());
     expect(out.stdout).toMatch(/init\(Response\): engine with \d+ bytes/);
     expect(out.stdout).toMatch(/init\(bytes\): engine with \d+ bytes/);
+  });
+});
+
+describe("examples/serve.mjs", () => {
+  it("serves the module with its MIME type and nothing outside the root", async () => {
+    const server = await serveStatic(root);
+    try {
+      const wasm = await fetch(server.url + "build/seqlearn.wasm");
+      expect(wasm.status).toBe(200);
+      expect(wasm.headers.get("content-type")).toBe("application/wasm");
+      const got = new Uint8Array(await wasm.arrayBuffer());
+      expect(Array.from(got.subarray(0, 4))).toEqual([0, 97, 115, 109]); // "\0asm"
+      expect((await fetch(server.url + "examples/browser/")).headers.get("content-type")).toMatch(/^text\/html/);
+      expect((await fetch(server.url + "dist/index.js")).headers.get("content-type")).toMatch(/^text\/javascript/);
+      expect((await fetch(server.url + "%2e%2e/%2e%2e/etc/passwd")).status).toBeGreaterThanOrEqual(400);
+      expect((await fetch(server.url + "no/such/file.js")).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 });
