@@ -299,7 +299,9 @@ export function rls_stream(cfg: usize, X: usize, n: i32, idx0: f64,
     const s = max(0.0, ktt - (m > 0 ? dot(vecL, vecL, m) : 0.0));
     const tt = min(1.0, pref * s / (s + cg));
     const p = min(1.0, scale * tt);
-    const qt = <i32>rng_binomial(rng, qbar, p);
+    let qt = <i32>rng_binomial(rng, qbar, p);
+    // Collapse guard (spec §2.4.3): an empty dictionary keeps the point with one copy.
+    if (qt == 0 && m == 0 && p > 0) qt = 1;
     consumed = t + 1;
     if (qt > 0) {
       // Append: point, K_DD row/column, L row (bordered Cholesky), bookkeeping.

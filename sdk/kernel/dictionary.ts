@@ -171,6 +171,9 @@ export class DictState {
   /** Stream points since the last full update, and the size right after it. */
   sinceUpdate = 0;
   mBase = 0;
+  /** Stream rows handed to the engine so far, and rows waiting in the stage. */
+  processed = 0;
+  private staged = 0;
   updates = 0;
   lastDeff: number | null = null;
   lastJitter = 0;
@@ -242,35 +245,68 @@ export class DictState {
     this.allocate(cap);
   }
 
-  /** Feed n points (row-major n×d, stream indices idx0, idx0+1, ...). A full DICT-UPDATE
-   *  runs whenever `ctl.batch` stream points have passed since the last one, or
-   *  `ctl.maxPending` new points were appended. Both are read from the state as it stood
-   *  after the last update, so results never depend on how the stream was split. */
-  stream(X: Float64Array, n: number, idx0: number, rng: Rng, ctl: StreamControl): void {
+  /** Feed n points (row-major n×d). Rows are staged and handed to the engine in chunks
+   *  whose boundaries depend only on stream positions (every CHUNK rows, or a batch
+   *  boundary, or a stop after `maxPending` appended points), so results are bit-identical
+   *  however the caller splits the stream. A full DICT-UPDATE runs whenever `ctl.batch`
+   *  stream points have passed since the last one or `ctl.maxPending` new points were
+   *  appended (both read from the size right after the last update). */
+  stream(X: Float64Array, n: number, rng: Rng, ctl: StreamControl): void {
     const d = this.cfg.d;
     let off = 0;
     while (off < n) {
-      const room = ctl.batch(this.mBase) - this.sinceUpdate;
-      if (room <= 0) {
-        this.update(rng);
-        continue;
-      }
-      const nb = Math.min(CHUNK, n - off, room);
-      if (this.m >= this.cap) this.ensureCapacity(this.m + 1);
-      this.stage.view.set(X.subarray(off * d, (off + nb) * d));
-      const maxPending = ctl.maxPending(this.mBase);
-      const cfg = cfgArray(this.cfg, maxPending, this.pending);
-      this.eng.call("rls_stream", input(cfg), this.stage, nb, idx0 + off,
-        this.pts, this.kdd, this.L, this.cap, this.m, this.ptil, this.q, this.idx, this.tau,
-        rng.stateBuffer, this.blkK, this.blkL, this.vecK, this.vecL, this.kwork, this.kdiag, this.info);
-      const info = this.info.view;
-      const consumed = info[4];
-      this.m = info[0];
-      this.pending = info[5];
-      off += consumed;
-      this.sinceUpdate += consumed;
-      if (this.pending >= maxPending) this.update(rng);
+      const need = this.chunkNeed(rng, ctl);
+      const take = Math.min(need - this.staged, n - off);
+      this.stage.view.set(X.subarray(off * d, (off + take) * d), this.staged * d);
+      this.staged += take;
+      off += take;
+      if (this.staged === need) this.runChunk(need, rng, ctl);
     }
+  }
+
+  /** Process every staged row, then run a DICT-UPDATE if anything arrived since the last. */
+  flush(rng: Rng, ctl: StreamControl): void {
+    while (this.staged > 0) {
+      const need = this.chunkNeed(rng, ctl);
+      this.runChunk(Math.min(need, this.staged), rng, ctl);
+    }
+    if (this.dirty) this.update(rng);
+  }
+
+  /** Rows staged but not yet processed. */
+  get stagedRows(): number {
+    return this.staged;
+  }
+
+  // Size of the next engine chunk; runs a due update first.
+  private chunkNeed(rng: Rng, ctl: StreamControl): number {
+    let room = ctl.batch(this.mBase) - this.sinceUpdate;
+    if (room <= 0) {
+      this.update(rng);
+      room = ctl.batch(this.mBase);
+    }
+    return Math.min(CHUNK, room);
+  }
+
+  private runChunk(nb: number, rng: Rng, ctl: StreamControl): void {
+    const d = this.cfg.d;
+    if (this.m >= this.cap) this.ensureCapacity(this.m + 1);
+    const maxPending = ctl.maxPending(this.mBase);
+    const cfg = cfgArray(this.cfg, maxPending, this.pending);
+    this.eng.call("rls_stream", input(cfg), this.stage, nb, this.processed,
+      this.pts, this.kdd, this.L, this.cap, this.m, this.ptil, this.q, this.idx, this.tau,
+      rng.stateBuffer, this.blkK, this.blkL, this.vecK, this.vecL, this.kwork, this.kdiag, this.info);
+    const info = this.info.view;
+    const consumed = info[4];
+    this.m = info[0];
+    this.pending = info[5];
+    this.processed += consumed;
+    this.sinceUpdate += consumed;
+    // Shift the unconsumed rows to the front of the stage.
+    const rest = this.staged - consumed;
+    if (rest > 0) this.stage.view.copyWithin(0, consumed * d, this.staged * d);
+    this.staged = rest;
+    if (this.pending >= maxPending) this.update(rng);
   }
 
   /** Whether points arrived since the last full update. */

@@ -65,7 +65,8 @@ export abstract class StreamingDictionary {
   get d(): number | null {
     return this.dim;
   }
-  /** Points currently stored (including those appended since the last full update). */
+  /** Points currently stored (including those appended since the last full update; rows
+   *  still staged for the next engine chunk, at most 256, are not yet counted). */
   get size(): number {
     return this.state?.m ?? 0;
   }
@@ -105,7 +106,7 @@ export abstract class StreamingDictionary {
       this.state = new DictState({ ...this.cfgBase, d: cols });
       this.rng = new Rng(this.seed);
     }
-    this.state.stream(data, n, this.seenCount, this.rng!, this.control());
+    this.state.stream(data, n, this.rng!, this.control());
     this.seenCount += n;
     return this;
   }
@@ -147,7 +148,7 @@ export abstract class StreamingDictionary {
         params: { ...params, kernel: this.kernel.toJSON(), gamma: this.cfgBase.gamma, eps: this.cfgBase.eps, qbar: this.cfgBase.qbar, c: this.cfgBase.c, cPref: this.cfgBase.cPref, scale: this.cfgBase.scale, deff: 0, d: this.dim ?? 0 },
       });
     }
-    if (this.state.dirty) this.state.update(this.rng!);
+    this.state.flush(this.rng!, this.control());
     return this.state.snapshot(params);
   }
 
