@@ -113,7 +113,10 @@ export class KrrAccumulator {
   /** Solve for α and return the model; frees the engine buffers. */
   finish(): NystromKRR {
     if (this.done) throw new ValueError("KrrAccumulator: finish() was already called");
-    if (this.n === 0 || this.R === null) throw new ValueError("NystromKRR: no training rows were given (empty stream)");
+    if (this.n === 0 || this.R === null) {
+      this.dispose();
+      throw new ValueError("NystromKRR: no training rows were given (empty stream)");
+    }
     const m = this.m, k = this.k!;
     const mu = this.opts.mu;
     const gamma = this.opts.gamma === undefined ? this.dictionary.params.gamma : nonNegative(this.opts.gamma, "gamma");
