@@ -5,6 +5,7 @@
 // runtime. Add a module here with one import line.
 import * as engine from "./engine.cases.js";
 import * as eigh from "./eigh.cases.js";
+import * as rls from "./rls.cases.js";
 
 export interface Case {
   name: string;
@@ -19,6 +20,7 @@ interface CaseModule {
 const modules: Record<string, CaseModule> = {
   engine,
   eigh,
+  rls,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
