@@ -1,0 +1,188 @@
+// The small policy interface the stochastic trainers are written against, and its tabular
+// softmax implementation. A language-model policy implements the same five methods (with
+// X = prompt, Y = completion and logProbs the sequence log-probability) and plugs into the
+// same trainers unchanged.
+import { ShapeError, ValueError } from "../engine/errors.js";
+import { integer, finite, probability } from "../core/validate.js";
+import type { Rng } from "../random/rng.js";
+
+export interface Policy<X = number, Y = number> {
+  /** One response per context. With `mix`, from the geometric mixture π^{1−γ}·ref^γ (mixed
+   *  per step of generation for sequence policies; exact for tabular ones). */
+  sample(xs: readonly X[], rng: Rng, mix?: { ref: Policy<X, Y>; gamma: number }): Y[];
+  /** log π(y_i | x_i). */
+  logProbs(xs: readonly X[], ys: readonly Y[]): Float64Array;
+  /** θ ← θ + lr·Σ_i w_i·∇_θ log π(y_i | x_i)  (ascent on the weighted log-likelihood). */
+  applyGradient(xs: readonly X[], ys: readonly Y[], weights: Float64Array, lr: number): void;
+  /** An independent copy (prox centres, frozen opponents). */
+  snapshot(): Policy<X, Y>;
+  /** θ ← θ_other (same architecture). */
+  copyFrom(other: Policy<X, Y>): void;
+  /** θ ← decay·θ + (1 − decay)·θ_other: an exponential moving average (optional). */
+  blend?(other: Policy<X, Y>, decay: number): void;
+  /** Every response for x, when enumerable (tabular): enables exact expectations (optional). */
+  support?(x: X): Y[];
+}
+
+/**
+ * A softmax policy over `actions` responses for each of `contexts` contexts:
+ * π(y|x) = softmax(θ_x)_y. Context and response are integer indices.
+ */
+export class TabularPolicy implements Policy<number, number> {
+  readonly contexts: number;
+  readonly actions: number;
+  /** Logits, contexts × actions, row-major. */
+  readonly logits: Float64Array;
+
+  constructor(contexts: number, actions: number, logits?: ArrayLike<number>) {
+    this.contexts = integer(contexts, "contexts", 1);
+    this.actions = integer(actions, "actions", 1);
+    this.logits = new Float64Array(contexts * actions);
+    if (logits !== undefined) {
+      if (logits.length !== contexts * actions) throw new ShapeError(`logits must have contexts·actions = ${contexts * actions} entries, got ${logits.length}`);
+      for (let i = 0; i < logits.length; i++) this.logits[i] = finite(logits[i], `logits[${i}]`);
+    }
+  }
+
+  /** From probabilities (contexts × actions, every entry > 0). */
+  static fromProbs(probs: ArrayLike<number> | ArrayLike<number>[], actions?: number): TabularPolicy {
+    const rows: ArrayLike<number>[] = typeof (probs as ArrayLike<unknown>)[0] === "number" ? [probs as ArrayLike<number>] : (probs as ArrayLike<number>[]);
+    const n = actions ?? rows[0].length;
+    const p = new TabularPolicy(rows.length, n);
+    rows.forEach((r, x) => {
+      if (r.length !== n) throw new ShapeError(`probs row ${x} has ${r.length} entries, expected ${n}`);
+      let s = 0;
+      for (let y = 0; y < n; y++) {
+        if (!(r[y] > 0)) throw new ValueError(`probs[${x}][${y}] = ${r[y]}; expected > 0`);
+        s += r[y];
+      }
+      if (Math.abs(s - 1) > 1e-9) throw new ValueError(`probs row ${x} sums to ${s}, expected 1`);
+      for (let y = 0; y < n; y++) p.logits[x * n + y] = Math.log(r[y]);
+    });
+    return p;
+  }
+
+  /** π(·|x) as probabilities. */
+  probs(x = 0): Float64Array {
+    this.checkContext(x);
+    const n = this.actions, out = new Float64Array(n);
+    let m = -Infinity;
+    for (let y = 0; y < n; y++) m = Math.max(m, this.logits[x * n + y]);
+    let z = 0;
+    for (let y = 0; y < n; y++) z += out[y] = Math.exp(this.logits[x * n + y] - m);
+    for (let y = 0; y < n; y++) out[y] /= z;
+    return out;
+  }
+
+  /** log π(·|x). */
+  logProbsRow(x = 0): Float64Array {
+    this.checkContext(x);
+    const n = this.actions, out = new Float64Array(n);
+    let m = -Infinity;
+    for (let y = 0; y < n; y++) m = Math.max(m, this.logits[x * n + y]);
+    let z = 0;
+    for (let y = 0; y < n; y++) z += Math.exp(this.logits[x * n + y] - m);
+    const lz = m + Math.log(z);
+    for (let y = 0; y < n; y++) out[y] = this.logits[x * n + y] - lz;
+    return out;
+  }
+
+  sample(xs: readonly number[], rng: Rng, mix?: { ref: Policy<number, number>; gamma: number }): number[] {
+    const u = rng.uniform(xs.length);
+    const n = this.actions;
+    let gamma = 0, ref: TabularPolicy | null = null;
+    if (mix) {
+      gamma = probability(mix.gamma, "mix.gamma");
+      if (!(mix.ref instanceof TabularPolicy) || mix.ref.actions !== n) throw new ValueError("mix.ref must be a TabularPolicy with the same number of actions");
+      ref = mix.ref;
+    }
+    const out: number[] = new Array(xs.length);
+    const cache = new Map<number, Float64Array>();
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      let cdf = cache.get(x);
+      if (!cdf) {
+        const l = this.logProbsRow(x);
+        if (ref) {
+          const lr = ref.logProbsRow(x);
+          for (let y = 0; y < n; y++) l[y] = (1 - gamma) * l[y] + gamma * lr[y];
+        }
+        let m = -Infinity;
+        for (let y = 0; y < n; y++) m = Math.max(m, l[y]);
+        cdf = new Float64Array(n);
+        let z = 0;
+        for (let y = 0; y < n; y++) cdf[y] = z += Math.exp(l[y] - m);
+        for (let y = 0; y < n; y++) cdf[y] /= z;
+        cache.set(x, cdf);
+      }
+      // inverse CDF (n is small for tabular policies)
+      let y = 0;
+      while (y < n - 1 && u[i] >= cdf[y]) y++;
+      out[i] = y;
+    }
+    return out;
+  }
+
+  logProbs(xs: readonly number[], ys: readonly number[]): Float64Array {
+    if (xs.length !== ys.length) throw new ShapeError(`xs has ${xs.length} entries but ys has ${ys.length}`);
+    const out = new Float64Array(xs.length);
+    const cache = new Map<number, Float64Array>();
+    for (let i = 0; i < xs.length; i++) {
+      let l = cache.get(xs[i]);
+      if (!l) cache.set(xs[i], (l = this.logProbsRow(xs[i])));
+      this.checkAction(ys[i]);
+      out[i] = l[ys[i]];
+    }
+    return out;
+  }
+
+  applyGradient(xs: readonly number[], ys: readonly number[], weights: Float64Array, lr: number): void {
+    if (xs.length !== ys.length || weights.length !== xs.length) throw new ShapeError(`xs, ys and weights must have the same length, got ${xs.length}, ${ys.length}, ${weights.length}`);
+    finite(lr, "lr");
+    const n = this.actions;
+    // ∇_θx log π(y|x) = e_y − π(·|x): accumulate Σ w per context, then subtract π·Σw.
+    const wsum = new Map<number, number>();
+    const delta = new Float64Array(this.logits.length);
+    for (let i = 0; i < xs.length; i++) {
+      this.checkContext(xs[i]);
+      this.checkAction(ys[i]);
+      const w = weights[i];
+      if (!Number.isFinite(w)) throw new ValueError(`weights[${i}] is ${w}; expected a finite number`);
+      delta[xs[i] * n + ys[i]] += w;
+      wsum.set(xs[i], (wsum.get(xs[i]) ?? 0) + w);
+    }
+    for (const [x, s] of wsum) {
+      const p = this.probs(x);
+      for (let y = 0; y < n; y++) delta[x * n + y] -= s * p[y];
+    }
+    for (let k = 0; k < delta.length; k++) this.logits[k] += lr * delta[k];
+  }
+
+  snapshot(): TabularPolicy {
+    return new TabularPolicy(this.contexts, this.actions, this.logits);
+  }
+
+  copyFrom(other: Policy<number, number>): void {
+    if (!(other instanceof TabularPolicy) || other.logits.length !== this.logits.length) throw new ValueError("copyFrom: expected a TabularPolicy of the same shape");
+    this.logits.set(other.logits);
+  }
+
+  blend(other: Policy<number, number>, decay: number): void {
+    if (!(other instanceof TabularPolicy) || other.logits.length !== this.logits.length) throw new ValueError("blend: expected a TabularPolicy of the same shape");
+    probability(decay, "decay");
+    for (let k = 0; k < this.logits.length; k++) this.logits[k] = decay * this.logits[k] + (1 - decay) * other.logits[k];
+  }
+
+  support(x: number): number[] {
+    this.checkContext(x);
+    return Array.from({ length: this.actions }, (_, y) => y);
+  }
+
+  private checkContext(x: number): void {
+    if (!Number.isInteger(x) || x < 0 || x >= this.contexts) throw new ValueError(`context ${x} is out of range; expected an integer in [0, ${this.contexts - 1}]`);
+  }
+
+  private checkAction(y: number): void {
+    if (!Number.isInteger(y) || y < 0 || y >= this.actions) throw new ValueError(`response ${y} is out of range; expected an integer in [0, ${this.actions - 1}]`);
+  }
+}

@@ -1,0 +1,388 @@
+// Stochastic (sampled-preference) trainers of spec games.md §2.4, §3.2–3.3 and §4.4–4.5,
+// written only against the Policy interface (sample → judge → weights → applyGradient), so the
+// same orchestration drives a tabular softmax policy today and a language model later.
+//
+// Every trainer draws its randomness (contexts, responses, Bernoulli labels) from one engine
+// Rng seeded by `seed`: the same seed gives bit-identical runs.
+import { ValueError } from "../engine/errors.js";
+import { integer, positive, probability, oneOf, seed as checkSeed } from "../core/validate.js";
+import { Rng } from "../random/rng.js";
+import type { Policy } from "./policy.js";
+import { PreferenceGame } from "./preference.js";
+
+/** A preference oracle: P(y ≻ y′ | x) ∈ [0, 1] (a probability, or a 0/1 outcome). */
+export type Judge<X = number, Y = number> = (x: X, y: Y, yPrime: Y) => number;
+
+/**
+ * How a judge's probability p becomes the label of a sampled pair:
+ * "soft" uses p itself, "bernoulli" draws 1 with probability p, "argmax" uses 1[p > ½] (½ on
+ * ties; what TRL's online trainers do with reward scores, and it changes the game: the
+ * equilibrium is that of the hard 0/1 preference). "exact" (tabular policies only) replaces
+ * sampling by the exact expectation over both responses.
+ */
+export type Feedback = "soft" | "bernoulli" | "argmax" | "exact";
+const FEEDBACK: readonly Feedback[] = ["soft", "bernoulli", "argmax", "exact"];
+
+/** A judge reading a tabular game (one game, or one per context). */
+export function judgeFromGame(game: PreferenceGame | PreferenceGame[]): Judge<number, number> {
+  const games = Array.isArray(game) ? game : [game];
+  games.forEach((g, i) => {
+    if (!(g instanceof PreferenceGame)) throw new ValueError(`game[${i}] must be a PreferenceGame`);
+  });
+  return (x, y, y2) => {
+    const g = games.length === 1 ? games[0] : games[x];
+    if (!g) throw new ValueError(`judge: no game for context ${x}`);
+    return g.entry(y, y2);
+  };
+}
+
+export interface TrainerOptions<X> {
+  /** KL coefficient β > 0. */
+  beta: number;
+  /** Contexts to draw batches from, uniformly. Default [0]. */
+  contexts?: readonly X[];
+  /** Pairs per gradient step. Default 64. */
+  batch?: number;
+  /** Learning rate of applyGradient. */
+  lr?: number;
+  /** Label mode. Default "bernoulli". */
+  feedback?: Feedback;
+  /** Seed of the engine PRNG. Default 0. */
+  seed?: number;
+  /** Called after every outer iteration (Nash-MP) or step (others); its number is logged. */
+  evaluate?: (policy: Policy<X, number>, iteration: number) => number;
+}
+
+export interface TrainLog {
+  iteration: Float64Array;
+  /** evaluate(policy) at each logged iteration (NaN without evaluate). */
+  value: Float64Array;
+  /** Judge calls so far. */
+  queries: Float64Array;
+}
+
+interface Ctx<X> {
+  rng: Rng;
+  contexts: readonly X[];
+  batch: number;
+  lr: number;
+  feedback: Feedback;
+  beta: number;
+  queries: number;
+}
+
+function setup<X>(opts: TrainerOptions<X>, defaultLr: number): Ctx<X> {
+  const contexts = opts.contexts ?? ([0] as unknown as X[]);
+  if (!Array.isArray(contexts) || contexts.length === 0) throw new ValueError("contexts must be a non-empty array");
+  return {
+    rng: new Rng(checkSeed(opts.seed ?? 0)),
+    contexts,
+    batch: integer(opts.batch ?? 64, "batch", 1),
+    lr: positive(opts.lr ?? defaultLr, "lr"),
+    feedback: oneOf(opts.feedback ?? "bernoulli", "feedback", FEEDBACK),
+    beta: positive(opts.beta, "beta"),
+    queries: 0,
+  };
+}
+
+function drawContexts<X>(c: Ctx<X>): X[] {
+  if (c.contexts.length === 1) return new Array(c.batch).fill(c.contexts[0]);
+  const u = c.rng.uniform(c.batch);
+  return Array.from(u, (v) => c.contexts[Math.min(c.contexts.length - 1, Math.floor(v * c.contexts.length))]);
+}
+
+/** Labels for sampled pairs from judge probabilities. */
+function labels<X>(c: Ctx<X>, judge: Judge<X, number>, xs: X[], ys: number[], y2: number[]): Float64Array {
+  const p = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const v = judge(xs[i], ys[i], y2[i]);
+    if (!(v >= 0 && v <= 1)) throw new ValueError(`judge returned ${v} for a pair; expected a probability in [0, 1]`);
+    p[i] = v;
+  }
+  c.queries += xs.length;
+  if (c.feedback === "bernoulli") {
+    const u = c.rng.uniform(xs.length);
+    for (let i = 0; i < p.length; i++) p[i] = u[i] < p[i] ? 1 : 0;
+  } else if (c.feedback === "argmax") {
+    for (let i = 0; i < p.length; i++) p[i] = p[i] > 0.5 ? 1 : p[i] < 0.5 ? 0 : 0.5;
+  }
+  return p;
+}
+
+function needSupport<X>(policy: Policy<X, number>, what: string): (x: X) => number[] {
+  if (!policy.support) throw new ValueError(`${what}: feedback "exact" needs a policy with support() (a tabular policy)`);
+  return policy.support.bind(policy);
+}
+
+/** Exact label of (y, y′) under a label mode (the expectation of the sampled label). */
+function exactLabel(mode: Feedback, p: number): number {
+  return mode === "argmax" ? (p > 0.5 ? 1 : p < 0.5 ? 0 : 0.5) : p;
+}
+
+function finish(it: number[], val: number[], q: number[]): TrainLog {
+  return { iteration: Float64Array.from(it), value: Float64Array.from(val), queries: Float64Array.from(q) };
+}
+
+// ---- Nash-MP with policy-gradient half-steps (§4.4–4.5) ----------------------------------
+
+export interface NashMPPGOptions<X> extends TrainerOptions<X> {
+  /** Prox step η (0 < η ≤ 2). Default 2. */
+  eta?: number;
+  /** Outer iterations. Default 40. */
+  outer?: number;
+  /** Optimiser steps per half-step (M). Default 20. */
+  inner?: number;
+  /** If set, the prox centre is an exponential moving average of the policy with this decay
+   *  (refreshed once per outer iteration) instead of a snapshot. */
+  emaDecay?: number;
+}
+
+/**
+ * Approximate Nash Mirror Prox: each half-step maximises
+ * E_{y∼π_θ}[P(y ≻ opp)] − β·KL(π_θ‖μ) − (1/η)·KL(π_θ‖π_c) by `inner` steps of the
+ * score-function gradient ∇log π_θ(y)·(p − ½ − β·log(π_θ/μ)(y) − (1/η)·log(π_θ/π_c)(y)),
+ * y ∼ π_θ, y′ ∼ opp; the extrapolation plays opp = π_c, the update opp = π_{k+½}, both
+ * restarting from the centre π_c. `policy` is updated in place; `ref` is μ (never modified).
+ */
+export function trainNashMP<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, opts: NashMPPGOptions<X>): TrainLog {
+  const c = setup(opts, 1);
+  const eta = positive(opts.eta ?? 2, "eta");
+  if (eta > 2) throw new ValueError(`eta must be in (0, 2] (the mirror-prox guarantee needs η·L ≤ 1 with L = ½), got ${eta}`);
+  const outer = integer(opts.outer ?? 40, "outer", 0);
+  const inner = integer(opts.inner ?? 20, "inner", 1);
+  const ema = opts.emaDecay === undefined ? null : probability(opts.emaDecay, "emaDecay");
+  if (ema !== null && !policy.blend) throw new ValueError("emaDecay needs a policy with blend()");
+  const it: number[] = [], val: number[] = [], q: number[] = [];
+  const log = (k: number) => {
+    it.push(k);
+    val.push(opts.evaluate ? opts.evaluate(policy, k) : NaN);
+    q.push(c.queries);
+  };
+  try {
+    const centre = policy.snapshot();
+    log(0);
+    for (let k = 0; k < outer; k++) {
+      if (ema === null) centre.copyFrom(policy);
+      else if (k > 0) centre.blend!(policy, ema);
+      const half = centre.snapshot();
+      halfStep(c, half, centre, centre, ref, judge, eta, inner);
+      const upd = centre.snapshot();
+      halfStep(c, upd, half, centre, ref, judge, eta, inner);
+      policy.copyFrom(upd);
+      log(k + 1);
+    }
+    return finish(it, val, q);
+  } finally {
+    c.rng.dispose();
+  }
+}
+
+function halfStep<X>(c: Ctx<X>, cur: Policy<X, number>, opp: Policy<X, number>, centre: Policy<X, number>, ref: Policy<X, number>,
+  judge: Judge<X, number>, eta: number, steps: number): void {
+  const b = 1 / eta;
+  for (let s = 0; s < steps; s++) {
+    if (c.feedback === "exact") {
+      exactStep(c, cur, opp, judge, (xs, ys) => {
+        const lc = cur.logProbs(xs, ys), lm = ref.logProbs(xs, ys), lk = centre.logProbs(xs, ys);
+        return Float64Array.from(lc, (l, i) => -c.beta * (l - lm[i]) - b * (l - lk[i]));
+      });
+      continue;
+    }
+    const xs = drawContexts(c);
+    const ys = cur.sample(xs, c.rng), y2 = opp.sample(xs, c.rng);
+    const p = labels(c, judge, xs, ys, y2);
+    const lc = cur.logProbs(xs, ys), lm = ref.logProbs(xs, ys), lk = centre.logProbs(xs, ys);
+    const w = new Float64Array(xs.length);
+    for (let i = 0; i < xs.length; i++) w[i] = (p[i] - 0.5 - c.beta * (lc[i] - lm[i]) - b * (lc[i] - lk[i])) / xs.length;
+    cur.applyGradient(xs, ys, w, c.lr);
+  }
+}
+
+/**
+ * One exact policy-gradient step for tabular policies: weights π(y|x)·(P(y ≻ opp|x) − ½ + extra(y))
+ * over every response y and every context (averaged over contexts).
+ */
+function exactStep<X>(c: Ctx<X>, cur: Policy<X, number>, opp: Policy<X, number>, judge: Judge<X, number>,
+  extra: (xs: X[], ys: number[]) => Float64Array): void {
+  const support = needSupport(cur, "trainer");
+  const xs: X[] = [], ys: number[] = [];
+  for (const x of c.contexts) for (const y of support(x)) xs.push(x), ys.push(y);
+  const lp = cur.logProbs(xs, ys), lo = opp.logProbs(xs, ys);
+  const ex = extra(xs, ys);
+  const w = new Float64Array(xs.length);
+  let start = 0;
+  for (const x of c.contexts) {
+    const n = support(x).length;
+    for (let a = 0; a < n; a++) {
+      let win = 0;
+      for (let b2 = 0; b2 < n; b2++) win += Math.exp(lo[start + b2]) * exactLabel(c.feedback, judge(x, ys[start + a], ys[start + b2]));
+      w[start + a] = (Math.exp(lp[start + a]) * (win - 0.5 + ex[start + a])) / c.contexts.length;
+    }
+    c.queries += n * n;
+    start += n;
+  }
+  cur.applyGradient(xs, ys, w, c.lr);
+}
+
+// ---- Nash-MD-PG (§2.4) --------------------------------------------------------------------
+
+export interface NashMDPGOptions<X> extends TrainerOptions<X> {
+  /** Weight γ of μ in the opponent's geometric mixture π_θ^{1−γ}·μ^γ. Default 0.125. */
+  gamma?: number;
+  /** Gradient steps. Default 1000. */
+  iters?: number;
+  /** Log every this many steps. Default 100. */
+  logEvery?: number;
+}
+
+/**
+ * Nash-MD-PG: y ∼ π_θ, y′ ∼ π_θ^{1−γ}·μ^γ (no gradient), p = label(y ≻ y′), and the step
+ * ∇log π_θ(y)·(p − ½ − β·log(π_θ/μ)(y)). γ = 0 is self-play, γ = 1 the best response to μ.
+ */
+export function trainNashMD<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, opts: NashMDPGOptions<X>): TrainLog {
+  const c = setup(opts, 1);
+  const gamma = probability(opts.gamma ?? 0.125, "gamma");
+  const iters = integer(opts.iters ?? 1000, "iters", 0);
+  const every = integer(opts.logEvery ?? 100, "logEvery", 1);
+  const it: number[] = [], val: number[] = [], q: number[] = [];
+  const log = (k: number) => {
+    it.push(k);
+    val.push(opts.evaluate ? opts.evaluate(policy, k) : NaN);
+    q.push(c.queries);
+  };
+  try {
+    log(0);
+    for (let t = 0; t < iters; t++) {
+      if (c.feedback === "exact") {
+        const opp = policy.snapshot();
+        mixInPlace(opp, ref, gamma, policy);
+        exactStep(c, policy, opp, judge, (xs, ys) => {
+          const lc = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
+          return Float64Array.from(lc, (l, i) => -c.beta * (l - lm[i]));
+        });
+      } else {
+        const xs = drawContexts(c);
+        const ys = policy.sample(xs, c.rng);
+        const y2 = policy.sample(xs, c.rng, { ref, gamma });
+        const p = labels(c, judge, xs, ys, y2);
+        const lc = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
+        const w = Float64Array.from(p, (pi, i) => (pi - 0.5 - c.beta * (lc[i] - lm[i])) / xs.length);
+        policy.applyGradient(xs, ys, w, c.lr);
+      }
+      if ((t + 1) % every === 0 || t + 1 === iters) log(t + 1);
+    }
+    return finish(it, val, q);
+  } finally {
+    c.rng.dispose();
+  }
+}
+
+/** For tabular policies with blend(): opp ← the geometric mixture of `pol` and `ref`
+ *  (logits (1−γ)·θ + γ·θ_ref give exactly π^{1−γ}μ^γ after normalisation). */
+function mixInPlace<X>(opp: Policy<X, number>, ref: Policy<X, number>, gamma: number, pol: Policy<X, number>): void {
+  if (!opp.blend) throw new ValueError("feedback \"exact\" with a mixture needs a policy with blend()");
+  opp.copyFrom(pol);
+  opp.blend(ref, 1 - gamma);
+}
+
+// ---- Online IPO / IPO-MD (§3.2–3.3) -------------------------------------------------------
+
+/** dL/dh of the per-pair IPO loss p·(h − c)² + (1 − p)·(−h − c)², c = 1/(2β). */
+export function ipoPairSlope(h: number, p: number, beta: number): number {
+  return 2 * h + (1 - 2 * p) / beta;
+}
+
+export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
+  /** Weight γ of μ in the sampling mixture (IPO-MD); 0 is online IPO. Default 0. */
+  gamma?: number;
+  /** Gradient steps. Default 1000. */
+  iters?: number;
+  /** Log every this many steps. Default 100. */
+  logEvery?: number;
+}
+
+/**
+ * Online IPO (γ = 0) and IPO-MD (γ > 0): both responses from q = π_θ^{1−γ}·μ^γ (no gradient
+ * through sampling), label p, and gradient descent on the per-pair loss
+ * p·(h − 1/(2β))² + (1 − p)·(−h − 1/(2β))², h = log(π_θ/μ)(y) − log(π_θ/μ)(y′).
+ * Its expected direction is (4/β)× the self-play policy gradient (spec §3.2); the minimiser is
+ * π*_β for γ = 0. Soft or Bernoulli labels target the game P; argmax labels the hard game.
+ */
+export function trainOnlineIpo<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, opts: OnlineIpoOptions<X>): TrainLog {
+  const c = setup(opts, 0.01);
+  const gamma = probability(opts.gamma ?? 0, "gamma");
+  const iters = integer(opts.iters ?? 1000, "iters", 0);
+  const every = integer(opts.logEvery ?? 100, "logEvery", 1);
+  const it: number[] = [], val: number[] = [], q: number[] = [];
+  const log = (k: number) => {
+    it.push(k);
+    val.push(opts.evaluate ? opts.evaluate(policy, k) : NaN);
+    q.push(c.queries);
+  };
+  try {
+    log(0);
+    for (let t = 0; t < iters; t++) {
+      if (c.feedback === "exact") {
+        const g = ipoExpectedWeights(policy, ref, judge, c.contexts, c.beta, gamma, c.feedback);
+        c.queries += g.queries;
+        policy.applyGradient(g.xs, g.ys, g.w, c.lr);
+      } else {
+        const xs = drawContexts(c);
+        const mix = gamma > 0 ? { ref, gamma } : undefined;
+        const ys = policy.sample(xs, c.rng, mix), y2 = policy.sample(xs, c.rng, mix);
+        const p = labels(c, judge, xs, ys, y2);
+        const l1 = policy.logProbs(xs, ys), m1 = ref.logProbs(xs, ys);
+        const l2 = policy.logProbs(xs, y2), m2 = ref.logProbs(xs, y2);
+        const B = xs.length;
+        const xx: X[] = new Array(2 * B), yy: number[] = new Array(2 * B), w = new Float64Array(2 * B);
+        for (let i = 0; i < B; i++) {
+          const d = ipoPairSlope(l1[i] - m1[i] - (l2[i] - m2[i]), p[i], c.beta) / B;
+          xx[2 * i] = xs[i], yy[2 * i] = ys[i], w[2 * i] = -d;
+          xx[2 * i + 1] = xs[i], yy[2 * i + 1] = y2[i], w[2 * i + 1] = d;
+        }
+        policy.applyGradient(xx, yy, w, c.lr);
+      }
+      if ((t + 1) % every === 0 || t + 1 === iters) log(t + 1);
+    }
+    return finish(it, val, q);
+  } finally {
+    c.rng.dispose();
+  }
+}
+
+/**
+ * The exact expectation of the sampled online-IPO step for enumerable policies: weights w(y)
+ * such that Σ_y w(y)·∇log π_θ(y|x) = −E_{y,y′∼q}[dL/dh·(∇log π_θ(y) − ∇log π_θ(y′))], i.e. minus
+ * the gradient of the population loss with q held fixed (averaged over contexts).
+ */
+export function ipoExpectedWeights<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, contexts: readonly X[],
+  beta: number, gamma: number, feedback: Feedback = "soft"): { xs: X[]; ys: number[]; w: Float64Array; queries: number } {
+  const support = needSupport(policy, "ipoExpectedWeights");
+  const xs: X[] = [], ys: number[] = [];
+  for (const x of contexts) for (const y of support(x)) xs.push(x), ys.push(y);
+  const lp = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
+  const w = new Float64Array(xs.length);
+  let start = 0, queries = 0;
+  for (const x of contexts) {
+    const n = support(x).length;
+    // q ∝ π^{1−γ}μ^γ
+    const lq = new Float64Array(n);
+    let m = -Infinity;
+    for (let a = 0; a < n; a++) m = Math.max(m, (lq[a] = (1 - gamma) * lp[start + a] + gamma * lm[start + a]));
+    let z = 0;
+    for (let a = 0; a < n; a++) z += Math.exp(lq[a] - m);
+    const qv = Float64Array.from(lq, (v) => Math.exp(v - m) / z);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        const p = exactLabel(feedback, judge(x, ys[start + a], ys[start + b]));
+        const h = lp[start + a] - lm[start + a] - (lp[start + b] - lm[start + b]);
+        const d = (qv[a] * qv[b] * ipoPairSlope(h, p, beta)) / contexts.length;
+        w[start + a] -= d;
+        w[start + b] += d;
+      }
+    }
+    queries += n * n;
+    start += n;
+  }
+  return { xs, ys, w, queries };
+}
