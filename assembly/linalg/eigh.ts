@@ -40,7 +40,7 @@ function pow2(k: i32): f64 {
 /** Number of f64 scratch slots eigh needs. */
 export function eigh_scratch(n: i32, vectors: i32): f64 {
   const nn = <f64>n;
-  return vectors != 0 ? 2.0 * nn * nn + 32.0 * nn + <f64>(NB * NB) + 64.0 : 8.0 * nn + 16.0;
+  return vectors != 0 ? 2.0 * nn * nn + 32.0 * nn + <f64>(NB * NB + RMAX * NB) + 64.0 : 8.0 * nn + 16.0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -600,27 +600,34 @@ function merge(d: usize, lo: i32, n1: i32, m: i32, beta: f64): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// Step 4: back-transformation Zᵀ ← Zᵀ·Qᵀ... written for rows: Z ← Z·P_Bᵀ·…·P_0ᵀ where
-// Q = P_0·P_1·…·P_B and each block P = H_k0·…·H_k1−1 = I − Y·T·Yᵀ (compact WY, T upper).
+// Step 4: back-transformation. With Q = P_0·P_1·…·P_B and each block of NB reflectors
+// P = H_k0·…·H_k1−1 = I − Y·T·Yᵀ (compact WY, T upper triangular), the rows of Z become
+// z ← z·Qᵀ = z·P_Bᵀ·…·P_0ᵀ. Rows are independent, so Z is swept in panels of R rows that
+// stay in cache while every block is applied to them (a block at a time over the whole of
+// Z would stream n² values through memory per block, with rank-NB GEMMs that cannot hide it).
 
-function backTransform(a: usize, n: i32, tau: usize, z: usize, yt: usize, w: usize, t: usize): void {
+const RMAX: i32 = 128;
+
+function backTransform(a: usize, n: i32, tau: usize, z: usize, yt: usize, tt: usize, w: usize): void {
   const nr = n - 2;
   if (nr <= 0) return;
-  for (let kb = ((nr - 1) / NB) * NB; kb >= 0; kb -= NB) {
-    const nb = min(NB, nr - kb);
-    const c0 = kb + 1;
-    const len = n - c0;
-    // Yᵀ (nb × len): row b = v_{kb+b} on columns c0.., zero before its leading 1.
+  const nblk = (nr + NB - 1) / NB;
+  // Yᵀ of block b (nb × len, row j = v_{kb+j} on columns kb+1.., zero before its leading 1),
+  // stored one block after another from yt; T of block b at tt + b·NB².
+  let off: usize = yt;
+  for (let bi = 0; bi < nblk; bi++) {
+    const kb = bi * NB, nb = min(NB, nr - kb), c0 = kb + 1, len = n - c0;
     for (let b = 0; b < nb; b++) {
-      const row = p64(yt, b * len);
+      const row = p64(off, b * len);
       for (let c = 0; c < b; c++) st(row, c, 0.0);
       st(row, b, 1.0);
       if (len - b - 1 > 0) copyRow(p64(row, b + 1), p64(a, (kb + b) * n + c0 + b + 1), len - b - 1);
     }
-    // T: T_jj = τ_j, T[0:j, j] = −τ_j · T[0:j, 0:j] · (Y[:, 0:j]ᵀ y_j)
+    // T_jj = τ_j, T[0:j, j] = −τ_j · T[0:j, 0:j] · (Y[:, 0:j]ᵀ y_j)
+    const t = p64(tt, bi * NB * NB);
     for (let j = 0; j < nb; j++) {
       const tj = ld(tau, kb + j);
-      for (let i = 0; i < j; i++) st(t, i * NB + j, -tj * dot(p64(yt, i * len + j), p64(yt, j * len + j), len - j));
+      for (let i = 0; i < j; i++) st(t, i * NB + j, -tj * dot(p64(off, i * len + j), p64(off, j * len + j), len - j));
       for (let i = 0; i < j; i++) {
         let s = 0.0;
         for (let q = i; q < j; q++) s += ld(t, i * NB + q) * ld(t, q * NB + j);
@@ -628,19 +635,31 @@ function backTransform(a: usize, n: i32, tau: usize, z: usize, yt: usize, w: usi
       }
       st(t, j * NB + j, tj);
     }
-    // W = Z[:, c0:] · Y   (n × nb)
-    gemm(0, 1, n, nb, len, 1.0, p64(z, c0), n, yt, len, 0.0, w, nb);
-    // W ← W · Tᵀ (row by row, in place: entry a uses entries b ≥ a)
-    for (let r = 0; r < n; r++) {
-      const wr = p64(w, r * nb);
-      for (let aa = 0; aa < nb; aa++) {
-        let s = 0.0;
-        for (let b = aa; b < nb; b++) s += ld(t, aa * NB + b) * ld(wr, b);
-        st(wr, aa, s);
+    off += <usize>(nb * len) << 3;
+  }
+  const R = max(16, min(RMAX, (65536 / n) & ~3));
+  for (let r0 = 0; r0 < n; r0 += R) {
+    const rr = min(R, n - r0);
+    const zp = p64(z, r0 * n);
+    for (let bi = nblk - 1; bi >= 0; bi--) {
+      const kb = bi * NB, nb = min(NB, nr - kb), c0 = kb + 1, len = n - c0;
+      // block bi starts after Σ_{b<bi} NB·(n − b·NB − 1) values
+      const yb = p64(yt, NB * (bi * (n - 1) - NB * ((bi * (bi - 1)) >> 1)));
+      const t = p64(tt, bi * NB * NB);
+      // W = Z[r0.., c0:] · Y   (rr × nb)
+      gemm(0, 1, rr, nb, len, 1.0, p64(zp, c0), n, yb, len, 0.0, w, nb);
+      // W ← W · Tᵀ (in place: entry j uses entries q ≥ j)
+      for (let r = 0; r < rr; r++) {
+        const wr = p64(w, r * nb);
+        for (let j = 0; j < nb; j++) {
+          let s = 0.0;
+          for (let q = j; q < nb; q++) s += ld(t, j * NB + q) * ld(wr, q);
+          st(wr, j, s);
+        }
       }
+      // Z[r0.., c0:] −= W · Yᵀ
+      gemm(0, 0, rr, len, nb, -1.0, w, nb, yb, len, 1.0, p64(zp, c0), n);
     }
-    // Z[:, c0:] −= W · Yᵀ
-    gemm(0, 0, n, len, nb, -1.0, w, nb, yt, len, 1.0, p64(z, c0), n);
   }
 }
 
@@ -734,8 +753,8 @@ export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method:
       fail = divide(d, e, 0, n);
     }
     if (fail < 0) {
-      const tt = p64(gU, n * n); // NB×NB after U
-      backTransform(a, n, tau, z, gG, gU, tt);
+      // G: the Yᵀ blocks (≤ n² values); U and the NB² after it: the T blocks; then W.
+      backTransform(a, n, tau, z, gG, gU, p64(gU, n * n + NB * NB));
       // rows → columns
       for (let i = 0; i < n; i++) {
         for (let j = i + 1; j < n; j++) {
