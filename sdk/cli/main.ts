@@ -8,6 +8,7 @@ import { fit } from "./commands/fit.js";
 import { predict } from "./commands/predict.js";
 import { rls } from "./commands/rls.js";
 import { tour } from "./commands/tour.js";
+import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
 
 const COMMANDS: Command[] = [
   info,
@@ -15,6 +16,10 @@ const COMMANDS: Command[] = [
   predict,
   rls,
   tour,
+  leaf,
+  merge,
+  tree,
+  inspect,
 ];
 
 function usage(): string {

@@ -108,8 +108,8 @@ export interface MergeTreeOptions<L, P> {
   /** Passed unchanged to every task (hyper-parameters). */
   params?: P;
   signal?: AbortSignal;
-  /** Called as each node completes, in completion order. */
-  onNode?: (info: { node: number; level: number; done: number; total: number }) => void;
+  /** Called as each node completes, in completion order, with the node's value. */
+  onNode?: (info: { node: number; level: number; done: number; total: number; value: unknown }) => void;
   /** Per-task options (retries, timeoutMs) forwarded to the executor. */
   taskOptions?: Pick<RunOptions, "retries" | "timeoutMs">;
 }
@@ -154,7 +154,7 @@ export async function runMergeTree<L, V, P = unknown>(executor: Executor, opts: 
     const v = await executor.run<V>(task, input, { ...opts.taskOptions, signal: ac.signal, onStats: (s) => record(level, s) });
     values[node] = v;
     done++;
-    opts.onNode?.({ node, level, done, total });
+    opts.onNode?.({ node, level, done, total, value: v });
   };
 
   // Each node's promise; a merge waits for its two children, then drops their values.
