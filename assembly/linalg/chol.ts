@@ -4,7 +4,8 @@ import { OK, NOT_SPD, setStatusArg } from "../core/status";
 import { dot, axpy, scal } from "./blas1";
 import { gemm } from "./gemm";
 
-const NB: i32 = 64;
+const NB: i32 = 64; // panel width of the blocked factorisation and the triangular solves
+const TB: i32 = 96; // block rows of the Cholesky trailing update (the GEMM's MC)
 
 @inline function rowp(a: usize, lda: i32, i: i32): usize {
   return a + (<usize>(i * lda) << 3);
@@ -28,6 +29,28 @@ function cholDiagBlock(a: usize, lda: i32, k0: i32, kb: i32): i32 {
   return -1;
 }
 
+// X·Lᵀ = B in place, B m×nb (ldb), L nb×nb lower (ldl). Recursive halving: the coupling
+// block B₂ −= X₁·L₂₁ᵀ goes through GEMM, so only ≤ 8-column strips are solved by
+// substitution (along contiguous rows of B).
+function trsmRightLT(m: i32, nb: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+  if (nb <= 8) {
+    for (let i = 0; i < m; i++) {
+      const bi = rowp(b, ldb, i);
+      for (let j = 0; j < nb; j++) {
+        const lj = rowp(l, ldl, j);
+        let s = ld(bi, j);
+        for (let t = 0; t < j; t++) s -= ld(bi, t) * ld(lj, t);
+        st(bi, j, s / ld(lj, j));
+      }
+    }
+    return;
+  }
+  const h = max(4, (nb >> 1) & ~3);
+  trsmRightLT(m, h, l, ldl, b, ldb);
+  gemm(0, 1, m, nb - h, h, -1.0, b, ldb, rowp(l, ldl, h), ldl, 1.0, b + (<usize>h << 3), ldb);
+  trsmRightLT(m, nb - h, rowp(l, ldl, h) + (<usize>h << 3), ldl, b + (<usize>h << 3), ldb);
+}
+
 /** In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
  *  the strict upper triangle is zeroed. Returns OK or NOT_SPD (status_arg = pivot index). */
 export function cholesky(a: usize, n: i32, lda: i32): i32 {
@@ -39,17 +62,13 @@ export function cholesky(a: usize, n: i32, lda: i32): i32 {
       return NOT_SPD;
     }
     const k1 = k0 + kb;
-    // Panel: L21 = A21 · L11⁻ᵀ, row by row (forward substitution along contiguous rows).
-    for (let i = k1; i < n; i++) {
-      const ri = rowp(a, lda, i) + (<usize>k0 << 3);
-      for (let j = 0; j < kb; j++) {
-        const rj = rowp(a, lda, k0 + j) + (<usize>k0 << 3);
-        st(ri, j, (ld(ri, j) - dot(ri, rj, j)) / ld(rj, j));
-      }
+    // Panel: L21 = A21 · L11⁻ᵀ (a triangular solve whose bulk runs through GEMM).
+    if (k1 < n) {
+      trsmRightLT(n - k1, kb, rowp(a, lda, k0) + (<usize>k0 << 3), lda, rowp(a, lda, k1) + (<usize>k0 << 3), lda);
     }
     // Trailing update of the lower triangle: A22 ← A22 − L21·L21ᵀ, one block row at a time.
-    for (let i0 = k1; i0 < n; i0 += NB) {
-      const bi = min(NB, n - i0);
+    for (let i0 = k1; i0 < n; i0 += TB) {
+      const bi = min(TB, n - i0);
       gemm(0, 1, bi, i0 + bi - k1, kb, -1.0,
         rowp(a, lda, i0) + (<usize>k0 << 3), lda,
         rowp(a, lda, k1) + (<usize>k0 << 3), lda,
@@ -133,21 +152,8 @@ export function trsm_lower_t(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: 
 
 /** Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ. */
 export function trsm_right_lower_t(m: i32, n: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
-  for (let j0 = 0; j0 < n; j0 += NB) {
-    const bj = min(NB, n - j0);
-    if (j0 > 0) {
-      // B[:, j0:j1] -= X[:, 0:j0] · L[j0:j1, 0:j0]ᵀ
-      gemm(0, 1, m, bj, j0, -1.0, b, ldb, rowp(l, ldl, j0), ldl, 1.0, b + (<usize>j0 << 3), ldb);
-    }
-    for (let i = 0; i < m; i++) {
-      const bi = rowp(b, ldb, i);
-      for (let j = j0; j < j0 + bj; j++) {
-        const lj = rowp(l, ldl, j);
-        const s = ld(bi, j) - dot(bi + (<usize>j0 << 3), lj + (<usize>j0 << 3), j - j0);
-        st(bi, j, s / ld(lj, j));
-      }
-    }
-  }
+  if (m <= 0 || n <= 0) return;
+  trsmRightLT(m, n, l, ldl, b, ldb);
 }
 
 /** out[i] = (A⁻¹)_ii from the Cholesky factor L of A. `work` holds n×n f64 (gets L⁻¹). */
