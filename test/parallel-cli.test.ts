@@ -1,0 +1,69 @@
+// seqlearn leaf / merge / tree / inspect, run in-process on temporary files and compared
+// with the SDK's disqueak() on the same data.
+import { describe, it, expect, beforeAll, vi } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { init, Rng, Matrix, rbf, disqueak, encodeDictionary, planTree, DictionaryFormatError } from "../sdk/index.js";
+import { parseArgs, UsageError } from "../sdk/cli/command.js";
+import { leaf, merge, tree, inspect } from "../sdk/cli/commands/disqueak.js";
+
+let dir = "";
+let X: Matrix;
+const common = ["--lambda-gamma", "1", "--gamma", "0.5", "--qbar", "8", "--seed", "5"];
+
+function csv(M: Matrix, from: number, to: number): string {
+  let s = "a,b,c\n";
+  for (let i = from; i < to; i++) s += `${M.data[3 * i]},${M.data[3 * i + 1]},${M.data[3 * i + 2]}\n`;
+  return s;
+}
+const run = (cmd: { run(a: ReturnType<typeof parseArgs>): Promise<number> }, argv: string[]) => cmd.run(parseArgs(argv));
+const bytes = (f: string) => Array.from(readFileSync(join(dir, f)));
+
+beforeAll(async () => {
+  await init();
+  dir = mkdtempSync(join(tmpdir(), "seqlearn-dq-"));
+  const r = new Rng(8, 1);
+  X = new Matrix(400, 3, r.normal(1200));
+  r.dispose();
+  writeFileSync(join(dir, "all.csv"), csv(X, 0, 400));
+  for (let p = 0; p < 4; p++) writeFileSync(join(dir, `part${p}.csv`), csv(X, 100 * p, 100 * (p + 1)));
+  vi.spyOn(console, "error").mockImplementation(() => {});
+  vi.spyOn(console, "log").mockImplementation(() => {});
+});
+
+describe("seqlearn leaf / merge / tree", () => {
+  it("tree over one file equals disqueak() in the SDK, and over part files equals tree over one file", async () => {
+    const sdk = encodeDictionary((await disqueak(X, { kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 8, seed: 5, leafSize: 100, workers: 0 })).dictionary);
+    expect(await run(tree, [join(dir, "all.csv"), "--leaf-size", "100", "--workers", "2", "-o", join(dir, "t1.dict"), "--quiet", ...common])).toBe(0);
+    expect(bytes("t1.dict")).toEqual(Array.from(sdk));
+    expect(await run(tree, [0, 1, 2, 3].map((p) => join(dir, `part${p}.csv`)).concat(["--workers", "0", "-o", join(dir, "t2.dict"), "--quiet", ...common]))).toBe(0);
+    expect(bytes("t2.dict")).toEqual(Array.from(sdk));
+  });
+
+  it("leaf and merge commands, one step at a time with the tree's node ids, give the same file", async () => {
+    for (let p = 0; p < 4; p++) {
+      expect(await run(leaf, [join(dir, `part${p}.csv`), "--start", String(100 * p), "--node", String(p), "-o", join(dir, `n${p}.dict`), "--quiet", ...common])).toBe(0);
+    }
+    for (const m of planTree(4, "balanced").merges) {
+      expect(await run(merge, [join(dir, `n${m.left}.dict`), join(dir, `n${m.right}.dict`), "--node", String(m.node), "-o", join(dir, `n${m.node}.dict`), "--quiet"])).toBe(0);
+    }
+    expect(bytes("n6.dict")).toEqual(bytes("t1.dict"));
+    expect(await run(inspect, [join(dir, "n6.dict")])).toBe(0);
+    expect(await run(inspect, [join(dir, "n6.dict"), "--json"])).toBe(0);
+  });
+
+  it("refuses overlapping parts, mismatched parameters, damaged files and missing options", async () => {
+    await expect(run(merge, [join(dir, "n0.dict"), join(dir, "n0.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/both dictionaries hold point 0/);
+    expect(await run(leaf, [join(dir, "part1.csv"), "--start", "100", "-o", join(dir, "g2.dict"), "--quiet", "--lambda-gamma", "2", "--gamma", "0.5", "--qbar", "8", "--seed", "5"])).toBe(0);
+    await expect(run(merge, [join(dir, "n0.dict"), join(dir, "g2.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/different gamma: 1 vs 2/);
+    const damaged = readFileSync(join(dir, "n0.dict"));
+    damaged[300] ^= 1;
+    writeFileSync(join(dir, "bad.dict"), damaged);
+    await expect(run(merge, [join(dir, "bad.dict"), join(dir, "n1.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(DictionaryFormatError);
+    await expect(run(leaf, [join(dir, "part0.csv"), "-o", join(dir, "x.dict")])).rejects.toThrow(UsageError);
+    await expect(run(merge, [join(dir, "n0.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/expected two dictionary files/);
+    await expect(run(tree, [join(dir, "all.csv"), "--shape", "star", "-o", join(dir, "x.dict"), ...common])).rejects.toThrow(/--shape must be balanced or chain/);
+    await expect(run(leaf, [join(dir, "part0.csv"), "--eps", "1.5", "-o", join(dir, "x.dict"), ...common])).rejects.toThrow(/--eps must be < 1/);
+  });
+});
