@@ -9,6 +9,7 @@ import { predict } from "./commands/predict.js";
 import { rls } from "./commands/rls.js";
 import { tour } from "./commands/tour.js";
 import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
+import { game } from "./commands/game.js";
 
 const COMMANDS: Command[] = [
   info,
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   merge,
   tree,
   inspect,
+  game,
 ];
 
 function usage(): string {
