@@ -5,8 +5,11 @@
 // A dictionary lives in SDK-owned buffers with a capacity `cap` (row stride of the m×m
 // matrices):
 //   pts  cap×d  f64   stored points x_j                     (row-major, stride d)
-//   kdd  cap×cap f64  cached K_DD, full symmetric            (stride cap)
 //   L    cap×cap f64  lower Cholesky factor of A = K_DD + cγ·diag(g), g_j = q̄·p̃_j/q_j
+//   W    cap×cap f64  workspace of rls_update (K_DD is rebuilt there from the points at each
+//                     full update: m²·d work, small next to the m³/3 factorisation, and it
+//                     saves keeping a third m×m matrix; between updates the factor L carries
+//                     everything the streaming step needs)
 //   ptil cap f64      p̃_j, the per-copy inclusion probability (non-increasing)
 //   q    cap i32      copies q_j ∈ {1..q̄}
 //   idx  cap f64      stream index of the point
@@ -62,20 +65,31 @@ const I_RETRIES: i32 = 7;  // Cholesky retries of the last factorisation
   return <i32>ld(cfg, k);
 }
 
-/** Build A = K_DD + cγ·diag(g) in L (lower triangle) and factor it in place.
- *  `kdd` has stride ldk, L stride ldl; g_j = q̄·p̃_j/q_j comes from ptil/q, or, when q == 0
- *  (pointer), from ptil directly (then ptil holds g). work: m×m f64. */
-function buildAndFactor(cfg: usize, kdd: usize, ldk: i32, L: usize, ldl: i32, m: i32,
-  ptil: usize, q: usize, work: usize, info: usize): i32 {
+/** K_DD of the first m stored points into W (stride m), with the exact kernel diagonal.
+ *  kwork: 2m f64. */
+function kernelDD(cfg: usize, pts: usize, m: i32, W: usize, kwork: usize): void {
+  const kind = cfgi(cfg, C_KIND);
+  const p0 = ld(cfg, C_P0), p1 = ld(cfg, C_P1), p2 = ld(cfg, C_P2);
+  const d = cfgi(cfg, C_D);
+  kernel_block(kind, p0, p1, p2, pts, m, pts, m, d, W, kwork);
+  kernel_diag(kind, p0, p1, p2, pts, m, d, kwork);
+  for (let i = 0; i < m; i++) st(W, i * m + i, ld(kwork, i));
+}
+
+/** Build A = K_DD + cγ·diag(g) in L (lower triangle, stride ldl) from K_DD in W (stride m)
+ *  and factor it in place; W is then reused as the factorisation's backup workspace.
+ *  g_j = q̄·p̃_j/q_j. info gets the jitter used. */
+function buildAndFactor(cfg: usize, W: usize, L: usize, ldl: i32, m: i32,
+  ptil: usize, q: usize, info: usize): i32 {
   const cg = ld(cfg, C_C) * ld(cfg, C_GAMMA);
   const qbar = ld(cfg, C_QBAR);
   for (let i = 0; i < m; i++) {
-    memory.copy(rowp(L, ldl, i), rowp(kdd, ldk, i), <usize>(i + 1) << 3);
-    const g = q != 0 ? qbar * ld(ptil, i) / <f64>ldi(q, i) : ld(ptil, i);
+    memory.copy(rowp(L, ldl, i), rowp(W, m, i), <usize>(i + 1) << 3);
+    const g = qbar * ld(ptil, i) / <f64>ldi(q, i);
     st(L, i * ldl + i, ld(L, i * ldl + i) + cg * g);
   }
   if (m == 0) return OK;
-  const status = cholesky_jitter(L, m, ldl, work, ld(cfg, C_JITTER), 12);
+  const status = cholesky_jitter(L, m, ldl, W, ld(cfg, C_JITTER), 12);
   st(info, I_JITTER, status_arg());
   st(info, I_RETRIES, status_arg2());
   return status;
@@ -121,10 +135,10 @@ export function rls_estimate(cfg: usize, pts: usize, m: i32, L: usize, X: usize,
 /** DICT-UPDATE (spec §2.2): estimate τ̃ for every live entry with the in-dictionary
  *  shortcut, p̃ ← min(p̃, min(1, s·τ̃)), q ← Binomial(q, p̃_new/p̃_old), collapse guard,
  *  optional budget thinning, compaction of all buffers, and a fresh factor L of the new A.
- *  W: cap×cap f64 workspace. info: f64[8] (layout above). tauAll (optional, 0 = none)
+ *  W: cap×cap f64 workspace; kwork: 2·cap f64. info: f64[8] (layout above). tauAll (optional, 0 = none)
  *  receives the estimates of all m entries before thinning. Returns OK or NOT_SPD. */
-export function rls_update(cfg: usize, pts: usize, kdd: usize, L: usize, W: usize, cap: i32, m: i32,
-  ptil: usize, q: usize, idx: usize, tau: usize, rng: usize, info: usize, tauAll: usize): i32 {
+export function rls_update(cfg: usize, pts: usize, L: usize, W: usize, cap: i32, m: i32,
+  ptil: usize, q: usize, idx: usize, tau: usize, rng: usize, info: usize, tauAll: usize, kwork: usize): i32 {
   const d = cfgi(cfg, C_D);
   const qbar = ld(cfg, C_QBAR);
   const gamma = ld(cfg, C_GAMMA);
@@ -143,7 +157,8 @@ export function rls_update(cfg: usize, pts: usize, kdd: usize, L: usize, W: usiz
   if (m == 0) return OK;
 
   // 1–4. A = K_DD + cγ·diag(g), Cholesky (with a jitter ladder against round-off).
-  let status = buildAndFactor(cfg, kdd, cap, L, cap, m, ptil, q, W, info);
+  kernelDD(cfg, pts, m, W, kwork);
+  let status = buildAndFactor(cfg, W, L, cap, m, ptil, q, info);
   if (status != OK) {
     setStatusArg(ld(info, I_JITTER), 0);
     return NOT_SPD;
@@ -223,28 +238,24 @@ export function rls_update(cfg: usize, pts: usize, kdd: usize, L: usize, W: usiz
   }
   st(info, I_SCALE, scale);
 
-  // 8. Compaction of points, K_DD and the per-point arrays (stable order). The live
-  //    positions are listed first (W is free scratch now), since q itself gets compacted.
-  let nl = 0;
-  for (let j = 0; j < m; j++) if (ldi(q, j) > 0) sti(W, nl++, j);
-  for (let k = 0; k < live; k++) {
-    const j = ldi(W, k);
-    // Gather row j of K_DD onto the live columns (cols[kk] ≥ kk, so a forward pass is safe).
-    const rj = rowp(kdd, cap, j);
-    for (let kk = 0; kk < live; kk++) st(rj, kk, ld(rj, ldi(W, kk)));
+  // 8. Compaction of the points and the per-point arrays (stable order).
+  let k = 0;
+  for (let j = 0; j < m; j++) {
+    if (ldi(q, j) == 0) continue;
     if (k != j) {
-      memory.copy(rowp(kdd, cap, k), rj, <usize>live << 3);
       memory.copy(rowp(pts, d, k), rowp(pts, d, j), <usize>d << 3);
       st(ptil, k, ld(ptil, j));
       sti(q, k, ldi(q, j));
       st(idx, k, ld(idx, j));
       st(tau, k, ld(tau, j));
     }
+    k++;
   }
   st(info, I_M, <f64>live);
 
   // Fresh factor of the new A, ready for streaming the next points.
-  status = buildAndFactor(cfg, kdd, cap, L, cap, live, ptil, q, W, info);
+  kernelDD(cfg, pts, live, W, kwork);
+  status = buildAndFactor(cfg, W, L, cap, live, ptil, q, info);
   setStatusArg(0, 0);
   if (status != OK) return NOT_SPD;
   return OK;
@@ -253,13 +264,13 @@ export function rls_update(cfg: usize, pts: usize, kdd: usize, L: usize, W: usiz
 /** Stream new points into the dictionary (spec §2.4.1–2): for each point t of X (n×d), the
  *  SQUEAK estimate of its own score with the current dictionary plus itself,
  *      s = k_tt − ‖L⁻¹k_Dt‖²,  τ̃_tt = (1−ε)·(c/c_pref)·s/(s + cγ),
- *  copies q_t ~ Binomial(q̄, min(1, s_cfg·τ̃_tt)); a kept point is appended to the points,
- *  K_DD and (bordered Cholesky) L. Old entries are re-estimated and thinned by the next
+ *  copies q_t ~ Binomial(q̄, min(1, s_cfg·τ̃_tt)); a kept point is appended to the points
+ *  and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
  *  rls_update. Stops after appending when m == cap or pending reaches cfg.maxPending.
  *  Buffers: blkK, blkL n×cap f64; vecK, vecL cap f64; kwork n + cap f64; kdiag n f64.
  *  info: consumed, new m, pending. */
 export function rls_stream(cfg: usize, X: usize, n: i32, idx0: f64,
-  pts: usize, kdd: usize, L: usize, cap: i32, m: i32, ptil: usize, q: usize, idx: usize, tau: usize,
+  pts: usize, L: usize, cap: i32, m: i32, ptil: usize, q: usize, idx: usize, tau: usize,
   rng: usize, blkK: usize, blkL: usize, vecK: usize, vecL: usize, kwork: usize, kdiag: usize, info: usize): i32 {
   const d = cfgi(cfg, C_D);
   const kind = cfgi(cfg, C_KIND);
@@ -304,12 +315,8 @@ export function rls_stream(cfg: usize, X: usize, n: i32, idx0: f64,
     if (qt == 0 && m == 0 && p > 0) qt = 1;
     consumed = t + 1;
     if (qt > 0) {
-      // Append: point, K_DD row/column, L row (bordered Cholesky), bookkeeping.
+      // Append: point, L row (bordered Cholesky), bookkeeping.
       memory.copy(rowp(pts, d, m), xt, <usize>d << 3);
-      const km = rowp(kdd, cap, m);
-      memory.copy(km, vecK, <usize>m << 3);
-      st(km, m, ktt);
-      for (let j = 0; j < m; j++) st(kdd, j * cap + m, ld(vecK, j));
       const lm = rowp(L, cap, m);
       memory.copy(lm, vecL, <usize>m << 3);
       const g = qbar * p / <f64>qt;
@@ -329,11 +336,7 @@ export function rls_stream(cfg: usize, X: usize, n: i32, idx0: f64,
   return OK;
 }
 
-/** Copy a dictionary's state into buffers of a larger capacity (K_DD and L change stride). */
-export function rls_regrow(m: i32, d: i32, oldCap: i32, newCap: i32,
-  kddOld: usize, kddNew: usize, lOld: usize, lNew: usize): void {
-  for (let i = 0; i < m; i++) {
-    memory.copy(rowp(kddNew, newCap, i), rowp(kddOld, oldCap, i), <usize>m << 3);
-    memory.copy(rowp(lNew, newCap, i), rowp(lOld, oldCap, i), <usize>(i + 1) << 3);
-  }
+/** Copy the factor L into a buffer of a larger capacity (row stride changes). */
+export function rls_regrow(m: i32, oldCap: i32, newCap: i32, lOld: usize, lNew: usize): void {
+  for (let i = 0; i < m; i++) memory.copy(rowp(lNew, newCap, i), rowp(lOld, oldCap, i), <usize>(i + 1) << 3);
 }

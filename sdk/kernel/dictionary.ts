@@ -157,10 +157,10 @@ export interface StreamControl {
 
 /** Number of rows the engine streams per call. */
 const CHUNK = 256;
-/** Largest dictionary the engine state will hold (K_DD, L and a workspace: 3·8·m² bytes). */
+/** Largest dictionary the engine state will hold (L and a workspace: 2·8·m² bytes). */
 export const MAX_CAPACITY = 8192;
 
-/** @internal A dictionary held in engine memory (points, cached K_DD, Cholesky factor),
+/** @internal A dictionary held in engine memory (points, Cholesky factor of A, workspace),
  *  updated by the engine's rls_stream / rls_update. Owned by Squeak / InkEstimate. */
 export class DictState {
   readonly eng: Engine;
@@ -178,7 +178,6 @@ export class DictState {
   lastDeff: number | null = null;
   lastJitter = 0;
   private pts!: WasmBuffer<Float64Array>;
-  private kdd!: WasmBuffer<Float64Array>;
   private L!: WasmBuffer<Float64Array>;
   private W!: WasmBuffer<Float64Array>;
   private ptil!: WasmBuffer<Float64Array>;
@@ -207,16 +206,16 @@ export class DictState {
   /** Bytes of engine memory this state holds. */
   get bytes(): number {
     const c = this.cap, d = this.cfg.d;
-    return 8 * (3 * c * c + c * d + 4 * c + 2 * CHUNK * c + 2 * c + CHUNK + c + CHUNK * d + CHUNK + 8) + 4 * c;
+    return 8 * (2 * c * c + c * d + 3 * c + 2 * CHUNK * c + 2 * c + (2 * c + CHUNK + 16) + CHUNK * d + CHUNK + 8) + 4 * c;
   }
 
   private allocate(cap: number): void {
     const e = this.eng, d = this.cfg.d;
-    const old = this.cap > 0 ? { pts: this.pts, kdd: this.kdd, L: this.L, W: this.W, ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau, blkK: this.blkK, blkL: this.blkL, vecK: this.vecK, vecL: this.vecL, kwork: this.kwork } : null;
+    const old = this.cap > 0 ? { pts: this.pts, L: this.L, W: this.W, ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau, blkK: this.blkK, blkL: this.blkL, vecK: this.vecK, vecL: this.vecL, kwork: this.kwork } : null;
     const fresh = {
-      pts: e.f64(cap * d), kdd: e.f64(cap * cap), L: e.f64(cap * cap), W: e.f64(cap * cap),
+      pts: e.f64(cap * d), L: e.f64(cap * cap), W: e.f64(cap * cap),
       ptil: e.f64(cap), q: e.i32(cap), idx: e.f64(cap), tau: e.f64(cap),
-      blkK: e.f64(CHUNK * cap), blkL: e.f64(CHUNK * cap), vecK: e.f64(cap), vecL: e.f64(cap), kwork: e.f64(CHUNK + cap + 16),
+      blkK: e.f64(CHUNK * cap), blkL: e.f64(CHUNK * cap), vecK: e.f64(cap), vecL: e.f64(cap), kwork: e.f64(2 * cap + CHUNK + 16),
     };
     if (old) {
       const m = this.m;
@@ -225,7 +224,7 @@ export class DictState {
       fresh.q.view.set(old.q.view.subarray(0, m));
       fresh.idx.view.set(old.idx.view.subarray(0, m));
       fresh.tau.view.set(old.tau.view.subarray(0, m));
-      e.call("rls_regrow", m, d, this.cap, cap, old.kdd, fresh.kdd, old.L, fresh.L);
+      e.call("rls_regrow", m, this.cap, cap, old.L, fresh.L);
       for (const b of Object.values(old)) b.dispose();
     }
     Object.assign(this, fresh);
@@ -234,8 +233,9 @@ export class DictState {
 
   private ensureCapacity(need: number): void {
     if (need <= this.cap) return;
+    // Grow by 1.5× (rounded to 16): memory tracks the dictionary closely.
     let cap = this.cap;
-    while (cap < need) cap *= 2;
+    while (cap < need) cap = Math.ceil((cap * 1.5) / 16) * 16;
     if (cap > MAX_CAPACITY) {
       if (need > MAX_CAPACITY) {
         throw new ValueError(`the dictionary would need more than ${MAX_CAPACITY} points (d_eff(γ) is too large for γ = ${this.cfg.gamma}); raise gamma, lower qbar, or set maxDictionary`);
@@ -294,7 +294,7 @@ export class DictState {
     const maxPending = ctl.maxPending(this.mBase);
     const cfg = cfgArray(this.cfg, maxPending, this.pending);
     this.eng.call("rls_stream", input(cfg), this.stage, nb, this.processed,
-      this.pts, this.kdd, this.L, this.cap, this.m, this.ptil, this.q, this.idx, this.tau,
+      this.pts, this.L, this.cap, this.m, this.ptil, this.q, this.idx, this.tau,
       rng.stateBuffer, this.blkK, this.blkL, this.vecK, this.vecL, this.kwork, this.kdiag, this.info);
     const info = this.info.view;
     const consumed = info[4];
@@ -323,8 +323,8 @@ export class DictState {
     const cfg = cfgArray(this.cfg);
     const tmp = tauAll ? this.eng.f64(Math.max(1, this.m)) : null;
     try {
-      const st = this.eng.call("rls_update", input(cfg), this.pts, this.kdd, this.L, this.W, this.cap, this.m,
-        this.ptil, this.q, this.idx, this.tau, rng.stateBuffer, this.info, tmp ?? 0).ret;
+      const st = this.eng.call("rls_update", input(cfg), this.pts, this.L, this.W, this.cap, this.m,
+        this.ptil, this.q, this.idx, this.tau, rng.stateBuffer, this.info, tmp ?? 0, this.kwork).ret;
       const info = this.info.view;
       if (st === Status.NOT_SPD) {
         throw new NumericalError(`dictionary update: K_DD + cγ·diag(1/w) is not numerically positive definite even after a jitter of ${info[3].toExponential(3)}; the kernel may not be positive semi-definite`, { jitter: info[3] });
@@ -352,16 +352,6 @@ export class DictState {
     this.q.view.set(copies);
     this.idx.view.set(indices);
     this.tau.view.fill(0, 0, m);
-    // K_DD (stride cap) from a contiguous kernel block.
-    if (m > 0) {
-      const k = this.cfg.kernel.matrix(new Matrix(m, d, points.subarray(0, m * d)));
-      const diag = this.cfg.kernel.diag(new Matrix(m, d, points.subarray(0, m * d)));
-      const kv = this.kdd.view;
-      for (let i = 0; i < m; i++) {
-        kv.set(k.data.subarray(i * m, (i + 1) * m), i * this.cap);
-        kv[i * this.cap + i] = diag[i];
-      }
-    }
     this.m = m;
     this.pending = m;
   }
@@ -385,7 +375,7 @@ export class DictState {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of [this.pts, this.kdd, this.L, this.W, this.ptil, this.q, this.idx, this.tau, this.blkK, this.blkL, this.vecK, this.vecL, this.kwork, this.kdiag, this.stage, this.info]) b?.dispose();
+    for (const b of [this.pts, this.L, this.W, this.ptil, this.q, this.idx, this.tau, this.blkK, this.blkL, this.vecK, this.vecL, this.kwork, this.kdiag, this.stage, this.info]) b?.dispose();
   }
 }
 
