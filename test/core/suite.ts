@@ -6,6 +6,7 @@
 import * as engine from "./engine.cases.js";
 import * as eigh from "./eigh.cases.js";
 import * as rls from "./rls.cases.js";
+import * as games from "./games.cases.js";
 
 export interface Case {
   name: string;
@@ -21,6 +22,7 @@ const modules: Record<string, CaseModule> = {
   engine,
   eigh,
   rls,
+  games,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
