@@ -1,21 +1,32 @@
 // Test-instance generators (spec games.md §1.6). Random ones draw from the engine's PRNG, so a
 // seed gives the same game in every runtime.
-import { getEngine, inout } from "../engine/index.js";
+import { getEngine, inout, input, output } from "../engine/index.js";
 import { Matrix } from "../core/matrix.js";
 import { Rng } from "../random/rng.js";
 import { integer, positive, seed as checkSeed, nonNegative } from "../core/validate.js";
 import { ValueError } from "../engine/errors.js";
 import { PreferenceGame } from "./preference.js";
 
-const sigmoid = (s: number): number => 1 / (1 + Math.exp(-s));
+/** σ(s) elementwise, with the engine's exp (so a seed gives the same game in every runtime,
+ *  whatever the host's Math.exp). */
+export function sigmoids(s: Float64Array): Float64Array {
+  const a = Float64Array.from(s, (v) => -Math.abs(v));
+  const e = getEngine().call("vexp", input(a), output(a.length), a.length).out[0] as Float64Array;
+  return Float64Array.from(s, (v, i) => (v >= 0 ? 1 / (1 + e[i]) : e[i] / (1 + e[i])));
+}
 
-/** Build a dense game from its strict upper triangle f(i, j), i < j. */
-function fromUpper(n: number, f: (i: number, j: number) => number): PreferenceGame {
+/** Build a dense game from its strict upper triangle f(i, j), i < j, optionally through σ. */
+function fromUpper(n: number, f: (i: number, j: number) => number, logistic = false): PreferenceGame {
+  const up = new Float64Array((n * (n - 1)) / 2);
+  let t = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) up[t++] = f(i, j);
+  const v = logistic ? sigmoids(up) : up;
   const P = new Float64Array(n * n);
+  t = 0;
   for (let i = 0; i < n; i++) {
     P[i * n + i] = 0.5;
     for (let j = i + 1; j < n; j++) {
-      const p = f(i, j);
+      const p = v[t++];
       P[i * n + j] = p;
       P[j * n + i] = 1 - p;
     }
@@ -48,7 +59,7 @@ export function skewLogit(n: number, opts: SeedOption & { sigma?: number } = {})
   const rng = new Rng(checkSeed(opts.seed ?? 0));
   try {
     const g = rng.normal(n * n);
-    return fromUpper(n, (i, j) => sigmoid(sigma * (g[i * n + j] - g[j * n + i])));
+    return fromUpper(n, (i, j) => sigma * (g[i * n + j] - g[j * n + i]), true);
   } finally {
     rng.dispose();
   }
@@ -58,6 +69,7 @@ export function skewLogit(n: number, opts: SeedOption & { sigma?: number } = {})
 export function bradleyTerry(rewards: ArrayLike<number>): PreferenceGame {
   return PreferenceGame.bradleyTerry(rewards);
 }
+
 
 /** Rock-paper-scissors with 1/0 entries (actions rock, paper, scissors). */
 export function rps(): PreferenceGame {
@@ -88,7 +100,7 @@ export function threeType(eps = 0.1): PreferenceGame {
 export function sineGame(n = 5, scale = 3): PreferenceGame {
   integer(n, "n", 1);
   nonNegative(scale, "scale");
-  return fromUpper(n, (i, j) => sigmoid(scale * (Math.sin(2 * i + 5 * j) - Math.sin(2 * j + 5 * i))));
+  return fromUpper(n, (i, j) => scale * (Math.sin(2 * i + 5 * j) - Math.sin(2 * j + 5 * i)), true);
 }
 
 /**

@@ -90,12 +90,17 @@ export class PreferenceGame {
     const r = asVector(rewards, "rewards");
     const n = r.length;
     if (n < 1) throw new ShapeError("rewards: need at least one action");
+    // σ(r_i − r_j) with the engine's exp (identical in every runtime)
+    const d = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i * n + j] = -Math.abs(r[i] - r[j]);
+    const e = getEngine().call("vexp", input(d), output(n * n), n * n).out[0] as Float64Array;
     const P = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       P[i * n + i] = 0.5;
       for (let j = i + 1; j < n; j++) {
-        const p = 1 / (1 + Math.exp(-(r[i] - r[j])));
-        P[i * n + j] = p;
+        const k = i * n + j;
+        const p = r[i] >= r[j] ? 1 / (1 + e[k]) : e[k] / (1 + e[k]);
+        P[k] = p;
         P[j * n + i] = 1 - p;
       }
     }
