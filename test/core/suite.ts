@@ -7,6 +7,7 @@ import * as engine from "./engine.cases.js";
 import * as eigh from "./eigh.cases.js";
 import * as rls from "./rls.cases.js";
 import * as games from "./games.cases.js";
+import * as disqueak from "./disqueak.cases.js";
 
 export interface Case {
   name: string;
@@ -23,6 +24,7 @@ const modules: Record<string, CaseModule> = {
   eigh,
   rls,
   games,
+  disqueak,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
