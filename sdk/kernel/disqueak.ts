@@ -96,11 +96,12 @@ function cOf(p: DisqueakParams): { c: number; cPref: number } {
   return { c, cPref: p.prefactor === "proof" ? c : 1 };
 }
 
-/** Build the dictionary of one part (a tree leaf). */
+/** Build the dictionary of one part (a tree leaf): every row with p̃ = 1, q = q̄ (exact), or
+ *  the part streamed through SQUEAK (its own estimator and defaults, seeded from (seed, node)). */
 export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, node: number): DictionaryRecord {
   const { n, d, data, start } = part;
   if (params.leaf === "squeak") {
-    const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, node), estimator: "disqueak", maxDictionary: params.maxDictionary ?? undefined });
+    const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, node), maxDictionary: params.maxDictionary ?? undefined });
     try {
       sq.push(data.subarray(0, n * d), d);
       const dict = sq.dictionary();
