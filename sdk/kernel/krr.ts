@@ -273,7 +273,7 @@ export class NystromKRR {
     for (let i = 0; i < n; i++) {
       const e = pd[i] - Y.data[i];
       sse += e * e;
-      sst += (Y.data[i] - mean) ** 2;
+      sst += (Y.data[i] - mean) * (Y.data[i] - mean);
       if (Y.data[i] !== 1 && Y.data[i] !== -1) pm = false;
       else if ((pd[i] >= 0 ? 1 : -1) === Y.data[i]) hits++;
     }
