@@ -203,7 +203,7 @@ describe("usage and data errors", () => {
     ["gamma and sigma", ["fit", "train.csv", "--target", "y", "--gamma", "1", "--sigma", "1", "-o", "x.json"], /--gamma or --sigma, not both/],
     ["bad kernel", ["fit", "train.csv", "--target", "y", "--kernel", "cosine", "-o", "x.json"], /--kernel must be one of/],
     ["boolean with a value", ["rls", "train.csv", "--lambda-gamma", "1", "--exact=yes"], /--exact takes no value/],
-    ["rls without ridge", ["rls", "train.csv"], /--lambda-gamma <γ> .* is required/],
+    ["rls ridge not positive", ["rls", "train.csv", "--lambda-gamma", "0"], /--lambda-gamma must be > 0/],
     ["predict arity", ["predict", "model.json"], /expected a model file and a data file/],
     ["tour positional", ["tour", "extra"], /takes no positional arguments/],
   ];

@@ -19,12 +19,12 @@ export const rls: Command = {
   name: "rls",
   summary: "approximate ridge leverage scores of every row (SQUEAK dictionary estimator), written as CSV",
   usage: [
-    "seqlearn rls <data.csv|data.jsonl|-> --lambda-gamma <γ> [-o scores.csv] [options]",
+    "seqlearn rls <data.csv|data.jsonl|-> [--lambda-gamma <γ>] [-o scores.csv] [options]",
     "",
     "Writes `row,score` (row = 0-based data row) with τ̃_i ≈ (1−ε)·τ_i(γ), τ_i = [K(K+γI)⁻¹]_ii.",
     "data:    --target <col> (left out of the features)  --features a,b | --ignore a,b  --format  --scale standard|none",
     "kernel:  --kernel rbf|...  --gamma <g> (kernel, scikit-learn convention; default 1/d)  --sigma <s>",
-    "scores:  --lambda-gamma <γ> (absolute ridge of K + γI; required)  --eps <ε> (0.5)  --qbar <q̄> (10)",
+    "scores:  --lambda-gamma <γ> (absolute ridge of K + γI; default 1)  --eps <ε> (0.5)  --qbar <q̄> (10)",
     "         --batch <B>  --max-dictionary <m>  --seed <s>  --exact (exact scores, O(n³), n ≤ 20000)",
   ].join("\n"),
   async run(argsIn) {
@@ -32,8 +32,7 @@ export const rls: Command = {
     checkFlags(args, FLAGS);
     if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? "missing the data file" : `expected one data file, got ${args.positional.length}`);
     const path = args.positional[0];
-    const gamma = num(args, ["lambda-gamma", "rls-ridge"], { gt: 0 });
-    if (gamma === undefined) throw new UsageError("--lambda-gamma <γ> (the ridge of the leverage scores) is required");
+    const gamma = num(args, ["lambda-gamma", "rls-ridge"], { gt: 0 }) ?? 1;
     const eps = num(args, "eps", { gt: 0, lt: 1 }) ?? 0.5;
     const scale = str(args, "scale") ?? "standard";
     if (scale !== "standard" && scale !== "none") throw new UsageError(`--scale must be standard or none, got ${JSON.stringify(scale)}`);
