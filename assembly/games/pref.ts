@@ -314,14 +314,23 @@ function halfStepDots(W: usize, r2: i32, i0: i32, cnt: i32, coef: usize, base: u
   if (r2 == 16) {
     const c0 = ldv(coef, 0), c1 = ldv(coef, 2), c2 = ldv(coef, 4), c3 = ldv(coef, 6);
     const c4 = ldv(coef, 8), c5 = ldv(coef, 10), c6 = ldv(coef, 12), c7 = ldv(coef, 14);
-    for (let i = i0; i < i0 + cnt; i++) {
-      const w = W + ((<usize>i << 4) << 3);
+    // pointer increments with immediate load offsets (see applyDense)
+    let w = W + ((<usize>i0 << 4) << 3);
+    let pb = base + (<usize>i0 << 3), pl = l + (<usize>i0 << 3), pg = g + (<usize>i0 << 3);
+    const end = pb + (<usize>cnt << 3);
+    while (pb < end) {
       const d = f64x2.add(
-        f64x2.add(f64x2.add(f64x2.mul(ldv(w, 0), c0), f64x2.mul(ldv(w, 2), c1)), f64x2.add(f64x2.mul(ldv(w, 4), c2), f64x2.mul(ldv(w, 6), c3))),
-        f64x2.add(f64x2.add(f64x2.mul(ldv(w, 8), c4), f64x2.mul(ldv(w, 10), c5)), f64x2.add(f64x2.mul(ldv(w, 12), c6), f64x2.mul(ldv(w, 14), c7))));
+        f64x2.add(f64x2.add(f64x2.mul(v128.load(w), c0), f64x2.mul(v128.load(w, 16), c1)),
+          f64x2.add(f64x2.mul(v128.load(w, 32), c2), f64x2.mul(v128.load(w, 48), c3))),
+        f64x2.add(f64x2.add(f64x2.mul(v128.load(w, 64), c4), f64x2.mul(v128.load(w, 80), c5)),
+          f64x2.add(f64x2.mul(v128.load(w, 96), c6), f64x2.mul(v128.load(w, 112), c7))));
       const gi = 0.5 + hsum(d);
-      st(l, i, ld(base, i) + s * gi);
-      if (g != 0) st(g, i, gi);
+      store<f64>(pl, load<f64>(pb) + s * gi);
+      if (g != 0) store<f64>(pg, gi);
+      w += 128;
+      pb += 8;
+      pl += 8;
+      pg += 8;
     }
     return;
   }
@@ -340,17 +349,21 @@ function halfStepAcc(W: usize, r2: i32, i0: i32, cnt: i32, e: usize, acc: usize)
   if (r2 == 16) {
     let a0 = ldv(acc, 0), a1 = ldv(acc, 2), a2 = ldv(acc, 4), a3 = ldv(acc, 6);
     let a4 = ldv(acc, 8), a5 = ldv(acc, 10), a6 = ldv(acc, 12), a7 = ldv(acc, 14);
-    for (let t = 0; t < cnt; t++) {
-      const w = W + ((<usize>(i0 + t) << 4) << 3);
-      const ev = f64x2.splat(ld(e, t));
-      a0 = f64x2.add(a0, f64x2.mul(ev, ldv(w, 0)));
-      a1 = f64x2.add(a1, f64x2.mul(ev, ldv(w, 2)));
-      a2 = f64x2.add(a2, f64x2.mul(ev, ldv(w, 4)));
-      a3 = f64x2.add(a3, f64x2.mul(ev, ldv(w, 6)));
-      a4 = f64x2.add(a4, f64x2.mul(ev, ldv(w, 8)));
-      a5 = f64x2.add(a5, f64x2.mul(ev, ldv(w, 10)));
-      a6 = f64x2.add(a6, f64x2.mul(ev, ldv(w, 12)));
-      a7 = f64x2.add(a7, f64x2.mul(ev, ldv(w, 14)));
+    let w = W + ((<usize>i0 << 4) << 3);
+    let pe = e;
+    const end = e + (<usize>cnt << 3);
+    while (pe < end) {
+      const ev = v128.load64_splat(pe);
+      a0 = f64x2.add(a0, f64x2.mul(ev, v128.load(w)));
+      a1 = f64x2.add(a1, f64x2.mul(ev, v128.load(w, 16)));
+      a2 = f64x2.add(a2, f64x2.mul(ev, v128.load(w, 32)));
+      a3 = f64x2.add(a3, f64x2.mul(ev, v128.load(w, 48)));
+      a4 = f64x2.add(a4, f64x2.mul(ev, v128.load(w, 64)));
+      a5 = f64x2.add(a5, f64x2.mul(ev, v128.load(w, 80)));
+      a6 = f64x2.add(a6, f64x2.mul(ev, v128.load(w, 96)));
+      a7 = f64x2.add(a7, f64x2.mul(ev, v128.load(w, 112)));
+      w += 128;
+      pe += 8;
     }
     stv(acc, 0, a0); stv(acc, 2, a1); stv(acc, 4, a2); stv(acc, 6, a3);
     stv(acc, 8, a4); stv(acc, 10, a5); stv(acc, 12, a6); stv(acc, 14, a7);
