@@ -1,12 +1,14 @@
 // Symmetric eigensolver: A = V·diag(λ)·Vᵀ for a dense symmetric n×n matrix (row-major).
 //
 //   1. scale A by a power of two so that max|A_ij| ∈ [1, 2)            (exact, undone at the end)
-//   2. Householder tridiagonalisation A = Q·T·Qᵀ on the upper triangle, with the rank-2
-//      update of step k fused with the matrix-vector product of step k+1 (one pass per step)
+//   2. Householder tridiagonalisation A = Q·T·Qᵀ on the upper triangle: for small n the rank-2
+//      update of step k is fused with the matrix-vector product of step k+1 (one pass per
+//      step); from n = BLOCKED_FROM the updates of 32 steps are delayed and applied as GEMMs
 //   3. eigenpairs of T: Cuppen's divide and conquer with deflation and Gu–Eisenstat
 //      eigenvectors (merges are GEMMs), implicit QL on the small leaves; or implicit QL
 //      throughout (method 1, and always for eigenvalues only)
-//   4. back-transformation V = Q·V_T with blocked compact-WY reflectors (two GEMMs per block)
+//   4. back-transformation V = Q·V_T with blocked compact-WY reflectors (two GEMMs per block,
+//      applied to cache-sized row panels of the eigenvectors)
 //
 // Eigenvectors are kept as ROWS during steps 3–4 (every Givens rotation and every gather
 // touches contiguous memory) and transposed once at the end, so column j of the output is
@@ -19,6 +21,8 @@ import { gemm } from "./gemm";
 const EPS: f64 = 2.220446049250313e-16; // 2^-52
 const LEAF: i32 = 24; // D&C subproblems of this size or smaller are solved by QL
 const NB: i32 = 32; // reflectors per compact-WY block in the back-transformation
+const NBT: i32 = 32; // delayed steps per panel in the blocked tridiagonalisation
+const BLOCKED_FROM: i32 = 400; // blocked tridiagonalisation from this n (measured crossover)
 const MAX_QL_SWEEPS: i32 = 60; // per eigenvalue (LAPACK uses 30·n in total)
 const RELATIVE_SWEEPS: i32 = 20;
 
@@ -40,7 +44,7 @@ function pow2(k: i32): f64 {
 /** Number of f64 scratch slots eigh needs. */
 export function eigh_scratch(n: i32, vectors: i32): f64 {
   const nn = <f64>n;
-  return vectors != 0 ? 2.0 * nn * nn + 32.0 * nn + <f64>(NB * NB + RMAX * NB) + 64.0 : 8.0 * nn + 16.0;
+  return vectors != 0 ? 2.0 * nn * nn + 32.0 * nn + <f64>(NB * NB + RMAX * NB) + 64.0 : <f64>(8 + 2 * NBT) * nn + 16.0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -107,22 +111,59 @@ function fusedRow(r: usize, i: i32, n: i32, v: usize, w: usize, vn: usize, yn: u
   }
 }
 
-/** Symmetric product y[c0..n) = B·x for the upper-triangle block B = a[c0..n, c0..n). */
+/** Symmetric product y[c0..n) = B·x for the upper-triangle block B = a[c0..n, c0..n).
+ *  Four rows at a time, so that each load and store of x and y serves four rows. */
 function symvUpper(a: usize, n: i32, c0: i32, x: usize, y: usize): void {
   for (let j = c0; j < n; j++) st(y, j, 0.0);
-  for (let i = c0; i < n; i++) {
+  let i = c0;
+  for (; i + 4 <= n; i += 4) {
+    const r0 = p64(a, i * n), r1 = p64(r0, n), r2 = p64(r1, n), r3 = p64(r2, n);
+    // the 4×4 diagonal block (upper part)
+    for (let r = 0; r < 4; r++) {
+      const rr = p64(r0, r * n);
+      const xr = ld(x, i + r);
+      let s = ld(rr, i + r) * xr;
+      for (let c = r + 1; c < 4; c++) {
+        const av = ld(rr, i + c);
+        s += av * ld(x, i + c);
+        st(y, i + c, ld(y, i + c) + av * xr);
+      }
+      st(y, i + r, ld(y, i + r) + s);
+    }
+    const x0 = ld(x, i), x1 = ld(x, i + 1), x2 = ld(x, i + 2), x3 = ld(x, i + 3);
+    const xv0 = f64x2.splat(x0), xv1 = f64x2.splat(x1), xv2 = f64x2.splat(x2), xv3 = f64x2.splat(x3);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let j = i + 4;
+    for (; j + 2 <= n; j += 2) {
+      const xj = ldv(x, j);
+      const a0 = ldv(r0, j), a1 = ldv(r1, j), a2 = ldv(r2, j), a3 = ldv(r3, j);
+      s0 = f64x2.add(s0, f64x2.mul(a0, xj));
+      s1 = f64x2.add(s1, f64x2.mul(a1, xj));
+      s2 = f64x2.add(s2, f64x2.mul(a2, xj));
+      s3 = f64x2.add(s3, f64x2.mul(a3, xj));
+      const u = f64x2.add(f64x2.add(f64x2.mul(a0, xv0), f64x2.mul(a1, xv1)), f64x2.add(f64x2.mul(a2, xv2), f64x2.mul(a3, xv3)));
+      stv(y, j, f64x2.add(ldv(y, j), u));
+    }
+    let t0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+    let t1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+    let t2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+    let t3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+    for (; j < n; j++) {
+      const xj = ld(x, j);
+      const a0 = ld(r0, j), a1 = ld(r1, j), a2 = ld(r2, j), a3 = ld(r3, j);
+      t0 += a0 * xj; t1 += a1 * xj; t2 += a2 * xj; t3 += a3 * xj;
+      st(y, j, ld(y, j) + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3);
+    }
+    st(y, i, ld(y, i) + t0);
+    st(y, i + 1, ld(y, i + 1) + t1);
+    st(y, i + 2, ld(y, i + 2) + t2);
+    st(y, i + 3, ld(y, i + 3) + t3);
+  }
+  for (; i < n; i++) {
     const r = p64(a, i * n);
     const xi = ld(x, i);
-    const xv = f64x2.splat(xi);
-    let acc = f64x2.splat(0);
-    let j = i + 1;
-    for (; j + 2 <= n; j += 2) {
-      const av = ldv(r, j);
-      acc = f64x2.add(acc, f64x2.mul(av, ldv(x, j)));
-      stv(y, j, f64x2.add(ldv(y, j), f64x2.mul(xv, av)));
-    }
-    let s = ld(r, i) * xi + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    for (; j < n; j++) {
+    let s = ld(r, i) * xi;
+    for (let j = i + 1; j < n; j++) {
       s += ld(r, j) * ld(x, j);
       st(y, j, ld(y, j) + xi * ld(r, j));
     }
@@ -171,6 +212,72 @@ function tridiagonalise(a: usize, n: i32, d: usize, e: usize, tau: usize,
     let tmp = v; v = vn; vn = tmp;
     tmp = y; y = yn; yn = tmp;
   }
+}
+
+/** The same reduction with the updates of NBT steps delayed (LAPACK's dsytrd/dlatrd idea):
+ *  within a panel each step only reads the trailing matrix (its symmetric product, corrected
+ *  for the panel's pending rank-2 updates), and the panel's updates are applied at the end as
+ *  two GEMMs. This halves the memory traffic per step, which is what matters once the
+ *  triangle no longer fits in cache. vp, wp: NBT×n each; y: n. */
+function tridiagonaliseBlocked(a: usize, n: i32, d: usize, e: usize, tau: usize, vp: usize, wp: usize, y: usize): void {
+  const steps = n - 2; // reflectors k = 0..n−3
+  for (let k0 = 0; k0 < steps; k0 += NBT) {
+    const nb = min(NBT, steps - k0);
+    for (let j = 0; j < nb; j++) {
+      const k = k0 + j;
+      const r = p64(a, k * n);
+      // 1. bring row k up to date with the panel's earlier steps
+      for (let p = 0; p < j; p++) {
+        const vr = p64(vp, p * n), wr = p64(wp, p * n);
+        const vk = ld(vr, k), wk = ld(wr, k);
+        const vv = f64x2.splat(vk), ww = f64x2.splat(wk);
+        let c = k;
+        for (; c + 2 <= n; c += 2) stv(r, c, f64x2.sub(f64x2.sub(ldv(r, c), f64x2.mul(vv, ldv(wr, c))), f64x2.mul(ww, ldv(vr, c))));
+        for (; c < n; c++) st(r, c, ld(r, c) - vk * ld(wr, c) - wk * ld(vr, c));
+      }
+      // 2. reflector from row k
+      st(d, k, ld(r, k));
+      const t = house(p64(r, k + 1), n - k - 1);
+      st(tau, k, t);
+      st(e, k, houseBeta);
+      const vj = p64(vp, j * n), wj = p64(wp, j * n);
+      const c0 = k + 1, len = n - c0;
+      memory.copy(p64(vj, c0), p64(r, c0), <usize>len << 3);
+      // 3. y = B·v on the (not yet updated) trailing block, minus the pending updates:
+      //    y −= Σ_p v_p·(w_pᵀv) + w_p·(v_pᵀv)
+      symvUpper(a, n, c0, vj, y);
+      for (let p = 0; p < j; p++) {
+        const vr = p64(vp, p * n), wr = p64(wp, p * n);
+        const wv = dot(p64(wr, c0), p64(vj, c0), len);
+        const vv = dot(p64(vr, c0), p64(vj, c0), len);
+        const a1 = f64x2.splat(wv), a2 = f64x2.splat(vv);
+        let c = c0;
+        for (; c + 2 <= n; c += 2) stv(y, c, f64x2.sub(f64x2.sub(ldv(y, c), f64x2.mul(a1, ldv(vr, c))), f64x2.mul(a2, ldv(wr, c))));
+        for (; c < n; c++) st(y, c, ld(y, c) - wv * ld(vr, c) - vv * ld(wr, c));
+      }
+      // 4. w = τ·y − ½τ(τ·yᵀv)·v
+      let pv = 0.0;
+      for (let c = c0; c < n; c++) {
+        const q = t * ld(y, c);
+        st(wj, c, q);
+        pv += q * ld(vj, c);
+      }
+      const al = -0.5 * t * pv;
+      for (let c = c0; c < n; c++) st(wj, c, ld(wj, c) + al * ld(vj, c));
+    }
+    // 5. trailing block (rows and columns ≥ k1) ← − V·Wᵀ − W·Vᵀ, by block rows; the parts
+    //    below the diagonal inside the diagonal blocks are computed too and never read.
+    const k1 = k0 + nb;
+    for (let i0 = k1; i0 < n; i0 += 64) {
+      const bi = min(64, n - i0);
+      const c = p64(a, i0 * n + i0);
+      gemm(1, 0, bi, n - i0, nb, -1.0, p64(vp, i0), n, p64(wp, i0), n, 1.0, c, n);
+      gemm(1, 0, bi, n - i0, nb, -1.0, p64(wp, i0), n, p64(vp, i0), n, 1.0, c, n);
+    }
+  }
+  st(d, n - 2, ld(a, (n - 2) * n + n - 2));
+  st(e, n - 2, ld(a, (n - 2) * n + n - 1));
+  st(d, n - 1, ld(a, (n - 1) * n + n - 1));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -719,7 +826,13 @@ export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method:
     st(e, 0, ld(a, 1));
     st(d, 1, ld(a, 3));
   } else {
-    tridiagonalise(a, n, d, e, tau, vb, wb, yb, vn, yn);
+    if (n >= BLOCKED_FROM) {
+      // panel buffers: G's place when vectors are wanted (free until the D&C), else after yn
+      const vp = vectors != 0 ? p64(work, 24 * n) : p64(work, 8 * n);
+      tridiagonaliseBlocked(a, n, d, e, tau, vp, p64(vp, NBT * n), yb);
+    } else {
+      tridiagonalise(a, n, d, e, tau, vb, wb, yb, vn, yn);
+    }
   }
   let fail = -1;
   if (vectors == 0) {

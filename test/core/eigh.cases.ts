@@ -105,6 +105,39 @@ export const cases: Case[] = [
     },
   },
   {
+    name: "eigh: n = 420 (blocked tridiagonalisation, deep divide and conquer), sampled residuals",
+    fn: () => {
+      const n = 420;
+      const A = randomSymmetric(n, 4242);
+      const { values, vectors: V } = S.linalg.eigh(A);
+      const a = maxAbs(A.data);
+      let res = 0, orth = 0;
+      for (let j = 0; j < n; j += 7) {
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += A.data[i * n + k] * V.data[k * n + j];
+          res = Math.max(res, Math.abs(s - values[j] * V.data[i * n + j]));
+        }
+        for (let j2 = 0; j2 < n; j2 += 5) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += V.data[k * n + j] * V.data[k * n + j2];
+          orth = Math.max(orth, Math.abs(s - (j === j2 ? 1 : 0)));
+        }
+      }
+      ok(res <= 1e-12 * n * a, `‖Av − λv‖ = ${res}`);
+      ok(orth <= 1e-12 * n, `‖VᵀV − I‖ = ${orth}`);
+      let tr = 0, fro = 0, s1 = 0, s2 = 0;
+      for (let i = 0; i < n; i++) tr += A.data[i * n + i];
+      for (const v of A.data) fro += v * v;
+      for (const l of values) { s1 += l; s2 += l * l; }
+      close(s1, tr, 1e-12 * n * a, "Σλ = trace");
+      close(s2, fro, 1e-12 * n * n * a * a, "Σλ² = ‖A‖²_F");
+      for (let i = 1; i < n; i++) ok(values[i - 1] <= values[i], `ascending at ${i}`);
+      const vals = S.linalg.eigvalsh(A);
+      ok(maxAbsDiff(vals, values) <= 1e-12 * n * a, "eigvalsh agrees");
+    },
+  },
+  {
     name: "eigh: closed-form spectra ([−1, 2, −1] tridiagonal, path-graph Laplacian, diagonal)",
     fn: () => {
       for (const n of [5, 40, 120]) {
