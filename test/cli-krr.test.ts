@@ -110,6 +110,11 @@ describe("seqlearn fit → predict", () => {
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeCloseTo(rmse, 3);
     expect(rmse).toBeLessThan(0.1);
+
+    // The training error stored in the model is the error of its predictions on the training file.
+    const pt = run(["predict", "model.json", "train.csv", "--json", "-o", "preds-train.csv"]);
+    expect(JSON.parse(pt.out.split("\n")[0]).rmse).toBeCloseTo(mf.training.trainRmse, 12);
+    expect(mf.training.trainErrorRows).toBe(400);
   });
 
   it("JSON lines input gives the same model as CSV; predict reads stdin and writes stdout", async () => {

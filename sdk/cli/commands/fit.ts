@@ -168,16 +168,16 @@ export function dictionaryFlags(args: ParsedArgs, defaults: { mu: number }): Omi
 /** A re-readable source: a file path. "-" (stdin) is read into memory once. */
 export interface Rows {
   /** Stream the rows again (each call is a new pass). */
-  pass(onBatch?: (p: { rows: number; bytes: number; totalBytes?: number; elapsedMs: number }) => void): AsyncIterable<RowBatch>;
+  pass(onBatch?: (p: { rows: number; bytes: number; totalBytes?: number; elapsedMs: number }) => void, limit?: number): AsyncIterable<RowBatch>;
 }
 
 export async function openRows(path: string, opts: TableOptions): Promise<Rows> {
   if (path !== "-") {
-    return { pass: (onProgress) => streamTable(path, { ...opts, onProgress }) };
+    return { pass: (onProgress, limit) => streamTable(path, { ...opts, onProgress, limit }) };
   }
   const chunks: Uint8Array[] = [];
   for await (const c of process.stdin as AsyncIterable<Uint8Array>) chunks.push(c);
-  return { pass: (onProgress) => streamTable(chunks, { ...opts, format: opts.format ?? "csv", onProgress }) };
+  return { pass: (onProgress, limit) => streamTable(chunks, { ...opts, format: opts.format ?? "csv", onProgress, limit }) };
 }
 
 /** Pass over the data computing column means / deviations (and the target's). */
@@ -261,6 +261,7 @@ export const fit: Command = {
       deffEstimate: res.deff,
       trainRmse: res.trainRmse,
       trainR2: res.trainR2,
+      trainErrorRows: res.trainRows,
     };
     writeFileSync(out, encodeModel({
       createdBy: `seqlearn ${version}`,
@@ -278,7 +279,7 @@ export const fit: Command = {
     else {
       console.log(`fitted ${dflags.method} Nyström KRR on ${formatCount(n)} rows × ${d} features in ${seconds.toFixed(2)} s`);
       console.log(`kernel ${kernel.toString()}, μ = ${mu}${dflags.method === "exact" ? "" : `, dictionary size ${res.size}`}${res.deff != null ? `, d_eff ≈ ${res.deff.toFixed(1)}` : ""}`);
-      console.log(`training RMSE ${res.trainRmse.toPrecision(4)}, R² ${res.trainR2.toFixed(4)}`);
+      console.log(`training RMSE ${res.trainRmse.toPrecision(4)}, R² ${res.trainR2.toFixed(4)}${res.trainRows < n ? ` (on the first ${formatCount(res.trainRows)} rows)` : ""}`);
       console.log(`model written to ${out}`);
     }
     return 0;
@@ -325,7 +326,12 @@ export interface FitResult {
   deff: number | null;
   trainRmse: number;
   trainR2: number;
+  /** Rows the training error was measured on (the first min(n, 20000)). */
+  trainRows: number;
 }
+
+/** The training error is measured on at most this many leading rows (one more pass). */
+export const TRAIN_ERROR_ROWS = 20000;
 
 /** Build the dictionary in one pass (SQUEAK / INK-Estimate stream; uniform draws its rows by
  *  index; exact keeps every row). Returns null for exact. */
@@ -400,9 +406,9 @@ export async function fitModel(rows: Rows, o: DictionaryOptions, ctx: FitContext
       acc.dispose();
     }
   }
-  // Training error (predictions on every row, streaming).
+  // Training error (predictions on the first TRAIN_ERROR_ROWS rows, streaming).
   let sse = 0, n = 0, mean = 0, m2 = 0;
-  for await (const b of rows.pass()) {
+  for await (const b of rows.pass(undefined, TRAIN_ERROR_ROWS)) {
     const p = model.predict(scaled(b, ctx.scaling)) as Float64Array;
     for (let i = 0; i < p.length; i++) {
       const yi = b.y![i];
@@ -421,5 +427,6 @@ export async function fitModel(rows: Rows, o: DictionaryOptions, ctx: FitContext
     deff: dict?.params.deff ?? null,
     trainRmse: Math.sqrt(sse / n),
     trainR2: m2 > 0 ? 1 - sse / m2 : NaN,
+    trainRows: n,
   };
 }
