@@ -9,6 +9,7 @@ export { Matrix } from "./core/matrix.js";
 export type { MatrixLike, VectorLike } from "./core/matrix.js";
 export * as linalg from "./linalg/index.js";
 export type { CholeskyResult, CgResult, CgOptions, GemmOptions, Preconditioner } from "./linalg/index.js";
+export type { EighOptions, EighResult } from "./linalg/index.js";
 export * as kernels from "./kernel/index.js";
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
