@@ -50,7 +50,14 @@ describe("seqlearn leaf / merge / tree", () => {
     }
     expect(bytes("n6.dict")).toEqual(bytes("t1.dict"));
     expect(await run(inspect, [join(dir, "n6.dict")])).toBe(0);
-    expect(await run(inspect, [join(dir, "n6.dict"), "--json"])).toBe(0);
+    // The JSON form (inspect --json) is accepted by merge and gives the same result.
+    const logs = (console.log as unknown as { mock: { calls: unknown[][] } }).mock.calls;
+    const before = logs.length;
+    expect(await run(inspect, [join(dir, "n0.dict"), "--json"])).toBe(0);
+    writeFileSync(join(dir, "n0.json"), String(logs[before][0]));
+    expect(JSON.parse(String(logs[before][0])).format).toBe("seqlearn.dictionary/1");
+    expect(await run(merge, [join(dir, "n0.json"), join(dir, "n1.dict"), "--node", "4", "-o", join(dir, "j4.dict"), "--quiet"])).toBe(0);
+    expect(bytes("j4.dict")).toEqual(bytes("n4.dict"));
   });
 
   it("refuses overlapping parts, mismatched parameters, damaged files and missing options", async () => {

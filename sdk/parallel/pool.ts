@@ -497,33 +497,38 @@ export class WorkerPool implements Executor {
   private dispatch(): void {
     if (this.closed) return;
     for (const slot of this.slots) {
+      while (slot.state === "idle" && slot.handle && this.queue.length > 0) {
+        const job = this.queue.shift()!;
+        if (!job.settled) this.start(slot, job);
+      }
       if (this.queue.length === 0) return;
-      if (slot.state !== "idle" || !slot.handle) continue;
-      const job = this.queue.shift()!;
-      if (job.settled) continue;
-      job.attempts++;
-      job.startedAt = now();
-      slot.state = "busy";
-      slot.job = job;
-      slot.abandoned = false;
-      slot.handle.keepAlive(true);
-      try {
-        const msg = { type: "run" as const, id: job.id, task: job.task, input: job.input, attempt: job.attempts };
-        slot.handle.post(msg, job.opts.transferInput ? collectTransferables(job.input) : []);
-      } catch (e) {
-        slot.job = null;
-        slot.state = "idle";
-        slot.handle.keepAlive(false);
-        this.fail(job, new ValueError(`the input of task ${JSON.stringify(job.task)} cannot be sent to a worker: ${(e as Error).message}`));
-        continue;
-      }
-      this.emit("start", { task: job.task, workerId: slot.id, attempt: job.attempts });
-      if (job.timeoutMs !== undefined && job.timeoutMs > 0) {
-        slot.timer = setTimeout(() => {
-          slot.timer = null;
-          if (slot.job === job) this.lose(slot, "timeout", `exceeded ${job.timeoutMs} ms`, null);
-        }, job.timeoutMs);
-      }
+    }
+  }
+
+  private start(slot: Slot, job: Job): void {
+    const handle = slot.handle!;
+    job.attempts++;
+    job.startedAt = now();
+    slot.state = "busy";
+    slot.job = job;
+    slot.abandoned = false;
+    handle.keepAlive(true);
+    try {
+      const msg = { type: "run" as const, id: job.id, task: job.task, input: job.input, attempt: job.attempts };
+      handle.post(msg, job.opts.transferInput ? collectTransferables(job.input) : []);
+    } catch (e) {
+      slot.job = null;
+      slot.state = "idle";
+      handle.keepAlive(false);
+      this.fail(job, new ValueError(`the input of task ${JSON.stringify(job.task)} cannot be sent to a worker: ${(e as Error).message}`));
+      return;
+    }
+    this.emit("start", { task: job.task, workerId: slot.id, attempt: job.attempts });
+    if (job.timeoutMs !== undefined && job.timeoutMs > 0) {
+      slot.timer = setTimeout(() => {
+        slot.timer = null;
+        if (slot.job === job) this.lose(slot, "timeout", `exceeded ${job.timeoutMs} ms`, null);
+      }, job.timeoutMs);
     }
   }
 }

@@ -11,7 +11,7 @@ import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
 import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, type DecodedDictionary } from "../../io/codec.js";
 import { crc32 } from "../../io/crc32.js";
-import { dictionaryToJSON, type RlsDictionary } from "../../kernel/dictionary.js";
+import { dictionaryToJSON, dictionaryFromJSON, type RlsDictionary } from "../../kernel/dictionary.js";
 import {
   disqueakLeaf, disqueakMerge, disqueakParams, nodeSeed, DISQUEAK_LEAF_TASK, DISQUEAK_MERGE_TASK,
   type DisqueakLeaf, type DisqueakParams,
@@ -42,12 +42,22 @@ function params(args: ParsedArgs, d: number, leafRows: number): DisqueakParams {
   }, leaf === "auto" ? (leafRows <= 128 ? "exact" : "squeak") : (leaf as "exact" | "squeak"));
 }
 
-function readDict(path: string): DecodedDictionary {
+/** A dictionary file (binary), or its JSON form (as written by `seqlearn inspect --json`). */
+function readDict(path: string): DecodedDictionary | RlsDictionary {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (!isDictionaryFile(bytes) && bytes.length > 0 && bytes[0] === 0x7b /* { */) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      throw new DataError(`not a dictionary file, and not valid JSON either (${(e as Error).message})`, { source: path });
+    }
+    return dictionaryFromJSON(obj);
   }
   return decodeDictionary(bytes);
 }
@@ -100,7 +110,8 @@ export const merge: Command = {
   usage: [
     "seqlearn merge <a.dict> <b.dict> -o ab.dict [--node <id>] [--seed <s>] [--prefactor printed|proof] [--max-dictionary <m>]",
     "",
-    "Kernel, γ, ε and q̄ come from the files (they must agree); the seed and --max-dictionary default to a's.",
+    "Inputs: dictionary files, or their JSON form (seqlearn inspect --json). Kernel, γ, ε and q̄ come from the",
+    "files (they must agree); the seed and --max-dictionary default to a's.",
     "--node <id>  tree-node id seeding this merge (default: derived from the two files' checksums)",
     "--prefactor  default: proof if either input was built with it, else printed",
   ].join("\n"),
