@@ -6,12 +6,12 @@ export { uTriangle, skewLogit, bradleyTerry, rps, dice, threeType, sineGame, low
 export type { GeneratorName, SeedOption } from "./generators.js";
 export {
   nashMD, nashMirrorProx, onlineIpo, ipoMD, multiplicativeWeights, extragradient, runSolver,
-  solveNash, bestResponse, gameMetrics, maxIpoStep, SOLVERS,
+  solveNash, bestResponse, gameMetrics, maxIpoStep, SOLVERS, solveContextual,
 } from "./solvers.js";
-export type { SolverName, GameOptions, SolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics } from "./solvers.js";
+export type { SolverName, GameOptions, SolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics, ContextualRun } from "./solvers.js";
 export { mtpo, mtpoExploitability, trajectoryKl, treeEnvironment, checkMdp } from "./mtpo.js";
 export type { LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun, TreeEnvironment } from "./mtpo.js";
 export { TabularPolicy } from "./policy.js";
 export type { Policy } from "./policy.js";
-export { trainNashMP, trainNashMD, trainOnlineIpo, judgeFromGame, ipoExpectedWeights, ipoPairSlope } from "./stochastic.js";
+export { trainNashMP, trainNashMD, trainOnlineIpo, judgeFromGame, symmetricJudge, ipoExpectedWeights, ipoPairSlope } from "./stochastic.js";
 export type { Judge, Feedback, TrainerOptions, TrainLog, NashMPPGOptions, NashMDPGOptions, OnlineIpoOptions } from "./stochastic.js";

@@ -296,3 +296,49 @@ export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: Game
     logStar ? input(logStar) : 0, beta, output(COLS), scratch(workLen(game))).out[0] as Float64Array;
   return { kl: m[2], exploitability: m[3], exploitability0: m[4], gap: m[5], span: m[6], winRate: m[7] };
 }
+
+export interface ContextualRun {
+  solver: SolverName;
+  /** One run per context. */
+  runs: GameRun[];
+  /** Context weights ρ (normalised). */
+  weights: Float64Array;
+  /** Metrics averaged over contexts with weights ρ; queries summed over contexts. */
+  metrics: MetricsLog;
+}
+
+/**
+ * Contextual games: one preference matrix per context x ~ ρ (and optionally one μ(·|x) per
+ * context). The tabular game separates across contexts, so each context runs the same solver;
+ * the logged metrics are ρ-averages (the contextual Nash-MD / Nash-MP bounds hold for the
+ * averaged KL).
+ */
+export function solveContextual(solver: SolverName, games: PreferenceGame[], opts: SolverOptions & { gamma?: number; weights?: VectorLike; mus?: VectorLike[] }): ContextualRun {
+  if (!Array.isArray(games) || games.length === 0) throw new ValueError("games must be a non-empty array of PreferenceGame (one per context)");
+  const c = games.length;
+  const w = opts.weights === undefined ? new Float64Array(c).fill(1 / c) : asVector(opts.weights, "weights", { length: c });
+  let s = 0;
+  for (let i = 0; i < c; i++) {
+    if (!(w[i] >= 0)) throw new ValueError(`weights[${i}] = ${w[i]}; context weights must be ≥ 0`);
+    s += w[i];
+  }
+  if (!(s > 0)) throw new ValueError("weights must not all be 0");
+  const rho = w.map((v) => v / s);
+  if (opts.mus !== undefined && opts.mus.length !== c) throw new ValueError(`mus must have one policy per context (${c}), got ${opts.mus.length}`);
+  const runs = games.map((g, i) => runSolver(solver, g, { ...opts, mu: opts.mus ? opts.mus[i] : opts.mu }));
+  const rows = runs[0].metrics.iteration.length;
+  const avg = (key: keyof MetricsLog, sum = false) => {
+    const out = new Float64Array(rows);
+    for (let i = 0; i < c; i++) for (let k = 0; k < rows; k++) out[k] += (sum ? 1 : rho[i]) * runs[i].metrics[key][k];
+    return out;
+  };
+  return {
+    solver,
+    runs,
+    weights: rho,
+    metrics: {
+      iteration: runs[0].metrics.iteration.slice(), queries: avg("queries", true), kl: avg("kl"), exploitability: avg("exploitability"),
+      exploitability0: avg("exploitability0"), gap: avg("gap"), span: avg("span"), winRate: avg("winRate"),
+    },
+  };
+}

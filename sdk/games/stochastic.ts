@@ -23,6 +23,12 @@ export type Judge<X = number, Y = number> = (x: X, y: Y, yPrime: Y) => number;
 export type Feedback = "soft" | "bernoulli" | "argmax" | "exact";
 const FEEDBACK: readonly Feedback[] = ["soft", "bernoulli", "argmax", "exact"];
 
+/** Remove position bias: average the judge over both presentation orders,
+ *  ½·(judge(x, y, y′) + 1 − judge(x, y′, y)). */
+export function symmetricJudge<X, Y>(judge: Judge<X, Y>): Judge<X, Y> {
+  return (x, y, y2) => 0.5 * (judge(x, y, y2) + 1 - judge(x, y2, y));
+}
+
 /** A judge reading a tabular game (one game, or one per context). */
 export function judgeFromGame(game: PreferenceGame | PreferenceGame[]): Judge<number, number> {
   const games = Array.isArray(game) ? game : [game];
