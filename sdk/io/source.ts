@@ -70,7 +70,8 @@ export async function* textChunks(src: TextSource, chunkBytes = 1 << 16): AsyncG
     let stream: AsyncIterable<Uint8Array>;
     try {
       const fs = await import("node:fs");
-      await fs.promises.access(src);
+      const st = await fs.promises.stat(src); // (not access(): Deno would ask for --allow-sys)
+      if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
       stream = fs.createReadStream(src, { highWaterMark: chunkBytes }) as AsyncIterable<Uint8Array>;
     } catch (e) {
       const code = (e as { code?: string }).code;
