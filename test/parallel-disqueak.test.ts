@@ -124,6 +124,25 @@ describe("DISQUEAK", () => {
     }
   });
 
+  it("over several seeds, balanced trees keep SQUEAK's size and accuracy statistics", async () => {
+    const plain = { seed: 1, mode: "plain" as const };
+    let sizeRatio = 0, errDq = 0, errSq = 0;
+    const seeds = [11, 12, 13, 14];
+    for (const seed of seeds) {
+      const sq = new Squeak({ ...base, seed });
+      sq.push(X);
+      const s = sq.dictionary();
+      sq.dispose();
+      const d = (await disqueak(X, { ...base, seed, leafSize: 100, pool: pool2 })).dictionary;
+      sizeRatio += d.size / s.size / seeds.length;
+      errDq += nystromError(d, X, plain) / seeds.length;
+      errSq += nystromError(s, X, plain) / seeds.length;
+    }
+    expect(sizeRatio).toBeGreaterThan(0.7);
+    expect(sizeRatio).toBeLessThan(2);
+    expect(errDq).toBeLessThan(Math.max(2 * errSq, 0.05));
+  });
+
   it("merges validate their inputs; the proof prefactor gives smaller dictionaries", async () => {
     const p = disqueakParams(base, "exact");
     const part = (start: number, n: number) => ({ data: X.data.slice(start * 2, (start + n) * 2), n, d: 2, start });
