@@ -7,7 +7,7 @@ import {
   type Kernel, type KernelSpec, type RlsDictionary,
 } from "../../index.js";
 import { UsageError, parseArgs, type Command, type ParsedArgs } from "../command.js";
-import { streamTable, readHeader, formatFromPath, type TableFormat, type TableOptions, type RowBatch } from "../../io/table.js";
+import { streamTable, readHeader, type TableFormat, type TableOptions, type RowBatch } from "../../io/table.js";
 import { RunningStats, applyScaling, type Scaling } from "../../io/scaling.js";
 import { ProgressLine, formatCount } from "../../io/progress.js";
 import { encodeModel } from "../../io/modelfile.js";
@@ -128,13 +128,10 @@ export function kernelSpecFromFlags(args: ParsedArgs, d: number): KernelSpec {
   }
 }
 
-/** Data-reading flags → TableOptions. */
-export function tableOptions(args: ParsedArgs, path: string): TableOptions {
+/** Data-reading flags → TableOptions (format from the extension unless --format; else CSV). */
+export function tableOptions(args: ParsedArgs, _path: string): TableOptions {
   const format = str(args, "format") as TableFormat | undefined;
   if (format !== undefined && !["csv", "tsv", "jsonl"].includes(format)) throw new UsageError(`--format must be csv, tsv or jsonl, got ${JSON.stringify(format)}`);
-  if (format === undefined && path !== "-" && formatFromPath(path) === undefined && !path.includes(".")) {
-    // No extension: CSV is assumed (documented); nothing to do.
-  }
   const delimiter = str(args, "delimiter");
   if (delimiter !== undefined && delimiter.length !== 1 && delimiter !== "\\t") throw new UsageError(`--delimiter expects one character, got ${JSON.stringify(delimiter)}`);
   const features = list(args, "features");
