@@ -194,6 +194,26 @@ describe("numeric tables", () => {
     expect(lim.X.rows).toBe(250);
   });
 
+  it("streams lazily: the first batch arrives after reading only the chunks it needs", async () => {
+    let pulled = 0;
+    const total = 1000;
+    async function* source() {
+      yield "x,y\n";
+      for (let c = 0; c < total; c++) {
+        pulled++;
+        let s = "";
+        for (let i = 0; i < 10; i++) s += `${c},${i}\n`; // 10 rows per chunk
+        yield s;
+      }
+    }
+    const it = streamTable(source(), { target: "y", batchSize: 50 })[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value.X.rows).toBe(50);
+    expect(pulled).toBeLessThanOrEqual(6); // 50 rows = 5 chunks (+1 read ahead at most)
+    await it.return?.(undefined);
+    expect(pulled).toBeLessThan(total);
+  });
+
   it("reads from a Web ReadableStream and from a file path (format from the extension)", async () => {
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
