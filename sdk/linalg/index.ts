@@ -355,7 +355,19 @@ export function eigh(A: MatrixLike, opts: EighOptions = {}): EighResult {
     const [index] = eng.statusArgs();
     throw new NumericalError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${index}`, { index });
   }
-  return { values: res.out[0] as Float64Array, vectors: wantVectors ? new Matrix(n, n, res.out[1] as Float64Array) : null };
+  const values = res.out[0] as Float64Array;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new NumericalError(`eigh: eigenvalue ${i} is ${values[i]}: the eigenvalues of A exceed the f64 range (max|A| = ${maxAbsOf(a.data).toExponential(3)}); scale A down`, { index: i });
+    }
+  }
+  return { values, vectors: wantVectors ? new Matrix(n, n, res.out[1] as Float64Array) : null };
+}
+
+function maxAbsOf(x: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
+  return m;
 }
 
 /** Eigenvalues of a symmetric matrix, ascending (eigh without vectors). */

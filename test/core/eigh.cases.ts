@@ -278,6 +278,8 @@ export const cases: Case[] = [
       throwsType(() => S.linalg.eigvalsh([[0, 1], [-1, 0]]), S.ValueError, /not symmetric: A\[1, 0\]/, "eigvalsh non-symmetric");
       throwsType(() => S.linalg.eigh([[1]], { method: "jacobi" as "dc" }), S.ValueError, /method/, "bad method");
       throwsType(() => S.linalg.eigh([[1]], { symmetryTol: -1 }), S.ValueError, /symmetryTol/, "bad symmetryTol");
+      // eigenvalues beyond the f64 range: an error, not ±Infinity
+      throwsType(() => S.linalg.eigh([[1.5e308, 1.5e308], [1.5e308, 1.5e308]]), S.NumericalError, /exceed the f64 range/, "overflowing eigenvalues");
       // a looser tolerance accepts a slightly asymmetric matrix
       const r = S.linalg.eigh([[1, 2], [2 + 1e-6, 1]], { symmetryTol: 1e-5 });
       close(r.values[1], 3 + 1e-6, 1e-12, "symmetryTol accepts a small asymmetry; the lower triangle is used");
