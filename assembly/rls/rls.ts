@@ -6,10 +6,10 @@
 // matrices):
 //   pts  cap×d  f64   stored points x_j                     (row-major, stride d)
 //   L    cap×cap f64  lower Cholesky factor of A = K_DD + cγ·diag(g), g_j = q̄·p̃_j/q_j
-//   W    cap×cap f64  workspace of rls_update (K_DD is rebuilt there from the points at each
-//                     full update: m²·d work, small next to the m³/3 factorisation, and it
-//                     saves keeping a third m×m matrix; between updates the factor L carries
-//                     everything the streaming step needs)
+//   W    cap×64 f64   workspace of rls_update (diag(A⁻¹) in column blocks)
+// K_DD is not cached: each full update rebuilds A from the points (m²·d work, small next to
+// the m³/3 factorisation), so the dictionary holds one m×m matrix; between updates the
+// factor L carries everything the streaming step needs.
 //   ptil cap f64      p̃_j, the per-copy inclusion probability (non-increasing)
 //   q    cap i32      copies q_j ∈ {1..q̄}
 //   idx  cap f64      stream index of the point
@@ -20,7 +20,7 @@
 import { ld, st } from "../core/mem";
 import { OK, NOT_SPD, setStatusArg, status_arg, status_arg2 } from "../core/status";
 import { dot } from "../linalg/blas1";
-import { cholesky_jitter, trsm_lower, trsm_right_lower_t } from "../linalg/chol";
+import { cholesky, cholesky_jitter, trsm_lower, trsm_right_lower_t } from "../linalg/chol";
 import { kernel_block, kernel_diag } from "../kernels/kernels";
 import { rng_binomial } from "../core/rng";
 
@@ -65,34 +65,53 @@ const I_RETRIES: i32 = 7;  // Cholesky retries of the last factorisation
   return <i32>ld(cfg, k);
 }
 
-/** K_DD of the first m stored points into W (stride m), with the exact kernel diagonal.
- *  kwork: 2m f64. */
-function kernelDD(cfg: usize, pts: usize, m: i32, W: usize, kwork: usize): void {
+/** Build A = K_DD + cγ·diag(g) + jitter·I in L (stride ldl) straight from the stored
+ *  points: the kernel block is written with stride m at the start of L and its rows are then
+ *  spread to stride ldl from the last one down (each row moves to a higher address, never
+ *  onto a row still to be moved). g_j = q̄·p̃_j/q_j. kwork: 2m f64. */
+function buildA(cfg: usize, pts: usize, L: usize, ldl: i32, m: i32, ptil: usize, q: usize, kwork: usize, jitter: f64): void {
   const kind = cfgi(cfg, C_KIND);
   const p0 = ld(cfg, C_P0), p1 = ld(cfg, C_P1), p2 = ld(cfg, C_P2);
   const d = cfgi(cfg, C_D);
-  kernel_block(kind, p0, p1, p2, pts, m, pts, m, d, W, kwork);
+  kernel_block(kind, p0, p1, p2, pts, m, pts, m, d, L, kwork);
+  for (let i = m - 1; i > 0; i--) memory.copy(rowp(L, ldl, i), rowp(L, m, i), <usize>m << 3);
   kernel_diag(kind, p0, p1, p2, pts, m, d, kwork);
-  for (let i = 0; i < m; i++) st(W, i * m + i, ld(kwork, i));
-}
-
-/** Build A = K_DD + cγ·diag(g) in L (lower triangle, stride ldl) from K_DD in W (stride m)
- *  and factor it in place; W is then reused as the factorisation's backup workspace.
- *  g_j = q̄·p̃_j/q_j. info gets the jitter used. */
-function buildAndFactor(cfg: usize, W: usize, L: usize, ldl: i32, m: i32,
-  ptil: usize, q: usize, info: usize): i32 {
   const cg = ld(cfg, C_C) * ld(cfg, C_GAMMA);
   const qbar = ld(cfg, C_QBAR);
   for (let i = 0; i < m; i++) {
-    memory.copy(rowp(L, ldl, i), rowp(W, m, i), <usize>(i + 1) << 3);
     const g = qbar * ld(ptil, i) / <f64>ldi(q, i);
-    st(L, i * ldl + i, ld(L, i * ldl + i) + cg * g);
+    st(L, i * ldl + i, ld(kwork, i) + cg * g + jitter);
   }
+}
+
+/** Factor A = K_DD + cγ·diag(g) in L. A is positive definite in exact arithmetic (the
+ *  diagonal shift is positive); if round-off defeats the factorisation, A is rebuilt with a
+ *  jitter of cfg.jitter·mean(diag), ×10 per retry, up to 12 retries. info gets the jitter. */
+function buildAndFactor(cfg: usize, pts: usize, L: usize, ldl: i32, m: i32,
+  ptil: usize, q: usize, info: usize, kwork: usize): i32 {
+  st(info, I_JITTER, 0);
+  st(info, I_RETRIES, 0);
   if (m == 0) return OK;
-  const status = cholesky_jitter(L, m, ldl, W, ld(cfg, C_JITTER), 12);
-  st(info, I_JITTER, status_arg());
-  st(info, I_RETRIES, status_arg2());
-  return status;
+  buildA(cfg, pts, L, ldl, m, ptil, q, kwork, 0.0);
+  let scale = 0.0;
+  for (let i = 0; i < m; i++) scale += ld(L, i * ldl + i);
+  scale = scale > 0 ? scale / <f64>m : 1.0;
+  let step = ld(cfg, C_JITTER);
+  for (let t = 0; t <= 12; t++) {
+    let jitter = 0.0;
+    if (t > 0) {
+      jitter = step * scale;
+      step *= 10.0;
+      buildA(cfg, pts, L, ldl, m, ptil, q, kwork, jitter);
+    }
+    if (cholesky(L, m, ldl) == OK) {
+      st(info, I_JITTER, jitter);
+      st(info, I_RETRIES, <f64>t);
+      return OK;
+    }
+    st(info, I_JITTER, jitter);
+  }
+  return NOT_SPD;
 }
 
 const DBW: i32 = 64;
@@ -160,7 +179,7 @@ export function rls_estimate(cfg: usize, pts: usize, m: i32, L: usize, X: usize,
 /** DICT-UPDATE (spec §2.2): estimate τ̃ for every live entry with the in-dictionary
  *  shortcut, p̃ ← min(p̃, min(1, s·τ̃)), q ← Binomial(q, p̃_new/p̃_old), collapse guard,
  *  optional budget thinning, compaction of all buffers, and a fresh factor L of the new A.
- *  W: cap×cap f64 workspace; kwork: 2·cap f64. info: f64[8] (layout above). tauAll (optional, 0 = none)
+ *  W: cap·64 f64 workspace; kwork: 2·cap f64. info: f64[8] (layout above). tauAll (optional, 0 = none)
  *  receives the estimates of all m entries before thinning. Returns OK or NOT_SPD. */
 export function rls_update(cfg: usize, pts: usize, L: usize, W: usize, cap: i32, m: i32,
   ptil: usize, q: usize, idx: usize, tau: usize, rng: usize, info: usize, tauAll: usize, kwork: usize): i32 {
@@ -182,13 +201,12 @@ export function rls_update(cfg: usize, pts: usize, L: usize, W: usize, cap: i32,
   if (m == 0) return OK;
 
   // 1–4. A = K_DD + cγ·diag(g), Cholesky (with a jitter ladder against round-off).
-  kernelDD(cfg, pts, m, W, kwork);
-  let status = buildAndFactor(cfg, W, L, cap, m, ptil, q, info);
+  let status = buildAndFactor(cfg, pts, L, cap, m, ptil, q, info, kwork);
   if (status != OK) {
     setStatusArg(ld(info, I_JITTER), 0);
     return NOT_SPD;
   }
-  // 5. diag(A⁻¹) into tau (W is m×m scratch).
+  // 5. diag(A⁻¹) into tau (W: m×64 scratch).
   diagInverse(m, L, cap, tau, W);
   // 6. τ̃_j = (1−ε)/(c_pref γ)·(cγg_j − (cγg_j)²[A⁻¹]_jj), clamped to [0, 1];
   //    Horvitz–Thompson d_eff estimate Σ w_j τ̃_j.
@@ -279,8 +297,7 @@ export function rls_update(cfg: usize, pts: usize, L: usize, W: usize, cap: i32,
   st(info, I_M, <f64>live);
 
   // Fresh factor of the new A, ready for streaming the next points.
-  kernelDD(cfg, pts, live, W, kwork);
-  status = buildAndFactor(cfg, W, L, cap, live, ptil, q, info);
+  status = buildAndFactor(cfg, pts, L, cap, live, ptil, q, info, kwork);
   setStatusArg(0, 0);
   if (status != OK) return NOT_SPD;
   return OK;

@@ -157,7 +157,7 @@ export interface StreamControl {
 
 /** Number of rows the engine streams per call. */
 const CHUNK = 256;
-/** Largest dictionary the engine state will hold (L and a workspace: 2·8·m² bytes). */
+/** Largest dictionary the engine state will hold (the factor L: 8·m² bytes). */
 export const MAX_CAPACITY = 8192;
 
 /** @internal A dictionary held in engine memory (points, Cholesky factor of A, workspace),
@@ -206,14 +206,14 @@ export class DictState {
   /** Bytes of engine memory this state holds. */
   get bytes(): number {
     const c = this.cap, d = this.cfg.d;
-    return 8 * (2 * c * c + c * d + 3 * c + 2 * CHUNK * c + 2 * c + (2 * c + CHUNK + 16) + CHUNK * d + CHUNK + 8) + 4 * c;
+    return 8 * (c * c + 64 * c + c * d + 3 * c + 2 * CHUNK * c + 2 * c + (2 * c + CHUNK + 16) + CHUNK * d + CHUNK + 8) + 4 * c;
   }
 
   private allocate(cap: number): void {
     const e = this.eng, d = this.cfg.d;
     const old = this.cap > 0 ? { pts: this.pts, L: this.L, W: this.W, ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau, blkK: this.blkK, blkL: this.blkL, vecK: this.vecK, vecL: this.vecL, kwork: this.kwork } : null;
     const fresh = {
-      pts: e.f64(cap * d), L: e.f64(cap * cap), W: e.f64(cap * cap),
+      pts: e.f64(cap * d), L: e.f64(cap * cap), W: e.f64(cap * 64),
       ptil: e.f64(cap), q: e.i32(cap), idx: e.f64(cap), tau: e.f64(cap),
       blkK: e.f64(CHUNK * cap), blkL: e.f64(CHUNK * cap), vecK: e.f64(cap), vecL: e.f64(cap), kwork: e.f64(2 * cap + CHUNK + 16),
     };
