@@ -21,10 +21,11 @@ import { gemm } from "./gemm";
 const EPS: f64 = 2.220446049250313e-16; // 2^-52
 const LEAF: i32 = 24; // D&C subproblems of this size or smaller are solved by QL
 const NB: i32 = 32; // reflectors per compact-WY block in the back-transformation
+const RMAX: i32 = 128; // most eigenvector rows per panel of the back-transformation
 const NBT: i32 = 32; // delayed steps per panel in the blocked tridiagonalisation
 const BLOCKED_FROM: i32 = 400; // blocked tridiagonalisation from this n (measured crossover)
 const MAX_QL_SWEEPS: i32 = 60; // per eigenvalue (LAPACK uses 30·n in total)
-const RELATIVE_SWEEPS: i32 = 20;
+const RELATIVE_SWEEPS: i32 = 20; // then QL's negligibility test becomes relative to ‖T‖
 
 @inline function p64(base: usize, i: i32): usize {
   return base + (<usize>i << 3);
@@ -673,16 +674,16 @@ function merge(d: usize, lo: i32, n1: i32, m: i32, beta: f64): void {
       st(D, j, ld(zk, j) >= 0.0 ? zh : -zh); // D is free now: it holds ẑ
     }
     // Row i of U: (ẑ_j / Δ_ij)_j normalised, columns permuted into G's row order.
+    const tmp = p64(gDv, nDf); // a free row after the deflated values (nDf + K ≤ m)
     for (let i = 0; i < K; i++) {
       const u = p64(gU, i * K);
       let ss = 0.0;
       for (let j = 0; j < K; j++) {
         const x = ld(D, j) / ld(u, j);
-        st(gDv + (<usize>nDf << 3), j, x); // scratch beyond the deflated values
+        st(tmp, j, x);
         ss += x * x;
       }
       const inv = 1.0 / Math.sqrt(ss);
-      const tmp = gDv + (<usize>nDf << 3);
       for (let j = 0; j < K; j++) st(u, ldi(gGpos, j), inv * ld(tmp, j));
     }
     // New rows: U·G, split into the left and right column blocks.
@@ -713,7 +714,6 @@ function merge(d: usize, lo: i32, n1: i32, m: i32, beta: f64): void {
 // stay in cache while every block is applied to them (a block at a time over the whole of
 // Z would stream n² values through memory per block, with rank-NB GEMMs that cannot hide it).
 
-const RMAX: i32 = 128;
 
 function backTransform(a: usize, n: i32, tau: usize, z: usize, yt: usize, tt: usize, w: usize): void {
   const nr = n - 2;
