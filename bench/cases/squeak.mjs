@@ -105,7 +105,7 @@ export default {
       "",
       `Coherent mixture (spec §5.4) in d = ${d}: N(0, I) points plus 40 clusters of 5 points (σ = 0.05, centres uniform in [−30, 30]^d) spread through the stream, ` +
         `rbf kernel exp(−${kernelGamma}·‖x−y‖²) (σ = 5), ridge γ = ${gamma}, q̄ = ${qbar}, ε = ${eps}, seed ${seed}, default batching; rows are generated and pushed 5,000 at a time, so the process never holds the stream. ` +
-        "The dictionary's engine memory is 2·m² doubles (the Cholesky factor of K_DD + γ·diag(1/w) and one workspace) plus O(m·(d + 256)) — it grows with m, which follows d_eff(γ) (slowly increasing in n for a fixed γ), not with n. " +
+        "The dictionary's engine memory is one m×m matrix (the Cholesky factor of K_DD + γ·diag(1/w); capacity grows by 1.5×) plus O(m·(d + 576)) — it grows with m, which follows d_eff(γ) (slowly increasing in n for a fixed γ), not with n. " +
         "The engine's linear memory is a process-wide high-water mark (Wasm memory never shrinks), shared with earlier benchmark cases and with the error evaluation (two dense 2,000² blocks, 61 MiB), so only the dictionary column isolates SQUEAK. " +
         "Errors: plain Nyström ‖K − K_nD K_DD⁺ K_Dn‖₂ by power iteration on 2,000 stream points with the composition of spec §5.4 (the 200 cluster points and 1,800 blob points spread through the stream); uniform centres are m points drawn from the whole stream without replacement.",
     ].join("\n");
