@@ -143,7 +143,8 @@ describe("dictionary codec: untrusted input", () => {
 
   it("names what is wrong: not bytes, magic, version, truncation, trailing bytes, checksum", () => {
     expectFormatError(() => decodeDictionary("abc" as never), "not-bytes");
-    expectFormatError(() => decodeDictionary(new TextEncoder().encode('{"format":"x"}')), "bad-magic");
+    expect(expectFormatError(() => decodeDictionary(new TextEncoder().encode('{"format":"x"}')), "bad-magic").message).toMatch(/looks like its JSON form/);
+    expect(expectFormatError(() => decodeDictionary(Uint8Array.of(1, 2, 3)), "bad-magic").message).toMatch(/only 3 bytes/);
     const b = base();
     const v2 = b.slice();
     v2[8] = 2;

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
   init, Rng, Matrix, rbf, Squeak, exactRls, uniformNystrom, nystromError,
-  WorkerPool, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError,
+  WorkerPool, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
 
@@ -161,5 +161,11 @@ describe("DISQUEAK", () => {
     expect(proof.size).toBeLessThan(printed.size);
     await expect(disqueak(X, { ...base, partition: [100, 100] })).rejects.toThrow(/partition sizes sum to 200, but X has 800 rows/);
     await expect(disqueak(X, { ...base, eps: 1 })).rejects.toThrow(ValueError);
+    // Cancellation: an aborted signal stops the tree with TaskAbortedError; the pool survives.
+    const ac = new AbortController();
+    const p2 = disqueak(X, { ...base, leafSize: 50, leaf: "exact", pool: pool2, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("stop")), 5);
+    await expect(p2).rejects.toBeInstanceOf(TaskAbortedError);
+    expect((await disqueak(X, { ...base, leafSize: 400, pool: pool2 })).dictionary.params.n).toBe(800);
   });
 });

@@ -214,7 +214,9 @@ export interface DictionaryFileInfo {
 
 function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo; v: DataView; flags: number } {
   if (b.length < 8 || !isDictionaryFile(b)) {
-    throw new DictionaryFormatError("bad-magic", b.length < 8 ? `only ${b.length} bytes; not a seqlearn dictionary file` : "not a seqlearn dictionary file (bad magic number)", 0);
+    const json = b.length > 0 && b[0] === 0x7b; // "{"
+    throw new DictionaryFormatError("bad-magic", json ? "not a binary dictionary file: this looks like its JSON form (read it with dictionaryFromJSON)"
+      : b.length < 8 ? `only ${b.length} bytes; not a seqlearn dictionary file` : "not a seqlearn dictionary file (bad magic number)", 0);
   }
   if (b.length < 12) throw new DictionaryFormatError("truncated", `file ends inside the header (${b.length} bytes)`);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
