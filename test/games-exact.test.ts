@@ -217,7 +217,7 @@ describe("§9.4 deterministic sine game (golden numbers)", () => {
 });
 
 describe("§9.5 Nash-MP contraction on random games", () => {
-  it("KL_{k+1} ≤ KL_k/(1+ηβ) and KL_k ≤ (1+ηβ)^(−k)/(2β); E_β decays geometrically", () => {
+  it("KL_{k+1} ≤ KL_k/(1+ηβ) and KL_k ≤ (1+ηβ)^(−k)/(2β); E_β and the span seminorm decay geometrically", () => {
     let checked = 0;
     for (const gen of ["u-triangle", "skew-logit"] as const) {
       for (const n of [10, 100]) {
@@ -234,14 +234,16 @@ describe("§9.5 Nash-MP contraction on random games", () => {
               expect(K[k]).toBeLessThanOrEqual(Math.pow(c, -k) / (2 * beta) + 1e-12);
               checked++;
             }
-            // slope of log E_β against k over the range where E_β ≫ rounding
-            const ks: number[] = [], ys: number[] = [];
-            for (let k = 0; k < E.length; k++) if (E[k] > 1e-11) ks.push(k), ys.push(Math.log(E[k]));
-            if (ks.length >= 5) {
-              const mk = ks.reduce((a, b) => a + b) / ks.length, my = ys.reduce((a, b) => a + b) / ys.length;
-              let sxy = 0, sxx = 0;
-              for (let i = 0; i < ks.length; i++) sxy += (ks[i] - mk) * (ys[i] - my), sxx += (ks[i] - mk) ** 2;
-              expect(sxy / sxx).toBeLessThan(-0.5 * Math.log(c));
+            // slopes of log E_β and of log span(ℓ_k − ℓ*) against k, where they are ≫ rounding
+            for (const [series, floor] of [[E, 1e-11], [run.metrics.span, 1e-8]] as const) {
+              const ks: number[] = [], ys: number[] = [];
+              for (let k = 0; k < series.length; k++) if (series[k] > floor) ks.push(k), ys.push(Math.log(series[k]));
+              if (ks.length >= 5) {
+                const mk = ks.reduce((a, b) => a + b) / ks.length, my = ys.reduce((a, b) => a + b) / ys.length;
+                let sxy = 0, sxx = 0;
+                for (let i = 0; i < ks.length; i++) sxy += (ks[i] - mk) * (ys[i] - my), sxx += (ks[i] - mk) ** 2;
+                expect(sxy / sxx).toBeLessThan(-0.5 * Math.log(c));
+              }
             }
           }
         }
@@ -440,5 +442,15 @@ describe("contextual games and the mirror-step lemma", () => {
       const dinf = Math.max(...delta.map(Math.abs));
       expect(G.klDivergence(p, pp)).toBeLessThanOrEqual(G.klDivergence(p, pm) - inner + 2 * dinf * dinf + 1e-15);
     }
+  });
+});
+
+describe("solveNash at small β", () => {
+  it("β = 1e-4 converges with the default tolerance and satisfies the fixed point", () => {
+    const g = G.skewLogit(5, { seed: 5 });
+    const s = G.solveNash(g, { beta: 1e-4 });
+    expect(s.residual).toBeLessThan(1e-11);
+    expect(maxDiff(G.bestResponse(g, s.policy, { beta: 1e-4 }), s.policy)).toBeLessThan(1e-10);
+    expect(G.gameMetrics(g, s.policy, { beta: 1e-4 }).exploitability0).toBeLessThanOrEqual(1e-4 * Math.log(5) + 1e-9);
   });
 });

@@ -36,8 +36,10 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
   st(out, 1, queries);
   // KL(π*‖π) and the span seminorm of ℓ − ℓ*
   if (hasStar) {
+    // terms with π*(y) = 0 do not count (0·log 0 = 0, and the span is taken over supp π*)
     let kl = 0.0, hi = -Infinity, lo = Infinity;
     for (let i = 0; i < n; i++) {
+      if (ld(pstar, i) == 0) continue;
       const d = ld(lstar, i) - ld(l, i);
       kl += ld(pstar, i) * d;
       if (-d > hi) hi = -d;
@@ -54,7 +56,7 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
   lin2(1.0, lmu, ib, g, tmp, n);
   const lse = logSumExp(tmp, tmp, n);
   let klmu = 0.0;
-  for (let i = 0; i < n; i++) klmu += ld(pi, i) * (ld(l, i) - ld(lmu, i));
+  for (let i = 0; i < n; i++) if (ld(pi, i) != 0) klmu += ld(pi, i) * (ld(l, i) - ld(lmu, i));
   const eb = beta * lse + beta * klmu - 0.5;
   st(out, 3, eb);
   st(out, 4, vmax(g, n) - 0.5);

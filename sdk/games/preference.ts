@@ -199,8 +199,9 @@ function checkLowRank(w: Float64Array, n: number, r: number): void {
   }
 }
 
-/** The reference policy μ as normalised log-probabilities (uniform when omitted). */
-export function logPolicyArg(p: VectorLike | undefined, n: number, name: string): Float64Array {
+/** A policy argument as normalised log-probabilities (uniform when omitted). Zeros are
+ *  rejected unless `allowZero` (then their log is −∞). */
+export function logPolicyArg(p: VectorLike | undefined, n: number, name: string, allowZero = false): Float64Array {
   const out = new Float64Array(n);
   if (p === undefined) {
     out.fill(-Math.log(n));
@@ -209,7 +210,9 @@ export function logPolicyArg(p: VectorLike | undefined, n: number, name: string)
   const v = asVector(p, name, { length: n });
   let s = 0;
   for (let i = 0; i < n; i++) {
-    if (!(v[i] > 0)) throw new ValueError(`${name}[${i}] = ${v[i]}; a policy here must have full support (every entry > 0)`);
+    if (allowZero ? !(v[i] >= 0) : !(v[i] > 0)) {
+      throw new ValueError(`${name}[${i}] = ${v[i]}; ${allowZero ? "a policy has entries ≥ 0" : "a policy here must have full support (every entry > 0)"}`);
+    }
     s += v[i];
   }
   if (Math.abs(s - 1) > 1e-9) throw new ValueError(`${name} must sum to 1 (a probability vector), got sum ${s}`);

@@ -106,13 +106,16 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
   const logMu = logPolicyArg(opts.mu, n, "mu");
   const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, n, "init");
   let reference: Float64Array | null = null;
+  let logStar: Float64Array | null = null;
   const refOpt = opts.reference === undefined ? "solve" : opts.reference;
-  if (refOpt === "solve") reference = solveNash(game, { beta, mu: opts.mu }).policy;
-  else if (refOpt !== null) {
-    logPolicyArg(refOpt, n, "reference");
+  if (refOpt === "solve") {
+    const sol = solveNash(game, { beta, mu: opts.mu });
+    reference = sol.policy;
+    logStar = sol.logPolicy;
+  } else if (refOpt !== null) {
+    logStar = logPolicyArg(refOpt, n, "reference", true);
     reference = Float64Array.from(refOpt);
   }
-  const logStar = reference ? logPolicyArg(reference, n, "reference") : null;
   const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
   const params = new Float64Array([spec.algo, spec.eta, beta, spec.gamma, iters, every, t0]);
   const eng = getEngine();
@@ -241,13 +244,14 @@ export interface NashSolution {
 
 /**
  * The ground-truth equilibrium π*_β: Nash-MP with η = 2 from μ until the fixed-point residual
- * max_y |π − softmax(log μ + P·π/β)| < tol (default 1e-13). Converges at rate 1/(1+2β) per
- * iteration; throws NumericalError after maxIter (default 10⁶) iterations.
+ * max_y |π − softmax(log μ + P·π/β)| < tol (default max(1e-13, 1e-15/β): rounding in P·π/β
+ * sets a floor near 1e-16/β). Converges at rate 1/(1+2β) per iteration; throws NumericalError
+ * after maxIter (default 10⁶) iterations.
  */
 export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: number; maxIter?: number; init?: VectorLike }): NashSolution {
   checkGame(game);
   const beta = positive(opts.beta, "beta");
-  const tol = positive(opts.tol ?? 1e-13, "tol");
+  const tol = positive(opts.tol ?? Math.max(1e-13, 1e-15 / beta), "tol");
   const maxIter = integer(opts.maxIter ?? 1_000_000, "maxIter", 0);
   const logMu = logPolicyArg(opts.mu, game.n, "mu");
   const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, game.n, "init");
@@ -285,13 +289,14 @@ export interface PolicyMetrics {
   winRate: number;
 }
 
-/** The metrics of one policy (KL and span need `reference` = π*_β). */
+/** The metrics of one policy (KL and span need `reference` = π*_β). Zero entries are allowed
+ *  (KL(π*‖π) is then +∞ where π* > 0 = π). */
 export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: GameOptions & { reference?: VectorLike }): PolicyMetrics {
   checkGame(game);
   const beta = positive(opts.beta, "beta");
   const logMu = logPolicyArg(opts.mu, game.n, "mu");
-  const logPi = logPolicyArg(policy, game.n, "policy");
-  const logStar = opts.reference === undefined ? null : logPolicyArg(opts.reference, game.n, "reference");
+  const logPi = logPolicyArg(policy, game.n, "policy", true);
+  const logStar = opts.reference === undefined ? null : logPolicyArg(opts.reference, game.n, "reference", true);
   const m = getEngine().call("games_metrics", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), input(logPi),
     logStar ? input(logStar) : 0, beta, output(COLS), scratch(workLen(game))).out[0] as Float64Array;
   return { kl: m[2], exploitability: m[3], exploitability0: m[4], gap: m[5], span: m[6], winRate: m[7] };
