@@ -18,16 +18,8 @@ const SHIFTER: f64 = 6755399441055744.0; // 1.5·2^52
 const LO: f64 = -708.39;
 const HI: f64 = 710.0; // k = 1024 here: p·2^1024 overflows exactly when exp(x) > DBL_MAX
 
-@inline export function expv(x: v128): v128 {
-  const lo = f64x2.splat(LO);
-  const hi = f64x2.splat(HI);
-  // Clamp (pmax/pmin are single instructions; a NaN lane passes through as NaN).
-  const xc = f64x2.pmin(f64x2.pmax(x, lo), hi);
-  const sh = f64x2.splat(SHIFTER);
-  const t = f64x2.add(f64x2.mul(xc, f64x2.splat(INV_LN2)), sh); // bits(t) = bits(SHIFTER) + k
-  const kf = f64x2.sub(t, sh);
-  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, f64x2.splat(LN2_HI))), f64x2.mul(kf, f64x2.splat(LN2_LO)));
-  // q(r) = Σ_{i=0..11} r^i/(i+2)!, by Estrin.
+// exp(r) for |r| ≤ ln2/2: 1 + (r + r²·q(r)), q(r) = Σ_{i=0..11} r^i/(i+2)! by Estrin.
+@inline function expPoly(r: v128): v128 {
   const r2 = f64x2.mul(r, r);
   const r4 = f64x2.mul(r2, r2);
   const r8 = f64x2.mul(r4, r4);
@@ -41,7 +33,21 @@ const HI: f64 = 710.0; // k = 1024 here: p·2^1024 overflows exactly when exp(x)
   const f1 = f64x2.add(e2, f64x2.mul(r2, e3));
   const f2 = f64x2.add(e4, f64x2.mul(r2, e5));
   const q = f64x2.add(f64x2.add(f0, f64x2.mul(r4, f1)), f64x2.mul(r8, f2));
-  const p = f64x2.add(f64x2.splat(1.0), f64x2.add(r, f64x2.mul(r2, q)));
+  return f64x2.add(f64x2.splat(1.0), f64x2.add(r, f64x2.mul(r2, q)));
+}
+
+// r = xc − k·ln2 (two-part ln2) from the shifted value t = xc/ln2 + SHIFTER.
+@inline function expReduce(xc: v128, t: v128): v128 {
+  const kf = f64x2.sub(t, f64x2.splat(SHIFTER));
+  return f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, f64x2.splat(LN2_HI))), f64x2.mul(kf, f64x2.splat(LN2_LO)));
+}
+
+@inline export function expv(x: v128): v128 {
+  const lo = f64x2.splat(LO);
+  // Clamp (pmax/pmin are single instructions; a NaN lane passes through as NaN).
+  const xc = f64x2.pmin(f64x2.pmax(x, lo), f64x2.splat(HI));
+  const t = f64x2.add(f64x2.mul(xc, f64x2.splat(INV_LN2)), f64x2.splat(SHIFTER)); // bits(t) = bits(SHIFTER) + k
+  const p = expPoly(expReduce(xc, t));
   // 2^k with k ∈ [−1022, 1024]: u = k + 2048 ≥ 0, h = ⌊u/2⌋ = ⌊k/2⌋ + 1024;
   // scale 1 = 2^(h−1024) has biased exponent h − 1, scale 2 = 2^(k−⌊k/2⌋) has u − h − 1.
   const u = i64x2.add(t, i64x2.splat(2048 - 0x4338000000000000));
@@ -53,6 +59,18 @@ const HI: f64 = 710.0; // k = 1024 here: p·2^1024 overflows exactly when exp(x)
   y = v128.andnot(y, f64x2.lt(x, lo)); // exact 0 below the cut
   y = v128.bitselect(x, y, f64x2.ne(x, x)); // NaN in, the same NaN out
   return y;
+}
+
+/** exp for arguments x ≤ 0 (what every kernel needs): the same reduction and polynomial as
+ *  expv, so the same accuracy, but k ∈ [−1022, 0] needs a single scale and no upper clamp.
+ *  Exactly 0 below −708.39; a NaN lane gives a NaN. Positive x must not be passed. */
+@inline export function expNonPos(x: v128): v128 {
+  const lo = f64x2.splat(LO);
+  const xc = f64x2.pmax(x, lo);
+  const t = f64x2.add(f64x2.mul(xc, f64x2.splat(INV_LN2)), f64x2.splat(SHIFTER));
+  const p = expPoly(expReduce(xc, t));
+  const s = i64x2.shl(i64x2.add(t, i64x2.splat(1023 - 0x4338000000000000)), 52); // 2^k
+  return v128.andnot(f64x2.mul(p, s), f64x2.lt(x, lo));
 }
 
 /** Elementwise exp over an array (exported for testing and for the SDK). */

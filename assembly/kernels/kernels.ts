@@ -11,7 +11,7 @@
 import { ld, st } from "../core/mem";
 import { dot } from "../linalg/blas1";
 import { gemm, gemmWith, syrk, syrkWith } from "../linalg/gemm";
-import { expv } from "../core/vmath";
+import { expNonPos } from "../core/vmath";
 
 export const LINEAR: i32 = 0;
 export const RBF: i32 = 1;
@@ -69,14 +69,14 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
       for (; j + 2 <= nc; j += 2) {
         const p = row + (<usize>j << 3);
         const d2 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3)))), zero);
-        v128.store(p, expv(f64x2.mul(g, d2)));
+        v128.store(p, expNonPos(f64x2.mul(g, d2)));
       }
     } else {
       for (; j + 2 <= nc; j += 2) {
         const p = row + (<usize>j << 3);
         const d2 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3)))), zero);
         const s = f64x2.mul(cv, f64x2.sqrt(d2));
-        const e = expv(f64x2.neg(s));
+        const e = expNonPos(f64x2.neg(s));
         let poly: v128;
         if (kind == MATERN32) poly = f64x2.add(one, s);
         else if (kind == MATERN52) poly = f64x2.add(f64x2.add(one, s), f64x2.mul(third, f64x2.mul(s, s)));
@@ -88,10 +88,10 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
       const d2 = max(0.0, ld(row, j) + (xs + ld(ny, j)));
       let v: f64;
       if (kind == RBF) {
-        v = f64x2.extract_lane(expv(f64x2.splat(-eP0 * d2)), 0);
+        v = f64x2.extract_lane(expNonPos(f64x2.splat(-eP0 * d2)), 0);
       } else {
         const s = cm * Math.sqrt(d2);
-        const e = f64x2.extract_lane(expv(f64x2.splat(-s)), 0);
+        const e = f64x2.extract_lane(expNonPos(f64x2.splat(-s)), 0);
         v = (kind == MATERN32 ? 1.0 + s : kind == MATERN52 ? 1.0 + s + s * s / 3.0 : 1.0) * e;
       }
       st(row, j, v);
@@ -156,9 +156,9 @@ export function kernel_block(kind: i32, p0: f64, p1: f64, p2: f64,
       let j = 0;
       for (; j + 2 <= m; j += 2) {
         const p = row + (<usize>j << 3);
-        v128.store(p, expv(f64x2.mul(g, v128.load(p))));
+        v128.store(p, expNonPos(f64x2.mul(g, v128.load(p))));
       }
-      for (; j < m; j++) st(row, j, f64x2.extract_lane(expv(f64x2.splat(-p0 * ld(row, j))), 0));
+      for (; j < m; j++) st(row, j, f64x2.extract_lane(expNonPos(f64x2.splat(-p0 * ld(row, j))), 0));
     }
     return;
   }

@@ -248,6 +248,18 @@ export const cases: Case[] = [
       }
       ok(y[xs.length - 1] === y[xs.length - 1] && Math.abs(y[xs.length - 1] / Math.exp(0.5) - 1) <= 3.4e-16, "scalar tail");
       ok(y[xs.indexOf(0)] === 1 && y[xs.indexOf(-0)] === 1, "exp(±0) is exactly 1");
+      // The kernels use a variant for arguments ≤ 0 (same reduction and polynomial). With
+      // x = 0, y = t and γ = 1 the RBF entry is exactly that exp at −fl(t²).
+      const ts = Array.from({ length: 30001 }, (_, i) => i / 1000); // −t² from 0 to −900
+      const K = S.rbf({ gamma: 1 }).matrix([[0]], ts.map((t) => [t]));
+      let worstK = 0, atK = 0;
+      for (let j = 0; j < ts.length; j++) {
+        const arg = -(ts[j] * ts[j]);
+        if (arg < -708.39) { ok(K.data[j] === 0, `rbf entry at −t² = ${arg} is exactly 0`); continue; }
+        const rel = Math.abs(K.data[j] - Math.exp(arg)) / Math.exp(arg);
+        if (!(rel <= worstK)) { worstK = rel; atK = arg; }
+      }
+      ok(worstK <= 3.4e-16, `kernel exp: max relative error ${worstK} at ${atK} (bound 3.4e-16)`);
     },
   },
   {
