@@ -313,9 +313,9 @@ function checkArrays(a: Arrays, m: number, d: number, qbar: number): void {
   let off = HEADER;
   const pts = a.points;
   const len = m * d;
-  let ok = true;
-  for (let i = 0; i < len; i++) ok = ok && pts[i] - pts[i] === 0; // false for NaN and ±Infinity
-  if (!ok) {
+  let acc = 0;
+  for (let i = 0; i < len; i++) acc += pts[i] * 0; // 0·x is NaN exactly when x is NaN or ±Infinity
+  if (acc !== 0) {
     for (let i = 0; i < len; i++) if (!Number.isFinite(pts[i])) bad(`points[${Math.floor(i / d)}][${i % d}]`, pts[i], "a finite number", off + 8 * i);
   }
   off += 8 * len;
