@@ -301,6 +301,13 @@ function rotRows(r0: usize, r1: usize, m: i32, c: f64, s: f64): void {
   }
 }
 
+/** √(f² + g²): the direct formula when f² + g² is safely inside the normal range (always,
+ *  in practice, on a matrix scaled to max|A| ≈ 1), Math.hypot's scaled one otherwise. */
+@inline function hypot2(f: f64, g: f64): f64 {
+  const t = f * f + g * g;
+  return t > 1e-290 && t < 1e290 ? Math.sqrt(t) : Math.hypot(f, g);
+}
+
 /** Eigenvalues of the tridiagonal (d[0..m), e[0..m−1)) into d (unsorted); e is destroyed.
  *  With z != 0, the rows z + i·ldz (length rowLen) are rotated along: if they start as the
  *  identity, row i ends as the eigenvector of d[i]. Returns −1, or the index that failed. */
@@ -333,7 +340,7 @@ function tql(d: usize, e: usize, m: i32, z: usize, ldz: i32, rowLen: i32): i32 {
       for (; i >= l; i--) {
         const f = s * ld(e, i);
         const b = c * ld(e, i);
-        r = Math.hypot(f, g);
+        r = hypot2(f, g);
         st(e, i + 1, r);
         if (r == 0.0) {
           st(d, i + 1, ld(d, i + 1) - p);
