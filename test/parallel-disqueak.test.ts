@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
-  init, Rng, Matrix, rbf, Squeak, exactRls, uniformNystrom, nystromError,
+  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError,
   WorkerPool, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
@@ -141,6 +141,34 @@ describe("DISQUEAK", () => {
     expect(sizeRatio).toBeGreaterThan(0.7);
     expect(sizeRatio).toBeLessThan(2);
     expect(errDq).toBeLessThan(Math.max(2 * errSq, 0.05));
+  });
+
+  it("a chain of single-point leaves with the SQUEAK estimator is SQUEAK's Algorithm 1 (Expand, then DICT-UPDATE)", async () => {
+    const n = 40;
+    const Y = new Matrix(n, 2, X.data.slice(0, 2 * n));
+    const r = await disqueak(Y, { ...base, leafSize: 1, leaf: "exact", shape: "chain", estimator: "squeak", workers: 0 });
+    expect(r.plan.depth).toBe(n - 1);
+    // Algorithm 1 by hand: start from the fresh point x_0; at step t append x_t with p̃ = 1,
+    // q = q̄ and run the shared DICT-UPDATE (A = K_DD + γ·G), with the step's node stream.
+    let cur = { points: new Matrix(1, 2, Y.data.slice(0, 2)), pTilde: Float64Array.of(1), copies: Int32Array.of(base.qbar), indices: Float64Array.of(0) };
+    for (let t = 1; t < n; t++) {
+      const m = cur.indices.length;
+      const pts = new Float64Array(2 * (m + 1));
+      pts.set(cur.points.data.subarray(0, 2 * m));
+      pts.set(Y.data.subarray(2 * t, 2 * t + 2), 2 * m);
+      const rng = new Rng(base.seed, n + t - 1);
+      const next = dictUpdate(
+        { points: { rows: m + 1, cols: 2, data: pts }, pTilde: [...cur.pTilde, 1], copies: [...cur.copies, base.qbar], indices: [...cur.indices, t] },
+        { kernel, gamma: base.gamma, eps: base.eps, qbar: base.qbar, c: 1, rng },
+      ).dictionary;
+      rng.dispose();
+      cur = { points: next.points, pTilde: next.pTilde, copies: next.copies, indices: next.indices };
+    }
+    expect(Array.from(r.dictionary.indices)).toEqual(Array.from(cur.indices));
+    expect(Array.from(r.dictionary.pTilde)).toEqual(Array.from(cur.pTilde));
+    expect(Array.from(r.dictionary.copies)).toEqual(Array.from(cur.copies));
+    expect(r.dictionary.params.c).toBe(1);
+    expect(r.dictionary.size).toBeLessThan(n); // something was thinned: the test is not vacuous
   });
 
   it("merges validate their inputs; the proof prefactor gives smaller dictionaries", async () => {

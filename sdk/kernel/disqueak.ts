@@ -26,6 +26,10 @@ export interface DisqueakParams {
   /** "printed" (c_pref = 1, the paper's printed, conservative prefactor; default) or "proof"
    *  (c_pref = 1 + ε, consistent with the proof; smaller dictionaries). Spec §1.4. */
   prefactor: "printed" | "proof";
+  /** Merge estimator: "disqueak" (A = K_DD + (1+ε)γ·G, the default, as Thm 2 needs when both
+   *  children are only ε-accurate) or "squeak" (A = K_DD + γ·G: a chain whose right children
+   *  are single fresh points is then exactly SQUEAK's Algorithm 1). */
+  estimator: "disqueak" | "squeak";
   /** "exact" leaves (p̃ = 1, q = q̄ for every point) or leaves pre-thinned by SQUEAK. */
   leaf: "exact" | "squeak";
   maxDictionary: number | null;
@@ -50,6 +54,8 @@ export interface DisqueakOptions {
   /** Merge-tree shape: "balanced" (default), "chain", or explicit merges (see planTree). */
   shape?: TreeShape;
   prefactor?: "printed" | "proof";
+  /** Merge estimator, "disqueak" (default) or "squeak" (see DisqueakParams). */
+  estimator?: "disqueak" | "squeak";
   /** Thin every merge to at most this many points. */
   maxDictionary?: number;
   /** Where to run: a pool you own (not closed), or the number of workers of a pool created
@@ -92,7 +98,7 @@ export function nodeSeed(seed: number, node: number): number {
 }
 
 function cOf(p: DisqueakParams): { c: number; cPref: number } {
-  const c = 1 + p.eps;
+  const c = p.estimator === "squeak" ? 1 : 1 + p.eps;
   return { c, cPref: p.prefactor === "proof" ? c : 1 };
 }
 
@@ -180,7 +186,7 @@ registerTask(DISQUEAK_MERGE_TASK, (inp: MergeInput<Uint8Array, DisqueakParams>) 
   encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.node)));
 
 /** Validated DISQUEAK hyper-parameters. */
-export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | "eps" | "qbar" | "prefactor" | "maxDictionary">, leaf: "exact" | "squeak"): DisqueakParams {
+export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | "eps" | "qbar" | "prefactor" | "estimator" | "maxDictionary">, leaf: "exact" | "squeak"): DisqueakParams {
   const kernel = asKernel(opts.kernel).toJSON();
   const gamma = opts.gamma;
   if (typeof gamma !== "number" || !Number.isFinite(gamma) || gamma <= 0) throw new ValueError(`gamma must be a finite number > 0, got ${String(gamma)}`);
@@ -189,7 +195,8 @@ export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | 
   const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
   const prefactor = oneOf(opts.prefactor ?? "printed", "prefactor", ["printed", "proof"] as const);
   const maxDictionary = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
-  return { kernel, gamma, eps, qbar, prefactor, leaf, maxDictionary };
+  const estimator = oneOf(opts.estimator ?? "disqueak", "estimator", ["disqueak", "squeak"] as const);
+  return { kernel, gamma, eps, qbar, prefactor, estimator, leaf, maxDictionary };
 }
 
 /** DISQUEAK over the rows of X on a merge tree. The result depends only on X, the

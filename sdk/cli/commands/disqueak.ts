@@ -20,7 +20,7 @@ import { checkFlags, num, str, withBooleans, kernelSpecFromFlags, tableOptions }
 
 const DATA_FLAGS = ["target", "features", "ignore", "format", "delimiter"] as const;
 const KERNEL_FLAGS = ["kernel", "gamma", "sigma", "length-scale", "degree", "coef0"] as const;
-const DQ_FLAGS = ["lambda-gamma", "eps", "qbar", "seed", "leaf", "prefactor", "max-dictionary"] as const;
+const DQ_FLAGS = ["lambda-gamma", "eps", "qbar", "seed", "leaf", "prefactor", "estimator", "max-dictionary"] as const;
 
 function readRows(path: string, args: ParsedArgs): Promise<{ X: Matrix; features: string[] }> {
   return readTable(path, { ...tableOptions(args, path), targetOptional: true }).then((t) => {
@@ -38,11 +38,17 @@ function params(args: ParsedArgs, d: number, leafRows: number): DisqueakParams {
   if (prefactor !== "printed" && prefactor !== "proof") throw new UsageError(`--prefactor must be printed or proof, got ${JSON.stringify(prefactor)}`);
   return disqueakParams({
     kernel: kernelFromSpec(kernelSpecFromFlags(args, d)), gamma, eps: num(args, "eps", { gt: 0, lt: 1 }), qbar: num(args, "qbar", { int: true, min: 1 }),
-    prefactor, maxDictionary: num(args, "max-dictionary", { int: true, min: 1 }),
+    prefactor, estimator: estimatorFlag(args), maxDictionary: num(args, "max-dictionary", { int: true, min: 1 }),
   }, leaf === "auto" ? (leafRows <= 128 ? "exact" : "squeak") : (leaf as "exact" | "squeak"));
 }
 
 /** A dictionary file (binary), or its JSON form (as written by `seqlearn inspect --json`). */
+function estimatorFlag(args: ParsedArgs): "disqueak" | "squeak" {
+  const e = str(args, "estimator") ?? "disqueak";
+  if (e !== "disqueak" && e !== "squeak") throw new UsageError(`--estimator must be disqueak or squeak, got ${JSON.stringify(e)}`);
+  return e;
+}
+
 function readDict(path: string): DecodedDictionary | RlsDictionary {
   let bytes: Uint8Array;
   try {
@@ -82,7 +88,8 @@ export const leaf: Command = {
     "--node <id>     tree-node id seeding this leaf (default: --start); `seqlearn tree` numbers leaves 0..k−1",
     "--leaf exact|squeak|auto   every row with p̃ = 1, q = q̄, or a SQUEAK pre-thinned part (auto: exact up to 128 rows)",
     "kernel:  --kernel rbf|...  --gamma <g> (default 1/d)  --sigma  --length-scale  --degree  --coef0   (features are used as they are: scale before splitting)",
-    "dictionary:  --lambda-gamma <γ> (required)  --eps <ε> (0.5)  --qbar <q̄> (10)  --seed <s> (0)  --prefactor printed|proof  --max-dictionary <m>",
+    "dictionary:  --lambda-gamma <γ> (required)  --eps <ε> (0.5)  --qbar <q̄> (10)  --seed <s> (0)  --prefactor printed|proof",
+    "             --estimator disqueak|squeak (merges: (1+ε)γ or γ in A; default disqueak)  --max-dictionary <m>",
     "data:  --target <col> (left out)  --features a,b | --ignore a,b  --format csv|tsv|jsonl  --delimiter",
   ].join("\n"),
   async run(argsIn) {
@@ -108,7 +115,7 @@ export const merge: Command = {
   name: "merge",
   summary: "DISQUEAK merge: merge two dictionary files into one (DICT-UPDATE with the DISQUEAK estimator)",
   usage: [
-    "seqlearn merge <a.dict> <b.dict> -o ab.dict [--node <id>] [--seed <s>] [--prefactor printed|proof] [--max-dictionary <m>]",
+    "seqlearn merge <a.dict> <b.dict> -o ab.dict [--node <id>] [--seed <s>] [--prefactor printed|proof] [--estimator disqueak|squeak] [--max-dictionary <m>]",
     "",
     "Inputs: dictionary files, or their JSON form (seqlearn inspect --json). Kernel, γ, ε and q̄ come from the",
     "files (they must agree); the seed and --max-dictionary default to a's.",
@@ -117,7 +124,7 @@ export const merge: Command = {
   ].join("\n"),
   async run(argsIn) {
     const args = withBooleans(argsIn, "merge", ["quiet"]);
-    checkFlags(args, ["node", "seed", "prefactor", "max-dictionary", "o", "output", "quiet"]);
+    checkFlags(args, ["node", "seed", "prefactor", "estimator", "max-dictionary", "o", "output", "quiet"]);
     if (args.positional.length !== 2) throw new UsageError(`expected two dictionary files, got ${args.positional.length}`);
     const out = output(args);
     await init();
@@ -132,7 +139,7 @@ export const merge: Command = {
     const prefactor = str(args, "prefactor") ?? (a.params.cPref > 1 || b.params.cPref > 1 ? "proof" : "printed");
     if (prefactor !== "printed" && prefactor !== "proof") throw new UsageError(`--prefactor must be printed or proof, got ${JSON.stringify(prefactor)}`);
     const p: DisqueakParams = {
-      ...disqueakParams({ kernel: a.params.kernel, gamma: a.params.gamma, eps: a.params.eps, qbar: a.params.qbar, prefactor, maxDictionary: num(args, "max-dictionary", { int: true, min: 1 }) ?? a.params.maxDictionary ?? undefined }, "exact"),
+      ...disqueakParams({ kernel: a.params.kernel, gamma: a.params.gamma, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: estimatorFlag(args), maxDictionary: num(args, "max-dictionary", { int: true, min: 1 }) ?? a.params.maxDictionary ?? undefined }, "exact"),
     };
     const ab = disqueakMerge(a, b, p, seed, node);
     writeFileSync(out, encodeDictionary(ab));
