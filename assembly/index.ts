@@ -16,3 +16,4 @@ export { eigh, eigh_scratch } from "./linalg/eigh";
 export { kernel_block, kernel_diag } from "./kernels/kernels";
 export { games_run, games_solve, games_metrics, games_best_response, games_apply } from "./games/solvers";
 export { rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow } from "./rls/rls";
+export { mtpo_run, mtpo_exploitability } from "./games/mtpo";

@@ -47,6 +47,9 @@ describe("MTPO", () => {
         const c = 32 * H * Math.max(1 / alpha ** 2, H * H * Math.log(muMin) ** 2);
         for (let t = 0; t < K.length; t++) expect(K[t]).toBeLessThanOrEqual(c / (t + 1));
         expect(K[100]).toBeLessThan(1e-3 * K[0]);
+        // the engine's KL_p column against the plain-JS trajectory KL
+        expect(Math.abs(K[100] - G.trajectoryKl(env, star, run.policy))).toBeLessThan(1e-14 + 1e-9 * K[100]);
+        expect(Math.abs(E[100] - G.mtpoExploitability(env, pref, run.policy, { alpha, mu }))).toBeLessThan(1e-15);
       }
     }
   });

@@ -4,10 +4,11 @@
 // per-state mirror-descent update (MTPO) or its geometric-mixture form (MTPO-τ).
 // Per iteration the work is O(Σ_h S_h·A·S_{h+1}) plus one product P·d over the end states
 // (in the engine, through PreferenceGame.apply).
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { getEngine, input, inout, output, scratch, Status } from "../engine/index.js";
+import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
 import { integer, positive, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
-import { PreferenceGame } from "./preference.js";
+import { PreferenceGame, KIND_CODE } from "./preference.js";
 import { skewLogit } from "./generators.js";
 
 /**
@@ -132,53 +133,47 @@ export function trajectoryKl(env: LayeredMdp, pi: LayeredPolicy, piPrime: Layere
   return s;
 }
 
-/** Preference-based Q^{play, opp} by backward induction; V(end) = P(end ≻ opp). */
-function qValues(env: LayeredMdp, pref: PreferenceGame, play: LayeredPolicy, mu: LayeredPolicy, alpha: number): Float64Array[] {
-  const A = env.actions, H = env.horizon;
-  const d = reach(env, play)[H];
-  let V = pref.apply(d);
-  const Q: Float64Array[] = new Array(H);
-  for (let h = H - 1; h >= 0; h--) {
-    const S = env.states[h], S2 = env.states[h + 1], T = env.transitions[h];
-    const q = new Float64Array(S * A), v = new Float64Array(S);
-    for (let x = 0; x < S; x++) {
-      const kl = alpha * stateKl(play, mu, h, x, A);
-      let vx = 0;
-      for (let y = 0; y < A; y++) {
-        const row = (x * A + y) * S2;
-        let e = 0;
-        for (let k = 0; k < S2; k++) e += T[row + k] * V[k];
-        q[x * A + y] = e - kl;
-        vx += play[h][x * A + y] * q[x * A + y];
-      }
-      v[x] = vx;
-    }
-    Q[h] = q;
-    V = v;
-  }
-  return Q;
-}
-
-/** Per-state log-space softmax of l (S × A), written as probabilities into out. */
-function softmaxRows(l: Float64Array, A: number, out: Float64Array): void {
-  for (let x = 0; x * A < l.length; x++) {
-    let m = -Infinity;
-    for (let y = 0; y < A; y++) m = Math.max(m, l[x * A + y]);
-    let z = 0;
-    for (let y = 0; y < A; y++) z += out[x * A + y] = Math.exp(l[x * A + y] - m);
-    for (let y = 0; y < A; y++) out[x * A + y] /= z;
-  }
-}
-
 function checkPref(env: LayeredMdp, pref: PreferenceGame): void {
   if (!(pref instanceof PreferenceGame)) throw new ValueError("pref must be a PreferenceGame over the end states");
   if (pref.n !== env.states[env.horizon]) throw new ShapeError(`pref compares ${pref.n} end states but the MDP has ${env.states[env.horizon]}`);
 }
 
+/** Pack the MDP, μ and a policy for the engine (levels concatenated). */
+function pack(env: LayeredMdp, mu: LayeredPolicy, pi: LayeredPolicy) {
+  let nt = 0;
+  for (const t of env.transitions) nt += t.length;
+  const trans = new Float64Array(nt);
+  let o = 0;
+  for (const t of env.transitions) trans.set(t, o), (o += t.length);
+  const flat = (p: LayeredPolicy) => {
+    let n = 0;
+    for (const a of p) n += a.length;
+    const out = new Float64Array(n);
+    let k = 0;
+    for (const a of p) for (let i = 0; i < a.length; i++) out[k++] = Math.log(a[i]);
+    return out;
+  };
+  let sa = 0, sall = 0, smax = 0;
+  for (let h = 0; h < env.horizon; h++) sa += env.states[h] * env.actions;
+  for (const s of env.states) sall += s, (smax = Math.max(smax, s));
+  return { states: Int32Array.from(env.states), trans, logMu: flat(mu), logPi: flat(pi), work: 6 * sa + 2 * sall + 2 * smax + 8 };
+}
+
+function unflat(env: LayeredMdp, l: Float64Array): LayeredPolicy {
+  const out: LayeredPolicy = [];
+  let k = 0;
+  for (let h = 0; h < env.horizon; h++) {
+    const n = env.states[h] * env.actions;
+    out.push(Float64Array.from(l.subarray(k, k + n), Math.exp));
+    k += n;
+  }
+  return out;
+}
+
 /**
  * Regularised exploitability E_α(π) = max_π′ P_α(π′ ≻ π) − ½, by soft value iteration
  * against π's end-state distribution: V(end) = P(end ≻ π), Q(x, y) = E V(x′),
- * V(x) = α·log Σ_y μ(y|x)·e^{Q(x,y)/α}; E_α = V(x₁) + α·KL_p(π‖μ) − ½.
+ * V(x) = α·log Σ_y μ(y|x)·e^{Q(x,y)/α}; E_α = V(x₁) + α·KL_p(π‖μ) − ½. (In the engine.)
  */
 export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: LayeredPolicy, opts: { alpha: number; mu?: LayeredPolicy }): number {
   checkMdp(env);
@@ -187,38 +182,18 @@ export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: La
   const mu = opts.mu ?? uniformPolicy(env);
   checkPolicy(env, mu, "mu", true);
   checkPolicy(env, pi, "policy", false);
-  return exploitability(env, pref, pi, mu, alpha);
-}
-
-function exploitability(env: LayeredMdp, pref: PreferenceGame, pi: LayeredPolicy, mu: LayeredPolicy, alpha: number): number {
-  const A = env.actions, H = env.horizon;
-  let V = pref.apply(reach(env, pi)[H]);
-  for (let h = H - 1; h >= 0; h--) {
-    const S = env.states[h], S2 = env.states[h + 1], T = env.transitions[h];
-    const v = new Float64Array(S);
-    const q = new Float64Array(A);
-    for (let x = 0; x < S; x++) {
-      let m = -Infinity;
-      for (let y = 0; y < A; y++) {
-        const row = (x * A + y) * S2;
-        let e = 0;
-        for (let k = 0; k < S2; k++) e += T[row + k] * V[k];
-        q[y] = e / alpha + Math.log(mu[h][x * A + y]);
-        m = Math.max(m, q[y]);
-      }
-      let z = 0;
-      for (let y = 0; y < A; y++) z += Math.exp(q[y] - m);
-      v[x] = alpha * (m + Math.log(z));
-    }
-    V = v;
-  }
-  return V[0] + alpha * trajectoryKl(env, pi, mu) - 0.5;
+  const pk = pack(env, mu, pi);
+  const r = getEngine().call("mtpo_exploitability", env.horizon, env.actions, input(pk.states), input(pk.trans), KIND_CODE[pref.kind], pref.buf, pref.rank,
+    input(pk.logMu), input(pk.logPi), alpha, output(2), scratch(pk.work + 4 * pref.rank));
+  if (r.ret !== Status.OK) throw new ValueError(`mtpoExploitability: the engine rejected the arguments (status ${r.ret})`);
+  return (r.out[0] as Float64Array)[0];
 }
 
 /**
- * Run MTPO or MTPO-τ with η_t = 2/(α(t+2)) from π₁ = μ. MTPO:
+ * Run MTPO or MTPO-τ with η_t = 2/(α(t+2)) from π₁ = μ, in the engine. MTPO:
  *   π_{t+1}(·|x) ∝ μ^{αη_t}·π_t^{1−αη_t}·exp(η_t·Q^{π_t,π_t}(x,·));
  * MTPO-τ: π_{t+1}(·|x) ∝ π_t^α(·|x)·exp(η_t·Q^{π_t^α,π_t^α}(x,·)), π_t^α ∝ π_t^{1−αη_t}·μ^{αη_t}.
+ * Q is the preference-based Q function of §5.2 (backward induction from V(end) = P(end ≻ play)).
  */
 export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): MtpoRun {
   checkMdp(env);
@@ -231,43 +206,19 @@ export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): 
   checkPolicy(env, mu, "mu", true);
   const ref = opts.reference ?? null;
   if (ref) checkPolicy(env, ref, "reference", false);
-  const A = env.actions, H = env.horizon;
-  const logMu = mu.map((m) => m.map(Math.log));
-  const logPi = logMu.map((l) => l.slice());
-  const pi = mu.map((m) => m.slice());
-  const play = mu.map((m) => m.slice());
-  const logMix = logMu.map((l) => l.slice());
-  const it: number[] = [], ex: number[] = [], kl: number[] = [];
-  const log = (t: number) => {
-    it.push(t);
-    ex.push(exploitability(env, pref, pi, mu, alpha));
-    kl.push(ref ? trajectoryKl(env, ref, pi) : NaN);
-  };
-  for (let t = 0; t <= iters; t++) {
-    if (every > 0 && (t % every === 0 || t === iters)) log(t);
-    if (t === iters) break;
-    const eta = 2 / (alpha * (t + 2));
-    const w = alpha * eta; // ≤ 1
-    if (variant === "mtpo-tau") {
-      for (let h = 0; h < H; h++) {
-        for (let k = 0; k < logPi[h].length; k++) logMix[h][k] = (1 - w) * logPi[h][k] + w * logMu[h][k];
-        softmaxRows(logMix[h], A, play[h]);
-        for (let k = 0; k < logPi[h].length; k++) logMix[h][k] = Math.log(play[h][k]);
-      }
-    } else {
-      for (let h = 0; h < H; h++) play[h].set(pi[h]);
-    }
-    const Q = qValues(env, pref, play, mu, alpha);
-    for (let h = 0; h < H; h++) {
-      const l = logPi[h];
-      for (let k = 0; k < l.length; k++) {
-        l[k] = variant === "mtpo-tau" ? logMix[h][k] + eta * Q[h][k] : w * logMu[h][k] + (1 - w) * l[k] + eta * Q[h][k];
-      }
-      softmaxRows(l, A, pi[h]);
-      for (let k = 0; k < l.length; k++) l[k] = Math.log(pi[h][k]);
-    }
-  }
-  return { policy: pi, iteration: Float64Array.from(it), exploitability: Float64Array.from(ex), kl: Float64Array.from(kl) };
+  const pk = pack(env, mu, mu);
+  const logStar = ref ? pack(env, mu, ref).logPi : null;
+  const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
+  const logPi = pk.logPi;
+  const eng = getEngine();
+  const r = eng.call("mtpo_run", env.horizon, env.actions, input(pk.states), input(pk.trans), KIND_CODE[pref.kind], pref.buf, pref.rank,
+    input(pk.logMu), inout(logPi), logStar ? input(logStar) : 0, alpha, iters, variant === "mtpo-tau" ? 1 : 0, every,
+    output(Math.max(1, rows * 3)), scratch(pk.work + 4 * pref.rank));
+  if (r.ret === Status.NON_FINITE) throw new NumericalError(`mtpo: the policy became non-finite at iteration ${eng.statusArgs()[0]}`, { iteration: eng.statusArgs()[0] });
+  if (r.ret !== Status.OK) throw new ValueError(`mtpo: the engine rejected the arguments (status ${r.ret})`);
+  const m = r.out[0] as Float64Array;
+  const col = (c: number) => Float64Array.from({ length: rows }, (_, i) => m[i * 3 + c]);
+  return { policy: unflat(env, logPi), iteration: col(0), exploitability: col(1), kl: col(2) };
 }
 
 export interface TreeEnvironment {
