@@ -24,7 +24,7 @@ export type {
 export { Rng } from "./random/rng.js";
 export { version } from "./version.js";
 export * as games from "./games/index.js";
-export { PreferenceGame, nashMD, nashMirrorProx, onlineIpo, ipoMD, solveNash } from "./games/index.js";
+export { PreferenceGame, nashMD, nashMirrorProx, onlineIpo, ipoMD, solveNash, mtpo } from "./games/index.js";
 export * as parallel from "./parallel/index.js";
 export { WorkerPool, InlinePool, registerTask, runMergeTree, planTree, TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/index.js";
 export type { Executor, PoolOptions, RunOptions, TaskContext, TaskFn, FaultEvent, TreeShape, TreePlan, LeafInput, MergeInput, LevelTiming, MergeTreeResult } from "./parallel/index.js";
