@@ -75,6 +75,16 @@ describe("exactRls", () => {
     }
   });
 
+  it("disjoint data sets (Lemma 3): τ_{i,D} ≥ τ_{i,D∪D′} and d_eff(D) + d_eff(D′) ∈ [d_eff(D∪D′), 2·d_eff(D∪D′)]", () => {
+    const gamma = 0.4;
+    const A = rows(X, 0, 35), B = rows(X, 35, 80);
+    const a = S.exactRls(A, kernel, gamma), b = S.exactRls(B, kernel, gamma), ab = S.exactRls(X, kernel, gamma);
+    for (let i = 0; i < 35; i++) expect(a.scores[i]).toBeGreaterThanOrEqual(ab.scores[i] - 1e-12);
+    for (let i = 0; i < 45; i++) expect(b.scores[i]).toBeGreaterThanOrEqual(ab.scores[35 + i] - 1e-12);
+    expect(a.deff + b.deff).toBeGreaterThanOrEqual(ab.deff - 1e-9);
+    expect(a.deff + b.deff).toBeLessThanOrEqual(2 * ab.deff + 1e-9);
+  });
+
   it("duplicates: an isolated point's score drops from 1/(1+γ) to 1/(2+γ) when doubled", () => {
     const gamma = 0.7;
     const far = S.Matrix.fromRows([[0, 0], [100, 100], [100, 100], [-100, 50]]);

@@ -112,6 +112,26 @@ describe("Squeak", () => {
     expect(ok, `‖P − P̃‖ per seed: ${gaps.map((g) => g.toFixed(3)).join(", ")}`).toBeGreaterThanOrEqual(3);
   });
 
+  it("estimator bounds from an ε-accurate dictionary (Lemma 2): τ·(1−ε)/(1+ε) ≤ τ̃ ≤ τ", () => {
+    const X = coherentMixture(300, 2, 9, 10, 5);
+    const gamma = 1, eps = 0.5;
+    const exact = S.exactRls(X, kernel, gamma).scores;
+    let checked = 0;
+    for (let seed = 1; seed <= 4 && checked < 2; seed++) {
+      const sq = new S.Squeak({ kernel, gamma, eps, qbar: 96, seed, batch: 50 });
+      const d = sq.push(X).dictionary();
+      sq.dispose();
+      if (accuracyGap(X, kernel, gamma, d) > eps) continue;
+      checked++;
+      const est = S.estimateRls(d, X);
+      for (let i = 0; i < X.rows; i++) {
+        expect(est[i]).toBeLessThanOrEqual(exact[i] * (1 + 1e-9));
+        expect(est[i]).toBeGreaterThanOrEqual(exact[i] * ((1 - eps) / (1 + eps)) * (1 - 1e-9));
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it("regularised Nyström from an ε-accurate dictionary: 0 ⪯ K − K̃ ⪯ γ/(1−ε)·I", () => {
     const X = coherentMixture(300, 2, 9, 10, 5);
     const gamma = 1, eps = 0.5;
