@@ -23,7 +23,7 @@ const LEAF: i32 = 24; // D&C subproblems of this size or smaller are solved by Q
 const NB: i32 = 32; // reflectors per compact-WY block in the back-transformation
 const RMAX: i32 = 128; // most eigenvector rows per panel of the back-transformation
 const NBT: i32 = 32; // delayed steps per panel in the blocked tridiagonalisation
-const BLOCKED_FROM: i32 = 400; // blocked tridiagonalisation from this n (measured crossover)
+const BLOCKED_FROM: i32 = 768; // blocked tridiagonalisation from this n (measured crossover)
 const MAX_QL_SWEEPS: i32 = 60; // per eigenvalue (LAPACK uses 30·n in total)
 const RELATIVE_SWEEPS: i32 = 20; // then QL's negligibility test becomes relative to ‖T‖
 
@@ -109,6 +109,61 @@ function fusedRow(r: usize, i: i32, n: i32, v: usize, w: usize, vn: usize, yn: u
       stv(r, j, f64x2.sub(f64x2.sub(ldv(r, j), f64x2.mul(vvi, ldv(w, j))), f64x2.mul(wwi, ldv(v, j))));
     }
     for (; j < n; j++) st(r, j, ld(r, j) - vi * ld(w, j) - wi * ld(v, j));
+  }
+}
+
+/** fusedRow for the two rows i and i+1 at once: the loads and stores of v, w, vn and yn
+ *  serve both rows. */
+@inline
+function fusedRows2(r: usize, i: i32, n: i32, v: usize, w: usize, vn: usize, yn: usize, next: bool): void {
+  const q = p64(r, n); // row i+1
+  const vi = ld(v, i), wi = ld(w, i), vq = ld(v, i + 1), wq = ld(w, i + 1);
+  const a00 = ld(r, i) - vi * wi - wi * vi;
+  const a01 = ld(r, i + 1) - vi * ld(w, i + 1) - wi * ld(v, i + 1);
+  const a11 = ld(q, i + 1) - vq * wq - wq * vq;
+  st(r, i, a00);
+  st(r, i + 1, a01);
+  st(q, i + 1, a11);
+  const vvi = f64x2.splat(vi), wwi = f64x2.splat(wi), vvq = f64x2.splat(vq), wwq = f64x2.splat(wq);
+  let j = i + 2;
+  if (next) {
+    const ni = ld(vn, i), nq = ld(vn, i + 1);
+    const nni = f64x2.splat(ni), nnq = f64x2.splat(nq);
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    for (; j + 2 <= n; j += 2) {
+      const wj = ldv(w, j), vj = ldv(v, j), nj = ldv(vn, j);
+      const a = f64x2.sub(f64x2.sub(ldv(r, j), f64x2.mul(vvi, wj)), f64x2.mul(wwi, vj));
+      const b = f64x2.sub(f64x2.sub(ldv(q, j), f64x2.mul(vvq, wj)), f64x2.mul(wwq, vj));
+      stv(r, j, a);
+      stv(q, j, b);
+      acc0 = f64x2.add(acc0, f64x2.mul(a, nj));
+      acc1 = f64x2.add(acc1, f64x2.mul(b, nj));
+      stv(yn, j, f64x2.add(ldv(yn, j), f64x2.add(f64x2.mul(nni, a), f64x2.mul(nnq, b))));
+    }
+    let s0 = a00 * ni + a01 * nq + f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+    let s1 = a11 * nq + f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
+    for (; j < n; j++) {
+      const wj = ld(w, j), vj = ld(v, j), nj = ld(vn, j);
+      const a = ld(r, j) - vi * wj - wi * vj;
+      const b = ld(q, j) - vq * wj - wq * vj;
+      st(r, j, a);
+      st(q, j, b);
+      s0 += a * nj;
+      s1 += b * nj;
+      st(yn, j, ld(yn, j) + ni * a + nq * b);
+    }
+    st(yn, i, ld(yn, i) + s0);
+    st(yn, i + 1, ld(yn, i + 1) + s1 + ni * a01);
+  } else {
+    for (; j + 2 <= n; j += 2) {
+      const wj = ldv(w, j), vj = ldv(v, j);
+      stv(r, j, f64x2.sub(f64x2.sub(ldv(r, j), f64x2.mul(vvi, wj)), f64x2.mul(wwi, vj)));
+      stv(q, j, f64x2.sub(f64x2.sub(ldv(q, j), f64x2.mul(vvq, wj)), f64x2.mul(wwq, vj)));
+    }
+    for (; j < n; j++) {
+      st(r, j, ld(r, j) - vi * ld(w, j) - wi * ld(v, j));
+      st(q, j, ld(q, j) - vq * ld(w, j) - wq * ld(v, j));
+    }
   }
 }
 
@@ -208,7 +263,9 @@ function tridiagonalise(a: usize, n: i32, d: usize, e: usize, tau: usize,
     } else {
       st(e, c0, ld(r1, c0 + 1));
     }
-    for (let i = c0 + 1; i < n; i++) fusedRow(p64(a, i * n), i, n, v, w, vn, yn, next);
+    let i = c0 + 1;
+    for (; i + 2 <= n; i += 2) fusedRows2(p64(a, i * n), i, n, v, w, vn, yn, next);
+    if (i < n) fusedRow(p64(a, i * n), i, n, v, w, vn, yn, next);
     if (!next) st(d, n - 1, ld(a, (n - 1) * n + n - 1));
     let tmp = v; v = vn; vn = tmp;
     tmp = y; y = yn; yn = tmp;
