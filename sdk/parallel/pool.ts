@@ -175,7 +175,8 @@ export class WorkerPool implements Executor {
     this.modules = modules;
   }
 
-  /** Start a pool and wait until its workers are ready. */
+  /** Start a pool and wait until its workers are ready (a worker that cannot start is
+   *  retried; if none can, this rejects with WorkerStartError). */
   static async create(opts: PoolOptions = {}): Promise<WorkerPool> {
     if (opts.size !== undefined) integer(opts.size, "size", 1, 1024);
     if (opts.retries !== undefined) integer(opts.retries, "retries", 0, 100);
@@ -348,15 +349,29 @@ export class WorkerPool implements Executor {
     this.startFailures++;
     this.emit("fault", { kind: "start-failed", workerId: slot.id, task: null, attempt: 0, willRetry: false, error });
     if (this.closed) return;
-    if (this.startFailures >= MAX_START_FAILURES && !this.slots.some((s) => s.state === "idle" || s.state === "busy")) {
-      // No worker can be started: fail everything rather than wait forever.
-      this.broken = new WorkerStartError(`could not start a worker (${this.startFailures} attempts; last: ${error.name}: ${error.message}); worker script ${this.scriptUrl.href}`, rebuildError(error));
-      for (const job of this.queue.splice(0)) job.reject(this.broken);
-      for (const w of this.readyWaiters.splice(0)) w.reject(this.broken);
-      for (const s of this.slots) this.kill(s);
+    if (this.startFailures >= MAX_START_FAILURES) {
+      if (!this.slots.some((s) => s !== slot && s.state !== "dead")) {
+        // No worker can be started: fail everything rather than wait forever.
+        this.broken = new WorkerStartError(`could not start a worker (${this.startFailures} attempts; last: ${error.name}: ${error.message}); worker script ${this.scriptUrl.href}`, rebuildError(error));
+        for (const job of this.queue.splice(0)) job.reject(this.broken);
+        for (const w of this.readyWaiters.splice(0)) w.reject(this.broken);
+        for (const s of this.slots) this.kill(s);
+        return;
+      }
+      // Other workers run or are starting: carry on with fewer rather than retry forever.
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      this.checkReady();
       return;
     }
     this.startSlot(slot);
+  }
+
+  /** create() resolves once no initial worker is still starting (and one at least runs). */
+  private checkReady(): void {
+    if (this.everReady || this.slots.some((s) => s.state === "starting")) return;
+    if (!this.slots.some((s) => s.state === "idle" || s.state === "busy")) return;
+    this.everReady = true;
+    for (const w of this.readyWaiters.splice(0)) w.resolve();
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {
@@ -366,10 +381,7 @@ export class WorkerPool implements Executor {
         slot.state = "idle";
         slot.handle?.keepAlive(false);
         this.startFailures = 0;
-        if (!this.everReady) {
-          this.everReady = true;
-          for (const w of this.readyWaiters.splice(0)) w.resolve();
-        }
+        this.checkReady();
         this.dispatch();
         return;
       case "init-error":
