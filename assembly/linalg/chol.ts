@@ -4,8 +4,8 @@ import { OK, NOT_SPD, setStatusArg } from "../core/status";
 import { dot, axpy, scal } from "./blas1";
 import { gemm } from "./gemm";
 
-const NB: i32 = 64; // panel width of the blocked factorisation and the triangular solves
-const TB: i32 = 96; // block rows of the Cholesky trailing update (the GEMM's MC)
+const NB: i32 = 96; // panel width of the blocked factorisation and the triangular solves
+const TB: i32 = 48; // block rows of the Cholesky trailing update
 
 @inline function rowp(a: usize, lda: i32, i: i32): usize {
   return a + (<usize>(i * lda) << 3);
