@@ -188,6 +188,9 @@ describe("WorkerPool: cancellation and closing", () => {
     expect(await p2.run("test.echo", 1).catch((x) => x)).toBeInstanceOf(PoolClosedError);
     const bad = await WorkerPool.create({ size: 1, workerUrl: new URL("./no-such-worker.mjs", import.meta.url) }).catch((x) => x);
     expect(bad).toBeInstanceOf(WorkerStartError);
+    const broken = await WorkerPool.create({ size: 2, modules: [new URL("./parallel-tasks-broken.ts", import.meta.url)] }).catch((x) => x);
+    expect(broken).toBeInstanceOf(WorkerStartError);
+    expect(broken.message).toMatch(/this task module cannot load/);
   });
 
   it("validates options", async () => {
