@@ -45,7 +45,8 @@ export interface DisqueakOptions {
   qbar?: number;
   /** Root seed; node i of the tree uses the stream (seed, i). Default 0. */
   seed?: number;
-  /** Rows per leaf (contiguous parts; the last may be shorter). Default 4096. */
+  /** Rows per leaf (contiguous parts; the last may be shorter). Default max(4096, ⌈n/16⌉):
+   *  at most 16 leaves, a function of n only, so results never depend on the worker count. */
   leafSize?: number;
   /** Explicit part sizes (summing to n), instead of leafSize. */
   partition?: readonly number[];
@@ -214,7 +215,7 @@ export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<Di
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total !== n) throw new ValueError(`partition sizes sum to ${total}, but X has ${n} rows`);
   } else {
-    const leafSize = integer(opts.leafSize ?? 4096, "leafSize", 1);
+    const leafSize = integer(opts.leafSize ?? Math.max(4096, Math.ceil(n / 16)), "leafSize", 1);
     sizes = [];
     for (let s = 0; s < n; s += leafSize) sizes.push(Math.min(leafSize, n - s));
   }
