@@ -66,9 +66,10 @@ print(_json.dumps({
       `A = (X + Xᵀ)/2 with X uniform in [−1, 1); max |λ_seqlearn − λ_ml-matrix| = ${err.toExponential(1)}, ` +
         `max |Av − λv| over every 17th eigenpair = ${res.toExponential(1)}. ` +
         "seqlearn: Householder tridiagonalisation on the upper triangle in which the rank-2 update of one step and the " +
-        "symmetric matrix-vector product of the next share one pass over the trailing matrix (f64x2), then Cuppen's divide " +
+        "symmetric matrix-vector product of the next share one pass over the trailing matrix (f64x2, two rows at a time; " +
+        "from n = 768 the updates of 32 steps are delayed and applied as GEMMs instead), then Cuppen's divide " +
         "and conquer (deflation, Gu–Eisenstat eigenvectors, merges through the GEMM kernel; QL on leaves of ≤ 24), then the " +
-        "reflectors applied in compact-WY blocks of 32 through GEMM. The values-only row is dominated by the tridiagonal " +
+        "reflectors applied in compact-WY blocks of 32 through GEMM, to cache-sized panels of eigenvector rows. The values-only row is dominated by the tridiagonal " +
         "reduction, whose matrix-vector half is memory-bound in LAPACK too but runs there with AVX2/FMA; the rest of the " +
         "vectors case is GEMM-bound and inherits GEMM's SIMD128 limits (no FMA, 2 lanes). numpy's eigh is LAPACK dsyevd. " +
         "ml-matrix runs tred2 + tql2 (Givens rotations accumulated into the vectors) on arrays of rows.",
