@@ -155,7 +155,7 @@ export const tree: Command = {
     "seqlearn tree <part1.csv> [part2.csv ...] -o all.dict --lambda-gamma <γ> [--leaf-size <rows>] [--shape balanced|chain] [--workers <w>] [--keep <dir>] [options]",
     "",
     "Each file is a leaf, in order (global row indices run on from one file to the next); with one file,",
-    "--leaf-size <rows> splits it into contiguous leaves (default 4096). Node ids: leaves 0..k−1, merges k, k+1, …",
+    "--leaf-size <rows> splits it into contiguous leaves (default max(4096, ⌈n/16⌉), as disqueak()). Node ids: leaves 0..k−1, merges k, k+1, …",
     "(`--keep <dir>` writes every node as <dir>/node-<id>.dict and prints the equivalent leaf/merge commands).",
     "--workers <w>  worker threads (default: the available cores; 0 = this thread)   --json  print the per-level timings as JSON",
     "The leaf/merge/kernel/data options are those of `seqlearn leaf`.",
@@ -179,7 +179,7 @@ export const tree: Command = {
       const { X } = await readRows(f, args);
       if (d >= 0 && X.cols !== d) throw new DataError(`has ${X.cols} feature columns but ${files[0]} has ${d}`, { source: f });
       d = X.cols;
-      const size = files.length === 1 ? (leafSize ?? 4096) : X.rows;
+      const size = files.length === 1 ? (leafSize ?? Math.max(4096, Math.ceil(X.rows / 16))) : X.rows;
       for (let s = 0; s < X.rows; s += size) {
         const r = Math.min(size, X.rows - s);
         leaves.push({ data: X.data.slice(s * d, (s + r) * d), n: r, d, start: start + s });
