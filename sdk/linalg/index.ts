@@ -338,14 +338,18 @@ export function eigh(A: MatrixLike, opts?: EighOptions & { vectors?: true }): Ei
 export function eigh(A: MatrixLike, opts: EighOptions & { vectors: false }): EighResult & { vectors: null };
 export function eigh(A: MatrixLike, opts?: EighOptions): EighResult;
 export function eigh(A: MatrixLike, opts: EighOptions = {}): EighResult {
+  return eighImpl(A, opts, "eigh");
+}
+
+function eighImpl(A: MatrixLike, opts: EighOptions, fn: string): EighResult {
   const a = asMatrix(A, "A", { square: true });
   const n = a.rows;
   const wantVectors = opts.vectors ?? true;
-  if (typeof wantVectors !== "boolean") throw new ValueError(`eigh: vectors must be true or false, got ${String(wantVectors)}`);
+  if (typeof wantVectors !== "boolean") throw new ValueError(`${fn}: vectors must be true or false, got ${String(wantVectors)}`);
   const method = opts.method ?? "dc";
-  if (method !== "dc" && method !== "ql") throw new ValueError(`eigh: method must be "dc" or "ql", got ${JSON.stringify(method)}`);
+  if (method !== "dc" && method !== "ql") throw new ValueError(`${fn}: method must be "dc" or "ql", got ${JSON.stringify(method)}`);
   const symTol = nonNegative(opts.symmetryTol ?? 1e-10, "symmetryTol");
-  checkSymmetric(a, symTol);
+  checkSymmetric(a, symTol, fn);
   if (n === 0) return { values: new Float64Array(0), vectors: wantVectors ? new Matrix(0, 0) : null };
   const eng = getEngine();
   const work = eng.call("eigh_scratch", n, wantVectors).ret;
@@ -353,12 +357,12 @@ export function eigh(A: MatrixLike, opts: EighOptions = {}): EighResult {
     wantVectors, method === "ql" ? 1 : 0, scratch(work));
   if (res.ret === Status.NO_CONVERGENCE) {
     const [index] = eng.statusArgs();
-    throw new NumericalError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${index}`, { index });
+    throw new NumericalError(`${fn}: the tridiagonal QL iteration did not converge for eigenvalue ${index}`, { index });
   }
   const values = res.out[0] as Float64Array;
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(values[i])) {
-      throw new NumericalError(`eigh: eigenvalue ${i} is ${values[i]}: the eigenvalues of A exceed the f64 range (max|A| = ${maxAbsOf(a.data).toExponential(3)}); scale A down`, { index: i });
+      throw new NumericalError(`${fn}: eigenvalue ${i} is ${values[i]}: the eigenvalues of A exceed the f64 range (max|A| = ${maxAbsOf(a.data).toExponential(3)}); scale A down`, { index: i });
     }
   }
   return { values, vectors: wantVectors ? new Matrix(n, n, res.out[1] as Float64Array) : null };
@@ -372,11 +376,11 @@ function maxAbsOf(x: Float64Array): number {
 
 /** Eigenvalues of a symmetric matrix, ascending (eigh without vectors). */
 export function eigvalsh(A: MatrixLike, opts: Omit<EighOptions, "vectors" | "method"> = {}): Float64Array {
-  return eigh(A, { ...opts, vectors: false }).values;
+  return eighImpl(A, { ...opts, vectors: false }, "eigvalsh").values;
 }
 
 // ValueError naming the first [i, j] (i > j, row-major order) where A is not symmetric.
-function checkSymmetric(a: Matrix, relTol: number): void {
+function checkSymmetric(a: Matrix, relTol: number, fn: string): void {
   const n = a.rows, x = a.data;
   let amax = 0;
   for (let i = 0; i < x.length; i++) amax = Math.max(amax, Math.abs(x[i]));
@@ -385,7 +389,7 @@ function checkSymmetric(a: Matrix, relTol: number): void {
     for (let j = 0; j < i; j++) {
       const d = Math.abs(x[i * n + j] - x[j * n + i]);
       if (d > tol) {
-        throw new ValueError(`eigh: A is not symmetric: A[${i}, ${j}] = ${x[i * n + j]} but A[${j}, ${i}] = ${x[j * n + i]} (difference ${d.toExponential(3)} > ${relTol} · max|A| = ${tol.toExponential(3)})`);
+        throw new ValueError(`${fn}: A is not symmetric: A[${i}, ${j}] = ${x[i * n + j]} but A[${j}, ${i}] = ${x[j * n + i]} (difference ${d.toExponential(3)} > ${relTol} · max|A| = ${tol.toExponential(3)})`);
       }
     }
   }
