@@ -378,6 +378,54 @@ function halfStepAcc(W: usize, r2: i32, i0: i32, cnt: i32, e: usize, acc: usize)
 
 const HALF_STEP_BLOCK: i32 = 128;
 
+/** The r = 8 half-step over rows [0, rows) (rows even), two rows per step. Returns Σ e_i and
+ *  adds Σ e_i·W_i into acc (16 entries). */
+function halfStepPairs16(W: usize, rows: i32, coef: usize, base: usize, s: f64, shift: f64, l: usize, g: usize, acc: usize): f64 {
+  const c0 = ldv(coef, 0), c1 = ldv(coef, 2), c2 = ldv(coef, 4), c3 = ldv(coef, 6);
+  const c4 = ldv(coef, 8), c5 = ldv(coef, 10), c6 = ldv(coef, 12), c7 = ldv(coef, 14);
+  let a0 = ldv(acc, 0), a1 = ldv(acc, 2), a2 = ldv(acc, 4), a3 = ldv(acc, 6);
+  let a4 = ldv(acc, 8), a5 = ldv(acc, 10), a6 = ldv(acc, 12), a7 = ldv(acc, 14);
+  const half = f64x2.splat(0.5), sv = f64x2.splat(s), sh = f64x2.splat(shift);
+  let zv = f64x2.splat(0);
+  let w = W, pb = base, pl = l, pg = g;
+  const end = base + (<usize>rows << 3);
+  while (pb < end) {
+    const d0 = f64x2.add(
+      f64x2.add(f64x2.add(f64x2.mul(v128.load(w), c0), f64x2.mul(v128.load(w, 16), c1)),
+        f64x2.add(f64x2.mul(v128.load(w, 32), c2), f64x2.mul(v128.load(w, 48), c3))),
+      f64x2.add(f64x2.add(f64x2.mul(v128.load(w, 64), c4), f64x2.mul(v128.load(w, 80), c5)),
+        f64x2.add(f64x2.mul(v128.load(w, 96), c6), f64x2.mul(v128.load(w, 112), c7))));
+    const d1 = f64x2.add(
+      f64x2.add(f64x2.add(f64x2.mul(v128.load(w, 128), c0), f64x2.mul(v128.load(w, 144), c1)),
+        f64x2.add(f64x2.mul(v128.load(w, 160), c2), f64x2.mul(v128.load(w, 176), c3))),
+      f64x2.add(f64x2.add(f64x2.mul(v128.load(w, 192), c4), f64x2.mul(v128.load(w, 208), c5)),
+        f64x2.add(f64x2.mul(v128.load(w, 224), c6), f64x2.mul(v128.load(w, 240), c7))));
+    // [g_i, g_i+1] = ½ + horizontal sums of d0, d1
+    const gv = f64x2.add(half, f64x2.add(v128.shuffle<f64>(d0, d1, 0, 2), v128.shuffle<f64>(d0, d1, 1, 3)));
+    const lv = f64x2.add(v128.load(pb), f64x2.mul(sv, gv));
+    v128.store(pl, lv);
+    if (g != 0) v128.store(pg, gv);
+    const ev = expv(f64x2.sub(lv, sh));
+    zv = f64x2.add(zv, ev);
+    const e0 = v128.shuffle<f64>(ev, ev, 0, 0), e1 = v128.shuffle<f64>(ev, ev, 1, 1);
+    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(e0, v128.load(w)), f64x2.mul(e1, v128.load(w, 128))));
+    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(e0, v128.load(w, 16)), f64x2.mul(e1, v128.load(w, 144))));
+    a2 = f64x2.add(a2, f64x2.add(f64x2.mul(e0, v128.load(w, 32)), f64x2.mul(e1, v128.load(w, 160))));
+    a3 = f64x2.add(a3, f64x2.add(f64x2.mul(e0, v128.load(w, 48)), f64x2.mul(e1, v128.load(w, 176))));
+    a4 = f64x2.add(a4, f64x2.add(f64x2.mul(e0, v128.load(w, 64)), f64x2.mul(e1, v128.load(w, 192))));
+    a5 = f64x2.add(a5, f64x2.add(f64x2.mul(e0, v128.load(w, 80)), f64x2.mul(e1, v128.load(w, 208))));
+    a6 = f64x2.add(a6, f64x2.add(f64x2.mul(e0, v128.load(w, 96)), f64x2.mul(e1, v128.load(w, 224))));
+    a7 = f64x2.add(a7, f64x2.add(f64x2.mul(e0, v128.load(w, 112)), f64x2.mul(e1, v128.load(w, 240))));
+    w += 256;
+    pb += 16;
+    pl += 16;
+    pg += 16;
+  }
+  stv(acc, 0, a0); stv(acc, 2, a1); stv(acc, 4, a2); stv(acc, 6, a3);
+  stv(acc, 8, a4); stv(acc, 10, a5); stv(acc, 12, a6); stv(acc, 14, a7);
+  return hsum(zv);
+}
+
 /**
  * One fused mirror half-step on the low-rank operator, a single pass over W from memory:
  *   g_i = ½ + W_i·coefIn            (= (P·π)_i for the π that coefIn was built from)
@@ -395,7 +443,13 @@ export function lowRankHalfStep(W: usize, r: i32, n: i32, coefIn: usize, base: u
   for (let k = 0; k < r2; k++) st(acc, k, 0.0);
   const e = acc + (<usize>r2 << 3);
   let z = 0.0;
-  for (let i0 = 0; i0 < n; i0 += HALF_STEP_BLOCK) {
+  let first = 0;
+  if (r2 == 16) {
+    // r = 8: rows two at a time, fully fused (dots → [g_i, g_i+1] → log-policy → exp → Σ e·W)
+    first = n & ~1;
+    z = halfStepPairs16(W, first, coefIn, base, s, shift, l, g, acc);
+  }
+  for (let i0 = first; i0 < n; i0 += HALF_STEP_BLOCK) {
     const cnt = min(HALF_STEP_BLOCK, n - i0);
     halfStepDots(W, r2, i0, cnt, coefIn, base, s, l, g);
     z += expShift(l + (<usize>i0 << 3), shift, e, cnt);
