@@ -30,25 +30,49 @@ function cholDiagBlock(a: usize, lda: i32, k0: i32, kb: i32): i32 {
 }
 
 // X·Lᵀ = B in place, B m×nb (ldb), L nb×nb lower (ldl). Recursive halving: the coupling
-// block B₂ −= X₁·L₂₁ᵀ goes through GEMM, so only ≤ 8-column strips are solved by
-// substitution (along contiguous rows of B).
+// block B₂ −= X₁·L₂₁ᵀ goes through GEMM, and strips of ≤ TRSM_BASE columns are solved by
+// substitution, two rows at a time in the two f64x2 lanes.
+const TRSM_BASE: i32 = 16;
+const trsmPairs: usize = memory.data(TRSM_BASE * 16, 16); // solved pairs (x_i,j, x_i+1,j)
+
 function trsmRightLT(m: i32, nb: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
-  if (nb <= 8) {
-    for (let i = 0; i < m; i++) {
-      const bi = rowp(b, ldb, i);
-      for (let j = 0; j < nb; j++) {
-        const lj = rowp(l, ldl, j);
-        let s = ld(bi, j);
-        for (let t = 0; t < j; t++) s -= ld(bi, t) * ld(lj, t);
-        st(bi, j, s / ld(lj, j));
-      }
-    }
+  if (nb <= TRSM_BASE) {
+    trsmBase(m, nb, l, ldl, b, ldb);
     return;
   }
-  const h = max(4, (nb >> 1) & ~3);
+  const h = ((nb >> 1) + 7) & ~7;
   trsmRightLT(m, h, l, ldl, b, ldb);
   gemm(0, 1, m, nb - h, h, -1.0, b, ldb, rowp(l, ldl, h), ldl, 1.0, b + (<usize>h << 3), ldb);
   trsmRightLT(m, nb - h, rowp(l, ldl, h) + (<usize>h << 3), ldl, b + (<usize>h << 3), ldb);
+}
+
+// Substitution for nb ≤ TRSM_BASE columns: x_ij = (b_ij − Σ_{t<j} x_it·L_jt) / L_jj, the
+// sum taken in order t = 0, 1, … (the same rounding in both lanes and in the scalar tail).
+function trsmBase(m: i32, nb: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+  let i = 0;
+  for (; i + 2 <= m; i += 2) {
+    const b0 = rowp(b, ldb, i), b1 = rowp(b, ldb, i + 1);
+    for (let j = 0; j < nb; j++) {
+      const lj = rowp(l, ldl, j);
+      let s = f64x2.replace_lane(f64x2.splat(ld(b0, j)), 1, ld(b1, j));
+      for (let t = 0; t < j; t++) {
+        s = f64x2.sub(s, f64x2.mul(v128.load(trsmPairs + (<usize>t << 4)), v128.load64_splat(lj + (<usize>t << 3))));
+      }
+      s = f64x2.div(s, f64x2.splat(ld(lj, j)));
+      v128.store(trsmPairs + (<usize>j << 4), s);
+      st(b0, j, f64x2.extract_lane(s, 0));
+      st(b1, j, f64x2.extract_lane(s, 1));
+    }
+  }
+  if (i < m) {
+    const bi = rowp(b, ldb, i);
+    for (let j = 0; j < nb; j++) {
+      const lj = rowp(l, ldl, j);
+      let s = ld(bi, j);
+      for (let t = 0; t < j; t++) s -= ld(bi, t) * ld(lj, t);
+      st(bi, j, s / ld(lj, j));
+    }
+  }
 }
 
 /** In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
