@@ -40,18 +40,23 @@ export default {
     const sqDict = sq.dictionary();
     sq.dispose();
     const tSq = performance.now() - t0;
-    const runs = [];
-    for (const workers of [1, 2]) {
-      const pool = await sl.WorkerPool.create({ size: workers });
-      try {
+    // Pools are started once; runs alternate 1, 2, 2, 1 workers and each keeps its best, so
+    // that a drift in the machine's load does not favour either side.
+    const pools = { 1: await sl.WorkerPool.create({ size: 1 }), 2: await sl.WorkerPool.create({ size: 2 }) };
+    const best = {};
+    try {
+      for (const workers of ctx.quick ? [1, 2] : [1, 2, 2, 1]) {
         ctx.log(`disqueak: ${workers} worker(s)`);
         t0 = performance.now();
-        const r = await sl.disqueak(X, { ...opts, leafSize, pool });
-        runs.push({ workers, ms: performance.now() - t0, r });
-      } finally {
-        await pool.close();
+        const r = await sl.disqueak(X, { ...opts, leafSize, pool: pools[workers] });
+        const t = performance.now() - t0;
+        if (!best[workers] || t < best[workers].ms) best[workers] = { workers, ms: t, r };
       }
+    } finally {
+      await pools[1].close();
+      await pools[2].close();
     }
+    const runs = [best[1], best[2]];
     const b1 = sl.encodeDictionary(runs[0].r.dictionary), b2 = sl.encodeDictionary(runs[1].r.dictionary);
     if (b1.length !== b2.length || b1.some((b, i) => b !== b2[i])) throw new Error("disqueak: 1 and 2 workers gave different dictionaries");
     const speedup = runs[0].ms / runs[1].ms;
@@ -79,7 +84,7 @@ export default {
       table(["level", "nodes", "1 worker: wall", "1 worker: compute", "2 workers: wall", "2 workers: compute"], levelRows),
       "",
       `n = ${n} rows of the coherent mixture (2-D Gaussian blob plus 200 tight clusters), rbf γ_k = 0.5 (σ = 1), γ = 1, ε = 0.5, q̄ = 8, ` +
-        `seed 1, printed DISQUEAK prefactor. Both pools give byte-identical dictionaries. Total DISQUEAK work (summed task compute time, ` +
+        `seed 1, printed DISQUEAK prefactor. Wall clocks are the best of two runs per pool, alternated (1, 2, 2, 1 workers). Both pools give byte-identical dictionaries. Total DISQUEAK work (summed task compute time, ` +
         `1 worker) is ${ms(work)} ms = ${ratio(workRatio)} SQUEAK's time. The wall clock of each run includes splitting the data, ` +
         `copying parts to the workers and dictionary files between them, but not starting the pool (about 50–100 ms per worker). ` +
         `The root merge (one Cholesky of the union of two dictionaries) is sequential and bounds the speed-up.`,
