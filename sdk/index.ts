@@ -14,7 +14,7 @@ export * as kernels from "./kernel/index.js";
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
 export {
-  exactRls, uniformNystrom, fullDictionary, dictUpdate, estimateRls, dictionaryToJSON, dictionaryFromJSON,
+  exactRls, uniformNystrom, fullDictionary, dictUpdate, estimateRls, RlsEstimator, dictionaryToJSON, dictionaryFromJSON,
   Squeak, InkEstimate, NystromFeatures, nystromError, NystromKRR, KrrAccumulator,
 } from "./kernel/index.js";
 export type {

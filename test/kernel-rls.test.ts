@@ -190,6 +190,25 @@ describe("estimator and DICT-UPDATE", () => {
     expect(Math.abs(total - expected)).toBeLessThan(5 * Math.sqrt(expected));
   });
 
+  it("RlsEstimator factors once and gives the same scores batch by batch", () => {
+    const s = new S.Squeak({ kernel, gamma: 0.5, qbar: 6, seed: 2 });
+    const d = s.push(X).dictionary();
+    s.dispose();
+    const all = S.estimateRls(d, X);
+    const est = new S.RlsEstimator(d);
+    const parts = [est.estimate(rows(X, 0, 50)), est.estimate(rows(X, 50, 120))];
+    est.dispose();
+    expect(Array.from([...parts[0], ...parts[1]])).toEqual(Array.from(all));
+    expect(() => est.estimate(X)).toThrow(/disposed/);
+    // A practical q̄ gives no per-point guarantee; the mean ratio τ̃/τ should still sit near
+    // the (1−ε)-scaled band [(1−ε)/(1+ε), 1].
+    const exact = S.exactRls(X, kernel, 0.5).scores;
+    let ratio = 0;
+    for (let i = 0; i < n; i++) ratio += all[i] / exact[i] / n;
+    expect(ratio).toBeGreaterThan(0.3);
+    expect(ratio).toBeLessThan(1.2);
+  });
+
   it("estimateRls validates its arguments", () => {
     const full = S.fullDictionary(X, { kernel, gamma: 1 });
     expect(() => S.estimateRls(full, [[1, 2, 3]])).toThrow(S.ShapeError);

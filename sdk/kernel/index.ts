@@ -2,7 +2,7 @@ export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern5
 export type { KernelSpec, KernelName } from "./kernels.js";
 export { exactRls, uniformNystrom, fullDictionary } from "./rls.js";
 export type { ExactRls, UniformOptions } from "./rls.js";
-export { dictUpdate, estimateRls, dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
+export { dictUpdate, estimateRls, RlsEstimator, dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
 export type { RlsDictionary, DictionaryParams, DictUpdateOptions, DictUpdateResult, EstimateOptions } from "./dictionary.js";
 export { Squeak, StreamingDictionary } from "./squeak.js";
 export type { SqueakOptions, Rows, RowSource } from "./squeak.js";
