@@ -205,6 +205,25 @@ describe("Squeak", () => {
     expect(dq).toBeLessThanOrEqual(sq * 1.6);
   });
 
+  it("every kernel family: size within 3·q̄·d_eff and a full-data estimator equal to (1−ε)·τ", () => {
+    const X = coherentMixture(400, 3, 12, 10, 5);
+    const scaled = new S.Matrix(400, 3, X.data.map((v) => v / 10));
+    for (const [k, data] of [
+      [S.laplacian({ gamma: 0.5 }), X], [S.matern32({ lengthScale: 1 }), X], [S.matern12({ lengthScale: 2 }), X],
+      [S.polynomial({ degree: 2, gamma: 1, coef0: 1 }), scaled], [S.linear(), scaled],
+    ] as const) {
+      const gamma = 0.5, qbar = 8;
+      const { deff, scores } = S.exactRls(data, k, gamma);
+      const sq = new S.Squeak({ kernel: k, gamma, qbar, seed: 3 });
+      const d = sq.push(data).dictionary();
+      sq.dispose();
+      expect(d.size, `${k}`).toBeGreaterThan(0);
+      expect(d.size, `${k}`).toBeLessThanOrEqual(3 * qbar * deff);
+      const est = S.estimateRls(S.fullDictionary(data, { kernel: k, gamma }), data, { eps: 0.5 });
+      for (let i = 0; i < 400; i += 13) expect(Math.abs(est[i] - 0.5 * scores[i]), `${k} τ̃[${i}]`).toBeLessThan(1e-8);
+    }
+  });
+
   it("bad input: clear errors", () => {
     expect(() => new S.Squeak({ kernel, gamma: 0 })).toThrow(/gamma/);
     expect(() => new S.Squeak({ kernel, gamma: -1 })).toThrow(S.ValueError);
