@@ -11,7 +11,7 @@ export {
 export type { SolverName, GameOptions, SolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics, ContextualRun } from "./solvers.js";
 export { mtpo, mtpoExploitability, trajectoryKl, treeEnvironment, checkMdp } from "./mtpo.js";
 export type { LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun, TreeEnvironment } from "./mtpo.js";
-export { TabularPolicy } from "./policy.js";
+export { TabularPolicy, SequencePolicy } from "./policy.js";
 export type { Policy } from "./policy.js";
 export { trainNashMP, trainNashMD, trainOnlineIpo, judgeFromGame, symmetricJudge, ipoExpectedWeights, ipoPairSlope } from "./stochastic.js";
 export type { Judge, Feedback, TrainerOptions, TrainLog, NashMPPGOptions, NashMDPGOptions, OnlineIpoOptions } from "./stochastic.js";

@@ -186,3 +186,159 @@ export class TabularPolicy implements Policy<number, number> {
     if (!Number.isInteger(y) || y < 0 || y >= this.actions) throw new ValueError(`response ${y} is out of range; expected an integer in [0, ${this.actions - 1}]`);
   }
 }
+
+/**
+ * An autoregressive tabular policy over token sequences of fixed length L from a vocabulary
+ * of V tokens: π(y|x) = Π_t softmax(θ[x, y_<t])_{y_t}, one logit row per (context, prefix).
+ * It behaves like a (very small) language model — sequence log-probabilities, per-token
+ * mixing with a reference, a log-likelihood gradient summed over tokens — so it exercises the
+ * trainers exactly as an LM policy would. L = 1 is a TabularPolicy.
+ * Responses are arrays of L token ids.
+ */
+export class SequencePolicy implements Policy<number, number[]> {
+  readonly contexts: number;
+  readonly vocab: number;
+  readonly length: number;
+  /** Prefix nodes per context: 1 + V + … + V^{L−1}. */
+  readonly nodes: number;
+  /** Logits, contexts × nodes × vocab. */
+  readonly logits: Float64Array;
+
+  constructor(contexts: number, vocab: number, length: number, logits?: ArrayLike<number>) {
+    this.contexts = integer(contexts, "contexts", 1);
+    this.vocab = integer(vocab, "vocab", 1);
+    this.length = integer(length, "length", 1, 16);
+    let nodes = 0;
+    for (let t = 0, p = 1; t < length; t++, p *= vocab) nodes += p;
+    if (nodes * vocab * contexts > 1 << 24) throw new ValueError(`a SequencePolicy with ${contexts}×${nodes}×${vocab} logits is too large (limit 2^24)`);
+    this.nodes = nodes;
+    this.logits = new Float64Array(contexts * nodes * vocab);
+    if (logits !== undefined) {
+      if (logits.length !== this.logits.length) throw new ShapeError(`logits must have ${this.logits.length} entries, got ${logits.length}`);
+      for (let i = 0; i < logits.length; i++) this.logits[i] = finite(logits[i], `logits[${i}]`);
+    }
+  }
+
+  /** Offset of the logit row of prefix y_<t in context x (prefix nodes in breadth-first order). */
+  private row(x: number, y: ArrayLike<number>, t: number): number {
+    let node = 0, first = 0, width = 1;
+    for (let s = 0; s < t; s++) {
+      node = node * this.vocab + y[s];
+      first += width;
+      width *= this.vocab;
+    }
+    return (x * this.nodes + first + node) * this.vocab;
+  }
+
+  private rowLogSoftmax(off: number, out: Float64Array, ref?: SequencePolicy, gamma = 0): void {
+    const V = this.vocab;
+    let m = -Infinity;
+    for (let v = 0; v < V; v++) {
+      out[v] = ref ? (1 - gamma) * this.logits[off + v] + gamma * ref.logits[off + v] : this.logits[off + v];
+      m = Math.max(m, out[v]);
+    }
+    let z = 0;
+    for (let v = 0; v < V; v++) z += Math.exp(out[v] - m);
+    const lz = m + Math.log(z);
+    for (let v = 0; v < V; v++) out[v] -= lz;
+  }
+
+  private check(x: number, y?: ArrayLike<number>): void {
+    if (!Number.isInteger(x) || x < 0 || x >= this.contexts) throw new ValueError(`context ${x} is out of range; expected an integer in [0, ${this.contexts - 1}]`);
+    if (y !== undefined) {
+      if (!y || y.length !== this.length) throw new ShapeError(`a response must be ${this.length} tokens, got ${y?.length}`);
+      for (let t = 0; t < y.length; t++) if (!Number.isInteger(y[t]) || y[t] < 0 || y[t] >= this.vocab) throw new ValueError(`token ${t} = ${y[t]} is out of range [0, ${this.vocab - 1}]`);
+    }
+  }
+
+  /** Token by token; with `mix`, each step samples from softmax((1−γ)·z_θ + γ·z_ref) — the
+   *  per-token geometric mixture (not the sequence-level one; spec §1.5). */
+  sample(xs: readonly number[], rng: Rng, mix?: { ref: Policy<number, number[]>; gamma: number }): number[][] {
+    let ref: SequencePolicy | undefined, gamma = 0;
+    if (mix) {
+      gamma = probability(mix.gamma, "mix.gamma");
+      if (!(mix.ref instanceof SequencePolicy) || mix.ref.logits.length !== this.logits.length) throw new ValueError("mix.ref must be a SequencePolicy of the same shape");
+      ref = mix.ref;
+    }
+    const L = this.length, V = this.vocab;
+    const u = rng.uniform(xs.length * L);
+    const lp = new Float64Array(V);
+    return xs.map((x, i) => {
+      this.check(x);
+      const y: number[] = [];
+      for (let t = 0; t < L; t++) {
+        this.rowLogSoftmax(this.row(x, y, t), lp, ref, gamma);
+        let v = 0, c = Math.exp(lp[0]);
+        while (v < V - 1 && u[i * L + t] >= c) c += Math.exp(lp[++v]);
+        y.push(v);
+      }
+      return y;
+    });
+  }
+
+  logProbs(xs: readonly number[], ys: readonly number[][]): Float64Array {
+    if (xs.length !== ys.length) throw new ShapeError(`xs has ${xs.length} entries but ys has ${ys.length}`);
+    const lp = new Float64Array(this.vocab);
+    return Float64Array.from(xs, (x, i) => {
+      this.check(x, ys[i]);
+      let s = 0;
+      for (let t = 0; t < this.length; t++) {
+        this.rowLogSoftmax(this.row(x, ys[i], t), lp);
+        s += lp[ys[i][t]];
+      }
+      return s;
+    });
+  }
+
+  /** θ ← θ + lr·Σ_i w_i·Σ_t ∇ log π(y_it | x_i, y_i,<t). */
+  applyGradient(xs: readonly number[], ys: readonly number[][], weights: Float64Array, lr: number): void {
+    if (xs.length !== ys.length || weights.length !== xs.length) throw new ShapeError(`xs, ys and weights must have the same length, got ${xs.length}, ${ys.length}, ${weights.length}`);
+    finite(lr, "lr");
+    const V = this.vocab, delta = new Float64Array(this.logits.length), lp = new Float64Array(V);
+    for (let i = 0; i < xs.length; i++) {
+      this.check(xs[i], ys[i]);
+      const w = weights[i];
+      if (!Number.isFinite(w)) throw new ValueError(`weights[${i}] is ${w}; expected a finite number`);
+      for (let t = 0; t < this.length; t++) {
+        const off = this.row(xs[i], ys[i], t);
+        this.rowLogSoftmax(off, lp);
+        for (let v = 0; v < V; v++) delta[off + v] -= w * Math.exp(lp[v]);
+        delta[off + ys[i][t]] += w;
+      }
+    }
+    for (let k = 0; k < delta.length; k++) this.logits[k] += lr * delta[k];
+  }
+
+  snapshot(): SequencePolicy {
+    return new SequencePolicy(this.contexts, this.vocab, this.length, this.logits);
+  }
+
+  copyFrom(other: Policy<number, number[]>): void {
+    if (!(other instanceof SequencePolicy) || other.logits.length !== this.logits.length) throw new ValueError("copyFrom: expected a SequencePolicy of the same shape");
+    this.logits.set(other.logits);
+  }
+
+  /** θ ← decay·θ + (1 − decay)·θ_other. With a reference this gives per-token mixtures. */
+  blend(other: Policy<number, number[]>, decay: number): void {
+    if (!(other instanceof SequencePolicy) || other.logits.length !== this.logits.length) throw new ValueError("blend: expected a SequencePolicy of the same shape");
+    probability(decay, "decay");
+    for (let k = 0; k < this.logits.length; k++) this.logits[k] = decay * this.logits[k] + (1 - decay) * other.logits[k];
+  }
+
+  /** Every sequence, in lexicographic order (index = Σ_t y_t·V^{L−1−t}). */
+  support(x: number): number[][] {
+    this.check(x);
+    const out: number[][] = [];
+    const total = Math.pow(this.vocab, this.length);
+    for (let k = 0; k < total; k++) {
+      const y = new Array(this.length);
+      let r = k;
+      for (let t = this.length - 1; t >= 0; t--) {
+        y[t] = r % this.vocab;
+        r = Math.floor(r / this.vocab);
+      }
+      out.push(y);
+    }
+    return out;
+  }
+}

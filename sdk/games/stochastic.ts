@@ -56,7 +56,7 @@ export interface TrainerOptions<X> {
   /** Seed of the engine PRNG. Default 0. */
   seed?: number;
   /** Called after every outer iteration (Nash-MP) or step (others); its number is logged. */
-  evaluate?: (policy: Policy<X, number>, iteration: number) => number;
+  evaluate?: (policy: Policy<X, any>, iteration: number) => number;
 }
 
 export interface TrainLog {
@@ -98,7 +98,7 @@ function drawContexts<X>(c: Ctx<X>): X[] {
 }
 
 /** Labels for sampled pairs from judge probabilities. */
-function labels<X>(c: Ctx<X>, judge: Judge<X, number>, xs: X[], ys: number[], y2: number[]): Float64Array {
+function labels<X, Y>(c: Ctx<X>, judge: Judge<X, Y>, xs: X[], ys: Y[], y2: Y[]): Float64Array {
   const p = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const v = judge(xs[i], ys[i], y2[i]);
@@ -115,7 +115,7 @@ function labels<X>(c: Ctx<X>, judge: Judge<X, number>, xs: X[], ys: number[], y2
   return p;
 }
 
-function needSupport<X>(policy: Policy<X, number>, what: string): (x: X) => number[] {
+function needSupport<X, Y>(policy: Policy<X, Y>, what: string): (x: X) => Y[] {
   if (!policy.support) throw new ValueError(`${what}: feedback "exact" needs a policy with support() (a tabular policy)`);
   return policy.support.bind(policy);
 }
@@ -150,7 +150,7 @@ export interface NashMPPGOptions<X> extends TrainerOptions<X> {
  * y ∼ π_θ, y′ ∼ opp; the extrapolation plays opp = π_c, the update opp = π_{k+½}, both
  * restarting from the centre π_c. `policy` is updated in place; `ref` is μ (never modified).
  */
-export function trainNashMP<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, opts: NashMPPGOptions<X>): TrainLog {
+export function trainNashMP<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: NashMPPGOptions<X>): TrainLog {
   const c = setup(opts, 1);
   const eta = positive(opts.eta ?? 2, "eta");
   if (eta > 2) throw new ValueError(`eta must be in (0, 2] (the mirror-prox guarantee needs η·L ≤ 1 with L = ½), got ${eta}`);
@@ -183,8 +183,8 @@ export function trainNashMP<X>(policy: Policy<X, number>, ref: Policy<X, number>
   }
 }
 
-function halfStep<X>(c: Ctx<X>, cur: Policy<X, number>, opp: Policy<X, number>, centre: Policy<X, number>, ref: Policy<X, number>,
-  judge: Judge<X, number>, eta: number, steps: number): void {
+function halfStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, centre: Policy<X, Y>, ref: Policy<X, Y>,
+  judge: Judge<X, Y>, eta: number, steps: number): void {
   const b = 1 / eta;
   for (let s = 0; s < steps; s++) {
     if (c.feedback === "exact") {
@@ -208,10 +208,10 @@ function halfStep<X>(c: Ctx<X>, cur: Policy<X, number>, opp: Policy<X, number>, 
  * One exact policy-gradient step for tabular policies: weights π(y|x)·(P(y ≻ opp|x) − ½ + extra(y))
  * over every response y and every context (averaged over contexts).
  */
-function exactStep<X>(c: Ctx<X>, cur: Policy<X, number>, opp: Policy<X, number>, judge: Judge<X, number>,
-  extra: (xs: X[], ys: number[]) => Float64Array): void {
+function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge: Judge<X, Y>,
+  extra: (xs: X[], ys: Y[]) => Float64Array): void {
   const support = needSupport(cur, "trainer");
-  const xs: X[] = [], ys: number[] = [];
+  const xs: X[] = [], ys: Y[] = [];
   for (const x of c.contexts) for (const y of support(x)) xs.push(x), ys.push(y);
   const lp = cur.logProbs(xs, ys), lo = opp.logProbs(xs, ys);
   const ex = extra(xs, ys);
@@ -245,7 +245,7 @@ export interface NashMDPGOptions<X> extends TrainerOptions<X> {
  * Nash-MD-PG: y ∼ π_θ, y′ ∼ π_θ^{1−γ}·μ^γ (no gradient), p = label(y ≻ y′), and the step
  * ∇log π_θ(y)·(p − ½ − β·log(π_θ/μ)(y)). γ = 0 is self-play, γ = 1 the best response to μ.
  */
-export function trainNashMD<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, opts: NashMDPGOptions<X>): TrainLog {
+export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: NashMDPGOptions<X>): TrainLog {
   const c = setup(opts, 1);
   const gamma = probability(opts.gamma ?? 0.125, "gamma");
   const iters = integer(opts.iters ?? 1000, "iters", 0);
@@ -285,7 +285,7 @@ export function trainNashMD<X>(policy: Policy<X, number>, ref: Policy<X, number>
 
 /** For tabular policies with blend(): opp ← the geometric mixture of `pol` and `ref`
  *  (logits (1−γ)·θ + γ·θ_ref give exactly π^{1−γ}μ^γ after normalisation). */
-function mixInPlace<X>(opp: Policy<X, number>, ref: Policy<X, number>, gamma: number, pol: Policy<X, number>): void {
+function mixInPlace<X, Y>(opp: Policy<X, Y>, ref: Policy<X, Y>, gamma: number, pol: Policy<X, Y>): void {
   if (!opp.blend) throw new ValueError("feedback \"exact\" with a mixture needs a policy with blend()");
   opp.copyFrom(pol);
   opp.blend(ref, 1 - gamma);
@@ -314,7 +314,7 @@ export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
  * Its expected direction is (4/β)× the self-play policy gradient (spec §3.2); the minimiser is
  * π*_β for γ = 0. Soft or Bernoulli labels target the game P; argmax labels the hard game.
  */
-export function trainOnlineIpo<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, opts: OnlineIpoOptions<X>): TrainLog {
+export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: OnlineIpoOptions<X>): TrainLog {
   const c = setup(opts, 0.01);
   const gamma = probability(opts.gamma ?? 0, "gamma");
   const iters = integer(opts.iters ?? 1000, "iters", 0);
@@ -340,7 +340,7 @@ export function trainOnlineIpo<X>(policy: Policy<X, number>, ref: Policy<X, numb
         const l1 = policy.logProbs(xs, ys), m1 = ref.logProbs(xs, ys);
         const l2 = policy.logProbs(xs, y2), m2 = ref.logProbs(xs, y2);
         const B = xs.length;
-        const xx: X[] = new Array(2 * B), yy: number[] = new Array(2 * B), w = new Float64Array(2 * B);
+        const xx: X[] = new Array(2 * B), yy: Y[] = new Array(2 * B), w = new Float64Array(2 * B);
         for (let i = 0; i < B; i++) {
           const d = ipoPairSlope(l1[i] - m1[i] - (l2[i] - m2[i]), p[i], c.beta) / B;
           xx[2 * i] = xs[i], yy[2 * i] = ys[i], w[2 * i] = -d;
@@ -361,10 +361,10 @@ export function trainOnlineIpo<X>(policy: Policy<X, number>, ref: Policy<X, numb
  * such that Σ_y w(y)·∇log π_θ(y|x) = −E_{y,y′∼q}[dL/dh·(∇log π_θ(y) − ∇log π_θ(y′))], i.e. minus
  * the gradient of the population loss with q held fixed (averaged over contexts).
  */
-export function ipoExpectedWeights<X>(policy: Policy<X, number>, ref: Policy<X, number>, judge: Judge<X, number>, contexts: readonly X[],
-  beta: number, gamma: number, feedback: Feedback = "soft"): { xs: X[]; ys: number[]; w: Float64Array; queries: number } {
+export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, contexts: readonly X[],
+  beta: number, gamma: number, feedback: Feedback = "soft"): { xs: X[]; ys: Y[]; w: Float64Array; queries: number } {
   const support = needSupport(policy, "ipoExpectedWeights");
-  const xs: X[] = [], ys: number[] = [];
+  const xs: X[] = [], ys: Y[] = [];
   for (const x of contexts) for (const y of support(x)) xs.push(x), ys.push(y);
   const lp = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
   const w = new Float64Array(xs.length);
