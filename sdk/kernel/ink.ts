@@ -34,7 +34,8 @@ export class InkEstimate extends StreamingDictionary {
   protected readonly method = "ink";
   readonly gamma: number;
   readonly eps: number;
-  readonly budgetSize: number;
+  /** The fixed budget (distinct points after each update, and slots per point). */
+  readonly budget: number;
 
   constructor(opts: InkOptions) {
     if (!opts || typeof opts !== "object") throw new ValueError("InkEstimate: options { kernel, gamma, budget, ... } are required");
@@ -49,6 +50,6 @@ export class InkEstimate extends StreamingDictionary {
     super(base, seed, batch, budget);
     this.gamma = cfg.gamma;
     this.eps = cfg.eps;
-    this.budgetSize = budget;
+    this.budget = budget;
   }
 }

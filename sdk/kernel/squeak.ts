@@ -41,7 +41,7 @@ export abstract class StreamingDictionary {
   readonly seed: number;
   protected readonly cfgBase: Omit<EngineConfig, "d">;
   protected readonly batchOpt: number | "auto";
-  protected readonly budget: number | null;
+  protected readonly limit: number | null;
   protected abstract readonly method: string;
   private state: DictState | null = null;
   private rng: Rng | null = null;
@@ -54,7 +54,7 @@ export abstract class StreamingDictionary {
     this.cfgBase = cfg;
     this.seed = seed;
     this.batchOpt = batch;
-    this.budget = budget;
+    this.limit = budget;
   }
 
   /** Number of stream points pushed so far. */
@@ -85,7 +85,7 @@ export abstract class StreamingDictionary {
 
   private control(): StreamControl {
     const batch = this.batchOpt;
-    const budget = this.budget;
+    const budget = this.limit;
     return {
       batch: (m) => (batch === "auto" ? Math.max(256, 4 * m) : batch),
       maxPending: (m) => {
@@ -141,7 +141,7 @@ export abstract class StreamingDictionary {
    *  advances the random stream: identical call sequences give identical dictionaries. */
   dictionary(): RlsDictionary {
     this.checkLive();
-    const params = { method: this.method, seed: this.seed, n: this.seenCount, maxDictionary: this.budget };
+    const params = { method: this.method, seed: this.seed, n: this.seenCount, maxDictionary: this.limit };
     if (this.state === null) {
       return makeDictionary({
         indices: new Float64Array(0), points: new Matrix(0, this.dim ?? 0), pTilde: new Float64Array(0), copies: new Int32Array(0), tau: new Float64Array(0),
