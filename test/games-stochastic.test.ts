@@ -309,3 +309,43 @@ describe("sequence policies (the LM-shaped Policy)", () => {
     expect(maxDiff(perToken, seqLevel)).toBeGreaterThan(1e-2);
   });
 });
+
+describe("reward-to-go score-function estimator", () => {
+  it("its expectation over sampled pairs equals the exact policy gradient (sequence policy, 3 tokens)", () => {
+    const V = 2, L = 3, n = V ** L;
+    const game = G.skewLogit(n, { seed: 41 });
+    const idx = (y: number[]) => y.reduce((a, t) => a * V + t, 0);
+    const mk = (seed: number) => new G.SequencePolicy(1, V, L, Array.from({ length: 14 }, (_, k) => Math.sin(seed * 7.3 + k * 1.9)));
+    const cur = mk(1), ref = mk(2), centre = mk(3), opp = mk(4);
+    const beta = 0.3, b = 0.5;
+    const seqs = cur.support(0), xs0 = seqs.map(() => 0);
+    const pc = Array.from(cur.logProbs(xs0, seqs), Math.exp), po = Array.from(opp.logProbs(xs0, seqs), Math.exp);
+    const kl = [{ ref, coef: beta }, { ref: centre, coef: b }];
+    // expectation of the sampled update (batch of one pair, lr 1)
+    const expected = new Float64Array(cur.logits.length);
+    for (let a = 0; a < n; a++) {
+      for (let c = 0; c < n; c++) {
+        const s = cur.snapshot();
+        G.scoreFunctionUpdate(s, [0], [seqs[a]], Float64Array.of(game.entry(idx(seqs[a]), idx(seqs[c]))), kl, 1);
+        for (let k = 0; k < expected.length; k++) expected[k] += pc[a] * po[c] * (s.logits[k] - cur.logits[k]);
+      }
+    }
+    // the exact gradient E_y[∇log π(y)·(P(y ≻ opp) − ½ − β·log(π/μ)(y) − b·log(π/π_c)(y))]
+    const lc = cur.logProbs(xs0, seqs), lm = ref.logProbs(xs0, seqs), lk = centre.logProbs(xs0, seqs);
+    const w = Float64Array.from(seqs, (y, a) => {
+      let win = 0;
+      for (let c = 0; c < n; c++) win += po[c] * game.entry(idx(y), idx(seqs[c]));
+      return pc[a] * (win - 0.5 - beta * (lc[a] - lm[a]) - b * (lc[a] - lk[a]));
+    });
+    const e = cur.snapshot();
+    e.applyGradient(xs0, seqs, w, 1);
+    const exact = e.logits.map((v, k) => v - cur.logits[k]);
+    expect(maxDiff(expected, exact)).toBeLessThan(1e-13);
+    // while a single sample's reward-to-go update differs from the whole-sequence one
+    const s1 = cur.snapshot(), s2 = cur.snapshot();
+    G.scoreFunctionUpdate(s1, [0], [seqs[5]], Float64Array.of(1), kl, 1);
+    const whole = Float64Array.of(1 - 0.5 - beta * (lc[5] - lm[5]) - b * (lc[5] - lk[5]));
+    s2.applyGradient([0], [seqs[5]], whole, 1);
+    expect(maxDiff(s1.logits, s2.logits)).toBeGreaterThan(1e-3);
+  });
+});

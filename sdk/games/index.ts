@@ -13,5 +13,5 @@ export { mtpo, mtpoExploitability, trajectoryKl, treeEnvironment, checkMdp } fro
 export type { LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun, TreeEnvironment } from "./mtpo.js";
 export { TabularPolicy, SequencePolicy } from "./policy.js";
 export type { Policy } from "./policy.js";
-export { trainNashMP, trainNashMD, trainOnlineIpo, judgeFromGame, symmetricJudge, ipoExpectedWeights, ipoPairSlope } from "./stochastic.js";
+export { trainNashMP, trainNashMD, trainOnlineIpo, judgeFromGame, symmetricJudge, scoreFunctionUpdate, ipoExpectedWeights, ipoPairSlope } from "./stochastic.js";
 export type { Judge, Feedback, TrainerOptions, TrainLog, NashMPPGOptions, NashMDPGOptions, OnlineIpoOptions } from "./stochastic.js";

@@ -22,6 +22,11 @@ export interface Policy<X = number, Y = number> {
   blend?(other: Policy<X, Y>, decay: number): void;
   /** Every response for x, when enumerable (tabular): enables exact expectations (optional). */
   support?(x: X): Y[];
+  /** Per-token log π(y_t | x, y_<t) (optional; sequence policies). With applyTokenGradient it
+   *  lets the trainers weight each token's score by the reward-to-go of the KL terms. */
+  tokenLogProbs?(xs: readonly X[], ys: readonly Y[]): Float64Array[];
+  /** θ ← θ + lr·Σ_i Σ_t w_it·∇_θ log π(y_it | x_i, y_i,<t) (optional). */
+  applyTokenGradient?(xs: readonly X[], ys: readonly Y[], weights: Float64Array[], lr: number): void;
 }
 
 /**
@@ -290,16 +295,38 @@ export class SequencePolicy implements Policy<number, number[]> {
     });
   }
 
+  /** Per-token log-probabilities log π(y_t | x, y_<t). */
+  tokenLogProbs(xs: readonly number[], ys: readonly number[][]): Float64Array[] {
+    if (xs.length !== ys.length) throw new ShapeError(`xs has ${xs.length} entries but ys has ${ys.length}`);
+    const lp = new Float64Array(this.vocab);
+    return xs.map((x, i) => {
+      this.check(x, ys[i]);
+      const out = new Float64Array(this.length);
+      for (let t = 0; t < this.length; t++) {
+        this.rowLogSoftmax(this.row(x, ys[i], t), lp);
+        out[t] = lp[ys[i][t]];
+      }
+      return out;
+    });
+  }
+
   /** θ ← θ + lr·Σ_i w_i·Σ_t ∇ log π(y_it | x_i, y_i,<t). */
   applyGradient(xs: readonly number[], ys: readonly number[][], weights: Float64Array, lr: number): void {
+    if (weights.length !== xs.length) throw new ShapeError(`xs and weights must have the same length, got ${xs.length}, ${weights.length}`);
+    this.applyTokenGradient(xs, ys, Array.from(weights, (w) => new Float64Array(this.length).fill(w)), lr);
+  }
+
+  /** θ ← θ + lr·Σ_i Σ_t w_it·∇ log π(y_it | x_i, y_i,<t). */
+  applyTokenGradient(xs: readonly number[], ys: readonly number[][], weights: Float64Array[], lr: number): void {
     if (xs.length !== ys.length || weights.length !== xs.length) throw new ShapeError(`xs, ys and weights must have the same length, got ${xs.length}, ${ys.length}, ${weights.length}`);
     finite(lr, "lr");
     const V = this.vocab, delta = new Float64Array(this.logits.length), lp = new Float64Array(V);
     for (let i = 0; i < xs.length; i++) {
       this.check(xs[i], ys[i]);
-      const w = weights[i];
-      if (!Number.isFinite(w)) throw new ValueError(`weights[${i}] is ${w}; expected a finite number`);
+      if (!weights[i] || weights[i].length !== this.length) throw new ShapeError(`weights[${i}] must have one entry per token (${this.length})`);
       for (let t = 0; t < this.length; t++) {
+        const w = weights[i][t];
+        if (!Number.isFinite(w)) throw new ValueError(`weights[${i}][${t}] is ${w}; expected a finite number`);
         const off = this.row(xs[i], ys[i], t);
         this.rowLogSoftmax(off, lp);
         for (let v = 0; v < V; v++) delta[off + v] -= w * Math.exp(lp[v]);

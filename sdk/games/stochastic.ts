@@ -197,11 +197,45 @@ function halfStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, centre:
     const xs = drawContexts(c);
     const ys = cur.sample(xs, c.rng), y2 = opp.sample(xs, c.rng);
     const p = labels(c, judge, xs, ys, y2);
-    const lc = cur.logProbs(xs, ys), lm = ref.logProbs(xs, ys), lk = centre.logProbs(xs, ys);
-    const w = new Float64Array(xs.length);
-    for (let i = 0; i < xs.length; i++) w[i] = (p[i] - 0.5 - c.beta * (lc[i] - lm[i]) - b * (lc[i] - lk[i])) / xs.length;
-    cur.applyGradient(xs, ys, w, c.lr);
+    scoreFunctionUpdate(cur, xs, ys, p, [{ ref, coef: c.beta }, { ref: centre, coef: b }], c.lr);
   }
+}
+
+/**
+ * The score-function step shared by the sampled trainers:
+ *   θ ← θ + lr·(1/B)·Σ_i ∇log π_θ(y_i|x_i)·(p_i − ½ − Σ_k coef_k·log(π_θ/ref_k)(y_i|x_i)).
+ * When the policy and every ref expose per-token log-probabilities (tokenLogProbs and
+ * applyTokenGradient), the KL parts use reward-to-go: the score of token t is weighted by
+ * Σ_{m≥t} log(π_θ/ref_k)(y_m | prefix), not by the whole sequence's log-ratio (same
+ * expectation, less variance; spec §2.4, and unlike TRL's same-token form, unbiased).
+ */
+export function scoreFunctionUpdate<X, Y>(policy: Policy<X, Y>, xs: X[], ys: Y[], labels: Float64Array,
+  kl: Array<{ ref: Policy<X, Y>; coef: number }>, lr: number): void {
+  const B = xs.length;
+  if (policy.tokenLogProbs && policy.applyTokenGradient && kl.every((k) => k.ref.tokenLogProbs)) {
+    const lc = policy.tokenLogProbs(xs, ys);
+    const refs = kl.map((k) => k.ref.tokenLogProbs!(xs, ys));
+    const tw = lc.map((row, i) => {
+      const out = new Float64Array(row.length);
+      let togo = 0;
+      for (let t = row.length - 1; t >= 0; t--) {
+        for (let k = 0; k < kl.length; k++) togo += kl[k].coef * (row[t] - refs[k][i][t]);
+        out[t] = (labels[i] - 0.5 - togo) / B;
+      }
+      return out;
+    });
+    policy.applyTokenGradient(xs, ys, tw, lr);
+    return;
+  }
+  const lc = policy.logProbs(xs, ys);
+  const lrefs = kl.map((k) => k.ref.logProbs(xs, ys));
+  const w = new Float64Array(B);
+  for (let i = 0; i < B; i++) {
+    let pen = 0;
+    for (let k = 0; k < kl.length; k++) pen += kl[k].coef * (lc[i] - lrefs[k][i]);
+    w[i] = (labels[i] - 0.5 - pen) / B;
+  }
+  policy.applyGradient(xs, ys, w, lr);
 }
 
 /**
@@ -271,9 +305,7 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
         const ys = policy.sample(xs, c.rng);
         const y2 = policy.sample(xs, c.rng, { ref, gamma });
         const p = labels(c, judge, xs, ys, y2);
-        const lc = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
-        const w = Float64Array.from(p, (pi, i) => (pi - 0.5 - c.beta * (lc[i] - lm[i])) / xs.length);
-        policy.applyGradient(xs, ys, w, c.lr);
+        scoreFunctionUpdate(policy, xs, ys, p, [{ ref, coef: c.beta }], c.lr);
       }
       if ((t + 1) % every === 0 || t + 1 === iters) log(t + 1);
     }
