@@ -226,3 +226,33 @@ describe("NystromKRR", () => {
     expect(() => acc.finish()).toThrow(/no training rows/);
   });
 });
+
+describe("engine memory", () => {
+  it("no engine allocation outlives its owner (Squeak, InkEstimate, dictUpdate, estimators, KRR, features)", async () => {
+    const kernel = S.rbf({ gamma: 0.5 });
+    const X = coherentMixture(600, 2, 5, 10, 5);
+    const y = Float64Array.from({ length: 600 }, (_, i) => X.data[2 * i]);
+    const eng = S.getEngine();
+    const before = eng.liveAllocations;
+    const sq = new S.Squeak({ kernel, gamma: 0.5, qbar: 8, seed: 1 });
+    sq.push(X);
+    const d = sq.dictionary();
+    sq.dispose();
+    const ink = new S.InkEstimate({ kernel, gamma: 0.5, budget: 50, seed: 1 });
+    await ink.consume([X]);
+    ink.dictionary();
+    ink.dispose();
+    const rng = new S.Rng(1);
+    S.dictUpdate({ points: d.points, pTilde: d.pTilde, copies: d.copies }, { kernel, gamma: 0.5, eps: 0.5, qbar: 8, rng });
+    rng.dispose();
+    S.estimateRls(d, X);
+    S.NystromKRR.fit(d, X, y, { mu: 0.1 }).predict(X);
+    const acc = S.NystromKRR.accumulator(d, { mu: 0.1 });
+    acc.add(X, y);
+    acc.finish();
+    S.nystromError(d, X, { subset: 200 });
+    expect(() => S.NystromKRR.accumulator(d, { mu: 0.1 }).finish()).toThrow(/no training rows/);
+    expect(eng.liveAllocations).toBe(before);
+  });
+});
+
