@@ -56,13 +56,6 @@ export function vmax(x: usize, n: i32): f64 {
   return m;
 }
 
-/** min_i x_i */
-export function vmin(x: usize, n: i32): f64 {
-  let m = Infinity;
-  for (let i = 0; i < n; i++) m = Math.min(m, ld(x, i));
-  return m;
-}
-
 /** out ← exp(x − shift); returns Σ out. out may alias x. */
 export function expShift(x: usize, shift: f64, out: usize, n: i32): f64 {
   const s = f64x2.splat(shift);
@@ -290,15 +283,6 @@ export function prefApply(kind: i32, a: usize, r: i32, n: i32, x: usize, out: us
   lowRankN(a, r, n, coef, 0.5 * s, out);
 }
 
-/** P(i ≻ j) for one pair. */
-export function prefEntry(kind: i32, a: usize, r: i32, n: i32, i: i32, j: i32): f64 {
-  if (kind == DENSE) return ld(a, <isize>i * <isize>n + <isize>j);
-  const r2 = 2 * r;
-  const wi = a + ((<usize>i * <usize>r2) << 3), wj = a + ((<usize>j * <usize>r2) << 3);
-  let s = 0.5;
-  for (let k = 0; k < r; k++) s += ld(wi, k) * ld(wj, r + k) - ld(wi, r + k) * ld(wj, k);
-  return s;
-}
 
 /** coef ← [Vᵀx | −Uᵀx] from acc = [Uᵀx | Vᵀx], scaled by `scale`. */
 export function lowRankCoef(acc: usize, r: i32, scale: f64, coef: usize): void {
@@ -431,8 +415,9 @@ function halfStepPairs16(W: usize, rows: i32, coef: usize, base: usize, s: f64, 
  *   g_i = ½ + W_i·coefIn            (= (P·π)_i for the π that coefIn was built from)
  *   l_i = base_i + s·g_i, normalised in place afterwards (returns log Z)
  *   coefOut ← the coefficients of the new policy exp(l), for the next product.
- * Rows go in blocks of HALF_STEP_BLOCK: dot products, a vectorised exp over the block, then
- * the accumulation Σ e_i·W_i while the block is still in cache.
+ * For r = 8 rows go two at a time through one fused loop (halfStepPairs16); otherwise in
+ * blocks of HALF_STEP_BLOCK: dot products, a vectorised exp over the block, then the
+ * accumulation Σ e_i·W_i while the block is still in cache.
  * `shift` must bound max_i l_i from above by a small margin (base_max + s, since g ≤ 1), so
  * exp(l − shift) never overflows and its largest term is ≥ e^{−s}. g receives g_i when ≠ 0.
  * acc: 2r + HALF_STEP_BLOCK scratch.
