@@ -29,8 +29,9 @@ export interface SolverOptions extends GameOptions {
   init?: VectorLike;
   /** Log metrics every this many iterations (and at the last); 0 logs nothing. Default 1. */
   logEvery?: number;
-  /** π*_β for the KL and span metrics: a policy, "solve" (computed with solveNash), or null
-   *  (those metrics are NaN). Default "solve". */
+  /** π*_β for the KL and span metrics: a policy, "solve" (computed with solveNash, which costs
+   *  a few hundred products for moderate β), or null (those metrics are NaN). Default "solve"
+   *  when metrics are logged, null when logEvery = 0. */
   reference?: VectorLike | "solve" | null;
   /** Offset of the iteration counter (resumes the Nash-MD schedule). Default 0. */
   t0?: number;
@@ -107,7 +108,7 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
   const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, n, "init");
   let reference: Float64Array | null = null;
   let logStar: Float64Array | null = null;
-  const refOpt = opts.reference === undefined ? "solve" : opts.reference;
+  const refOpt = opts.reference === undefined ? (every > 0 ? "solve" : null) : opts.reference;
   if (refOpt === "solve") {
     const sol = solveNash(game, { beta, mu: opts.mu });
     reference = sol.policy;
