@@ -349,3 +349,20 @@ describe("reward-to-go score-function estimator", () => {
     expect(maxDiff(s1.logits, s2.logits)).toBeGreaterThan(1e-3);
   });
 });
+
+describe("Nash-EMA-PG", () => {
+  it("decay 0 reproduces self-play (γ = 0) bit for bit; decay 0.99 trains toward the equilibrium", () => {
+    const game = G.skewLogit(6, { seed: 8 });
+    const judge = G.judgeFromGame(game), beta = 0.2;
+    const mu = new G.TabularPolicy(1, 6);
+    const a = mu.snapshot(), b = mu.snapshot();
+    G.trainNashMD(a, mu, judge, { beta, gamma: 0, batch: 16, lr: 0.5, iters: 200, seed: 9 });
+    G.trainNashMD(b, mu, judge, { beta, opponentEma: 0, batch: 16, lr: 0.5, iters: 200, seed: 9 });
+    expect(new Uint8Array(a.logits.buffer)).toEqual(new Uint8Array(b.logits.buffer));
+    const star = G.solveNash(game, { beta }).policy;
+    const e = mu.snapshot();
+    const log = G.trainNashMD(e, mu, judge, { beta, opponentEma: 0.99, batch: 64, lr: 0.5, iters: 3000, logEvery: 3000, seed: 2,
+      evaluate: (p) => G.klDivergence(star, (p as G.TabularPolicy).probs()) });
+    expect(log.value[1]).toBeLessThan(0.2 * log.value[0]);
+  });
+});

@@ -273,6 +273,10 @@ export interface NashMDPGOptions<X> extends TrainerOptions<X> {
   iters?: number;
   /** Log every this many steps. Default 100. */
   logEvery?: number;
+  /** Nash-EMA-PG: if set, the opponent is an exponential moving average of the policy's
+   *  parameters (updated after every step with this decay, e.g. 0.999) instead of the
+   *  geometric mixture; `gamma` is then ignored. Needs a policy with blend(). */
+  opponentEma?: number;
 }
 
 /**
@@ -284,6 +288,9 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
   const gamma = probability(opts.gamma ?? 0.125, "gamma");
   const iters = integer(opts.iters ?? 1000, "iters", 0);
   const every = integer(opts.logEvery ?? 100, "logEvery", 1);
+  const emaDecay = opts.opponentEma === undefined ? null : probability(opts.opponentEma, "opponentEma");
+  if (emaDecay !== null && !policy.blend) throw new ValueError("opponentEma needs a policy with blend()");
+  const ema = emaDecay === null ? null : policy.snapshot();
   const it: number[] = [], val: number[] = [], q: number[] = [];
   const log = (k: number) => {
     it.push(k);
@@ -294,8 +301,8 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
     log(0);
     for (let t = 0; t < iters; t++) {
       if (c.feedback === "exact") {
-        const opp = policy.snapshot();
-        mixInPlace(opp, ref, gamma, policy);
+        const opp = ema ?? policy.snapshot();
+        if (!ema) mixInPlace(opp, ref, gamma, policy);
         exactStep(c, policy, opp, judge, (xs, ys) => {
           const lc = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
           return Float64Array.from(lc, (l, i) => -c.beta * (l - lm[i]));
@@ -303,10 +310,11 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
       } else {
         const xs = drawContexts(c);
         const ys = policy.sample(xs, c.rng);
-        const y2 = policy.sample(xs, c.rng, { ref, gamma });
+        const y2 = ema ? ema.sample(xs, c.rng) : policy.sample(xs, c.rng, { ref, gamma });
         const p = labels(c, judge, xs, ys, y2);
         scoreFunctionUpdate(policy, xs, ys, p, [{ ref, coef: c.beta }], c.lr);
       }
+      if (ema) ema.blend!(policy, emaDecay!);
       if ((t + 1) % every === 0 || t + 1 === iters) log(t + 1);
     }
     return finish(it, val, q);
