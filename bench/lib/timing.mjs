@@ -15,3 +15,21 @@ export function time(fn, { minReps = 3, minMs = 300, warmup = true, maxReps = 10
   ts.sort((a, b) => a - b);
   return ts[ts.length >> 1];
 }
+
+/** Run the measurements `fns` (each returns ms, or null when its peer is unavailable) in
+ *  `rounds` interleaved rounds and keep each one's best round. On a shared machine this
+ *  gives seqlearn and its peer the same chances of a quiet moment, instead of measuring one
+ *  side only while another job happens to run. */
+export function bestOfRounds(rounds, fns) {
+  const best = fns.map(() => Infinity);
+  const missing = fns.map(() => false);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      if (missing[i]) return;
+      const v = fn();
+      if (v == null) missing[i] = true;
+      else best[i] = Math.min(best[i], v);
+    });
+  }
+  return best.map((v, i) => (missing[i] || !Number.isFinite(v) ? null : v));
+}
