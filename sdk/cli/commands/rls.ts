@@ -2,7 +2,7 @@
 // dictionary; a second pass applies the dictionary's estimator to every row (spec §1.4).
 // --exact computes the exact scores instead (small inputs).
 import { openSync, writeSync, closeSync } from "node:fs";
-import { init, estimateRls, exactRls, kernelFromSpec, Matrix } from "../../index.js";
+import { init, RlsEstimator, exactRls, kernelFromSpec, Matrix } from "../../index.js";
 import { UsageError, type Command } from "../command.js";
 import { ProgressLine, formatCount } from "../../io/progress.js";
 import { applyScaling } from "../../io/scaling.js";
@@ -83,15 +83,21 @@ export const rls: Command = {
         deffHT = dict!.params.deff;
         if (size === 0) throw new DataError("the SQUEAK dictionary is empty (every point was dropped); raise --qbar or lower --lambda-gamma");
         const bar = new ProgressLine({ label: `rls: scoring with ${size} dictionary points`, enabled: !quiet });
-        for await (const b of rows.pass((p) => bar.update(p))) {
-          const X = applyScaling(new Matrix(b.X.rows, d, b.X.data.slice()), scaling);
-          const s = estimateRls(dict!, X, { eps });
-          const lines: string[] = [];
-          for (let i = 0; i < s.length; i++) {
-            lines.push(`${b.offset + i},${s[i]}`);
-            sum += s[i];
+        // Factor the dictionary once and score every batch against it.
+        const estimator = new RlsEstimator(dict!, { eps });
+        try {
+          for await (const b of rows.pass((p) => bar.update(p))) {
+            const X = applyScaling(new Matrix(b.X.rows, d, b.X.data.slice()), scaling);
+            const s = estimator.estimate(X);
+            const lines: string[] = [];
+            for (let i = 0; i < s.length; i++) {
+              lines.push(`${b.offset + i},${s[i]}`);
+              sum += s[i];
+            }
+            write(lines.join("\n") + "\n");
           }
-          write(lines.join("\n") + "\n");
+        } finally {
+          estimator.dispose();
         }
         bar.done();
       }
