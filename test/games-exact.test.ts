@@ -210,6 +210,15 @@ describe("§9.4 deterministic sine game (golden numbers)", () => {
     const d = Array.from(pi, (p, i) => Math.log(p) - Math.log(star[i]));
     expect(m.span).toBeCloseTo(Math.max(...d) - Math.min(...d), 12);
     expect(m.winRate).toBeCloseTo(pi.reduce((s, p, i) => s + p * gmu[i], 0), 14);
+    // duality gap from its definition: max_π′ J_β(π′, π) − min_π′ J_β(π, π′), the min in closed
+    // form −β·KL(π‖μ) − β·log Σ μ·e^{−(Pᵀπ)/β}
+    const Pt = P.transpose();
+    const gt = naiveApply(Pt, pi);
+    const klpm = kl(pi, mu);
+    const lseNeg = Math.log(gt.reduce((s, v, i) => s + mu[i] * Math.exp(-v / beta), 0));
+    const minJ = -beta * klpm - beta * lseNeg;
+    const maxJ = exploitabilityRef(P, pi, mu, beta) + 0.5;
+    expect(m.gap).toBeCloseTo(maxJ - minJ, 12);
     // the run's last row is the same iterate
     expect(run.metrics.kl[1]).toBeCloseTo(m.kl, 14);
     expect(run.metrics.exploitability[1]).toBeCloseTo(m.exploitability, 14);
