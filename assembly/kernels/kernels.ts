@@ -66,6 +66,18 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
     // Same association in the vector body and the scalar tail (xi + ny_j, then + g), so a
     // symmetric block stays exactly symmetric.
     if (kind == RBF) {
+      for (; j + 8 <= nc; j += 8) {
+        const p = row + (<usize>j << 3);
+        const q = ny + (<usize>j << 3);
+        const d0 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(q))), zero);
+        const d1 = f64x2.pmax(f64x2.add(v128.load(p, 16), f64x2.add(xi, v128.load(q, 16))), zero);
+        const d2 = f64x2.pmax(f64x2.add(v128.load(p, 32), f64x2.add(xi, v128.load(q, 32))), zero);
+        const d3 = f64x2.pmax(f64x2.add(v128.load(p, 48), f64x2.add(xi, v128.load(q, 48))), zero);
+        v128.store(p, expNonPos(f64x2.mul(g, d0)));
+        v128.store(p, expNonPos(f64x2.mul(g, d1)), 16);
+        v128.store(p, expNonPos(f64x2.mul(g, d2)), 32);
+        v128.store(p, expNonPos(f64x2.mul(g, d3)), 48);
+      }
       for (; j + 2 <= nc; j += 2) {
         const p = row + (<usize>j << 3);
         const d2 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3)))), zero);
