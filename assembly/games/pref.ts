@@ -59,8 +59,19 @@ export function vmax(x: usize, n: i32): f64 {
 /** out ← exp(x − shift); returns Σ out. out may alias x. */
 export function expShift(x: usize, shift: f64, out: usize, n: i32): f64 {
   const s = f64x2.splat(shift);
-  let acc = f64x2.splat(0);
+  let acc = f64x2.splat(0), acc2 = f64x2.splat(0);
   let i = 0;
+  // two independent exp evaluations per step: each is a long dependency chain (polynomial in
+  // Horner form), so interleaving two lets the CPU overlap them
+  for (; i + 4 <= n; i += 4) {
+    const e = expv(f64x2.sub(ldv(x, i), s));
+    const e2 = expv(f64x2.sub(ldv(x, i + 2), s));
+    stv(out, i, e);
+    stv(out, i + 2, e2);
+    acc = f64x2.add(acc, e);
+    acc2 = f64x2.add(acc2, e2);
+  }
+  acc = f64x2.add(acc, acc2);
   for (; i + 2 <= n; i += 2) {
     const e = expv(f64x2.sub(ldv(x, i), s));
     stv(out, i, e);
