@@ -20,8 +20,8 @@ import { ld, st } from "../core/mem";
 const MR: i32 = 4;
 const NR: i32 = 4;
 const KC: i32 = 256;
-const MC: i32 = 96;
-const NC: i32 = 1024;
+const MC: i32 = 48;
+const NC: i32 = 2048;
 
 let packA: usize = 0;
 let packB: usize = 0;
