@@ -10,6 +10,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** Flags that never take a value (so `--quiet -o out` keeps "-o" as a flag). */
+  booleans?: readonly string[];
   run(args: ParsedArgs): Promise<number>;
 }
 

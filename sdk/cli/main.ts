@@ -52,7 +52,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`seqlearn: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
-  const args = parseArgs(argv.slice(1));
+  let args;
+  try {
+    const booleans = new Set([...(cmd.booleans ?? []), "help", "h"]);
+    args = parseArgs(argv.slice(1), booleans);
+    for (const b of booleans) {
+      if (typeof args.flags[b] === "string") throw new UsageError(`--${b} takes no value, got ${JSON.stringify(args.flags[b])}`);
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`seqlearn ${cmd.name}: ${err.message}\nusage: ${cmd.usage}`);
+    return 2;
+  }
   if (args.flags.help || args.flags.h) {
     console.log(`${cmd.summary}\n\nusage: ${cmd.usage}`);
     return 0;

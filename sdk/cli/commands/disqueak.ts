@@ -16,7 +16,7 @@ import {
   disqueakLeaf, disqueakMerge, disqueakParams, nodeSeed, DISQUEAK_LEAF_TASK, DISQUEAK_MERGE_TASK,
   type DisqueakLeaf, type DisqueakParams,
 } from "../../kernel/disqueak.js";
-import { checkFlags, num, str, withBooleans, kernelSpecFromFlags, tableOptions } from "./fit.js";
+import { checkFlags, num, str, kernelSpecFromFlags, tableOptions } from "./fit.js";
 
 const DATA_FLAGS = ["target", "features", "ignore", "format", "delimiter"] as const;
 const KERNEL_FLAGS = ["kernel", "gamma", "sigma", "length-scale", "degree", "coef0"] as const;
@@ -92,8 +92,8 @@ export const leaf: Command = {
     "             --estimator disqueak|squeak (merges: (1+ε)γ or γ in A; default disqueak)  --max-dictionary <m>",
     "data:  --target <col> (left out)  --features a,b | --ignore a,b  --format csv|tsv|jsonl  --delimiter",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "leaf", ["quiet"]);
+  booleans: ["quiet"],
+  async run(args) {
     checkFlags(args, [...DATA_FLAGS, ...KERNEL_FLAGS, ...DQ_FLAGS, "start", "node", "o", "output", "quiet"]);
     if (args.positional.length !== 1) throw new UsageError("expected one data file");
     const out = output(args);
@@ -122,8 +122,8 @@ export const merge: Command = {
     "--node <id>  tree-node id seeding this merge (default: derived from the two files' checksums)",
     "--prefactor  default: proof if either input was built with it, else printed",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "merge", ["quiet"]);
+  booleans: ["quiet"],
+  async run(args) {
     checkFlags(args, ["node", "seed", "prefactor", "estimator", "max-dictionary", "o", "output", "quiet"]);
     if (args.positional.length !== 2) throw new UsageError(`expected two dictionary files, got ${args.positional.length}`);
     const out = output(args);
@@ -160,8 +160,8 @@ export const tree: Command = {
     "--workers <w>  worker threads (default: the available cores; 0 = this thread)   --json  print the per-level timings as JSON",
     "The leaf/merge/kernel/data options are those of `seqlearn leaf`.",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "tree", ["quiet", "json"]);
+  booleans: ["quiet", "json"],
+  async run(args) {
     checkFlags(args, [...DATA_FLAGS, ...KERNEL_FLAGS, ...DQ_FLAGS, "leaf-size", "shape", "workers", "keep", "o", "output", "quiet", "json"]);
     if (args.positional.length === 0) throw new UsageError("expected at least one data file");
     const out = output(args);
@@ -228,8 +228,8 @@ export const inspect: Command = {
   name: "inspect",
   summary: "show a dictionary file: header facts, or the whole dictionary as JSON (--json)",
   usage: "seqlearn inspect <file.dict> [--json]",
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "inspect", ["json"]);
+  booleans: ["json"],
+  async run(args) {
     checkFlags(args, ["json"]);
     if (args.positional.length !== 1) throw new UsageError("expected one dictionary file");
     const bytes = readFileSync(args.positional[0]);

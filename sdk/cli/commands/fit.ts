@@ -6,7 +6,7 @@ import {
   init, version, Matrix, Rng, kernelFromSpec, Squeak, InkEstimate, NystromKRR, uniformNystrom,
   type Kernel, type KernelSpec, type RlsDictionary,
 } from "../../index.js";
-import { UsageError, parseArgs, type Command, type ParsedArgs } from "../command.js";
+import { UsageError, type Command, type ParsedArgs } from "../command.js";
 import { streamTable, readHeader, type TableFormat, type TableOptions, type RowBatch } from "../../io/table.js";
 import { RunningStats, applyScaling, type Scaling } from "../../io/scaling.js";
 import { ProgressLine, formatCount } from "../../io/progress.js";
@@ -31,20 +31,6 @@ export interface DictionaryOptions {
 }
 
 // ---- flag handling shared by fit / rls / tour ------------------------------------------
-
-/** The dispatcher parses flags without knowing which ones are booleans, so `--exact -o x`
- *  would read "-o" as the value of --exact. When run as `seqlearn <name> ...`, re-parse the
- *  command line with the command's boolean flags declared. */
-export function withBooleans(args: ParsedArgs, name: string, booleans: readonly string[]): ParsedArgs {
-  const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv ?? [];
-  if (argv[2] !== name) return args;
-  const again = parseArgs(argv.slice(3), new Set(booleans));
-  for (const b of booleans) {
-    const v = again.flags[b];
-    if (typeof v === "string") throw new UsageError(`--${b} takes no value, got ${JSON.stringify(v)}`);
-  }
-  return again;
-}
 
 /** Throw a UsageError for any flag not in `allowed`. */
 export function checkFlags(args: ParsedArgs, allowed: readonly string[]): void {
@@ -210,8 +196,8 @@ export const fit: Command = {
     "         --qbar <q̄> (default 10)  --eps <ε> (default 0.5)  --batch <B>  --max-dictionary <m>  --seed <s> (default 0)",
     "output:  -o <model.json>   --json (print the summary as JSON)   --quiet (no progress on stderr)",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "fit", FIT_BOOLEANS);
+  booleans: FIT_BOOLEANS,
+  async run(args) {
     checkFlags(args, FIT_FLAGS);
     if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? "missing the data file" : `expected one data file, got ${args.positional.length}: ${args.positional.join(" ")}`);
     const path = args.positional[0];

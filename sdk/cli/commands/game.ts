@@ -27,6 +27,7 @@ export const game: Command = {
     "         since μ is already the equilibrium of symmetric games such as rps and dice)",
     "output:  --out plot.svg (KL(π*‖π) against preference queries, log scale)  --json",
   ].join("\n"),
+  booleans: ["json"],
   async run(args) {
     for (const k of Object.keys(args.flags)) if (!FLAGS.has(k)) throw new UsageError(`unknown option --${k}`);
     if (args.positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[0])}`);

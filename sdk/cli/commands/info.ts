@@ -11,6 +11,7 @@ export const info: Command = {
   name: "info",
   summary: "version, runtime, SIMD support and engine memory",
   usage: "seqlearn info [--json]",
+  booleans: ["json"],
   async run(args) {
     const t0 = performance.now();
     await init();

@@ -8,7 +8,7 @@ import { decodeModel } from "../../io/modelfile.js";
 import { applyScaling } from "../../io/scaling.js";
 import { ProgressLine } from "../../io/progress.js";
 import { DataError } from "../../io/errors.js";
-import { checkFlags, str, withBooleans } from "./fit.js";
+import { checkFlags, str } from "./fit.js";
 
 const FLAGS = ["o", "output", "format", "delimiter", "quiet", "json"] as const;
 
@@ -22,8 +22,8 @@ export const predict: Command = {
     "Writes a CSV with one column `prediction`, one row per input row (to stdout without -o).",
     "options: --format csv|tsv|jsonl  --delimiter <char>  --json (metrics as JSON)  --quiet",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "predict", ["quiet", "json"]);
+  booleans: ["quiet", "json"],
+  async run(args) {
     checkFlags(args, FLAGS);
     if (args.positional.length !== 2) throw new UsageError(`expected a model file and a data file, got ${args.positional.length} argument(s)`);
     const [modelPath, dataPath] = args.positional;

@@ -8,7 +8,7 @@ import { ProgressLine, formatCount } from "../../io/progress.js";
 import { applyScaling } from "../../io/scaling.js";
 import { readHeader } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
-import { checkFlags, num, str, withBooleans, kernelSpecFromFlags, tableOptions, openRows, scanStats, buildDictionary } from "./fit.js";
+import { checkFlags, num, str, kernelSpecFromFlags, tableOptions, openRows, scanStats, buildDictionary } from "./fit.js";
 
 const FLAGS = [
   "target", "features", "ignore", "format", "delimiter", "kernel", "gamma", "sigma", "length-scale", "degree", "coef0",
@@ -27,8 +27,8 @@ export const rls: Command = {
     "scores:  --lambda-gamma <γ> (absolute ridge of K + γI; default 1)  --eps <ε> (0.5)  --qbar <q̄> (10)",
     "         --batch <B>  --max-dictionary <m>  --seed <s>  --exact (exact scores, O(n³), n ≤ 20000)",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "rls", ["exact", "quiet", "json"]);
+  booleans: ["exact", "quiet", "json"],
+  async run(args) {
     checkFlags(args, FLAGS);
     if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? "missing the data file" : `expected one data file, got ${args.positional.length}`);
     const path = args.positional[0];

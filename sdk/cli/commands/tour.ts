@@ -10,7 +10,7 @@ import { UsageError, type Command } from "../command.js";
 import { readTable } from "../../io/table.js";
 import { RunningStats, applyScaling } from "../../io/scaling.js";
 import { linePlot } from "../../io/svg.js";
-import { checkFlags, num, str, withBooleans } from "./fit.js";
+import { checkFlags, num, str } from "./fit.js";
 
 /** The shipped data file, from the bundle (dist/cli.js) or from the sources (sdk/cli/commands). */
 export function shippedData(name: string): string {
@@ -54,8 +54,8 @@ export const tour: Command = {
     "Runs on data/earthquakes.csv (1,707 USGS events, 2018): longitude, latitude, depth → magnitude.",
     "Writes seqlearn-tour-error.svg and seqlearn-tour-rmse.svg into --out (default: the current directory).",
   ].join("\n"),
-  async run(argsIn) {
-    const args = withBooleans(argsIn, "tour", ["quick"]);
+  booleans: ["quick"],
+  async run(args) {
     checkFlags(args, ["out", "quick", "seed"]);
     if (args.positional.length) throw new UsageError(`tour takes no positional arguments, got ${args.positional.join(" ")}`);
     const outDir = resolve(str(args, "out") ?? ".");
