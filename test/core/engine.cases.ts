@@ -263,6 +263,18 @@ export const cases: Case[] = [
     },
   },
   {
+    name: "gemm wider than one packed column panel (n = 2053), all transposes, α and β",
+    fn: () => {
+      const [m, k, n] = [6, 5, 2053];
+      const A = randomMatrix(m, k, 51), B = randomMatrix(k, n, 52), C = randomMatrix(m, n, 53);
+      const ref = naiveMatmul(A, B);
+      ok(maxAbsDiff(S.linalg.gemm(A, B).data, ref.data) < 1e-12, "NN");
+      ok(maxAbsDiff(S.linalg.gemm(A.transpose(), B.transpose(), { transA: true, transB: true }).data, ref.data) < 1e-12, "TT");
+      const acc = S.linalg.gemm(A, B, { alpha: -1.5, beta: 0.25, C });
+      ok(maxAbsDiff(acc.data, ref.data.map((v, i) => -1.5 * v + 0.25 * C.data[i])) < 1e-12, "alpha/beta");
+    },
+  },
+  {
     // Blocked Cholesky: panels of 96 columns with odd row counts (the two-row substitution's
     // scalar tail) and recursive panel splits, against a plain column Cholesky in JavaScript.
     name: "cholesky matches an unblocked reference across panel sizes (n = 97, 131, 250)",
@@ -289,9 +301,9 @@ export const cases: Case[] = [
   {
     name: "kernel blocks larger than one GEMM block: fused distance epilogue, exact symmetry and unit diagonal",
     fn: () => {
-      // 200 × 1031 spans several row blocks and two column blocks (the second of odd width);
+      // 200 × 2051 spans several row blocks and two column panels (the second of odd width);
       // X with itself at n = 300 spans several syrk block rows.
-      const X = randomMatrix(200, 3, 41), Y = randomMatrix(1031, 3, 42), Z = randomMatrix(300, 3, 43);
+      const X = randomMatrix(200, 3, 41), Y = randomMatrix(2051, 3, 42), Z = randomMatrix(300, 3, 43);
       const sq = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
       const refs: Array<[S.Kernel, (r2: number) => number]> = [
         [S.rbf({ gamma: 0.7 }), (r2) => Math.exp(-0.7 * r2)],
@@ -301,7 +313,7 @@ export const cases: Case[] = [
       for (const [k, f] of refs) {
         const K = k.matrix(X, Y);
         let err = 0;
-        for (let i = 0; i < 200; i++) for (let j = 0; j < 1031; j++) err = Math.max(err, Math.abs(K.data[i * 1031 + j] - f(sq(X.row(i), Y.row(j)))));
+        for (let i = 0; i < 200; i++) for (let j = 0; j < 2051; j++) err = Math.max(err, Math.abs(K.data[i * 2051 + j] - f(sq(X.row(i), Y.row(j)))));
         ok(err < 1e-12, `${k.name} X·Y block: max error ${err}`);
         const KZ = k.matrix(Z);
         err = 0;
