@@ -40,7 +40,7 @@ export const rls: Command = {
     if (exact && (args.flags.qbar !== undefined || args.flags["max-dictionary"] !== undefined)) throw new UsageError("--qbar and --max-dictionary do not apply with --exact");
     const quiet = !!args.flags.quiet;
     const out = str(args, ["o", "output"]);
-    const topts = { ...tableOptions(args, path), targetOptional: true };
+    const topts = tableOptions(args, path); // an explicit --target must exist (it is left out of the features)
     await init();
     const rows = await openRows(path, topts);
     let d: number;
