@@ -8,6 +8,7 @@ import * as eigh from "./eigh.cases.js";
 import * as rls from "./rls.cases.js";
 import * as games from "./games.cases.js";
 import * as disqueak from "./disqueak.cases.js";
+import * as detmath from "./detmath.cases.js";
 
 export interface Case {
   name: string;
@@ -25,6 +26,7 @@ const modules: Record<string, CaseModule> = {
   rls,
   games,
   disqueak,
+  detmath,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
