@@ -5,6 +5,7 @@ import { Matrix } from "../core/matrix.js";
 import { Rng } from "../random/rng.js";
 import { integer, positive, seed as checkSeed, nonNegative } from "../core/validate.js";
 import { ValueError } from "../engine/errors.js";
+import { sin } from "../core/detmath.js";
 import { PreferenceGame } from "./preference.js";
 
 /** σ(s) elementwise, with the engine's exp (so a seed gives the same game in every runtime,
@@ -100,7 +101,7 @@ export function threeType(eps = 0.1): PreferenceGame {
 export function sineGame(n = 5, scale = 3): PreferenceGame {
   integer(n, "n", 1);
   nonNegative(scale, "scale");
-  return fromUpper(n, (i, j) => scale * (Math.sin(2 * i + 5 * j) - Math.sin(2 * j + 5 * i)), true);
+  return fromUpper(n, (i, j) => scale * (sin(2 * i + 5 * j) - sin(2 * j + 5 * i)), true);
 }
 
 /**

@@ -8,6 +8,7 @@ import { getEngine, input, inout, output, scratch, Status } from "../engine/inde
 import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
 import { integer, positive, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
+import { exp, log } from "../core/detmath.js";
 import { PreferenceGame, KIND_CODE } from "./preference.js";
 import { skewLogit } from "./generators.js";
 
@@ -120,7 +121,7 @@ function stateKl(pol: LayeredPolicy, mu: LayeredPolicy, h: number, x: number, A:
   let s = 0;
   for (let y = 0; y < A; y++) {
     const p = pol[h][x * A + y];
-    if (p > 0) s += p * Math.log(p / mu[h][x * A + y]);
+    if (p > 0) s += p * log(p / mu[h][x * A + y]);
   }
   return s;
 }
@@ -150,7 +151,7 @@ function pack(env: LayeredMdp, mu: LayeredPolicy, pi: LayeredPolicy) {
     for (const a of p) n += a.length;
     const out = new Float64Array(n);
     let k = 0;
-    for (const a of p) for (let i = 0; i < a.length; i++) out[k++] = Math.log(a[i]);
+    for (const a of p) for (let i = 0; i < a.length; i++) out[k++] = log(a[i]);
     return out;
   };
   let sa = 0, sall = 0, smax = 0;
@@ -164,7 +165,7 @@ function unflat(env: LayeredMdp, l: Float64Array): LayeredPolicy {
   let k = 0;
   for (let h = 0; h < env.horizon; h++) {
     const n = env.states[h] * env.actions;
-    out.push(Float64Array.from(l.subarray(k, k + n), Math.exp));
+    out.push(Float64Array.from(l.subarray(k, k + n), exp));
     k += n;
   }
   return out;
@@ -234,7 +235,7 @@ function dirichletRows(rng: Rng, rows: number, k: number): Float64Array {
   const out = new Float64Array(rows * k);
   for (let r = 0; r < rows; r++) {
     let s = 0;
-    for (let j = 0; j < k; j++) s += out[r * k + j] = Math.max(-Math.log(1 - u[r * k + j]), 1e-300);
+    for (let j = 0; j < k; j++) s += out[r * k + j] = Math.max(-log(1 - u[r * k + j]), 1e-300);
     for (let j = 0; j < k; j++) out[r * k + j] /= s;
   }
   return out;

@@ -4,6 +4,7 @@
 // same trainers unchanged.
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { integer, finite, probability } from "../core/validate.js";
+import { exp, log } from "../core/detmath.js";
 import type { Rng } from "../random/rng.js";
 
 export interface Policy<X = number, Y = number> {
@@ -62,7 +63,7 @@ export class TabularPolicy implements Policy<number, number> {
         s += r[y];
       }
       if (Math.abs(s - 1) > 1e-9) throw new ValueError(`probs row ${x} sums to ${s}, expected 1`);
-      for (let y = 0; y < n; y++) p.logits[x * n + y] = Math.log(r[y]);
+      for (let y = 0; y < n; y++) p.logits[x * n + y] = log(r[y]);
     });
     return p;
   }
@@ -74,7 +75,7 @@ export class TabularPolicy implements Policy<number, number> {
     let m = -Infinity;
     for (let y = 0; y < n; y++) m = Math.max(m, this.logits[x * n + y]);
     let z = 0;
-    for (let y = 0; y < n; y++) z += out[y] = Math.exp(this.logits[x * n + y] - m);
+    for (let y = 0; y < n; y++) z += out[y] = exp(this.logits[x * n + y] - m);
     for (let y = 0; y < n; y++) out[y] /= z;
     return out;
   }
@@ -86,8 +87,8 @@ export class TabularPolicy implements Policy<number, number> {
     let m = -Infinity;
     for (let y = 0; y < n; y++) m = Math.max(m, this.logits[x * n + y]);
     let z = 0;
-    for (let y = 0; y < n; y++) z += Math.exp(this.logits[x * n + y] - m);
-    const lz = m + Math.log(z);
+    for (let y = 0; y < n; y++) z += exp(this.logits[x * n + y] - m);
+    const lz = m + log(z);
     for (let y = 0; y < n; y++) out[y] = this.logits[x * n + y] - lz;
     return out;
   }
@@ -116,7 +117,7 @@ export class TabularPolicy implements Policy<number, number> {
         for (let y = 0; y < n; y++) m = Math.max(m, l[y]);
         cdf = new Float64Array(n);
         let z = 0;
-        for (let y = 0; y < n; y++) cdf[y] = z += Math.exp(l[y] - m);
+        for (let y = 0; y < n; y++) cdf[y] = z += exp(l[y] - m);
         for (let y = 0; y < n; y++) cdf[y] /= z;
         cache.set(x, cdf);
       }
@@ -243,8 +244,8 @@ export class SequencePolicy implements Policy<number, number[]> {
       m = Math.max(m, out[v]);
     }
     let z = 0;
-    for (let v = 0; v < V; v++) z += Math.exp(out[v] - m);
-    const lz = m + Math.log(z);
+    for (let v = 0; v < V; v++) z += exp(out[v] - m);
+    const lz = m + log(z);
     for (let v = 0; v < V; v++) out[v] -= lz;
   }
 
@@ -273,8 +274,8 @@ export class SequencePolicy implements Policy<number, number[]> {
       const y: number[] = [];
       for (let t = 0; t < L; t++) {
         this.rowLogSoftmax(this.row(x, y, t), lp, ref, gamma);
-        let v = 0, c = Math.exp(lp[0]);
-        while (v < V - 1 && u[i * L + t] >= c) c += Math.exp(lp[++v]);
+        let v = 0, c = exp(lp[0]);
+        while (v < V - 1 && u[i * L + t] >= c) c += exp(lp[++v]);
         y.push(v);
       }
       return y;
@@ -329,7 +330,7 @@ export class SequencePolicy implements Policy<number, number[]> {
         if (!Number.isFinite(w)) throw new ValueError(`weights[${i}][${t}] is ${w}; expected a finite number`);
         const off = this.row(xs[i], ys[i], t);
         this.rowLogSoftmax(off, lp);
-        for (let v = 0; v < V; v++) delta[off + v] -= w * Math.exp(lp[v]);
+        for (let v = 0; v < V; v++) delta[off + v] -= w * exp(lp[v]);
         delta[off + ys[i][t]] += w;
       }
     }
@@ -356,7 +357,8 @@ export class SequencePolicy implements Policy<number, number[]> {
   support(x: number): number[][] {
     this.check(x);
     const out: number[][] = [];
-    const total = Math.pow(this.vocab, this.length);
+    let total = 1;
+    for (let t = 0; t < this.length; t++) total *= this.vocab; // exact integer V^L
     for (let k = 0; k < total; k++) {
       const y = new Array(this.length);
       let r = k;

@@ -6,6 +6,7 @@ import { getEngine, input, output, type WasmBuffer } from "../engine/index.js";
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer } from "../core/validate.js";
+import { exp, log } from "../core/detmath.js";
 
 export type GameKind = "dense" | "lowRank";
 
@@ -204,7 +205,7 @@ function checkLowRank(w: Float64Array, n: number, r: number): void {
 export function logPolicyArg(p: VectorLike | undefined, n: number, name: string, allowZero = false): Float64Array {
   const out = new Float64Array(n);
   if (p === undefined) {
-    out.fill(-Math.log(n));
+    out.fill(-log(n));
     return out;
   }
   const v = asVector(p, name, { length: n });
@@ -216,7 +217,7 @@ export function logPolicyArg(p: VectorLike | undefined, n: number, name: string,
     s += v[i];
   }
   if (Math.abs(s - 1) > 1e-9) throw new ValueError(`${name} must sum to 1 (a probability vector), got sum ${s}`);
-  for (let i = 0; i < n; i++) out[i] = Math.log(v[i] / s);
+  for (let i = 0; i < n; i++) out[i] = log(v[i] / s);
   return out;
 }
 
@@ -226,7 +227,7 @@ export function probsFromLog(l: ArrayLike<number>): Float64Array {
   for (let i = 0; i < l.length; i++) m = Math.max(m, l[i]);
   const p = new Float64Array(l.length);
   let z = 0;
-  for (let i = 0; i < l.length; i++) z += p[i] = Math.exp(l[i] - m);
+  for (let i = 0; i < l.length; i++) z += p[i] = exp(l[i] - m);
   for (let i = 0; i < l.length; i++) p[i] /= z;
   return p;
 }
@@ -235,7 +236,7 @@ export function probsFromLog(l: ArrayLike<number>): Float64Array {
 export function klDivergence(p: VectorLike, q: VectorLike): number {
   const a = asVector(p, "p"), b = asVector(q, "q", { length: a.length });
   let s = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > 0) s += a[i] * Math.log(a[i] / b[i]);
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) s += a[i] * log(a[i] / b[i]);
   return s;
 }
 
@@ -249,7 +250,7 @@ export function klDivergence(p: VectorLike, q: VectorLike): number {
 export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; iters?: number; tol?: number } = {}): Float64Array {
   const n = game.n;
   const P = game.toMatrix().data;
-  const mu = logPolicyArg(opts.mu, n, "mu").map(Math.exp);
+  const mu = logPolicyArg(opts.mu, n, "mu").map(exp);
   const iters = integer(opts.iters ?? 100000, "iters", 1);
   const tol = opts.tol ?? 1e-12;
   const r = new Float64Array(n), grad = new Float64Array(n);
@@ -261,7 +262,7 @@ export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; i
     let gmax = 0;
     for (let i = 0; i < n; i++) {
       let g = 0;
-      for (let j = 0; j < n; j++) if (j !== i) g += mu[i] * mu[j] * (P[i * n + j] - 1 / (1 + Math.exp(-(r[i] - r[j]))));
+      for (let j = 0; j < n; j++) if (j !== i) g += mu[i] * mu[j] * (P[i * n + j] - 1 / (1 + exp(-(r[i] - r[j]))));
       grad[i] = g;
       gmax = Math.max(gmax, Math.abs(g));
     }

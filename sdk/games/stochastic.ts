@@ -7,6 +7,7 @@
 import { ValueError } from "../engine/errors.js";
 import { integer, positive, probability, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
+import { exp } from "../core/detmath.js";
 import type { Policy } from "./policy.js";
 import { PreferenceGame } from "./preference.js";
 
@@ -255,8 +256,8 @@ function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge:
     const n = support(x).length;
     for (let a = 0; a < n; a++) {
       let win = 0;
-      for (let b2 = 0; b2 < n; b2++) win += Math.exp(lo[start + b2]) * exactLabel(c.feedback, judge(x, ys[start + a], ys[start + b2]));
-      w[start + a] = (Math.exp(lp[start + a]) * (win - 0.5 + ex[start + a])) / c.contexts.length;
+      for (let b2 = 0; b2 < n; b2++) win += exp(lo[start + b2]) * exactLabel(c.feedback, judge(x, ys[start + a], ys[start + b2]));
+      w[start + a] = (exp(lp[start + a]) * (win - 0.5 + ex[start + a])) / c.contexts.length;
     }
     c.queries += n * n;
     start += n;
@@ -416,8 +417,8 @@ export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>
     let m = -Infinity;
     for (let a = 0; a < n; a++) m = Math.max(m, (lq[a] = (1 - gamma) * lp[start + a] + gamma * lm[start + a]));
     let z = 0;
-    for (let a = 0; a < n; a++) z += Math.exp(lq[a] - m);
-    const qv = Float64Array.from(lq, (v) => Math.exp(v - m) / z);
+    for (let a = 0; a < n; a++) z += exp(lq[a] - m);
+    const qv = Float64Array.from(lq, (v) => exp(v - m) / z);
     for (let a = 0; a < n; a++) {
       for (let b = 0; b < n; b++) {
         const p = exactLabel(feedback, judge(x, ys[start + a], ys[start + b]));
