@@ -18,7 +18,7 @@
 //       e^r = (R + r)/(R − r) = 1 + 2r/(R − r). Writing c = r − (R − 2) gives
 //       e^r = 1 + r + r·c/(2 − c) = 1 − ((lo − r·c/(2 − c)) − hi), where the only large
 //       rounding is the final addition to 1. Terms up to r^14 leave a truncation error
-//       below 1e-19. Then e^x = 2^k·e^r, with 2^k assembled from its exponent bits.
+//       below 1e-19. Then e^x = 2^k·e^r (2^k from a table built by exact doubling).
 // log:  x = 2^k·m, m ∈ [√2/2, √2), f = m − 1 (exact), s = f/(2 + f), so that
 //       log(1 + f) = log((1 + s)/(1 − s)) = 2s + 2s³/3 + 2s⁵/5 + … = 2s + s·R(s²),
 //       R(z) = Σ_{n≥1} 2/(2n+1)·z^n. With |s| ≤ 0.1716 (z ≤ 0.0295) ten terms leave a
@@ -33,18 +33,14 @@ const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 // Index of the word holding sign + exponent + top of the significand.
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LO = 1 - HI;
 
-function highWord(x: number): number {
-  F64[0] = x;
-  return U32[HI];
-}
-
-/** 2^k for integer k in [−1022, 1023], exactly (assembled from the exponent bits). */
+// 2^k for integer k in [−1022, 1023] (index k + 1022), by exact repeated doubling/halving.
+const POW2 = new Float64Array(2046);
+POW2[1022] = 1;
+for (let k = 1; k <= 1023; k++) POW2[1022 + k] = POW2[1021 + k] * 2;
+for (let k = 1; k <= 1022; k++) POW2[1022 - k] = POW2[1023 - k] * 0.5;
 function pow2(k: number): number {
-  U32[HI] = (k + 1023) << 20;
-  U32[LO] = 0;
-  return F64[0];
+  return POW2[k + 1022];
 }
 
 // ln 2 = LN2_HI + LN2_LO; LN2_HI keeps 32 significant bits, so k·LN2_HI is exact for |k| < 2^21.
