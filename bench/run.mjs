@@ -3,7 +3,14 @@
 // Runs every bench/cases/*.mjs (sorted by `order`) in this process against the built SDK
 // (dist/index.js) and the peers, and writes BENCHMARKS.md: a header describing the machine,
 // then one section per case. A case is `export default { id, title, order, async run(ctx) }`
-// returning markdown; see bench/README in BENCHMARKS.md's header for ctx.
+// returning markdown (the runner adds the "## title" heading). ctx has:
+//   sl            the seqlearn module (dist/index.js), initialised
+//   time(fn, { minReps = 3, minMs = 300, warmup = true })   median ms per call
+//   python(code, input?)  runs code in a numpy-capable python3, single-threaded; `input` is
+//                 the dict INPUT, bench_ms(fn) gives a median ms; returns the JSON object
+//                 printed on the last stdout line, or null when python / a module is missing
+//   peers         { numpy, scipy, sklearn, mlMatrix, mlKernel }: versions or null
+//   quick, log(msg), summary (push { case, what, value, target } rows for the header)
 //
 // A full run rewrites BENCHMARKS.md. With --only, the named cases' sections are replaced in
 // the existing file (other sections and their dates are kept). --quick (smaller sizes, a
