@@ -4,6 +4,7 @@ import { getEngine, input, output, inout, scratch, Status } from "../engine/inde
 import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { nonNegative, integer, positive } from "../core/validate.js";
+import { log as detLog } from "../core/detmath.js";
 
 export interface GemmOptions {
   /** Use Aᵀ instead of A. Default false. */
@@ -142,7 +143,7 @@ export function diagInverse(L: MatrixLike): Float64Array {
 export function logDet(L: MatrixLike): number {
   const l = asMatrix(L, "L", { square: true });
   let s = 0;
-  for (let i = 0; i < l.rows; i++) s += Math.log(l.data[i * l.rows + i]);
+  for (let i = 0; i < l.rows; i++) s += detLog(l.data[i * l.rows + i]); // same bits in every JS engine
   return 2 * s;
 }
 

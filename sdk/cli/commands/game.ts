@@ -1,5 +1,6 @@
 // seqlearn game: run exact tabular preference-game solvers on a generated game, print a
 // convergence table (KL(π*‖π) against preference queries) and optionally write an SVG plot.
+import { exp as detExp } from "../../core/detmath.js";
 import { writeFileSync } from "node:fs";
 import { init, Rng, games } from "../../index.js";
 import { UsageError, numberFlag, stringFlag, type Command } from "../command.js";
@@ -51,7 +52,7 @@ export const game: Command = {
         const rng = new Rng(seed, 1);
         const z = rng.normal(g.n);
         rng.dispose();
-        const e = z.map((v) => Math.exp(v));
+        const e = z.map((v) => detExp(v)); // engine-independent, like the rest of the games code
         const s = e.reduce((a, b) => a + b, 0);
         init0 = e.map((v) => v / s);
       }
