@@ -27,6 +27,7 @@ export * as games from "./games/index.js";
 export { PreferenceGame, nashMD, nashMirrorProx, onlineIpo, ipoMD, solveNash, mtpo } from "./games/index.js";
 export * as parallel from "./parallel/index.js";
 export { WorkerPool, InlinePool, registerTask, runMergeTree, planTree, TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/index.js";
+export { nodeStream, MAX_TREE_LEAVES } from "./parallel/index.js";
 export type { Executor, PoolOptions, RunOptions, TaskContext, TaskFn, FaultEvent, TreeShape, TreePlan, LeafInput, MergeInput, LevelTiming, MergeTreeResult } from "./parallel/index.js";
 export { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize, DictionaryFormatError, DICTIONARY_FORMAT_VERSION } from "./io/codec.js";
 export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, DictionaryFileInfo, DictionaryFormatErrorCode } from "./io/codec.js";

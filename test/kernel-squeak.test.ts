@@ -80,6 +80,64 @@ describe("Squeak", () => {
     sq.dispose();
   });
 
+  it("mode \"exact\" is Algorithm 1: each point is appended (p̃ = 1, q = q̄), then one DICT-UPDATE of the whole dictionary", () => {
+    const X = blob(48, 2, 3, 2);
+    const qbar = 6, seed = 9, gamma = 0.5;
+    const sq = new S.Squeak({ kernel, gamma, qbar, seed, mode: "exact" });
+    expect(sq.mode).toBe("exact");
+    // Reference step by step with the public dictUpdate primitive on (previous dictionary + x_t).
+    let prev: S.RlsDictionary | null = null;
+    let thinned = false;
+    for (let t = 0; t < X.rows; t++) {
+      sq.push(rows(X, t, t + 1));
+      const d = sq.dictionary();
+      expect(d.params.n).toBe(t + 1);
+      expect(sq.updates).toBe(t);
+      if (prev === null) {
+        expect([Array.from(d.indices), Array.from(d.pTilde), Array.from(d.copies)]).toEqual([[0], [1], [qbar]]);
+      } else {
+        const m = prev.size;
+        const pts = new Float64Array(2 * (m + 1));
+        pts.set(prev.points.data);
+        pts.set(X.data.subarray(2 * t, 2 * t + 2), 2 * m);
+        const rng = new S.Rng(seed, t + 1); // the stream of a chain node covering leaves 0..t
+        const ref = S.dictUpdate(
+          { points: { rows: m + 1, cols: 2, data: pts }, pTilde: [...prev.pTilde, 1], copies: [...prev.copies, qbar], indices: [...prev.indices, t] },
+          { kernel, gamma, eps: 0.5, qbar, rng },
+        ).dictionary;
+        rng.dispose();
+        expect(Array.from(d.indices)).toEqual(Array.from(ref.indices));
+        expect(Array.from(d.pTilde)).toEqual(Array.from(ref.pTilde));
+        expect(Array.from(d.copies)).toEqual(Array.from(ref.copies));
+        expect(Array.from(d.tau!)).toEqual(Array.from(ref.tau!));
+        // Monotone: p̃ and q never increase for a surviving point.
+        const at = new Map<number, number>();
+        prev.indices.forEach((idx, k) => at.set(idx, k));
+        d.indices.forEach((idx, j) => {
+          const k = at.get(idx);
+          if (k === undefined) return;
+          expect(d.pTilde[j]).toBeLessThanOrEqual(prev!.pTilde[k]);
+          expect(d.copies[j]).toBeLessThanOrEqual(prev!.copies[k]);
+          if (d.copies[j] < prev!.copies[k]) thinned = true;
+        });
+      }
+      prev = d;
+    }
+    expect(thinned).toBe(true);
+    expect(prev!.size).toBeLessThan(X.rows);
+    // How the rows are split into push calls does not matter; another seed draws differently.
+    const whole = new S.Squeak({ kernel, gamma, qbar, seed, mode: "exact" });
+    whole.push(X);
+    expect(Array.from(whole.dictionary().copies)).toEqual(Array.from(prev!.copies));
+    const other = new S.Squeak({ kernel, gamma, qbar, seed: seed + 1, mode: "exact" });
+    other.push(X);
+    const o = other.dictionary();
+    expect([Array.from(o.indices), Array.from(o.copies)]).not.toEqual([Array.from(prev!.indices), Array.from(prev!.copies)]);
+    for (const x of [sq, whole, other]) x.dispose();
+    expect(() => new S.Squeak({ kernel, gamma, mode: "fast" as never })).toThrow(/mode must be one of/);
+    expect(() => new S.Squeak({ kernel, gamma, mode: "exact", batch: 16 })).toThrow(/batch applies to mode "lazy" only/);
+  });
+
   it("dictionary size stays below 3·q̄·d_eff, and the d_eff estimate is close to the exact one", () => {
     const X = coherentMixture(1500, 2, 2);
     const gamma = 1;

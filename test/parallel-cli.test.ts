@@ -41,12 +41,12 @@ describe("seqlearn leaf / merge / tree", () => {
     expect(bytes("t2.dict")).toEqual(Array.from(sdk));
   });
 
-  it("leaf and merge commands, one step at a time with the tree's node ids, give the same file", async () => {
+  it("leaf and merge commands, one step at a time with the tree's leaf numbering, give the same file", async () => {
     for (let p = 0; p < 4; p++) {
       expect(await run(leaf, [join(dir, `part${p}.csv`), "--start", String(100 * p), "--node", String(p), "-o", join(dir, `n${p}.dict`), "--quiet", ...common])).toBe(0);
     }
     for (const m of planTree(4, "balanced").merges) {
-      expect(await run(merge, [join(dir, `n${m.left}.dict`), join(dir, `n${m.right}.dict`), "--node", String(m.node), "-o", join(dir, `n${m.node}.dict`), "--quiet"])).toBe(0);
+      expect(await run(merge, [join(dir, `n${m.left}.dict`), join(dir, `n${m.right}.dict`), "--leaves", `${m.first}..${m.first + m.count - 1}`, "-o", join(dir, `n${m.node}.dict`), "--quiet"])).toBe(0);
     }
     expect(bytes("n6.dict")).toEqual(bytes("t1.dict"));
     expect(await run(inspect, [join(dir, "n6.dict")])).toBe(0);
@@ -56,7 +56,7 @@ describe("seqlearn leaf / merge / tree", () => {
     expect(await run(inspect, [join(dir, "n0.dict"), "--json"])).toBe(0);
     writeFileSync(join(dir, "n0.json"), String(logs[before][0]));
     expect(JSON.parse(String(logs[before][0])).format).toBe("seqlearn.dictionary/1");
-    expect(await run(merge, [join(dir, "n0.json"), join(dir, "n1.dict"), "--node", "4", "-o", join(dir, "j4.dict"), "--quiet"])).toBe(0);
+    expect(await run(merge, [join(dir, "n0.json"), join(dir, "n1.dict"), "--leaves", "0..1", "-o", join(dir, "j4.dict"), "--quiet"])).toBe(0);
     expect(bytes("j4.dict")).toEqual(bytes("n4.dict"));
   });
 
@@ -70,6 +70,7 @@ describe("seqlearn leaf / merge / tree", () => {
     await expect(run(merge, [join(dir, "bad.dict"), join(dir, "n1.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(DictionaryFormatError);
     await expect(run(leaf, [join(dir, "part0.csv"), "-o", join(dir, "x.dict")])).rejects.toThrow(UsageError);
     await expect(run(merge, [join(dir, "n0.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/expected two dictionary files/);
+    await expect(run(merge, [join(dir, "n0.dict"), join(dir, "n1.dict"), "--leaves", "1..0", "-o", join(dir, "x.dict")])).rejects.toThrow(/--leaves must be <first>\.\.<last>/);
     await expect(run(tree, [join(dir, "all.csv"), "--shape", "star", "-o", join(dir, "x.dict"), ...common])).rejects.toThrow(/--shape must be balanced or chain/);
     await expect(run(leaf, [join(dir, "part0.csv"), "--eps", "1.5", "-o", join(dir, "x.dict"), ...common])).rejects.toThrow(/--eps must be < 1/);
   });

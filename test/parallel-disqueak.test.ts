@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
-  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError,
+  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, planTree, MAX_TREE_LEAVES,
   WorkerPool, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
@@ -149,14 +149,16 @@ describe("DISQUEAK", () => {
     const r = await disqueak(Y, { ...base, leafSize: 1, leaf: "exact", shape: "chain", estimator: "squeak", workers: 0 });
     expect(r.plan.depth).toBe(n - 1);
     // Algorithm 1 by hand: start from the fresh point x_0; at step t append x_t with p̃ = 1,
-    // q = q̄ and run the shared DICT-UPDATE (A = K_DD + γ·G), with the step's node stream.
+    // q = q̄ and run the shared DICT-UPDATE (A = K_DD + γ·G), drawing from the stream of the
+    // chain node that covers leaves 0..t.
     let cur = { points: new Matrix(1, 2, Y.data.slice(0, 2)), pTilde: Float64Array.of(1), copies: Int32Array.of(base.qbar), indices: Float64Array.of(0) };
     for (let t = 1; t < n; t++) {
       const m = cur.indices.length;
       const pts = new Float64Array(2 * (m + 1));
       pts.set(cur.points.data.subarray(0, 2 * m));
       pts.set(Y.data.subarray(2 * t, 2 * t + 2), 2 * m);
-      const rng = new Rng(base.seed, n + t - 1);
+      expect(r.plan.merges[t - 1].stream).toBe(nodeStream(0, t + 1));
+      const rng = new Rng(base.seed, nodeStream(0, t + 1));
       const next = dictUpdate(
         { points: { rows: m + 1, cols: 2, data: pts }, pTilde: [...cur.pTilde, 1], copies: [...cur.copies, base.qbar], indices: [...cur.indices, t] },
         { kernel, gamma: base.gamma, eps: base.eps, qbar: base.qbar, c: 1, rng },
@@ -169,6 +171,36 @@ describe("DISQUEAK", () => {
     expect(Array.from(r.dictionary.copies)).toEqual(Array.from(cur.copies));
     expect(r.dictionary.params.c).toBe(1);
     expect(r.dictionary.size).toBeLessThan(n); // something was thinned: the test is not vacuous
+  });
+
+  it("a chain of single-point leaves is new Squeak({ mode: \"exact\" }) with the same seed, bit for bit (spec §7.9)", async () => {
+    const n = 56;
+    const Y = new Matrix(n, 2, X.data.slice(0, 2 * n));
+    const fields = (d: RlsDictionary) => ({ indices: Array.from(d.indices), pTilde: Array.from(d.pTilde), copies: Array.from(d.copies), points: Array.from(d.points.data) });
+    const chain = { ...base, leafSize: 1, leaf: "exact" as const, shape: "chain" as const };
+    for (const [estimator, seed] of [["squeak", 3], ["squeak", 21], ["disqueak", 5]] as const) {
+      const sq = new Squeak({ ...base, seed, estimator, mode: "exact" });
+      sq.push(Y);
+      const ref = sq.dictionary();
+      expect(sq.updates).toBe(n - 1);
+      sq.dispose();
+      expect(ref.size, "something was thinned: the comparison is not vacuous").toBeLessThan(n);
+      expect(ref.copies.some((q) => q < base.qbar), "some copies were thinned").toBe(true);
+      for (const workers of [0, 2]) {
+        const r = await disqueak(Y, { ...chain, seed, estimator, workers });
+        expect(r.plan.depth).toBe(n - 1);
+        expect(fields(r.dictionary), `${estimator}, seed ${seed}, ${workers} workers`).toEqual(fields(ref));
+        expect(r.dictionary.params.c).toBe(ref.params.c);
+      }
+    }
+    // The lazy mode is a different (cheaper) algorithm: same seed, another dictionary.
+    const lazy = new Squeak({ ...base, batch: 8 });
+    lazy.push(Y);
+    const ex = new Squeak({ ...base, mode: "exact" });
+    ex.push(Y);
+    expect(fields(lazy.dictionary())).not.toEqual(fields(ex.dictionary()));
+    lazy.dispose();
+    ex.dispose();
   });
 
   it("merges validate their inputs; the proof prefactor gives smaller dictionaries", async () => {
@@ -195,5 +227,47 @@ describe("DISQUEAK", () => {
     setTimeout(() => ac.abort(new Error("stop")), 5);
     await expect(p2).rejects.toBeInstanceOf(TaskAbortedError);
     expect((await disqueak(X, { ...base, leafSize: 400, pool: pool2 })).dictionary.params.n).toBe(800);
+  });
+});
+
+describe("merge-tree node streams", () => {
+  it("depend only on the leaves a node covers, and are distinct within any tree", () => {
+    // Leaf i: [i, i]; a node over a contiguous range: first·2^26 + size; 0..t: t + 1.
+    expect(nodeStream(0, 1)).toBe(1);
+    expect(nodeStream(3, 1)).toBe(3 * 2 ** 26 + 1);
+    expect(nodeStream(0, 8)).toBe(8);
+    expect(nodeStream(MAX_TREE_LEAVES - 1, 1)).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+    for (const shape of ["balanced", "chain"] as const) {
+      for (const k of [1, 2, 5, 9, 16]) {
+        const plan = planTree(k, shape);
+        expect(new Set(plan.streams).size).toBe(2 * k - 1);
+        for (let i = 0; i < k; i++) expect(plan.streams[i]).toBe(nodeStream(i, 1));
+        // The leaves under each node, collected independently of the planner's bookkeeping.
+        const under: number[][] = Array.from({ length: k }, (_, i) => [i]);
+        for (const m of plan.merges) {
+          under[m.node] = [...under[m.left], ...under[m.right]];
+          expect(m.first).toBe(Math.min(...under[m.node]));
+          expect(m.count).toBe(under[m.node].length);
+          expect(m.stream).toBe(m.first * 2 ** 26 + m.count);
+          expect(plan.streams[m.node]).toBe(m.stream);
+        }
+      }
+    }
+    // The chain's merge over leaves 0..t has the same stream whatever the number of leaves.
+    const short = planTree(5, "chain"), long = planTree(12, "chain");
+    for (let t = 1; t < 5; t++) expect(long.merges[t - 1].stream).toBe(short.merges[t - 1].stream);
+    // A balanced tree shares with the chain exactly the nodes covering the same leaves.
+    const b = planTree(4, "balanced"); // [0,1], [2,3], [0..3]
+    expect(b.merges.map((m) => [m.first, m.count])).toEqual([[0, 2], [2, 2], [0, 4]]);
+    expect(b.merges[0].stream).toBe(short.merges[0].stream);
+    expect(b.merges[2].stream).toBe(planTree(4, "chain").merges[2].stream);
+    // Non-contiguous user pairings: {0, 2} then {0, 1, 2} share their smallest and largest
+    // leaf but not their size, so their streams still differ.
+    const u = planTree(3, [[0, 2], [3, 1]]);
+    expect(u.merges.map((m) => [m.first, m.count])).toEqual([[0, 2], [0, 3]]);
+    expect(new Set(u.streams).size).toBe(5);
+    expect(() => planTree(MAX_TREE_LEAVES + 1)).toThrow(/leaves must be an integer in \[1, 67108864\]/);
+    expect(() => nodeStream(2, 0)).toThrow(/count/);
+    expect(() => nodeStream(-1, 1)).toThrow(/first/);
   });
 });

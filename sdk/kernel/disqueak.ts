@@ -4,7 +4,9 @@
 // each merge running the shared DICT-UPDATE (dictUpdate, in Wasm) on the union with the
 // DISQUEAK estimator A = K_DD + (1+ε)γ·diag(1/w). Tree nodes exchange dictionary files
 // (sdk/io/codec.ts), so the same leaves and merges run on a worker pool, or as separate
-// processes through the CLI. Node i's randomness comes from (seed, i) only.
+// processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
+// the leaves it covers) only (sdk/parallel/tree.ts), so a chain of single-point leaves with the
+// SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
 import { ValueError, ShapeError } from "../engine/errors.js";
 import { asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
@@ -15,7 +17,7 @@ import type { Kernel, KernelSpec } from "./kernels.js";
 import { encodeDictionary, decodeDictionary, type DictionaryRecord, type DecodedDictionary } from "../io/codec.js";
 import { registerTask } from "../parallel/registry.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
-import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
+import { runMergeTree, nodeStream, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
 
 /** Hyper-parameters shared by every node of a DISQUEAK tree (plain data: sent to workers). */
 export interface DisqueakParams {
@@ -28,7 +30,8 @@ export interface DisqueakParams {
   prefactor: "printed" | "proof";
   /** Merge estimator: "disqueak" (A = K_DD + (1+ε)γ·G, the default, as Thm 2 needs when both
    *  children are only ε-accurate) or "squeak" (A = K_DD + γ·G: a chain whose right children
-   *  are single fresh points is then exactly SQUEAK's Algorithm 1). */
+   *  are single fresh points is then exactly SQUEAK's Algorithm 1: with single-row exact
+   *  leaves and the same seed, the dictionary of `new Squeak({ mode: "exact" })`). */
   estimator: "disqueak" | "squeak";
   /** "exact" leaves (p̃ = 1, q = q̄ for every point) or leaves pre-thinned by SQUEAK. */
   leaf: "exact" | "squeak";
@@ -43,7 +46,8 @@ export interface DisqueakOptions {
   eps?: number;
   /** Copies per point q̄. Default 10 (as Squeak). */
   qbar?: number;
-  /** Root seed; node i of the tree uses the stream (seed, i). Default 0. */
+  /** Root seed; a tree node covering `count` leaves from leaf `first` on uses the stream
+   *  (seed, nodeStream(first, count)) = (seed, first·2^26 + count). Default 0. */
   seed?: number;
   /** Rows per leaf (contiguous parts; the last may be shorter). Default max(4096, ⌈n/16⌉):
    *  at most 16 leaves, a function of n only, so results never depend on the worker count. */
@@ -87,10 +91,10 @@ export interface DisqueakLeaf {
 export const DISQUEAK_LEAF_TASK = "seqlearn.disqueak.leaf";
 export const DISQUEAK_MERGE_TASK = "seqlearn.disqueak.merge";
 
-/** A seed for node `node` from the root seed (SplitMix64-style mixing, 53 bits). Used where
- *  an API takes only a seed (Squeak); merges use the stream (seed, node) directly. */
-export function nodeSeed(seed: number, node: number): number {
-  let h = BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(node) + 0x632be59bd9b4e019n;
+/** A seed for the node with stream id `stream` from the root seed (SplitMix64-style mixing,
+ *  53 bits). Used where an API takes only a seed (Squeak); merges use (seed, stream) directly. */
+export function nodeSeed(seed: number, stream: number): number {
+  let h = BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(stream) + 0x632be59bd9b4e019n;
   h &= 0xffffffffffffffffn;
   h = ((h ^ (h >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
   h = ((h ^ (h >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
@@ -103,12 +107,13 @@ function cOf(p: DisqueakParams): { c: number; cPref: number } {
   return { c, cPref: p.prefactor === "proof" ? c : 1 };
 }
 
-/** Build the dictionary of one part (a tree leaf): every row with p̃ = 1, q = q̄ (exact), or
- *  the part streamed through SQUEAK (its own estimator and defaults, seeded from (seed, node)). */
-export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, node: number): DictionaryRecord {
+/** Build the dictionary of one part (a tree leaf): every row with p̃ = 1, q = q̄ (exact, no
+ *  randomness), or the part streamed through SQUEAK (its own estimator and defaults, seeded
+ *  with nodeSeed(seed, stream)). `stream`: the leaf's stream id, nodeStream(i, 1) for leaf i. */
+export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, stream: number): DictionaryRecord {
   const { n, d, data, start } = part;
   if (params.leaf === "squeak") {
-    const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, node), maxDictionary: params.maxDictionary ?? undefined });
+    const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, stream), maxDictionary: params.maxDictionary ?? undefined });
     try {
       sq.push(data.subarray(0, n * d), d);
       const dict = sq.dictionary();
@@ -149,8 +154,9 @@ export function checkMergeable(a: DictLike, b: DictLike): void {
 }
 
 /** DICT-MERGE + DICT-UPDATE of two dictionaries with the DISQUEAK estimator, randomness
- *  from the stream (seed, node). */
-export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, seed: number, node: number): RlsDictionary {
+ *  from the stream (seed, stream); in a tree, `stream` is nodeStream(first, count) of the
+ *  leaves the merged node covers (MergeStep.stream). */
+export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, seed: number, stream: number): RlsDictionary {
   checkMergeable(a, b);
   const ma = a.points.rows, mb = b.points.rows;
   const d = Math.max(a.points.cols, b.points.cols);
@@ -166,7 +172,7 @@ export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, 
   };
   const { c, cPref } = cOf(params);
   const n = a.params.n + b.params.n;
-  const rng = new Rng(seed, node);
+  const rng = new Rng(seed, stream);
   try {
     if (m === 0) {
       return decodeDictionary(encodeDictionary({ ...a, params: { ...a.params, n, method: "disqueak", seed } })) as unknown as RlsDictionary;
@@ -182,9 +188,11 @@ export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, 
 }
 
 // Tree tasks: node values are dictionary files (bytes), moved between threads without copies.
-registerTask(DISQUEAK_LEAF_TASK, (inp: LeafInput<DisqueakLeaf, DisqueakParams>) => encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.node)));
+// A leaf input without a stream id (a hand-made task input) is leaf `node` of a tree.
+registerTask(DISQUEAK_LEAF_TASK, (inp: LeafInput<DisqueakLeaf, DisqueakParams>) =>
+  encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.stream ?? nodeStream(inp.node, 1))));
 registerTask(DISQUEAK_MERGE_TASK, (inp: MergeInput<Uint8Array, DisqueakParams>) =>
-  encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.node)));
+  encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.stream)));
 
 /** Validated DISQUEAK hyper-parameters. */
 export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | "eps" | "qbar" | "prefactor" | "estimator" | "maxDictionary">, leaf: "exact" | "squeak"): DisqueakParams {

@@ -2,10 +2,16 @@
 // approximation is ε-accurate (Calandriello, Lazaric & Valko, AISTATS 2017; spec kernel.md §2).
 // The arithmetic (estimator, thinning, compaction, bordered Cholesky) is in the engine
 // (assembly/rls/rls.ts); this file validates input, feeds the stream and takes snapshots.
+// Two modes: "lazy" (default) scores new points against the current dictionary and runs a
+// full DICT-UPDATE every `batch` points; "exact" is the paper's Algorithm 1 — every point is
+// appended with p̃ = 1, q = q̄ and followed by a full DICT-UPDATE — with the randomness of
+// the update at point t taken from the stream a DISQUEAK merge-tree node covering leaves 0..t
+// uses, so a chain of single-point leaves reproduces it exactly.
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
+import { nodeStream } from "../parallel/tree.js";
 import type { Kernel, KernelSpec } from "./kernels.js";
 import { DictState, asKernel, engineConfig, makeDictionary, type EngineConfig, type RlsDictionary, type StreamControl } from "./dictionary.js";
 
@@ -25,10 +31,19 @@ export interface SqueakOptions {
   eps?: number;
   /** Copies per point q̄ (an oversampling factor; integer ≥ 1). Default 10. */
   qbar?: number;
-  /** Stream points between full dictionary updates; default "auto" = max(256, 4·m). */
+  /** Stream points between full dictionary updates; default "auto" = max(256, 4·m). Lazy mode only. */
   batch?: number | "auto";
   /** Seed of the thinning stream. Default 0. */
   seed?: number;
+  /** "lazy" (default, fast): new points are scored against the current dictionary and a full
+   *  DICT-UPDATE runs every `batch` points. "exact": the paper's Algorithm 1 — each point t ≥ 1
+   *  is appended with p̃ = 1, q = q̄ (Expand), then every entry is re-estimated and thinned by a
+   *  full DICT-UPDATE (the engine routine dictUpdate runs) drawing from the stream
+   *  (seed, nodeStream(0, t + 1)) = (seed, t + 1). O(n·m³) time: for reference and small
+   *  streams. Its dictionary is bit-identical to disqueak() over the same rows with
+   *  `leafSize: 1, leaf: "exact", shape: "chain", estimator` equal to this one, and the same
+   *  seed (without maxDictionary, whose probability scale a chain restarts at every merge). */
+  mode?: "lazy" | "exact";
   /** Budget on the number of stored points (see README: what remains guaranteed). */
   maxDictionary?: number;
   /** "squeak" (A = K_DD + γ·G, default) or "disqueak" (A = K_DD + (1+ε)γ·G). */
@@ -43,6 +58,8 @@ export abstract class StreamingDictionary {
   protected readonly batchOpt: number | "auto";
   protected readonly limit: number | null;
   protected abstract readonly method: string;
+  /** Algorithm 1 exactly: Expand, then a full DICT-UPDATE after every point (Squeak mode "exact"). */
+  protected exactUpdates = false;
   private state: DictState | null = null;
   private rng: Rng | null = null;
   private seenCount = 0;
@@ -104,11 +121,48 @@ export abstract class StreamingDictionary {
     if (this.state === null) {
       this.dim = cols;
       this.state = new DictState({ ...this.cfgBase, d: cols });
-      this.rng = new Rng(this.seed);
+      if (!this.exactUpdates) this.rng = new Rng(this.seed);
+    }
+    if (this.exactUpdates) {
+      for (let r = 0; r < n; r++) this.expandAndUpdate(data.subarray(r * cols, (r + 1) * cols));
+      return this;
     }
     this.state.stream(data, n, this.rng!, this.control());
     this.seenCount += n;
     return this;
+  }
+
+  // Algorithm 1, one point: append x_t with p̃ = 1 and q = q̄ to the dictionary, then (t ≥ 1)
+  // run the full DICT-UPDATE on all entries with the stream of the merge-tree node that
+  // covers leaves 0..t. Point 0 alone is the first dictionary, as a single-point leaf is.
+  private expandAndUpdate(row: Float64Array): void {
+    const st = this.state!;
+    const t = this.seenCount;
+    const d = row.length;
+    const cur = st.snapshot({ method: this.method, seed: this.seed, n: t, maxDictionary: this.limit });
+    const m = cur.size;
+    const pts = new Float64Array((m + 1) * d);
+    pts.set(cur.points.data);
+    pts.set(row, m * d);
+    const pTilde = new Float64Array(m + 1);
+    pTilde.set(cur.pTilde);
+    pTilde[m] = 1;
+    const copies = new Int32Array(m + 1);
+    copies.set(cur.copies);
+    copies[m] = this.cfgBase.qbar;
+    const indices = new Float64Array(m + 1);
+    indices.set(cur.indices);
+    indices[m] = t;
+    st.load(pts, pTilde, copies, indices);
+    if (t > 0) {
+      const rng = new Rng(this.seed, nodeStream(0, t + 1));
+      try {
+        st.update(rng);
+      } finally {
+        rng.dispose();
+      }
+    }
+    this.seenCount = t + 1;
   }
 
   /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
@@ -148,7 +202,7 @@ export abstract class StreamingDictionary {
         params: { ...params, kernel: this.kernel.toJSON(), gamma: this.cfgBase.gamma, eps: this.cfgBase.eps, qbar: this.cfgBase.qbar, c: this.cfgBase.c, cPref: this.cfgBase.cPref, scale: this.cfgBase.scale, deff: 0, d: this.dim ?? 0 },
       });
     }
-    this.state.flush(this.rng!, this.control());
+    if (!this.exactUpdates) this.state.flush(this.rng!, this.control());
     return this.state.snapshot(params);
   }
 
@@ -204,6 +258,7 @@ export abstract class StreamingDictionary {
  *  (w.h.p. under the theory's q̄). */
 export class Squeak extends StreamingDictionary {
   protected readonly method = "squeak";
+  readonly mode: "lazy" | "exact";
   readonly gamma: number;
   readonly eps: number;
   readonly qbar: number;
@@ -217,12 +272,16 @@ export class Squeak extends StreamingDictionary {
     const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
     const estimator = oneOf(opts.estimator ?? "squeak", "estimator", ["squeak", "disqueak"] as const);
     const eps = opts.eps ?? 0.5;
+    const mode = oneOf(opts.mode ?? "lazy", "mode", ["lazy", "exact"] as const);
     const batch = opts.batch === undefined || opts.batch === "auto" ? "auto" : integer(opts.batch, "batch", 1);
+    if (mode === "exact" && batch !== "auto") throw new ValueError(`batch applies to mode "lazy" only (mode "exact" runs a full dictionary update after every point), got batch = ${batch}`);
     const seed = checkSeed(opts.seed ?? 0, "seed");
     const budget = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
     const cfg = engineConfig({ kernel, d: 1, qbar, gamma: opts.gamma, eps, c: estimator === "disqueak" ? 1 + (eps as number) : 1, budget });
     const { d: _d, ...base } = cfg;
     super(base, seed, batch, budget);
+    this.exactUpdates = mode === "exact";
+    this.mode = mode;
     this.gamma = cfg.gamma;
     this.eps = cfg.eps;
     this.qbar = qbar;

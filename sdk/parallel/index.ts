@@ -4,7 +4,7 @@ export { WorkerPool, InlinePool, rebuildError } from "./pool.js";
 export type { Executor, PoolOptions, RunOptions, TaskStats, FaultEvent } from "./pool.js";
 export { registerTask, getTask, listTasks } from "./registry.js";
 export type { TaskContext, TaskFn } from "./registry.js";
-export { planTree, runMergeTree } from "./tree.js";
+export { planTree, runMergeTree, nodeStream, MAX_TREE_LEAVES } from "./tree.js";
 export type { TreeShape, TreePlan, MergeStep, LeafInput, MergeInput, LevelTiming, MergeTreeOptions, MergeTreeResult } from "./tree.js";
 export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./errors.js";
 export type { RemoteErrorInfo, WorkerLossReason } from "./errors.js";

@@ -1,8 +1,11 @@
 // A generic merge-tree driver: leaf tasks turn leaf inputs into node values, merge tasks
 // combine two node values into one, and the tree's shape fixes which merges happen. Node
-// ids are fixed by the shape (leaves 0..k−1, then merges k, k+1, ... in plan order), and
-// each task receives (seed, node id) to seed its randomness, so the result depends on the
-// inputs, the shape and the seed only — never on timing or on the number of workers.
+// ids are fixed by the shape (leaves 0..k−1, then merges k, k+1, ... in plan order). Each
+// task receives the root seed and its node's random-stream id, derived from the set of
+// leaves the node covers (nodeStream below), so the result depends on the inputs, the shape
+// and the seed only — never on timing or on the number of workers — and a node that covers
+// the same leaves gets the same stream in every tree (e.g. the merge over leaves 0..t of a
+// chain is the same stream whatever the total number of leaves).
 import { ValueError } from "../engine/errors.js";
 import { integer, seed as checkSeed } from "../core/validate.js";
 import type { Executor, RunOptions } from "./pool.js";
@@ -12,11 +15,33 @@ import type { Executor, RunOptions } from "./pool.js";
  *  creates node k + j (k = number of leaves) and every node is used exactly once. */
 export type TreeShape = "balanced" | "chain" | ReadonlyArray<readonly [number, number]>;
 
+/** Most leaves a tree may have: a node's stream id packs two numbers below 2^26 into one
+ *  safe integer. */
+export const MAX_TREE_LEAVES = 2 ** 26;
+
+/** The random-stream id of a tree node that covers `count` leaves, the smallest of which is
+ *  leaf `first`: first·2^26 + count (so leaf i has stream i·2^26 + 1, and a node covering
+ *  leaves 0..t has stream t + 1). In one tree, two nodes' leaf sets are either disjoint (so
+ *  their smallest leaves differ) or nested (so their sizes differ): distinct nodes always get
+ *  distinct streams, whatever the shape. For contiguous ranges [first, last] this is
+ *  first·2^26 + (last − first + 1). Stream 0 is never a node's. Pass it with the root seed to
+ *  the generator: `new Rng(seed, stream)`. */
+export function nodeStream(first: number, count: number): number {
+  integer(first, "first", 0, MAX_TREE_LEAVES - 1);
+  integer(count, "count", 1, MAX_TREE_LEAVES - first);
+  return first * MAX_TREE_LEAVES + count;
+}
+
 export interface MergeStep {
   node: number;
   left: number;
   right: number;
   level: number;
+  /** Smallest leaf index the merged node covers, and how many leaves it covers. */
+  first: number;
+  count: number;
+  /** nodeStream(first, count). */
+  stream: number;
 }
 
 export interface TreePlan {
@@ -24,18 +49,25 @@ export interface TreePlan {
   merges: MergeStep[];
   root: number;
   depth: number;
+  /** The random-stream id of every node, by node id (leaves 0..k−1, then the merges). */
+  streams: number[];
 }
 
 /** The merges of a tree over `leaves` leaves (validated). */
 export function planTree(leaves: number, shape: TreeShape = "balanced"): TreePlan {
-  integer(leaves, "leaves", 1);
+  integer(leaves, "leaves", 1, MAX_TREE_LEAVES);
   const level = new Array<number>(leaves).fill(0);
+  const first = Array.from({ length: leaves }, (_, i) => i);
+  const count = new Array<number>(leaves).fill(1);
   const merges: MergeStep[] = [];
   const add = (a: number, b: number): number => {
     const node = leaves + merges.length;
     const lv = Math.max(level[a], level[b]) + 1;
+    const f = Math.min(first[a], first[b]), c = count[a] + count[b];
     level.push(lv);
-    merges.push({ node, left: a, right: b, level: lv });
+    first.push(f);
+    count.push(c);
+    merges.push({ node, left: a, right: b, level: lv, first: f, count: c, stream: nodeStream(f, c) });
     return node;
   };
   if (shape === "balanced") {
@@ -67,22 +99,27 @@ export function planTree(leaves: number, shape: TreeShape = "balanced"): TreePla
     throw new ValueError(`shape must be "balanced", "chain" or an array of [a, b] merges, got ${JSON.stringify(shape)}`);
   }
   const root = leaves + merges.length - 1;
-  return { leaves, merges, root, depth: level[root] };
+  const streams = first.map((f, i) => nodeStream(f, count[i]));
+  return { leaves, merges, root, depth: level[root], streams };
 }
 
-/** What a leaf task receives. */
+/** What a leaf task receives. Seed its randomness with `new Rng(seed, stream)`. */
 export interface LeafInput<L, P> {
   node: number;
   seed: number;
+  /** nodeStream(node, 1). */
+  stream: number;
   level: 0;
   leaf: L;
   params: P;
 }
 
-/** What a merge task receives. */
+/** What a merge task receives. Seed its randomness with `new Rng(seed, stream)`. */
 export interface MergeInput<V, P> {
   node: number;
   seed: number;
+  /** nodeStream(first, count) of the leaves the merged node covers. */
+  stream: number;
   level: number;
   left: V;
   right: V;
@@ -103,7 +140,7 @@ export interface MergeTreeOptions<L, P> {
   leafTask: string;
   mergeTask: string;
   shape?: TreeShape;
-  /** Root seed; node i's randomness should come from (seed, i). */
+  /** Root seed; a node's randomness should come from (seed, its stream id), see nodeStream. */
   seed: number;
   /** Passed unchanged to every task (hyper-parameters). */
   params?: P;
@@ -160,12 +197,12 @@ export async function runMergeTree<L, V, P = unknown>(executor: Executor, opts: 
   // Each node's promise; a merge waits for its two children, then drops their values.
   const promises = new Array<Promise<void>>(total);
   for (let i = 0; i < k; i++) {
-    const input: LeafInput<L, P> = { node: i, seed, level: 0, leaf: opts.leaves[i], params };
+    const input: LeafInput<L, P> = { node: i, seed, stream: plan.streams[i], level: 0, leaf: opts.leaves[i], params };
     promises[i] = runNode(i, 0, opts.leafTask, input);
   }
   for (const m of plan.merges) {
     promises[m.node] = Promise.all([promises[m.left], promises[m.right]]).then(() => {
-      const input: MergeInput<V, P> = { node: m.node, seed, level: m.level, left: values[m.left]!, right: values[m.right]!, params };
+      const input: MergeInput<V, P> = { node: m.node, seed, stream: m.stream, level: m.level, left: values[m.left]!, right: values[m.right]!, params };
       values[m.left] = values[m.right] = undefined;
       return runNode(m.node, m.level, opts.mergeTask, input);
     });

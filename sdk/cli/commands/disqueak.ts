@@ -2,10 +2,10 @@
 // any batch system (a shell script, make, a job scheduler, Spark or Dask calling the CLI) can
 // run the leaves and merges of a tree on different machines. `tree` runs a whole tree locally
 // on a worker pool and gives byte-for-byte the dictionary the same leaf and merge commands
-// (with the tree's node ids) produce one by one.
+// (given the leaf index of each leaf and the leaf range of each merge) produce one by one.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { init, Matrix, kernelFromSpec, WorkerPool, InlinePool, runMergeTree, planTree, type Executor } from "../../index.js";
+import { init, Matrix, kernelFromSpec, WorkerPool, InlinePool, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
 import { UsageError, type Command, type ParsedArgs } from "../command.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
@@ -85,7 +85,7 @@ export const leaf: Command = {
     "seqlearn leaf <part.csv|part.jsonl> -o part.dict --lambda-gamma <γ> [--start <row>] [--node <id>] [options]",
     "",
     "--start <row>   global index of the part's first row (default 0); parts must not overlap",
-    "--node <id>     tree-node id seeding this leaf (default: --start); `seqlearn tree` numbers leaves 0..k−1",
+    "--node <i>      the leaf's index in the tree, which seeds it (default: --start); `seqlearn tree` numbers leaves 0..k−1",
     "--leaf exact|squeak|auto   every row with p̃ = 1, q = q̄, or a SQUEAK pre-thinned part (auto: exact up to 128 rows)",
     "kernel:  --kernel rbf|...  --gamma <g> (default 1/d)  --sigma  --length-scale  --degree  --coef0   (features are used as they are: scale before splitting)",
     "dictionary:  --lambda-gamma <γ> (required)  --eps <ε> (0.5)  --qbar <q̄> (10)  --seed <s> (0)  --prefactor printed|proof",
@@ -101,10 +101,10 @@ export const leaf: Command = {
     const { X } = await readRows(args.positional[0], args);
     const p = params(args, X.cols, X.rows);
     const start = num(args, "start", { int: true, min: 0 }) ?? 0;
-    const node = num(args, "node", { int: true, min: 0 }) ?? start;
+    const node = num(args, "node", { int: true, min: 0, max: MAX_TREE_LEAVES - 1 }) ?? start;
     const seed = num(args, "seed", { int: true, min: 0 }) ?? 0;
     const part: DisqueakLeaf = { data: X.data, n: X.rows, d: X.cols, start };
-    const bytes = encodeDictionary(disqueakLeaf(part, p, seed, node));
+    const bytes = encodeDictionary(disqueakLeaf(part, p, seed, nodeStream(node % MAX_TREE_LEAVES, 1)));
     writeFileSync(out, bytes);
     if (!args.flags.quiet) console.error(summary(decodeDictionary(bytes), out));
     return 0;
@@ -115,22 +115,30 @@ export const merge: Command = {
   name: "merge",
   summary: "DISQUEAK merge: merge two dictionary files into one (DICT-UPDATE with the DISQUEAK estimator)",
   usage: [
-    "seqlearn merge <a.dict> <b.dict> -o ab.dict [--node <id>] [--seed <s>] [--prefactor printed|proof] [--estimator disqueak|squeak] [--max-dictionary <m>]",
+    "seqlearn merge <a.dict> <b.dict> -o ab.dict [--leaves <first>..<last>] [--seed <s>] [--prefactor printed|proof] [--estimator disqueak|squeak] [--max-dictionary <m>]",
     "",
     "Inputs: dictionary files, or their JSON form (seqlearn inspect --json). Kernel, γ, ε and q̄ come from the",
     "files (they must agree); the seed and --max-dictionary default to a's.",
-    "--node <id>  tree-node id seeding this merge (default: derived from the two files' checksums)",
+    "--leaves <first>..<last>  the leaves (as `seqlearn tree` numbers them, 0..k−1) the merged node covers; they seed",
+    "             this merge (default: a seed derived from the two files' checksums)",
     "--prefactor  default: proof if either input was built with it, else printed",
   ].join("\n"),
   booleans: ["quiet"],
   async run(args) {
-    checkFlags(args, ["node", "seed", "prefactor", "estimator", "max-dictionary", "o", "output", "quiet"]);
+    checkFlags(args, ["leaves", "seed", "prefactor", "estimator", "max-dictionary", "o", "output", "quiet"]);
     if (args.positional.length !== 2) throw new UsageError(`expected two dictionary files, got ${args.positional.length}`);
     const out = output(args);
     await init();
     const [a, b] = args.positional.map(readDict);
     const crcs = args.positional.map((f) => crc32(readFileSync(f))).sort((x, y) => x - y);
-    const node = num(args, "node", { int: true, min: 0 }) ?? nodeSeed(crcs[0], crcs[1]);
+    const range = str(args, "leaves");
+    let stream: number;
+    if (range !== undefined) {
+      const m = /^(\d+)\.\.(\d+)$/.exec(range);
+      const first = m ? Number(m[1]) : NaN, last = m ? Number(m[2]) : NaN;
+      if (!m || !(first < last) || last >= MAX_TREE_LEAVES) throw new UsageError(`--leaves must be <first>..<last> with first < last < ${MAX_TREE_LEAVES} (e.g. 0..3), got ${JSON.stringify(range)}`);
+      stream = nodeStream(first, last - first + 1);
+    } else stream = nodeSeed(crcs[0], crcs[1]);
     let seed = num(args, "seed", { int: true, min: 0 });
     if (seed === undefined) {
       if (a.params.seed !== b.params.seed) throw new UsageError(`the inputs were built with different seeds (${a.params.seed} and ${b.params.seed}); give --seed`);
@@ -141,7 +149,7 @@ export const merge: Command = {
     const p: DisqueakParams = {
       ...disqueakParams({ kernel: a.params.kernel, gamma: a.params.gamma, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: estimatorFlag(args), maxDictionary: num(args, "max-dictionary", { int: true, min: 1 }) ?? a.params.maxDictionary ?? undefined }, "exact"),
     };
-    const ab = disqueakMerge(a, b, p, seed, node);
+    const ab = disqueakMerge(a, b, p, seed, stream);
     writeFileSync(out, encodeDictionary(ab));
     if (!args.flags.quiet) console.error(summary(ab, out));
     return 0;
@@ -215,7 +223,7 @@ export const tree: Command = {
       if (keep && !quiet) {
         console.error(`node files in ${keep}/; the same tree, one step at a time:`);
         for (let i = 0; i < leaves.length; i++) console.error(`  seqlearn leaf <rows ${leaves[i].start}..${leaves[i].start + leaves[i].n - 1}> --start ${leaves[i].start} --node ${i} --seed ${seed} -o ${join(keep, `node-${i}.dict`)} …`);
-        for (const m of plan.merges) console.error(`  seqlearn merge ${join(keep, `node-${m.left}.dict`)} ${join(keep, `node-${m.right}.dict`)} --node ${m.node} -o ${join(keep, `node-${m.node}.dict`)}`);
+        for (const m of plan.merges) console.error(`  seqlearn merge ${join(keep, `node-${m.left}.dict`)} ${join(keep, `node-${m.right}.dict`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.dict`)}`);
       }
     } finally {
       await own?.close();
