@@ -141,6 +141,14 @@ export function cholesky_jitter(a: usize, n: i32, lda: i32, work: usize, jitter0
  *  B₂ −= L₂₁·X₁ goes through GEMM; blocks of ≤ TRSM_BASE rows by row operations. */
 export function trsm_lower(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
   if (n <= 0 || r <= 0) return;
+  if (r == 1 && ldb == 1) {
+    // One contiguous right-hand side: x_i = (b_i − L[i, :i]·x[:i]) / L_ii, rows as dots.
+    for (let i = 0; i < n; i++) {
+      const li = rowp(l, ldl, i);
+      st(b, i, (ld(b, i) - dot(li, b, i)) / ld(li, i));
+    }
+    return;
+  }
   if (n <= TRSM_BASE) {
     for (let i = 0; i < n; i++) {
       const bri = rowp(b, ldb, i);
@@ -160,6 +168,16 @@ export function trsm_lower(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i3
  *  X₂ = L₂₂⁻ᵀ·B₂, then B₁ −= L₂₁ᵀ·X₂ through GEMM, then X₁ = L₁₁⁻ᵀ·B₁. */
 export function trsm_lower_t(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
   if (n <= 0 || r <= 0) return;
+  if (r == 1 && ldb == 1) {
+    // One contiguous right-hand side, bottom-up: x_i = b_i / L_ii, then b[:i] −= x_i·L[i, :i].
+    for (let i = n - 1; i >= 0; i--) {
+      const li = rowp(l, ldl, i);
+      const xi = ld(b, i) / ld(li, i);
+      st(b, i, xi);
+      axpy(-xi, li, b, i);
+    }
+    return;
+  }
   if (n <= TRSM_BASE) {
     for (let i = n - 1; i >= 0; i--) {
       const bri = rowp(b, ldb, i);
