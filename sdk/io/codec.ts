@@ -24,6 +24,7 @@
 import { SeqlearnError, ValueError } from "../engine/errors.js";
 import { Matrix } from "../core/matrix.js";
 import { Kernel, type KernelSpec, type KernelName } from "../kernel/kernels.js";
+import type { DictionaryParams } from "../kernel/dictionary.js";
 import { crc32 } from "./crc32.js";
 
 export const DICTIONARY_MAGIC = Uint8Array.of(0x89, 0x53, 0x4c, 0x44, 0x49, 0x43, 0x54, 0x0a);
@@ -34,22 +35,8 @@ const F_TAU = 1, F_SEED = 2, F_DEFF = 4, F_MAXDICT = 8;
 const KINDS: readonly KernelName[] = ["linear", "rbf", "laplacian", "polynomial", "matern32", "matern52", "matern12"];
 const KFIELDS = ["gamma", "coef0", "degree", "lengthScale"] as const;
 
-/** Parameters stored with a dictionary (the same fields as a SQUEAK dictionary's params). */
-export interface DictionaryRecordParams {
-  method: string;
-  kernel: KernelSpec;
-  gamma: number;
-  eps: number;
-  qbar: number;
-  c: number;
-  cPref: number;
-  scale: number;
-  seed: number | null;
-  n: number;
-  d: number;
-  deff: number | null;
-  maxDictionary: number | null;
-}
+/** Parameters stored with a dictionary: exactly a dictionary's `params` (sdk/kernel/dictionary.ts). */
+export type DictionaryRecordParams = DictionaryParams;
 
 /** The plain data of a weighted dictionary {(i, p̃_i, q_i)} with its stored points — the
  *  shape of `Squeak.dictionary()` snapshots, which can be passed here directly. */
