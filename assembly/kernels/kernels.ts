@@ -84,6 +84,27 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
         v128.store(p, expNonPos(f64x2.mul(g, d2)));
       }
     } else {
+      for (; j + 4 <= nc; j += 4) {
+        const p = row + (<usize>j << 3);
+        const q = ny + (<usize>j << 3);
+        const s0 = f64x2.mul(cv, f64x2.sqrt(f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(q))), zero)));
+        const s1 = f64x2.mul(cv, f64x2.sqrt(f64x2.pmax(f64x2.add(v128.load(p, 16), f64x2.add(xi, v128.load(q, 16))), zero)));
+        const e0 = expNonPos(f64x2.neg(s0));
+        const e1 = expNonPos(f64x2.neg(s1));
+        let poly0: v128, poly1: v128;
+        if (kind == MATERN32) {
+          poly0 = f64x2.add(one, s0);
+          poly1 = f64x2.add(one, s1);
+        } else if (kind == MATERN52) {
+          poly0 = f64x2.add(f64x2.add(one, s0), f64x2.mul(third, f64x2.mul(s0, s0)));
+          poly1 = f64x2.add(f64x2.add(one, s1), f64x2.mul(third, f64x2.mul(s1, s1)));
+        } else {
+          poly0 = one;
+          poly1 = one;
+        }
+        v128.store(p, f64x2.mul(poly0, e0));
+        v128.store(p, f64x2.mul(poly1, e1), 16);
+      }
       for (; j + 2 <= nc; j += 2) {
         const p = row + (<usize>j << 3);
         const d2 = f64x2.pmax(f64x2.add(v128.load(p), f64x2.add(xi, v128.load(ny + (<usize>j << 3)))), zero);
