@@ -277,7 +277,7 @@ export function gemmWith(
 /** Lower triangle (and mirrored upper) of C (n×n) ← α·A·Aᵀ + β·C for A n×k (lda).
  *  Block rows of C are computed only up to the diagonal block, then mirrored. */
 export function syrk(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32): void {
-  const BS: i32 = 128;
+  const BS: i32 = 48; // = MC: block rows of C; the wasted upper half of each diagonal block stays small
   for (let i0 = 0; i0 < n; i0 += BS) {
     const bi = min(BS, n - i0);
     // C[i0:i0+bi, 0:i0+bi] = A[i0:i0+bi] · A[0:i0+bi]ᵀ
@@ -290,7 +290,7 @@ export function syrk(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, 
 /** C (n×n) ← α·A·Aᵀ on the lower block rows, `epi` on each finished block, then the
  *  lower triangle mirrored to the upper. */
 export function syrkWith(n: i32, k: i32, alpha: f64, a: usize, lda: i32, c: usize, ldc: i32, epi: GemmEpilogue): void {
-  const BS: i32 = 128;
+  const BS: i32 = 48; // = MC: block rows of C; the wasted upper half of each diagonal block stays small
   for (let i0 = 0; i0 < n; i0 += BS) {
     const bi = min(BS, n - i0);
     gemmWith(0, 1, bi, i0 + bi, k, alpha, a + (<usize>(i0 * lda) << 3), lda, a, lda,
