@@ -275,6 +275,20 @@ export const cases: Case[] = [
     },
   },
   {
+    name: "syrk matches A·Aᵀ over several block rows and is exactly symmetric (also the linear self-kernel)",
+    fn: () => {
+      const A = randomMatrix(130, 37, 61);
+      const ref = naiveMatmul(A, A.transpose());
+      const C = S.linalg.syrk(A);
+      ok(maxAbsDiff(C.data, ref.data) < 1e-12, `syrk vs naive (max diff ${maxAbsDiff(C.data, ref.data)})`);
+      const K = S.linear().matrix(A);
+      ok(maxAbsDiff(K.data, ref.data) < 1e-12, "linear self-kernel vs naive");
+      for (let i = 0; i < 130; i++) for (let j = 0; j < i; j++) {
+        ok(C.data[i * 130 + j] === C.data[j * 130 + i] && K.data[i * 130 + j] === K.data[j * 130 + i], `exactly symmetric at [${i}, ${j}]`);
+      }
+    },
+  },
+  {
     // Blocked Cholesky: panels of 96 columns with odd row counts (the two-row substitution's
     // scalar tail) and recursive panel splits, against a plain column Cholesky in JavaScript.
     name: "cholesky matches an unblocked reference across panel sizes (n = 97, 131, 250)",
