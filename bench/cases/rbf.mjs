@@ -62,6 +62,8 @@ print(_json.dumps({"ms": bench_ms(lambda: rbf_kernel(x, y, gamma=g), min_reps=5,
         "(clamp at 0, vectorised exp). The ratio uses the SDK call (validation, copying X, Y in and K out of Wasm memory); " +
         "\"engine export alone\" is the kernel block on data already in Wasm memory. What limits it: the exp (a degree-11 polynomial " +
         "on 2-lane vectors, ~40 operations per pair of entries) takes about as long as the GEMM; numpy's exp uses 8-lane AVX-512.",
+      ...(tN && tE ? ["", `- The engine export alone takes ${ratio(tE / tN)} scikit-learn's time; the SDK call adds ${Math.round((tS / tE - 1) * 100)} % ` +
+        `(checking X and Y are finite, copying them in, and copying the ${n}×${m} result out of Wasm memory into a new JavaScript array).`] : []),
       ...(py ? [] : [`scikit-learn: peer skipped: not importable`]),
     ].join("\n");
   },
