@@ -133,11 +133,27 @@ export function asVector(x: VectorLike, name: string, opts: { length?: number; f
 
 /** Throw ValueError naming the first non-finite entry (as [i, j] when cols > 0). */
 export function checkFinite(a: ArrayLike<number>, name: string, cols: number): void {
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
+  // Fast path: v·0 is 0 for finite v and NaN for ±Infinity/NaN, and NaN is sticky under
+  // addition; four accumulators keep the loop free of a serial dependency. Only when the
+  // sum is not 0 do we search for the first offending index.
+  const n = a.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * 0;
+    s1 += a[i + 1] * 0;
+    s2 += a[i + 2] * 0;
+    s3 += a[i + 3] * 0;
+  }
+  for (; i < n; i++) s0 += a[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return;
+  for (let k = 0; k < n; k++) {
+    const v = a[k];
     if (v - v !== 0) {
-      const where = cols > 0 ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
+      const where = cols > 0 ? `[${Math.floor(k / cols)}, ${k % cols}]` : `[${k}]`;
       throw new ValueError(`${name}${where} is ${v}; every entry must be a finite number`);
     }
   }
+  // Not reached for numeric input: a non-zero sum means some entry was not finite.
+  throw new ValueError(`${name} contains a value that is not a finite number`);
 }

@@ -36,7 +36,7 @@ export function gemm(A: MatrixLike, B: MatrixLike, opts: GemmOptions = {}): Matr
   }
   if (m === 0 || n === 0) return out;
   getEngine().call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols,
-    opts.C !== undefined ? beta : 0, inout(out.data), n);
+    opts.C !== undefined ? beta : 0, opts.C !== undefined ? inout(out.data) : output(m * n, out.data), n);
   return out;
 }
 
@@ -50,7 +50,7 @@ export function syrk(A: MatrixLike): Matrix {
   const a = asMatrix(A, "A");
   const out = new Matrix(a.rows, a.rows);
   if (a.rows === 0) return out;
-  getEngine().call("syrk", a.rows, a.cols, 1, input(a.data), a.cols, 0, inout(out.data), a.rows);
+  getEngine().call("syrk", a.rows, a.cols, 1, input(a.data), a.cols, 0, output(a.rows * a.rows, out.data), a.rows);
   return out;
 }
 
