@@ -70,18 +70,21 @@ export class Kernel {
     const x = asMatrix(X, "X");
     const y = Y === undefined ? x : asMatrix(Y, "Y");
     if (Y !== undefined && y.cols !== x.cols) throw new ShapeError(`Y has ${y.cols} columns but X has ${x.cols}; both must have the same number of features d`);
-    const out = new Matrix(x.rows, y.rows);
-    if (x.rows === 0 || y.rows === 0) return out;
+    if (x.rows === 0 || y.rows === 0) return new Matrix(x.rows, y.rows);
     const eng = getEngine();
     const kind = KIND[this.name];
+    const len = x.rows * y.rows;
+    // The result leaves Wasm memory by slice() (a fresh, uninitialised copy), which is much
+    // cheaper for large blocks than filling a newly zeroed array.
+    let res;
     if (y === x) {
       // Same buffer on both sides lets the engine use A·Aᵀ and an exact zero diagonal.
       const xin = input(x.data);
-      eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], xin, x.rows, xin, x.rows, x.cols, output(out.data.length, out.data), scratch(2 * x.rows));
+      res = eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], xin, x.rows, xin, x.rows, x.cols, output(len), scratch(2 * x.rows));
     } else {
-      eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], input(x.data), x.rows, input(y.data), y.rows, x.cols, output(out.data.length, out.data), scratch(x.rows + y.rows));
+      res = eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], input(x.data), x.rows, input(y.data), y.rows, x.cols, output(len), scratch(x.rows + y.rows));
     }
-    return out;
+    return new Matrix(x.rows, y.rows, res.out[0] as Float64Array);
   }
 
   /** diag K(X, X) = k(x_i, x_i). */

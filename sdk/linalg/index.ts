@@ -29,15 +29,17 @@ export function gemm(A: MatrixLike, B: MatrixLike, opts: GemmOptions = {}): Matr
   const alpha = opts.alpha ?? 1, beta = opts.beta ?? 0;
   if (!Number.isFinite(alpha)) throw new ValueError(`gemm: alpha must be finite, got ${alpha}`);
   if (!Number.isFinite(beta)) throw new ValueError(`gemm: beta must be finite, got ${beta}`);
-  const out = new Matrix(m, n);
+  if (m === 0 || n === 0) return new Matrix(m, n);
+  const eng = getEngine();
   if (opts.C !== undefined) {
     const c = asMatrix(opts.C, "C", { rows: m, cols: n });
-    out.data.set(c.data);
+    const out = c.data.slice();
+    eng.call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols, beta, inout(out), n);
+    return new Matrix(m, n, out);
   }
-  if (m === 0 || n === 0) return out;
-  getEngine().call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols,
-    opts.C !== undefined ? beta : 0, opts.C !== undefined ? inout(out.data) : output(m * n, out.data), n);
-  return out;
+  // Without C the output is write-only: nothing is copied in, and it leaves by slice().
+  const res = eng.call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols, 0, output(m * n), n);
+  return new Matrix(m, n, res.out[0] as Float64Array);
 }
 
 /** A·B (shorthand for gemm(A, B)). */
@@ -48,10 +50,9 @@ export function matmul(A: MatrixLike, B: MatrixLike): Matrix {
 /** A·Aᵀ (symmetric, computed on the lower triangle and mirrored). */
 export function syrk(A: MatrixLike): Matrix {
   const a = asMatrix(A, "A");
-  const out = new Matrix(a.rows, a.rows);
-  if (a.rows === 0) return out;
-  getEngine().call("syrk", a.rows, a.cols, 1, input(a.data), a.cols, 0, output(a.rows * a.rows, out.data), a.rows);
-  return out;
+  if (a.rows === 0) return new Matrix(0, 0);
+  const res = getEngine().call("syrk", a.rows, a.cols, 1, input(a.data), a.cols, 0, output(a.rows * a.rows), a.rows);
+  return new Matrix(a.rows, a.rows, res.out[0] as Float64Array);
 }
 
 export interface CholeskyOptions {
