@@ -3,6 +3,9 @@
 /** Median ms per call of fn over at least minReps calls and minMs total (after one warm-up
  *  call unless warmup is false). */
 export function time(fn, { minReps = 3, minMs = 300, warmup = true, maxReps = 1000 } = {}) {
+  // Start every measurement from a collected heap (npm run bench passes --expose-gc), so one
+  // case's garbage — e.g. the large result arrays of the case before — is not billed to the next.
+  globalThis.gc?.();
   if (warmup) fn();
   const ts = [];
   const start = performance.now();
