@@ -9,38 +9,13 @@
 //            (P·x)_i = ½·Σx + u_i·(Vᵀx) − v_i·(Uᵀx), two passes over W, O(n·r).
 import { ld, st, ldv, stv } from "../core/mem";
 import { expv } from "../core/vmath";
+import { sum } from "../linalg/blas1";
 
 export const DENSE: i32 = 0;
 export const LOWRANK: i32 = 1;
 
 @inline function hsum(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
-
-/** Σ x_i */
-export function vsum(x: usize, n: i32): f64 {
-  let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    a0 = f64x2.add(a0, ldv(x, i));
-    a1 = f64x2.add(a1, ldv(x, i + 2));
-  }
-  let r = hsum(f64x2.add(a0, a1));
-  for (; i < n; i++) r += ld(x, i);
-  return r;
-}
-
-/** Σ x_i·y_i */
-export function vdot(x: usize, y: usize, n: i32): f64 {
-  let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    a0 = f64x2.add(a0, f64x2.mul(ldv(x, i), ldv(y, i)));
-    a1 = f64x2.add(a1, f64x2.mul(ldv(x, i + 2), ldv(y, i + 2)));
-  }
-  let r = hsum(f64x2.add(a0, a1));
-  for (; i < n; i++) r += ld(x, i) * ld(y, i);
-  return r;
 }
 
 /** max_i x_i */
@@ -108,14 +83,6 @@ export function normalize(l: usize, p: usize, n: i32): void {
     st(l, i, ld(l, i) - f64x2.extract_lane(lz, 0));
     st(p, i, ld(p, i) * f64x2.extract_lane(inv, 0));
   }
-}
-
-/** out ← a·x + b·y (elementwise; out may alias x or y). */
-export function lin2(a: f64, x: usize, b: f64, y: usize, out: usize, n: i32): void {
-  const av = f64x2.splat(a), bv = f64x2.splat(b);
-  let i = 0;
-  for (; i + 2 <= n; i += 2) stv(out, i, f64x2.add(f64x2.mul(av, ldv(x, i)), f64x2.mul(bv, ldv(y, i))));
-  for (; i < n; i++) st(out, i, a * ld(x, i) + b * ld(y, i));
 }
 
 // ---- P·x ---------------------------------------------------------------------------------
@@ -283,7 +250,7 @@ export function prefApply(kind: i32, a: usize, r: i32, n: i32, x: usize, out: us
     applyDense(a, n, x, out);
     return;
   }
-  const s = vsum(x, n);
+  const s = sum(x, n);
   lowRankT(a, r, n, x, acc);
   // coef = [Vᵀx | −Uᵀx] so that W_i·coef = u_i·(Vᵀx) − v_i·(Uᵀx)
   const coef = acc + ((<usize>(2 * r)) << 3);

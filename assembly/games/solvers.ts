@@ -9,7 +9,8 @@
 //   4 E_0(π)             5 duality gap = 2·E_β   6 span(ℓ − ℓ*)  7 P(π ≻ μ)
 import { ld, st } from "../core/mem";
 import { OK, NO_CONVERGENCE, NON_FINITE, BAD_ARG, setStatusArg } from "../core/status";
-import { prefApply, normalize, vmax, vdot, lin2, logSumExp, expShift, LOWRANK, lowRankT, lowRankN, lowRankCoef, lowRankHalfStep } from "./pref";
+import { prefApply, normalize, vmax, logSumExp, expShift, LOWRANK, lowRankT, lowRankN, lowRankCoef, lowRankHalfStep } from "./pref";
+import { dot, axpby } from "../linalg/blas1";
 
 export const NASH_MD: i32 = 0;      // η_t = 2/(β(t+2))
 export const NASH_MD_CONST: i32 = 1; // constant η, ηβ ≤ 1
@@ -53,7 +54,7 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
   }
   // E_β(π) = β·log Σ μ e^{g/β} + β·KL(π‖μ) − ½
   const ib = 1.0 / beta;
-  lin2(1.0, lmu, ib, g, tmp, n);
+  axpby(1.0, lmu, ib, g, tmp, n);
   const lse = logSumExp(tmp, tmp, n);
   let klmu = 0.0;
   for (let i = 0; i < n; i++) if (ld(pi, i) != 0) klmu += ld(pi, i) * (ld(l, i) - ld(lmu, i));
@@ -61,7 +62,7 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
   st(out, 3, eb);
   st(out, 4, vmax(g, n) - 0.5);
   st(out, 5, 2.0 * eb);
-  st(out, 7, vdot(pi, pmu, n));
+  st(out, 7, dot(pi, pmu, n));
 }
 
 /**
@@ -116,10 +117,10 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
       case NASH_MD_CONST: {
         const et = algo == NASH_MD ? 2.0 / (beta * (t0 + <f64>k + 2.0)) : eta;
         const w = et * beta;
-        lin2(1.0 - w, logPi, w, lmu, t1, n);   // ℓ^μ = (1−ηβ)ℓ + ηβ·log μ
+        axpby(1.0 - w, logPi, w, lmu, t1, n);   // ℓ^μ = (1−ηβ)ℓ + ηβ·log μ
         normalize(t1, t2, n);                  // π^μ
         prefApply(kind, a, r, n, t2, t3, acc); // P·π^μ
-        lin2(1.0, t1, et, t3, logPi, n);
+        axpby(1.0, t1, et, t3, logPi, n);
         normalize(logPi, pi, n);
         queries += 1;
         gValid = false;
@@ -128,11 +129,11 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
       case NASH_MP: {
         const c = 1.0 / (1.0 + eta * beta);
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
-        lin2(c, logPi, c * eta * beta, lmu, base, n); // c·(ℓ_k + ηβ·log μ)
-        lin2(1.0, base, c * eta, g, t1, n);           // extrapolation against π_k
+        axpby(c, logPi, c * eta * beta, lmu, base, n); // c·(ℓ_k + ηβ·log μ)
+        axpby(1.0, base, c * eta, g, t1, n);           // extrapolation against π_k
         normalize(t1, t2, n);
         prefApply(kind, a, r, n, t2, t3, acc);        // P·π_{k+½}
-        lin2(1.0, base, c * eta, t3, logPi, n);       // update against π_{k+½}
+        axpby(1.0, base, c * eta, t3, logPi, n);       // update against π_{k+½}
         normalize(logPi, pi, n);
         queries += 2;
         gValid = false;
@@ -154,7 +155,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         break;
       }
       case IPO_MD: {
-        lin2(1.0 - gamma, logPi, gamma, lmu, t1, n); // q = π^{1−γ}μ^γ
+        axpby(1.0 - gamma, logPi, gamma, lmu, t1, n); // q = π^{1−γ}μ^γ
         normalize(t1, t2, n);
         prefApply(kind, a, r, n, t2, t3, acc);       // P·q
         let lrq = 0.0;
@@ -174,7 +175,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
       }
       case MWU: {
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
-        lin2(1.0, logPi, eta, g, logPi, n);
+        axpby(1.0, logPi, eta, g, logPi, n);
         normalize(logPi, pi, n);
         queries += 1;
         gValid = false;
@@ -182,10 +183,10 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
       }
       case EXTRAGRADIENT: {
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
-        lin2(1.0, logPi, eta, g, t1, n);
+        axpby(1.0, logPi, eta, g, t1, n);
         normalize(t1, t2, n);
         prefApply(kind, a, r, n, t2, t3, acc);
-        lin2(1.0, logPi, eta, t3, logPi, n);
+        axpby(1.0, logPi, eta, t3, logPi, n);
         normalize(logPi, pi, n);
         queries += 2;
         gValid = false;
@@ -242,7 +243,7 @@ function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logS
       }
       break;
     }
-    lin2(c, logPi, c * eta * beta, lmu, base, n);
+    axpby(c, logPi, c * eta * beta, lmu, base, n);
     const shift = vmax(base, n) + s;
     lowRankHalfStep(W, r, n, coefK, base, s, shift, t1, logging ? g : 0, acc, coefH);
     if (logging) {
@@ -280,7 +281,7 @@ export function games_solve(kind: i32, a: usize, r: i32, n: i32, logMu: usize, l
   for (let k = 0; k <= maxIter; k++) {
     prefApply(kind, a, r, n, pi, g, acc);
     // residual against the best response to π
-    lin2(1.0, lmu, ib, g, t1, n);
+    axpby(1.0, lmu, ib, g, t1, n);
     normalize(t1, t2, n);
     res = 0.0;
     for (let i = 0; i < n; i++) res = Math.max(res, Math.abs(ld(pi, i) - ld(t2, i)));
@@ -293,11 +294,11 @@ export function games_solve(kind: i32, a: usize, r: i32, n: i32, logMu: usize, l
       return OK;
     }
     if (k == maxIter) break;
-    lin2(c, logPi, c * eta * beta, lmu, base, n);
-    lin2(1.0, base, c * eta, g, t1, n);
+    axpby(c, logPi, c * eta * beta, lmu, base, n);
+    axpby(1.0, base, c * eta, g, t1, n);
     normalize(t1, t2, n);
     prefApply(kind, a, r, n, t2, t3, acc);
-    lin2(1.0, base, c * eta, t3, logPi, n);
+    axpby(1.0, base, c * eta, t3, logPi, n);
     normalize(logPi, pi, n);
   }
   setStatusArg(<f64>maxIter, res);
@@ -333,7 +334,7 @@ export function games_best_response(kind: i32, a: usize, r: i32, n: i32, logMu: 
   if (n < 1 || !(beta > 0)) return BAD_ARG;
   const g = work, tmp = work + (<usize>n << 3), acc = work + (<usize>(2 * n) << 3);
   prefApply(kind, a, r, n, opp, g, acc);
-  lin2(1.0, logMu, 1.0 / beta, g, out, n);
+  axpby(1.0, logMu, 1.0 / beta, g, out, n);
   normalize(out, tmp, n);
   return OK;
 }
