@@ -258,6 +258,30 @@ describe("merge trees", () => {
     }
   });
 
+  it("runs the costliest leaves first with leafCost, without changing the result", async () => {
+    const ref = expected("balanced");
+    const cost = (leaf: Float64Array): number => leaf.length;
+    // Inline: tasks run one at a time in submission order, so completions show the order.
+    const done: number[] = [];
+    const inline = await runMergeTree<Float64Array, Float64Array>(new InlinePool(), {
+      leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, leafCost: cost,
+      onNode: (i) => done.push(i.node),
+    });
+    expect(Array.from(inline.value)).toEqual(Array.from(ref));
+    // Leaf i has 5 + i rows: the largest (8) first, down to leaf 0.
+    expect(done.slice(0, leaves.length)).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    // Ties keep the leaf order; a non-finite cost counts as the smallest.
+    const order: number[] = [];
+    await runMergeTree(new InlinePool(), {
+      leaves: [1, 2, 3, 4], leafTask: "test.echo", mergeTask: "test.echo", seed: 1,
+      leafCost: (_x: number, i: number) => (i === 0 ? NaN : 1), onNode: (i) => order.push(i.node),
+    });
+    expect(order.slice(0, 4)).toEqual([1, 2, 3, 0]);
+    const r = await runMergeTree<Float64Array, Float64Array>(pool, { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, leafCost: cost });
+    expect(Array.from(r.value)).toEqual(Array.from(ref));
+    await expect(runMergeTree(pool, { leaves: [1, 2], leafTask: "test.echo", mergeTask: "test.echo", seed: 1, leafCost: 3 as never })).rejects.toThrow(/leafCost/);
+  });
+
   it("fails fast with the first task error and reports every node otherwise", async () => {
     const nodes: number[] = [];
     const ok = await runMergeTree(pool, { leaves: [1, 2, 3], leafTask: "test.echo", mergeTask: "test.echo", seed: 1, onNode: (i) => nodes.push(i.node) });

@@ -248,6 +248,9 @@ export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<Di
     const r = await runMergeTree<DisqueakLeaf, Uint8Array, DisqueakParams>(pool, {
       leaves, leafTask: DISQUEAK_LEAF_TASK, mergeTask: DISQUEAK_MERGE_TASK, shape: opts.shape ?? "balanced", seed, params,
       signal: opts.signal, onNode: opts.onProgress,
+      // Largest parts first, so that the workers finish the leaf level together when the
+      // parts differ in size (the order of execution never changes the result).
+      leafCost: (part) => part.n,
     });
     return { dictionary: decodeDictionary(r.value) as unknown as RlsDictionary, plan: r.plan, levels: r.levels, wallMs: r.wallMs };
   } finally {
