@@ -123,6 +123,22 @@ function render(s) {
   return `<!-- bench:${s.id} -->\n${heading}${s.body}\n<!-- /bench:${s.id} -->`;
 }
 
+// A partial run keeps the target rows of the cases it did not run (from the existing file),
+// so the header's summary still covers every case.
+if (only && existsSync(outFile)) {
+  const old = readFileSync(outFile, "utf8");
+  const block = old.split("### Targets")[1]?.split("<!-- /bench:")[0] ?? "";
+  const kept = [];
+  for (const line of block.split("\n")) {
+    const cells = line.trim().replace(/^\|/, "").replace(/\|$/, "").split(" | ").map((x) => x.trim());
+    if (cells.length !== 4 || cells[0] === "case" || cells[0].startsWith("---")) continue;
+    if (!only.includes(cells[0])) kept.push({ case: cells[0], what: cells[1], value: cells[2], target: cells[3] });
+  }
+  const rank = (id) => { const i = cases.findIndex((c) => c.id === id); return i < 0 ? cases.length : i; };
+  ctx.summary.push(...kept);
+  ctx.summary.sort((a, b) => rank(a.case) - rank(b.case));
+}
+
 // The header case may use loadEnd: render it last.
 const header = cases.find((c) => c.id.startsWith("_"));
 if (header && typeof header.finish === "function") {

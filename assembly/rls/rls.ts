@@ -41,6 +41,7 @@ const C_NORMALISE: i32 = 12; // 1: s ← min(s, 1/d̃) with d̃ = Σ w_j τ̃_j 
 const C_JITTER: i32 = 13;  // initial relative jitter for the Cholesky retry ladder
 const C_MAXPEND: i32 = 14; // rls_stream stops once this many points were appended
 const C_PENDING: i32 = 15; // points appended since the last full update
+const C_FINAL: i32 = 16;   // 1: rls_update is the state's last step (one-shot merges): skip the fresh factor
 
 // info layout (outputs)
 const I_M: i32 = 0;        // live points after the call
@@ -296,8 +297,10 @@ export function rls_update(cfg: usize, pts: usize, L: usize, W: usize, cap: i32,
   }
   st(info, I_M, <f64>live);
 
-  // Fresh factor of the new A, ready for streaming the next points.
-  status = buildAndFactor(cfg, pts, L, cap, live, ptil, q, info, kwork);
+  // Fresh factor of the new A, ready for streaming the next points. A one-shot update
+  // (a DISQUEAK merge) never streams into this state again, so it skips the O(m³) work;
+  // L then still holds the pre-thinning factor and must not be used.
+  if (cfgi(cfg, C_FINAL) == 0) status = buildAndFactor(cfg, pts, L, cap, live, ptil, q, info, kwork);
   setStatusArg(0, 0);
   if (status != OK) return NOT_SPD;
   return OK;

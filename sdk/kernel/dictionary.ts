@@ -143,9 +143,9 @@ export interface EngineConfig {
   jitter: number;
 }
 
-function cfgArray(c: EngineConfig, maxPending = 0, pending = 0): Float64Array {
+function cfgArray(c: EngineConfig, maxPending = 0, pending = 0, final = false): Float64Array {
   const [kind, p0, p1, p2] = kernelCode(c.kernel);
-  return Float64Array.of(kind, p0, p1, p2, c.d, c.qbar, c.gamma, c.eps, c.c, c.cPref, c.scale, c.budget, c.normalise ? 1 : 0, c.jitter, maxPending, pending);
+  return Float64Array.of(kind, p0, p1, p2, c.d, c.qbar, c.gamma, c.eps, c.c, c.cPref, c.scale, c.budget, c.normalise ? 1 : 0, c.jitter, maxPending, pending, final ? 1 : 0);
 }
 
 /** When the streaming state runs a full DICT-UPDATE (functions of the dictionary size
@@ -314,13 +314,15 @@ export class DictState {
     return this.pending > 0 || this.sinceUpdate > 0;
   }
 
-  /** Full DICT-UPDATE. `tauAll` receives the pre-thinning estimates of all entries. */
-  update(rng: Rng, tauAll?: Float64Array): void {
+  /** Full DICT-UPDATE. `tauAll` receives the pre-thinning estimates of all entries. With
+   *  `final`, the state is not streamed into again (one-shot merges): the engine skips the
+   *  fresh factor of the new A, and the state may only be snapshotted or disposed. */
+  update(rng: Rng, tauAll?: Float64Array, final = false): void {
     if (this.m === 0 && this.pending === 0) {
       this.sinceUpdate = 0;
       return;
     }
-    const cfg = cfgArray(this.cfg);
+    const cfg = cfgArray(this.cfg, 0, 0, final);
     const tmp = tauAll ? this.eng.f64(Math.max(1, this.m)) : null;
     try {
       const st = this.eng.call("rls_update", input(cfg), this.pts, this.L, this.W, this.cap, this.m,
@@ -438,7 +440,7 @@ export function dictUpdate(candidates: { points: MatrixLike; pTilde: ArrayLike<n
   try {
     st.load(pts.data, pTilde, copies, indices);
     const tau = new Float64Array(m);
-    st.update(opts.rng, tau);
+    st.update(opts.rng, tau, true);
     const dictionary = st.snapshot({ method: params.method ?? "disqueak", seed: params.seed ?? null, n: params.n ?? m, maxDictionary: opts.maxDictionary ?? null });
     return { dictionary, tau, deff: st.lastDeff ?? 0, scale: st.cfg.scale };
   } finally {
