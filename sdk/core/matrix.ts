@@ -17,7 +17,13 @@ export class Matrix {
     }
     this.rows = rows;
     this.cols = cols;
-    this.data = data ?? new Float64Array(rows * cols);
+    if (!data && !Number.isSafeInteger(rows * cols)) throw new ValueError(`Matrix: ${rows}×${cols} has too many entries to allocate`);
+    try {
+      this.data = data ?? new Float64Array(rows * cols);
+    } catch (e) {
+      if (e instanceof RangeError) throw new ValueError(`Matrix: cannot allocate ${rows}×${cols} = ${rows * cols} entries (${e.message})`);
+      throw e;
+    }
   }
 
   static zeros(rows: number, cols: number): Matrix {

@@ -16,8 +16,12 @@ export function sigmoids(s: Float64Array): Float64Array {
   return Float64Array.from(s, (v, i) => (v >= 0 ? 1 / (1 + e[i]) : e[i] / (1 + e[i])));
 }
 
+/** The largest n whose dense n×n f64 matrix fits one engine memory block (2³⁰ − 64 bytes). */
+const MAX_DENSE_N = Math.floor(Math.sqrt((2 ** 30 - 64) / 8));
+
 /** Build a dense game from its strict upper triangle f(i, j), i < j, optionally through σ. */
 function fromUpper(n: number, f: (i: number, j: number) => number, logistic = false): PreferenceGame {
+  if (n > MAX_DENSE_N) throw new ValueError(`n = ${n} is too large for a dense game: its n×n matrix must fit one engine block (n ≤ ${MAX_DENSE_N})`);
   const up = new Float64Array((n * (n - 1)) / 2);
   let t = 0;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) up[t++] = f(i, j);

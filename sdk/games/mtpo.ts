@@ -52,6 +52,7 @@ export interface MtpoRun {
 }
 
 export function checkMdp(env: LayeredMdp): void {
+  if (!env || typeof env !== "object") throw new ValueError("env must be a layered MDP object { horizon, actions, states, transitions, ... }");
   const H = integer(env.horizon, "env.horizon", 1);
   const A = integer(env.actions, "env.actions", 1);
   if (!Array.isArray(env.states) || env.states.length !== H + 1) throw new ShapeError(`env.states must list H + 1 = ${H + 1} level sizes, got ${env.states?.length}`);
@@ -199,6 +200,7 @@ export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: La
 export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): MtpoRun {
   checkMdp(env);
   checkPref(env, pref);
+  if (!opts || typeof opts !== "object") throw new ValueError("mtpo: options { alpha, iters?, ... } are required");
   const alpha = positive(opts.alpha, "alpha");
   const iters = integer(opts.iters ?? 100, "iters", 0);
   const every = integer(opts.logEvery ?? 1, "logEvery", 0);

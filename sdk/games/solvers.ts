@@ -69,9 +69,10 @@ export interface GameRun {
   queries: number;
 }
 
-function checkGame(game: PreferenceGame): void {
+function checkGame(game: PreferenceGame, opts?: unknown): void {
   if (!(game instanceof PreferenceGame)) throw new ValueError("game must be a PreferenceGame (see PreferenceGame.fromMatrix, games.rps(), …)");
   game.check();
+  if (arguments.length > 1 && (!opts || typeof opts !== "object")) throw new ValueError(`options must be an object like { beta: 0.1, iters: 100 }, got ${String(opts)}`);
 }
 
 function workLen(game: PreferenceGame): number {
@@ -152,7 +153,7 @@ function stepIn(eta: unknown, name: string, lo: number, hi: number, why: string)
  * fixed point. One query per iteration.
  */
 export function nashMD(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game);
+  checkGame(game, opts);
   const beta = positive(opts.beta, "beta");
   if (opts.eta === undefined) return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md"], eta: 0, gamma: 0, perIter: 1 });
   const eta = stepIn(opts.eta, "nashMD", 0, 1 / beta, "the mixture weight η·β must be ≤ 1");
@@ -166,7 +167,7 @@ export function nashMD(game: PreferenceGame, opts: SolverOptions): GameRun {
  * Two queries per iteration.
  */
 export function nashMirrorProx(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game);
+  checkGame(game, opts);
   const eta = stepIn(opts.eta ?? 2, "nashMirrorProx", 0, 2, "the mirror-prox guarantee needs η·L ≤ 1 with L = ½");
   return run(game, opts, { solver: "nash-mp", algo: ALGO["nash-mp"], eta, gamma: 0, perIter: 2 });
 }
@@ -185,7 +186,7 @@ export function maxIpoStep(beta: number): number {
  * iteration. The sampled version is games.trainOnlineIpo.
  */
 export function onlineIpo(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game);
+  checkGame(game, opts);
   const beta = positive(opts.beta, "beta");
   const eta = stepIn(opts.eta ?? 1 / (beta + 0.5), "onlineIpo", 0, maxIpoStep(beta), "policy-gradient stability needs η·(β + ½) ≤ 2");
   return run(game, opts, { solver: "online-ipo", algo: ALGO["online-ipo"], eta, gamma: 0, perIter: 1 });
@@ -197,7 +198,7 @@ export function onlineIpo(game: PreferenceGame, opts: SolverOptions): GameRun {
  * Stationary point π ∝ μ·exp(P·q/β) (not π*_β unless γ = 0). γ = 0 is online IPO.
  */
 export function ipoMD(game: PreferenceGame, opts: SolverOptions & { gamma?: number }): GameRun {
-  checkGame(game);
+  checkGame(game, opts);
   const beta = positive(opts.beta, "beta");
   const gamma = probability(opts.gamma ?? 0.125, "gamma");
   const eta = stepIn(opts.eta ?? 1 / (beta + 0.5), "ipoMD", 0, maxIpoStep(beta), "policy-gradient stability needs η·(β + ½) ≤ 2");
@@ -207,7 +208,7 @@ export function ipoMD(game: PreferenceGame, opts: SolverOptions & { gamma?: numb
 /** Unregularised multiplicative weights self-play ℓ ← ℓ + η·P·π (baseline; its last iterate
  *  cycles on intransitive games). β is used only for the metrics. Default η = 0.1. */
 export function multiplicativeWeights(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game);
+  checkGame(game, opts);
   const eta = stepIn(opts.eta ?? 0.1, "multiplicativeWeights", 0, Infinity, "a positive step");
   return run(game, opts, { solver: "mwu", algo: ALGO.mwu, eta, gamma: 0, perIter: 1 });
 }
@@ -216,7 +217,7 @@ export function multiplicativeWeights(game: PreferenceGame, opts: SolverOptions)
  *  iterate approaches the unregularised Nash equilibrium. β is used only for the metrics.
  *  Default η = 1. */
 export function extragradient(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game);
+  checkGame(game, opts);
   const eta = stepIn(opts.eta ?? 1, "extragradient", 0, 2, "the mirror-prox guarantee needs η·L ≤ 1 with L = ½");
   return run(game, opts, { solver: "extragradient", algo: ALGO.extragradient, eta, gamma: 0, perIter: 2 });
 }
@@ -250,7 +251,7 @@ export interface NashSolution {
  * after maxIter (default 10⁶) iterations.
  */
 export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: number; maxIter?: number; init?: VectorLike }): NashSolution {
-  checkGame(game);
+  checkGame(game, opts);
   const beta = positive(opts.beta, "beta");
   const tol = positive(opts.tol ?? Math.max(1e-13, 1e-15 / beta), "tol");
   const maxIter = integer(opts.maxIter ?? 1_000_000, "maxIter", 0);
@@ -267,7 +268,7 @@ export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: numb
 
 /** Regularised best response BR_β(π′) = softmax(log μ + P·π′/β). */
 export function bestResponse(game: PreferenceGame, opponent: VectorLike, opts: GameOptions): Float64Array {
-  checkGame(game);
+  checkGame(game, opts);
   const beta = positive(opts.beta, "beta");
   const logMu = logPolicyArg(opts.mu, game.n, "mu");
   const opp = asVector(opponent, "opponent", { length: game.n });
@@ -293,7 +294,7 @@ export interface PolicyMetrics {
 /** The metrics of one policy (KL and span need `reference` = π*_β). Zero entries are allowed
  *  (KL(π*‖π) is then +∞ where π* > 0 = π). */
 export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: GameOptions & { reference?: VectorLike }): PolicyMetrics {
-  checkGame(game);
+  checkGame(game, opts);
   const beta = positive(opts.beta, "beta");
   const logMu = logPolicyArg(opts.mu, game.n, "mu");
   const logPi = logPolicyArg(policy, game.n, "policy", true);

@@ -92,6 +92,7 @@ function logTicks(lo: number, hi: number): number[] {
 
 /** Render a line plot as a standalone SVG document (a string). */
 export function linePlot(opts: LinePlotOptions): string {
+  if (!opts || typeof opts !== "object") throw new ValueError("linePlot: options { series, ... } are required");
   const W = opts.width ?? 640;
   const H = opts.height ?? 400;
   if (!(W >= 100 && H >= 80)) throw new ValueError(`linePlot: width and height must be at least 100 × 80 pixels, got ${W} × ${H}`);

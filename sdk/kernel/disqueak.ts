@@ -94,6 +94,8 @@ export const DISQUEAK_MERGE_TASK = "seqlearn.disqueak.merge";
 /** A seed for the node with stream id `stream` from the root seed (SplitMix64-style mixing,
  *  53 bits). Used where an API takes only a seed (Squeak); merges use (seed, stream) directly. */
 export function nodeSeed(seed: number, stream: number): number {
+  checkSeed(seed);
+  integer(stream, "stream", 0);
   let h = BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(stream) + 0x632be59bd9b4e019n;
   h &= 0xffffffffffffffffn;
   h = ((h ^ (h >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;

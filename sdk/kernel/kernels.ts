@@ -109,14 +109,22 @@ export class Kernel {
   }
 }
 
+/** The options object of a kernel factory (a clear error when it is missing or not an object). */
+function kernelOptions<T>(opts: T, name: string, expected: string): T {
+  if (!opts || typeof opts !== "object") throw new ValueError(`${name}: expected options ${expected}, got ${String(opts)}`);
+  return opts;
+}
+
 /** Gaussian kernel exp(−γ‖x−y‖²). Give `gamma`, or `sigma` (γ = 1/(2σ²)). */
 export function rbf(opts: { gamma?: number; sigma?: number }): Kernel {
+  opts = kernelOptions(opts, "rbf", "{ gamma } or { sigma }");
   if (opts.gamma !== undefined && opts.sigma !== undefined) throw new ValueError("rbf: give gamma or sigma, not both");
   if (opts.sigma !== undefined) return new Kernel({ name: "rbf", gamma: 1 / (2 * positive(opts.sigma, "rbf: sigma") ** 2) });
   return new Kernel({ name: "rbf", gamma: opts.gamma });
 }
 /** Laplacian kernel exp(−γ‖x−y‖₁) (L1 distance, as scikit-learn). */
 export function laplacian(opts: { gamma: number }): Kernel {
+  opts = kernelOptions(opts, "laplacian", "{ gamma }");
   return new Kernel({ name: "laplacian", gamma: opts.gamma });
 }
 /** Linear kernel x·y. */
@@ -129,14 +137,17 @@ export function polynomial(opts: { gamma?: number; coef0?: number; degree?: numb
 }
 /** Matérn ν = 1/2 (exponential) kernel exp(−r/ℓ). */
 export function matern12(opts: { lengthScale: number }): Kernel {
+  opts = kernelOptions(opts, "matern12", "{ lengthScale }");
   return new Kernel({ name: "matern12", lengthScale: opts.lengthScale });
 }
 /** Matérn ν = 3/2 kernel. */
 export function matern32(opts: { lengthScale: number }): Kernel {
+  opts = kernelOptions(opts, "matern32", "{ lengthScale }");
   return new Kernel({ name: "matern32", lengthScale: opts.lengthScale });
 }
 /** Matérn ν = 5/2 kernel. */
 export function matern52(opts: { lengthScale: number }): Kernel {
+  opts = kernelOptions(opts, "matern52", "{ lengthScale }");
   return new Kernel({ name: "matern52", lengthScale: opts.lengthScale });
 }
 /** Rebuild a kernel from its JSON form (kernel.toJSON()). */

@@ -75,6 +75,7 @@ export function uniformNystrom(X: MatrixLike, m: number, opts: UniformOptions): 
 
 /** The whole data set as a dictionary (p̃ = 1, one copy, weights 1): the exact reference. */
 export function fullDictionary(X: MatrixLike, opts: { kernel: Kernel | KernelSpec; gamma?: number }): RlsDictionary {
+  if (!opts || typeof opts !== "object") throw new ValueError("fullDictionary: options { kernel, gamma? } are required");
   const kernel = asKernel(opts.kernel);
   const x = asMatrix(X, "X");
   if (x.rows === 0) throw new ValueError("fullDictionary: X has no rows");

@@ -64,6 +64,8 @@ export class Rng {
 
   /** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). */
   thin(counts: Int32Array, probs: Float64Array): Int32Array {
+    if (!(counts instanceof Int32Array)) throw new ValueError("thin: counts must be an Int32Array (it is updated in place)");
+    if (!probs || typeof probs.length !== "number") throw new ValueError("thin: probs must be an array of probabilities");
     if (counts.length !== probs.length) throw new ValueError(`thin: counts has length ${counts.length} but probs has ${probs.length}`);
     for (let i = 0; i < probs.length; i++) probability(probs[i], `probs[${i}]`);
     for (let i = 0; i < counts.length; i++) if (counts[i] < 0) throw new ValueError(`counts[${i}] must be ≥ 0, got ${counts[i]}`);

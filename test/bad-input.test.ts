@@ -1,0 +1,129 @@
+// Bad input at the public boundary: each call must throw a typed seqlearn error whose message
+// names the offending argument, never a TypeError/RangeError from deep inside, a Wasm trap or
+// a silent NaN. One line per probe; the ones marked "was:" failed this way before.
+import { describe, it, expect, beforeAll } from "vitest";
+import * as S from "../sdk/index.js";
+import { sineGame } from "../sdk/games/generators.js";
+
+beforeAll(async () => {
+  await S.init();
+});
+
+type ErrorClass = typeof S.ShapeError | typeof S.ValueError;
+
+/** fn must throw an instance of cls (not merely a SeqlearnError) with `word` in its message. */
+function rejects(fn: () => unknown, cls: ErrorClass, word: string | RegExp): void {
+  let caught: unknown = null;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, "expected a throw").toBeInstanceOf(cls);
+  expect((caught as Error).message).toMatch(word);
+}
+
+const I2 = [[2, 0], [0, 2]];
+const X = [[0, 0], [1, 0], [0, 1], [1, 1]];
+const bad = <T>(v: unknown) => v as T; // lets a probe pass what the types forbid
+
+describe("linalg", () => {
+  it("rejects NaN, wrong shapes and non-matrices", () => {
+    rejects(() => S.linalg.gemm([[NaN, 1], [1, 1]], I2), S.ValueError, /A/);
+    rejects(() => S.linalg.gemm([[1, 2, 3]], I2), S.ShapeError, /B|A/);
+    rejects(() => S.linalg.gemm(bad("abc"), I2), S.ShapeError, /A/);
+    rejects(() => S.linalg.gemm(bad(undefined), I2), S.ShapeError, /A/);
+    rejects(() => S.linalg.gemm([[1, 2], [3]], I2), S.ShapeError, /A/);
+    rejects(() => S.linalg.cholesky([[1, 2, 3], [1, 2, 3]]), S.ShapeError, /A/);
+    rejects(() => S.linalg.solveSPD(I2, [1]), S.ShapeError, /B|length/);
+    rejects(() => S.linalg.solveSPD(I2, [NaN, 1]), S.ValueError, /B/);
+    rejects(() => S.linalg.cg(I2, [1, 1], { tol: -1 }), S.ValueError, /tol/);
+    rejects(() => S.linalg.cg(I2, [1, 1], { maxIter: 1.5 }), S.ValueError, /maxIter/);
+    rejects(() => S.linalg.eigh([[1, 2]]), S.ShapeError, /A/);
+    rejects(() => S.linalg.eigh(I2, bad({ method: "foo" })), S.ValueError, /method/);
+  });
+});
+
+describe("Matrix", () => {
+  it("rejects bad sizes with a typed error", () => {
+    rejects(() => new S.Matrix(-1, 2), S.ShapeError, /rows and cols/);
+    rejects(() => new S.Matrix(1.5, 2), S.ShapeError, /rows and cols/);
+    rejects(() => new S.Matrix(bad("2"), 2), S.ShapeError, /rows and cols/);
+    rejects(() => new S.Matrix(2, 2, new Float64Array(3)), S.ShapeError, /data/);
+    rejects(() => new S.Matrix(1e9, 1e9), S.ValueError, /1000000000×1000000000/); // was: RangeError
+  });
+});
+
+describe("kernels", () => {
+  it("rejects missing or invalid options", () => {
+    rejects(() => S.rbf(bad(undefined)), S.ValueError, /rbf/); // was: TypeError
+    rejects(() => S.laplacian(bad(undefined)), S.ValueError, /laplacian/); // was: TypeError
+    rejects(() => S.matern12(bad(undefined)), S.ValueError, /matern12/); // was: TypeError
+    rejects(() => S.matern32(bad(null)), S.ValueError, /matern32/); // was: TypeError
+    rejects(() => S.matern52(bad(3)), S.ValueError, /matern52/); // was: TypeError
+    rejects(() => S.rbf({ gamma: NaN }), S.ValueError, /gamma/);
+    rejects(() => S.rbf({}), S.ValueError, /gamma/);
+    rejects(() => S.polynomial({ degree: 0 }), S.ValueError, /degree/);
+    rejects(() => S.kernelFromSpec(bad({ name: "foo" })), S.ValueError, /unknown kernel/);
+    const k = S.rbf({ gamma: 1 });
+    rejects(() => k.matrix([[NaN, 1]]), S.ValueError, /X/);
+    rejects(() => k.matrix([[1, 1]], [[1, 2, 3]]), S.ShapeError, /Y/);
+  });
+
+  it("dictionary entry points reject bad arguments", () => {
+    const k = S.rbf({ gamma: 1 });
+    rejects(() => S.fullDictionary(X, bad(undefined)), S.ValueError, /kernel/); // was: TypeError
+    rejects(() => S.exactRls(X, k, NaN), S.ValueError, /gamma/);
+    rejects(() => S.exactRls([[NaN, 0]], k, 1), S.ValueError, /X/);
+    rejects(() => S.uniformNystrom(X, -1, { kernel: k, seed: 1 }), S.ValueError, /m/);
+    rejects(() => S.uniformNystrom(X, 2, { kernel: k, seed: bad("a") }), S.ValueError, /seed/);
+    const D = S.fullDictionary(X, { kernel: k, gamma: 1 });
+    rejects(() => S.estimateRls(D, [[1, 2, 3]]), S.ShapeError, /X/);
+    rejects(() => S.estimateRls(D, [[NaN, 2]]), S.ValueError, /X/);
+    rejects(() => new S.Squeak({ kernel: k, gamma: NaN, seed: 1 }), S.ValueError, /gamma/);
+    rejects(() => new S.Squeak({ kernel: k, gamma: 1, eps: 5, seed: 1 }), S.ValueError, /eps/);
+  });
+});
+
+describe("Rng", () => {
+  it("rejects bad seeds and thin() arguments", () => {
+    rejects(() => new S.Rng(NaN), S.ValueError, /seed/);
+    rejects(() => new S.Rng(-1), S.ValueError, /seed/);
+    const rng = new S.Rng(1);
+    try {
+      rejects(() => rng.thin(bad([1, 2]), new Float64Array(2)), S.ValueError, /counts/); // was: TypeError
+      rejects(() => rng.thin(new Int32Array(2), bad(undefined)), S.ValueError, /probs/); // was: TypeError
+      rejects(() => rng.thin(new Int32Array(2), new Float64Array([0.5, 2])), S.ValueError, /probs\[1\]/);
+      rejects(() => rng.uniform(-1), S.ValueError, /n|length/);
+    } finally {
+      rng.dispose();
+    }
+  });
+});
+
+describe("games", () => {
+  it("rejects missing options, bad games and oversized generators", () => {
+    const g = S.games.bradleyTerry([0, 1, 2]);
+    rejects(() => S.nashMD(g, bad(undefined)), S.ValueError, /options/); // was: TypeError
+    rejects(() => S.onlineIpo(g, bad("x")), S.ValueError, /options/); // was: TypeError
+    rejects(() => S.solveNash(g, bad(undefined)), S.ValueError, /options/); // was: TypeError
+    rejects(() => S.nashMD(g, { beta: NaN, iters: 10 }), S.ValueError, /beta/);
+    rejects(() => S.nashMD(g, { beta: 0.1, iters: -1 }), S.ValueError, /iters/);
+    rejects(() => S.nashMD(bad(null), { beta: 0.1 }), S.ValueError, /game/);
+    rejects(() => S.games.bradleyTerry([NaN, 1]), S.ValueError, /rewards/);
+    rejects(() => sineGame(1e9), S.ValueError, /n = 1000000000/); // was: RangeError
+    rejects(() => S.games.uTriangle(0), S.ValueError, /n/);
+    rejects(() => S.mtpo(bad(null), g, bad({ alpha: 1 })), S.ValueError, /env/); // was: TypeError
+    const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
+    rejects(() => S.mtpo(tree.env, tree.pref, bad(undefined)), S.ValueError, /options/); // was: TypeError
+  });
+});
+
+describe("parallel and io", () => {
+  it("rejects non-integer seeds and missing plot options", () => {
+    rejects(() => S.nodeSeed(NaN, 0), S.ValueError, /seed/); // was: RangeError from BigInt
+    rejects(() => S.nodeSeed(1, 0.5), S.ValueError, /stream/); // was: RangeError from BigInt
+    rejects(() => S.linePlot(bad(null)), S.ValueError, /linePlot/); // was: TypeError
+    rejects(() => S.linePlot({ series: [] }), S.ValueError, /series/);
+  });
+});
