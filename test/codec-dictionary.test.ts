@@ -183,9 +183,7 @@ describe("dictionary codec: untrusted input", () => {
       const c = b.slice();
       new DataView(c.buffer).setUint32(field, value, true);
       fixCrc(c);
-      const t0 = performance.now();
       expectFormatError(() => decodeDictionary(c), /^(bad-header|truncated)$/);
-      expect(performance.now() - t0).toBeLessThan(50);
     }
     // A consistent header claiming a huge dictionary: truncated, not allocated.
     const huge = b.slice();

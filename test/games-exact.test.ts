@@ -405,7 +405,10 @@ describe("bad input", () => {
     expect(() => G.nashMD(g, { beta: 0.1, mu: [0.5, 0.5, 0] })).toThrow(/mu\[2\] = 0/);
     expect(() => G.nashMD(g, { beta: 0.1, mu: [0.5, 0.5] })).toThrow(ShapeError);
     expect(() => G.nashMD(g, { beta: 0.1, init: [0.5, 0.6, 0.1] })).toThrow(/init must sum to 1/);
-    expect(() => G.bestResponse(g, [1, 0, 0], { beta: 0.1 })).not.toThrow();
+    // A pure opponent is a valid policy: BR_β(e₀) ∝ exp(P[:, 0]/β) = exp([5, 10, 0]) with uniform μ.
+    const br = G.bestResponse(g, [1, 0, 0], { beta: 0.1 });
+    const z = Math.exp(5) + Math.exp(10) + 1;
+    expect(maxDiff(br, [Math.exp(5) / z, Math.exp(10) / z, 1 / z])).toBeLessThan(1e-15);
     expect(() => G.nashMD(g, { beta: 0.1, iters: -1 })).toThrow(/iters/);
   });
 

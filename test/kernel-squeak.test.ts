@@ -202,7 +202,9 @@ describe("Squeak", () => {
     for (let i = 0; i < X.rows; i++) for (let j = 0; j < i; j++) E.data[j * X.rows + i] = E.data[i * X.rows + j];
     const ev = S.linalg.eigvalsh(E);
     expect(ev[0]).toBeGreaterThan(-1e-9);
-    if (accuracyGap(X, kernel, gamma, d) <= eps) expect(ev[ev.length - 1]).toBeLessThanOrEqual(gamma / (1 - eps) + 1e-9);
+    // The bound needs an ε-accurate dictionary; this seed gives one, so the check always runs.
+    expect(accuracyGap(X, kernel, gamma, d)).toBeLessThanOrEqual(eps);
+    expect(ev[ev.length - 1]).toBeLessThanOrEqual(gamma / (1 - eps) + 1e-9);
   });
 
   it("coherent mixture (spec §5.4): Nyström error at q̄ = 16 is ≥ 5× smaller than uniform's at the same size", () => {
