@@ -126,8 +126,20 @@ function exactLabel(mode: Feedback, p: number): number {
   return mode === "argmax" ? (p > 0.5 ? 1 : p < 0.5 ? 0 : 0.5) : p;
 }
 
-function finish(it: number[], val: number[], q: number[]): TrainLog {
-  return { iteration: Float64Array.from(it), value: Float64Array.from(val), queries: Float64Array.from(q) };
+/** The trainers' log: log(k) records iteration k, opts.evaluate(policy, k) (NaN without it) and
+ *  the queries so far; finish() returns the TrainLog. */
+function trainLogger<X>(c: Ctx<X>, policy: Policy<X, any>, evaluate: TrainerOptions<X>["evaluate"]): { log: (k: number) => void; finish: () => TrainLog } {
+  const it: number[] = [], val: number[] = [], q: number[] = [];
+  return {
+    log(k: number): void {
+      it.push(k);
+      val.push(evaluate ? evaluate(policy, k) : NaN);
+      q.push(c.queries);
+    },
+    finish(): TrainLog {
+      return { iteration: Float64Array.from(it), value: Float64Array.from(val), queries: Float64Array.from(q) };
+    },
+  };
 }
 
 // ---- Nash-MP with policy-gradient half-steps (§4.4–4.5) ----------------------------------
@@ -159,12 +171,7 @@ export function trainNashMP<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
   const inner = integer(opts.inner ?? 20, "inner", 1);
   const ema = opts.emaDecay === undefined ? null : probability(opts.emaDecay, "emaDecay");
   if (ema !== null && !policy.blend) throw new ValueError("emaDecay needs a policy with blend()");
-  const it: number[] = [], val: number[] = [], q: number[] = [];
-  const log = (k: number) => {
-    it.push(k);
-    val.push(opts.evaluate ? opts.evaluate(policy, k) : NaN);
-    q.push(c.queries);
-  };
+  const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
     const centre = policy.snapshot();
     log(0);
@@ -178,7 +185,7 @@ export function trainNashMP<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
       policy.copyFrom(upd);
       log(k + 1);
     }
-    return finish(it, val, q);
+    return finish();
   } finally {
     c.rng.dispose();
   }
@@ -292,12 +299,7 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
   const emaDecay = opts.opponentEma === undefined ? null : probability(opts.opponentEma, "opponentEma");
   if (emaDecay !== null && !policy.blend) throw new ValueError("opponentEma needs a policy with blend()");
   const ema = emaDecay === null ? null : policy.snapshot();
-  const it: number[] = [], val: number[] = [], q: number[] = [];
-  const log = (k: number) => {
-    it.push(k);
-    val.push(opts.evaluate ? opts.evaluate(policy, k) : NaN);
-    q.push(c.queries);
-  };
+  const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
     log(0);
     for (let t = 0; t < iters; t++) {
@@ -318,7 +320,7 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
       if (ema) ema.blend!(policy, emaDecay!);
       if ((t + 1) % every === 0 || t + 1 === iters) log(t + 1);
     }
-    return finish(it, val, q);
+    return finish();
   } finally {
     c.rng.dispose();
   }
@@ -360,12 +362,7 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, ju
   const gamma = probability(opts.gamma ?? 0, "gamma");
   const iters = integer(opts.iters ?? 1000, "iters", 0);
   const every = integer(opts.logEvery ?? 100, "logEvery", 1);
-  const it: number[] = [], val: number[] = [], q: number[] = [];
-  const log = (k: number) => {
-    it.push(k);
-    val.push(opts.evaluate ? opts.evaluate(policy, k) : NaN);
-    q.push(c.queries);
-  };
+  const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
     log(0);
     for (let t = 0; t < iters; t++) {
@@ -391,7 +388,7 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, ju
       }
       if ((t + 1) % every === 0 || t + 1 === iters) log(t + 1);
     }
-    return finish(it, val, q);
+    return finish();
   } finally {
     c.rng.dispose();
   }
