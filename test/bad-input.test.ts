@@ -114,6 +114,13 @@ describe("games", () => {
     rejects(() => sineGame(1e9), S.ValueError, /n = 1000000000/); // was: RangeError
     rejects(() => S.games.uTriangle(0), S.ValueError, /n/);
     rejects(() => S.mtpo(bad(null), g, bad({ alpha: 1 })), S.ValueError, /env/); // was: TypeError
+    rejects(() => new S.games.TabularPolicy(1e9, 1e9), S.ValueError, /too large/); // was: RangeError
+    rejects(() => S.games.fitBradleyTerry(bad(undefined)), S.ValueError, /game/); // was: TypeError
+    rejects(() => S.games.rlhfPolicy([1, 2], bad(undefined)), S.ValueError, /beta/); // was: TypeError
+    const pol = new S.games.TabularPolicy(1, 3);
+    const judge = () => 0.5;
+    rejects(() => S.games.trainNashMD(pol, pol, judge, bad(undefined)), S.ValueError, /options/); // was: TypeError
+    rejects(() => S.games.trainOnlineIpo(pol, pol, judge, bad(undefined)), S.ValueError, /options/); // was: TypeError
     const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
     rejects(() => S.mtpo(tree.env, tree.pref, bad(undefined)), S.ValueError, /options/); // was: TypeError
   });
@@ -125,5 +132,12 @@ describe("parallel and io", () => {
     rejects(() => S.nodeSeed(1, 0.5), S.ValueError, /stream/); // was: RangeError from BigInt
     rejects(() => S.linePlot(bad(null)), S.ValueError, /linePlot/); // was: TypeError
     rejects(() => S.linePlot({ series: [] }), S.ValueError, /series/);
+  });
+
+  it("dictionary serialisation and the merge tree reject missing arguments", async () => {
+    rejects(() => S.dictionaryToJSON(bad(null)), S.ValueError, /dictionary/); // was: TypeError
+    await expect(S.runMergeTree(bad(null), bad(undefined))).rejects.toThrow(/executor/); // was: TypeError
+    await expect(S.runMergeTree(new S.InlinePool(), bad(undefined))).rejects.toThrow(/options/); // was: TypeError
+    await expect(S.disqueak([[1, 2]], bad(undefined))).rejects.toBeInstanceOf(S.ValueError);
   });
 });

@@ -43,6 +43,7 @@ export class TabularPolicy implements Policy<number, number> {
   constructor(contexts: number, actions: number, logits?: ArrayLike<number>) {
     this.contexts = integer(contexts, "contexts", 1);
     this.actions = integer(actions, "actions", 1);
+    if (contexts * actions > 2 ** 27) throw new ValueError(`a TabularPolicy with ${contexts}×${actions} logits is too large (limit 2^27)`);
     this.logits = new Float64Array(contexts * actions);
     if (logits !== undefined) {
       if (logits.length !== contexts * actions) throw new ShapeError(`logits must have contexts·actions = ${contexts * actions} entries, got ${logits.length}`);

@@ -248,6 +248,7 @@ export function klDivergence(p: VectorLike, q: VectorLike): number {
  * Dense games only (n ≤ 4096).
  */
 export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; iters?: number; tol?: number } = {}): Float64Array {
+  if (!(game instanceof PreferenceGame)) throw new ValueError("fitBradleyTerry: game must be a PreferenceGame");
   const n = game.n;
   const P = game.toMatrix().data;
   const mu = logPolicyArg(opts.mu, n, "mu").map(exp);
@@ -278,6 +279,7 @@ export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; i
 /** The KL-regularised RLHF policy for rewards r: π ∝ μ·exp(r/β). */
 export function rlhfPolicy(rewards: VectorLike, opts: { beta: number; mu?: VectorLike }): Float64Array {
   const r = asVector(rewards, "rewards");
+  if (!opts || typeof opts !== "object") throw new ValueError("rlhfPolicy: options { beta, mu? } are required");
   if (!(typeof opts.beta === "number" && opts.beta > 0 && Number.isFinite(opts.beta))) throw new ValueError(`beta must be a finite number > 0, got ${String(opts.beta)}`);
   const lmu = logPolicyArg(opts.mu, r.length, "mu");
   return probsFromLog(lmu.map((l, i) => l + r[i] / opts.beta));

@@ -79,6 +79,7 @@ interface Ctx<X> {
 }
 
 function setup<X>(opts: TrainerOptions<X>, defaultLr: number): Ctx<X> {
+  if (!opts || typeof opts !== "object") throw new ValueError("trainer options { beta, ... } are required");
   const contexts = opts.contexts ?? ([0] as unknown as X[]);
   if (!Array.isArray(contexts) || contexts.length === 0) throw new ValueError("contexts must be a non-empty array");
   return {

@@ -82,6 +82,7 @@ export function makeDictionary(parts: {
 
 /** JSON form of a dictionary (typed arrays as plain arrays; numbers round-trip exactly). */
 export function dictionaryToJSON(dict: RlsDictionary): object {
+  checkDictionary(dict);
   return {
     format: "seqlearn.dictionary/1",
     params: dict.params,

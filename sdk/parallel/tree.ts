@@ -180,6 +180,8 @@ function leafOrder<L>(leaves: readonly L[], cost: ((leaf: L, index: number) => n
 /** Run a merge tree on an executor. Rejects with the first task failure (other pending
  *  tasks are cancelled). */
 export async function runMergeTree<L, V, P = unknown>(executor: Executor, opts: MergeTreeOptions<L, P>): Promise<MergeTreeResult<V>> {
+  if (!executor || typeof executor.run !== "function") throw new ValueError("runMergeTree: executor must be a pool (WorkerPool or InlinePool)");
+  if (!opts || typeof opts !== "object") throw new ValueError("runMergeTree: options { leaves, leafTask, mergeTask, seed, ... } are required");
   if (!Array.isArray(opts.leaves) || opts.leaves.length === 0) throw new ValueError("leaves must be a non-empty array of leaf inputs");
   if (typeof opts.leafTask !== "string" || typeof opts.mergeTask !== "string") throw new ValueError("leafTask and mergeTask must be task names");
   const seed = checkSeed(opts.seed, "seed");
