@@ -109,6 +109,7 @@ describe("games", () => {
     rejects(() => S.solveNash(g, bad(undefined)), S.ValueError, /options/); // was: TypeError
     rejects(() => S.nashMD(g, { beta: NaN, iters: 10 }), S.ValueError, /beta/);
     rejects(() => S.nashMD(g, { beta: 0.1, iters: -1 }), S.ValueError, /iters/);
+    rejects(() => S.nashMD(g, { beta: 0.1, iters: 1e12 }), S.ValueError, /logEvery/); // was: an engine-memory message naming neither
     rejects(() => S.nashMD(bad(null), { beta: 0.1 }), S.ValueError, /game/);
     rejects(() => S.games.bradleyTerry([NaN, 1]), S.ValueError, /rewards/);
     rejects(() => sineGame(1e9), S.ValueError, /n = 1000000000/); // was: RangeError

@@ -119,6 +119,7 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
     reference = Float64Array.from(refOpt);
   }
   const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
+  if (rows * COLS * 8 > 2 ** 30 - 64) throw new ValueError(`iters = ${iters} with logEvery = ${every} logs ${rows} rows, more than the metrics table can hold; raise logEvery (0 logs nothing) or lower iters`);
   const params = new Float64Array([spec.algo, spec.eta, beta, spec.gamma, iters, every, t0]);
   const eng = getEngine();
   const r = eng.call("games_run", KIND_CODE[game.kind], game.buf, game.rank, n, input(logMu), inout(logPi),
