@@ -137,8 +137,14 @@ describe("parallel and io", () => {
 
   it("dictionary serialisation and the merge tree reject missing arguments", async () => {
     rejects(() => S.dictionaryToJSON(bad(null)), S.ValueError, /dictionary/); // was: TypeError
-    await expect(S.runMergeTree(bad(null), bad(undefined))).rejects.toThrow(/executor/); // was: TypeError
-    await expect(S.runMergeTree(new S.InlinePool(), bad(undefined))).rejects.toThrow(/options/); // was: TypeError
+    await expect(S.runMergeTree(bad(null), bad<never>(undefined))).rejects.toThrow(/executor/); // was: TypeError
+    await expect(S.runMergeTree(new S.InlinePool(), bad<never>(undefined))).rejects.toThrow(/options/); // was: TypeError
     await expect(S.disqueak([[1, 2]], bad(undefined))).rejects.toBeInstanceOf(S.ValueError);
+    const params = S.disqueakParams({ kernel: S.rbf({ gamma: 1 }), gamma: 1 }, "exact");
+    rejects(() => S.disqueakLeaf(bad(null), params, 1, 0), S.ValueError, /part/); // was: TypeError
+    rejects(() => S.disqueakLeaf({ data: new Float64Array(3), n: 2, d: 2, start: 0 }, params, 1, 0), S.ShapeError, /part\.data/); // was: a silently short leaf
+    rejects(() => S.disqueakLeaf({ data: new Float64Array(4), n: 2, d: 2, start: -1 }, params, 1, 0), S.ValueError, /part\.start/);
+    const leaf = S.disqueakLeaf({ data: new Float64Array([0, 0, 1, 1]), n: 2, d: 2, start: 0 }, params, 1, 0);
+    rejects(() => S.disqueakMerge(leaf, bad(null), params, 1, 1), S.ValueError, /\bb\b/); // was: TypeError
   });
 });

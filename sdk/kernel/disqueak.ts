@@ -113,7 +113,11 @@ function cOf(p: DisqueakParams): { c: number; cPref: number } {
  *  randomness), or the part streamed through SQUEAK (its own estimator and defaults, seeded
  *  with nodeSeed(seed, stream)). `stream`: the leaf's stream id, nodeStream(i, 1) for leaf i. */
 export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, stream: number): DictionaryRecord {
-  const { n, d, data, start } = part;
+  if (!part || typeof part !== "object") throw new ValueError("disqueakLeaf: part must be { data, n, d, start }");
+  const n = integer(part.n, "part.n", 0), d = integer(part.d, "part.d", 0), start = integer(part.start, "part.start", 0);
+  const data = part.data;
+  if (!(data instanceof Float64Array) || data.length < n * d) throw new ShapeError(`disqueakLeaf: part.data must be a Float64Array with at least n·d = ${n * d} values, got ${data instanceof Float64Array ? data.length : typeof data}`);
+  if (!params || typeof params !== "object") throw new ValueError("disqueakLeaf: params must come from disqueakParams()");
   if (params.leaf === "squeak") {
     const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, stream), maxDictionary: params.maxDictionary ?? undefined });
     try {
@@ -143,6 +147,9 @@ type DictLike = DictionaryRecord | RlsDictionary | DecodedDictionary;
 
 /** Check that two dictionaries can be merged (same kernel, γ, ε, q̄, d; disjoint points). */
 export function checkMergeable(a: DictLike, b: DictLike): void {
+  for (const [x, name] of [[a, "a"], [b, "b"]] as const) {
+    if (!x || typeof x !== "object" || !x.points || !x.params) throw new ValueError(`${name} must be a dictionary (a DISQUEAK leaf or merge result, or a decoded dictionary file)`);
+  }
   const pa = a.params, pb = b.params;
   if (JSON.stringify(pa.kernel) !== JSON.stringify(pb.kernel)) throw new ValueError(`cannot merge dictionaries built with different kernels: ${JSON.stringify(pa.kernel)} vs ${JSON.stringify(pb.kernel)}`);
   for (const k of ["gamma", "eps", "qbar"] as const) {
