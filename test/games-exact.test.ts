@@ -1,6 +1,7 @@
 // Exact tabular solvers against spec games.md §9: closed forms, golden numbers, the theorems'
 // bounds, and bad input.
 import { describe, it, expect, beforeAll } from "vitest";
+import { maxAbsDiff } from "./core/assert.js";
 import { init, ValueError, ShapeError, Matrix } from "../sdk/index.js";
 import * as G from "../sdk/games/index.js";
 
@@ -11,11 +12,8 @@ const kl = (p: ArrayLike<number>, q: ArrayLike<number>) => {
   for (let i = 0; i < p.length; i++) if (p[i] > 0) s += p[i] * Math.log(p[i] / q[i]);
   return s;
 };
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
+/** Largest |a_i − b_i|; fails on a length mismatch, NaN propagates. */
+const maxDiff = maxAbsDiff;
 /** Dense reference P·x in plain JS. */
 function naiveApply(P: Matrix, x: ArrayLike<number>): Float64Array {
   const n = P.rows, out = new Float64Array(n);

@@ -1,5 +1,6 @@
 // MTPO on layered MDPs (spec games.md §5, §9.12).
 import { describe, it, expect, beforeAll } from "vitest";
+import { maxAbsDiff } from "./core/assert.js";
 import { init, ValueError, ShapeError } from "../sdk/index.js";
 import * as G from "../sdk/games/index.js";
 
@@ -7,11 +8,8 @@ beforeAll(async () => {
   await init();
 });
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
+/** Largest |a_i − b_i|; fails on a length mismatch, NaN propagates. */
+const maxDiff = maxAbsDiff;
 
 describe("MTPO", () => {
   it("one turn with deterministic outcomes reduces to the matrix game: E_α = E_β and MTPO-τ = Nash-MD", () => {

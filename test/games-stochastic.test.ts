@@ -1,5 +1,6 @@
 // Stochastic trainers (spec games.md §2.4, §3.2–3.3, §4.4; tests §9.9, §9.11, §9.14).
 import { describe, it, expect, beforeAll } from "vitest";
+import { maxAbsDiff } from "./core/assert.js";
 import { init, Matrix, ValueError } from "../sdk/index.js";
 import * as G from "../sdk/games/index.js";
 
@@ -13,11 +14,8 @@ const softmax = (t: ArrayLike<number>) => {
   const z = e.reduce((a, b) => a + b);
   return e.map((v) => v / z);
 };
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
+/** Largest |a_i − b_i|; fails on a length mismatch, NaN propagates. */
+const maxDiff = maxAbsDiff;
 
 describe("§9.9 online-IPO gradient identity", () => {
   // population loss with the sampling distribution q held fixed (stop-gradient)

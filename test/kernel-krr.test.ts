@@ -1,6 +1,7 @@
 // Nyström features (regularised / plain) and Nyström kernel ridge regression (spec
 // kernel.md §1.5, §1.6, §7 items 5–6), against dense references.
 import { describe, it, expect, beforeAll } from "vitest";
+import { maxAbsDiff } from "./core/assert.js";
 import * as S from "../sdk/index.js";
 import { blob, coherentMixture, lcg, gauss } from "./kernel/data.js";
 
@@ -8,11 +9,8 @@ beforeAll(async () => {
   await S.init();
 });
 
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+/** Largest |a_i − b_i|; fails on a length mismatch, NaN propagates. */
+const maxAbs = maxAbsDiff;
 
 function rows(X: S.Matrix, r0: number, r1: number): S.Matrix {
   return new S.Matrix(r1 - r0, X.cols, X.data.slice(r0 * X.cols, r1 * X.cols));
