@@ -82,6 +82,14 @@ describe("kernels", () => {
     rejects(() => S.estimateRls(D, [[NaN, 2]]), S.ValueError, /X/);
     rejects(() => new S.Squeak({ kernel: k, gamma: NaN, seed: 1 }), S.ValueError, /gamma/);
     rejects(() => new S.Squeak({ kernel: k, gamma: 1, eps: 5, seed: 1 }), S.ValueError, /eps/);
+    rejects(() => S.NystromKRR.fit(D, X, [1], { mu: 1 }), S.ShapeError, /y/);
+    rejects(() => S.NystromKRR.fit(D, X, [1, 2, 3, 4], { mu: NaN }), S.ValueError, /mu/);
+  });
+
+  it("NystromKRR.fitStream rejects a source that is not iterable", async () => {
+    const D = S.fullDictionary(X, { kernel: S.rbf({ gamma: 1 }), gamma: 1 });
+    await expect(S.NystromKRR.fitStream(D, bad(null), { mu: 1 })).rejects.toThrow(/source/); // was: TypeError
+    await expect(S.NystromKRR.fitStream(D, bad(null), { mu: 1 })).rejects.toBeInstanceOf(S.ValueError);
   });
 });
 
@@ -122,7 +130,10 @@ describe("games", () => {
     const judge = () => 0.5;
     rejects(() => S.games.trainNashMD(pol, pol, judge, bad(undefined)), S.ValueError, /options/); // was: TypeError
     rejects(() => S.games.trainOnlineIpo(pol, pol, judge, bad(undefined)), S.ValueError, /options/); // was: TypeError
+    rejects(() => S.games.treeEnvironment(bad(null)), S.ValueError, /options/); // was: TypeError
     const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
+    rejects(() => S.games.trajectoryKl(bad(null), tree.mu, tree.mu), S.ValueError, /env/); // was: TypeError
+    rejects(() => S.games.trajectoryKl(tree.env, tree.mu, [new Float64Array(1)]), S.ShapeError, /piPrime/); // was: TypeError
     rejects(() => S.mtpo(tree.env, tree.pref, bad(undefined)), S.ValueError, /options/); // was: TypeError
   });
 });

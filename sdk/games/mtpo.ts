@@ -129,6 +129,9 @@ function stateKl(pol: LayeredPolicy, mu: LayeredPolicy, h: number, x: number, A:
 
 /** KL_p(π‖π′) = E_π[Σ_h KL(π(·|x_h)‖π′(·|x_h))] (trajectory KL, Lemma 3.1). */
 export function trajectoryKl(env: LayeredMdp, pi: LayeredPolicy, piPrime: LayeredPolicy): number {
+  checkMdp(env);
+  checkPolicy(env, pi, "pi", false);
+  checkPolicy(env, piPrime, "piPrime", false);
   const R = reach(env, pi);
   let s = 0;
   for (let h = 0; h < env.horizon; h++) for (let x = 0; x < env.states[h]; x++) if (R[h][x] > 0) s += R[h][x] * stateKl(pi, piPrime, h, x, env.actions);
@@ -250,6 +253,7 @@ function dirichletRows(rng: Rng, rows: number, k: number): Float64Array {
  * probabilities; μ(·|x) is Dirichlet(1); the end states are compared by a skew-logit game.
  */
 export function treeEnvironment(opts: { horizon?: number; actions?: number; outcomes?: number; sigma?: number; seed?: number } = {}): TreeEnvironment {
+  if (!opts || typeof opts !== "object") throw new ValueError("treeEnvironment: options must be an object like { horizon: 3, actions: 3 }");
   const H = integer(opts.horizon ?? 3, "horizon", 1, 8);
   const A = integer(opts.actions ?? 3, "actions", 1, 16);
   const O = integer(opts.outcomes ?? 2, "outcomes", 1, 16);

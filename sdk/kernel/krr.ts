@@ -227,6 +227,10 @@ export class NystromKRR {
 
   /** Fit from an (async) iterable of { X, y } batches in one pass. */
   static async fitStream(dict: RlsDictionary, source: AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }> | Iterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>, opts: KrrOptions): Promise<NystromKRR> {
+    const iterable = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+    if (!iterable || (typeof iterable[Symbol.asyncIterator] !== "function" && typeof iterable[Symbol.iterator] !== "function")) {
+      throw new ValueError("NystromKRR.fitStream: source must be an iterable or async iterable of { X, y } batches");
+    }
     const acc = new KrrAccumulator(dict, opts);
     try {
       for await (const b of source as AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>) {
