@@ -146,6 +146,17 @@ describe("parallel and io", () => {
     rejects(() => S.linePlot({ series: [] }), S.ValueError, /series/);
   });
 
+  it("readTable rejects bad options before reading", async () => {
+    const src = () => ["a,b,y\n1,2,3\n4,5,6\n"];
+    await expect(S.readTable(src(), { target: "y", limit: -1 })).rejects.toThrow(/limit/); // was: silently 0 rows
+    await expect(S.readTable(src(), { target: "y", limit: NaN })).rejects.toThrow(/limit/); // was: silently ignored
+    await expect(S.readTable(src(), { target: "y", features: bad("a") })).rejects.toThrow(/features/); // was: TypeError
+    await expect(S.readTable(src(), { target: "y", ignore: bad(5) })).rejects.toBeInstanceOf(S.ValueError); // was: TypeError
+    await expect(S.readTable(src(), { target: "y", batchSize: 0 })).rejects.toThrow(/batchSize/);
+    const t = await S.readTable(src(), { target: "y", limit: 1 });
+    expect([t.X.rows, t.X.cols, ...t.X.data, ...t.y!]).toEqual([1, 2, 1, 2, 3]);
+  });
+
   it("dictionary serialisation and the merge tree reject missing arguments", async () => {
     rejects(() => S.dictionaryToJSON(bad(null)), S.ValueError, /dictionary/); // was: TypeError
     await expect(S.runMergeTree(bad(null), bad<never>(undefined))).rejects.toThrow(/executor/); // was: TypeError

@@ -146,6 +146,11 @@ export async function* streamTable(source: TextSource, opts: TableOptions = {}):
   const batchSize = opts.batchSize ?? 4096;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
   const limit = opts.limit ?? Infinity;
+  if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 0)) throw new ValueError(`limit must be an integer ≥ 0 (rows to read), got ${limit}`);
+  for (const key of ["features", "ignore"] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Array.isArray(v) && v.every((c) => typeof c === "string"))) throw new ValueError(`${key} must be an array of column names, got ${JSON.stringify(v)}`);
+  }
   const totalBytes = opts.onProgress ? await sourceSize(source) : undefined;
   const t0 = typeof performance !== "undefined" ? performance.now() : Date.now();
   const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now()) - t0;
