@@ -1,6 +1,6 @@
 // A dense row-major matrix of f64: the currency of the SDK. Inputs may also be given as
 // arrays of rows (number[][]) or as { data, rows, cols } objects.
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { ShapeError, ValueError } from "./errors.js";
 
 export class Matrix {
   readonly rows: number;

@@ -1,6 +1,6 @@
 // Scalar parameter checks shared by every public function. Each names the argument and the
 // allowed range in its message.
-import { ValueError } from "../engine/errors.js";
+import { ValueError } from "./errors.js";
 
 export function positive(v: unknown, name: string): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new ValueError(`${name} must be a finite number > 0, got ${String(v)}`);

@@ -1,0 +1,89 @@
+// Option objects at the SDK boundary: every public function that takes `{ ... }` options
+// checks the keys here, so that a typo (`gama`) is an error that names the closest valid key
+// instead of a silently ignored setting, and so that a renamed option keeps working for one
+// release under its old name with a single warning.
+import { ValueError } from "./errors.js";
+
+/** Levenshtein distance between two short strings (option and flag names). */
+export function editDistance(a: string, b: string): number {
+  const m = a.length, n = b.length;
+  let prev = new Array<number>(n + 1);
+  let cur = new Array<number>(n + 1);
+  for (let j = 0; j <= n; j++) prev[j] = j;
+  for (let i = 1; i <= m; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= n; j++) {
+      const sub = prev[j - 1] + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1);
+      cur[j] = Math.min(sub, prev[j] + 1, cur[j - 1] + 1);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return prev[n];
+}
+
+/** The candidate closest to `name` (case-insensitive edit distance), or null when none is
+ *  close enough to be a plausible typo: at most a third of the longer name, and at least 1
+ *  edit is always allowed for names of 3+ characters. */
+export function closestName(name: string, candidates: Iterable<string>): string | null {
+  const lower = name.toLowerCase();
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(lower, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (best === null) return null;
+  const limit = Math.max(name.length >= 3 ? 1 : 0, Math.floor(Math.max(name.length, best.length) / 3));
+  return bestD <= limit ? best : null;
+}
+
+/** A renamed option: its old name maps to the new one. */
+export type Renames = Readonly<Record<string, string>>;
+
+const warned = new Set<string>();
+
+/** Print a deprecation notice once per process (per `key`). Node's process.emitWarning is
+ *  used when present (so `--no-deprecation` silences it); console.warn elsewhere. */
+export function deprecationWarning(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { type: string; code: string }) => void } }).process;
+  if (typeof proc?.emitWarning === "function") proc.emitWarning(message, { type: "DeprecationWarning", code: "SEQLEARN_DEPRECATED" });
+  else console.warn(`DeprecationWarning: ${message}`);
+}
+
+/** Check an options object: it must be a plain object (or undefined, read as `{}`) whose
+ *  keys are all in `allowed`. Keys listed in `renames` are deprecated spellings: their value
+ *  moves to the new key (with a one-time warning); giving both spellings is an error. An
+ *  unknown key raises ValueError naming the closest valid key. Returns a new object with the
+ *  new spellings; the caller's object is not modified. */
+export function checkOptions<T extends object>(opts: unknown, where: string, allowed: readonly string[], renames: Renames = {}): T {
+  if (opts === undefined) return {} as T;
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
+    throw new ValueError(`${where}: options must be an object, got ${opts === null ? "null" : Array.isArray(opts) ? "an array" : typeof opts}`);
+  }
+  const out: Record<string, unknown> = {};
+  const src = opts as Record<string, unknown>;
+  for (const key of Object.keys(src)) {
+    if (allowed.includes(key)) {
+      out[key] = src[key];
+      continue;
+    }
+    const renamed = Object.prototype.hasOwnProperty.call(renames, key) ? renames[key] : undefined;
+    if (renamed !== undefined) {
+      if (Object.prototype.hasOwnProperty.call(src, renamed) && src[renamed] !== undefined) {
+        throw new ValueError(`${where}: give "${renamed}" or its deprecated name "${key}", not both`);
+      }
+      deprecationWarning(`${where}:${key}`, `${where}: the option "${key}" is deprecated and will be removed in the next release; use "${renamed}"`);
+      out[renamed] = src[key];
+      continue;
+    }
+    const near = closestName(key, [...allowed, ...Object.keys(renames)]);
+    const hint = near !== null ? `; did you mean "${Object.prototype.hasOwnProperty.call(renames, near) ? renames[near] : near}"?` : "";
+    throw new ValueError(`${where}: unknown option "${key}"${hint} (valid options: ${allowed.join(", ")})`);
+  }
+  return out as T;
+}
