@@ -61,4 +61,4 @@ await esbuild.build({
   }],
 });
 console.log(`build: dist bundles (${Date.now() - t} ms)`);
-run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], "dist/types (tsc)");
+run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], "dist/types (tsc)");

@@ -7,6 +7,7 @@
 //   node scripts/test.mjs test/engine.test.ts a subset (arguments go to vitest)
 //   node scripts/test.mjs --only deno|browser|wasi   one runtime of the matrix
 //   node scripts/test.mjs --no-build          skip the freshness check
+//   node scripts/test.mjs --no-typecheck      skip `tsc -p tsconfig.json` (the SDK and the tests)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -18,9 +19,10 @@ process.chdir(root);
 const ONLY = { deno: "Deno", browser: "Chromium", chromium: "Chromium", wasi: "WASI" };
 const argv = process.argv.slice(2);
 const vitestArgs = [];
-let build = true;
+let build = true, typecheck = true;
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--no-build") build = false;
+  else if (argv[i] === "--no-typecheck") typecheck = false;
   else if (argv[i] === "--only") {
     const which = argv[++i];
     if (!ONLY[which]) {
@@ -33,7 +35,7 @@ for (let i = 0; i < argv.length; i++) {
 
 // 1. Build when an artifact is missing or older than a source it is built from.
 const ARTIFACTS = ["build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "dist/index.js", "dist/cli.js", "dist/types/index.d.ts"];
-const SOURCES = ["assembly", "sdk", "scripts/build.mjs", "asconfig.json", "asconfig.wasi.json", "tsconfig.json"];
+const SOURCES = ["assembly", "sdk", "scripts/build.mjs", "asconfig.json", "asconfig.wasi.json", "tsconfig.json", "tsconfig.build.json"];
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -59,6 +61,21 @@ if (build) {
   }
 }
 
+// 1b. Type check: tsconfig.json covers sdk/ and test/ and emits nothing. Each type error counts
+// as one failure in the summary; a clean check counts as one passed check. vitest runs either
+// way (it strips types without checking them).
+const typeErrors = [];
+if (typecheck) {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const t = Date.now();
+  const tc = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], { encoding: "utf8" });
+  const out = `${tc.stdout ?? ""}${tc.stderr ?? ""}`;
+  for (const l of out.split("\n")) if (/error TS\d+/.test(l)) typeErrors.push(l.trim());
+  if (tc.status !== 0 && typeErrors.length === 0) typeErrors.push(`tsc exited with status ${tc.status ?? tc.signal}${tc.error ? ` (${tc.error.message})` : ""}`);
+  if (typeErrors.length) process.stdout.write(`test: typecheck (tsc -p tsconfig.json) found ${typeErrors.length} error(s):\n${out}`);
+  else console.log(`test: typecheck (tsc -p tsconfig.json): no errors (${Date.now() - t} ms)`);
+}
+
 // 2. vitest, with the default reporter on the terminal and a JSON report for the summary.
 mkdirSync("dist-test", { recursive: true });
 const jsonFile = join("dist-test", "vitest-report.json");
@@ -76,12 +93,17 @@ try {
   report = JSON.parse(readFileSync(jsonFile, "utf8"));
 } catch {
   console.error(`test: vitest wrote no report (exit status ${r.status ?? r.signal})`);
-  console.log("0 passed, 1 failed");
+  console.log(`0 passed, ${1 + typeErrors.length} failed`);
   process.exit(1);
 }
 
 const failures = [], skips = [];
 let passed = 0, failed = 0, skipped = 0;
+if (typecheck && typeErrors.length === 0) passed++;
+for (const e of typeErrors) {
+  failed++;
+  failures.push(`typecheck › ${e}`);
+}
 for (const file of report.testResults ?? []) {
   const name = relative(root, file.name);
   const results = file.assertionResults ?? [];

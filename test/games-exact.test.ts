@@ -143,7 +143,7 @@ describe("§9.2–9.3 cycles", () => {
     const rl = G.rlhfPolicy(r, { beta: 1e-3 });
     expect(rl[0]).toBeGreaterThan(0.999);
     // and it is far more exploitable in the preference game than the Nash policy
-    const e = (p: ArrayLike<number>) => G.gameMetrics(g, p.map((x) => Math.max(x, 1e-300)), { beta: 1e-3 }).exploitability0;
+    const e = (p: Float64Array) => G.gameMetrics(g, p.map((x) => Math.max(x, 1e-300)), { beta: 1e-3 }).exploitability0;
     expect(e(rl)).toBeGreaterThan(0.05);
     expect(e(s.policy)).toBeLessThan(1e-3 * Math.log(3) + 1e-9); // E_0(π*_β) ≤ β·log n
   });

@@ -151,7 +151,7 @@ describe("DISQUEAK", () => {
     // Algorithm 1 by hand: start from the fresh point x_0; at step t append x_t with p̃ = 1,
     // q = q̄ and run the shared DICT-UPDATE (A = K_DD + γ·G), drawing from the stream of the
     // chain node that covers leaves 0..t.
-    let cur = { points: new Matrix(1, 2, Y.data.slice(0, 2)), pTilde: Float64Array.of(1), copies: Int32Array.of(base.qbar), indices: Float64Array.of(0) };
+    let cur: { points: Matrix; pTilde: Float64Array; copies: Int32Array; indices: Float64Array } = { points: new Matrix(1, 2, Y.data.slice(0, 2)), pTilde: Float64Array.of(1), copies: Int32Array.of(base.qbar), indices: Float64Array.of(0) };
     for (let t = 1; t < n; t++) {
       const m = cur.indices.length;
       const pts = new Float64Array(2 * (m + 1));

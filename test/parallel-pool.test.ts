@@ -65,11 +65,12 @@ describe("WorkerPool: running tasks", () => {
   });
 
   it("rejects unknown tasks and unclonable inputs with typed errors", async () => {
-    const e1 = await pool.run("test.nope", 1).catch((e) => e);
+    // run<never>: the call must reject; the catch names the error class the next line checks.
+    const e1 = await pool.run<never>("test.nope", 1).catch((e: TaskError) => e);
     expect(e1).toBeInstanceOf(TaskError);
     expect(e1.attempts).toBe(1); // deterministic failure: not retried
     expect(e1.message).toMatch(/no task named "test\.nope"/);
-    const e2 = await pool.run("test.echo", { f: () => 1 }).catch((e) => e);
+    const e2 = await pool.run<never>("test.echo", { f: () => 1 }).catch((e: ValueError) => e);
     expect(e2).toBeInstanceOf(ValueError);
     expect(e2.message).toMatch(/cannot be sent to a worker/);
     // The pool still works afterwards.
@@ -95,7 +96,7 @@ describe("WorkerPool: faults", () => {
 
   it("a task that keeps killing its worker surfaces as WorkerLostError after the retries", async () => {
     faults.length = 0;
-    const e = await pool.run("test.exitAlways", null, { retries: 1 }).catch((x) => x);
+    const e = await pool.run<never>("test.exitAlways", null, { retries: 1 }).catch((x: WorkerLostError) => x);
     expect(e).toBeInstanceOf(WorkerLostError);
     expect(e.attempts).toBe(2);
     expect(e.exitCode).toBe(4);
@@ -128,20 +129,20 @@ describe("WorkerPool: faults", () => {
 
   it("a throwing task is retried, then surfaces as TaskError with its cause", async () => {
     expect(await pool.run("test.throwUntil", { succeedAt: 3 })).toBe(3);
-    const e = await pool.run("test.throwUntil", { succeedAt: 10 }).catch((x) => x);
+    const e = await pool.run<never>("test.throwUntil", { succeedAt: 10 }).catch((x: TaskError) => x);
     expect(e).toBeInstanceOf(TaskError);
     expect(e.attempts).toBe(3);
-    expect(e.cause.message).toBe("transient failure on attempt 3");
-    const v = await pool.run("test.throwValue", null).catch((x) => x);
+    expect((e.cause as Error).message).toBe("transient failure on attempt 3");
+    const v = await pool.run<never>("test.throwValue", null).catch((x: TaskError) => x);
     expect(v).toBeInstanceOf(TaskError);
     expect(v.attempts).toBe(1);
     expect(v.cause).toBeInstanceOf(ValueError);
-    expect(v.cause.message).toBe("x must be positive, got -1");
+    expect((v.cause as ValueError).message).toBe("x must be positive, got -1");
   });
 
   it("a task that exceeds its time limit is stopped and reported", async () => {
     const t0 = Date.now();
-    const e = await pool.run("test.hang", null, { timeoutMs: 80, retries: 0 }).catch((x) => x);
+    const e = await pool.run<never>("test.hang", null, { timeoutMs: 80, retries: 0 }).catch((x: WorkerLostError) => x);
     expect(e).toBeInstanceOf(WorkerLostError);
     expect(e.reason).toBe("timeout");
     expect(Date.now() - t0).toBeLessThan(5000);
@@ -151,10 +152,10 @@ describe("WorkerPool: faults", () => {
 describe("WorkerPool: cancellation and closing", () => {
   it("aborting a running synchronous task rejects at once and reclaims its worker", async () => {
     const ac = new AbortController();
-    const p = pool.run("test.busy", { ms: 5000 }, { signal: ac.signal });
+    const p = pool.run<never>("test.busy", { ms: 5000 }, { signal: ac.signal });
     setTimeout(() => ac.abort(new Error("user pressed stop")), 30);
     const t0 = Date.now();
-    const e = await p.catch((x) => x);
+    const e = await p.catch((x: TaskAbortedError) => x);
     expect(e).toBeInstanceOf(TaskAbortedError);
     expect(e.message).toMatch(/user pressed stop/);
     expect(Date.now() - t0).toBeLessThan(1000);

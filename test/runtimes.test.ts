@@ -10,11 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init, rbf, Matrix, Rng } from "../sdk/index.js";
 import { cases, digest } from "./core/suite.js";
-// @ts-ignore: plain .mjs helpers
 import { bundleSuite, root } from "./runtime/bundle.mjs";
-// @ts-ignore: plain .mjs helpers
 import { serveStatic } from "../examples/serve.mjs";
-// @ts-ignore: plain .mjs helpers
 import { CHROMIUM, chromiumAvailable, runPages } from "./runtime/chromium.mjs";
 
 interface CaseResult { name: string; ok: boolean; ms: number; error?: string }
@@ -119,7 +116,7 @@ describe("runtime matrix: the core suite everywhere", () => {
     expect(suite.value.fatal, "the suite page failed to run").toBeUndefined();
     expect(suite.errors, "page errors").toEqual([]);
     expect(suite.userAgent).toMatch(/HeadlessChrome/);
-    checkReport("chromium", suite.value as SuiteReport);
+    checkReport("chromium", suite.value as unknown as SuiteReport); // the page's report, structured-cloned out of the browser
     // The example page imports dist/index.js as a site would; its numbers must equal Node's.
     expect(example.errors, "example page errors").toEqual([]);
     expect(example.value.error).toBeUndefined();

@@ -27,10 +27,10 @@ export const cases: Case[] = [
       const back = S.decodeDictionary(bytes);
       ok(back.size === dictionary.size && back.points.data.every((x, i) => Object.is(x, dictionary.points.data[i])), "round trip keeps every point");
       ok(S.encodeDictionary(back).every((b, i) => b === bytes[i]), "re-encoding gives the same bytes");
-      throwsType(() => S.decodeDictionary(bytes.subarray(0, bytes.length - 1)), S.DictionaryFormatError);
+      throwsType(() => S.decodeDictionary(bytes.subarray(0, bytes.length - 1)), S.DictionaryFormatError, null, "truncated file");
       const bad = bytes.slice();
       bad[200] ^= 1;
-      throwsType(() => S.decodeDictionary(bad), S.DictionaryFormatError);
+      throwsType(() => S.decodeDictionary(bad), S.DictionaryFormatError, null, "one flipped bit");
     },
   },
   {
