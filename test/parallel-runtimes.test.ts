@@ -1,14 +1,16 @@
 // DISQUEAK with workers in Deno (Web Workers) and headless Chromium (Web Workers): the SDK and
-// its worker entry are bundled as scripts/build.mjs does (into dist-test/parallel/), each
-// runtime runs the same tree on a 2-worker pool, and the dictionary files must be
-// byte-identical to Node's.
+// its worker entry are bundled as scripts/build.mjs bundles dist/ (scripts/bundle.mjs), into
+// dist-test/parallel/; each runtime runs the same tree on a 2-worker pool, and the dictionary
+// files must be byte-identical to Node's.
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, disqueak, encodeDictionary, Matrix, rbf } from "../sdk/index.js";
 import { CHROMIUM, chromiumAvailable, runPages } from "./runtime/chromium.mjs";
+// @ts-ignore: plain .mjs helper
+import { bundleSdk } from "../scripts/bundle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist-test", "parallel");
@@ -45,15 +47,9 @@ let reference: { hash: string; bytes: number };
 
 beforeAll(async () => {
   await init();
-  const esbuild = await import("esbuild");
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const common = { bundle: true, format: "esm" as const, target: "es2022", external: ["node:*"], platform: "neutral" as const, logLevel: "silent" as const,
-    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../../build/seqlearn.wasm") } };
-  await esbuild.build({ ...common, entryPoints: [join(root, "sdk/index.ts")], outfile: join(out, "index.js") });
-  await esbuild.build({
-    ...common, entryPoints: [join(root, "sdk/parallel/worker.ts")], outfile: join(out, "worker.js"),
-    plugins: [{ name: "index-external", setup(b) { b.onResolve({ filter: /^\.\.\/index\.js$/ }, (a) => (a.importer.endsWith(join("parallel", "worker.ts")) ? { path: "./index.js", external: true } : undefined)); } }],
-  });
+  await bundleSdk({ root, outdir: out, wasmRel: "../../build/seqlearn.wasm", sourcemap: false });
   writeFileSync(join(out, "run.mjs"), SCRIPT);
   writeFileSync(join(out, "deno.mjs"), `import { run } from "./run.mjs";\nconsole.log(JSON.stringify(await run()));\n`);
   writeFileSync(join(out, "page.html"), `<!doctype html><script type="module">import { run } from "./run.mjs";\nrun().then((r) => { window.__dq = r; }, (e) => { window.__dq = { error: String(e && e.stack || e) }; });</script>`);
