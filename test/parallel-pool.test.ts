@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   init, WorkerPool, InlinePool, runMergeTree, planTree, Rng, TASKS, taskTable, disqueakParams, rbf,
   TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, ValueError, UnknownTaskError,
@@ -303,6 +304,9 @@ describe("merge trees", () => {
 });
 
 describe("task tables: the package's tasks and yours", () => {
+  /** The error a promise rejects with (fails the test if it resolves). */
+  const rejection = <E>(p: Promise<unknown>): Promise<E> =>
+    p.then((v) => { throw new Error(`expected a rejection, got ${JSON.stringify(v)}`); }, (e: unknown) => e as E);
   const leafInput = (): LeafInput<DisqueakLeaf, DisqueakParams> => {
     const r = new Rng(11, 0);
     const data = r.normal(60 * 2);
@@ -330,12 +334,12 @@ describe("task tables: the package's tasks and yours", () => {
   });
 
   it("an inline pool runs exactly the table it is given", async () => {
-    const e = await new InlinePool().run("test.echo", 1).catch((x) => x);
+    const e = await rejection<TaskError & { cause: Error }>(new InlinePool().run("test.echo", 1));
     expect(e).toBeInstanceOf(TaskError);
     expect(e.cause).toBeInstanceOf(UnknownTaskError);
     expect(e.cause.message).toMatch(/no task named "test\.echo" in this inline pool \(known: none\).*new InlinePool\(TASKS\)/);
     // Inherited object properties are no tasks.
-    expect((await new InlinePool(tasks).run("toString", 1).catch((x) => x)).cause).toBeInstanceOf(UnknownTaskError);
+    expect((await rejection<TaskError>(new InlinePool(tasks).run("toString", 1))).cause).toBeInstanceOf(UnknownTaskError);
     const both = new InlinePool(taskTable(TASKS, tasks));
     expect(await both.run("test.echo", 5)).toBe(5);
     const inp = leafInput();
@@ -353,7 +357,7 @@ describe("task tables: the package's tasks and yours", () => {
       // The package's own tasks are still served next to the module's.
       const inp = leafInput();
       expect(Array.from(await p.run<Uint8Array>(DISQUEAK_LEAF_TASK, inp))).toEqual(Array.from(disqueakLeafTask(inp)));
-      const e = await p.run("test.echo", 1).catch((x) => x);
+      const e = await rejection<TaskError & { cause: Error }>(p.run("test.echo", 1));
       expect(e.cause.message).toMatch(/no task named "test\.echo" in this worker \(known: seqlearn\.disqueak\.leaf, seqlearn\.disqueak\.merge, user\.uniform\)/);
     } finally {
       await p.close();
@@ -373,16 +377,16 @@ describe("task tables: the package's tasks and yours", () => {
   });
 
   it("a task module without a `tasks` export, or reusing a taken name, stops the workers from starting", async () => {
-    const none = await WorkerPool.create({ size: 1, workerUrl: B.worker, modules: ["data:text/javascript,export const other = 1;"] }).catch((x) => x);
+    const none = await rejection<Error>(WorkerPool.create({ size: 1, workerUrl: B.worker, modules: ["data:text/javascript,export const other = 1;"] }));
     expect(none).toBeInstanceOf(WorkerStartError);
     expect(none.message).toMatch(/has no `tasks` export/);
-    const taken = await WorkerPool.create({ size: 1, workerUrl: B.worker, modules: [`data:text/javascript,export const tasks = { "${DISQUEAK_LEAF_TASK}": () => 0 };`] }).catch((x) => x);
+    const taken = await rejection<Error>(WorkerPool.create({ size: 1, workerUrl: B.worker, modules: [`data:text/javascript,export const tasks = { "${DISQUEAK_LEAF_TASK}": () => 0 };`] }));
     expect(taken).toBeInstanceOf(WorkerStartError);
     expect(taken.message).toMatch(/two different tasks are named "seqlearn\.disqueak\.leaf"/);
   });
 
   it("sdk/parallel imports no domain and the shipped code bundles nothing at run time", () => {
-    const dir = join(__dirname, "..", "sdk", "parallel");
+    const dir = fileURLToPath(new URL("../sdk/parallel/", import.meta.url));
     for (const f of readdirSync(dir).filter((x) => x.endsWith(".ts"))) {
       const src = readFileSync(join(dir, f), "utf8");
       for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, disqueak, encodeDictionary, Matrix, rbf } from "../sdk/index.js";
+// @ts-ignore: plain .mjs helpers
 import { CHROMIUM, chromiumAvailable, runPages } from "./runtime/chromium.mjs";
 // @ts-ignore: plain .mjs helper
 import { bundleSdk } from "../scripts/bundle.mjs";
