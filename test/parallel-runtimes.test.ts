@@ -53,6 +53,9 @@ beforeAll(async () => {
   await bundleSdk({ root, outdir: out, wasmRel: "../../build/seqlearn.wasm", sourcemap: false });
   writeFileSync(join(out, "run.mjs"), SCRIPT);
   writeFileSync(join(out, "deno.mjs"), `import { run } from "./run.mjs";\nconsole.log(JSON.stringify(await run()));\n`);
+  // The same script on the TypeScript sources: Deno runs them, and the pool starts sdk/worker.ts.
+  writeFileSync(join(out, "run-src.ts"), SCRIPT.replace(`from "./index.js"`, `from "../../sdk/index.ts"`));
+  writeFileSync(join(out, "deno-src.ts"), `import { run } from "./run-src.ts";\nconsole.log(JSON.stringify(await run()));\n`);
   writeFileSync(join(out, "page.html"), `<!doctype html><script type="module">import { run } from "./run.mjs";\nrun().then((r) => { window.__dq = r; }, (e) => { window.__dq = { error: String(e && e.stack || e) }; });</script>`);
   // Node reference, from the sources, in this thread.
   const n = 600, X = new Matrix(n, 2);
@@ -70,6 +73,13 @@ beforeAll(async () => {
 describe("DISQUEAK on Web Workers", () => {
   it("Deno 2: a 2-worker pool gives Node's dictionary, byte for byte", () => {
     const r = spawnSync(join(root, "node_modules", ".bin", "deno"), ["run", "--allow-read", "--allow-env", join(out, "deno.mjs")], { encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(rep).toEqual({ ...reference, inlineAgrees: true, workers: 2, faults: 0 });
+  });
+
+  it("Deno 2 from the TypeScript sources (worker entry sdk/worker.ts): the same dictionary", () => {
+    const r = spawnSync(join(root, "node_modules", ".bin", "deno"), ["run", "--allow-read", "--allow-env", join(out, "deno-src.ts")], { encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const rep = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(rep).toEqual({ ...reference, inlineAgrees: true, workers: 2, faults: 0 });

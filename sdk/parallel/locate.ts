@@ -2,7 +2,8 @@
 // pool needs only its URL; what it serves is the entry's business.
 //
 // - From the package (this code bundled into dist/): dist/worker.js, next to this file.
-// - From the TypeScript sources in Deno or a browser with a TypeScript loader: sdk/worker.ts.
+// - From the TypeScript sources in Deno (checked by test/parallel-runtimes.test.ts), or in a
+//   browser behind a TypeScript-serving dev server: sdk/worker.ts itself.
 // - From the TypeScript sources in Node (the test suite): Node does not run TypeScript, and
 //   the shipped code contains no build step, so the pool uses the built dist/worker.js. It
 //   must be current: `npm test` (scripts/test.mjs) rebuilds dist/ when any source is newer,
