@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
-  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, planTree, MAX_TREE_LEAVES,
+  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, nodeSeed, planTree, MAX_TREE_LEAVES,
   WorkerPool, InlinePool, TASKS, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
@@ -276,5 +276,13 @@ describe("merge-tree node streams", () => {
     expect(() => planTree(MAX_TREE_LEAVES + 1)).toThrow(/leaves must be an integer in \[1, 67108864\]/);
     expect(() => nodeStream(2, 0)).toThrow(/count/);
     expect(() => nodeStream(-1, 1)).toThrow(/first/);
+  });
+
+  it("nodeSeed keeps its values (SQUEAK leaves and the CLI's merges are seeded by them)", () => {
+    // Values of the implementation as it was before it moved to sdk/random/streams.ts.
+    expect(nodeSeed(0, 0)).toBe(3860219105561013);
+    expect(nodeSeed(3, nodeStream(3, 1))).toBe(7239333152950827);
+    expect(nodeSeed(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).toBe(7425104539945186);
+    expect(nodeSeed(3, 1)).not.toBe(nodeSeed(3, 2));
   });
 });
