@@ -27,8 +27,15 @@ run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.wasi.json", "--targe
 if (wasmOnly) process.exit(0);
 
 const esbuild = await import("esbuild");
+const { bundleSdk } = await import("./bundle.mjs");
 rmSync("dist", { recursive: true, force: true });
-const common = {
+let t = Date.now();
+// dist/index.js and the worker entry dist/worker.js (one build, shared chunks: scripts/bundle.mjs).
+await bundleSdk({ root, outdir: "dist" });
+// The CLI: one self-contained file for Node.
+await esbuild.build({
+  entryPoints: ["sdk/cli/main.ts"],
+  outfile: "dist/cli.js",
   bundle: true,
   format: "esm",
   target: "es2022",
@@ -36,29 +43,8 @@ const common = {
   external: ["node:*"],
   define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") },
   logLevel: "warning",
-};
-let t = Date.now();
-await esbuild.build({ ...common, entryPoints: ["sdk/index.ts"], outfile: "dist/index.js", platform: "neutral" });
-await esbuild.build({
-  ...common,
-  entryPoints: ["sdk/cli/main.ts"],
-  outfile: "dist/cli.js",
   platform: "node",
   banner: { js: "#!/usr/bin/env node" },
-});
-// Worker entry of the pool (sdk/parallel): it imports the package entry as a separate file,
-// so task modules that import "seqlearn" share its engine and task registry.
-await esbuild.build({
-  ...common,
-  entryPoints: ["sdk/parallel/worker.ts"],
-  outfile: "dist/worker.js",
-  platform: "neutral",
-  plugins: [{
-    name: "seqlearn-index-external",
-    setup(b) {
-      b.onResolve({ filter: /^\.\.\/index\.js$/ }, (a) => (a.importer.endsWith(join("parallel", "worker.ts")) ? { path: "./index.js", external: true } : undefined));
-    },
-  }],
 });
 console.log(`build: dist bundles (${Date.now() - t} ms)`);
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], "dist/types (tsc)");

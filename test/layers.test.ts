@@ -35,8 +35,6 @@ const KNOWN_VIOLATIONS: ReadonlyArray<readonly [edge: string, removedBy: string]
   // The dictionary codec lives in io/ but needs the kernel's types.
   ["sdk/io/codec.ts → sdk/kernel/dictionary.ts", "issue 8 §2: the dictionary codec moves into the kernel domain"],
   ["sdk/io/codec.ts → sdk/kernel/kernels.ts", "issue 8 §2: the dictionary codec moves into the kernel domain"],
-  // The pool's worker imports the whole SDK so that the domains register their tasks.
-  ["sdk/parallel/worker.ts → sdk/index.ts", "issue 8 §3: an explicit worker entry (sdk/worker.ts) and task table (sdk/tasks.ts)"],
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
-  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, planTree, MAX_TREE_LEAVES,
-  WorkerPool, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
+  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, nodeSeed, planTree, MAX_TREE_LEAVES,
+  WorkerPool, InlinePool, TASKS, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
 
-// The "coherent mixture" of spec §5.4, small: a Gaussian blob plus tight far-away clusters.
+// A small high-coherence set: a Gaussian blob plus tight far-away clusters of 5 points, the
+// regime where leverage-score sampling keeps the clusters that uniform sampling misses.
 function mixture(seed: number, blob: number, clusters: number): Matrix {
   const r = new Rng(seed, 3);
   const g = r.normal(2 * blob + 2 * 5 * clusters);
@@ -70,6 +71,10 @@ describe("DISQUEAK", () => {
     }
     const other = encodeDictionary((await disqueak(X, { ...opts, seed: 4, workers: 0 })).dictionary);
     expect(Array.from(other)).not.toEqual(Array.from(ref));
+    // An inline pool of one's own runs the package's tasks when given their table.
+    const own = await disqueak(X, { ...opts, pool: new InlinePool(TASKS) });
+    expect(Array.from(encodeDictionary(own.dictionary))).toEqual(Array.from(ref));
+    await expect(disqueak(X, { ...opts, pool: new InlinePool() })).rejects.toThrow(/no task named "seqlearn\.disqueak\.leaf"/);
   });
 
   it("a worker killed during a merge changes nothing in the result", async () => {
@@ -173,7 +178,9 @@ describe("DISQUEAK", () => {
     expect(r.dictionary.size).toBeLessThan(n); // something was thinned: the test is not vacuous
   });
 
-  it("a chain of single-point leaves is new Squeak({ mode: \"exact\" }) with the same seed, bit for bit (spec §7.9)", async () => {
+  // Calandriello, Lazaric & Valko (AISTATS 2017): DISQUEAK (Alg. 2) on a fully unbalanced
+  // tree of single-point leaves is SQUEAK (Alg. 1).
+  it("a chain of single-point leaves is new Squeak({ mode: \"exact\" }) with the same seed, bit for bit", async () => {
     const n = 56;
     const Y = new Matrix(n, 2, X.data.slice(0, 2 * n));
     const fields = (d: RlsDictionary) => ({ indices: Array.from(d.indices), pTilde: Array.from(d.pTilde), copies: Array.from(d.copies), points: Array.from(d.points.data) });
@@ -269,5 +276,13 @@ describe("merge-tree node streams", () => {
     expect(() => planTree(MAX_TREE_LEAVES + 1)).toThrow(/leaves must be an integer in \[1, 67108864\]/);
     expect(() => nodeStream(2, 0)).toThrow(/count/);
     expect(() => nodeStream(-1, 1)).toThrow(/first/);
+  });
+
+  it("nodeSeed keeps its values (SQUEAK leaves and the CLI's merges are seeded by them)", () => {
+    // Values of the implementation as it was before it moved to sdk/random/streams.ts.
+    expect(nodeSeed(0, 0)).toBe(3860219105561013);
+    expect(nodeSeed(3, nodeStream(3, 1))).toBe(7239333152950827);
+    expect(nodeSeed(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).toBe(7425104539945186);
+    expect(nodeSeed(3, 1)).not.toBe(nodeSeed(3, 2));
   });
 });

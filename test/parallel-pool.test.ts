@@ -1,19 +1,28 @@
+// The worker pool with the test tasks (test/parallel-tasks.ts). Node cannot run TypeScript in
+// a worker, so the pools that run them use the test bundle of test/runtime/pool-bundle.mjs:
+// its worker entry plus the test task module, built as dist/ is built.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
-  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng,
-  TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, ValueError,
-  type FaultEvent,
+  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng, TASKS, taskTable, disqueakParams, rbf,
+  TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, ValueError, UnknownTaskError,
+  DISQUEAK_LEAF_TASK, type FaultEvent, type LeafInput, type DisqueakLeaf, type DisqueakParams,
 } from "../sdk/index.js";
-import { sortedLeaf, sortedMerge } from "./parallel-tasks.js";
+import { disqueakLeafTask } from "../sdk/kernel/tasks.js";
+import { sortedLeaf, sortedMerge, tasks } from "./parallel-tasks.js";
+// @ts-ignore: plain .mjs helper
+import { bundlePool } from "./runtime/pool-bundle.mjs";
 
-const TASKS = new URL("./parallel-tasks.ts", import.meta.url);
-
+let B: { worker: URL; tasks: URL; broken: URL; customWorker: URL };
 let pool: WorkerPool;
 const faults: FaultEvent[] = [];
 
 beforeAll(async () => {
   await init();
-  pool = await WorkerPool.create({ size: 2, modules: [TASKS], retries: 2 });
+  B = await bundlePool();
+  pool = await WorkerPool.create({ size: 2, workerUrl: B.worker, modules: [B.tasks], retries: 2 });
   pool.on("fault", (f) => faults.push(f));
 });
 afterAll(async () => {
@@ -180,7 +189,7 @@ describe("WorkerPool: cancellation and closing", () => {
   });
 
   it("close() rejects pending tasks with PoolClosedError; a bad worker script fails fast", async () => {
-    const p2 = await WorkerPool.create({ size: 1, modules: [TASKS] });
+    const p2 = await WorkerPool.create({ size: 1, workerUrl: B.worker, modules: [B.tasks] });
     const running = p2.run("test.busy", { ms: 2000 });
     const queued = p2.run("test.echo", 1);
     await p2.close();
@@ -189,7 +198,7 @@ describe("WorkerPool: cancellation and closing", () => {
     expect(await p2.run("test.echo", 1).catch((x) => x)).toBeInstanceOf(PoolClosedError);
     const bad = await WorkerPool.create({ size: 1, workerUrl: new URL("./no-such-worker.mjs", import.meta.url) }).catch((x) => x);
     expect(bad).toBeInstanceOf(WorkerStartError);
-    const broken = await WorkerPool.create({ size: 2, modules: [new URL("./parallel-tasks-broken.ts", import.meta.url)] }).catch((x) => x);
+    const broken = await WorkerPool.create({ size: 2, workerUrl: B.worker, modules: [B.broken] }).catch((x) => x);
     expect(broken).toBeInstanceOf(WorkerStartError);
     expect(broken.message).toMatch(/this task module cannot load/);
   });
@@ -236,11 +245,11 @@ describe("merge trees", () => {
   };
 
   it("gives identical results with 1, 2 and 4 workers and inline, for each shape", async () => {
-    const pools = [await WorkerPool.create({ size: 1, modules: [TASKS] }), pool, await WorkerPool.create({ size: 4, modules: [TASKS] })];
+    const pools = [await WorkerPool.create({ size: 1, workerUrl: B.worker, modules: [B.tasks] }), pool, await WorkerPool.create({ size: 4, workerUrl: B.worker, modules: [B.tasks] })];
     try {
       for (const shape of ["balanced", "chain"] as const) {
         const ref = expected(shape);
-        const inline = await runMergeTree<Float64Array, Float64Array>(new InlinePool(), { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, shape });
+        const inline = await runMergeTree<Float64Array, Float64Array>(new InlinePool(tasks), { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, shape });
         expect(Array.from(inline.value)).toEqual(Array.from(ref));
         for (const p of pools) {
           const r = await runMergeTree<Float64Array, Float64Array>(p, { leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, shape });
@@ -264,7 +273,7 @@ describe("merge trees", () => {
     const cost = (leaf: Float64Array): number => leaf.length;
     // Inline: tasks run one at a time in submission order, so completions show the order.
     const done: number[] = [];
-    const inline = await runMergeTree<Float64Array, Float64Array>(new InlinePool(), {
+    const inline = await runMergeTree<Float64Array, Float64Array>(new InlinePool(tasks), {
       leaves, leafTask: "test.sortedLeaf", mergeTask: "test.sortedMerge", seed: 5, leafCost: cost,
       onNode: (i) => done.push(i.node),
     });
@@ -273,7 +282,7 @@ describe("merge trees", () => {
     expect(done.slice(0, leaves.length)).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0]);
     // Ties keep the leaf order; a non-finite cost counts as the smallest.
     const order: number[] = [];
-    await runMergeTree(new InlinePool(), {
+    await runMergeTree(new InlinePool(tasks), {
       leaves: [1, 2, 3, 4], leafTask: "test.echo", mergeTask: "test.echo", seed: 1,
       leafCost: (_x: number, i: number) => (i === 0 ? NaN : 1), onNode: (i) => order.push(i.node),
     });
@@ -292,5 +301,100 @@ describe("merge trees", () => {
     expect(e).toBeInstanceOf(TaskError);
     expect(e.task).toBe("test.throwValue");
     await expect(runMergeTree(pool, { leaves: [], leafTask: "a", mergeTask: "b", seed: 1 })).rejects.toThrow(/non-empty/);
+  });
+});
+
+describe("task tables: the package's tasks and yours", () => {
+  /** The error a promise rejects with (fails the test if it resolves). */
+  const rejection = <E>(p: Promise<unknown>): Promise<E> =>
+    p.then((v) => { throw new Error(`expected a rejection, got ${JSON.stringify(v)}`); }, (e: unknown) => e as E);
+  const leafInput = (): LeafInput<DisqueakLeaf, DisqueakParams> => {
+    const r = new Rng(11, 0);
+    const data = r.normal(60 * 2);
+    r.dispose();
+    // "squeak" leaves draw random numbers (from nodeSeed(seed, stream)), so equal bytes mean
+    // equal streams as well as equal arithmetic.
+    const params = disqueakParams({ kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 8 }, "squeak");
+    return { node: 2, seed: 9, stream: 2 * 2 ** 26 + 1, level: 0, leaf: { data, n: 60, d: 2, start: 120 }, params };
+  };
+
+  it("taskTable combines tables and rejects a name given to two functions, and non-functions", () => {
+    const f = (): number => 1, g = (): number => 2;
+    const t = taskTable({ a: f }, { b: g }, { a: f });
+    expect(Object.keys(t).sort()).toEqual(["a", "b"]);
+    expect(t.a).toBe(f);
+    expect(Object.isFrozen(t)).toBe(true);
+    expect(() => taskTable({ a: f }, { a: g })).toThrow(ValueError);
+    expect(() => taskTable({ a: f }, { a: g })).toThrow(/two different tasks are named "a"/);
+    expect(() => taskTable({ a: 3 as never })).toThrow(/the task "a" must be a function, got number/);
+    expect(() => taskTable(null as never)).toThrow(/must be an object/);
+    expect(() => new InlinePool([f] as never)).toThrow(/InlinePool: a task table must be an object/);
+    // The package's table holds the DISQUEAK tasks under their public names.
+    expect(Object.keys(TASKS)).toContain(DISQUEAK_LEAF_TASK);
+    expect(Object.keys(TASKS)).toContain("seqlearn.disqueak.merge");
+  });
+
+  it("an inline pool runs exactly the table it is given", async () => {
+    const e = await rejection<TaskError & { cause: Error }>(new InlinePool().run("test.echo", 1));
+    expect(e).toBeInstanceOf(TaskError);
+    expect(e.cause).toBeInstanceOf(UnknownTaskError);
+    expect(e.cause.message).toMatch(/no task named "test\.echo" in this inline pool \(known: none\).*new InlinePool\(TASKS\)/);
+    // Inherited object properties are no tasks.
+    expect((await rejection<TaskError>(new InlinePool(tasks).run("toString", 1))).cause).toBeInstanceOf(UnknownTaskError);
+    const both = new InlinePool(taskTable(TASKS, tasks));
+    expect(await both.run("test.echo", 5)).toBe(5);
+    const inp = leafInput();
+    expect(Array.from(await both.run<Uint8Array>(DISQUEAK_LEAF_TASK, inp))).toEqual(Array.from(disqueakLeafTask(inp)));
+  });
+
+  it("the package's worker loads a user's plain-JS task module that imports \"seqlearn\", on the worker's engine", async () => {
+    // Default worker script: from the sources in Node, the built dist/worker.js.
+    const p = await WorkerPool.create({ size: 1, modules: [new URL("./parallel-user-tasks.mjs", import.meta.url)] });
+    try {
+      const u = await p.run<Float64Array>("user.uniform", { seed: 42, stream: 7, n: 32 });
+      const r = new Rng(42, 7);
+      expect(Array.from(u)).toEqual(Array.from(r.uniform(32)));
+      r.dispose();
+      // The package's own tasks are still served next to the module's.
+      const inp = leafInput();
+      expect(Array.from(await p.run<Uint8Array>(DISQUEAK_LEAF_TASK, inp))).toEqual(Array.from(disqueakLeafTask(inp)));
+      const e = await rejection<TaskError & { cause: Error }>(p.run("test.echo", 1));
+      expect(e.cause.message).toMatch(/no task named "test\.echo" in this worker \(known: seqlearn\.disqueak\.leaf, seqlearn\.disqueak\.merge, user\.uniform\)/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("a worker entry of one's own serves the table it chooses", async () => {
+    const p = await WorkerPool.create({ size: 1, workerUrl: B.customWorker });
+    try {
+      expect(await p.run("test.entry", null)).toBe("served by test/parallel-worker.ts");
+      expect(await p.run("test.echo", [1, 2])).toEqual([1, 2]);
+      const inp = leafInput();
+      expect(Array.from(await p.run<Uint8Array>(DISQUEAK_LEAF_TASK, inp))).toEqual(Array.from(disqueakLeafTask(inp)));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("a task module without a `tasks` export, or reusing a taken name, stops the workers from starting", async () => {
+    const none = await rejection<Error>(WorkerPool.create({ size: 1, workerUrl: B.worker, modules: ["data:text/javascript,export const other = 1;"] }));
+    expect(none).toBeInstanceOf(WorkerStartError);
+    expect(none.message).toMatch(/has no `tasks` export/);
+    const taken = await rejection<Error>(WorkerPool.create({ size: 1, workerUrl: B.worker, modules: [`data:text/javascript,export const tasks = { "${DISQUEAK_LEAF_TASK}": () => 0 };`] }));
+    expect(taken).toBeInstanceOf(WorkerStartError);
+    expect(taken.message).toMatch(/two different tasks are named "seqlearn\.disqueak\.leaf"/);
+  });
+
+  it("sdk/parallel imports no domain and the shipped code bundles nothing at run time", () => {
+    const dir = fileURLToPath(new URL("../sdk/parallel/", import.meta.url));
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".ts"))) {
+      const src = readFileSync(join(dir, f), "utf8");
+      for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        expect(m[1], `${f} imports ${m[1]}`).toMatch(/^(\.\/|\.\.\/(engine|core|random)\/|node:)/);
+      }
+      const code = src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+      expect(code, f).not.toMatch(/esbuild/);
+    }
   });
 });

@@ -1,14 +1,17 @@
 // DISQUEAK with workers in Deno (Web Workers) and headless Chromium (Web Workers): the SDK and
-// its worker entry are bundled as scripts/build.mjs does (into dist-test/parallel/), each
-// runtime runs the same tree on a 2-worker pool, and the dictionary files must be
-// byte-identical to Node's.
+// its worker entry are bundled as scripts/build.mjs bundles dist/ (scripts/bundle.mjs), into
+// dist-test/parallel/; each runtime runs the same tree on a 2-worker pool, and the dictionary
+// files must be byte-identical to Node's.
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, disqueak, encodeDictionary, Matrix, rbf } from "../sdk/index.js";
+// @ts-ignore: plain .mjs helpers
 import { CHROMIUM, chromiumAvailable, runPages } from "./runtime/chromium.mjs";
+// @ts-ignore: plain .mjs helper
+import { bundleSdk } from "../scripts/bundle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist-test", "parallel");
@@ -45,17 +48,14 @@ let reference: { hash: string; bytes: number };
 
 beforeAll(async () => {
   await init();
-  const esbuild = await import("esbuild");
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const common = { bundle: true, format: "esm" as const, target: "es2022", external: ["node:*"], platform: "neutral" as const, logLevel: "silent" as const,
-    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../../build/seqlearn.wasm") } };
-  await esbuild.build({ ...common, entryPoints: [join(root, "sdk/index.ts")], outfile: join(out, "index.js") });
-  await esbuild.build({
-    ...common, entryPoints: [join(root, "sdk/parallel/worker.ts")], outfile: join(out, "worker.js"),
-    plugins: [{ name: "index-external", setup(b) { b.onResolve({ filter: /^\.\.\/index\.js$/ }, (a) => (a.importer.endsWith(join("parallel", "worker.ts")) ? { path: "./index.js", external: true } : undefined)); } }],
-  });
+  await bundleSdk({ root, outdir: out, wasmRel: "../../build/seqlearn.wasm", sourcemap: false });
   writeFileSync(join(out, "run.mjs"), SCRIPT);
   writeFileSync(join(out, "deno.mjs"), `import { run } from "./run.mjs";\nconsole.log(JSON.stringify(await run()));\n`);
+  // The same script on the TypeScript sources: Deno runs them, and the pool starts sdk/worker.ts.
+  writeFileSync(join(out, "run-src.ts"), SCRIPT.replace(`from "./index.js"`, `from "../../sdk/index.ts"`));
+  writeFileSync(join(out, "deno-src.ts"), `import { run } from "./run-src.ts";\nconsole.log(JSON.stringify(await run()));\n`);
   writeFileSync(join(out, "page.html"), `<!doctype html><script type="module">import { run } from "./run.mjs";\nrun().then((r) => { window.__dq = r; }, (e) => { window.__dq = { error: String(e && e.stack || e) }; });</script>`);
   // Node reference, from the sources, in this thread.
   const n = 600, X = new Matrix(n, 2);
@@ -73,6 +73,13 @@ beforeAll(async () => {
 describe("DISQUEAK on Web Workers", () => {
   it("Deno 2: a 2-worker pool gives Node's dictionary, byte for byte", () => {
     const r = spawnSync(join(root, "node_modules", ".bin", "deno"), ["run", "--allow-read", "--allow-env", join(out, "deno.mjs")], { encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(rep).toEqual({ ...reference, inlineAgrees: true, workers: 2, faults: 0 });
+  });
+
+  it("Deno 2 from the TypeScript sources (worker entry sdk/worker.ts): the same dictionary", () => {
+    const r = spawnSync(join(root, "node_modules", ".bin", "deno"), ["run", "--allow-read", "--allow-env", join(out, "deno-src.ts")], { encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const rep = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(rep).toEqual({ ...reference, inlineAgrees: true, workers: 2, faults: 0 });

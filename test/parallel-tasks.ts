@@ -1,6 +1,7 @@
-// Tasks used by test/parallel-*.test.ts. Imported by the pool's workers (through the
-// `modules` option) and by the test process itself (for the inline pool).
-import { registerTask, Rng, ValueError } from "../sdk/index.js";
+// Tasks used by test/parallel-*.test.ts, exported as a task table. The pool's workers load
+// its bundled copy (test/runtime/pool-bundle.mjs) through the `modules` option; the test
+// process imports it from the sources for the inline pool.
+import { taskTable, Rng, ValueError } from "../sdk/index.js";
 
 export interface SortedLeaf { node: number; seed: number; leaf: Float64Array }
 export interface SortedMerge { node: number; seed: number; left: Float64Array; right: Float64Array }
@@ -30,69 +31,71 @@ export function sortedMerge(inp: SortedMerge): Float64Array {
   return out.sort();
 }
 
-registerTask("test.echo", (x: unknown) => x);
-registerTask("test.double", (x: Float64Array) => x.map((v) => 2 * v));
-registerTask("test.sum", (x: { a: Float64Array; b: Int32Array }) => {
-  let s = 0;
-  for (const v of x.a) s += v;
-  for (const v of x.b) s += v;
-  return { sum: s, aLen: x.a.length, bLen: x.b.length };
-});
-registerTask("test.uniform", (x: { seed: number; stream: number; n: number }) => {
-  const r = new Rng(x.seed, x.stream);
-  const u = r.uniform(x.n);
-  r.dispose();
-  return u;
-});
-registerTask("test.sortedLeaf", sortedLeaf);
-registerTask("test.sortedMerge", sortedMerge);
-registerTask("test.whoami", async (_x: unknown, ctx) => {
-  await new Promise((r) => setTimeout(r, 20));
-  return ctx.workerId;
-});
-/** Exits the worker's thread on the first attempt, succeeds afterwards. */
-registerTask("test.exitOnce", (x: { value: number }, ctx) => {
-  if (ctx.attempt === 1) (globalThis as unknown as { process: { exit(c: number): never } }).process.exit(3);
-  return { value: x.value, attempt: ctx.attempt };
-});
-/** Always exits. */
-registerTask("test.exitAlways", () => (globalThis as unknown as { process: { exit(c: number): never } }).process.exit(4));
-/** Throws until the given attempt. */
-registerTask("test.throwUntil", (x: { succeedAt: number }, ctx) => {
-  if (ctx.attempt < x.succeedAt) throw new Error(`transient failure on attempt ${ctx.attempt}`);
-  return ctx.attempt;
-});
-registerTask("test.throwValue", () => {
-  throw new ValueError("x must be positive, got -1");
-});
-/** Uncaught error outside the task's promise: kills the worker thread. */
-registerTask("test.asyncCrash", (_x: unknown, ctx) => {
-  if (ctx.attempt === 1) {
-    setTimeout(() => {
-      throw new Error("uncaught async failure");
-    }, 5);
-    return new Promise(() => {});
-  }
-  return "recovered";
-});
-registerTask("test.hang", () => new Promise(() => {}));
-/** Busy loop for x.ms, reporting progress every x.every ms; synchronous (cannot see aborts). */
-registerTask("test.busy", (x: { ms: number; every?: number }, ctx) => {
-  const t0 = Date.now();
-  let last = t0, steps = 0;
-  while (Date.now() - t0 < x.ms) {
-    if (x.every && Date.now() - last >= x.every) {
-      last = Date.now();
-      ctx.progress(++steps);
+export const tasks = taskTable({
+  "test.echo": (x: unknown) => x,
+  "test.double": (x: Float64Array) => x.map((v) => 2 * v),
+  "test.sum": (x: { a: Float64Array; b: Int32Array }) => {
+    let s = 0;
+    for (const v of x.a) s += v;
+    for (const v of x.b) s += v;
+    return { sum: s, aLen: x.a.length, bLen: x.b.length };
+  },
+  "test.uniform": (x: { seed: number; stream: number; n: number }) => {
+    const r = new Rng(x.seed, x.stream);
+    const u = r.uniform(x.n);
+    r.dispose();
+    return u;
+  },
+  "test.sortedLeaf": sortedLeaf,
+  "test.sortedMerge": sortedMerge,
+  "test.whoami": async (_x: unknown, ctx) => {
+    await new Promise((r) => setTimeout(r, 20));
+    return ctx.workerId;
+  },
+  /** Exits the worker's thread on the first attempt, succeeds afterwards. */
+  "test.exitOnce": (x: { value: number }, ctx) => {
+    if (ctx.attempt === 1) (globalThis as unknown as { process: { exit(c: number): never } }).process.exit(3);
+    return { value: x.value, attempt: ctx.attempt };
+  },
+  /** Always exits. */
+  "test.exitAlways": () => (globalThis as unknown as { process: { exit(c: number): never } }).process.exit(4),
+  /** Throws until the given attempt. */
+  "test.throwUntil": (x: { succeedAt: number }, ctx) => {
+    if (ctx.attempt < x.succeedAt) throw new Error(`transient failure on attempt ${ctx.attempt}`);
+    return ctx.attempt;
+  },
+  "test.throwValue": () => {
+    throw new ValueError("x must be positive, got -1");
+  },
+  /** Uncaught error outside the task's promise: kills the worker thread. */
+  "test.asyncCrash": (_x: unknown, ctx) => {
+    if (ctx.attempt === 1) {
+      setTimeout(() => {
+        throw new Error("uncaught async failure");
+      }, 5);
+      return new Promise(() => {});
     }
-  }
-  return steps;
-});
-/** Cooperative async task that stops when aborted. */
-registerTask("test.cooperative", async (_x: unknown, ctx) => {
-  for (let i = 0; i < 1000; i++) {
-    if (ctx.signal.aborted) return "stopped";
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return "finished";
+    return "recovered";
+  },
+  "test.hang": () => new Promise(() => {}),
+  /** Busy loop for x.ms, reporting progress every x.every ms; synchronous (cannot see aborts). */
+  "test.busy": (x: { ms: number; every?: number }, ctx) => {
+    const t0 = Date.now();
+    let last = t0, steps = 0;
+    while (Date.now() - t0 < x.ms) {
+      if (x.every && Date.now() - last >= x.every) {
+        last = Date.now();
+        ctx.progress(++steps);
+      }
+    }
+    return steps;
+  },
+  /** Cooperative async task that stops when aborted. */
+  "test.cooperative": async (_x: unknown, ctx) => {
+    for (let i = 0; i < 1000; i++) {
+      if (ctx.signal.aborted) return "stopped";
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return "finished";
+  },
 });

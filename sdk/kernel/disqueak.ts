@@ -1,23 +1,23 @@
-// DISQUEAK (Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 2; spec kernel.md §3): split the
+// DISQUEAK (Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 2): split the
 // data into parts, build a dictionary per part (exact: every point with p̃ = 1, q = q̄; or
 // pre-thinned by SQUEAK when parts are large), then merge dictionaries pairwise along a tree,
 // each merge running the shared DICT-UPDATE (dictUpdate, in Wasm) on the union with the
 // DISQUEAK estimator A = K_DD + (1+ε)γ·diag(1/w). Tree nodes exchange dictionary files
 // (sdk/io/codec.ts), so the same leaves and merges run on a worker pool, or as separate
 // processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
-// the leaves it covers) only (sdk/parallel/tree.ts), so a chain of single-point leaves with the
+// the leaves it covers) only (sdk/random/streams.ts), so a chain of single-point leaves with the
 // SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
 import { ValueError, ShapeError } from "../engine/errors.js";
 import { asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
+import { nodeSeed, nodeStream } from "../random/streams.js";
 import { asKernel, dictUpdate, type RlsDictionary } from "./dictionary.js";
 import { Squeak } from "./squeak.js";
 import type { Kernel, KernelSpec } from "./kernels.js";
 import { encodeDictionary, decodeDictionary, type DictionaryRecord, type DecodedDictionary } from "../io/codec.js";
-import { registerTask } from "../parallel/registry.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
-import { runMergeTree, nodeStream, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
+import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
 
 /** Hyper-parameters shared by every node of a DISQUEAK tree (plain data: sent to workers). */
 export interface DisqueakParams {
@@ -26,7 +26,8 @@ export interface DisqueakParams {
   eps: number;
   qbar: number;
   /** "printed" (c_pref = 1, the paper's printed, conservative prefactor; default) or "proof"
-   *  (c_pref = 1 + ε, consistent with the proof; smaller dictionaries). Spec §1.4. */
+   *  (c_pref = 1 + ε, consistent with the proof of Lemma 4 in Calandriello, Lazaric & Valko
+   *  2017, whose estimator is Eq. 5 divided by 1 + ε; smaller dictionaries). */
   prefactor: "printed" | "proof";
   /** Merge estimator: "disqueak" (A = K_DD + (1+ε)γ·G, the default, as Thm 2 needs when both
    *  children are only ε-accurate) or "squeak" (A = K_DD + γ·G: a chain whose right children
@@ -91,18 +92,9 @@ export interface DisqueakLeaf {
 export const DISQUEAK_LEAF_TASK = "seqlearn.disqueak.leaf";
 export const DISQUEAK_MERGE_TASK = "seqlearn.disqueak.merge";
 
-/** A seed for the node with stream id `stream` from the root seed (SplitMix64-style mixing,
- *  53 bits). Used where an API takes only a seed (Squeak); merges use (seed, stream) directly. */
-export function nodeSeed(seed: number, stream: number): number {
-  checkSeed(seed);
-  integer(stream, "stream", 0);
-  let h = BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(stream) + 0x632be59bd9b4e019n;
-  h &= 0xffffffffffffffffn;
-  h = ((h ^ (h >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-  h = ((h ^ (h >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
-  h ^= h >> 31n;
-  return Number(h >> 11n);
-}
+// nodeSeed moved to sdk/random/streams.ts, next to nodeStream; re-exported here until the
+// public surface takes it from there.
+export { nodeSeed };
 
 function cOf(p: DisqueakParams): { c: number; cPref: number } {
   const c = p.estimator === "squeak" ? 1 : 1 + p.eps;
@@ -197,11 +189,19 @@ export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, 
 }
 
 // Tree tasks: node values are dictionary files (bytes), moved between threads without copies.
-// A leaf input without a stream id (a hand-made task input) is leaf `node` of a tree.
-registerTask(DISQUEAK_LEAF_TASK, (inp: LeafInput<DisqueakLeaf, DisqueakParams>) =>
-  encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.stream ?? nodeStream(inp.node, 1))));
-registerTask(DISQUEAK_MERGE_TASK, (inp: MergeInput<Uint8Array, DisqueakParams>) =>
-  encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.stream)));
+// The kernel domain lists them in its task table (kernel/tasks.ts), which the worker entry
+// serves; disqueak() runs them inline from the same functions.
+
+/** The DISQUEAK leaf task (DISQUEAK_LEAF_TASK): a part's dictionary, encoded. A leaf input
+ *  without a stream id (a hand-made task input) is leaf `node` of a tree. */
+export function disqueakLeafTask(inp: LeafInput<DisqueakLeaf, DisqueakParams>): Uint8Array {
+  return encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.stream ?? nodeStream(inp.node, 1)));
+}
+
+/** The DISQUEAK merge task (DISQUEAK_MERGE_TASK): two encoded dictionaries merged, encoded. */
+export function disqueakMergeTask(inp: MergeInput<Uint8Array, DisqueakParams>): Uint8Array {
+  return encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.stream));
+}
 
 /** Validated DISQUEAK hyper-parameters. */
 export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | "eps" | "qbar" | "prefactor" | "estimator" | "maxDictionary">, leaf: "exact" | "squeak"): DisqueakParams {
@@ -248,7 +248,7 @@ export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<Di
   let pool: Executor;
   let own: WorkerPool | null = null;
   if (opts.pool) pool = opts.pool;
-  else if (opts.workers === 0) pool = new InlinePool();
+  else if (opts.workers === 0) pool = new InlinePool({ [DISQUEAK_LEAF_TASK]: disqueakLeafTask, [DISQUEAK_MERGE_TASK]: disqueakMergeTask });
   else {
     own = await WorkerPool.create(opts.workers === undefined ? {} : { size: integer(opts.workers, "workers", 0, 1024) });
     pool = own;

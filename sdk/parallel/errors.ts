@@ -72,5 +72,5 @@ export class WorkerStartError extends SeqlearnError {
   }
 }
 
-/** No task of that name is registered in the worker (or in this thread for an inline pool). */
+/** No task of that name is in the table the worker serves (or the inline pool was given). */
 export class UnknownTaskError extends SeqlearnError {}

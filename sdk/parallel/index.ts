@@ -1,9 +1,11 @@
-// Worker pool and merge-tree driver. Knows nothing of kernels or graphs: domain code
-// registers named tasks, the pool runs them on engines in other threads.
+// Worker pool and merge-tree driver. Knows nothing of kernels, graphs or models: a pool runs
+// named tasks from an explicit task table (sdk/tasks.ts holds the package's; a user's task
+// module exports its own as `tasks`), on engines in other threads or inline.
 export { WorkerPool, InlinePool, rebuildError } from "./pool.js";
 export type { Executor, PoolOptions, RunOptions, TaskStats, FaultEvent } from "./pool.js";
-export { registerTask, getTask, listTasks } from "./registry.js";
-export type { TaskContext, TaskFn } from "./registry.js";
+export { taskTable } from "./task-table.js";
+export type { TaskContext, TaskFn, TaskTable } from "./task-table.js";
+export { serveWorker } from "./runtime.js";
 export { planTree, runMergeTree, nodeStream, MAX_TREE_LEAVES } from "./tree.js";
 export type { TreeShape, TreePlan, MergeStep, LeafInput, MergeInput, LevelTiming, MergeTreeOptions, MergeTreeResult } from "./tree.js";
 export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./errors.js";

@@ -1,70 +1,40 @@
-// Where the worker entry script is. From the bundled package it is dist/worker.js, next to
-// dist/index.js. Running from the TypeScript sources, Deno loads sdk/parallel/worker.ts
-// directly; Node cannot, so the entry (with the task modules) is bundled on the fly with
-// esbuild, a development dependency, into a cached file in the temporary directory.
+// Where the package's worker entry script is (sdk/worker.ts, bundled as dist/worker.js). The
+// pool needs only its URL; what it serves is the entry's business.
+//
+// - From the package (this code bundled into dist/): dist/worker.js, next to this file.
+// - From the TypeScript sources in Deno (checked by test/parallel-runtimes.test.ts), or in a
+//   browser behind a TypeScript-serving dev server: sdk/worker.ts itself.
+// - From the TypeScript sources in Node (the test suite): Node does not run TypeScript, and
+//   the shipped code contains no build step, so the pool uses the built dist/worker.js. It
+//   must be current: `npm test` (scripts/test.mjs) rebuilds dist/ when any source is newer,
+//   and test/parallel-disqueak.test.ts compares the workers' dictionaries with the ones this
+//   thread computes from the sources. Tests that need other tasks bundle their own worker
+//   (test/runtime/pool-bundle.mjs) and pass it as `workerUrl`.
+
 import { isNodeRuntime } from "./host.js";
 
-export interface WorkerScript {
-  url: URL;
-  /** Task modules the worker must still import (those not bundled into `url`). */
-  modules: string[];
-}
-
 const fromSource = import.meta.url.endsWith(".ts");
-const cache = new Map<string, Promise<URL>>();
 
+/** A task module's URL as a string; it must be absolute (a worker resolves nothing relative
+ *  to the caller). */
 export function resolveModule(m: string | URL): string {
   if (m instanceof URL) return m.href;
   if (/^[a-z][a-z0-9+.-]*:/i.test(m)) return m;
   throw new TypeError(`task module ${JSON.stringify(m)} must be an absolute URL (e.g. new URL("./tasks.js", import.meta.url))`);
 }
 
-export async function locateWorker(modules: string[], override?: string | URL): Promise<WorkerScript> {
-  if (override !== undefined) return { url: new URL(String(override)), modules };
-  if (!fromSource) return { url: new URL("./worker.js", import.meta.url), modules };
-  if (!isNodeRuntime()) return { url: new URL("./worker.ts", import.meta.url), modules };
-  const key = modules.join("\n");
-  let p = cache.get(key);
-  if (!p) {
-    p = bundleForNode(modules);
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return { url: await p, modules: [] };
-}
+// The paths that exist only in the repository are held in variables: a bundler that meets
+// `new URL("literal", import.meta.url)` in dist/ would try to emit a file that is not there.
+const SOURCE_ENTRY = "../worker.ts";
+const BUILT_ENTRY = "../../dist/worker.js";
 
-async function bundleForNode(modules: string[]): Promise<URL> {
-  const [{ fileURLToPath, pathToFileURL }, path, fs, os, crypto] = await Promise.all([
-    import("node:url"), import("node:path"), import("node:fs"), import("node:os"), import("node:crypto"),
-  ]);
-  const esbuildName = "esbuild";
-  let esbuild: typeof import("esbuild");
-  try {
-    esbuild = await import(/* @vite-ignore */ esbuildName);
-  } catch (e) {
-    throw new Error(`running the worker pool from the TypeScript sources needs the esbuild dev dependency (${(e as Error).message}); build the package (dist/worker.js) instead`);
-  }
-  const entry = fileURLToPath(new URL("./worker.ts", import.meta.url));
-  // Task modules first, so their registrations exist before the runtime takes messages.
-  const lines = modules.map((m) => `import ${JSON.stringify(m.startsWith("file:") ? fileURLToPath(m) : m)};`);
-  lines.push(`import ${JSON.stringify(entry)};`);
-  const out = await esbuild.build({
-    stdin: { contents: lines.join("\n"), resolveDir: path.dirname(entry), loader: "ts", sourcefile: "seqlearn-worker-entry.ts" },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-    external: ["node:*", "esbuild"],
-  });
-  const code = out.outputFiles[0].text;
-  const hash = crypto.createHash("sha256").update(code).digest("hex").slice(0, 16);
-  const file = path.join(os.tmpdir(), `seqlearn-worker-${hash}.mjs`);
-  if (!fs.existsSync(file)) {
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    fs.writeFileSync(tmp, code);
-    fs.renameSync(tmp, file);
-  }
-  return pathToFileURL(file);
+/** The worker script to start: `override` if given, else the package's worker entry. */
+export async function locateWorker(override?: string | URL): Promise<URL> {
+  if (override !== undefined) return new URL(String(override));
+  if (!fromSource) return new URL("./worker.js", import.meta.url);
+  if (!isNodeRuntime()) return new URL(SOURCE_ENTRY, import.meta.url);
+  const url = new URL(BUILT_ENTRY, import.meta.url);
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(url)) throw new Error(`running the pool from the TypeScript sources in Node uses the built worker ${url.href}, which is missing: run \`npm run build\` (or pass workerUrl)`);
+  return url;
 }

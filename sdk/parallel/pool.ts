@@ -2,6 +2,10 @@
 // named tasks from a FIFO queue. Faults are contained: a task that throws is retried, a
 // worker that dies is reported and replaced and its task retried, and once a task has used
 // up its attempts it rejects with a typed error. Nothing hangs and nothing goes missing.
+//
+// Which tasks exist is not the pool's business: a WorkerPool's workers serve the table of
+// their entry script (by default the package's, sdk/worker.ts) plus the `tasks` exports of
+// the pool's task modules; an InlinePool runs the table it is given.
 import { compile } from "../engine/loader.js";
 import { ValueError, ShapeError, NumericalError, EngineTrapError, EngineStateError, SeqlearnError } from "../engine/errors.js";
 import { integer, nonNegative } from "../core/validate.js";
@@ -14,7 +18,7 @@ import {
 import { spawn, prepareHost, availableCores, type WorkerHandle } from "./host.js";
 import { locateWorker, resolveModule } from "./locate.js";
 import { collectTransferables } from "./transfer.js";
-import { getTask, type TaskContext } from "./registry.js";
+import { combineTasks, findTask, taskNames, type TaskContext, type TaskTable } from "./task-table.js";
 
 /** Per-call options of run(). */
 export interface RunOptions {
@@ -55,8 +59,12 @@ export interface PoolOptions {
   /** Number of workers; default: the available cores (os.availableParallelism() /
    *  navigator.hardwareConcurrency). */
   size?: number;
-  /** Extra task modules each worker imports (absolute URLs, e.g.
-   *  `new URL("./my-tasks.js", import.meta.url)`); they call registerTask(). */
+  /** Task modules each worker imports, adding their tasks to those of the worker script
+   *  (absolute URLs, e.g. `new URL("./my-tasks.js", import.meta.url)`). A task module exports
+   *  its tasks as a table named `tasks`: `export const tasks = { "myapp.sum": (x, ctx) => ... }`.
+   *  It should import the SDK as "seqlearn", so that its tasks use the worker's engine. A
+   *  module that fails to load, lacks a `tasks` export or reuses a task's name makes the
+   *  workers fail to start (WorkerStartError). */
   modules?: ReadonlyArray<string | URL>;
   /** How many times a failed task is retried (worker death, or a thrown error other than
    *  ShapeError/ValueError/UnknownTaskError, which are deterministic). Default 2. */
@@ -69,7 +77,9 @@ export interface PoolOptions {
   abortGraceMs?: number;
   /** The compiled engine module to give each worker; default: compiled from the package. */
   module?: WebAssembly.Module;
-  /** Override where the worker entry script is (for bundlers that move dist/worker.js). */
+  /** The worker entry script; default: the package's (dist/worker.js, serving the package's
+   *  tasks). Give it when a bundler moves dist/worker.js, or to run your own entry script,
+   *  which serves a table of its choice: `await parallel.serveWorker(taskTable(TASKS, mine))`. */
   workerUrl?: string | URL;
 }
 
@@ -189,14 +199,14 @@ export class WorkerPool implements Executor {
       throw new ValueError(`modules: ${(e as Error).message}`);
     }
     await prepareHost();
-    const [size, module, script] = await Promise.all([
+    const [size, module, url] = await Promise.all([
       opts.size ?? availableCores(),
       opts.module ?? defaultModule(),
-      locateWorker(modules, opts.workerUrl).catch((e) => {
+      locateWorker(opts.workerUrl).catch((e) => {
         throw new WorkerStartError(`could not prepare the worker script: ${(e as Error).message}`, e);
       }),
     ]);
-    const pool = new WorkerPool(size, opts, module, script.url, script.modules);
+    const pool = new WorkerPool(size, opts, module, url, modules);
     for (let i = 0; i < size; i++) pool.startSlot();
     await pool.ready();
     return pool;
@@ -545,12 +555,19 @@ export class WorkerPool implements Executor {
   }
 }
 
-/** Runs tasks in this thread, one at a time, with the same interface and error types as a
- *  WorkerPool (for runtimes without workers, for debugging, and as a reference for
- *  determinism tests). Tasks must be registered in this thread. */
+/** Runs the tasks of a table in this thread, one at a time, with the same interface and
+ *  error types as a WorkerPool (for runtimes without workers, for debugging, and as a
+ *  reference for determinism tests). `new InlinePool(TASKS)` runs the package's tasks (as a
+ *  WorkerPool's default workers do); `new InlinePool(taskTable(TASKS, tasks))` adds yours. */
 export class InlinePool implements Executor {
   readonly size = 1;
+  /** The tasks this pool runs. */
+  readonly tasks: TaskTable;
   private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(tasks: TaskTable = {}) {
+    this.tasks = combineTasks([tasks], "InlinePool");
+  }
 
   run<O = unknown>(task: string, input: unknown, options: RunOptions = {}): Promise<O> {
     const p = this.chain.then(() => this.exec<O>(task, input, options));
@@ -561,8 +578,8 @@ export class InlinePool implements Executor {
   private async exec<O>(task: string, input: unknown, options: RunOptions): Promise<O> {
     const signal = options.signal;
     if (signal?.aborted) throw new TaskAbortedError(task, signal.reason);
-    const fn = getTask(task);
-    if (!fn) throw new TaskError(task, 1, 0, new UnknownTaskError(`no task named ${JSON.stringify(task)} is registered in this thread`));
+    const fn = findTask(this.tasks, task);
+    if (!fn) throw new TaskError(task, 1, 0, new UnknownTaskError(`no task named ${JSON.stringify(task)} in this inline pool (known: ${taskNames(this.tasks).join(", ") || "none"}); give the pool a table that has it, e.g. new InlinePool(TASKS)`));
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });

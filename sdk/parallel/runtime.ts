@@ -1,20 +1,20 @@
-// The worker side of a pool: receives the compiled engine module, loads task modules, runs
-// tasks from the registry and posts results (moving their buffers) back to the pool.
-// The engine functions are injected by the entry script so that the worker uses the same
-// copy of the SDK as the task modules it loads.
+// The worker side of a pool: instantiates the engine from the module the pool posts, adds
+// the task tables of the pool's task modules to the table it was started with, runs tasks by
+// name and posts their results (moving their buffers) back. A worker entry script is one
+// call, `await serveWorker(table)`: sdk/worker.ts serves the package's table (sdk/tasks.ts);
+// a user's own entry may serve a larger one.
+//
+// The engine is this module's own import: an entry script and the task modules it loads must
+// therefore share one copy of the SDK, or a task would draw on an engine nobody initialised.
+// The package's bundles guarantee it: dist/index.js and dist/worker.js are entries of one
+// esbuild build with code splitting, so both import the same chunk, and a task module that
+// imports "seqlearn" (dist/index.js) in a worker shares the worker's engine.
+import { init, initSync, getEngine, isInitialised } from "../engine/loader.js";
+import { ValueError } from "../engine/errors.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { errorInfo } from "./protocol.js";
-import { getTask, listTasks, type TaskContext } from "./registry.js";
+import { combineTasks, findTask, taskNames, type TaskContext, type TaskTable } from "./task-table.js";
 import { collectTransferables } from "./transfer.js";
-
-export interface WorkerRuntimeDeps {
-  /** Instantiate the engine from a compiled module (sets the default engine). */
-  initSync(module: WebAssembly.Module): unknown;
-  /** Instantiate the engine from the package's own .wasm (when no module was posted). */
-  init(): Promise<unknown>;
-  /** The engine's memory buffer (never transferred), or null before init. */
-  memoryBuffer(): ArrayBufferLike | null;
-}
 
 interface Port {
   post(msg: FromWorker, transfer?: ArrayBuffer[]): void;
@@ -41,8 +41,11 @@ async function openPort(): Promise<Port> {
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
-/** Start serving a pool. Called once by the worker entry script. */
-export async function startWorkerRuntime(deps: WorkerRuntimeDeps): Promise<void> {
+/** Serve a pool from this worker: run the tasks of `tasks` plus those of the task modules
+ *  the pool names in its `modules` option (each must export its table as `tasks`). Call it
+ *  once, at the top level of a worker entry script; it resolves once the worker listens. */
+export async function serveWorker(tasks: TaskTable): Promise<void> {
+  let table = combineTasks([tasks], "serveWorker");
   const port = await openPort();
   let workerId = 0;
   const controllers = new Map<number, AbortController>();
@@ -67,9 +70,9 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps): Promise<void>
     const ac = new AbortController();
     controllers.set(msg.id, ac);
     try {
-      const fn = getTask(msg.task);
+      const fn = findTask(table, msg.task);
       if (!fn) {
-        const err = new Error(`no task named ${JSON.stringify(msg.task)} is registered in the worker (known: ${listTasks().join(", ") || "none"}); register it in a module passed to the pool's \`modules\` option`);
+        const err = new Error(`no task named ${JSON.stringify(msg.task)} in this worker (known: ${taskNames(table).join(", ") || "none"}); export it in the \`tasks\` table of a module passed to the pool's \`modules\` option`);
         err.name = "UnknownTaskError";
         throw err;
       }
@@ -80,7 +83,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps): Promise<void>
         progress: (value) => send({ type: "progress", id: msg.id, value }),
       };
       const output = await fn(msg.input, ctx);
-      const mem = deps.memoryBuffer();
+      const mem = isInitialised() ? getEngine().exports.memory.buffer : null;
       send({ type: "done", id: msg.id, output, ms: now() - t0 }, collectTransferables(output, mem ? [mem] : []));
     } catch (e) {
       send({ type: "error", id: msg.id, error: errorInfo(e), ms: now() - t0 });
@@ -94,11 +97,14 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps): Promise<void>
       case "init":
         workerId = msg.workerId;
         (async () => {
-          if (msg.module) deps.initSync(msg.module);
-          else await deps.init();
-          for (const m of msg.modules) await import(/* @vite-ignore */ m);
+          if (msg.module) initSync(msg.module);
+          else await init();
+          for (const url of msg.modules) {
+            const where = `task module ${url}`;
+            table = combineTasks([table, combineTasks([await taskModule(url)], where)], where);
+          }
         })().then(
-          () => send({ type: "ready", tasks: listTasks() }),
+          () => send({ type: "ready", tasks: taskNames(table) }),
           (e) => send({ type: "init-error", error: errorInfo(e) }),
         );
         break;
@@ -110,4 +116,13 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps): Promise<void>
         break;
     }
   });
+}
+
+/** The `tasks` export of a task module. */
+async function taskModule(url: string): Promise<unknown> {
+  const mod = (await import(/* @vite-ignore */ url)) as { tasks?: unknown };
+  if (mod.tasks === undefined) {
+    throw new ValueError(`task module ${url} has no \`tasks\` export; a task module exports its table: export const tasks = { "my.task": (input, ctx) => ... }`);
+  }
+  return mod.tasks;
 }

@@ -2,35 +2,24 @@
 // combine two node values into one, and the tree's shape fixes which merges happen. Node
 // ids are fixed by the shape (leaves 0..k−1, then merges k, k+1, ... in plan order). Each
 // task receives the root seed and its node's random-stream id, derived from the set of
-// leaves the node covers (nodeStream below), so the result depends on the inputs, the shape
-// and the seed only — never on timing or on the number of workers — and a node that covers
-// the same leaves gets the same stream in every tree (e.g. the merge over leaves 0..t of a
-// chain is the same stream whatever the total number of leaves).
+// leaves the node covers (nodeStream, sdk/random/streams.ts, which argues why no two nodes
+// share a stream), so the result depends on the inputs, the shape and the seed only — never
+// on timing or on the number of workers — and a node that covers the same leaves gets the
+// same stream in every tree (e.g. the merge over leaves 0..t of a chain is the same stream
+// whatever the total number of leaves).
 import { ValueError } from "../engine/errors.js";
 import { integer, seed as checkSeed } from "../core/validate.js";
+import { nodeStream, MAX_TREE_LEAVES } from "../random/streams.js";
 import type { Executor, RunOptions } from "./pool.js";
+
+// The stream helpers used to live here; re-exported only until sdk/kernel/squeak.ts and the
+// `parallel` namespace take them from sdk/random/streams.ts.
+export { nodeStream, MAX_TREE_LEAVES };
 
 /** "balanced": adjacent pairs level by level (an odd node out waits for the next level);
  *  "chain": ((((0,1),2),3)…); or explicit merges `[a, b]` over node ids, where merge j
  *  creates node k + j (k = number of leaves) and every node is used exactly once. */
 export type TreeShape = "balanced" | "chain" | ReadonlyArray<readonly [number, number]>;
-
-/** Most leaves a tree may have: a node's stream id packs two numbers below 2^26 into one
- *  safe integer. */
-export const MAX_TREE_LEAVES = 2 ** 26;
-
-/** The random-stream id of a tree node that covers `count` leaves, the smallest of which is
- *  leaf `first`: first·2^26 + count (so leaf i has stream i·2^26 + 1, and a node covering
- *  leaves 0..t has stream t + 1). In one tree, two nodes' leaf sets are either disjoint (so
- *  their smallest leaves differ) or nested (so their sizes differ): distinct nodes always get
- *  distinct streams, whatever the shape. For contiguous ranges [first, last] this is
- *  first·2^26 + (last − first + 1). Stream 0 is never a node's. Pass it with the root seed to
- *  the generator: `new Rng(seed, stream)`. */
-export function nodeStream(first: number, count: number): number {
-  integer(first, "first", 0, MAX_TREE_LEAVES - 1);
-  integer(count, "count", 1, MAX_TREE_LEAVES - first);
-  return first * MAX_TREE_LEAVES + count;
-}
 
 export interface MergeStep {
   node: number;

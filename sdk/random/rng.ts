@@ -13,7 +13,7 @@ export class Rng {
   private state: WasmBuffer<Float64Array>;
 
   /** @param seed a non-negative safe integer; @param stream an independent sub-stream id
-   *  (e.g. a merge-tree node's stream, see nodeStream in sdk/parallel), default 0. */
+   *  (e.g. a merge-tree node's stream, see nodeStream in ./streams.ts), default 0. */
   constructor(seed: number, stream = 0) {
     this.seed = checkSeed(seed, "seed");
     this.stream = checkSeed(stream, "stream");

@@ -5,7 +5,7 @@
 // (given the leaf index of each leaf and the leaf range of each merge) produce one by one.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { init, Matrix, kernelFromSpec, WorkerPool, InlinePool, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
+import { init, Matrix, kernelFromSpec, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
 import { UsageError, type Command, type ParsedArgs } from "../command.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
@@ -200,7 +200,7 @@ export const tree: Command = {
     if (keep) mkdirSync(keep, { recursive: true });
     let pool: Executor;
     let own: WorkerPool | null = null;
-    if (workers === 0) pool = new InlinePool();
+    if (workers === 0) pool = new InlinePool(TASKS);
     else pool = own = await WorkerPool.create(workers === undefined ? {} : { size: workers });
     try {
       const quiet = !!args.flags.quiet;
