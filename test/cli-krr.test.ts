@@ -9,7 +9,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, Matrix, Squeak, NystromKRR, estimateRls, exactRls, rbf } from "../sdk/index.js";
 import { readTable } from "../sdk/io/table.js";
-import { RunningStats, applyScaling } from "../sdk/io/scaling.js";
+import { RunningStats, applyScaling } from "../sdk/cli/scaling.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist-test", "cli-e2e.js");
@@ -39,7 +39,7 @@ function makeCsv(n: number, seed: number): { text: string; rows: number[][] } {
 }
 
 const P = { gamma: 0.5, mu: 0.01, lgamma: 0.01, qbar: 8, seed: 3 };
-const fitArgs = ["--target", "y", "--gamma", String(P.gamma), "--mu", String(P.mu), "--lambda-gamma", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "--quiet"];
+const fitArgs = ["--target", "y", "--gamma", String(P.gamma), "--ridge", String(P.mu), "--lambda", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "--quiet"];
 
 /** What `seqlearn fit` should compute, done through the SDK. */
 async function sdkModel(path: string) {
@@ -84,8 +84,8 @@ describe("seqlearn fit → predict", () => {
     expect(f.err).toBe("");
     expect(f.code).toBe(0);
     const mf = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
-    expect(mf.format).toBe("seqlearn-model");
-    expect(mf.version).toBe(1);
+    expect(mf.format).toBe("seqlearn.model/2");
+    expect(mf.version).toBeUndefined();
     expect(mf.features).toEqual(["x1", "x2"]);
     expect(mf.target).toBe("y");
 
@@ -170,7 +170,7 @@ describe("seqlearn fit → predict", () => {
 
 describe("seqlearn rls", () => {
   it("scores equal the SDK estimator on the same dictionary; --exact equals exactRls", async () => {
-    const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda-gamma", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
+    const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
     expect(r.code, r.err).toBe(0);
     const lines = readFileSync(join(dir, "scores.csv"), "utf8").trim().split("\n");
     expect(lines[0]).toBe("row,score");
@@ -180,13 +180,14 @@ describe("seqlearn rls", () => {
     const want = estimateRls(dict, X);
     for (let i = 0; i < 400; i++) expect(got[i]).toBeCloseTo(want[i], 12);
 
-    const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda-gamma", String(P.lgamma), "--exact", "-o", "exact.csv", "--json"]);
+    const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lgamma), "--exact", "-o", "exact.csv", "--json"]);
     expect(e.code, e.err).toBe(0);
     const ex = readFileSync(join(dir, "exact.csv"), "utf8").trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
     const ref = exactRls(X, rbf({ gamma: P.gamma }), P.lgamma);
     for (let i = 0; i < 400; i++) expect(ex[i]).toBeCloseTo(ref.scores[i], 12);
     expect(JSON.parse(e.out.split("\n")[0]).deffEstimate).toBeCloseTo(ref.deff, 8);
-    // The estimates are under-estimates of the exact scores by about (1 − ε) (spec §1.4).
+    // The estimates are under-estimates of the exact scores by about (1 − ε) (Calandriello,
+    // Lazaric & Valko, AISTATS 2017, Lemma 2).
     let ratio = 0;
     for (let i = 0; i < 400; i++) ratio += got[i] / ex[i] / 400;
     expect(ratio).toBeGreaterThan(0.3);
