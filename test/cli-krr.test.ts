@@ -3,7 +3,7 @@
 // are compared with the same computation done in-process through the SDK.
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -210,6 +210,13 @@ describe("usage and data errors", () => {
     ["bad kernel", ["fit", "train.csv", "--target", "y", "--kernel", "cosine", "-o", "x.json"], /--kernel must be one of/],
     ["boolean with a value", ["rls", "train.csv", "--lambda-gamma", "1", "--exact=yes"], /--exact takes no value/],
     ["rls ridge not positive", ["rls", "train.csv", "--lambda-gamma", "0"], /--lambda-gamma must be > 0/],
+    ["lambda not positive", ["rls", "train.csv", "--lambda", "0"], /--lambda must be > 0, got 0 \(expected a number > 0\)/],
+    ["ridge non-numeric", ["fit", "train.csv", "--target", "y", "--ridge", "abc", "-o", "x.json"], /--ridge expects a number, got "abc"/],
+    ["old and new name", ["fit", "train.csv", "--target", "y", "--ridge", "1", "--mu", "1", "-o", "x.json"], /--mu is the old name of --ridge; give --ridge only/],
+    ["unknown with suggestion", ["rls", "train.csv", "--lamda", "1"], /unknown option --lamda \(did you mean --lambda\?\)/],
+    ["workers out of range", ["tree", "train.csv", "--lambda", "1", "--workers", "5000", "-o", "t.dict"], /--workers must be ≤ 1024, got 5000/],
+    ["output is the input", ["fit", "train.csv", "--target", "y", "-o", "train.csv", "--quiet"], /-o train\.csv is an input of this command/],
+    ["scores over the input", ["rls", "train.csv", "--target", "y", "-o", "./train.csv", "--quiet"], /is an input of this command/],
     ["predict arity", ["predict", "model.json"], /expected a model file and a data file/],
     ["tour positional", ["tour", "extra"], /takes no positional arguments/],
   ];
@@ -250,6 +257,69 @@ describe("usage and data errors", () => {
     const r = run(["predict", "model.json", "other.csv"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no feature column "x1"/);
+  });
+});
+
+describe("renamed flags, old model files, safe outputs", () => {
+  const stable = (text: string) => {
+    const m = JSON.parse(text);
+    delete m.createdAt;
+    delete m.training.seconds;
+    return m;
+  };
+
+  it("--mu and --lambda-gamma still work, with one deprecation warning each, and give the same model", () => {
+    const oldArgs = fitArgs.map((a) => (a === "--ridge" ? "--mu" : a === "--lambda" ? "--lambda-gamma" : a));
+    const o = run(["fit", "train.csv", ...oldArgs, "--mu", String(P.mu), "-o", "model-old.json"]);
+    expect(o.code, o.err).toBe(0);
+    expect(o.err).toBe("seqlearn: warning: --mu is deprecated; use --ridge\nseqlearn: warning: --lambda-gamma is deprecated; use --lambda\n");
+    const n = run(["fit", "train.csv", ...fitArgs, "-o", "model-new.json"]);
+    expect(n.err).toBe("");
+    const a = stable(readFileSync(join(dir, "model-old.json"), "utf8")), b = stable(readFileSync(join(dir, "model-new.json"), "utf8"));
+    expect(a).toEqual(b);
+    expect(b.params).toMatchObject({ ridge: P.mu, lambda: P.lgamma, kernel: { name: "rbf", gamma: P.gamma } });
+    const r = run(["rls", "train.csv", "--target", "y", "--rls-ridge", String(P.lgamma), "--exact", "-o", "old-scores.csv", "--quiet"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("seqlearn: warning: --rls-ridge is deprecated; use --lambda\n");
+  });
+
+  it("predict reads a version 1 model file ({ format: \"seqlearn-model\", version: 1 }) like the current one", () => {
+    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model-v2.json"]).code).toBe(0);
+    const v2 = JSON.parse(readFileSync(join(dir, "model-v2.json"), "utf8"));
+    expect(v2.format).toBe("seqlearn.model/2");
+    const { format: _f, params, ...rest } = v2;
+    const v1 = { format: "seqlearn-model", version: 1, ...rest, params: { kernel: params.kernel, mu: params.ridge, gamma: params.lambda } };
+    writeFileSync(join(dir, "model-v1.json"), JSON.stringify(v1) + "\n");
+    const p1 = run(["predict", "model-v1.json", "test.csv", "-o", "p-v1.csv", "--quiet"]);
+    const p2 = run(["predict", "model-v2.json", "test.csv", "-o", "p-v2.csv", "--quiet"]);
+    expect(p1.code, p1.err).toBe(0);
+    expect(p2.code).toBe(0);
+    const got1 = readFileSync(join(dir, "p-v1.csv"), "utf8");
+    expect(got1.split("\n").length).toBe(122);
+    expect(got1).toBe(readFileSync(join(dir, "p-v2.csv"), "utf8"));
+    writeFileSync(join(dir, "model-v9.json"), JSON.stringify({ ...v2, format: "seqlearn.model/9" }));
+    const p9 = run(["predict", "model-v9.json", "test.csv"]);
+    expect(p9.code).toBe(1);
+    expect(p9.err).toMatch(/version 9 is newer than this seqlearn understands/);
+  });
+
+  it("outputs are never half-written: a failed run leaves the earlier file and no temporary file", () => {
+    writeFileSync(join(dir, "keep.csv"), "prediction\nearlier\n");
+    writeFileSync(join(dir, "late-bad.csv"), "x1,x2,y\n" + "0.1,0.2,0.3\n".repeat(3000) + "1,oops,2\n");
+    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model.json"]).code).toBe(0);
+    const p = run(["predict", "model.json", "late-bad.csv", "-o", "keep.csv", "--quiet"]);
+    expect(p.code).toBe(1);
+    expect(p.err).toMatch(/line 3002, column 2 \("x2"\): expected a number, got "oops"/);
+    expect(readFileSync(join(dir, "keep.csv"), "utf8")).toBe("prediction\nearlier\n");
+    const before = readFileSync(join(dir, "model.json"), "utf8");
+    const f = run(["fit", "late-bad.csv", "--target", "y", "-o", "model.json", "--quiet"]);
+    expect(f.code).toBe(1);
+    expect(readFileSync(join(dir, "model.json"), "utf8")).toBe(before);
+    expect(readdirSync(dir).filter((x) => x.endsWith(".tmp"))).toEqual([]);
+    // the input named as output is refused before anything is written
+    const train = readFileSync(join(dir, "train.csv"), "utf8");
+    expect(run(["predict", "model.json", "train.csv", "-o", "train.csv"]).code).toBe(2);
+    expect(readFileSync(join(dir, "train.csv"), "utf8")).toBe(train);
   });
 });
 

@@ -408,6 +408,28 @@ function defaultOf(f: Flag<any, boolean>): string | null {
   return Array.isArray(f.default) ? f.default.join(",") : String(f.default);
 }
 
+/** Width of the help text. */
+const HELP_WIDTH = 100;
+
+/** Columns a string takes on a terminal (combining marks take none: "q̄" is one). */
+function visible(s: string): number {
+  return s.replace(/[\u0300-\u036f]/g, "").length;
+}
+
+/** Split text into lines of at most `width` columns, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const w of text.split(" ")) {
+    if (line && visible(line) + 1 + visible(w) > width) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  out.push(line);
+  return out;
+}
+
 /** The left column of a flag's help line: "-o, --output <file>". */
 export function flagLabel(key: string, f: Flag<any, boolean>): string {
   const name = flagName(key, f);
@@ -428,7 +450,8 @@ export function helpText(c: HelpSource): string {
     groups.get(g)!.push([key, f]);
   }
   const labels = Object.entries(c.flags).map(([k, f]) => flagLabel(k, f));
-  const width = Math.min(34, Math.max(0, ...labels.map((l) => l.length)));
+  const width = Math.min(30, Math.max(0, ...labels.map(visible)));
+  const indent = " ".repeat(width + 4);
   for (const [g, fs] of groups) {
     lines.push("", `${g}:`);
     for (const [key, f] of fs) {
@@ -439,8 +462,9 @@ export function helpText(c: HelpSource): string {
       if (dflt !== null) facts.push(`default ${dflt}`);
       const text = `${f.help}${facts.length ? ` (${facts.join("; ")})` : ""}`;
       const label = flagLabel(key, f);
-      if (label.length > width) lines.push(`  ${label}`, `  ${" ".repeat(width)}  ${text}`);
-      else lines.push(`  ${label.padEnd(width)}  ${text}`);
+      const body = wrap(text, HELP_WIDTH - indent.length);
+      if (visible(label) > width) lines.push(`  ${label}`, ...body.map((l) => indent + l));
+      else lines.push(`  ${label}${" ".repeat(width - visible(label))}  ${body[0]}`, ...body.slice(1).map((l) => indent + l));
     }
   }
   const old = Object.entries(c.flags).filter(([, f]) => f.deprecated.length);

@@ -125,7 +125,7 @@ export const RIDGE = group("regression", {
 
 // ---- DISQUEAK ---------------------------------------------------------------------------
 
-export const PREFACTOR = choice(["printed", "proof"], { help: "estimator prefactor: the paper's printed (1−ε)/γ, or (1−ε)/((1+ε)γ) as in its proof (smaller dictionaries)" });
+export const PREFACTOR = choice(["printed", "proof"], { help: "estimator prefactor: the paper's printed (1−ε)/λ, or (1−ε)/((1+ε)λ) as in its proof (smaller dictionaries)" });
 export const ESTIMATOR = choice(["disqueak", "squeak"], { default: "disqueak", help: "merge estimator: A = K + (1+ε)λ·G (DISQUEAK) or K + λ·G (SQUEAK)" });
 
 // ---- output -----------------------------------------------------------------------------

@@ -61,10 +61,13 @@ export function passes(rows: Rows, scaling: Scaling | null, prefix: string, quie
     async *[Symbol.asyncIterator]() {
       const shown = info.phase === "centres" || info.phase === "krr";
       const bar = new ProgressLine({ label: `${prefix}: ${info.label}`, enabled: shown && !quiet });
-      for await (const b of rows.pass(shown ? (p) => bar.update(p, info.status?.()) : undefined, info.limit)) {
-        yield { X: scaled(b.X, scaling), y: b.y, offset: b.offset };
+      try {
+        for await (const b of rows.pass(shown ? (p) => bar.update(p, info.status?.()) : undefined, info.limit)) {
+          yield { X: scaled(b.X, scaling), y: b.y, offset: b.offset };
+        }
+      } finally {
+        bar.done();
       }
-      bar.done();
     },
   });
 }

@@ -20,7 +20,7 @@ import { leafKind, leafSizes, EXACT_LEAF_MAX_ROWS } from "../../kernel/disqueak-
 import { command, UsageError } from "../command.js";
 import { boolean, choice, custom, group, number, requiredFlag, string, withDefault, type Values } from "../flags.js";
 import { TABLE, KERNEL, DICTIONARY, PREFACTOR, ESTIMATOR, QUIET, JSON_OUT, output, tableOptions, kernelFromFlags } from "../options.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic, checkNotInput } from "../files.js";
 
 /** The flags of a tree's leaves (leaf, tree). */
 const LEAF_FLAGS = {
@@ -94,6 +94,7 @@ export const leaf = command({
   },
   async run({ positional, values: v }) {
     if (positional.length !== 1) throw new UsageError("expected one data file");
+    checkNotInput(v.output, positional);
     await init();
     const { X } = await readRows(positional[0], v);
     const p = params(v, X.cols, X.rows);
@@ -135,6 +136,7 @@ export const merge = command({
   },
   async run({ positional, values: v }) {
     if (positional.length !== 2) throw new UsageError(`expected two dictionary files, got ${positional.length}`);
+    checkNotInput(v.output, positional);
     await init();
     const [a, b] = positional.map(readDict);
     const crcs = positional.map((f) => crc32(readFileSync(f))).sort((x, y) => x - y);
@@ -179,6 +181,7 @@ export const tree = command({
   async run({ positional, values: v }) {
     if (positional.length === 0) throw new UsageError("expected at least one data file");
     const files = positional;
+    checkNotInput(v.output, files);
     if (files.length > 1 && v.leafSize !== undefined) throw new UsageError("--leaf-size splits a single file; with several files each file is a leaf");
     await init();
     const leaves: DisqueakLeaf[] = [];

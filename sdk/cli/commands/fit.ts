@@ -9,7 +9,7 @@ import { TABLE, SCALE, KERNEL, DICTIONARY, BATCH, CENTRES, RIDGE, QUIET, JSON_OU
 import { openRows, scanStats, passes } from "../rows.js";
 import { encodeModel } from "../modelfile.js";
 import { formatCount } from "../progress.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic, checkNotInput } from "../files.js";
 
 const FLAGS = {
   ...TABLE,
@@ -35,6 +35,7 @@ export const fit = command({
     if (positional.length !== 1) throw new UsageError(positional.length === 0 ? "missing the data file" : `expected one data file, got ${positional.length}: ${positional.join(" ")}`);
     const path = positional[0];
     const out = v.output;
+    checkNotInput(out, [path]);
     const { method, centers } = centresFromFlags(v);
     const lambda = v.lambda ?? v.ridge;
     const topts = tableOptions(v);

@@ -1,7 +1,7 @@
 // seqlearn game: run exact tabular preference-game solvers on a generated game, print a
 // convergence table (KL(π*‖π) against preference queries) and optionally write an SVG plot.
-import { exp as detExp } from "../../core/detmath.js";
-import { init, Rng, games } from "../../index.js";
+import { init, games } from "../../index.js";
+import { randomStartPolicy } from "../../games/random-start.js";
 import { command, UsageError } from "../command.js";
 import { choice, custom, group, number, string, boolean } from "../flags.js";
 import { linePlot } from "../../io/svg.js";
@@ -61,15 +61,7 @@ export const game = command({
     const g = games.generate(gen, { n: v.n, seed, sigma: v.sigma, eps: v.eps });
     try {
       const star = games.solveNash(g, { beta });
-      let init0: Float64Array | undefined;
-      if (initMode === "random") {
-        const rng = new Rng(seed, 1);
-        const z = rng.normal(g.n);
-        rng.dispose();
-        const e = z.map((v) => detExp(v)); // engine-independent, like the rest of the games code
-        const s = e.reduce((a, b) => a + b, 0);
-        init0 = e.map((v) => v / s);
-      }
+      const init0 = initMode === "random" ? randomStartPolicy(g.n, seed) : undefined;
       const runs = solvers.map((s) => games.runSolver(s, g, { beta, iters, eta, gamma, init: init0, reference: star.policy }));
       if (v.json) {
         console.log(JSON.stringify({
