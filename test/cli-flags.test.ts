@@ -28,7 +28,7 @@ const FLAGS = {
 };
 
 /** Parse with a private warning sink; returns the values and the warnings printed. */
-function parse(argv: string[], flags: FlagSet = FLAGS) {
+function parse<F extends FlagSet = typeof FLAGS>(argv: string[], flags: F = FLAGS as FlagSet as F) {
   const warnings: string[] = [];
   const r = parseFlags(flags, argv, { warn: (m) => warnings.push(m), warned: new Set() });
   return { ...r, warnings };
