@@ -3,13 +3,13 @@
 // are compared with the same computation done in-process through the SDK.
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, Matrix, Squeak, NystromKRR, estimateRls, exactRls, rbf } from "../sdk/index.js";
 import { readTable } from "../sdk/io/table.js";
-import { RunningStats, applyScaling } from "../sdk/io/scaling.js";
+import { RunningStats, applyScaling } from "../sdk/cli/scaling.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist-test", "cli-e2e.js");
@@ -39,7 +39,7 @@ function makeCsv(n: number, seed: number): { text: string; rows: number[][] } {
 }
 
 const P = { gamma: 0.5, mu: 0.01, lgamma: 0.01, qbar: 8, seed: 3 };
-const fitArgs = ["--target", "y", "--gamma", String(P.gamma), "--mu", String(P.mu), "--lambda-gamma", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "--quiet"];
+const fitArgs = ["--target", "y", "--gamma", String(P.gamma), "--ridge", String(P.mu), "--lambda", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "--quiet"];
 
 /** What `seqlearn fit` should compute, done through the SDK. */
 async function sdkModel(path: string) {
@@ -84,8 +84,8 @@ describe("seqlearn fit → predict", () => {
     expect(f.err).toBe("");
     expect(f.code).toBe(0);
     const mf = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
-    expect(mf.format).toBe("seqlearn-model");
-    expect(mf.version).toBe(1);
+    expect(mf.format).toBe("seqlearn.model/2");
+    expect(mf.version).toBeUndefined();
     expect(mf.features).toEqual(["x1", "x2"]);
     expect(mf.target).toBe("y");
 
@@ -170,7 +170,7 @@ describe("seqlearn fit → predict", () => {
 
 describe("seqlearn rls", () => {
   it("scores equal the SDK estimator on the same dictionary; --exact equals exactRls", async () => {
-    const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda-gamma", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
+    const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
     expect(r.code, r.err).toBe(0);
     const lines = readFileSync(join(dir, "scores.csv"), "utf8").trim().split("\n");
     expect(lines[0]).toBe("row,score");
@@ -180,13 +180,14 @@ describe("seqlearn rls", () => {
     const want = estimateRls(dict, X);
     for (let i = 0; i < 400; i++) expect(got[i]).toBeCloseTo(want[i], 12);
 
-    const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda-gamma", String(P.lgamma), "--exact", "-o", "exact.csv", "--json"]);
+    const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lgamma), "--exact", "-o", "exact.csv", "--json"]);
     expect(e.code, e.err).toBe(0);
     const ex = readFileSync(join(dir, "exact.csv"), "utf8").trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
     const ref = exactRls(X, rbf({ gamma: P.gamma }), P.lgamma);
     for (let i = 0; i < 400; i++) expect(ex[i]).toBeCloseTo(ref.scores[i], 12);
     expect(JSON.parse(e.out.split("\n")[0]).deffEstimate).toBeCloseTo(ref.deff, 8);
-    // The estimates are under-estimates of the exact scores by about (1 − ε) (spec §1.4).
+    // The estimates are under-estimates of the exact scores by about (1 − ε) (Calandriello,
+    // Lazaric & Valko, AISTATS 2017, Lemma 2).
     let ratio = 0;
     for (let i = 0; i < 400; i++) ratio += got[i] / ex[i] / 400;
     expect(ratio).toBeGreaterThan(0.3);
@@ -209,6 +210,13 @@ describe("usage and data errors", () => {
     ["bad kernel", ["fit", "train.csv", "--target", "y", "--kernel", "cosine", "-o", "x.json"], /--kernel must be one of/],
     ["boolean with a value", ["rls", "train.csv", "--lambda-gamma", "1", "--exact=yes"], /--exact takes no value/],
     ["rls ridge not positive", ["rls", "train.csv", "--lambda-gamma", "0"], /--lambda-gamma must be > 0/],
+    ["lambda not positive", ["rls", "train.csv", "--lambda", "0"], /--lambda must be > 0, got 0 \(expected a number > 0\)/],
+    ["ridge non-numeric", ["fit", "train.csv", "--target", "y", "--ridge", "abc", "-o", "x.json"], /--ridge expects a number, got "abc"/],
+    ["old and new name", ["fit", "train.csv", "--target", "y", "--ridge", "1", "--mu", "1", "-o", "x.json"], /--mu is the old name of --ridge; give --ridge only/],
+    ["unknown with suggestion", ["rls", "train.csv", "--lamda", "1"], /unknown option --lamda \(did you mean --lambda\?\)/],
+    ["workers out of range", ["tree", "train.csv", "--lambda", "1", "--workers", "5000", "-o", "t.dict"], /--workers must be ≤ 1024, got 5000/],
+    ["output is the input", ["fit", "train.csv", "--target", "y", "-o", "train.csv", "--quiet"], /-o train\.csv is an input of this command/],
+    ["scores over the input", ["rls", "train.csv", "--target", "y", "-o", "./train.csv", "--quiet"], /is an input of this command/],
     ["predict arity", ["predict", "model.json"], /expected a model file and a data file/],
     ["tour positional", ["tour", "extra"], /takes no positional arguments/],
   ];
@@ -249,6 +257,69 @@ describe("usage and data errors", () => {
     const r = run(["predict", "model.json", "other.csv"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no feature column "x1"/);
+  });
+});
+
+describe("renamed flags, old model files, safe outputs", () => {
+  const stable = (text: string) => {
+    const m = JSON.parse(text);
+    delete m.createdAt;
+    delete m.training.seconds;
+    return m;
+  };
+
+  it("--mu and --lambda-gamma still work, with one deprecation warning each, and give the same model", () => {
+    const oldArgs = fitArgs.map((a) => (a === "--ridge" ? "--mu" : a === "--lambda" ? "--lambda-gamma" : a));
+    const o = run(["fit", "train.csv", ...oldArgs, "--mu", String(P.mu), "-o", "model-old.json"]);
+    expect(o.code, o.err).toBe(0);
+    expect(o.err).toBe("seqlearn: warning: --mu is deprecated; use --ridge\nseqlearn: warning: --lambda-gamma is deprecated; use --lambda\n");
+    const n = run(["fit", "train.csv", ...fitArgs, "-o", "model-new.json"]);
+    expect(n.err).toBe("");
+    const a = stable(readFileSync(join(dir, "model-old.json"), "utf8")), b = stable(readFileSync(join(dir, "model-new.json"), "utf8"));
+    expect(a).toEqual(b);
+    expect(b.params).toMatchObject({ ridge: P.mu, lambda: P.lgamma, kernel: { name: "rbf", gamma: P.gamma } });
+    const r = run(["rls", "train.csv", "--target", "y", "--rls-ridge", String(P.lgamma), "--exact", "-o", "old-scores.csv", "--quiet"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("seqlearn: warning: --rls-ridge is deprecated; use --lambda\n");
+  });
+
+  it("predict reads a version 1 model file ({ format: \"seqlearn-model\", version: 1 }) like the current one", () => {
+    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model-v2.json"]).code).toBe(0);
+    const v2 = JSON.parse(readFileSync(join(dir, "model-v2.json"), "utf8"));
+    expect(v2.format).toBe("seqlearn.model/2");
+    const { format: _f, params, ...rest } = v2;
+    const v1 = { format: "seqlearn-model", version: 1, ...rest, params: { kernel: params.kernel, mu: params.ridge, gamma: params.lambda } };
+    writeFileSync(join(dir, "model-v1.json"), JSON.stringify(v1) + "\n");
+    const p1 = run(["predict", "model-v1.json", "test.csv", "-o", "p-v1.csv", "--quiet"]);
+    const p2 = run(["predict", "model-v2.json", "test.csv", "-o", "p-v2.csv", "--quiet"]);
+    expect(p1.code, p1.err).toBe(0);
+    expect(p2.code).toBe(0);
+    const got1 = readFileSync(join(dir, "p-v1.csv"), "utf8");
+    expect(got1.split("\n").length).toBe(122);
+    expect(got1).toBe(readFileSync(join(dir, "p-v2.csv"), "utf8"));
+    writeFileSync(join(dir, "model-v9.json"), JSON.stringify({ ...v2, format: "seqlearn.model/9" }));
+    const p9 = run(["predict", "model-v9.json", "test.csv"]);
+    expect(p9.code).toBe(1);
+    expect(p9.err).toMatch(/version 9 is newer than this seqlearn understands/);
+  });
+
+  it("outputs are never half-written: a failed run leaves the earlier file and no temporary file", () => {
+    writeFileSync(join(dir, "keep.csv"), "prediction\nearlier\n");
+    writeFileSync(join(dir, "late-bad.csv"), "x1,x2,y\n" + "0.1,0.2,0.3\n".repeat(3000) + "1,oops,2\n");
+    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model.json"]).code).toBe(0);
+    const p = run(["predict", "model.json", "late-bad.csv", "-o", "keep.csv", "--quiet"]);
+    expect(p.code).toBe(1);
+    expect(p.err).toMatch(/line 3002, column 2 \("x2"\): expected a number, got "oops"/);
+    expect(readFileSync(join(dir, "keep.csv"), "utf8")).toBe("prediction\nearlier\n");
+    const before = readFileSync(join(dir, "model.json"), "utf8");
+    const f = run(["fit", "late-bad.csv", "--target", "y", "-o", "model.json", "--quiet"]);
+    expect(f.code).toBe(1);
+    expect(readFileSync(join(dir, "model.json"), "utf8")).toBe(before);
+    expect(readdirSync(dir).filter((x) => x.endsWith(".tmp"))).toEqual([]);
+    // the input named as output is refused before anything is written
+    const train = readFileSync(join(dir, "train.csv"), "utf8");
+    expect(run(["predict", "model.json", "train.csv", "-o", "train.csv"]).code).toBe(2);
+    expect(readFileSync(join(dir, "train.csv"), "utf8")).toBe(train);
   });
 });
 

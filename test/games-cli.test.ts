@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init } from "../sdk/index.js";
-import { parseArgs, UsageError } from "../sdk/cli/command.js";
+import { invoke, UsageError } from "../sdk/cli/command.js";
 import { game } from "../sdk/cli/commands/game.js";
 
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterEach(() => {
 async function runCli(argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
-  const code = await game.run(parseArgs(argv));
+  const code = await invoke(game, argv);
   return { code, out: lines.join("\n") };
 }
 

@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { Matrix } from "../sdk/core/matrix.js";
-import { RunningStats, applyScaling } from "../sdk/io/scaling.js";
-import { encodeModel, decodeModel, MODEL_VERSION } from "../sdk/io/modelfile.js";
-import { ProgressLine, formatCount } from "../sdk/io/progress.js";
+import { RunningStats, applyScaling } from "../sdk/cli/scaling.js";
+import { encodeModel, decodeModel, MODEL_VERSION, MODEL_FORMAT } from "../sdk/cli/modelfile.js";
+import { ProgressLine, formatCount } from "../sdk/cli/progress.js";
 import { DataError } from "../sdk/io/errors.js";
 
 describe("RunningStats", () => {
@@ -60,9 +60,24 @@ describe("model files", () => {
     createdBy: "seqlearn test", createdAt: "2026-01-01T00:00:00Z", features: ["a", "b"], target: "y",
     scaling: { mean: [0, 1], scale: [1, 2] }, yOffset: 0.5, method: "squeak", params: {}, training: {}, model: { format: "seqlearn.krr/1" },
   };
-  it("round trip keeps every field and stamps format and version", () => {
-    const back = decodeModel(encodeModel(body));
-    expect(back).toEqual({ format: "seqlearn-model", version: MODEL_VERSION, ...body });
+  it("round trip keeps every field and stamps the format tag seqlearn.model/2", () => {
+    const text = encodeModel(body);
+    expect(JSON.parse(text)).toEqual({ format: "seqlearn.model/2", ...body });
+    expect(MODEL_FORMAT).toBe("seqlearn.model/2");
+    const back = decodeModel(text);
+    expect(back).toEqual({ format: "seqlearn.model/2", version: 2, ...body });
+  });
+  it("still reads version 1 files ({ format: \"seqlearn-model\", version: 1 })", () => {
+    const v1 = { format: "seqlearn-model", version: 1, ...body, params: { mu: 0.01, gamma: 0.01 } };
+    const back = decodeModel(JSON.stringify(v1), "old.json");
+    expect(back.version).toBe(1);
+    expect(back.features).toEqual(["a", "b"]);
+    expect(back.scaling).toEqual(body.scaling);
+    expect(back.yOffset).toBe(0.5);
+    expect(back.params).toEqual({ mu: 0.01, gamma: 0.01 });
+    // A v1 tag with another version number is not a file this reader wrote.
+    expect(() => decodeModel(JSON.stringify({ ...v1, version: 2 }), "old.json")).toThrow(/invalid version 2/);
+    expect(() => decodeModel(JSON.stringify({ ...v1, version: undefined }), "old.json")).toThrow(DataError);
   });
   it("refuses other files with a message saying what is wrong", () => {
     const bad = (text: string, re: RegExp) => {
@@ -71,8 +86,11 @@ describe("model files", () => {
     };
     bad("x,y\n1,2\n", /m\.json: not a seqlearn model file: invalid JSON/);
     bad(JSON.stringify({ hello: 1 }), /not a seqlearn model file/);
+    bad("[1, 2]", /not a seqlearn model file/);
+    bad(JSON.stringify({ ...body, format: "seqlearn.dictionary/1" }), /not a seqlearn model file/);
     const enc = JSON.parse(encodeModel(body));
-    bad(JSON.stringify({ ...enc, version: MODEL_VERSION + 1 }), /newer than this seqlearn understands/);
+    bad(JSON.stringify({ ...enc, format: `seqlearn.model/${MODEL_VERSION + 1}` }), /version 3 is newer than this seqlearn understands/);
+    bad(JSON.stringify({ ...enc, format: "seqlearn.model/1" }), /invalid format version/);
     bad(JSON.stringify({ ...enc, features: [] }), /"features"/);
     bad(JSON.stringify({ ...enc, scaling: { mean: [0], scale: [1] } }), /"scaling"/);
     bad(JSON.stringify({ ...enc, scaling: { mean: [0, 1], scale: [1, 0] } }), /"scaling"/);

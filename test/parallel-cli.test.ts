@@ -5,19 +5,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init, Rng, Matrix, rbf, disqueak, encodeDictionary, planTree, DictionaryFormatError } from "../sdk/index.js";
-import { parseArgs, UsageError } from "../sdk/cli/command.js";
+import { invoke, UsageError, type Command } from "../sdk/cli/command.js";
 import { leaf, merge, tree, inspect } from "../sdk/cli/commands/disqueak.js";
 
 let dir = "";
 let X: Matrix;
-const common = ["--lambda-gamma", "1", "--gamma", "0.5", "--qbar", "8", "--seed", "5"];
+const common = ["--lambda", "1", "--gamma", "0.5", "--qbar", "8", "--seed", "5"];
 
 function csv(M: Matrix, from: number, to: number): string {
   let s = "a,b,c\n";
   for (let i = from; i < to; i++) s += `${M.data[3 * i]},${M.data[3 * i + 1]},${M.data[3 * i + 2]}\n`;
   return s;
 }
-const run = (cmd: { run(a: ReturnType<typeof parseArgs>): Promise<number> }, argv: string[]) => cmd.run(parseArgs(argv));
+const run = (cmd: Command<any>, argv: string[]) => invoke(cmd, argv);
 const bytes = (f: string) => Array.from(readFileSync(join(dir, f)));
 
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe("seqlearn leaf / merge / tree", () => {
 
   it("refuses overlapping parts, mismatched parameters, damaged files and missing options", async () => {
     await expect(run(merge, [join(dir, "n0.dict"), join(dir, "n0.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/both dictionaries hold point 0/);
-    expect(await run(leaf, [join(dir, "part1.csv"), "--start", "100", "-o", join(dir, "g2.dict"), "--quiet", "--lambda-gamma", "2", "--gamma", "0.5", "--qbar", "8", "--seed", "5"])).toBe(0);
+    expect(await run(leaf, [join(dir, "part1.csv"), "--start", "100", "-o", join(dir, "g2.dict"), "--quiet", "--lambda", "2", "--gamma", "0.5", "--qbar", "8", "--seed", "5"])).toBe(0);
     await expect(run(merge, [join(dir, "n0.dict"), join(dir, "g2.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/different gamma: 1 vs 2/);
     const damaged = readFileSync(join(dir, "n0.dict"));
     damaged[300] ^= 1;

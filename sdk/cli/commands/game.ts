@@ -1,12 +1,11 @@
 // seqlearn game: run exact tabular preference-game solvers on a generated game, print a
 // convergence table (KL(π*‖π) against preference queries) and optionally write an SVG plot.
-import { exp as detExp } from "../../core/detmath.js";
-import { writeFileSync } from "node:fs";
-import { init, Rng, games } from "../../index.js";
-import { UsageError, numberFlag, stringFlag, type Command } from "../command.js";
+import { init, games } from "../../index.js";
+import { randomStartPolicy } from "../../games/random-start.js";
+import { command, UsageError } from "../command.js";
+import { choice, custom, group, number, string, boolean } from "../flags.js";
 import { linePlot } from "../../io/svg.js";
-
-const FLAGS = new Set(["generator", "n", "seed", "sigma", "eps", "beta", "solver", "iters", "eta", "gamma", "init", "out", "json"]);
+import { writeFileAtomic } from "../files.js";
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return "–";
@@ -14,50 +13,57 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toPrecision(4) : v.toExponential(2);
 }
 
-export const game: Command = {
+function solverList(raw: string, flag: string): games.SolverName[] {
+  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`${flag} expects a comma-separated list of solvers, got ${JSON.stringify(raw)}`);
+  for (const s of names) if (!(games.SOLVERS as readonly string[]).includes(s)) throw new UsageError(`${flag}: unknown solver ${JSON.stringify(s)}; expected some of ${games.SOLVERS.join(", ")}`);
+  return names as games.SolverName[];
+}
+
+const FLAGS = {
+  ...group("game", {
+    generator: choice(games.GENERATORS, { default: "rps", help: "the preference game" }),
+    n: number({ int: true, min: 1, metavar: "<actions>", help: "number of actions (random generators)", defaultText: "10" }),
+    seed: number({ int: true, min: 0, default: 0, metavar: "<s>", help: "seed of the game and of the random start" }),
+    sigma: number({ gt: 0, metavar: "<σ>", help: "skew-logit scale", defaultText: "1" }),
+    eps: number({ min: 0, metavar: "<ε>", help: "three-type gap (≤ 1/3)", defaultText: "0.1" }),
+  }),
+  ...group("solver", {
+    solver: custom(solverList, { metavar: "a,b,…", default: ["nash-mp", "nash-md", "online-ipo"] as games.SolverName[], help: `solvers, from ${games.SOLVERS.join(", ")}` }),
+    beta: number({ gt: 0, default: 0.1, metavar: "<β>", help: "KL regularisation towards the reference policy" }),
+    iters: number({ int: true, min: 0, default: 200, metavar: "<k>", help: "iterations" }),
+    eta: number({ gt: 0, metavar: "<η>", help: "step size", defaultText: "each solver's default" }),
+    mixture: number({ min: 0, max: 1, metavar: "<w>", deprecated: ["gamma"], help: "ipo-md: weight of the reference in the geometric mixture π^{1−w}·μ^w", defaultText: "0.125" }),
+    init: choice(["random", "reference"], {
+      default: "random", deprecatedValues: { mu: "reference" },
+      help: "start at the reference policy μ (uniform) or at a seeded random policy (μ is already the equilibrium of symmetric games such as rps and dice)",
+    }),
+  }),
+  ...group("output", {
+    out: string({ metavar: "<plot.svg>", help: "SVG plot of KL(π*‖π) against preference queries (log scale)" }),
+    json: boolean({ help: "print the runs as JSON" }),
+  }),
+};
+
+export const game = command({
   name: "game",
   summary: "solve a preference game with Nash-MP / Nash-MD / online IPO / …: convergence table and SVG plot",
-  usage: [
-    "seqlearn game [--generator rps] [--beta 0.1] [--solver nash-mp,nash-md,online-ipo] [--iters 200] [--out plot.svg]",
-    "",
-    `game:    --generator ${games.GENERATORS.join("|")}  --n <actions> (random generators; 10)`,
-    "         --seed <s> (0)  --sigma <σ> (skew-logit, 1)  --eps <ε> (three-type, 0.1)",
-    `solver:  --solver a,b,… from ${games.SOLVERS.join(", ")}  --beta <β> (0.1)  --iters <k> (200)`,
-    "         --eta <η> (each solver's default)  --gamma <γ> (ipo-md, 0.125)",
-    "         --init mu|random (start at μ = uniform, or at a seeded random policy; default random,",
-    "         since μ is already the equilibrium of symmetric games such as rps and dice)",
-    "output:  --out plot.svg (KL(π*‖π) against preference queries, log scale)  --json",
-  ].join("\n"),
-  booleans: ["json"],
-  async run(args) {
-    for (const k of Object.keys(args.flags)) if (!FLAGS.has(k)) throw new UsageError(`unknown option --${k}`);
-    if (args.positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[0])}`);
+  synopsis: "seqlearn game [--generator rps] [--beta 0.1] [--solver nash-mp,nash-md,online-ipo] [--iters 200] [--out plot.svg]",
+  flags: FLAGS,
+  async run({ positional, values: v }) {
+    if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
     await init();
-    const gen = stringFlag(args, "generator", "rps")!;
-    if (!(games.GENERATORS as readonly string[]).includes(gen)) throw new UsageError(`--generator must be one of ${games.GENERATORS.join(", ")}, got ${JSON.stringify(gen)}`);
-    const solvers = stringFlag(args, "solver", "nash-mp,nash-md,online-ipo")!.split(",").map((s) => s.trim()).filter(Boolean);
-    for (const s of solvers) if (!(games.SOLVERS as readonly string[]).includes(s)) throw new UsageError(`--solver: unknown solver ${JSON.stringify(s)}; expected some of ${games.SOLVERS.join(", ")}`);
-    const beta = numberFlag(args, "beta", 0.1)!;
-    const iters = numberFlag(args, "iters", 200)!;
-    const seed = numberFlag(args, "seed", 0)!;
-    const eta = numberFlag(args, "eta");
-    const gamma = numberFlag(args, "gamma");
-    const initMode = stringFlag(args, "init", "random")!;
-    if (initMode !== "mu" && initMode !== "random") throw new UsageError(`--init must be mu or random, got ${JSON.stringify(initMode)}`);
-    const g = games.generate(gen as games.GeneratorName, { n: numberFlag(args, "n"), seed, sigma: numberFlag(args, "sigma"), eps: numberFlag(args, "eps") });
+    const gen = v.generator;
+    const solvers = v.solver;
+    const { beta, iters, seed, eta } = v;
+    const gamma = v.mixture;
+    const initMode = v.init;
+    const g = games.generate(gen, { n: v.n, seed, sigma: v.sigma, eps: v.eps });
     try {
       const star = games.solveNash(g, { beta });
-      let init0: Float64Array | undefined;
-      if (initMode === "random") {
-        const rng = new Rng(seed, 1);
-        const z = rng.normal(g.n);
-        rng.dispose();
-        const e = z.map((v) => detExp(v)); // engine-independent, like the rest of the games code
-        const s = e.reduce((a, b) => a + b, 0);
-        init0 = e.map((v) => v / s);
-      }
-      const runs = solvers.map((s) => games.runSolver(s as games.SolverName, g, { beta, iters, eta, gamma, init: init0, reference: star.policy }));
-      if (args.flags.json) {
+      const init0 = initMode === "random" ? randomStartPolicy(g.n, seed) : undefined;
+      const runs = solvers.map((s) => games.runSolver(s, g, { beta, iters, eta, gamma, init: init0, reference: star.policy }));
+      if (v.json) {
         console.log(JSON.stringify({
           generator: gen, n: g.n, beta, equilibrium: Array.from(star.policy),
           runs: runs.map((r) => ({ solver: r.solver, policy: Array.from(r.policy), queries: Array.from(r.metrics.queries), kl: Array.from(r.metrics.kl), exploitability: Array.from(r.metrics.exploitability) })),
@@ -89,7 +95,7 @@ export const game: Command = {
         console.log(sh.map((c, i) => c.padStart(w2[i])).join("  "));
         for (const r of srows) console.log(r.map((c, i) => c.padStart(w2[i])).join("  "));
       }
-      const out = stringFlag(args, "out");
+      const out = v.out;
       if (out) {
         const svg = linePlot({
           title: `${gen}: ${g.n} actions, β = ${beta}`,
@@ -98,12 +104,12 @@ export const game: Command = {
           logY: true,
           series: runs.map((r) => ({ name: r.solver, x: r.metrics.queries, y: r.metrics.kl.map((v) => (v > 0 ? v : NaN)), markers: false })),
         });
-        writeFileSync(out, svg);
-        if (!args.flags.json) console.log(`\nwrote ${out}`);
+        writeFileAtomic(out, svg);
+        if (!v.json) console.log(`\nwrote ${out}`);
       }
       return 0;
     } finally {
       g.dispose();
     }
   },
-};
+});

@@ -1,5 +1,7 @@
+// seqlearn info: version, runtime, SIMD support and engine memory.
 import { init, version, getEngine } from "../../index.js";
-import type { Command } from "../command.js";
+import { command, UsageError } from "../command.js";
+import { JSON_OUT } from "../options.js";
 
 function simdAvailable(): boolean {
   // The smallest module using a v128 constant: validates only where SIMD is supported.
@@ -7,12 +9,13 @@ function simdAvailable(): boolean {
   return WebAssembly.validate(bytes);
 }
 
-export const info: Command = {
+export const info = command({
   name: "info",
   summary: "version, runtime, SIMD support and engine memory",
-  usage: "seqlearn info [--json]",
-  booleans: ["json"],
-  async run(args) {
+  synopsis: "seqlearn info [--json]",
+  flags: { ...JSON_OUT },
+  async run({ positional, values: v }) {
+    if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
     const t0 = performance.now();
     await init();
     const t1 = performance.now();
@@ -26,7 +29,7 @@ export const info: Command = {
       engine: `loaded from ${eng.origin} in ${(t1 - t0).toFixed(1)} ms`,
       memoryBytes: eng.memoryBytes,
     };
-    if (args.flags.json) {
+    if (v.json) {
       console.log(JSON.stringify(facts, null, 2));
       return 0;
     }
@@ -41,4 +44,4 @@ export const info: Command = {
     for (const [k, v] of lines) console.log(`${k.padEnd(w)}  ${v}`);
     return 0;
   },
-};
+});

@@ -1,118 +1,109 @@
 // seqlearn rls: approximate ridge leverage scores of every row. One pass builds a SQUEAK
-// dictionary; a second pass applies the dictionary's estimator to every row (spec §1.4).
-// --exact computes the exact scores instead (small inputs).
-import { openSync, writeSync, closeSync } from "node:fs";
-import { init, RlsEstimator, exactRls, kernelFromSpec, Matrix } from "../../index.js";
-import { UsageError, type Command } from "../command.js";
-import { ProgressLine, formatCount } from "../../io/progress.js";
-import { applyScaling } from "../../io/scaling.js";
-import { readHeader } from "../../io/table.js";
+// dictionary; a second pass applies the dictionary's estimator to every row (Calandriello,
+// Lazaric & Valko, AISTATS 2017, Eq. 4). --exact computes the exact scores instead (small inputs).
+import { init } from "../../engine/index.js";
+import { Matrix } from "../../core/matrix.js";
+import { RlsEstimator } from "../../kernel/dictionary.js";
+import { exactRls } from "../../kernel/rls.js";
+import { centresFromPasses } from "../../kernel/fit-table.js";
 import { DataError } from "../../io/errors.js";
-import { checkFlags, num, str, kernelSpecFromFlags, tableOptions, openRows, scanStats, buildDictionary } from "./fit.js";
+import { command, UsageError } from "../command.js";
+import { boolean, group, withDefault, withHelp } from "../flags.js";
+import { TABLE, SCALE, KERNEL, DICTIONARY, BATCH, QUIET, JSON_OUT, output, tableOptions, kernelFromFlags } from "../options.js";
+import { openRows, scanStats, passes, scaled } from "../rows.js";
+import { ProgressLine, formatCount } from "../progress.js";
+import { withOutput } from "../files.js";
 
-const FLAGS = [
-  "target", "features", "ignore", "format", "delimiter", "kernel", "gamma", "sigma", "length-scale", "degree", "coef0",
-  "lambda-gamma", "rls-ridge", "qbar", "eps", "seed", "batch", "max-dictionary", "scale", "exact", "o", "output", "quiet", "json",
-] as const;
+/** --exact reads every row into memory and factors the n×n kernel matrix. */
+const EXACT_MAX_ROWS = 20000;
 
-export const rls: Command = {
+const FLAGS = {
+  ...TABLE,
+  target: withHelp(TABLE.target, "a target column to leave out of the features"),
+  ...SCALE,
+  ...KERNEL,
+  ...DICTIONARY,
+  lambda: withDefault(DICTIONARY.lambda, 1),
+  ...BATCH,
+  ...group("scores", { exact: boolean({ help: `exact scores, O(n³) time (n ≤ ${EXACT_MAX_ROWS})` }) }),
+  output: output("<scores.csv>", "where to write the scores (default: stdout)"),
+  ...JSON_OUT,
+  ...QUIET,
+};
+
+export const rls = command({
   name: "rls",
   summary: "approximate ridge leverage scores of every row (SQUEAK dictionary estimator), written as CSV",
-  usage: [
-    "seqlearn rls <data.csv|data.jsonl|-> [--lambda-gamma <γ>] [-o scores.csv] [options]",
-    "",
-    "Writes `row,score` (row = 0-based data row) with τ̃_i ≈ (1−ε)·τ_i(γ), τ_i = [K(K+γI)⁻¹]_ii.",
-    "data:    --target <col> (left out of the features)  --features a,b | --ignore a,b  --format  --scale standard|none",
-    "kernel:  --kernel rbf|...  --gamma <g> (kernel, scikit-learn convention; default 1/d)  --sigma <s>",
-    "scores:  --lambda-gamma <γ> (absolute ridge of K + γI; default 1)  --eps <ε> (0.5)  --qbar <q̄> (10)",
-    "         --batch <B>  --max-dictionary <m>  --seed <s>  --exact (exact scores, O(n³), n ≤ 20000)",
-  ].join("\n"),
-  booleans: ["exact", "quiet", "json"],
-  async run(args) {
-    checkFlags(args, FLAGS);
-    if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? "missing the data file" : `expected one data file, got ${args.positional.length}`);
-    const path = args.positional[0];
-    const gamma = num(args, ["lambda-gamma", "rls-ridge"], { gt: 0 }) ?? 1;
-    const eps = num(args, "eps", { gt: 0, lt: 1 }) ?? 0.5;
-    const scale = str(args, "scale") ?? "standard";
-    if (scale !== "standard" && scale !== "none") throw new UsageError(`--scale must be standard or none, got ${JSON.stringify(scale)}`);
-    const exact = !!args.flags.exact;
-    if (exact && (args.flags.qbar !== undefined || args.flags["max-dictionary"] !== undefined)) throw new UsageError("--qbar and --max-dictionary do not apply with --exact");
-    const quiet = !!args.flags.quiet;
-    const out = str(args, ["o", "output"]);
-    const topts = tableOptions(args, path); // an explicit --target must exist (it is left out of the features)
+  synopsis: "seqlearn rls <data.csv|data.jsonl|-> [--lambda <λ>] [-o scores.csv] [options]",
+  description: ["Writes `row,score` (row = 0-based data row) with τ̃_i ≈ (1−ε)·τ_i(λ), τ_i = [K(K+λI)⁻¹]_ii."],
+  flags: FLAGS,
+  async run({ positional, values: v, given, spelled }) {
+    if (positional.length !== 1) throw new UsageError(positional.length === 0 ? "missing the data file" : `expected one data file, got ${positional.length}`);
+    const path = positional[0];
+    const lambda = v.lambda, eps = v.eps, quiet = v.quiet;
+    if (v.exact) {
+      const misplaced = (["qbar", "maxDictionary", "batch"] as const).filter((k) => given.has(k)).map((k) => spelled[k]);
+      if (misplaced.length) throw new UsageError(`${misplaced.join(" and ")} ${misplaced.length > 1 ? "do" : "does"} not apply with --exact`);
+    }
+    const topts = tableOptions(v); // an explicit --target must exist (it is left out of the features)
     await init();
     const rows = await openRows(path, topts);
-    let d: number;
-    if (path !== "-") d = (await readHeader(path, topts)).features.length;
-    else {
-      d = 0;
-      for await (const b of rows.pass()) {
-        d = b.features.length;
-        break;
-      }
-    }
-    const kernel = kernelFromSpec(kernelSpecFromFlags(args, d));
-    const { stats, n } = await scanStats(rows, d, "rls: scanning", quiet);
-    if (n === 0) throw new DataError("no data rows after the header", { source: path });
-    const scaling = scale === "standard" ? stats.scaling() : null;
+    const d = rows.features.length;
+    const kernel = kernelFromFlags(v, d);
+    const stats = await scanStats(rows, "rls: scanning", quiet);
+    const n = stats.n;
+    const scaling = v.scale === "standard" ? stats.scaling() : null;
+    if (v.exact && n > EXACT_MAX_ROWS) throw new UsageError(`--exact needs O(n³) time and n² memory; it is limited to ${EXACT_MAX_ROWS} rows (this input has ${n})`);
 
-    const fd = out ? openSync(out, "w") : 1;
-    const write = (s: string) => writeSync(fd, s);
     let sum = 0, size = n, deffHT: number | null = null;
-    try {
+    await withOutput(v.output, [path], async (write) => {
       write("row,score\n");
-      if (exact) {
-        if (n > 20000) throw new UsageError(`--exact needs O(n³) time and n² memory; it is limited to 20000 rows (this input has ${n})`);
+      if (v.exact) {
         const X = new Matrix(n, d);
-        for await (const b of rows.pass()) X.data.set(b.X.data, b.offset * d);
-        applyScaling(X, scaling);
-        const r = exactRls(X, kernel, gamma);
+        for await (const b of rows.pass()) X.data.set(scaled(b.X, scaling).data, b.offset * d);
+        const r = exactRls(X, kernel, lambda);
         const lines: string[] = [];
         for (let i = 0; i < n; i++) {
           lines.push(`${i},${r.scores[i]}`);
           sum += r.scores[i];
         }
         write(lines.join("\n") + "\n");
-      } else {
-        const { dict } = await buildDictionary(rows, {
-          method: "squeak", kernel, gamma, eps, qbar: num(args, "qbar", { int: true, min: 1 }), batch: num(args, "batch", { int: true, min: 1 }),
-          seed: num(args, "seed", { int: true, min: 0 }) ?? 0, maxDictionary: num(args, "max-dictionary", { int: true, min: 1 }),
-        }, { mu: gamma, scaling, yOffset: 0, n, quiet, label: "rls" });
-        size = dict!.size;
-        deffHT = dict!.params.deff;
-        if (size === 0) throw new DataError("the SQUEAK dictionary is empty (every point was dropped); raise --qbar or lower --lambda-gamma");
-        const bar = new ProgressLine({ label: `rls: scoring with ${size} dictionary points`, enabled: !quiet });
-        // Factor the dictionary once and score every batch against it.
-        const estimator = new RlsEstimator(dict!, { eps });
-        try {
-          for await (const b of rows.pass((p) => bar.update(p))) {
-            const X = applyScaling(new Matrix(b.X.rows, d, b.X.data.slice()), scaling);
-            const s = estimator.estimate(X);
-            const lines: string[] = [];
-            for (let i = 0; i < s.length; i++) {
-              lines.push(`${b.offset + i},${s[i]}`);
-              sum += s[i];
-            }
-            write(lines.join("\n") + "\n");
-          }
-        } finally {
-          estimator.dispose();
-        }
-        bar.done();
+        return;
       }
-    } finally {
-      if (out) closeSync(fd);
-    }
-    const facts = { rows: n, method: exact ? "exact" : "squeak", dictionarySize: exact ? null : size, sumOfScores: sum, deffEstimate: exact ? sum : sum / (1 - eps), deffHorvitzThompson: deffHT };
+      const dict = (await centresFromPasses(passes(rows, scaling, "rls", quiet), {
+        method: "squeak", kernel, gamma: lambda, eps, qbar: v.qbar, batch: v.batch, seed: v.seed, maxDictionary: v.maxDictionary, rows: n,
+      }))!;
+      size = dict.size;
+      deffHT = dict.params.deff;
+      if (size === 0) throw new DataError("the SQUEAK dictionary is empty (every point was dropped); raise --qbar or lower --lambda");
+      const bar = new ProgressLine({ label: `rls: scoring with ${size} dictionary points`, enabled: !quiet });
+      // Factor the dictionary once and score every batch against it.
+      const estimator = new RlsEstimator(dict, { eps });
+      try {
+        for await (const b of rows.pass((p) => bar.update(p))) {
+          const s = estimator.estimate(scaled(b.X, scaling));
+          const lines: string[] = [];
+          for (let i = 0; i < s.length; i++) {
+            lines.push(`${b.offset + i},${s[i]}`);
+            sum += s[i];
+          }
+          write(lines.join("\n") + "\n");
+        }
+      } finally {
+        estimator.dispose();
+      }
+      bar.done();
+    });
+    const out = v.output;
+    const facts = { rows: n, method: v.exact ? "exact" : "squeak", dictionarySize: v.exact ? null : size, sumOfScores: sum, deffEstimate: v.exact ? sum : sum / (1 - eps), deffHorvitzThompson: deffHT };
     const say = out ? (s: string) => console.log(s) : (s: string) => console.error(s);
-    if (args.flags.json) say(JSON.stringify(facts));
+    if (v.json) say(JSON.stringify(facts));
     else if (!quiet || !out) {
-      say(exact
-        ? `exact leverage scores of ${formatCount(n)} rows: d_eff(γ = ${gamma}) = ${sum.toFixed(2)}`
-        : `leverage scores of ${formatCount(n)} rows from a ${size}-point SQUEAK dictionary: Σ τ̃ = ${sum.toFixed(2)}, so d_eff(γ = ${gamma}) ≈ Σ τ̃/(1−ε) = ${(sum / (1 - eps)).toFixed(2)}`);
+      say(v.exact
+        ? `exact leverage scores of ${formatCount(n)} rows: d_eff(λ = ${lambda}) = ${sum.toFixed(2)}`
+        : `leverage scores of ${formatCount(n)} rows from a ${size}-point SQUEAK dictionary: Σ τ̃ = ${sum.toFixed(2)}, so d_eff(λ = ${lambda}) ≈ Σ τ̃/(1−ε) = ${(sum / (1 - eps)).toFixed(2)}`);
       if (out) say(`scores written to ${out}`);
     }
     return 0;
   },
-};
+});

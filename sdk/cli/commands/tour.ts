@@ -2,15 +2,16 @@
 // regression on the shipped real data set (USGS earthquakes: where an event happened and how
 // deep → its magnitude), printed as a table, with SVG plots of the Nyström approximation
 // error and of the test error against the dictionary size.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join, resolve, relative } from "node:path";
 import { init, Matrix, Rng, rbf, Squeak, NystromKRR, uniformNystrom, nystromError, exactRls, type RlsDictionary } from "../../index.js";
-import { UsageError, type Command } from "../command.js";
+import { command, UsageError } from "../command.js";
+import { boolean, number, string } from "../flags.js";
 import { readTable } from "../../io/table.js";
-import { RunningStats, applyScaling } from "../../io/scaling.js";
+import { RunningStats, applyScaling } from "../scaling.js";
 import { linePlot } from "../../io/svg.js";
-import { checkFlags, num, str } from "./fit.js";
+import { writeFileAtomic } from "../files.js";
 
 /** The shipped data file, from the bundle (dist/cli.js) or from the sources (sdk/cli/commands). */
 export function shippedData(name: string): string {
@@ -45,22 +46,26 @@ export function textTable(head: string[], rows: string[][], right: boolean[]): s
   return [pad(head, widths, right), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map((r) => pad(r, widths, right))].join("\n");
 }
 
-export const tour: Command = {
+const FLAGS = {
+  out: string({ metavar: "<dir>", help: "directory for the SVG plots", defaultText: "the current directory" }),
+  quick: boolean({ help: "fewer dictionary sizes and one seed (a quick check)" }),
+  seed: number({ int: true, min: 0, default: 1, metavar: "<s>", help: "seed of the train/test split and of SQUEAK" }),
+};
+
+export const tour = command({
   name: "tour",
   summary: "SQUEAK vs uniform Nyström vs exact KRR on the shipped earthquake data (table + SVG plots)",
-  usage: [
-    "seqlearn tour [--out <dir>] [--quick] [--seed <s>]",
-    "",
+  synopsis: "seqlearn tour [--out <dir>] [--quick] [--seed <s>]",
+  description: [
     "Runs on data/earthquakes.csv (1,707 USGS events, 2018): longitude, latitude, depth → magnitude.",
-    "Writes seqlearn-tour-error.svg and seqlearn-tour-rmse.svg into --out (default: the current directory).",
-  ].join("\n"),
-  booleans: ["quick"],
-  async run(args) {
-    checkFlags(args, ["out", "quick", "seed"]);
-    if (args.positional.length) throw new UsageError(`tour takes no positional arguments, got ${args.positional.join(" ")}`);
-    const outDir = resolve(str(args, "out") ?? ".");
-    const quick = !!args.flags.quick;
-    const seed = num(args, "seed", { int: true, min: 0 }) ?? 1;
+    "Writes seqlearn-tour-error.svg and seqlearn-tour-rmse.svg into --out.",
+  ],
+  flags: FLAGS,
+  async run({ positional, values: v }) {
+    if (positional.length) throw new UsageError(`tour takes no positional arguments, got ${positional.join(" ")}`);
+    const outDir = resolve(v.out ?? ".");
+    const quick = v.quick;
+    const seed = v.seed;
     const t00 = performance.now();
     await init();
 
@@ -98,7 +103,7 @@ export const tour: Command = {
     const deff = exactRls(tr.X, kernel, gamma).deff;
     console.log(`seqlearn tour — USGS earthquakes, 31 Jan – 7 Feb 2018 (${n} events; ${nTr} to train, ${n - nTr} to test)`);
     console.log(`features: ${t.features.join(", ")} (standardised) → target: magnitude (test std ${Math.sqrt(yte.reduce((s, v) => s + v * v, 0) / yte.length).toFixed(3)})`);
-    console.log(`kernel exp(−${g}·‖x−y‖²), KRR ridge μ = ${mu}, leverage-score ridge γ = ${gamma} (d_eff(γ) = ${deff.toFixed(1)} on the training set), ε = ${eps}\n`);
+    console.log(`kernel exp(−${g}·‖x−y‖²), KRR ridge μ = ${mu}, leverage-score ridge λ = ${gamma} (d_eff(λ) = ${deff.toFixed(1)} on the training set), ε = ${eps}\n`);
 
     const timeIt = <T>(f: () => T): { v: T; ms: number } => {
       const t0 = performance.now();
@@ -166,7 +171,7 @@ export const tour: Command = {
     // Plots.
     mkdirSync(outDir, { recursive: true });
     const f1 = join(outDir, "seqlearn-tour-error.svg");
-    writeFileSync(f1, linePlot({
+    writeFileAtomic(f1, linePlot({
       title: "Nyström approximation error on the training kernel matrix",
       xLabel: "dictionary size m (centres)",
       yLabel: "‖K − K̃‖₂ (log scale)",
@@ -179,7 +184,7 @@ export const tour: Command = {
     }));
     const f2 = join(outDir, "seqlearn-tour-rmse.svg");
     const xs = [...squeakPts.map((p) => p.m)];
-    writeFileSync(f2, linePlot({
+    writeFileAtomic(f2, linePlot({
       title: "Test error of kernel ridge regression (earthquake magnitude)",
       xLabel: "dictionary size m (centres)",
       yLabel: "test RMSE",
@@ -192,7 +197,7 @@ export const tour: Command = {
     const show = (f: string) => (relative(process.cwd(), f).startsWith("..") ? f : relative(process.cwd(), f) || f);
     console.log(`\nplots: ${show(f1)}, ${show(f2)}`);
     console.log(`tour finished in ${((performance.now() - t00) / 1000).toFixed(1)} s`);
-    console.log("\nOn your own data:\n  npx seqlearn fit data.csv --target y -o model.json\n  npx seqlearn predict model.json new.csv -o predictions.csv\n  npx seqlearn rls data.csv --lambda-gamma 0.1 -o scores.csv");
+    console.log("\nOn your own data:\n  npx seqlearn fit data.csv --target y -o model.json\n  npx seqlearn predict model.json new.csv -o predictions.csv\n  npx seqlearn rls data.csv --lambda 0.1 -o scores.csv");
     return 0;
   },
-};
+});

@@ -1,7 +1,7 @@
 // A progress line for long-running reads: rows, percentage of the input, rows per second and
 // any extra facts (e.g. the dictionary size). On a terminal it rewrites one line; elsewhere it
 // prints a line every few seconds. Nothing is shown for inputs that finish within `delayMs`.
-import type { Progress } from "./table.js";
+import type { Progress } from "../io/table.js";
 
 export interface ProgressLineOptions {
   /** Where to write (default: process.stderr when present). */

@@ -1,0 +1,77 @@
+// The `seqlearn` command: a dispatcher over sdk/cli/commands/*. Register a command with one
+// import and one entry in COMMANDS. main.ts runs it on process.argv.
+import { invoke, commandHelp, UsageError, type Command } from "./command.js";
+import { SeqlearnError } from "../engine/errors.js";
+import { version } from "../version.js";
+import type { ParseOptions } from "./flags.js";
+import { info } from "./commands/info.js";
+import { fit } from "./commands/fit.js";
+import { predict } from "./commands/predict.js";
+import { rls } from "./commands/rls.js";
+import { tour } from "./commands/tour.js";
+import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
+import { game } from "./commands/game.js";
+
+export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game];
+
+export function usage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length), 4);
+  return [
+    `seqlearn ${version}`,
+    "usage: seqlearn <command> [options]      (seqlearn help <command> for details)",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    `  ${"help".padEnd(w)}  this message`,
+  ].join("\n");
+}
+
+export interface CliIo extends ParseOptions {
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+/** Run the CLI on argv (without the program name); resolves to the exit code: 0 success,
+ *  1 a data or parameter error reported by the SDK, 2 a usage mistake. */
+export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => console.log(s));
+  const err = io.err ?? ((s: string) => console.error(s));
+  const name = argv[0] ?? "help";
+  if (name === "help" || name === "--help" || name === "-h") {
+    const c = COMMANDS.find((x) => x.name === argv[1]);
+    if (argv[1] !== undefined && !c) {
+      err(`seqlearn: unknown command ${JSON.stringify(argv[1])}\n\n${usage()}`);
+      return 2;
+    }
+    out(c ? commandHelp(c) : usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    out(version);
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    err(`seqlearn: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  const rest = argv.slice(1);
+  const end = rest.indexOf("--");
+  if ((end < 0 ? rest : rest.slice(0, end)).some((a) => a === "--help" || a === "-h")) {
+    out(commandHelp(cmd));
+    return 0;
+  }
+  try {
+    return await invoke(cmd, rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`seqlearn ${cmd.name}: ${e.message}\nusage: ${cmd.synopsis}\n(seqlearn help ${cmd.name} lists every option)`);
+      return 2;
+    }
+    if (e instanceof SeqlearnError) {
+      err(`seqlearn ${cmd.name}: ${e.name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
