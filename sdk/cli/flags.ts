@@ -10,6 +10,10 @@
 // `--` ends the options, a lone `-` is a positional argument (stdin). A value flag always takes
 // the next argument as its value, unless that argument looks like another long option.
 // Every problem is a UsageError naming the flag as the user typed it and what it expects.
+import { suggest } from "../core/options.js";
+
+// Name suggestions are shared with the SDK's option checks.
+export { editDistance, suggest } from "../core/options.js";
 
 /** A mistake on the command line: the CLI prints it with the command's usage and exits 2. */
 export class UsageError extends Error {
@@ -212,41 +216,6 @@ export function dashed(name: string): string {
   return name.length === 1 ? `-${name}` : `--${name}`;
 }
 
-/** Optimal-string-alignment distance (Levenshtein with adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const m = a.length, n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
-    const cur = new Array<number>(n + 1);
-    cur[0] = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], prev2[j - 2] + 1);
-    }
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[n];
-}
-
-/** The closest candidates to `word`: those at the smallest edit distance, if it is at most
- *  max(1, ⌊len/3⌋); otherwise those `word` is a prefix of (for a word of 3+ letters). */
-export function suggest(word: string, candidates: readonly string[]): string[] {
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  let best = Infinity;
-  let out: string[] = [];
-  for (const c of new Set(candidates)) {
-    const d = editDistance(word, c);
-    if (d < best) {
-      best = d;
-      out = [c];
-    } else if (d === best) out.push(c);
-  }
-  if (best <= limit) return out;
-  return word.length >= 3 ? [...new Set(candidates)].filter((c) => c.startsWith(word)) : [];
-}
 
 // ---- parsing ----------------------------------------------------------------------------
 

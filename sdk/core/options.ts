@@ -4,40 +4,49 @@
 // release under its old name with a single warning.
 import { ValueError } from "./errors.js";
 
-/** Levenshtein distance between two short strings (option and flag names). */
+/** Optimal-string-alignment distance (Levenshtein with adjacent transpositions) between two
+ *  short strings (option and flag names). */
 export function editDistance(a: string, b: string): number {
   const m = a.length, n = b.length;
-  let prev = new Array<number>(n + 1);
-  let cur = new Array<number>(n + 1);
-  for (let j = 0; j <= n; j++) prev[j] = j;
+  let prev2 = new Array<number>(n + 1).fill(0);
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
   for (let i = 1; i <= m; i++) {
+    const cur = new Array<number>(n + 1);
     cur[0] = i;
     for (let j = 1; j <= n; j++) {
-      const sub = prev[j - 1] + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1);
-      cur[j] = Math.min(sub, prev[j] + 1, cur[j - 1] + 1);
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], prev2[j - 2] + 1);
     }
-    [prev, cur] = [cur, prev];
+    prev2 = prev;
+    prev = cur;
   }
   return prev[n];
 }
 
-/** The candidate closest to `name` (case-insensitive edit distance), or null when none is
- *  close enough to be a plausible typo: at most a third of the longer name, and at least 1
- *  edit is always allowed for names of 3+ characters. */
-export function closestName(name: string, candidates: Iterable<string>): string | null {
-  const lower = name.toLowerCase();
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
+/** The closest candidates to `word`: those at the smallest edit distance, if it is at most
+ *  max(1, ⌊len/3⌋); otherwise those `word` is a prefix of (for a word of 3+ letters). The
+ *  comparison ignores case. Used for "did you mean" by option checks and by the CLI. */
+export function suggest(word: string, candidates: Iterable<string>): string[] {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  const all = [...new Set(candidates)];
+  const w = word.toLowerCase();
+  let best = Infinity;
+  let out: string[] = [];
+  for (const c of all) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < best) {
+      best = d;
+      out = [c];
+    } else if (d === best) out.push(c);
   }
-  if (best === null) return null;
-  const limit = Math.max(name.length >= 3 ? 1 : 0, Math.floor(Math.max(name.length, best.length) / 3));
-  return bestD <= limit ? best : null;
+  if (best <= limit) return out;
+  return word.length >= 3 ? all.filter((c) => c.toLowerCase().startsWith(w)) : [];
+}
+
+/** The single closest candidate to `name` (see suggest), or null when none is plausible. */
+export function closestName(name: string, candidates: Iterable<string>): string | null {
+  return suggest(name, candidates)[0] ?? null;
 }
 
 /** A renamed option: its old name maps to the new one. */
