@@ -1,5 +1,6 @@
-// MTPO (Shani et al. 2024, spec games.md §5): multi-turn preference optimisation on a layered
-// finite-horizon MDP whose final states are compared by a preference model. Tabular and exact:
+// MTPO (Shani et al., NeurIPS 2024, "Multi-turn reinforcement learning from preference human
+// feedback"): multi-turn preference optimisation on a layered finite-horizon MDP whose final
+// states are compared by a preference model. Tabular and exact:
 // forward reach probabilities, preference-based Q functions by backward induction, and the
 // per-state mirror-descent update (MTPO) or its geometric-mixture form (MTPO-τ).
 // Per iteration the work is O(Σ_h S_h·A·S_{h+1}) plus one product P·d over the end states
@@ -198,7 +199,8 @@ export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: La
  * Run MTPO or MTPO-τ with η_t = 2/(α(t+2)) from π₁ = μ, in the engine. MTPO:
  *   π_{t+1}(·|x) ∝ μ^{αη_t}·π_t^{1−αη_t}·exp(η_t·Q^{π_t,π_t}(x,·));
  * MTPO-τ: π_{t+1}(·|x) ∝ π_t^α(·|x)·exp(η_t·Q^{π_t^α,π_t^α}(x,·)), π_t^α ∝ π_t^{1−αη_t}·μ^{αη_t}.
- * Q is the preference-based Q function of §5.2 (backward induction from V(end) = P(end ≻ play)).
+ * Q is the preference-based Q function of Shani et al. 2024 (backward induction from
+ * V(end) = P(end ≻ play)).
  */
 export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): MtpoRun {
   checkMdp(env);
@@ -247,7 +249,7 @@ function dirichletRows(rng: Rng, rows: number, k: number): Float64Array {
 }
 
 /**
- * The tree test environment of spec §9.12: H turns, `actions` agent actions and `outcomes`
+ * A random tree environment for tests and examples: H turns, `actions` agent actions and `outcomes`
  * environment replies per turn, so (actions·outcomes)^H end states (216 for 3, 3, 2).
  * Each (state, action) moves to one of its own `outcomes` children with Dirichlet(1)
  * probabilities; μ(·|x) is Dirichlet(1); the end states are compared by a skew-logit game.

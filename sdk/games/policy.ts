@@ -259,7 +259,7 @@ export class SequencePolicy implements Policy<number, number[]> {
   }
 
   /** Token by token; with `mix`, each step samples from softmax((1−γ)·z_θ + γ·z_ref) — the
-   *  per-token geometric mixture (not the sequence-level one; spec §1.5). */
+   *  per-token geometric mixture (not the sequence-level one; Munos et al. 2024, App. F.1). */
   sample(xs: readonly number[], rng: Rng, mix?: { ref: Policy<number, number[]>; gamma: number }): number[][] {
     let ref: SequencePolicy | undefined, gamma = 0;
     if (mix) {

@@ -1,6 +1,7 @@
 // Exact tabular solvers of the β-regularised preference game
 //   J_β(π, π′) = P(π ≻ π′) − β·KL(π‖μ) + β·KL(π′‖μ)
-// (spec games.md §1–§4). Every update runs in the engine, in log space.
+// (Munos et al. 2024, Nash-MD; Calandriello et al. 2024, online IPO and IPO-MD;
+// Tiapkin et al. 2025, Nash Mirror Prox). Every update runs in the engine, in log space.
 import { getEngine, input, inout, output, scratch, Status } from "../engine/index.js";
 import { NumericalError, ValueError } from "../engine/errors.js";
 import { asVector, type VectorLike } from "../core/matrix.js";

@@ -1,4 +1,6 @@
-// Stochastic (sampled-preference) trainers of spec games.md §2.4, §3.2–3.3 and §4.4–4.5,
+// Stochastic (sampled-preference) trainers: Nash-MD-PG (Munos et al. 2024), online
+// IPO and IPO-MD (Calandriello et al. 2024) and Nash-MP with policy-gradient
+// half-steps (Tiapkin et al. 2025),
 // written only against the Policy interface (sample → judge → weights → applyGradient), so the
 // same orchestration drives a tabular softmax policy today and a language model later.
 //
@@ -143,7 +145,7 @@ function trainLogger<X>(c: Ctx<X>, policy: Policy<X, any>, evaluate: TrainerOpti
   };
 }
 
-// ---- Nash-MP with policy-gradient half-steps (§4.4–4.5) ----------------------------------
+// ---- Nash-MP with policy-gradient half-steps (Tiapkin et al. 2025) -----------------------------
 
 export interface NashMPPGOptions<X> extends TrainerOptions<X> {
   /** Prox step η (0 < η ≤ 2). Default 2. */
@@ -216,7 +218,8 @@ function halfStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, centre:
  * When the policy and every ref expose per-token log-probabilities (tokenLogProbs and
  * applyTokenGradient), the KL parts use reward-to-go: the score of token t is weighted by
  * Σ_{m≥t} log(π_θ/ref_k)(y_m | prefix), not by the whole sequence's log-ratio (same
- * expectation, less variance; spec §2.4, and unlike TRL's same-token form, unbiased).
+ * expectation, less variance, as in Munos et al. 2024's Nash-MD-PG; unlike TRL's same-token
+ * form, unbiased).
  */
 export function scoreFunctionUpdate<X, Y>(policy: Policy<X, Y>, xs: X[], ys: Y[], labels: Float64Array,
   kl: Array<{ ref: Policy<X, Y>; coef: number }>, lr: number): void {
@@ -273,7 +276,7 @@ function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge:
   cur.applyGradient(xs, ys, w, c.lr);
 }
 
-// ---- Nash-MD-PG (§2.4) --------------------------------------------------------------------
+// ---- Nash-MD-PG (Munos et al. 2024) ------------------------------------------------------------
 
 export interface NashMDPGOptions<X> extends TrainerOptions<X> {
   /** Weight γ of μ in the opponent's geometric mixture π_θ^{1−γ}·μ^γ. Default 0.125. */
@@ -335,7 +338,7 @@ function mixInPlace<X, Y>(opp: Policy<X, Y>, ref: Policy<X, Y>, gamma: number, p
   opp.blend(ref, 1 - gamma);
 }
 
-// ---- Online IPO / IPO-MD (§3.2–3.3) -------------------------------------------------------
+// ---- Online IPO / IPO-MD (Calandriello et al. 2024) --------------------------------------------
 
 /** dL/dh of the per-pair IPO loss p·(h − c)² + (1 − p)·(−h − c)², c = 1/(2β). */
 export function ipoPairSlope(h: number, p: number, beta: number): number {
@@ -355,7 +358,8 @@ export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
  * Online IPO (γ = 0) and IPO-MD (γ > 0): both responses from q = π_θ^{1−γ}·μ^γ (no gradient
  * through sampling), label p, and gradient descent on the per-pair loss
  * p·(h − 1/(2β))² + (1 − p)·(−h − 1/(2β))², h = log(π_θ/μ)(y) − log(π_θ/μ)(y′).
- * Its expected direction is (4/β)× the self-play policy gradient (spec §3.2); the minimiser is
+ * Its expected direction is (4/β)× the self-play policy gradient (Calandriello et al. 2024);
+ * the minimiser is
  * π*_β for γ = 0. Soft or Bernoulli labels target the game P; argmax labels the hard game.
  */
 export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: OnlineIpoOptions<X>): TrainLog {
