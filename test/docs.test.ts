@@ -10,9 +10,15 @@
 // code that needs a browser, Deno or another host (say why next to it). All blocks run in
 // one child process, one after the other, from the repository root (so `data/...` paths
 // work), each with its own console.log capture.
+//
+// A ```sh block whose info string contains `run` (```sh run) is a shell session: it runs under
+// bash (-e) in a fresh directory where `seqlearn` is this repository's dist/cli.js and data/
+// is the repository's data/; its standard output is compared with the ```text block that
+// follows, where `…` stands for any run of characters within a line (timings, paths).
+// ```sh blocks without `run` (installs, long jobs, files the reader has) are not run.
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
@@ -46,6 +52,7 @@ export function docPages(): string[] {
 }
 
 const RUNNABLE = new Set(["js", "mjs", "javascript", "ts", "typescript"]);
+const SHELL = new Set(["sh", "bash", "shell"]);
 
 /** Fenced code blocks of a Markdown page, each with the ```text block that follows it. */
 export function extractBlocks(page: string, text: string): DocBlock[] {
@@ -70,7 +77,7 @@ export function extractBlocks(page: string, text: string): DocBlock[] {
   for (let k = 0; k < fences.length; k++) {
     const f = fences[k];
     const lang = f.info.split(/\s+/)[0].toLowerCase();
-    if (!RUNNABLE.has(lang)) continue;
+    if (!RUNNABLE.has(lang) && !(SHELL.has(lang) && /\brun\b/.test(f.info))) continue;
     let expected: string | null = null;
     const next = fences[k + 1];
     if (next && next.info.split(/\s+/)[0] === "text") {
@@ -112,7 +119,8 @@ process.exit(0);
 
 const pages = docPages();
 const blocks = pages.flatMap((p) => extractBlocks(p, readFileSync(join(root, p), "utf8")));
-const runnable = blocks.filter((b) => !/\bno-run\b/.test(b.info));
+const runnable = blocks.filter((b) => RUNNABLE.has(b.lang) && !/\bno-run\b/.test(b.info));
+const shells = blocks.filter((b) => SHELL.has(b.lang));
 const fileOf = (b: DocBlock) => join(out, `${b.page.replace(/[\/.]/g, "_")}-${b.line}.mjs`);
 let results: Record<string, { ok: boolean; stdout: string; error?: string; ms: number }> = {};
 
@@ -134,7 +142,35 @@ beforeAll(() => {
   });
   if (r.status !== 0) throw new Error(`docs runner failed (status ${r.status ?? r.signal}):\n${r.stderr}`);
   results = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+  // Type-check nothing, but make sure every no-run block at least parses.
+  for (const b of blocks.filter((x) => RUNNABLE.has(x.lang) && /\bno-run\b/.test(x.info))) {
+    try {
+      transformSync(b.code, { loader: b.lang.startsWith("t") ? "ts" : "js", format: "esm" });
+    } catch (e) {
+      throw new Error(`${b.page}:${b.line} (no-run) does not parse: ${(e as Error).message}`);
+    }
+  }
 }, 120_000);
+
+/** Expected shell output with `…` wildcards → a RegExp over the whole (normalised) output. */
+function shellPattern(expected: string): RegExp {
+  const esc = norm(expected).split("…").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${esc.join("[^\\n]*")}$`);
+}
+
+function runShell(b: DocBlock): { status: number | null; stdout: string; stderr: string } {
+  const dir = join(out, `sh-${b.page.replace(/[\/.]/g, "_")}-${b.line}`);
+  mkdirSync(join(dir, ".bin"), { recursive: true });
+  writeFileSync(join(dir, ".bin", "seqlearn"), `#!/bin/sh\nexec "${process.execPath}" "${join(root, "dist", "cli.js")}" "$@"\n`, { mode: 0o755 });
+  symlinkSync(join(root, "data"), join(dir, "data"));
+  const r = spawnSync("bash", ["-e", "-c", b.code], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, PATH: `${join(dir, ".bin")}:${process.env.PATH}`, NO_COLOR: "1" },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe("the Markdown extractor", () => {
   it("finds a block, its expected output, and the no-run mark", () => {
@@ -142,6 +178,13 @@ describe("the Markdown extractor", () => {
     const b = extractBlocks("t.md", md);
     expect(b.map((x) => [x.line, x.lang, x.expected])).toEqual([[2, "js", "1"], [9, "ts", null], [12, "js", null]]);
     expect(b[1].info).toBe("ts no-run");
+    const sh = extractBlocks("s.md", ["```sh", "npm install", "```", "```sh run", "seqlearn info", "```", "```text", "x", "```"].join("\n"));
+    expect(sh.map((x) => [x.line, x.lang, x.expected])).toEqual([[4, "sh", "x"]]);
+  });
+  it("matches shell output with … wildcards, line by line", () => {
+    expect("fitted in 0.14 s\nok").toMatch(shellPattern("fitted in … s\nok"));
+    expect("fitted in 0.14 s\nok\nmore").not.toMatch(shellPattern("fitted in … s\nok"));
+    expect("a\nb").not.toMatch(shellPattern("…"));
   });
   it("covers the README and the guides, and most blocks are checked against printed output", () => {
     expect(pages).toContain("README.md");
@@ -158,6 +201,16 @@ describe("doc code blocks run and print what the docs show", () => {
       expect(r, "the runner did not reach this block").toBeDefined();
       if (!r.ok) throw new Error(`${b.page}:${b.line} threw:\n${r.error}\nprinted so far:\n${r.stdout}`);
       if (b.expected !== null) expect(norm(r.stdout), `${b.page}:${b.line} (${relative(root, fileOf(b))})`).toBe(norm(b.expected));
+    });
+  }
+});
+
+describe("doc shell sessions (```sh run) print what the docs show", () => {
+  for (const b of shells) {
+    it(`${b.page}:${b.line}`, () => {
+      const r = runShell(b);
+      if (r.status !== 0) throw new Error(`${b.page}:${b.line} exited with ${r.status}:\n${r.stderr}\n${r.stdout}`);
+      if (b.expected !== null) expect(norm(r.stdout), `${b.page}:${b.line}`).toMatch(shellPattern(b.expected));
     });
   }
 });
