@@ -27,6 +27,7 @@ export class NumericalError extends SeqlearnError {
 /** The WebAssembly engine trapped (a bug, or memory exhausted). The engine has been
  *  re-instantiated with fresh memory; buffers allocated before the trap are invalid. */
 export class EngineTrapError extends SeqlearnError {
+  /** The original WebAssembly trap (a `WebAssembly.RuntimeError`). */
   readonly cause?: unknown;
   constructor(message: string, cause?: unknown) {
     super(message);

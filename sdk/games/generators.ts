@@ -39,6 +39,7 @@ function fromUpper(n: number, f: (i: number, j: number) => number, logistic = fa
   return PreferenceGame.fromMatrix(new Matrix(n, n, P));
 }
 
+/** Options of the random game generators. */
 export interface SeedOption {
   /** Seed of the engine PRNG. Default 0. */
   seed?: number;
@@ -143,6 +144,7 @@ export function lowRankSkew(n: number, r: number, opts: SeedOption & { scale?: n
 
 /** Names accepted by the CLI's --generator. */
 export const GENERATORS = ["rps", "dice", "three-type", "sine", "u-triangle", "skew-logit", "bradley-terry"] as const;
+/** Names accepted by `generate()` and `seqlearn game --generator`. */
 export type GeneratorName = (typeof GENERATORS)[number];
 
 /** A game by generator name (the CLI's --generator). */

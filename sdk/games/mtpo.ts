@@ -19,15 +19,20 @@ import { skewLogit } from "./generators.js";
  * transitions[h] is S_h × A × S_{h+1}, row-major: p(x′ | x, y), each (x, y) row summing to 1.
  */
 export interface LayeredMdp {
+  /** Number of turns H. */
   horizon: number;
+  /** Number of agent actions per state. */
   actions: number;
+  /** Number of states at each level 0…H (the last level holds the end states). */
   states: number[];
+  /** Per level h < H: transition probabilities p(x′ | x, a), an S_h·A × S_{h+1} row-major array. */
   transitions: Float64Array[];
 }
 
 /** A tabular policy: per level h, S_h × A probabilities. */
 export type LayeredPolicy = Float64Array[];
 
+/** Options of `mtpo()`. */
 export interface MtpoOptions {
   /** KL coefficient α > 0 (β elsewhere in this module). */
   alpha: number;
@@ -43,8 +48,11 @@ export interface MtpoOptions {
   reference?: LayeredPolicy | null;
 }
 
+/** What `mtpo()` returns: the last policy and the logged metrics (columns of equal length). */
 export interface MtpoRun {
+  /** The final policy, per level an S_h × A table of probabilities. */
   policy: LayeredPolicy;
+  /** Iteration number of each logged row. */
   iteration: Float64Array;
   /** E_α(π_t) = max_π′ P_α(π′ ≻ π_t) − ½. */
   exploitability: Float64Array;
@@ -52,6 +60,8 @@ export interface MtpoRun {
   kl: Float64Array;
 }
 
+/** Check a layered MDP's shapes and that every transition row is a probability vector;
+ * throws ShapeError / ValueError naming the level and the row. */
 export function checkMdp(env: LayeredMdp): void {
   if (!env || typeof env !== "object") throw new ValueError("env must be a layered MDP object { horizon, actions, states, transitions, ... }");
   const H = integer(env.horizon, "env.horizon", 1);
@@ -229,8 +239,11 @@ export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): 
   return { policy: unflat(env, logPi), iteration: col(0), exploitability: col(1), kl: col(2) };
 }
 
+/** A random layered environment from `treeEnvironment()`. */
 export interface TreeEnvironment {
+  /** The layered MDP. */
   env: LayeredMdp;
+  /** The reference policy μ (Dirichlet(1) per state). */
   mu: LayeredPolicy;
   /** Skew-logit preferences over the end states. */
   pref: PreferenceGame;

@@ -45,6 +45,7 @@ export function judgeFromGame(game: PreferenceGame | PreferenceGame[]): Judge<nu
   };
 }
 
+/** Options shared by the stochastic trainers. */
 export interface TrainerOptions<X> {
   /** KL coefficient β > 0. */
   beta: number;
@@ -62,7 +63,9 @@ export interface TrainerOptions<X> {
   evaluate?: (policy: Policy<X, any>, iteration: number) => number;
 }
 
+/** What a stochastic trainer returns: one row per logged iteration. */
 export interface TrainLog {
+  /** Iteration (Nash-MP: outer iteration; others: gradient step) of each logged row. */
   iteration: Float64Array;
   /** evaluate(policy) at each logged iteration (NaN without evaluate). */
   value: Float64Array;
@@ -147,6 +150,7 @@ function trainLogger<X>(c: Ctx<X>, policy: Policy<X, any>, evaluate: TrainerOpti
 
 // ---- Nash-MP with policy-gradient half-steps (Tiapkin et al. 2025) -----------------------------
 
+/** Options of `trainNashMP` (Nash Mirror Prox with policy-gradient half-steps). */
 export interface NashMPPGOptions<X> extends TrainerOptions<X> {
   /** Prox step η (0 < η ≤ 2). Default 2. */
   eta?: number;
@@ -278,6 +282,7 @@ function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge:
 
 // ---- Nash-MD-PG (Munos et al. 2024) ------------------------------------------------------------
 
+/** Options of `trainNashMD` (Nash-MD-PG). */
 export interface NashMDPGOptions<X> extends TrainerOptions<X> {
   /** Weight γ of μ in the opponent's geometric mixture π_θ^{1−γ}·μ^γ. Default 0.125. */
   gamma?: number;
@@ -345,6 +350,7 @@ export function ipoPairSlope(h: number, p: number, beta: number): number {
   return 2 * h + (1 - 2 * p) / beta;
 }
 
+/** Options of `trainOnlineIpo` (online IPO, and IPO-MD with a mixture weight > 0). */
 export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
   /** Weight γ of μ in the sampling mixture (IPO-MD); 0 is online IPO. Default 0. */
   gamma?: number;
@@ -405,7 +411,12 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, ju
  * the gradient of the population loss with q held fixed (averaged over contexts).
  */
 export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, contexts: readonly X[],
-  beta: number, gamma: number, feedback: Feedback = "soft"): { xs: X[]; ys: Y[]; w: Float64Array; queries: number } {
+  beta: number, gamma: number, feedback: Feedback = "soft"): {
+  /** Context of each pair. */ xs: X[];
+  /** Response of each pair. */ ys: Y[];
+  /** Expected weight of each pair's score. */ w: Float64Array;
+  /** Judge calls made. */ queries: number;
+} {
   const support = needSupport(policy, "ipoExpectedWeights");
   const xs: X[] = [], ys: Y[] = [];
   for (const x of contexts) for (const y of support(x)) xs.push(x), ys.push(y);

@@ -1,3 +1,9 @@
+/**
+ * Worker pools and merge trees: named tasks run on engines in other threads (or inline), with
+ * retries, cancellation and deterministic per-node random streams.
+ *
+ * @module
+ */
 // Worker pool and merge-tree driver. Knows nothing of kernels or graphs: domain code
 // registers named tasks, the pool runs them on engines in other threads.
 export { WorkerPool, InlinePool, rebuildError } from "./pool.js";

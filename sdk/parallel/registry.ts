@@ -17,6 +17,7 @@ export interface TaskContext {
   readonly workerId: number;
 }
 
+/** A task: a function of its input and a `TaskContext`, returning the result or a promise of it. */
 export type TaskFn<I = any, O = any> = (input: I, ctx: TaskContext) => O | Promise<O>;
 
 const KEY = Symbol.for("seqlearn.parallel.tasks");
