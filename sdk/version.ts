@@ -1,1 +1,2 @@
+/** The seqlearn version. */
 export const version = "0.1.0";

@@ -2,8 +2,13 @@
 // arrays of rows (number[][]) or as { data, rows, cols } objects.
 import { ShapeError, ValueError } from "./errors.js";
 
+/** A dense matrix of f64 values stored row-major: entry (i, j) is `data[i·cols + j]`. Every
+ * linear-algebra function returns one; most also accept an array of rows or any
+ * `{ rows, cols, data }`. */
 export class Matrix {
+  /** Number of rows (n for data matrices: one row per example). */
   readonly rows: number;
+  /** Number of columns (d for data matrices: one column per feature). */
   readonly cols: number;
   /** Row-major entries, length rows·cols. */
   readonly data: Float64Array;
@@ -26,10 +31,12 @@ export class Matrix {
     }
   }
 
+  /** A rows×cols matrix of zeros. */
   static zeros(rows: number, cols: number): Matrix {
     return new Matrix(rows, cols);
   }
 
+  /** The n×n identity matrix. */
   static identity(n: number): Matrix {
     const m = new Matrix(n, n);
     for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
@@ -49,10 +56,12 @@ export class Matrix {
     return m;
   }
 
+  /** Entry (i, j), 0-based (no bounds check). */
   get(i: number, j: number): number {
     return this.data[i * this.cols + j];
   }
 
+  /** Set entry (i, j), 0-based (no bounds check). */
   set(i: number, j: number, v: number): void {
     this.data[i * this.cols + j] = v;
   }
@@ -69,16 +78,19 @@ export class Matrix {
     return out;
   }
 
+  /** A new matrix holding the transpose. */
   transpose(): Matrix {
     const t = new Matrix(this.cols, this.rows);
     for (let i = 0; i < this.rows; i++) for (let j = 0; j < this.cols; j++) t.data[j * this.rows + i] = this.data[i * this.cols + j];
     return t;
   }
 
+  /** A copy with its own data. */
   clone(): Matrix {
     return new Matrix(this.rows, this.cols, this.data.slice());
   }
 
+  /** The rows as plain arrays (`number[][]`). */
   toArray(): number[][] {
     const out: number[][] = [];
     for (let i = 0; i < this.rows; i++) out.push(Array.from(this.row(i)));
@@ -87,7 +99,11 @@ export class Matrix {
 }
 
 /** Anything accepted where a matrix is expected. */
-export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number>; rows: number; cols: number };
+export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>> | {
+  /** Row-major entries, length rows·cols. */ data: ArrayLike<number>;
+  /** Number of rows. */ rows: number;
+  /** Number of columns. */ cols: number;
+};
 
 /** Anything accepted where a vector is expected. */
 export type VectorLike = ArrayLike<number>;

@@ -15,6 +15,7 @@ type TypedCtor = Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayCo
  *  Wasm memory grows, so it never goes stale. Free it with dispose() (or `using`). */
 export class WasmBuffer<T extends Typed = Float64Array> {
   /** @internal */ readonly ptr: number;
+  /** Number of elements. */
   readonly length: number;
   private readonly ctor: TypedCtor;
   private readonly generation: number;
@@ -22,7 +23,8 @@ export class WasmBuffer<T extends Typed = Float64Array> {
   private cachedBuffer: ArrayBuffer | null = null;
   private freed = false;
 
-  /** @internal */
+  /** @internal
+   * @param engine The engine whose memory holds the block. */
   constructor(readonly engine: Engine, ctor: TypedCtor, length: number) {
     if (!Number.isSafeInteger(length) || length < 0 || length * ctor.BYTES_PER_ELEMENT > MAX_BLOCK_BYTES) {
       throw new ValueError(`WasmBuffer length must be an integer in [0, ${Math.floor(MAX_BLOCK_BYTES / ctor.BYTES_PER_ELEMENT)}], got ${length}`);
@@ -57,6 +59,7 @@ export class WasmBuffer<T extends Typed = Float64Array> {
     return this.view.slice() as T;
   }
 
+  /** Whether dispose() was called. */
   get disposed(): boolean {
     return this.freed;
   }
@@ -68,6 +71,7 @@ export class WasmBuffer<T extends Typed = Float64Array> {
     }
   }
 
+  /** Free the block. Safe to call twice; using the buffer afterwards raises EngineStateError. */
   dispose(): void {
     if (this.freed) return;
     this.freed = true;
@@ -75,6 +79,7 @@ export class WasmBuffer<T extends Typed = Float64Array> {
     if (this.generation === this.engine.generation) this.engine.freeBytes(this.ptr);
   }
 
+  /** Same as dispose(), for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -115,6 +120,9 @@ export interface CallResult {
 
 export type Instantiator = () => WebAssembly.Instance;
 
+/** One instance of the seqlearn WebAssembly module: its memory, allocations and exports.
+ * `init()` creates the default engine that every SDK function uses; `getEngine()` returns it.
+ * After a trap the engine re-instantiates the module with fresh memory and keeps working. */
 export class Engine {
   /** @internal */ exports!: WasmExports;
   /** Incremented every time the engine is re-instantiated after a trap. */

@@ -19,6 +19,8 @@ export type WasmSource =
   | Response
   | PromiseLike<Response>;
 
+/** Options of `init()` / `initSync()`: where the module comes from, extra imports, and a hook
+ * called with every new instance. */
 export interface InitOptions {
   /** Where to get the module; by default the copy that ships with the package. */
   source?: WasmSource;

@@ -1,5 +1,5 @@
-// Test-instance generators (spec games.md §1.6). Random ones draw from the engine's PRNG, so a
-// seed gives the same game in every runtime.
+// Test-instance generators (the three-type game is the intransitive example of Munos et al.
+// 2024). Random ones draw from the engine's PRNG, so a seed gives the same game in every runtime.
 import { getEngine, inout, input, output } from "../engine/index.js";
 import { Matrix } from "../core/matrix.js";
 import { Rng } from "../random/rng.js";
@@ -39,6 +39,7 @@ function fromUpper(n: number, f: (i: number, j: number) => number, logistic = fa
   return PreferenceGame.fromMatrix(new Matrix(n, n, P));
 }
 
+/** Options of the random game generators. */
 export interface SeedOption {
   /** Seed of the engine PRNG. Default 0. */
   seed?: number;
@@ -101,7 +102,7 @@ export function threeType(eps = 0.1): PreferenceGame {
 }
 
 /** The deterministic sine game: S_ij = scale·(sin(2i+5j) − sin(2j+5i)), P = σ(S); scale 3 is
- *  the golden instance of spec §9 (n = 5). */
+ *  the instance the test suite checks against reference numbers (n = 5). */
 export function sineGame(n = 5, scale = 3): PreferenceGame {
   integer(n, "n", 1);
   nonNegative(scale, "scale");
@@ -143,6 +144,7 @@ export function lowRankSkew(n: number, r: number, opts: SeedOption & { scale?: n
 
 /** Names accepted by the CLI's --generator. */
 export const GENERATORS = ["rps", "dice", "three-type", "sine", "u-triangle", "skew-logit", "bradley-terry"] as const;
+/** Names accepted by `generate()` and `seqlearn game --generator`. */
 export type GeneratorName = (typeof GENERATORS)[number];
 
 /** A game by generator name (the CLI's --generator). */

@@ -1,5 +1,12 @@
+/**
+ * Preference games: games and generators, exact tabular solvers (Nash-MD, Nash Mirror Prox,
+ * online IPO, IPO-MD), metrics, stochastic policy-gradient trainers, and MTPO.
+ *
+ * @module
+ */
 // Preference games: preference models, generators, exact tabular solvers (Wasm), stochastic
-// policy-gradient trainers and MTPO. Spec: spec/games.md.
+// policy-gradient trainers and MTPO. Papers: Munos et al. 2024 (Nash-MD, NLHF), Calandriello et
+// al. 2024 (online IPO, IPO-MD), Tiapkin et al. 2025 (Nash Mirror Prox), Shani et al. 2024 (MTPO).
 export { PreferenceGame, klDivergence, fitBradleyTerry, rlhfPolicy } from "./preference.js";
 export type { GameKind, DenseOptions } from "./preference.js";
 export { uTriangle, skewLogit, bradleyTerry, rps, dice, threeType, sineGame, lowRankSkew, generate, GENERATORS } from "./generators.js";

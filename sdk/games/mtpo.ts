@@ -1,5 +1,6 @@
-// MTPO (Shani et al. 2024, spec games.md §5): multi-turn preference optimisation on a layered
-// finite-horizon MDP whose final states are compared by a preference model. Tabular and exact:
+// MTPO (Shani et al., NeurIPS 2024, "Multi-turn reinforcement learning from preference human
+// feedback"): multi-turn preference optimisation on a layered finite-horizon MDP whose final
+// states are compared by a preference model. Tabular and exact:
 // forward reach probabilities, preference-based Q functions by backward induction, and the
 // per-state mirror-descent update (MTPO) or its geometric-mixture form (MTPO-τ).
 // Per iteration the work is O(Σ_h S_h·A·S_{h+1}) plus one product P·d over the end states
@@ -18,15 +19,20 @@ import { skewLogit } from "./generators.js";
  * transitions[h] is S_h × A × S_{h+1}, row-major: p(x′ | x, y), each (x, y) row summing to 1.
  */
 export interface LayeredMdp {
+  /** Number of turns H. */
   horizon: number;
+  /** Number of agent actions per state. */
   actions: number;
+  /** Number of states at each level 0…H (the last level holds the end states). */
   states: number[];
+  /** Per level h < H: transition probabilities p(x′ | x, a), an S_h·A × S_{h+1} row-major array. */
   transitions: Float64Array[];
 }
 
 /** A tabular policy: per level h, S_h × A probabilities. */
 export type LayeredPolicy = Float64Array[];
 
+/** Options of `mtpo()`. */
 export interface MtpoOptions {
   /** KL coefficient α > 0 (β elsewhere in this module). */
   alpha: number;
@@ -42,8 +48,11 @@ export interface MtpoOptions {
   reference?: LayeredPolicy | null;
 }
 
+/** What `mtpo()` returns: the last policy and the logged metrics (columns of equal length). */
 export interface MtpoRun {
+  /** The final policy, per level an S_h × A table of probabilities. */
   policy: LayeredPolicy;
+  /** Iteration number of each logged row. */
   iteration: Float64Array;
   /** E_α(π_t) = max_π′ P_α(π′ ≻ π_t) − ½. */
   exploitability: Float64Array;
@@ -51,6 +60,8 @@ export interface MtpoRun {
   kl: Float64Array;
 }
 
+/** Check a layered MDP's shapes and that every transition row is a probability vector;
+ * throws ShapeError / ValueError naming the level and the row. */
 export function checkMdp(env: LayeredMdp): void {
   if (!env || typeof env !== "object") throw new ValueError("env must be a layered MDP object { horizon, actions, states, transitions, ... }");
   const H = integer(env.horizon, "env.horizon", 1);
@@ -198,7 +209,8 @@ export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: La
  * Run MTPO or MTPO-τ with η_t = 2/(α(t+2)) from π₁ = μ, in the engine. MTPO:
  *   π_{t+1}(·|x) ∝ μ^{αη_t}·π_t^{1−αη_t}·exp(η_t·Q^{π_t,π_t}(x,·));
  * MTPO-τ: π_{t+1}(·|x) ∝ π_t^α(·|x)·exp(η_t·Q^{π_t^α,π_t^α}(x,·)), π_t^α ∝ π_t^{1−αη_t}·μ^{αη_t}.
- * Q is the preference-based Q function of §5.2 (backward induction from V(end) = P(end ≻ play)).
+ * Q is the preference-based Q function of Shani et al. 2024 (backward induction from
+ * V(end) = P(end ≻ play)).
  */
 export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): MtpoRun {
   checkMdp(env);
@@ -227,8 +239,11 @@ export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): 
   return { policy: unflat(env, logPi), iteration: col(0), exploitability: col(1), kl: col(2) };
 }
 
+/** A random layered environment from `treeEnvironment()`. */
 export interface TreeEnvironment {
+  /** The layered MDP. */
   env: LayeredMdp;
+  /** The reference policy μ (Dirichlet(1) per state). */
   mu: LayeredPolicy;
   /** Skew-logit preferences over the end states. */
   pref: PreferenceGame;
@@ -247,7 +262,7 @@ function dirichletRows(rng: Rng, rows: number, k: number): Float64Array {
 }
 
 /**
- * The tree test environment of spec §9.12: H turns, `actions` agent actions and `outcomes`
+ * A random tree environment for tests and examples: H turns, `actions` agent actions and `outcomes`
  * environment replies per turn, so (actions·outcomes)^H end states (216 for 3, 3, 2).
  * Each (state, action) moves to one of its own `outcomes` children with Dirichlet(1)
  * probabilities; μ(·|x) is Dirichlet(1); the end states are compared by a skew-logit game.

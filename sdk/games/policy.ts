@@ -7,6 +7,9 @@ import { integer, finite, probability } from "../core/validate.js";
 import { exp, log } from "../core/detmath.js";
 import type { Rng } from "../random/rng.js";
 
+/** What the stochastic trainers need from a policy: sampling, log-probabilities, a gradient step on
+ * a weighted log-likelihood, and copies. `TabularPolicy` and `SequencePolicy` implement it; a
+ * language-model policy can too. X is the context type, Y the response type. */
 export interface Policy<X = number, Y = number> {
   /** One response per context. With `mix`, from the geometric mixture π^{1−γ}·ref^γ (mixed
    *  per step of generation for sequence policies; exact for tabular ones). */
@@ -35,7 +38,9 @@ export interface Policy<X = number, Y = number> {
  * π(y|x) = softmax(θ_x)_y. Context and response are integer indices.
  */
 export class TabularPolicy implements Policy<number, number> {
+  /** Number of contexts (rows of the logit table). */
   readonly contexts: number;
+  /** Number of actions per context. */
   readonly actions: number;
   /** Logits, contexts × actions, row-major. */
   readonly logits: Float64Array;
@@ -203,8 +208,11 @@ export class TabularPolicy implements Policy<number, number> {
  * Responses are arrays of L token ids.
  */
 export class SequencePolicy implements Policy<number, number[]> {
+  /** Number of contexts. */
   readonly contexts: number;
+  /** Vocabulary size (tokens per step). */
   readonly vocab: number;
+  /** Sequence length (tokens per response). */
   readonly length: number;
   /** Prefix nodes per context: 1 + V + … + V^{L−1}. */
   readonly nodes: number;
@@ -259,7 +267,7 @@ export class SequencePolicy implements Policy<number, number[]> {
   }
 
   /** Token by token; with `mix`, each step samples from softmax((1−γ)·z_θ + γ·z_ref) — the
-   *  per-token geometric mixture (not the sequence-level one; spec §1.5). */
+   *  per-token geometric mixture (not the sequence-level one; Munos et al. 2024, App. F.1). */
   sample(xs: readonly number[], rng: Rng, mix?: { ref: Policy<number, number[]>; gamma: number }): number[][] {
     let ref: SequencePolicy | undefined, gamma = 0;
     if (mix) {

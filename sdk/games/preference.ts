@@ -8,19 +8,25 @@ import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "..
 import { integer } from "../core/validate.js";
 import { exp, log } from "../core/detmath.js";
 
+/** How a game stores P: a dense n×n matrix, or low-rank factors (P = ½ + UVᵀ − VUᵀ). */
 export type GameKind = "dense" | "lowRank";
 
 /** The engine's code for each storage form (assembly/games/pref.ts). */
 export const KIND_CODE: Record<GameKind, number> = { dense: 0, lowRank: 1 };
 
+/** Options of `PreferenceGame.fromMatrix`. */
 export interface DenseOptions {
   /** Tolerance on |P_ij + P_ji − 1|. Default 1e-12. */
   tol?: number;
 }
 
+/** A preference game over n actions: P(i ≻ j) for every pair, held in engine memory (dense or
+ * low-rank). Build one with `fromMatrix`, `lowRank`, `bradleyTerry` or a generator
+ * (`games.rps()`, …); `dispose()` it when done. */
 export class PreferenceGame {
   /** Number of actions. */
   readonly n: number;
+  /** "dense" or "lowRank". */
   readonly kind: GameKind;
   /** r for the low-rank form, 0 for dense. */
   readonly rank: number;
@@ -63,7 +69,7 @@ export class PreferenceGame {
 
   /**
    * The implicit low-rank skew game P = ½ + U·Vᵀ − V·Uᵀ (U, V: n×r). Entries must lie in
-   * [0, 1]: accepted when max_i (‖u_i‖² + ‖v_i‖²) ≤ ½ (which bounds every |P_ij − ½| by ½),
+   * the range 0…1: accepted when max_i (‖u_i‖² + ‖v_i‖²) ≤ ½ (which bounds every |P_ij − ½| by ½),
    * otherwise checked entry by entry for n ≤ 2048, otherwise a ValueError asks to rescale.
    */
   static lowRank(U: MatrixLike, V: MatrixLike): PreferenceGame {
@@ -157,16 +163,19 @@ export class PreferenceGame {
     if (this.disposed) throw new ValueError("this PreferenceGame was disposed");
   }
 
+  /** Whether dispose() was called. */
   get isDisposed(): boolean {
     return this.disposed;
   }
 
+  /** Free the engine memory. Safe to call twice; using the game afterwards raises EngineStateError. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.buf.dispose();
   }
 
+  /** Same as dispose(), for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -1,18 +1,22 @@
 // Exact tabular solvers of the β-regularised preference game
 //   J_β(π, π′) = P(π ≻ π′) − β·KL(π‖μ) + β·KL(π′‖μ)
-// (spec games.md §1–§4). Every update runs in the engine, in log space.
+// (Munos et al. 2024, Nash-MD; Calandriello et al. 2024, online IPO and IPO-MD;
+// Tiapkin et al. 2025, Nash Mirror Prox). Every update runs in the engine, in log space.
 import { getEngine, input, inout, output, scratch, Status } from "../engine/index.js";
 import { NumericalError, ValueError } from "../engine/errors.js";
 import { asVector, type VectorLike } from "../core/matrix.js";
 import { integer, positive, probability } from "../core/validate.js";
 import { PreferenceGame, KIND_CODE, logPolicyArg, probsFromLog } from "./preference.js";
 
+/** Names of the exact solvers, as `runSolver` and `seqlearn game --solver` accept them. */
 export const SOLVERS = ["nash-md", "nash-mp", "online-ipo", "ipo-md", "mwu", "extragradient"] as const;
+/** One of `SOLVERS`. */
 export type SolverName = (typeof SOLVERS)[number];
 
 const ALGO = { "nash-md": 0, "nash-md-const": 1, "nash-mp": 2, "online-ipo": 3, "ipo-md": 4, mwu: 5, extragradient: 6 } as const;
 const COLS = 8;
 
+/** Options every game function takes: the KL coefficient β and the reference policy μ. */
 export interface GameOptions {
   /** KL coefficient β > 0 (τ in NLHF / Calandriello, α in MTPO). */
   beta: number;
@@ -20,6 +24,7 @@ export interface GameOptions {
   mu?: VectorLike;
 }
 
+/** Options of the exact solvers (`nashMD`, `nashMirrorProx`, `onlineIpo`, `ipoMD`, …). */
 export interface SolverOptions extends GameOptions {
   /** Iterations. Default 100. */
   iters?: number;
@@ -39,6 +44,7 @@ export interface SolverOptions extends GameOptions {
 
 /** Metrics per logged iterate (columns of equal length). */
 export interface MetricsLog {
+  /** Iteration number of each logged row. */
   iteration: Float64Array;
   /** Preference queries (products P·x) spent by the solver so far. */
   queries: Float64Array;
@@ -56,14 +62,20 @@ export interface MetricsLog {
   winRate: Float64Array;
 }
 
+/** What an exact solver returns: the last iterate, the reference used for the metrics, the
+ * logged metrics and the number of preference queries. */
 export interface GameRun {
+  /** The solver that ran. */
   solver: SolverName;
+  /** The KL coefficient β of the run. */
   beta: number;
   /** Last iterate, probabilities and log-probabilities. */
   policy: Float64Array;
+  /** Log-probabilities of the last iterate. */
   logPolicy: Float64Array;
   /** The π*_β used for the metrics, or null. */
   reference: Float64Array | null;
+  /** The logged metrics (one row per logged iterate). */
   metrics: MetricsLog;
   /** Total preference queries. */
   queries: number;
@@ -237,9 +249,13 @@ export function runSolver(name: SolverName, game: PreferenceGame, opts: SolverOp
   }
 }
 
+/** What `solveNash` returns: the regularised equilibrium π*_β. */
 export interface NashSolution {
+  /** π*_β as probabilities. */
   policy: Float64Array;
+  /** log π*_β. */
   logPolicy: Float64Array;
+  /** Nash-MP iterations it took to reach the tolerance. */
   iterations: number;
   /** max_y |π − softmax(log μ + P·π/β)| at the end. */
   residual: number;
@@ -283,12 +299,19 @@ export function bestResponse(game: PreferenceGame, opponent: VectorLike, opts: G
   return probsFromLog(r.out[0] as Float64Array);
 }
 
+/** Metrics of one policy (`gameMetrics`); the same quantities as a `MetricsLog` row. */
 export interface PolicyMetrics {
+  /** KL(π*_β ‖ π), when a reference is given (NaN otherwise). */
   kl: number;
+  /** Regularised exploitability E_β(π) = max_π′ J_β(π′, π) − ½. */
   exploitability: number;
+  /** Unregularised exploitability max_y P(y ≻ π) − ½. */
   exploitability0: number;
+  /** Duality gap, 2·E_β. */
   gap: number;
+  /** Span seminorm of log π − log π* (NaN without a reference). */
   span: number;
+  /** Win rate P(π ≻ μ). */
   winRate: number;
 }
 
@@ -305,7 +328,9 @@ export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: Game
   return { kl: m[2], exploitability: m[3], exploitability0: m[4], gap: m[5], span: m[6], winRate: m[7] };
 }
 
+/** What `solveContextual` returns: per-context policies and ρ-averaged metrics. */
 export interface ContextualRun {
+  /** The solver that ran. */
   solver: SolverName;
   /** One run per context. */
   runs: GameRun[];

@@ -1,4 +1,6 @@
-// Stochastic (sampled-preference) trainers of spec games.md §2.4, §3.2–3.3 and §4.4–4.5,
+// Stochastic (sampled-preference) trainers: Nash-MD-PG (Munos et al. 2024), online
+// IPO and IPO-MD (Calandriello et al. 2024) and Nash-MP with policy-gradient
+// half-steps (Tiapkin et al. 2025),
 // written only against the Policy interface (sample → judge → weights → applyGradient), so the
 // same orchestration drives a tabular softmax policy today and a language model later.
 //
@@ -43,6 +45,7 @@ export function judgeFromGame(game: PreferenceGame | PreferenceGame[]): Judge<nu
   };
 }
 
+/** Options shared by the stochastic trainers. */
 export interface TrainerOptions<X> {
   /** KL coefficient β > 0. */
   beta: number;
@@ -60,7 +63,9 @@ export interface TrainerOptions<X> {
   evaluate?: (policy: Policy<X, any>, iteration: number) => number;
 }
 
+/** What a stochastic trainer returns: one row per logged iteration. */
 export interface TrainLog {
+  /** Iteration (Nash-MP: outer iteration; others: gradient step) of each logged row. */
   iteration: Float64Array;
   /** evaluate(policy) at each logged iteration (NaN without evaluate). */
   value: Float64Array;
@@ -143,8 +148,9 @@ function trainLogger<X>(c: Ctx<X>, policy: Policy<X, any>, evaluate: TrainerOpti
   };
 }
 
-// ---- Nash-MP with policy-gradient half-steps (§4.4–4.5) ----------------------------------
+// ---- Nash-MP with policy-gradient half-steps (Tiapkin et al. 2025) -----------------------------
 
+/** Options of `trainNashMP` (Nash Mirror Prox with policy-gradient half-steps). */
 export interface NashMPPGOptions<X> extends TrainerOptions<X> {
   /** Prox step η (0 < η ≤ 2). Default 2. */
   eta?: number;
@@ -216,7 +222,8 @@ function halfStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, centre:
  * When the policy and every ref expose per-token log-probabilities (tokenLogProbs and
  * applyTokenGradient), the KL parts use reward-to-go: the score of token t is weighted by
  * Σ_{m≥t} log(π_θ/ref_k)(y_m | prefix), not by the whole sequence's log-ratio (same
- * expectation, less variance; spec §2.4, and unlike TRL's same-token form, unbiased).
+ * expectation, less variance, as in Munos et al. 2024's Nash-MD-PG; unlike TRL's same-token
+ * form, unbiased).
  */
 export function scoreFunctionUpdate<X, Y>(policy: Policy<X, Y>, xs: X[], ys: Y[], labels: Float64Array,
   kl: Array<{ ref: Policy<X, Y>; coef: number }>, lr: number): void {
@@ -273,8 +280,9 @@ function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge:
   cur.applyGradient(xs, ys, w, c.lr);
 }
 
-// ---- Nash-MD-PG (§2.4) --------------------------------------------------------------------
+// ---- Nash-MD-PG (Munos et al. 2024) ------------------------------------------------------------
 
+/** Options of `trainNashMD` (Nash-MD-PG). */
 export interface NashMDPGOptions<X> extends TrainerOptions<X> {
   /** Weight γ of μ in the opponent's geometric mixture π_θ^{1−γ}·μ^γ. Default 0.125. */
   gamma?: number;
@@ -335,13 +343,14 @@ function mixInPlace<X, Y>(opp: Policy<X, Y>, ref: Policy<X, Y>, gamma: number, p
   opp.blend(ref, 1 - gamma);
 }
 
-// ---- Online IPO / IPO-MD (§3.2–3.3) -------------------------------------------------------
+// ---- Online IPO / IPO-MD (Calandriello et al. 2024) --------------------------------------------
 
 /** dL/dh of the per-pair IPO loss p·(h − c)² + (1 − p)·(−h − c)², c = 1/(2β). */
 export function ipoPairSlope(h: number, p: number, beta: number): number {
   return 2 * h + (1 - 2 * p) / beta;
 }
 
+/** Options of `trainOnlineIpo` (online IPO, and IPO-MD with a mixture weight > 0). */
 export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
   /** Weight γ of μ in the sampling mixture (IPO-MD); 0 is online IPO. Default 0. */
   gamma?: number;
@@ -355,7 +364,8 @@ export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
  * Online IPO (γ = 0) and IPO-MD (γ > 0): both responses from q = π_θ^{1−γ}·μ^γ (no gradient
  * through sampling), label p, and gradient descent on the per-pair loss
  * p·(h − 1/(2β))² + (1 − p)·(−h − 1/(2β))², h = log(π_θ/μ)(y) − log(π_θ/μ)(y′).
- * Its expected direction is (4/β)× the self-play policy gradient (spec §3.2); the minimiser is
+ * Its expected direction is (4/β)× the self-play policy gradient (Calandriello et al. 2024);
+ * the minimiser is
  * π*_β for γ = 0. Soft or Bernoulli labels target the game P; argmax labels the hard game.
  */
 export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: OnlineIpoOptions<X>): TrainLog {
@@ -401,7 +411,12 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, ju
  * the gradient of the population loss with q held fixed (averaged over contexts).
  */
 export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, contexts: readonly X[],
-  beta: number, gamma: number, feedback: Feedback = "soft"): { xs: X[]; ys: Y[]; w: Float64Array; queries: number } {
+  beta: number, gamma: number, feedback: Feedback = "soft"): {
+  /** Context of each pair. */ xs: X[];
+  /** Response of each pair. */ ys: Y[];
+  /** Expected weight of each pair's score. */ w: Float64Array;
+  /** Judge calls made. */ queries: number;
+} {
   const support = needSupport(policy, "ipoExpectedWeights");
   const xs: X[] = [], ys: Y[] = [];
   for (const x of contexts) for (const y of support(x)) xs.push(x), ys.push(y);

@@ -28,6 +28,8 @@ import type { DictionaryParams } from "../kernel/dictionary.js";
 import { crc32 } from "./crc32.js";
 
 export const DICTIONARY_MAGIC = Uint8Array.of(0x89, 0x53, 0x4c, 0x44, 0x49, 0x43, 0x54, 0x0a);
+/** The binary dictionary format version that `encodeDictionary` writes (`decodeDictionary`
+ * reads it and every older one). */
 export const DICTIONARY_FORMAT_VERSION = 1;
 const HEADER = 176;
 const METHOD_BYTES = 24;
@@ -41,22 +43,36 @@ export type DictionaryRecordParams = DictionaryParams;
 /** The plain data of a weighted dictionary {(i, p̃_i, q_i)} with its stored points — the
  *  shape of `Squeak.dictionary()` snapshots, which can be passed here directly. */
 export interface DictionaryRecord {
+  /** Stream index of each stored point. */
   readonly indices: Float64Array;
-  readonly points: { readonly rows: number; readonly cols: number; readonly data: Float64Array };
+  /** The stored points, m×d. */
+  readonly points: {
+    /** m. */ readonly rows: number;
+    /** d. */ readonly cols: number;
+    /** Row-major entries, length m·d. */ readonly data: Float64Array;
+  };
+  /** p̃ⱼ ∈ (0, 1], each point's current probability. */
   readonly pTilde: Float64Array;
+  /** qⱼ ∈ {1 … q̄}, surviving copies. */
   readonly copies: Int32Array;
+  /** The last leverage-score estimate τ̃ⱼ of each point, or null. */
   readonly tau: Float64Array | null;
+  /** The parameters the dictionary was built with. */
   readonly params: Readonly<DictionaryRecordParams>;
 }
 
 /** What decodeDictionary returns: the record plus the derived size and weights
  *  w_j = q_j/(q̄·p̃_j), with `points` as a Matrix. */
 export interface DecodedDictionary extends DictionaryRecord {
+  /** m, the number of stored points. */
   readonly size: number;
+  /** The stored points, an m×d Matrix. */
   readonly points: Matrix;
+  /** Importance weights wⱼ = qⱼ/(q̄·p̃ⱼ). */
   readonly weights: Float64Array;
 }
 
+/** Which check a `DictionaryFormatError` failed. */
 export type DictionaryFormatErrorCode =
   | "not-bytes" | "bad-magic" | "unsupported-version" | "truncated" | "trailing-bytes"
   | "bad-header" | "checksum" | "bad-value";
@@ -64,7 +80,9 @@ export type DictionaryFormatErrorCode =
 /** A dictionary file could not be decoded (or a record could not be encoded). `code` says
  *  which check failed; `offset` is the byte offset of the offending field when known. */
 export class DictionaryFormatError extends SeqlearnError {
+  /** Which check failed. */
   readonly code: DictionaryFormatErrorCode;
+  /** Byte offset of the offending field, when known. */
   readonly offset: number | null;
   constructor(code: DictionaryFormatErrorCode, message: string, offset: number | null = null) {
     super(`dictionary file: ${message}${offset !== null ? ` (byte ${offset})` : ""}`);
@@ -191,11 +209,17 @@ export function isDictionaryFile(bytes: Uint8Array | ArrayBuffer): boolean {
 
 /** Header facts, read and checked without touching the arrays (cheap). */
 export interface DictionaryFileInfo {
+  /** Format version of the file. */
   version: number;
+  /** File size in bytes. */
   bytes: number;
+  /** Stored points m. */
   m: number;
+  /** Dimension d. */
   d: number;
+  /** Whether τ̃ is stored. */
   hasTau: boolean;
+  /** The parameters from the header. */
   params: DictionaryRecordParams;
 }
 

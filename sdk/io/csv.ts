@@ -5,12 +5,15 @@
 // completed records come out with the line number on which they start. Blank lines are skipped.
 import { DataError } from "./errors.js";
 
+/** One parsed CSV/TSV record. */
 export interface CsvRecord {
+  /** The record's fields, unquoted. */
   fields: string[];
   /** 1-based line number of the first character of the record. */
   line: number;
 }
 
+/** Options of `CsvParser`. */
 export interface CsvOptions {
   /** Field separator, one character (default ","). */
   delimiter?: string;
@@ -30,6 +33,8 @@ const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 
+/** Incremental CSV/TSV parser: feed text chunks with `push`, then `end()`; yields complete
+ * records with their line numbers (RFC 4180 quoting, any line ends, a BOM ignored). */
 export class CsvParser {
   private readonly delim: number;
   private readonly source?: string;

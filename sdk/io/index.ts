@@ -1,3 +1,9 @@
+/**
+ * Readers and writers: streaming numeric tables (CSV, TSV, JSON lines), text sources, SVG
+ * line plots.
+ *
+ * @module
+ */
 // Readers and writers: streaming numeric tables (CSV / TSV / JSON lines), text sources, SVG plots.
 export { DataError } from "./errors.js";
 export { textChunks, textSource, sourceName, sourceSize } from "./source.js";

@@ -15,7 +15,9 @@ export type TextSource =
 
 /** One decoded chunk and how many input bytes it came from (0 when unknown). */
 export interface TextChunk {
+  /** Decoded text. */
   text: string;
+  /** Input bytes it came from (0 when unknown). */
   bytes: number;
 }
 

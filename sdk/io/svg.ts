@@ -9,9 +9,13 @@
 // Non-finite points (and non-positive ones on a log axis) are skipped, breaking the line there.
 import { ValueError } from "../engine/errors.js";
 
+/** One line of a `linePlot`. */
 export interface PlotSeries {
+  /** Legend label. */
   name: string;
+  /** x coordinates. */
   x: ArrayLike<number>;
+  /** y coordinates (same length as x; non-finite points are skipped). */
   y: ArrayLike<number>;
   /** CSS colour; default from a colour-blind-safe palette. */
   color?: string;
@@ -23,20 +27,29 @@ export interface PlotSeries {
   line?: boolean;
 }
 
+/** Options of `linePlot`. */
 export interface LinePlotOptions {
+  /** The lines to draw. */
   series: PlotSeries[];
+  /** Title above the plot. */
   title?: string;
+  /** Label of the x axis. */
   xLabel?: string;
+  /** Label of the y axis. */
   yLabel?: string;
+  /** Logarithmic x axis (non-positive x are skipped). */
   logX?: boolean;
+  /** Logarithmic y axis (non-positive y are skipped). */
   logY?: boolean;
   /** Pixels (default 640 × 400). */
   width?: number;
+  /** Height in pixels. */
   height?: number;
   /** Legend corner (default "top-right"); "none" hides it. */
   legend?: "top-right" | "top-left" | "bottom-right" | "bottom-left" | "none";
   /** Axis ranges; default: the data range (padded a little on linear axes). */
   xRange?: [number, number];
+  /** Fixed y range [min, max] instead of the data's. */
   yRange?: [number, number];
 }
 

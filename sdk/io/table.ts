@@ -15,8 +15,10 @@ import { CsvParser, type CsvRecord } from "./csv.js";
 import { DataError } from "./errors.js";
 import { textChunks, sourceName, sourceSize, type TextSource } from "./source.js";
 
+/** Table file formats: comma- or tab-separated values with a header row, or JSON lines. */
 export type TableFormat = "csv" | "tsv" | "jsonl";
 
+/** Progress of a table read, passed to `onProgress`. */
 export interface Progress {
   /** Data rows read so far. */
   rows: number;
@@ -28,6 +30,7 @@ export interface Progress {
   elapsedMs: number;
 }
 
+/** Options of `readTable` and `streamTable`. */
 export interface TableOptions {
   /** "csv", "tsv" or "jsonl"; default from the file extension (.tsv/.tab, .jsonl/.ndjson/.json), else "csv". */
   format?: TableFormat;
@@ -67,10 +70,15 @@ export interface RowBatch {
   target: string | null;
 }
 
+/** A whole table read by `readTable`. */
 export interface Table {
+  /** The feature columns, one row per data row. */
   X: Matrix;
+  /** The target column, or null without a target. */
   y: Float64Array | null;
+  /** Feature column names, in column order of X. */
   features: string[];
+  /** Target column name, or null. */
   target: string | null;
   /** Every column of the input, in input order. */
   columns: string[];
@@ -334,7 +342,11 @@ export async function readTable(source: TextSource, opts: TableOptions = {}): Pr
 }
 
 /** The column names and the resolved feature/target selection, reading only the header. */
-export async function readHeader(source: TextSource, opts: TableOptions = {}): Promise<{ columns: string[]; features: string[]; target: string | null }> {
+export async function readHeader(source: TextSource, opts: TableOptions = {}): Promise<{
+  /** Every column name, in file order. */ columns: string[];
+  /** The feature columns the options select. */ features: string[];
+  /** The target column, or null. */ target: string | null;
+}> {
   let head: { columns: string[]; features: string[]; target: string | null } | null = null;
   for await (const _ of streamTable(source, { ...opts, limit: 0, onHeader: (h) => { head = h; } })) void _;
   return head as unknown as { columns: string[]; features: string[]; target: string | null };

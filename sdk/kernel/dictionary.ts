@@ -12,6 +12,7 @@ import type { Rng } from "../random/rng.js";
 export interface DictionaryParams {
   /** How the dictionary was made: "squeak", "ink", "uniform", "exact", "disqueak", ... */
   method: string;
+  /** The kernel, as its JSON spec. */
   kernel: KernelSpec;
   /** Absolute ridge γ of the leverage scores (K + γI). 0 for uniform dictionaries built without one. */
   gamma: number;
@@ -25,6 +26,7 @@ export interface DictionaryParams {
   cPref: number;
   /** Probability scale s: p̃ = min(1, s·τ̃). 1 unless a budget bound (or INK's 1/d̃). */
   scale: number;
+  /** Root seed of the randomness that built it (null when none was used). */
   seed: number | null;
   /** Number of stream points the dictionary summarises. */
   n: number;
@@ -39,6 +41,7 @@ export interface DictionaryParams {
 /** A weighted dictionary {(i, p̃_i, q_i)} with its stored points (spec §1.3). Plain data:
  *  it owns no engine memory. Weight w_j = q_j/(q̄·p̃_j). */
 export interface RlsDictionary {
+  /** m, the number of stored points. */
   readonly size: number;
   /** Stream indices of the stored points (0-based, integers stored as f64). */
   readonly indices: Float64Array;
@@ -52,6 +55,7 @@ export interface RlsDictionary {
   readonly weights: Float64Array;
   /** The last estimate τ̃_j of each stored point (null when not available). */
   readonly tau: Float64Array | null;
+  /** The parameters it was built with. */
   readonly params: Readonly<DictionaryParams>;
 }
 
@@ -384,10 +388,15 @@ export class DictState {
 
 // ---- The merge-ready primitive -----------------------------------------------------------
 
+/** Options of `dictUpdate`. */
 export interface DictUpdateOptions {
+  /** The kernel. */
   kernel: Kernel | KernelSpec;
+  /** Ridge λ of the leverage scores (`lambda` from the next release on). */
   gamma: number;
+  /** Accuracy ε ∈ (0, 1). */
   eps: number;
+  /** Copies per point q̄. */
   qbar: number;
   /** γ multiplier in A = K_DD + cγ·diag(1/w): 1 for SQUEAK, 1 + ε for DISQUEAK. Default 1. */
   c?: number;
@@ -404,6 +413,7 @@ export interface DictUpdateOptions {
   jitter?: number;
 }
 
+/** What `dictUpdate` returns. */
 export interface DictUpdateResult {
   /** The updated dictionary (entries with q = 0 removed). */
   dictionary: RlsDictionary;
@@ -464,11 +474,13 @@ export function engineConfig(o: { kernel: Kernel; d: number; qbar: number; gamma
 
 // ---- The estimator for arbitrary points -------------------------------------------------
 
+/** Options of `estimateRls` / `RlsEstimator`; each defaults to the dictionary's own. */
 export interface EstimateOptions {
   /** Estimator ε (default: the dictionary's). */
   eps?: number;
   /** γ multiplier (default: the dictionary's c). */
   c?: number;
+  /** Prefactor divisor (1: the printed form; c: the form the proof analyses). */
   cPref?: number;
   /** Rows per engine call (memory: rows × m f64). Default 1024. */
   chunk?: number;
@@ -478,7 +490,9 @@ export interface EstimateOptions {
  *  of row batches (m² per row): τ̃_i = (1−ε)/(c_pref·γ)·(k_ii − k_Diᵀ(K_DD + cγ·diag(1/w))⁻¹k_Di).
  *  Owns engine memory (the factor): dispose() when done. */
 export class RlsEstimator {
+  /** m, the dictionary size. */
   readonly size: number;
+  /** d, the input dimension. */
   readonly d: number;
   private readonly eng: Engine;
   private readonly cfgA: Float64Array;
@@ -531,6 +545,7 @@ export class RlsEstimator {
     return out;
   }
 
+  /** Free the engine memory. Safe to call twice. */
   dispose(): void {
     if (this.freed) return;
     this.freed = true;
@@ -538,6 +553,7 @@ export class RlsEstimator {
     this.P.dispose();
   }
 
+  /** Same as dispose(), for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

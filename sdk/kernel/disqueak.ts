@@ -21,9 +21,13 @@ import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type Lev
 
 /** Hyper-parameters shared by every node of a DISQUEAK tree (plain data: sent to workers). */
 export interface DisqueakParams {
+  /** The kernel, as its JSON spec. */
   kernel: KernelSpec;
+  /** Ridge λ of the leverage scores (`lambda` from the next release on). */
   gamma: number;
+  /** Accuracy ε ∈ (0, 1). */
   eps: number;
+  /** Copies per point q̄. */
   qbar: number;
   /** "printed" (c_pref = 1, the paper's printed, conservative prefactor; default) or "proof"
    *  (c_pref = 1 + ε, consistent with the proof of Lemma 4 in Calandriello, Lazaric & Valko
@@ -36,10 +40,13 @@ export interface DisqueakParams {
   estimator: "disqueak" | "squeak";
   /** "exact" leaves (p̃ = 1, q = q̄ for every point) or leaves pre-thinned by SQUEAK. */
   leaf: "exact" | "squeak";
+  /** Budget on the points after every merge, or null. */
   maxDictionary: number | null;
 }
 
+/** Options of `disqueak`. */
 export interface DisqueakOptions {
+  /** The kernel, e.g. rbf({ gamma: 0.5 }). */
   kernel: Kernel | KernelSpec;
   /** Absolute ridge γ > 0. */
   gamma: number;
@@ -59,6 +66,7 @@ export interface DisqueakOptions {
   leaf?: "exact" | "squeak" | "auto";
   /** Merge-tree shape: "balanced" (default), "chain", or explicit merges (see planTree). */
   shape?: TreeShape;
+  /** Prefactor of the estimator: "printed" (default) or "proof" (smaller dictionaries). */
   prefactor?: "printed" | "proof";
   /** Merge estimator, "disqueak" (default) or "squeak" (see DisqueakParams). */
   estimator?: "disqueak" | "squeak";
@@ -67,29 +75,42 @@ export interface DisqueakOptions {
   /** Where to run: a pool you own (not closed), or the number of workers of a pool created
    *  (and closed) for this call; 0 runs in this thread. Default: the available cores. */
   pool?: Executor;
+  /** Worker threads of a pool created and closed for this call; 0 runs in this thread.
+   * Default: the available cores. */
   workers?: number;
+  /** Cancels the call (pending and running tasks). */
   signal?: AbortSignal;
   /** Called as each tree node completes. */
   onProgress?: (info: { node: number; level: number; done: number; total: number }) => void;
 }
 
+/** What `disqueak` returns. */
 export interface DisqueakResult {
+  /** The root's dictionary. */
   dictionary: RlsDictionary;
+  /** The merge tree that ran (node ids, streams). */
   plan: TreePlan;
   /** Per tree level: nodes, wall time and summed compute time (ms). */
   levels: LevelTiming[];
+  /** Wall time of the whole call (ms). */
   wallMs: number;
 }
 
 /** A leaf part: rows `data` (n×d, row-major) whose global indices start at `start`. */
 export interface DisqueakLeaf {
+  /** The part's rows, n×d row-major. */
   data: Float64Array;
+  /** Rows n. */
   n: number;
+  /** Dimension d. */
   d: number;
+  /** Global index of the part's first row. */
   start: number;
 }
 
+/** Task name of a DISQUEAK leaf in the pool's task registry. */
 export const DISQUEAK_LEAF_TASK = "seqlearn.disqueak.leaf";
+/** Task name of a DISQUEAK merge in the pool's task registry. */
 export const DISQUEAK_MERGE_TASK = "seqlearn.disqueak.merge";
 
 // nodeSeed moved to sdk/random/streams.ts, next to nodeStream; re-exported here until the

@@ -1,3 +1,10 @@
+/**
+ * Kernels and kernel dictionaries: kernel functions, ridge-leverage-score sampling (exact,
+ * uniform, SQUEAK, INK-Estimate, DISQUEAK), the estimator, Nyström features and Nyström
+ * kernel ridge regression.
+ *
+ * @module
+ */
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernels.js";
 export type { KernelSpec, KernelName } from "./kernels.js";
 export { exactRls, uniformNystrom, fullDictionary } from "./rls.js";

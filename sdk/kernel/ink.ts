@@ -11,7 +11,9 @@ import type { Kernel, KernelSpec } from "./kernels.js";
 import { asKernel, engineConfig } from "./dictionary.js";
 import { StreamingDictionary } from "./squeak.js";
 
+/** Options of `InkEstimate`. */
 export interface InkOptions {
+  /** The kernel, e.g. rbf({ gamma: 0.5 }). */
   kernel: Kernel | KernelSpec;
   /** Absolute ridge γ > 0. */
   gamma: number;
@@ -22,6 +24,7 @@ export interface InkOptions {
   eps?: number;
   /** Stream points between full updates; default "auto". */
   batch?: number | "auto";
+  /** Seed of the thinning stream. Default 0. */
   seed?: number;
 }
 
@@ -32,7 +35,9 @@ export interface InkOptions {
  *  only for the oversampling the budget implies (budget / d_eff), not for a chosen q̄. */
 export class InkEstimate extends StreamingDictionary {
   protected readonly method = "ink";
+  /** Ridge λ of the leverage scores (`lambda` from the next release on). */
   readonly gamma: number;
+  /** Accuracy ε. */
   readonly eps: number;
   /** The fixed budget (distinct points after each update, and slots per point). */
   readonly budget: number;

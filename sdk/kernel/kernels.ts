@@ -13,19 +13,30 @@ import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { positive, finite, integer } from "../core/validate.js";
 
 const KIND = { linear: 0, rbf: 1, laplacian: 2, polynomial: 3, matern32: 4, matern52: 5, matern12: 6 } as const;
+/** Kernel names: rbf, laplacian, linear, polynomial, matern12, matern32, matern52. */
 export type KernelName = keyof typeof KIND;
 
 /** Serializable description of a kernel: what dictionary files and models store. */
 export interface KernelSpec {
+  /** Which kernel. */
   name: KernelName;
+  /** Width γ of rbf / laplacian, scale of polynomial (scikit-learn's `gamma`). */
   gamma?: number;
+  /** Constant c₀ of polynomial. Default 1. */
   coef0?: number;
+  /** Degree of polynomial (integer 1…64). Default 3. */
   degree?: number;
+  /** Length scale ℓ of the Matérn kernels. Default 1. */
   lengthScale?: number;
 }
 
+/** An immutable, validated kernel function. Build one with a factory (`rbf`, `laplacian`,
+ * `linear`, `polynomial`, `matern12`, `matern32`, `matern52`) or `kernelFromSpec`;
+ * `matrix(X, Y)` computes kernel blocks in the engine. */
 export class Kernel {
+  /** Which kernel. */
   readonly name: KernelName;
+  /** Its parameters (without the name). */
   readonly params: Readonly<Omit<KernelSpec, "name">>;
   /** @internal engine parameters */
   readonly p: readonly [number, number, number];
@@ -99,10 +110,12 @@ export class Kernel {
     return this.matrix([Array.from(x)], [Array.from(y)]).data[0];
   }
 
+  /** The JSON spec (`{ name, ...params }`) that `kernelFromSpec` turns back into this kernel. */
   toJSON(): KernelSpec {
     return { name: this.name, ...this.params };
   }
 
+  /** A readable form, e.g. `rbf(gamma=0.5)`. */
   toString(): string {
     const ps = Object.entries(this.params).map(([k, v]) => `${k}=${v}`).join(", ");
     return `${this.name}(${ps})`;

@@ -12,6 +12,7 @@ import { Kernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
 import { asKernel, checkDictionary, kernelCode, type RlsDictionary } from "./dictionary.js";
 import { uniformNystrom } from "./rls.js";
 
+/** Options of `NystromKRR.fit`, `accumulator` and `fitStream`. */
 export interface KrrOptions {
   /** KRR ridge μ > 0 (absolute: the loss is ‖y − Kα‖² + μ·αᵀKα; scikit-learn KernelRidge alpha = μ). */
   mu: number;
@@ -23,10 +24,19 @@ export interface KrrOptions {
   chunk?: number;
 }
 
-export type Centres = RlsDictionary | "exact" | { uniform: number; seed?: number; gamma?: number };
+/** Where `NystromKRR.fit` takes its centres from: a dictionary, `"exact"` (every point), or
+ * `{ uniform: m, seed, gamma }` (m rows of X uniformly without replacement). */
+export type Centres = RlsDictionary | "exact" | {
+  /** Number of centres m. */ uniform: number;
+  /** Seed of the draw. Default 0. */ seed?: number;
+  /** Ridge λ of the μλ·diag(1/w) term. Default 0. */ gamma?: number;
+};
 
+/** Scores from `NystromKRR.score`. */
 export interface KrrScore {
+  /** Root mean squared error. */
   rmse: number;
+  /** Coefficient of determination R² (NaN when y is constant). */
   r2: number;
   /** Fraction of sign(prediction) == y, when every target is ±1. */
   accuracy?: number;
@@ -47,8 +57,11 @@ function asTargets(y: VectorLike | MatrixLike, n: number): Targets {
 
 /** Streaming accumulator of K_Dn K_nD and K_Dn y for fixed centres (O(m² + mk) memory). */
 export class KrrAccumulator {
+  /** The kernel (the dictionary's). */
   readonly kernel: Kernel;
+  /** Number of centres m. */
   readonly m: number;
+  /** Input dimension d. */
   readonly d: number;
   private k: number | null = null;
   private vector = true;
@@ -61,6 +74,9 @@ export class KrrAccumulator {
   private readonly chunk: number;
   private done = false;
 
+  /** Use `NystromKRR.accumulator(dict, opts)`.
+   * @param dictionary The centres.
+   * @param opts The fit's options. */
   constructor(readonly dictionary: RlsDictionary, readonly opts: KrrOptions) {
     checkDictionary(dictionary);
     if (dictionary.size === 0) throw new ValueError("NystromKRR: the dictionary is empty; push data first, or raise qbar");
@@ -141,6 +157,7 @@ export class KrrAccumulator {
     this.Kb?.dispose();
   }
 
+  /** Same as dispose(), for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -157,13 +174,19 @@ interface ModelParts {
   n: number;
 }
 
+/** Nyström kernel ridge regression: f(x) = Σⱼ αⱼ k(xⱼ, x) over m centres, fitted with
+ * α = (K_Dn K_nD + μK_DD + μλ·diag(1/w))⁻¹K_Dn y (Calandriello, Lazaric & Valko 2017, Eq. 8).
+ * Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`. */
 export class NystromKRR {
+  /** The kernel. */
   readonly kernel: Kernel;
   /** Centres x_j (m×d). */
   readonly centres: Matrix;
   /** Coefficients α (m×k). */
   readonly alpha: Matrix;
+  /** The KRR ridge μ (`ridge` from the next release on). */
   readonly mu: number;
+  /** The leverage-score ridge λ of the μλ·diag(1/w) term (0: standard Nyström KRR). */
   readonly gamma: number;
   /** How the centres were chosen ("squeak", "uniform", "exact", ...). */
   readonly method: string;
@@ -286,6 +309,7 @@ export class NystromKRR {
     return out;
   }
 
+  /** The model as plain JSON data (`"format": "seqlearn.krr/1"`); numbers round-trip exactly. */
   toJSON(): object {
     return {
       format: "seqlearn.krr/1",
@@ -300,6 +324,7 @@ export class NystromKRR {
     };
   }
 
+  /** Rebuild (and validate) a model from `toJSON()` output. */
   static fromJSON(obj: unknown): NystromKRR {
     if (!obj || typeof obj !== "object") throw new ValueError("NystromKRR.fromJSON: expected an object");
     const o = obj as Record<string, any>;

@@ -11,8 +11,10 @@ import { Rng } from "../random/rng.js";
 import type { Kernel } from "./kernels.js";
 import { asKernel, checkDictionary, type RlsDictionary } from "./dictionary.js";
 
+/** "regularized": K̃ = K S(SᵀK_DD S + λI)⁻¹SᵀK (weights matter); "plain": K̃ = K_nD K_DD⁻¹ K_Dn. */
 export type NystromMode = "regularized" | "plain";
 
+/** Options of `NystromFeatures`. */
 export interface NystromOptions {
   /** "regularized" (SQUEAK's form, uses the weights and γ; default) or "plain". */
   mode?: NystromMode;
@@ -20,6 +22,7 @@ export interface NystromOptions {
   jitter?: number;
 }
 
+/** Options of `approximationError` / `nystromError`. */
 export interface ErrorOptions {
   /** Size of the random subset the error is measured on. Default 2000. */
   subset?: number;
@@ -27,14 +30,20 @@ export interface ErrorOptions {
   iters?: number;
   /** Relative change at which to stop. Default 1e-7. */
   tol?: number;
+  /** Seed of the random subset and the power iteration. Default 0. */
   seed?: number;
 }
 
+/** Nyström features of a dictionary: `transform(X)` gives n×m features Z with Z·Zᵀ = K̃, for
+ * any linear method downstream; `approximationError(X)` estimates ‖K − K̃‖₂. */
 export class NystromFeatures {
+  /** The dictionary's kernel. */
   readonly kernel: Kernel;
+  /** Which Nyström form. */
   readonly mode: NystromMode;
   /** Number of features (dictionary size). */
   readonly m: number;
+  /** Input dimension d. */
   readonly d: number;
   private readonly centres: Matrix;
   private readonly L: Matrix;

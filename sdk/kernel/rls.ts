@@ -8,6 +8,7 @@ import { Rng } from "../random/rng.js";
 import type { Kernel, KernelSpec } from "./kernels.js";
 import { asKernel, makeDictionary, type RlsDictionary } from "./dictionary.js";
 
+/** Exact ridge leverage scores from `exactRls`. */
 export interface ExactRls {
   /** τ_i = [K(K + γI)⁻¹]_ii ∈ [0, 1). */
   scores: Float64Array;
@@ -38,11 +39,14 @@ export function exactRls(X: MatrixLike, kernel: Kernel | KernelSpec, gamma: numb
   return { scores, deff };
 }
 
+/** Options of `uniformNystrom`. */
 export interface UniformOptions {
+  /** The kernel, e.g. rbf({ gamma: 0.5 }). */
   kernel: Kernel | KernelSpec;
   /** Ridge γ stored with the dictionary (used by regularised features and the KRR's
    *  μγ·diag(1/w) term). Default 0: plain Nyström. */
   gamma?: number;
+  /** Seed of the draw. Default 0. */
   seed?: number;
 }
 

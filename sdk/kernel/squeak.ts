@@ -22,6 +22,7 @@ export type Rows = MatrixLike | Float64Array | ArrayLike<number>;
 /** Any source consume() accepts: (async) iterables or a Web ReadableStream of Rows. */
 export type RowSource = AsyncIterable<Rows> | Iterable<Rows> | ReadableStream<Rows>;
 
+/** Options of `Squeak`. */
 export interface SqueakOptions {
   /** The kernel, e.g. rbf({ gamma: 0.5 }). */
   kernel: Kernel | KernelSpec;
@@ -52,7 +53,9 @@ export interface SqueakOptions {
 
 /** Shared streaming machinery of Squeak and InkEstimate. */
 export abstract class StreamingDictionary {
+  /** The kernel. */
   readonly kernel: Kernel;
+  /** Seed of the thinning stream. */
   readonly seed: number;
   protected readonly cfgBase: Omit<EngineConfig, "d">;
   protected readonly batchOpt: number | "auto";
@@ -215,6 +218,7 @@ export abstract class StreamingDictionary {
     this.state = null;
   }
 
+  /** Same as dispose(), for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -258,12 +262,19 @@ export abstract class StreamingDictionary {
  *  (w.h.p. under the theory's q̄). */
 export class Squeak extends StreamingDictionary {
   protected readonly method = "squeak";
+  /** "lazy" or "exact" (the paper's Algorithm 1). */
   readonly mode: "lazy" | "exact";
+  /** Ridge λ of the leverage scores (`lambda` from the next release on). */
   readonly gamma: number;
+  /** Accuracy ε. */
   readonly eps: number;
+  /** Copies per point q̄. */
   readonly qbar: number;
+  /** Stream points between full dictionary updates, or "auto". */
   readonly batch: number | "auto";
+  /** Budget on the stored points, or null. */
   readonly maxDictionary: number | null;
+  /** Which estimator the full updates use. */
   readonly estimator: "squeak" | "disqueak";
 
   constructor(opts: SqueakOptions) {

@@ -1,3 +1,10 @@
+/**
+ * Dense linear algebra in the engine on row-major f64 matrices: GEMM, A·Aᵀ, Cholesky with a
+ * jitter ladder, triangular and SPD solves, diag(A⁻¹), log-determinants, conjugate gradient,
+ * symmetric eigendecomposition.
+ *
+ * @module
+ */
 // Dense linear algebra over the engine: GEMM, A·Aᵀ, Cholesky with jitter, triangular
 // solves, diag(A⁻¹), SPD solves, conjugate gradient. Row-major f64 throughout.
 import { getEngine, input, output, inout, scratch, Status } from "../engine/index.js";
@@ -6,6 +13,7 @@ import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "..
 import { nonNegative, integer, positive } from "../core/validate.js";
 import { log as detLog } from "../core/detmath.js";
 
+/** Options of `gemm`. */
 export interface GemmOptions {
   /** Use Aᵀ instead of A. Default false. */
   transA?: boolean;
@@ -55,6 +63,7 @@ export function syrk(A: MatrixLike): Matrix {
   return new Matrix(a.rows, a.rows, res.out[0] as Float64Array);
 }
 
+/** Options of `cholesky` and `solveSPD`. */
 export interface CholeskyOptions {
   /** Initial jitter, relative to the mean diagonal, added when A is not numerically
    *  positive definite; multiplied by 10 on each retry. Default 0 (no retry): a matrix
@@ -64,6 +73,7 @@ export interface CholeskyOptions {
   maxTries?: number;
 }
 
+/** What `cholesky` returns. */
 export interface CholeskyResult {
   /** Lower-triangular factor, A + jitter·I = L·Lᵀ. */
   L: Matrix;
@@ -99,6 +109,7 @@ export function cholesky(A: MatrixLike, opts: CholeskyOptions = {}): CholeskyRes
   return { L, jitter: jitter0 > 0 ? arg : 0, retries: jitter0 > 0 ? arg2 : 0 };
 }
 
+/** Options of `solveTriangular`. */
 export interface TriangularOptions {
   /** Solve with Lᵀ instead of L. Default false. */
   transpose?: boolean;
@@ -148,16 +159,25 @@ export function logDet(L: MatrixLike): number {
   return 2 * s;
 }
 
+/** A preconditioner for `cg`: "none", "jacobi" (inverse diagonal of a dense A),
+ * `{ diagonal: d }` (M⁻¹ = diag(d)), `{ cholesky: L }` (M = L·Lᵀ) or a function r ↦ M⁻¹·r. */
 export type Preconditioner =
   | "none"
   | "jacobi"
   /** M⁻¹ as a diagonal. */
-  | { diagonal: VectorLike }
+  | {
+      /** M⁻¹ = diag(diagonal). */
+      diagonal: VectorLike;
+    }
   /** M = L·Lᵀ given by its lower Cholesky factor. */
-  | { cholesky: MatrixLike }
+  | {
+      /** A Cholesky factor L, with M = L·Lᵀ. */
+      cholesky: MatrixLike;
+    }
   /** Any function z = M⁻¹·r (operator form only; runs in JavaScript). */
   | ((r: Float64Array) => Float64Array);
 
+/** Options of `cg`. */
 export interface CgOptions {
   /** Stop when ‖b − A·x‖ ≤ tol·‖b‖. Default 1e-8. */
   tol?: number;
@@ -171,11 +191,15 @@ export interface CgOptions {
   throwOnFail?: boolean;
 }
 
+/** What `cg` returns. */
 export interface CgResult {
+  /** The last iterate. */
   x: Float64Array;
+  /** Iterations run. */
   iterations: number;
   /** Final relative residual ‖b − A·x‖ / ‖b‖. */
   residual: number;
+  /** Whether ‖b − A·x‖ ≤ tol·‖b‖ was reached. */
   converged: boolean;
 }
 
@@ -312,6 +336,7 @@ function checkTriangularDiag(l: Matrix): void {
   }
 }
 
+/** Options of `eigh`. */
 export interface EighOptions {
   /** Compute the eigenvectors too (default true). Without them only O(n²) work follows the
    *  O(n³) reduction to tridiagonal form. */
@@ -323,6 +348,7 @@ export interface EighOptions {
   symmetryTol?: number;
 }
 
+/** What `eigh` returns. */
 export interface EighResult {
   /** Eigenvalues in ascending order. */
   values: Float64Array;
@@ -336,8 +362,14 @@ export interface EighResult {
  *  A must be square, finite and symmetric to within `symmetryTol`; after that check only
  *  its lower triangle is used. Throws ShapeError / ValueError on bad input, NumericalError
  *  if the iteration fails to converge (not observed in practice). */
-export function eigh(A: MatrixLike, opts?: EighOptions & { vectors?: true }): EighResult & { vectors: Matrix };
-export function eigh(A: MatrixLike, opts: EighOptions & { vectors: false }): EighResult & { vectors: null };
+export function eigh(A: MatrixLike, opts?: EighOptions & { vectors?: true }): EighResult & {
+  /** The eigenvectors, one per column. */
+  vectors: Matrix;
+};
+export function eigh(A: MatrixLike, opts: EighOptions & { vectors: false }): EighResult & {
+  /** null: eigenvectors were not asked for. */
+  vectors: null;
+};
 export function eigh(A: MatrixLike, opts?: EighOptions): EighResult;
 export function eigh(A: MatrixLike, opts: EighOptions = {}): EighResult {
   return eighImpl(A, opts, "eigh");

@@ -5,17 +5,24 @@ import { SeqlearnError } from "../engine/errors.js";
 /** What a task failure looked like on the worker side (the error crossed a thread boundary,
  *  so it is rebuilt from its name, message and stack). */
 export interface RemoteErrorInfo {
+  /** The error's class name. */
   name: string;
+  /** Its message. */
   message: string;
+  /** Its stack, as the worker printed it. */
   stack?: string;
 }
 
 /** A task threw (or returned a rejected promise) on every attempt it was given. `cause` is
  *  the last error, rebuilt as its original class when it is one of seqlearn's typed errors. */
 export class TaskError extends SeqlearnError {
+  /** The task name. */
   readonly task: string;
+  /** Attempts made. */
   readonly attempts: number;
+  /** The worker of the last attempt. */
   readonly workerId: number;
+  /** The task's error, rebuilt as its class when it is a seqlearn error. */
   readonly cause: unknown;
   constructor(task: string, attempts: number, workerId: number, cause: unknown) {
     const c = cause as { name?: string; message?: string };
@@ -33,10 +40,15 @@ export type WorkerLossReason = "exit" | "error" | "terminated" | "timeout" | "me
 /** The worker running a task died (exited, crashed with an uncaught error, was terminated, or
  *  exceeded the task's time limit) on every attempt the task was given. */
 export class WorkerLostError extends SeqlearnError {
+  /** The task name. */
   readonly task: string;
+  /** Attempts made. */
   readonly attempts: number;
+  /** The worker that was lost. */
   readonly workerId: number;
+  /** How it was lost: "exit", "error", "terminated" or "timeout". */
   readonly reason: WorkerLossReason;
+  /** The worker's exit code, when it exited. */
   readonly exitCode: number | null;
   constructor(task: string, attempts: number, workerId: number, reason: WorkerLossReason, detail: string, exitCode: number | null = null) {
     super(`task ${JSON.stringify(task)} lost its worker ${workerId} (${reason}${detail ? `: ${detail}` : ""}) after ${attempts} attempt${attempts === 1 ? "" : "s"}`);
@@ -50,7 +62,9 @@ export class WorkerLostError extends SeqlearnError {
 
 /** The task was cancelled through its AbortSignal. `cause` is the signal's reason. */
 export class TaskAbortedError extends SeqlearnError {
+  /** The task name. */
   readonly task: string;
+  /** The abort reason. */
   readonly cause: unknown;
   constructor(task: string, cause: unknown) {
     super(`task ${JSON.stringify(task)} was aborted${cause instanceof Error && cause.message ? `: ${cause.message}` : ""}`);
@@ -65,6 +79,7 @@ export class PoolClosedError extends SeqlearnError {}
 /** Workers could not be started (worker script not found, module failed to load, no
  *  worker support in this runtime). Pending tasks are rejected with this error. */
 export class WorkerStartError extends SeqlearnError {
+  /** Why the workers could not start. */
   readonly cause: unknown;
   constructor(message: string, cause?: unknown) {
     super(message);

@@ -1,3 +1,9 @@
+/**
+ * Worker pools and merge trees: named tasks from an explicit task table run on engines in
+ * other threads (or inline), with retries, cancellation and progress.
+ *
+ * @module
+ */
 // Worker pool and merge-tree driver. Knows nothing of kernels, graphs or models: a pool runs
 // named tasks from an explicit task table (sdk/tasks.ts holds the package's; a user's task
 // module exports its own as `tasks`), on engines in other threads or inline.

@@ -38,12 +38,17 @@ export interface RunOptions {
   transferInput?: boolean;
 }
 
+/** Facts about one completed task (passed to `RunOptions.onStats`). */
 export interface TaskStats {
+  /** The task name. */
   task: string;
+  /** The worker that ran the successful attempt. */
   workerId: number;
+  /** Attempts it took. */
   attempts: number;
   /** When the successful attempt was handed to a worker / when its result arrived. */
   startedAt: number;
+  /** When the result arrived (`performance.now()` milliseconds). */
   endedAt: number;
   /** Time spent inside the task function on the worker. */
   computeMs: number;
@@ -51,10 +56,13 @@ export interface TaskStats {
 
 /** Anything that runs named tasks: a WorkerPool, or an InlinePool in this thread. */
 export interface Executor {
+  /** Number of tasks that can run at once. */
   readonly size: number;
+  /** Run the task `task` on `input`; resolves with its result or rejects with a pool error. */
   run<O = unknown>(task: string, input: unknown, options?: RunOptions): Promise<O>;
 }
 
+/** Options of `WorkerPool.create`. */
 export interface PoolOptions {
   /** Number of workers; default: the available cores (os.availableParallelism() /
    *  navigator.hardwareConcurrency). */
@@ -85,13 +93,19 @@ export interface PoolOptions {
 
 /** Something that went wrong in a worker, reported through pool.on("fault"). */
 export interface FaultEvent {
+  /** What went wrong: a task threw, a worker was lost, or a worker could not start. */
   kind: "task-error" | "worker-lost" | "start-failed";
+  /** The worker concerned. */
   workerId: number;
+  /** The task it was running, if any. */
   task: string | null;
+  /** Which attempt (1 for the first). */
   attempt: number;
   /** Whether the task goes back to the queue for another attempt. */
   willRetry: boolean;
+  /** How the worker was lost, for "worker-lost". */
   reason?: WorkerLossReason;
+  /** The error, as seen on the worker. */
   error: RemoteErrorInfo;
 }
 
@@ -155,6 +169,7 @@ export function rebuildError(info: RemoteErrorInfo): Error {
 }
 
 export class WorkerPool implements Executor {
+  /** Number of workers. */
   readonly size: number;
   private readonly retries: number;
   private readonly timeoutMs: number | undefined;
@@ -173,7 +188,13 @@ export class WorkerPool implements Executor {
   private closed = false;
   private broken: WorkerStartError | null = null;
   /** Counters for monitoring and tests. */
-  readonly stats = { completed: 0, failed: 0, retried: 0, workersStarted: 0, workersReplaced: 0 };
+  readonly stats = {
+    /** Tasks that returned a result. */ completed: 0,
+    /** Tasks that failed after their last attempt. */ failed: 0,
+    /** Attempts that were retried. */ retried: 0,
+    /** Workers started, replacements included. */ workersStarted: 0,
+    /** Workers that died or were terminated and were replaced. */ workersReplaced: 0,
+  };
 
   private constructor(size: number, opts: PoolOptions, module: WebAssembly.Module, url: URL, modules: string[]) {
     this.size = size;
@@ -302,6 +323,7 @@ export class WorkerPool implements Executor {
     }
   }
 
+  /** Same as close(), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -560,15 +582,18 @@ export class WorkerPool implements Executor {
  *  reference for determinism tests). `new InlinePool(TASKS)` runs the package's tasks (as a
  *  WorkerPool's default workers do); `new InlinePool(taskTable(TASKS, tasks))` adds yours. */
 export class InlinePool implements Executor {
+  /** Always 1: tasks run one at a time in this thread. */
   readonly size = 1;
   /** The tasks this pool runs. */
   readonly tasks: TaskTable;
   private chain: Promise<unknown> = Promise.resolve();
 
+  /** An inline executor serving the tasks of `tasks` (none by default). */
   constructor(tasks: TaskTable = {}) {
     this.tasks = combineTasks([tasks], "InlinePool");
   }
 
+  /** Run a task of the table in this thread, with the same contract as `WorkerPool.run`. */
   run<O = unknown>(task: string, input: unknown, options: RunOptions = {}): Promise<O> {
     const p = this.chain.then(() => this.exec<O>(task, input, options));
     this.chain = p.catch(() => undefined);

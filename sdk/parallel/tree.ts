@@ -21,22 +21,33 @@ export { nodeStream, MAX_TREE_LEAVES };
  *  creates node k + j (k = number of leaves) and every node is used exactly once. */
 export type TreeShape = "balanced" | "chain" | ReadonlyArray<readonly [number, number]>;
 
+/** One merge of a `TreePlan`. */
 export interface MergeStep {
+  /** Id of the node it creates (leaves are 0…k−1, merge j creates k + j). */
   node: number;
+  /** Left child's node id. */
   left: number;
+  /** Right child's node id. */
   right: number;
+  /** Level of the new node (leaves are level 0). */
   level: number;
   /** Smallest leaf index the merged node covers, and how many leaves it covers. */
   first: number;
+  /** Number of leaves the merged node covers. */
   count: number;
   /** nodeStream(first, count). */
   stream: number;
 }
 
+/** A merge tree's shape: its merges in the order they are planned, and every node's stream. */
 export interface TreePlan {
+  /** Number of leaves k. */
   leaves: number;
+  /** The merges, in plan order. */
   merges: MergeStep[];
+  /** Id of the root node. */
   root: number;
+  /** Levels below the root (0 for a single leaf). */
   depth: number;
   /** The random-stream id of every node, by node id (leaves 0..k−1, then the merges). */
   streams: number[];
@@ -94,29 +105,43 @@ export function planTree(leaves: number, shape: TreeShape = "balanced"): TreePla
 
 /** What a leaf task receives. Seed its randomness with `new Rng(seed, stream)`. */
 export interface LeafInput<L, P> {
+  /** This leaf's node id. */
   node: number;
+  /** The root seed. */
   seed: number;
   /** nodeStream(node, 1). */
   stream: number;
+  /** Always 0. */
   level: 0;
+  /** The leaf input, as given to `runMergeTree`. */
   leaf: L;
+  /** The shared parameters. */
   params: P;
 }
 
 /** What a merge task receives. Seed its randomness with `new Rng(seed, stream)`. */
 export interface MergeInput<V, P> {
+  /** This merge's node id. */
   node: number;
+  /** The root seed. */
   seed: number;
   /** nodeStream(first, count) of the leaves the merged node covers. */
   stream: number;
+  /** Level of the merged node. */
   level: number;
+  /** The left child's value. */
   left: V;
+  /** The right child's value. */
   right: V;
+  /** The shared parameters. */
   params: P;
 }
 
+/** Timing of one tree level. */
 export interface LevelTiming {
+  /** The level (0 = leaves). */
   level: number;
+  /** Nodes at this level. */
   nodes: number;
   /** From the first task of the level starting to the last one finishing (ms). */
   wallMs: number;
@@ -124,15 +149,21 @@ export interface LevelTiming {
   workMs: number;
 }
 
+/** Options of `runMergeTree`. */
 export interface MergeTreeOptions<L, P> {
+  /** One input per leaf. */
   leaves: readonly L[];
+  /** Name of the registered task that turns a `LeafInput` into a node value. */
   leafTask: string;
+  /** Name of the registered task that turns a `MergeInput` into a node value. */
   mergeTask: string;
+  /** "balanced" (default), "chain", or explicit merges. */
   shape?: TreeShape;
   /** Root seed; a node's randomness should come from (seed, its stream id), see nodeStream. */
   seed: number;
   /** Passed unchanged to every task (hyper-parameters). */
   params?: P;
+  /** Cancels the run. */
   signal?: AbortSignal;
   /** Called as each node completes, in completion order, with the node's value. */
   onNode?: (info: { node: number; level: number; done: number; total: number; value: unknown }) => void;
@@ -145,10 +176,15 @@ export interface MergeTreeOptions<L, P> {
   leafCost?: (leaf: L, index: number) => number;
 }
 
+/** What `runMergeTree` returns. */
 export interface MergeTreeResult<V> {
+  /** The root's value. */
   value: V;
+  /** The plan that ran. */
   plan: TreePlan;
+  /** Timing per level. */
   levels: LevelTiming[];
+  /** Wall time of the whole run (ms). */
   wallMs: number;
 }
 

@@ -6,8 +6,13 @@ import { integer, probability, seed as checkSeed } from "../core/validate.js";
 
 const TWO32 = 4294967296;
 
+/** A stream of the engine's seeded generator (xoshiro256**): the same `(seed, stream)` gives
+ * bit-identical numbers in every runtime, and different stream ids give independent streams.
+ * Owns 32 bytes of engine memory: `dispose()` it (or `using`). */
 export class Rng {
+  /** The seed it was created with. */
   readonly seed: number;
+  /** The stream id it was created with. */
   readonly stream: number;
   private readonly engine: Engine;
   private state: WasmBuffer<Float64Array>;
@@ -92,10 +97,12 @@ export class Rng {
     new Uint8Array(v.buffer, v.byteOffset, 32).set(s);
   }
 
+  /** Free the engine state. Safe to call twice; using the generator afterwards raises EngineStateError. */
   dispose(): void {
     this.state.dispose();
   }
 
+  /** Same as dispose(), for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
