@@ -13,6 +13,7 @@ export class SeqlearnError extends Error {
 
 /** An argument has the wrong shape, length or number of dimensions. */
 export class ShapeError extends SeqlearnError {
+  /** Always "ShapeError". */
   override name = "ShapeError";
 }
 
@@ -20,12 +21,14 @@ export class ShapeError extends SeqlearnError {
  *  (NaN/Infinity, a non-positive bandwidth, a probability outside [0, 1], an unknown
  *  option key, ...). */
 export class ValueError extends SeqlearnError {
+  /** Always "ValueError". */
   override name = "ValueError";
 }
 
 /** A computation failed numerically: a matrix that should be positive definite is not,
  *  an iteration did not converge, a non-finite value appeared. */
 export class NumericalError extends SeqlearnError {
+  /** Always "NumericalError". */
   override name = "NumericalError";
   /** Extra facts about the failure (pivot index, iterations, residual...). */
   readonly details: Record<string, number>;
@@ -38,7 +41,9 @@ export class NumericalError extends SeqlearnError {
 /** The WebAssembly engine trapped (a bug, or memory exhausted). The engine has been
  *  re-instantiated with fresh memory; buffers allocated before the trap are invalid. */
 export class EngineTrapError extends SeqlearnError {
+  /** Always "EngineTrapError". */
   override name = "EngineTrapError";
+  /** The original WebAssembly trap (a `WebAssembly.RuntimeError`). */
   readonly cause?: unknown;
   constructor(message: string, cause?: unknown) {
     super(message);
@@ -49,5 +54,6 @@ export class EngineTrapError extends SeqlearnError {
 /** The engine is not ready (init() not awaited), a buffer outlived its engine, or an object
  *  was used after dispose(). */
 export class EngineStateError extends SeqlearnError {
+  /** Always "EngineStateError". */
   override name = "EngineStateError";
 }
