@@ -7,8 +7,8 @@
 // most `budget` distinct points after every update.
 import { integer, seed as checkSeed } from "../core/validate.js";
 import { ValueError } from "../engine/errors.js";
-import type { Kernel, KernelSpec } from "./kernels.js";
-import { asKernel, engineConfig } from "./dictionary.js";
+import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { engineConfig } from "./state.js";
 import { StreamingDictionary } from "./squeak.js";
 
 export interface InkOptions {

@@ -12,8 +12,9 @@ import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.j
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../parallel/tree.js";
-import type { Kernel, KernelSpec } from "./kernels.js";
-import { DictState, asKernel, engineConfig, makeDictionary, type EngineConfig, type RlsDictionary, type StreamControl } from "./dictionary.js";
+import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { makeDictionary, type RlsDictionary } from "./dictionary.js";
+import { DictState, engineConfig, type EngineConfig, type StreamControl } from "./state.js";
 
 /** Rows accepted by push(): an array of rows, a Matrix / {data, rows, cols}, or a flat
  *  numeric array (Float64Array, number[]) holding whole rows of width d. */

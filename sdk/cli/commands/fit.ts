@@ -84,7 +84,7 @@ function list(args: ParsedArgs, name: string): string[] | undefined {
   return parts;
 }
 
-export const KERNEL_NAMES = ["rbf", "laplacian", "matern12", "matern32", "matern52", "linear", "polynomial"] as const;
+export const KERNEL_NAMES = ["rbf", "laplacian", "matern12", "matern32", "matern52", "linear", "polynomial"] as const satisfies readonly KernelSpec["name"][];
 
 /** --kernel and its parameters → a kernel spec. Default: rbf with gamma = 1/d. */
 export function kernelSpecFromFlags(args: ParsedArgs, d: number): KernelSpec {
