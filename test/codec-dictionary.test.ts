@@ -100,6 +100,17 @@ describe("dictionary codec: round trip", () => {
     }
   });
 
+  it("stores the kernel as version 1's kind numbers (the engine's KernelCode must keep them)", () => {
+    const v1 = { linear: 0, rbf: 1, laplacian: 2, polynomial: 3, matern32: 4, matern52: 5, matern12: 6 } as const;
+    for (const [name, kind] of Object.entries(v1)) {
+      const base = record(2, 2, 3);
+      const kernel = name === "rbf" || name === "laplacian" ? { name, gamma: 1 } : { name };
+      const b = encodeDictionary({ ...base, params: { ...base.params, kernel: kernel as never } });
+      expect(new DataView(b.buffer).getUint32(32, true), name).toBe(kind);
+      expect(decodeDictionary(b).params.kernel.name).toBe(name);
+    }
+  });
+
   it("has the documented layout and a standard CRC-32", () => {
     expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
     const big = new Uint8Array(10_000).map((_, i) => (i * 131) & 255);

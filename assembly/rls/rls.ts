@@ -225,7 +225,20 @@ export function rls_estimate(cfg: ptr<f64>, pts: ptr<f64>, m: i32, L: ptr<f64>, 
  *  collapse guard, optional budget thinning, compaction of all buffers, and a fresh factor L
  *  of the new A. info: RlsInfo.SLOTS f64. tauAll (optional, 0 = none) receives the estimates
  *  of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
- *  Returns Status.OK or Status.NOT_SPD. */
+ *  Returns Status.OK or Status.NOT_SPD.
+ *  @param cfg the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...)
+ *  @param pts the stored points, cap×d (row stride d)
+ *  @param L lower Cholesky factor of A, cap×cap (row stride cap)
+ *  @param cap capacity: rows of pts, row stride of L
+ *  @param m live points on entry
+ *  @param ptil p̃_j of each point (cap)
+ *  @param q copies q_j of each point (cap)
+ *  @param idx stream index of each point (cap)
+ *  @param tau last estimate τ̃_j of each point (cap)
+ *  @param rng the generator's 32-byte state (advances)
+ *  @param info receives the RlsInfo slots (RlsInfo.SLOTS f64)
+ *  @param work rls_workspace_size(cap, rows) f64
+ *  @param tauAll receives the estimates τ̃ of all m entries before thinning (or 0) */
 export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, m: i32,
   ptil: ptr<f64>, q: ptr<i32>, idx: ptr<f64>, tau: ptr<f64>, rng: ptr<u64>, info: ptr<f64>, tauAll: opt_ptr<f64>,
   work: ptr<f64>): Status {
@@ -361,7 +374,22 @@ export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, 
  *  copies q_t ~ Binomial(q̄, min(1, s_cfg·τ̃_tt)); a kept point is appended to the points
  *  and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
  *  rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
- *  info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n. */
+ *  info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
+ *  @param X the new points, n×d
+ *  @param n rows of X
+ *  @param idx0 stream index of the first row of X
+ *  @param cfg the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...)
+ *  @param pts the stored points, cap×d (row stride d)
+ *  @param L lower Cholesky factor of A, cap×cap (row stride cap)
+ *  @param cap capacity: rows of pts, row stride of L
+ *  @param m live points on entry (appended points follow them)
+ *  @param ptil p̃_j of each point (cap)
+ *  @param q copies q_j of each point (cap)
+ *  @param idx stream index of each point (cap)
+ *  @param tau last estimate τ̃_j of each point (cap)
+ *  @param rng the generator's 32-byte state (advances)
+ *  @param info receives the RlsInfo slots (RlsInfo.SLOTS f64)
+ *  @param work rls_workspace_size(cap, rows) f64 */
 export function rls_stream(cfg: ptr<f64>, X: ptr<f64>, n: i32, idx0: f64,
   pts: ptr<f64>, L: ptr<f64>, cap: i32, m: i32, ptil: ptr<f64>, q: ptr<i32>, idx: ptr<f64>, tau: ptr<f64>,
   rng: ptr<u64>, info: ptr<f64>, work: ptr<f64>): Status {

@@ -598,7 +598,7 @@ export interface WasmExports {
    * of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
    * Returns Status.OK or Status.NOT_SPD.
    *
-   * [assembly/rls/rls.ts:229](../../assembly/rls/rls.ts#L229)
+   * [assembly/rls/rls.ts:242](../../assembly/rls/rls.ts#L242)
    */
   rls_update(cfg: number, pts: number, L: number, cap: number, m: number, ptil: number, q: number, idx: number, tau: number, rng: number, info: number, tauAll: number, work: number): number;
   /**
@@ -612,13 +612,13 @@ export interface WasmExports {
    * rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
    * info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
    *
-   * [assembly/rls/rls.ts:365](../../assembly/rls/rls.ts#L365)
+   * [assembly/rls/rls.ts:393](../../assembly/rls/rls.ts#L393)
    */
   rls_stream(cfg: number, X: number, n: number, idx0: number, pts: number, L: number, cap: number, m: number, ptil: number, q: number, idx: number, tau: number, rng: number, info: number, work: number): number;
   /**
    * Copy the factor L into a buffer of a larger capacity (row stride changes).
    *
-   * [assembly/rls/rls.ts:436](../../assembly/rls/rls.ts#L436)
+   * [assembly/rls/rls.ts:464](../../assembly/rls/rls.ts#L464)
    */
   rls_regrow(m: number, oldCap: number, newCap: number, lOld: number, lNew: number): void;
   /**
@@ -1265,22 +1265,22 @@ export interface AbiArgs {
    * of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
    * Returns Status.OK or Status.NOT_SPD.
    *
-   * Engine side: [assembly/rls/rls.ts:229](../../assembly/rls/rls.ts#L229).
+   * Engine side: [assembly/rls/rls.ts:242](../../assembly/rls/rls.ts#L242).
    */
   rls_update: {
-    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
-    /** `ptr<f64>` */ pts: Ptr<Float64Array>;
-    /** `ptr<f64>` */ L: Ptr<Float64Array>;
-    /** `i32` */ cap: number;
-    /** `i32` */ m: number;
-    /** `ptr<f64>` */ ptil: Ptr<Float64Array>;
-    /** `ptr<i32>` */ q: Ptr<Int32Array>;
-    /** `ptr<f64>` */ idx: Ptr<Float64Array>;
-    /** `ptr<f64>` */ tau: Ptr<Float64Array>;
-    /** `ptr<u64>` */ rng: Ptr<Typed>;
-    /** `ptr<f64>` */ info: Ptr<Float64Array>;
-    /** `opt_ptr<f64>` */ tauAll?: Ptr<Float64Array> | null;
-    /** `ptr<f64>` */ work: Ptr<Float64Array>;
+    /** `ptr<f64>` — the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...) */ cfg: Ptr<Float64Array>;
+    /** `ptr<f64>` — the stored points, cap×d (row stride d) */ pts: Ptr<Float64Array>;
+    /** `ptr<f64>` — lower Cholesky factor of A, cap×cap (row stride cap) */ L: Ptr<Float64Array>;
+    /** `i32` — capacity: rows of pts, row stride of L */ cap: number;
+    /** `i32` — live points on entry */ m: number;
+    /** `ptr<f64>` — p̃_j of each point (cap) */ ptil: Ptr<Float64Array>;
+    /** `ptr<i32>` — copies q_j of each point (cap) */ q: Ptr<Int32Array>;
+    /** `ptr<f64>` — stream index of each point (cap) */ idx: Ptr<Float64Array>;
+    /** `ptr<f64>` — last estimate τ̃_j of each point (cap) */ tau: Ptr<Float64Array>;
+    /** `ptr<u64>` — the generator's 32-byte state (advances) */ rng: Ptr<Typed>;
+    /** `ptr<f64>` — receives the RlsInfo slots (RlsInfo.SLOTS f64) */ info: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — receives the estimates τ̃ of all m entries before thinning (or 0) */ tauAll?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — rls_workspace_size(cap, rows) f64 */ work: Ptr<Float64Array>;
   };
   /**
    * Stream new points into the dictionary between full updates (not in the paper: the
@@ -1293,29 +1293,29 @@ export interface AbiArgs {
    * rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
    * info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
    *
-   * Engine side: [assembly/rls/rls.ts:365](../../assembly/rls/rls.ts#L365).
+   * Engine side: [assembly/rls/rls.ts:393](../../assembly/rls/rls.ts#L393).
    */
   rls_stream: {
-    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
-    /** `ptr<f64>` */ X: Ptr<Float64Array>;
-    /** `i32` */ n: number;
-    /** `f64` */ idx0: number;
-    /** `ptr<f64>` */ pts: Ptr<Float64Array>;
-    /** `ptr<f64>` */ L: Ptr<Float64Array>;
-    /** `i32` */ cap: number;
-    /** `i32` */ m: number;
-    /** `ptr<f64>` */ ptil: Ptr<Float64Array>;
-    /** `ptr<i32>` */ q: Ptr<Int32Array>;
-    /** `ptr<f64>` */ idx: Ptr<Float64Array>;
-    /** `ptr<f64>` */ tau: Ptr<Float64Array>;
-    /** `ptr<u64>` */ rng: Ptr<Typed>;
-    /** `ptr<f64>` */ info: Ptr<Float64Array>;
-    /** `ptr<f64>` */ work: Ptr<Float64Array>;
+    /** `ptr<f64>` — the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...) */ cfg: Ptr<Float64Array>;
+    /** `ptr<f64>` — the new points, n×d */ X: Ptr<Float64Array>;
+    /** `i32` — rows of X */ n: number;
+    /** `f64` — stream index of the first row of X */ idx0: number;
+    /** `ptr<f64>` — the stored points, cap×d (row stride d) */ pts: Ptr<Float64Array>;
+    /** `ptr<f64>` — lower Cholesky factor of A, cap×cap (row stride cap) */ L: Ptr<Float64Array>;
+    /** `i32` — capacity: rows of pts, row stride of L */ cap: number;
+    /** `i32` — live points on entry (appended points follow them) */ m: number;
+    /** `ptr<f64>` — p̃_j of each point (cap) */ ptil: Ptr<Float64Array>;
+    /** `ptr<i32>` — copies q_j of each point (cap) */ q: Ptr<Int32Array>;
+    /** `ptr<f64>` — stream index of each point (cap) */ idx: Ptr<Float64Array>;
+    /** `ptr<f64>` — last estimate τ̃_j of each point (cap) */ tau: Ptr<Float64Array>;
+    /** `ptr<u64>` — the generator's 32-byte state (advances) */ rng: Ptr<Typed>;
+    /** `ptr<f64>` — receives the RlsInfo slots (RlsInfo.SLOTS f64) */ info: Ptr<Float64Array>;
+    /** `ptr<f64>` — rls_workspace_size(cap, rows) f64 */ work: Ptr<Float64Array>;
   };
   /**
    * Copy the factor L into a buffer of a larger capacity (row stride changes).
    *
-   * Engine side: [assembly/rls/rls.ts:436](../../assembly/rls/rls.ts#L436).
+   * Engine side: [assembly/rls/rls.ts:464](../../assembly/rls/rls.ts#L464).
    */
   rls_regrow: {
     /** `i32` */ m: number;

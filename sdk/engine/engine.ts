@@ -152,6 +152,7 @@ export class CallResult<K extends ExportName> {
 }
 
 const UNSIGNED: ReadonlySet<string> = new Set(ABI_UNSIGNED);
+const NO_OUTPUTS: ReadonlyMap<string, Typed> = new Map();
 
 export type Instantiator = () => WebAssembly.Instance;
 
@@ -233,10 +234,7 @@ export class Engine {
     if (typeof fn !== "function" || !params) throw new EngineStateError(`the engine has no export named ${String(name)}`);
     const given = args as unknown as Record<string, Arg>;
     if (!given || typeof given !== "object") throw new EngineStateError(`${name}: arguments must be an object of named arguments (${params.join(", ")})`);
-    for (const key in given) {
-      if (!params.includes(key)) throw new EngineStateError(`${name} has no parameter ${key}; its parameters are ${params.join(", ")}`);
-    }
-    const optional = (ABI_OPTIONAL[name] ?? []) as readonly string[];
+    const keys = Object.keys(given).length;
     const temps: number[] = [];
     const outs: Array<{ ptr: number; arg: Out<Typed>; param: string }> = [];
     const inouts: Array<{ ptr: number; arg: InOut<Typed> }> = [];
@@ -245,13 +243,15 @@ export class Engine {
     let ret: number;
     const gen = this.generation;
     try {
+      let matched = 0;
       for (let i = 0; i < params.length; i++) {
         const p = params[i];
         const a = given[p];
+        if (a !== undefined || p in given) matched++;
         if (typeof a === "number") raw[i] = a;
         else if (typeof a === "boolean") raw[i] = a ? 1 : 0;
         else if (a === undefined || a === null) {
-          if (!optional.includes(p)) throw new EngineStateError(`${name}: argument ${p} is missing`);
+          if (!((ABI_OPTIONAL[name] ?? []) as readonly string[]).includes(p)) throw new EngineStateError(`${name}: argument ${p} is missing`);
           raw[i] = 0;
         } else if (a instanceof WasmBuffer) {
           if (a.engine !== this) throw new EngineStateError(`argument ${p} of ${name} is a WasmBuffer of another engine`);
@@ -280,6 +280,10 @@ export class Engine {
           throw new EngineStateError(`argument ${p} of ${name} is not a valid engine argument`);
         }
       }
+      if (matched !== keys) {
+        const unknown = Object.keys(given).filter((k) => !params.includes(k));
+        throw new EngineStateError(`${name} has no parameter ${unknown.join(", ")}; its parameters are ${params.join(", ")}`);
+      }
       try {
         ret = (fn as (...x: number[]) => number)(...raw) as number;
       } catch (err) {
@@ -287,13 +291,17 @@ export class Engine {
         throw new EngineTrapError(`the engine trapped in ${name}: ${(err as Error)?.message ?? err}; it has been reset`, err);
       }
       const buf = this.exports.memory.buffer;
-      const out = new Map<string, Typed>();
-      for (const { ptr, arg, param } of outs) {
-        const src = new arg.ctor(buf, ptr, arg.length);
-        if (arg.into) {
-          arg.into.set(src);
-          out.set(param, arg.into);
-        } else out.set(param, src.slice());
+      let out = NO_OUTPUTS;
+      if (outs.length) {
+        const m = new Map<string, Typed>();
+        for (const { ptr, arg, param } of outs) {
+          const src = new arg.ctor(buf, ptr, arg.length);
+          if (arg.into) {
+            arg.into.set(src);
+            m.set(param, arg.into);
+          } else m.set(param, src.slice());
+        }
+        out = m;
       }
       for (const { ptr, arg } of inouts) {
         const n = arg.data.length;

@@ -1,4 +1,5 @@
-// Nyström kernel ridge regression from a dictionary (spec kernel.md §1.6), m-parameter form:
+// Nyström kernel ridge regression from a dictionary (Calandriello, Lazaric & Valko, AISTATS
+// 2017, Eq. 8), in m parameters:
 //   α = (K_Dn K_nD + μ K_DD + μγ·diag(1/w))⁻¹ K_Dn y,     f(x) = Σ_j α_j k(x_j, x)
 // K_Dn K_nD (m×m) and K_Dn y (m×k) are accumulated in one streaming pass, O(m² + mk) memory.
 // The μγ·diag(1/w) term is SQUEAK's data-driven ridge (γ = 0 gives standard Nyström KRR).

@@ -1,8 +1,9 @@
-// Nyström approximations from any dictionary (spec kernel.md §1.5):
+// Nyström approximations from any dictionary (the regularised form is Calandriello, Lazaric &
+// Valko, AISTATS 2017, Lemma 5 / Eq. 6; the plain form is the standard Nyström method):
 //   regularised  K̃ = K S (Sᵀ K_DD S + γI)⁻¹ Sᵀ K,  features z(x) = L⁻¹ S k_D(x), L Lᵀ = S K_DD S + γI
 //   plain        K̃ = K_nD K_DD⁺ K_Dn,            features z(x) = L⁻¹ k_D(x),   L Lᵀ = K_DD + δI
 // (δ = a tiny relative jitter, 1e-10·mean diag by default, standing in for the pseudo-inverse).
-import { getEngine, input, inout, output, scratch } from "../engine/index.js";
+import { getEngine, input, inout } from "../engine/index.js";
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, positive, seed as checkSeed } from "../core/validate.js";
