@@ -1,6 +1,8 @@
 // The ABI of seqlearn.wasm: every export of the module, and nothing else.
-// Exports take addresses (usize), lengths (i32) and scalars (f64); the SDK's engine layer
-// (sdk/engine/) is the only caller.
+// Exports take addresses (ptr<T>, see core/mem.ts), lengths (i32) and scalars (f64); the
+// SDK's engine layer (sdk/engine/) is the only caller. scripts/abi.mjs reads this file, the
+// signatures and doc comments of the exports, and every `export const enum` under assembly/,
+// and writes sdk/engine/abi.ts: the typed boundary (docs/internals/engine-abi.md).
 export { mem_alloc, mem_free, mem_size } from "./core/mem";
 export { status_arg, status_arg2 } from "./core/status";
 export {
@@ -10,10 +12,13 @@ export {
 export { vexp } from "./core/vmath";
 export { dot, axpy, scal, axpby, sum, nrm2, all_finite, gemv, gemv_t } from "./linalg/blas1";
 export { gemm, syrk } from "./linalg/gemm";
-export { cholesky, cholesky_jitter, trsm_lower, trsm_lower_t, trsm_right_lower_t, chol_diag_inv } from "./linalg/chol";
+export { cholesky, cholesky_jitter, trsm_lower, trsm_lower_t, trsm_right_lower_t, chol_diag_inv, chol_diag_inv_workspace_size } from "./linalg/chol";
 export { cg } from "./linalg/cg";
-export { eigh, eigh_scratch } from "./linalg/eigh";
+export { eigh, eigh_workspace_size } from "./linalg/eigh";
 export { kernel_block, kernel_diag } from "./kernels/kernels";
-export { games_run, games_solve, games_metrics, games_best_response, games_apply } from "./games/solvers";
-export { rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow } from "./rls/rls";
-export { mtpo_run, mtpo_exploitability } from "./games/mtpo";
+export { games_workspace_size, games_run, games_solve, games_metrics, games_best_response, games_apply } from "./games/solvers";
+export {
+  rls_workspace_size, rls_factor_workspace_size, rls_estimate_workspace_size,
+  rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow,
+} from "./rls/rls";
+export { mtpo_workspace_size, mtpo_run, mtpo_exploitability } from "./games/mtpo";

@@ -22,6 +22,7 @@ function run(cmd, args, label) {
 }
 
 mkdirSync("build", { recursive: true });
+run(process.execPath, [join(root, "scripts", "abi.mjs")], "sdk/engine/abi.ts from assembly/ (scripts/abi.mjs)");
 run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.json", "--target", "release"], "build/seqlearn.wasm");
 run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.wasi.json", "--target", "release"], "build/seqlearn.wasi.wasm");
 if (wasmOnly) process.exit(0);

@@ -30,8 +30,8 @@ export { WorkerPool, InlinePool, taskTable, runMergeTree, planTree, TaskError, W
 export { TASKS } from "./tasks.js";
 export { nodeStream, nodeSeed, MAX_TREE_LEAVES } from "./random/streams.js";
 export type { Executor, PoolOptions, RunOptions, TaskContext, TaskFn, TaskTable, FaultEvent, TreeShape, TreePlan, LeafInput, MergeInput, LevelTiming, MergeTreeResult } from "./parallel/index.js";
-export { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize, DictionaryFormatError, DICTIONARY_FORMAT_VERSION } from "./io/codec.js";
-export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, DictionaryFileInfo, DictionaryFormatErrorCode } from "./io/codec.js";
+export { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize, DictionaryFormatError, DICTIONARY_FORMAT_VERSION } from "./kernel/codec.js";
+export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, DictionaryFileInfo, DictionaryFormatErrorCode } from "./kernel/codec.js";
 export * as io from "./io/index.js";
 export { DataError, readTable, streamTable, linePlot } from "./io/index.js";
 export type { TableOptions, TableFormat, RowBatch, Table, TextSource, Progress, LinePlotOptions, PlotSeries } from "./io/index.js";

@@ -3,15 +3,16 @@ import * as zlib from "node:zlib";
 import { init, Rng, Matrix } from "../sdk/index.js";
 import {
   encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize,
-  DictionaryFormatError, DICTIONARY_MAGIC, type DictionaryRecord,
-} from "../sdk/io/codec.js";
-import { crc32 } from "../sdk/io/crc32.js";
+  DictionaryFormatError, DICTIONARY_MAGIC,
+} from "../sdk/kernel/codec.js";
+import { makeDictionary, type RlsDictionary } from "../sdk/kernel/dictionary.js";
+import { crc32 } from "../sdk/core/crc32.js";
 
 beforeAll(async () => {
   await init();
 });
 
-function record(m: number, d: number, seed: number, opts: { tau?: boolean; nulls?: boolean } = {}): DictionaryRecord {
+function record(m: number, d: number, seed: number, opts: { tau?: boolean; nulls?: boolean } = {}): RlsDictionary {
   const r = new Rng(seed, 1);
   const u = r.uniform(3 * m + 1);
   const points = new Matrix(m, d, r.normal(m * d));
@@ -21,14 +22,14 @@ function record(m: number, d: number, seed: number, opts: { tau?: boolean; nulls
   for (let j = 0; j < m; j++) indices[j] = j * 3 + Math.floor(u[j] * 3); // distinct, increasing
   const pTilde = Float64Array.from({ length: m }, (_, j) => Math.max(1e-300, u[m + j]));
   const copies = Int32Array.from({ length: m }, (_, j) => 1 + Math.floor(u[2 * m + j] * qbar));
-  return {
+  return makeDictionary({
     indices, points, pTilde, copies,
     tau: opts.tau === false ? null : Float64Array.from(pTilde, (p) => p * 0.9),
     params: {
       method: "squeak", kernel: { name: "rbf", gamma: 0.25 }, gamma: 1, eps: 0.5, qbar, c: 1.5, cPref: 1, scale: 1,
       seed: opts.nulls ? null : 2 ** 40 + 7, n: 3 * m + 3, d, deff: opts.nulls ? null : 12.5, maxDictionary: opts.nulls ? null : 500,
     },
-  };
+  });
 }
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((x, i) => Object.is(x, b[i]));
@@ -96,6 +97,17 @@ describe("dictionary codec: round trip", () => {
       const back = decodeDictionary(encodeDictionary(rec));
       expect(back.params.kernel).toEqual(kernel);
       expect(back.params.method).toBe("disqueak·λ");
+    }
+  });
+
+  it("stores the kernel as version 1's kind numbers (the engine's KernelCode must keep them)", () => {
+    const v1 = { linear: 0, rbf: 1, laplacian: 2, polynomial: 3, matern32: 4, matern52: 5, matern12: 6 } as const;
+    for (const [name, kind] of Object.entries(v1)) {
+      const base = record(2, 2, 3);
+      const kernel = name === "rbf" || name === "laplacian" ? { name, gamma: 1 } : { name };
+      const b = encodeDictionary({ ...base, params: { ...base.params, kernel: kernel as never } });
+      expect(new DataView(b.buffer).getUint32(32, true), name).toBe(kind);
+      expect(decodeDictionary(b).params.kernel.name).toBe(name);
     }
   });
 

@@ -1,5 +1,5 @@
-// Nyström features (regularised / plain) and Nyström kernel ridge regression (spec
-// kernel.md §1.5, §1.6, §7 items 5–6), against dense references.
+// Nyström features (regularised / plain; Calandriello, Lazaric & Valko, AISTATS 2017, Lemma 5)
+// and Nyström kernel ridge regression (their Eq. 8), against dense references.
 import { describe, it, expect, beforeAll } from "vitest";
 import { maxAbsDiff } from "./core/assert.js";
 import * as S from "../sdk/index.js";
@@ -154,7 +154,7 @@ describe("NystromKRR", () => {
     const { X: Xt, y: yt } = regression(500, 12);
     const mu = 0.1;
     const exact = S.NystromKRR.fit("exact", X, y, { mu, kernel }).score(Xt, yt);
-    // γ = μ/5 (spec §1.6: the risk is within (1 + γ/(μ(1−ε)))² of exact KRR's; measured: the
+    // γ = μ/5 (Calandriello et al. 2017, Cor. 1: the risk is within (1 + γ/(μ(1−ε)))² of exact KRR's; measured: the
     // μγ·diag(1/w) term costs ≈ 2% here at γ = μ/5 and ≈ 5% at γ = μ).
     const s = new S.Squeak({ kernel, gamma: mu / 5, qbar: 8, seed: 1 });
     const d = s.push(X).dictionary();

@@ -1,5 +1,6 @@
-// Exact ridge leverage scores, the dictionary estimator and DICT-UPDATE (spec kernel.md §1.2,
-// §1.4, §2.2, §7 items 1–3), checked against dense references.
+// Exact ridge leverage scores (Calandriello, Lazaric & Valko, AISTATS 2017, Def. 2, Eq. 3), the
+// dictionary estimator (their Eq. 4/5) and DICT-UPDATE (their Alg. 1), checked against dense
+// references.
 import { describe, it, expect, beforeAll } from "vitest";
 import * as S from "../sdk/index.js";
 import { blob, coherentMixture } from "./kernel/data.js";
@@ -229,8 +230,8 @@ describe("estimator and DICT-UPDATE", () => {
   });
 });
 
-describe("coherent mixture sanity (spec §5.4)", () => {
-  it("exact d_eff(1) of the 2-D mixture is about 65 as in the spec's prototype", () => {
+describe("coherent mixture sanity", () => {
+  it("exact d_eff(1) of the 2-D mixture is about 65 (as a numpy prototype of the same mixture gives)", () => {
     const X = coherentMixture(2000, 2, 1);
     const { deff } = S.exactRls(X, S.rbf({ gamma: 0.5 }), 1);
     expect(deff).toBeGreaterThan(55);

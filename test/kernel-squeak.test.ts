@@ -1,5 +1,6 @@
 // SQUEAK and INK-Estimate: invariants, size and accuracy guarantees, Nyström quality on the
-// coherent mixture, determinism, streaming inputs, bad input (spec kernel.md §2, §4, §7).
+// coherent mixture, determinism, streaming inputs, bad input (SQUEAK: Calandriello, Lazaric &
+// Valko, AISTATS 2017, Alg. 1 and Thm 1; INK-Estimate: the same authors, UAI 2016).
 import { describe, it, expect, beforeAll } from "vitest";
 import * as S from "../sdk/index.js";
 import { blob, coherentMixture } from "./kernel/data.js";
@@ -12,7 +13,7 @@ function rows(X: S.Matrix, r0: number, r1: number): S.Matrix {
   return new S.Matrix(r1 - r0, X.cols, X.data.slice(r0 * X.cols, r1 * X.cols));
 }
 
-/** ‖P − P̃‖₂ (spec §1.3) by dense eigen-decompositions: Ψ = U·diag(√(λ/(λ+γ)))·Uᵀ and the
+/** ‖P − P̃‖₂ (ε-accuracy, Calandriello et al. 2017, Def. 1) by dense eigen-decompositions: Ψ = U·diag(√(λ/(λ+γ)))·Uᵀ and the
  *  norm of Ψ(I − diag(s))Ψ, with s the weights (0 outside the dictionary). */
 function accuracyGap(X: S.Matrix, kernel: S.Kernel, gamma: number, dict: S.RlsDictionary): number {
   const n = X.rows;
@@ -207,7 +208,7 @@ describe("Squeak", () => {
     expect(ev[ev.length - 1]).toBeLessThanOrEqual(gamma / (1 - eps) + 1e-9);
   });
 
-  it("coherent mixture (spec §5.4): Nyström error at q̄ = 16 is ≥ 5× smaller than uniform's at the same size", () => {
+  it("coherent mixture: Nyström error at q̄ = 16 is ≥ 5× smaller than uniform's at the same size", () => {
     const X = coherentMixture(2000, 2, 1);
     const sq = new S.Squeak({ kernel, gamma: 1, qbar: 16, seed: 1 });
     sq.push(X);
@@ -260,7 +261,7 @@ describe("Squeak", () => {
       sq += new S.Squeak({ kernel, gamma: 0.5, qbar: 8, seed: s }).push(X).dictionary().size;
       dq += new S.Squeak({ kernel, gamma: 0.5, qbar: 8, seed: s, estimator: "disqueak" }).push(X).dictionary().size;
     }
-    // The printed DISQUEAK prefactor (spec §1.4) over-samples by up to (1+ε).
+    // The printed DISQUEAK prefactor (Calandriello et al. 2017, Eq. 5) over-samples by up to (1+ε).
     expect(dq).toBeGreaterThanOrEqual(sq * 0.95);
     expect(dq).toBeLessThanOrEqual(sq * 1.6);
   });

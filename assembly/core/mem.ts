@@ -2,6 +2,17 @@
 // addresses to the numeric exports. Nothing in assembly/ allocates managed objects on a
 // hot path, so the garbage collector never has work to do; heap.alloc is the TLSF allocator.
 
+// Address types of the ABI. To the compiler both are usize; scripts/abi.mjs reads them to type
+// the SDK side of each export (sdk/engine/abi.ts): a `ptr<f64>` parameter takes a block of f64
+// (a WasmBuffer<Float64Array> or an f64 copy-in / copy-out / scratch descriptor), a `ptr<i32>`
+// one a block of 32-bit integers, and so on. `opt_ptr<T>` is the same, or 0 for "none".
+/** Address of a block of T elements in linear memory. */
+export type ptr<T> = usize;
+/** Address of a block of T elements, or 0 when the argument is absent. */
+export type opt_ptr<T> = usize;
+/** An i32 used as a flag: 0 (false) or 1 (true). */
+export type flag = i32;
+
 /** Allocate `bytes` bytes, 16-byte aligned (TLSF guarantees it). Returns 0 on failure. */
 export function mem_alloc(bytes: usize): usize {
   if (bytes == 0) bytes = 16;
@@ -30,10 +41,4 @@ export function mem_size(): usize {
 }
 @inline export function stv(base: usize, i: isize, v: v128): void {
   v128.store(base + (<usize>i << 3), v);
-}
-
-/** Scratch allocation for internal use; traps (abort) if memory cannot grow. */
-export function scratch(bytes: usize): usize {
-  const p = heap.alloc(bytes == 0 ? 16 : bytes);
-  return p;
 }

@@ -3,6 +3,7 @@
 // independent streams can exist (one per merge-tree node, per worker...).
 // Every sampler below uses only integer ops and AssemblyScript's own Math (compiled to
 // Wasm), so a given seed yields bit-identical streams in every runtime.
+import { ptr } from "./mem";
 
 @inline function rotl(x: u64, k: u64): u64 {
   return (x << k) | (x >> (64 - k));
@@ -16,7 +17,7 @@ function splitmix(state: u64): u64 {
 }
 
 /** Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id. */
-export function rng_seed(s: usize, seedLo: u32, seedHi: u32, streamLo: u32, streamHi: u32): void {
+export function rng_seed(s: ptr<u64>, seedLo: u32, seedHi: u32, streamLo: u32, streamHi: u32): void {
   let x: u64 = (<u64>seedHi << 32) | <u64>seedLo;
   const stream: u64 = (<u64>streamHi << 32) | <u64>streamLo;
   // Mix the stream id in through a second splitmix chain so (seed, id) pairs do not collide
@@ -60,16 +61,16 @@ export function rng_seed(s: usize, seedLo: u32, seedHi: u32, streamLo: u32, stre
 }
 
 /** Fill out[0..n) with raw u32 values (low word of the stream is discarded). */
-export function rng_fill_u32(s: usize, out: usize, n: i32): void {
+export function rng_fill_u32(s: ptr<u64>, out: ptr<u32>, n: i32): void {
   for (let i = 0; i < n; i++) store<u32>(out + (<usize>i << 2), <u32>(next_u64(s) >> 32));
 }
 
-export function rng_fill_uniform(s: usize, out: usize, n: i32): void {
+export function rng_fill_uniform(s: ptr<u64>, out: ptr<f64>, n: i32): void {
   for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), next_f64(s));
 }
 
 /** Unbiased integer in [0, bound) (Lemire's multiply-and-reject on 32 bits). */
-export function rng_below(s: usize, bound: u32): u32 {
+export function rng_below(s: ptr<u64>, bound: u32): u32 {
   if (bound <= 1) return 0;
   let x = <u32>(next_u64(s) >> 32);
   let m = <u64>x * <u64>bound;
@@ -87,7 +88,7 @@ export function rng_below(s: usize, bound: u32): u32 {
 
 /** Standard normals by Marsaglia's polar method (two per accepted pair, no caching, so the
  *  stream position after n draws depends only on n). */
-export function rng_fill_normal(s: usize, out: usize, n: i32): void {
+export function rng_fill_normal(s: ptr<u64>, out: ptr<f64>, n: i32): void {
   let i = 0;
   while (i < n) {
     let u: f64, v: f64, r: f64;
@@ -106,12 +107,12 @@ export function rng_fill_normal(s: usize, out: usize, n: i32): void {
   }
 }
 
-export function rng_bernoulli(s: usize, p: f64): i32 {
+export function rng_bernoulli(s: ptr<u64>, p: f64): i32 {
   return next_f64(s) < p ? 1 : 0;
 }
 
 /** Fill out[0..n) (as i32) with Bernoulli(p) draws. */
-export function rng_fill_bernoulli(s: usize, out: usize, n: i32, p: f64): void {
+export function rng_fill_bernoulli(s: ptr<u64>, out: ptr<i32>, n: i32, p: f64): void {
   for (let i = 0; i < n; i++) store<i32>(out + (<usize>i << 2), next_f64(s) < p ? 1 : 0);
 }
 
@@ -227,7 +228,7 @@ function binomialBtrd(s: usize, n: i64, p: f64): i64 {
 }
 
 /** One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. */
-export function rng_binomial(s: usize, n: f64, p: f64): f64 {
+export function rng_binomial(s: ptr<u64>, n: f64, p: f64): f64 {
   const ni = <i64>n;
   if (ni <= 0 || p <= 0.0) return 0;
   if (p >= 1.0) return n;
@@ -241,7 +242,7 @@ function sampleBinomial(s: usize, n: i64, p: f64): i64 {
 }
 
 /** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32. */
-export function rng_binomial_thin(s: usize, counts: usize, probs: usize, n: i32): void {
+export function rng_binomial_thin(s: ptr<u64>, counts: ptr<i32>, probs: ptr<f64>, n: i32): void {
   for (let i = 0; i < n; i++) {
     const c = load<i32>(counts + (<usize>i << 2));
     const pr = load<f64>(probs + (<usize>i << 3));
@@ -249,6 +250,6 @@ export function rng_binomial_thin(s: usize, counts: usize, probs: usize, n: i32)
   }
 }
 
-export function rng_fill_binomial(s: usize, out: usize, count: i32, n: f64, p: f64): void {
+export function rng_fill_binomial(s: ptr<u64>, out: ptr<f64>, count: i32, n: f64, p: f64): void {
   for (let i = 0; i < count; i++) store<f64>(out + (<usize>i << 3), rng_binomial(s, n, p));
 }

@@ -10,6 +10,7 @@
 // when exp(x) > DBL_MAX (x > 709.7827). Arguments below −708.39 give exactly 0 (no subnormal
 // results), NaN gives NaN (the same NaN). The test suite measures the error against
 // Math.exp over [−708.39, 709.78]: 1 ulp (see test/core/engine.cases.ts).
+import { ptr } from "./mem";
 
 const LN2_HI: f64 = 6.93147180369123816490e-01; // 0x3FE62E42FEE00000
 const LN2_LO: f64 = 1.90821492927058770002e-10;
@@ -85,7 +86,7 @@ const Q9: f64 = 2.5100375929185925e-08;
 }
 
 /** Elementwise exp over an array (exported for testing and for the SDK). */
-export function vexp(x: usize, out: usize, n: i32): void {
+export function vexp(x: ptr<f64>, out: ptr<f64>, n: i32): void {
   let i = 0;
   for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), expv(v128.load(x + (<usize>i << 3))));
   if (i < n) {

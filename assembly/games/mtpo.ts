@@ -1,16 +1,35 @@
-// MTPO and MTPO-τ (Shani et al. 2024; spec games.md §5.3–5.5) on a layered finite-horizon MDP
-// whose end states are compared by a preference operator (dense or low rank, see pref.ts).
+// MTPO and MTPO-τ (Shani et al., NeurIPS 2024: the closed-form per-state updates, with the
+// step η_t = 2/(α(t+2)) of their Thm 4.2) on a layered finite-horizon MDP whose end states
+// are compared by a preference operator (dense or low rank, see pref.ts).
 //
 // Layout (all concatenated over levels h = 0..H−1, row-major inside a level):
 //   states  i32[H+1]               S_0 = 1, …, S_H = number of end states
 //   trans   f64[Σ_h S_h·A·S_{h+1}]  p(x′ | x, y)
 //   logMu, logPi   f64[Σ_h S_h·A]   log μ(y|x), log π(y|x) (normalised per state)
-// Metrics rows (MTPO_COLS): [t, E_α(π_t), KL_p(π*‖π_t) or NaN].
-import { ld, st } from "../core/mem";
-import { OK, BAD_ARG, NON_FINITE, setStatusArg } from "../core/status";
-import { prefApply } from "./pref";
+// Metrics rows (MtpoMetric.COLS): [t, E_α(π_t), KL_p(π*‖π_t) or NaN].
+import { ld, st, ptr, opt_ptr } from "../core/mem";
+import { Status, setStatusArg } from "../core/status";
+import { prefApply, PreferenceKind } from "./pref";
 
-export const MTPO_COLS: i32 = 3;
+/** The `variant` argument of mtpo_run. */
+export const enum MtpoVariant {
+  /** MTPO: the played policy is π_t. */
+  MTPO = 0,
+  /** MTPO-τ: the played policy is the geometric mixture π_t^{1−αη}μ^{αη}. */
+  MTPO_TAU = 1,
+}
+
+/** Columns of an mtpo_run metrics row. */
+export const enum MtpoMetric {
+  /** Iteration t. */
+  ITERATION = 0,
+  /** E_α(π_t). */
+  EXPLOITABILITY = 1,
+  /** KL_p(π*‖π_t) (NaN without π*). */
+  KL = 2,
+  /** Number of columns. */
+  COLS = 3,
+}
 
 @inline function ldi(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
@@ -134,15 +153,29 @@ function exploitability(H: i32, A: i32, states: usize, trans: usize, kind: i32, 
   return ld(V, 0) + alpha * trajKl(H, A, states, lp, p, lmu, reach) - 0.5;
 }
 
+/** f64 slots of the `work` block of mtpo_run and mtpo_exploitability for an MDP with H levels,
+ *  A actions and `states` (H + 1 level sizes), and a preference operator of rank r (0: dense):
+ *  6·Σ_h S_h·A + 2·Σ_{h≤H} S_h + 2·max S + 4r + 8. */
+export function mtpo_workspace_size(H: i32, A: i32, states: ptr<i32>, r: i32): f64 {
+  let SA = 0.0, Sall = 0.0, Smax = 0.0;
+  for (let h = 0; h < H; h++) SA += <f64>ldi(states, h) * <f64>A;
+  for (let h = 0; h <= H; h++) {
+    Sall += <f64>ldi(states, h);
+    Smax = Math.max(Smax, <f64>ldi(states, h));
+  }
+  return 6.0 * SA + 2.0 * Sall + 2.0 * Smax + 4.0 * <f64>r + 8.0;
+}
+
 /**
- * Run T iterations of MTPO (variant 0) or MTPO-τ (variant 1) with η_t = 2/(α(t+2)) from
- * logPi (overwritten with the last iterate). every > 0 logs rows at t = 0, every, …, T.
- * logStar (or 0): log π* for KL_p(π*‖π_t). work: 6·Σ_h S_h·A + 2·Σ_{h≤H} S_h + 2·max S + 4r + 8.
+ * Run T iterations of MTPO or MTPO-τ (`variant`) with η_t = 2/(α(t+2)) from logPi
+ * (overwritten with the last iterate). every > 0 logs rows of MtpoMetric.COLS at
+ * t = 0, every, …, T. logStar (or 0): log π* for KL_p(π*‖π_t).
+ * work: mtpo_workspace_size(H, A, states, r) f64.
  */
-export function mtpo_run(H: i32, A: i32, states: usize, trans: usize, kind: i32, a: usize, r: i32,
-  logMu: usize, logPi: usize, logStar: usize, alpha: f64, T: i32, variant: i32, every: i32,
-  metrics: usize, work: usize): i32 {
-  if (H < 1 || A < 1 || !(alpha > 0) || T < 0) return BAD_ARG;
+export function mtpo_run(H: i32, A: i32, states: ptr<i32>, trans: ptr<f64>, kind: PreferenceKind, a: ptr<f64>, r: i32,
+  logMu: ptr<f64>, logPi: ptr<f64>, logStar: opt_ptr<f64>, alpha: f64, T: i32, variant: MtpoVariant, every: i32,
+  metrics: ptr<f64>, work: ptr<f64>): Status {
+  if (H < 1 || A < 1 || !(alpha > 0) || T < 0) return Status.BAD_ARG;
   let SA = 0, Sall = 0, Smax = 0;
   for (let h = 0; h < H; h++) SA += ldi(states, h) * A;
   for (let h = 0; h <= H; h++) {
@@ -177,20 +210,20 @@ export function mtpo_run(H: i32, A: i32, states: usize, trans: usize, kind: i32,
   let row = 0;
   for (let t = 0; t <= T; t++) {
     if (every > 0 && (t % every == 0 || t == T)) {
-      const out = metrics + ((<usize>row * <usize>MTPO_COLS) << 3);
-      st(out, 0, <f64>t);
-      st(out, 1, exploitability(H, A, states, trans, kind, a, r, logPi, pi, logMu, alpha, reach2, vA, vB, acc));
+      const out = metrics + ((<usize>row * <usize>MtpoMetric.COLS) << 3);
+      st(out, MtpoMetric.ITERATION, <f64>t);
+      st(out, MtpoMetric.EXPLOITABILITY, exploitability(H, A, states, trans, kind, a, r, logPi, pi, logMu, alpha, reach2, vA, vB, acc));
       if (hasStar) {
         reachProbs(H, A, states, trans, pstar, reach2);
-        st(out, 2, trajKl(H, A, states, lstar, pstar, logPi, reach2));
-      } else st(out, 2, NaN);
+        st(out, MtpoMetric.KL, trajKl(H, A, states, lstar, pstar, logPi, reach2));
+      } else st(out, MtpoMetric.KL, NaN);
       row++;
     }
     if (t == T) break;
     const eta = 2.0 / (alpha * (<f64>t + 2.0));
     const w = alpha * eta;
     // the policy that is played (and compared against): π_t, or the mixture π_t^α
-    if (variant == 1) {
+    if (variant == MtpoVariant.MTPO_TAU) {
       for (let k = 0; k < SA; k++) st(lplay, k, (1.0 - w) * ld(logPi, k) + w * ld(logMu, k));
       let o = 0;
       for (let h = 0; h < H; h++) {
@@ -229,7 +262,7 @@ export function mtpo_run(H: i32, A: i32, states: usize, trans: usize, kind: i32,
     }
     // per-state mirror-descent update
     for (let k = 0; k < SA; k++) {
-      const base = variant == 1 ? ld(lplay, k) : w * ld(logMu, k) + (1.0 - w) * ld(logPi, k);
+      const base = variant == MtpoVariant.MTPO_TAU ? ld(lplay, k) : w * ld(logMu, k) + (1.0 - w) * ld(logPi, k);
       st(logPi, k, base + eta * ld(Q, k));
     }
     let o = 0;
@@ -240,16 +273,17 @@ export function mtpo_run(H: i32, A: i32, states: usize, trans: usize, kind: i32,
     }
     if (!isFinite(ld(logPi, 0))) {
       setStatusArg(<f64>t, 0);
-      return NON_FINITE;
+      return Status.NON_FINITE;
     }
   }
-  return OK;
+  return Status.OK;
 }
 
-/** E_α(π) and KL_p(π‖μ) for one policy: out = [E_α, KL_p(π‖μ)]. work as mtpo_run. */
-export function mtpo_exploitability(H: i32, A: i32, states: usize, trans: usize, kind: i32, a: usize, r: i32,
-  logMu: usize, logPi: usize, alpha: f64, out: usize, work: usize): i32 {
-  if (H < 1 || A < 1 || !(alpha > 0)) return BAD_ARG;
+/** E_α(π) and KL_p(π‖μ) for one policy: out = [E_α, KL_p(π‖μ)].
+ *  work: mtpo_workspace_size(H, A, states, r) f64. */
+export function mtpo_exploitability(H: i32, A: i32, states: ptr<i32>, trans: ptr<f64>, kind: PreferenceKind, a: ptr<f64>, r: i32,
+  logMu: ptr<f64>, logPi: ptr<f64>, alpha: f64, out: ptr<f64>, work: ptr<f64>): Status {
+  if (H < 1 || A < 1 || !(alpha > 0)) return Status.BAD_ARG;
   let SA = 0, Sall = 0, Smax = 0;
   for (let h = 0; h < H; h++) SA += ldi(states, h) * A;
   for (let h = 0; h <= H; h++) {
@@ -266,5 +300,5 @@ export function mtpo_exploitability(H: i32, A: i32, states: usize, trans: usize,
   }
   st(out, 0, exploitability(H, A, states, trans, kind, a, r, logPi, pi, logMu, alpha, reach, vA, vB, acc));
   st(out, 1, trajKl(H, A, states, logPi, pi, logMu, reach));
-  return OK;
+  return Status.OK;
 }

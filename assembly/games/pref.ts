@@ -11,8 +11,13 @@ import { ld, st, ldv, stv } from "../core/mem";
 import { expv } from "../core/vmath";
 import { sum } from "../linalg/blas1";
 
-export const DENSE: i32 = 0;
-export const LOWRANK: i32 = 1;
+/** Storage form of a preference operator (the `kind` argument of the games and mtpo exports). */
+export const enum PreferenceKind {
+  /** P itself, n×n. */
+  DENSE = 0,
+  /** W = [U | V], n×2r. */
+  LOWRANK = 1,
+}
 
 @inline function hsum(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
@@ -246,7 +251,7 @@ export function lowRankN(W: usize, r: i32, n: i32, coef: usize, c0: f64, out: us
 
 /** out ← P·x. `acc` is scratch of 4r entries (low-rank only). */
 export function prefApply(kind: i32, a: usize, r: i32, n: i32, x: usize, out: usize, acc: usize): void {
-  if (kind == DENSE) {
+  if (kind == PreferenceKind.DENSE) {
     applyDense(a, n, x, out);
     return;
   }

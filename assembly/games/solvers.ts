@@ -1,30 +1,86 @@
-// Exact tabular solvers for the β-regularised preference game (spec games.md §1–§4), in log
-// space. Policies are log-probabilities ℓ, renormalised (stable log-sum-exp) after every step.
+// Exact tabular solvers for the β-regularised preference game, in log space: Nash-MD (Munos
+// et al., ICML 2024), online IPO and IPO-MD (Calandriello et al., ICML 2024), Nash mirror prox
+// (Tiapkin et al. 2025), and two unregularised baselines. Policies are log-probabilities ℓ,
+// renormalised (stable log-sum-exp) after every step.
 //
 // One query = one product P·x. Per iteration: Nash-MD 1, Nash-MP 2, online IPO 1, IPO-MD 1,
 // multiplicative weights 1, extragradient 2.
 //
-// Metrics of an iterate π (given g = P·π), one row of METRIC_COLS values:
-//   0 iteration k        1 queries so far        2 KL(π*‖π)      3 E_β(π)
-//   4 E_0(π)             5 duality gap = 2·E_β   6 span(ℓ − ℓ*)  7 P(π ≻ μ)
-import { ld, st } from "../core/mem";
-import { OK, NO_CONVERGENCE, NON_FINITE, BAD_ARG, setStatusArg } from "../core/status";
-import { prefApply, normalize, vmax, logSumExp, expShift, LOWRANK, lowRankT, lowRankN, lowRankCoef, lowRankHalfStep } from "./pref";
+// Metrics of an iterate π (given g = P·π): one row of GamesMetric.COLS values (below).
+import { ld, st, ptr, opt_ptr } from "../core/mem";
+import { Status, setStatusArg } from "../core/status";
+import { prefApply, normalize, vmax, logSumExp, expShift, PreferenceKind, lowRankT, lowRankN, lowRankCoef, lowRankHalfStep } from "./pref";
 import { dot, axpby } from "../linalg/blas1";
 
-export const NASH_MD: i32 = 0;      // η_t = 2/(β(t+2))
-export const NASH_MD_CONST: i32 = 1; // constant η, ηβ ≤ 1
-export const NASH_MP: i32 = 2;      // mirror prox, η ≤ 2
-export const ONLINE_IPO: i32 = 3;   // exact self-play policy gradient on the logits
-export const IPO_MD: i32 = 4;       // exact IPO-MD gradient, samples from π^{1−γ}μ^γ
-export const MWU: i32 = 5;          // unregularised multiplicative weights (self-play)
-export const EXTRAGRADIENT: i32 = 6; // unregularised mirror prox
+/** Solver codes (slot ALGO of the games_run parameters). */
+export const enum SolverCode {
+  /** Nash-MD with η_t = 2/(β(t+2)). */
+  NASH_MD = 0,
+  /** Nash-MD with a constant η, ηβ ≤ 1. */
+  NASH_MD_CONST = 1,
+  /** Nash mirror prox, η ≤ 2. */
+  NASH_MP = 2,
+  /** Exact self-play policy gradient on the logits. */
+  ONLINE_IPO = 3,
+  /** Exact IPO-MD gradient, samples from π^{1−γ}μ^γ. */
+  IPO_MD = 4,
+  /** Unregularised multiplicative weights (self-play). */
+  MWU = 5,
+  /** Unregularised mirror prox. */
+  EXTRAGRADIENT = 6,
+}
 
-export const METRIC_COLS: i32 = 8;
+/** Slots of the f64 `params` block of games_run. */
+export const enum GamesParam {
+  /** A SolverCode. */
+  ALGO = 0,
+  /** Step size η (unused by NASH_MD, whose schedule is fixed). */
+  ETA = 1,
+  /** KL coefficient β > 0. */
+  BETA = 2,
+  /** Mixture weight γ of IPO-MD's π^{1−γ}μ^γ. */
+  GAMMA = 3,
+  /** Iterations. */
+  ITERS = 4,
+  /** Log metrics every this many iterations (0: none). */
+  EVERY = 5,
+  /** Offset of the iteration counter (resumes the Nash-MD schedule). */
+  T0 = 6,
+  /** Number of slots. */
+  SLOTS = 7,
+}
+
+/** Columns of a metrics row. */
+export const enum GamesMetric {
+  /** Iteration k. */
+  ITERATION = 0,
+  /** Preference queries (products P·x) so far. */
+  QUERIES = 1,
+  /** KL(π*‖π) (NaN without π*). */
+  KL = 2,
+  /** Regularised exploitability E_β(π). */
+  EXPLOITABILITY = 3,
+  /** Unregularised exploitability E_0(π). */
+  EXPLOITABILITY0 = 4,
+  /** Duality gap = 2·E_β. */
+  GAP = 5,
+  /** span(ℓ − ℓ*) (NaN without π*). */
+  SPAN = 6,
+  /** Win rate P(π ≻ μ). */
+  WIN_RATE = 7,
+  /** Number of columns. */
+  COLS = 8,
+}
 
 // Work layout (n-vectors), then 8r + 8 scratch for the low-rank accumulators.
 const W_PI = 0, W_G = 1, W_PMU = 2, W_PSTAR = 3, W_LSTAR = 4, W_LMU = 5, W_T1 = 6, W_T2 = 7, W_T3 = 8, W_BASE = 9;
-export const WORK_VECS: i32 = 10;
+const WORK_VECS: i32 = 10;
+
+/** f64 slots of the `work` block of every games export, for n actions and rank r (0 for a
+ *  dense operator). */
+export function games_workspace_size(n: i32, r: i32): f64 {
+  return <f64>WORK_VECS * <f64>n + 8.0 * <f64>r + 136.0;
+}
 
 @inline function vec(work: usize, n: i32, k: i32): usize {
   return work + ((<usize>k * <usize>n) << 3);
@@ -33,8 +89,8 @@ export const WORK_VECS: i32 = 10;
 /** Write one metrics row for the normalised iterate (l, pi) with g = P·pi. */
 function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usize,
   lstar: usize, pstar: usize, hasStar: bool, beta: f64, k: f64, queries: f64, tmp: usize, out: usize): void {
-  st(out, 0, k);
-  st(out, 1, queries);
+  st(out, GamesMetric.ITERATION, k);
+  st(out, GamesMetric.QUERIES, queries);
   // KL(π*‖π) and the span seminorm of ℓ − ℓ*
   if (hasStar) {
     // terms with π*(y) = 0 do not count (0·log 0 = 0, and the span is taken over supp π*)
@@ -46,11 +102,11 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
       if (-d > hi) hi = -d;
       if (-d < lo) lo = -d;
     }
-    st(out, 2, kl > 0 ? kl : 0.0);
-    st(out, 6, hi - lo);
+    st(out, GamesMetric.KL, kl > 0 ? kl : 0.0);
+    st(out, GamesMetric.SPAN, hi - lo);
   } else {
-    st(out, 2, NaN);
-    st(out, 6, NaN);
+    st(out, GamesMetric.KL, NaN);
+    st(out, GamesMetric.SPAN, NaN);
   }
   // E_β(π) = β·log Σ μ e^{g/β} + β·KL(π‖μ) − ½
   const ib = 1.0 / beta;
@@ -59,33 +115,33 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
   let klmu = 0.0;
   for (let i = 0; i < n; i++) if (ld(pi, i) != 0) klmu += ld(pi, i) * (ld(l, i) - ld(lmu, i));
   const eb = beta * lse + beta * klmu - 0.5;
-  st(out, 3, eb);
-  st(out, 4, vmax(g, n) - 0.5);
-  st(out, 5, 2.0 * eb);
-  st(out, 7, dot(pi, pmu, n));
+  st(out, GamesMetric.EXPLOITABILITY, eb);
+  st(out, GamesMetric.EXPLOITABILITY0, vmax(g, n) - 0.5);
+  st(out, GamesMetric.GAP, 2.0 * eb);
+  st(out, GamesMetric.WIN_RATE, dot(pi, pmu, n));
 }
 
 /**
  * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
  * overwritten with the last iterate).
- * params (f64): [algo, eta, beta, gamma, iters, every, t0]
+ * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0].
  *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
- *   (rows of METRIC_COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
+ *   (rows of GamesMetric.COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
  *   iteration column (to resume a run).
- * logStar (or 0): the log of π*, for KL and span. work: WORK_VECS·n + 8r + 136 f64.
- * Returns OK, BAD_ARG, or NON_FINITE (status_arg = the iteration).
+ * logStar (or 0): the log of π*, for KL and span. work: games_workspace_size(n, r) f64.
+ * Returns Status.OK, Status.BAD_ARG, or Status.NON_FINITE (status_arg = the iteration).
  */
-export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize,
-  params: usize, metrics: usize, work: usize): i32 {
-  const algo = <i32>ld(params, 0);
-  const eta = ld(params, 1), beta = ld(params, 2), gamma = ld(params, 3);
-  const iters = <i32>ld(params, 4), every = <i32>ld(params, 5), t0 = ld(params, 6);
-  if (n < 1 || !(beta > 0) || algo < 0 || algo > 6) return BAD_ARG;
+export function games_run(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, logMu: ptr<f64>, logPi: ptr<f64>,
+  logStar: opt_ptr<f64>, params: ptr<f64>, metrics: ptr<f64>, work: ptr<f64>): Status {
+  const algo = <i32>ld(params, GamesParam.ALGO);
+  const eta = ld(params, GamesParam.ETA), beta = ld(params, GamesParam.BETA), gamma = ld(params, GamesParam.GAMMA);
+  const iters = <i32>ld(params, GamesParam.ITERS), every = <i32>ld(params, GamesParam.EVERY), t0 = ld(params, GamesParam.T0);
+  if (n < 1 || !(beta > 0) || algo < SolverCode.NASH_MD || algo > SolverCode.EXTRAGRADIENT) return Status.BAD_ARG;
   const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
   const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
   const t1 = vec(work, n, W_T1), t2 = vec(work, n, W_T2), t3 = vec(work, n, W_T3), base = vec(work, n, W_BASE);
   const acc = vec(work, n, WORK_VECS);
-  if (kind == LOWRANK && algo == NASH_MP) return runMpLowRank(a, r, n, logMu, logPi, logStar, eta, beta, iters, every, t0, metrics, work);
+  if (kind == PreferenceKind.LOWRANK && algo == SolverCode.NASH_MP) return runMpLowRank(a, r, n, logMu, logPi, logStar, eta, beta, iters, every, t0, metrics, work);
 
   memory.copy(lmu, logMu, <usize>n << 3);
   normalize(lmu, t1, n);
@@ -108,14 +164,14 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         gValid = true;
       }
       metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, t0 + <f64>k, queries, t1,
-        metrics + ((<usize>row * <usize>METRIC_COLS) << 3));
+        metrics + ((<usize>row * <usize>GamesMetric.COLS) << 3));
       row++;
     }
     if (k == iters) break;
     switch (algo) {
-      case NASH_MD:
-      case NASH_MD_CONST: {
-        const et = algo == NASH_MD ? 2.0 / (beta * (t0 + <f64>k + 2.0)) : eta;
+      case SolverCode.NASH_MD:
+      case SolverCode.NASH_MD_CONST: {
+        const et = algo == SolverCode.NASH_MD ? 2.0 / (beta * (t0 + <f64>k + 2.0)) : eta;
         const w = et * beta;
         axpby(1.0 - w, logPi, w, lmu, t1, n);   // ℓ^μ = (1−ηβ)ℓ + ηβ·log μ
         normalize(t1, t2, n);                  // π^μ
@@ -126,7 +182,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         gValid = false;
         break;
       }
-      case NASH_MP: {
+      case SolverCode.NASH_MP: {
         const c = 1.0 / (1.0 + eta * beta);
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
         axpby(c, logPi, c * eta * beta, lmu, base, n); // c·(ℓ_k + ηβ·log μ)
@@ -139,7 +195,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         gValid = false;
         break;
       }
-      case ONLINE_IPO: {
+      case SolverCode.ONLINE_IPO: {
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
         // f = P·π − β·(ℓ − log μ); ℓ += η·π ⊙ (f − ⟨π, f⟩)
         let fbar = 0.0;
@@ -154,7 +210,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         gValid = false;
         break;
       }
-      case IPO_MD: {
+      case SolverCode.IPO_MD: {
         axpby(1.0 - gamma, logPi, gamma, lmu, t1, n); // q = π^{1−γ}μ^γ
         normalize(t1, t2, n);
         prefApply(kind, a, r, n, t2, t3, acc);       // P·q
@@ -173,7 +229,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         gValid = false;
         break;
       }
-      case MWU: {
+      case SolverCode.MWU: {
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
         axpby(1.0, logPi, eta, g, logPi, n);
         normalize(logPi, pi, n);
@@ -181,7 +237,7 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         gValid = false;
         break;
       }
-      case EXTRAGRADIENT: {
+      case SolverCode.EXTRAGRADIENT: {
         if (!gValid) prefApply(kind, a, r, n, pi, g, acc);
         axpby(1.0, logPi, eta, g, t1, n);
         normalize(t1, t2, n);
@@ -193,14 +249,14 @@ export function games_run(kind: i32, a: usize, r: i32, n: i32, logMu: usize, log
         break;
       }
       default:
-        return BAD_ARG;
+        return Status.BAD_ARG;
     }
     if (!isFinite(ld(logPi, 0)) || !isFinite(ld(pi, 0))) {
       setStatusArg(<f64>k, 0);
-      return NON_FINITE;
+      return Status.NON_FINITE;
     }
   }
-  return OK;
+  return Status.OK;
 }
 
 /**
@@ -221,7 +277,7 @@ function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logS
   normalize(logPi, pi, n);
   const hasStar = logStar != 0;
   if (every > 0) {
-    prefApply(LOWRANK, W, r, n, t1, pmu, acc);
+    prefApply(PreferenceKind.LOWRANK, W, r, n, t1, pmu, acc);
     if (hasStar) {
       memory.copy(lstar, logStar, <usize>n << 3);
       normalize(lstar, pstar, n);
@@ -239,7 +295,7 @@ function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logS
         lowRankN(W, r, n, coefK, 0.5, g);
         expShift(logPi, 0.0, pi, n);
         metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, t0 + <f64>k, queries, t1,
-          metrics + ((<usize>row * <usize>METRIC_COLS) << 3));
+          metrics + ((<usize>row * <usize>GamesMetric.COLS) << 3));
       }
       break;
     }
@@ -249,27 +305,27 @@ function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logS
     if (logging) {
       expShift(logPi, 0.0, pi, n);
       metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, t0 + <f64>k, queries, t1,
-        metrics + ((<usize>row * <usize>METRIC_COLS) << 3));
+        metrics + ((<usize>row * <usize>GamesMetric.COLS) << 3));
       row++; // (metricsRow overwrote t1, the extrapolated log-policy; only coefH is needed next)
     }
     lowRankHalfStep(W, r, n, coefH, base, s, shift, logPi, 0, acc, coefK);
     queries += 2;
     if (!isFinite(ld(logPi, 0))) {
       setStatusArg(<f64>k, 0);
-      return NON_FINITE;
+      return Status.NON_FINITE;
     }
   }
-  return OK;
+  return Status.OK;
 }
 
 /**
  * Ground truth π*_β: Nash-MP with η = 2 from `logPi` (normalised in place; overwritten with
  * the solution) until max_y |π − softmax(log μ + P·π/β)| < tol. status_arg = iterations,
- * status_arg2 = final residual. Returns OK or NO_CONVERGENCE. work as games_run.
+ * status_arg2 = final residual. Returns Status.OK or Status.NO_CONVERGENCE. work as games_run.
  */
-export function games_solve(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, beta: f64,
-  tol: f64, maxIter: i32, work: usize): i32 {
-  if (n < 1 || !(beta > 0)) return BAD_ARG;
+export function games_solve(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, logMu: ptr<f64>, logPi: ptr<f64>,
+  beta: f64, tol: f64, maxIter: i32, work: ptr<f64>): Status {
+  if (n < 1 || !(beta > 0)) return Status.BAD_ARG;
   const pi = vec(work, n, W_PI), g = vec(work, n, W_G), lmu = vec(work, n, W_LMU);
   const t1 = vec(work, n, W_T1), t2 = vec(work, n, W_T2), t3 = vec(work, n, W_T3), base = vec(work, n, W_BASE);
   const acc = vec(work, n, WORK_VECS);
@@ -287,11 +343,11 @@ export function games_solve(kind: i32, a: usize, r: i32, n: i32, logMu: usize, l
     for (let i = 0; i < n; i++) res = Math.max(res, Math.abs(ld(pi, i) - ld(t2, i)));
     if (!isFinite(res)) {
       setStatusArg(<f64>k, res);
-      return NON_FINITE;
+      return Status.NON_FINITE;
     }
     if (res < tol) {
       setStatusArg(<f64>k, res);
-      return OK;
+      return Status.OK;
     }
     if (k == maxIter) break;
     axpby(c, logPi, c * eta * beta, lmu, base, n);
@@ -302,13 +358,13 @@ export function games_solve(kind: i32, a: usize, r: i32, n: i32, logMu: usize, l
     normalize(logPi, pi, n);
   }
   setStatusArg(<f64>maxIter, res);
-  return NO_CONVERGENCE;
+  return Status.NO_CONVERGENCE;
 }
 
-/** One metrics row for the policy `logPi` (normalised in place). work as games_run. */
-export function games_metrics(kind: i32, a: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize,
-  beta: f64, out: usize, work: usize): i32 {
-  if (n < 1 || !(beta > 0)) return BAD_ARG;
+/** One metrics row for the policy `logPi` (normalised in place). work: games_workspace_size(n, r) f64. */
+export function games_metrics(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, logMu: ptr<f64>, logPi: ptr<f64>,
+  logStar: opt_ptr<f64>, beta: f64, out: ptr<f64>, work: ptr<f64>): Status {
+  if (n < 1 || !(beta > 0)) return Status.BAD_ARG;
   const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
   const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
   const t1 = vec(work, n, W_T1);
@@ -324,22 +380,22 @@ export function games_metrics(kind: i32, a: usize, r: i32, n: i32, logMu: usize,
     normalize(lstar, pstar, n);
   }
   metricsRow(n, logPi, pi, g, lmu, pmu, lstar, pstar, hasStar, beta, 0, 0, t1, out);
-  return OK;
+  return Status.OK;
 }
 
 /** out ← log BR_β(opp) = log softmax(log μ + P·opp/β), with opp given as probabilities.
- *  work: 2n + 4r + 4 f64. */
-export function games_best_response(kind: i32, a: usize, r: i32, n: i32, logMu: usize, opp: usize, beta: f64,
-  out: usize, work: usize): i32 {
-  if (n < 1 || !(beta > 0)) return BAD_ARG;
+ *  work: games_workspace_size(n, r) f64 (2n + 4r + 4 are used). */
+export function games_best_response(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, logMu: ptr<f64>, opp: ptr<f64>,
+  beta: f64, out: ptr<f64>, work: ptr<f64>): Status {
+  if (n < 1 || !(beta > 0)) return Status.BAD_ARG;
   const g = work, tmp = work + (<usize>n << 3), acc = work + (<usize>(2 * n) << 3);
   prefApply(kind, a, r, n, opp, g, acc);
   axpby(1.0, logMu, 1.0 / beta, g, out, n);
   normalize(out, tmp, n);
-  return OK;
+  return Status.OK;
 }
 
-/** out ← P·x for any vector x. acc: 4r + 4 f64 scratch. */
-export function games_apply(kind: i32, a: usize, r: i32, n: i32, x: usize, out: usize, acc: usize): void {
-  prefApply(kind, a, r, n, x, out, acc);
+/** out ← P·x for any vector x. work: games_workspace_size(n, r) f64 (4r + 4 are used). */
+export function games_apply(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, x: ptr<f64>, out: ptr<f64>, work: ptr<f64>): void {
+  prefApply(kind, a, r, n, x, out, work);
 }

@@ -8,18 +8,22 @@
 //   kind 6 matern12    k = exp(−r/ℓ)  (the "exponential" kernel)  p0 = 1/ℓ
 // Squared distances use ‖x‖² + ‖y‖² − 2·x·y through GEMM, clamped at 0 against round-off;
 // when X and Y are the same buffer with n == m the diagonal distance is exactly 0.
-import { ld, st } from "../core/mem";
+import { ld, st, ptr } from "../core/mem";
 import { dot } from "../linalg/blas1";
 import { gemm, gemmWith, syrk, syrkWith } from "../linalg/gemm";
 import { expNonPos } from "../core/vmath";
 
-export const LINEAR: i32 = 0;
-export const RBF: i32 = 1;
-export const LAPLACIAN: i32 = 2;
-export const POLYNOMIAL: i32 = 3;
-export const MATERN32: i32 = 4;
-export const MATERN52: i32 = 5;
-export const MATERN12: i32 = 6;
+/** Kernel kind codes (the `kind` argument of kernel_block / kernel_diag; cfg slot KIND of the
+ *  rls exports). The SDK's kernel names are these names in lower case. */
+export const enum KernelCode {
+  LINEAR = 0,
+  RBF = 1,
+  LAPLACIAN = 2,
+  POLYNOMIAL = 3,
+  MATERN32 = 4,
+  MATERN52 = 5,
+  MATERN12 = 6,
+}
 
 @inline function powInt(b: f64, e: f64): f64 {
   const ei = <i32>e;
@@ -53,7 +57,7 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
   const kind = eKind;
   const zero = f64x2.splat(0);
   const g = f64x2.splat(-eP0);
-  const cm = kind == MATERN32 ? Math.sqrt(3.0) * eP0 : kind == MATERN52 ? Math.sqrt(5.0) * eP0 : eP0;
+  const cm = kind == KernelCode.MATERN32 ? Math.sqrt(3.0) * eP0 : kind == KernelCode.MATERN52 ? Math.sqrt(5.0) * eP0 : eP0;
   const cv = f64x2.splat(cm);
   const one = f64x2.splat(1.0);
   const third = f64x2.splat(1.0 / 3.0);
@@ -65,7 +69,7 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
     let j = 0;
     // Same association in the vector body and the scalar tail (xi + ny_j, then + g), so a
     // symmetric block stays exactly symmetric.
-    if (kind == RBF) {
+    if (kind == KernelCode.RBF) {
       for (; j + 8 <= nc; j += 8) {
         const p = row + (<usize>j << 3);
         const q = ny + (<usize>j << 3);
@@ -92,10 +96,10 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
         const e0 = expNonPos(f64x2.neg(s0));
         const e1 = expNonPos(f64x2.neg(s1));
         let poly0: v128, poly1: v128;
-        if (kind == MATERN32) {
+        if (kind == KernelCode.MATERN32) {
           poly0 = f64x2.add(one, s0);
           poly1 = f64x2.add(one, s1);
-        } else if (kind == MATERN52) {
+        } else if (kind == KernelCode.MATERN52) {
           poly0 = f64x2.add(f64x2.add(one, s0), f64x2.mul(third, f64x2.mul(s0, s0)));
           poly1 = f64x2.add(f64x2.add(one, s1), f64x2.mul(third, f64x2.mul(s1, s1)));
         } else {
@@ -111,8 +115,8 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
         const s = f64x2.mul(cv, f64x2.sqrt(d2));
         const e = expNonPos(f64x2.neg(s));
         let poly: v128;
-        if (kind == MATERN32) poly = f64x2.add(one, s);
-        else if (kind == MATERN52) poly = f64x2.add(f64x2.add(one, s), f64x2.mul(third, f64x2.mul(s, s)));
+        if (kind == KernelCode.MATERN32) poly = f64x2.add(one, s);
+        else if (kind == KernelCode.MATERN52) poly = f64x2.add(f64x2.add(one, s), f64x2.mul(third, f64x2.mul(s, s)));
         else poly = one;
         v128.store(p, f64x2.mul(poly, e));
       }
@@ -120,12 +124,12 @@ function finishDistanceBlock(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: 
     for (; j < nc; j++) {
       const d2 = max(0.0, ld(row, j) + (xs + ld(ny, j)));
       let v: f64;
-      if (kind == RBF) {
+      if (kind == KernelCode.RBF) {
         v = f64x2.extract_lane(expNonPos(f64x2.splat(-eP0 * d2)), 0);
       } else {
         const s = cm * Math.sqrt(d2);
         const e = f64x2.extract_lane(expNonPos(f64x2.splat(-s)), 0);
-        v = (kind == MATERN32 ? 1.0 + s : kind == MATERN52 ? 1.0 + s + s * s / 3.0 : 1.0) * e;
+        v = (kind == KernelCode.MATERN32 ? 1.0 + s : kind == KernelCode.MATERN52 ? 1.0 + s + s * s / 3.0 : 1.0) * e;
       }
       st(row, j, v);
     }
@@ -161,16 +165,16 @@ function mapPolynomial(p0: f64, p1: f64, p2: f64, out: usize, len: i32): void {
 }
 
 /** out (n×m) ← K(X, Y). work holds n + m f64. */
-export function kernel_block(kind: i32, p0: f64, p1: f64, p2: f64,
-  x: usize, n: i32, y: usize, m: i32, d: i32, out: usize, work: usize): void {
+export function kernel_block(kind: KernelCode, p0: f64, p1: f64, p2: f64,
+  x: ptr<f64>, n: i32, y: ptr<f64>, m: i32, d: i32, out: ptr<f64>, work: ptr<f64>): void {
   if (n <= 0 || m <= 0) return;
-  if (kind == LINEAR || kind == POLYNOMIAL) {
+  if (kind == KernelCode.LINEAR || kind == KernelCode.POLYNOMIAL) {
     if (x == y && n == m) syrk(n, d, 1.0, x, d, 0.0, out, m);
     else gemm(0, 1, n, m, d, 1.0, x, d, y, d, 0.0, out, m);
-    if (kind == POLYNOMIAL) mapPolynomial(p0, p1, p2, out, n * m);
+    if (kind == KernelCode.POLYNOMIAL) mapPolynomial(p0, p1, p2, out, n * m);
     return;
   }
-  if (kind == LAPLACIAN) {
+  if (kind == KernelCode.LAPLACIAN) {
     const g = f64x2.splat(-p0);
     for (let i = 0; i < n; i++) {
       const xi = x + (<usize>(i * d) << 3);
@@ -199,12 +203,12 @@ export function kernel_block(kind: i32, p0: f64, p1: f64, p2: f64,
 }
 
 /** out[i] = k(x_i, x_i). */
-export function kernel_diag(kind: i32, p0: f64, p1: f64, p2: f64, x: usize, n: i32, d: i32, out: usize): void {
+export function kernel_diag(kind: KernelCode, p0: f64, p1: f64, p2: f64, x: ptr<f64>, n: i32, d: i32, out: ptr<f64>): void {
   for (let i = 0; i < n; i++) {
     const r = x + (<usize>(i * d) << 3);
     let v = 1.0;
-    if (kind == LINEAR) v = dot(r, r, d);
-    else if (kind == POLYNOMIAL) v = powInt(p0 * dot(r, r, d) + p1, p2);
+    if (kind == KernelCode.LINEAR) v = dot(r, r, d);
+    else if (kind == KernelCode.POLYNOMIAL) v = powInt(p0 * dot(r, r, d) + p1, p2);
     st(out, i, v);
   }
 }

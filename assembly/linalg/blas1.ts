@@ -1,8 +1,8 @@
 // Level-1 kernels with f64x2 SIMD. Pointers are f64 addresses, n the element count.
-import { ld, st, ldv, stv } from "../core/mem";
+import { ld, st, ldv, stv, ptr } from "../core/mem";
 
 /** x · y */
-export function dot(x: usize, y: usize, n: i32): f64 {
+export function dot(x: ptr<f64>, y: ptr<f64>, n: i32): f64 {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -16,7 +16,7 @@ export function dot(x: usize, y: usize, n: i32): f64 {
 }
 
 /** y ← a·x + y */
-export function axpy(a: f64, x: usize, y: usize, n: i32): void {
+export function axpy(a: f64, x: ptr<f64>, y: ptr<f64>, n: i32): void {
   const av = f64x2.splat(a);
   let i = 0;
   for (; i + 2 <= n; i += 2) stv(y, i, f64x2.add(ldv(y, i), f64x2.mul(av, ldv(x, i))));
@@ -24,7 +24,7 @@ export function axpy(a: f64, x: usize, y: usize, n: i32): void {
 }
 
 /** x ← a·x */
-export function scal(a: f64, x: usize, n: i32): void {
+export function scal(a: f64, x: ptr<f64>, n: i32): void {
   const av = f64x2.splat(a);
   let i = 0;
   for (; i + 2 <= n; i += 2) stv(x, i, f64x2.mul(av, ldv(x, i)));
@@ -32,7 +32,7 @@ export function scal(a: f64, x: usize, n: i32): void {
 }
 
 /** out ← a·x + b·y (out may alias x or y) */
-export function axpby(a: f64, x: usize, b: f64, y: usize, out: usize, n: i32): void {
+export function axpby(a: f64, x: ptr<f64>, b: f64, y: ptr<f64>, out: ptr<f64>, n: i32): void {
   const av = f64x2.splat(a), bv = f64x2.splat(b);
   let i = 0;
   for (; i + 2 <= n; i += 2) stv(out, i, f64x2.add(f64x2.mul(av, ldv(x, i)), f64x2.mul(bv, ldv(y, i))));
@@ -40,7 +40,7 @@ export function axpby(a: f64, x: usize, b: f64, y: usize, out: usize, n: i32): v
 }
 
 /** Σ x_i */
-export function sum(x: usize, n: i32): f64 {
+export function sum(x: ptr<f64>, n: i32): f64 {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -54,7 +54,7 @@ export function sum(x: usize, n: i32): f64 {
 }
 
 /** ‖x‖₂ with scaling against overflow/underflow. */
-export function nrm2(x: usize, n: i32): f64 {
+export function nrm2(x: ptr<f64>, n: i32): f64 {
   let amax = 0.0;
   for (let i = 0; i < n; i++) {
     const v = Math.abs(ld(x, i));
@@ -72,7 +72,7 @@ export function nrm2(x: usize, n: i32): f64 {
 }
 
 /** 1 if every entry is finite, else 0. */
-export function all_finite(x: usize, n: i32): i32 {
+export function all_finite(x: ptr<f64>, n: i32): i32 {
   let acc = f64x2.splat(0);
   let i = 0;
   // x − x is 0 for finite x and NaN for ±Inf/NaN; NaN is sticky under addition.
@@ -89,12 +89,12 @@ export function all_finite(x: usize, n: i32): i32 {
 }
 
 /** y ← A·x for row-major A (m×n, leading dimension lda). */
-export function gemv(m: i32, n: i32, a: usize, lda: i32, x: usize, y: usize): void {
+export function gemv(m: i32, n: i32, a: ptr<f64>, lda: i32, x: ptr<f64>, y: ptr<f64>): void {
   for (let i = 0; i < m; i++) st(y, i, dot(a + (<usize>(i * lda) << 3), x, n));
 }
 
 /** y ← Aᵀ·x for row-major A (m×n): y has length n. */
-export function gemv_t(m: i32, n: i32, a: usize, lda: i32, x: usize, y: usize): void {
+export function gemv_t(m: i32, n: i32, a: ptr<f64>, lda: i32, x: ptr<f64>, y: ptr<f64>): void {
   memory.fill(y, 0, <usize>n << 3);
   for (let i = 0; i < m; i++) axpy(ld(x, i), a + (<usize>(i * lda) << 3), y, n);
 }

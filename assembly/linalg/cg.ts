@@ -1,17 +1,27 @@
 // Preconditioned conjugate gradient for SPD A·x = b (dense A, row-major).
-// Preconditioner kinds: 0 none, 1 Jacobi (1/diag(A)), 2 a given diagonal M⁻¹ (array `pre`),
-// 3 M = L·Lᵀ given by a lower Cholesky factor `pre` (n×n), applied by two triangular solves.
-import { ld, st } from "../core/mem";
-import { OK, NO_CONVERGENCE, NON_FINITE, setStatusArg } from "../core/status";
+import { ld, st, ptr, opt_ptr } from "../core/mem";
+import { Status, setStatusArg } from "../core/status";
 import { dot, axpy, gemv, nrm2 } from "./blas1";
 import { trsm_lower, trsm_lower_t } from "./chol";
 
-function applyPrec(kind: i32, a: usize, n: i32, pre: usize, r: usize, z: usize): void {
-  if (kind == 0) {
+/** Preconditioners of cg (its `kind` argument). */
+export const enum CgPreconditioner {
+  /** None: z = r. */
+  NONE = 0,
+  /** Jacobi: z = r / diag(A). */
+  JACOBI = 1,
+  /** A given diagonal M⁻¹ (the array `pre`, n entries): z = pre ⊙ r. */
+  DIAGONAL = 2,
+  /** M = L·Lᵀ from a lower Cholesky factor `pre` (n×n), applied by two triangular solves. */
+  CHOLESKY = 3,
+}
+
+function applyPrec(kind: CgPreconditioner, a: usize, n: i32, pre: usize, r: usize, z: usize): void {
+  if (kind == CgPreconditioner.NONE) {
     memory.copy(z, r, <usize>n << 3);
-  } else if (kind == 1) {
+  } else if (kind == CgPreconditioner.JACOBI) {
     for (let i = 0; i < n; i++) st(z, i, ld(r, i) / ld(a, i * n + i));
-  } else if (kind == 2) {
+  } else if (kind == CgPreconditioner.DIAGONAL) {
     for (let i = 0; i < n; i++) st(z, i, ld(r, i) * ld(pre, i));
   } else {
     memory.copy(z, r, <usize>n << 3);
@@ -22,7 +32,7 @@ function applyPrec(kind: i32, a: usize, n: i32, pre: usize, r: usize, z: usize):
 
 /** Solve A·x = b; x holds the initial guess and receives the solution. `work` holds 4n f64.
  *  Stops when ‖r‖ ≤ tol·‖b‖. status_arg = iterations, status_arg2 = final relative residual. */
-export function cg(n: i32, a: usize, b: usize, x: usize, tol: f64, maxIter: i32, kind: i32, pre: usize, work: usize): i32 {
+export function cg(n: i32, a: ptr<f64>, b: ptr<f64>, x: ptr<f64>, tol: f64, maxIter: i32, kind: CgPreconditioner, pre: opt_ptr<f64>, work: ptr<f64>): Status {
   const r = work;
   const z = work + (<usize>n << 3);
   const p = work + (<usize>(2 * n) << 3);
@@ -31,14 +41,14 @@ export function cg(n: i32, a: usize, b: usize, x: usize, tol: f64, maxIter: i32,
   if (bn == 0.0) {
     memory.fill(x, 0, <usize>n << 3);
     setStatusArg(0, 0);
-    return OK;
+    return Status.OK;
   }
   gemv(n, n, a, n, x, q);
   for (let i = 0; i < n; i++) st(r, i, ld(b, i) - ld(q, i));
   let rel = nrm2(r, n) / bn;
   if (rel <= tol) {
     setStatusArg(0, rel);
-    return OK;
+    return Status.OK;
   }
   applyPrec(kind, a, n, pre, r, z);
   memory.copy(p, z, <usize>n << 3);
@@ -48,7 +58,7 @@ export function cg(n: i32, a: usize, b: usize, x: usize, tol: f64, maxIter: i32,
     const pq = dot(p, q, n);
     if (!(pq > 0.0) || !isFinite(pq)) {
       setStatusArg(<f64>it, rel);
-      return NON_FINITE;
+      return Status.NON_FINITE;
     }
     const alpha = rz / pq;
     axpy(alpha, p, x, n);
@@ -56,7 +66,7 @@ export function cg(n: i32, a: usize, b: usize, x: usize, tol: f64, maxIter: i32,
     rel = nrm2(r, n) / bn;
     if (rel <= tol) {
       setStatusArg(<f64>it, rel);
-      return OK;
+      return Status.OK;
     }
     applyPrec(kind, a, n, pre, r, z);
     const rz1 = dot(r, z, n);
@@ -65,5 +75,5 @@ export function cg(n: i32, a: usize, b: usize, x: usize, tol: f64, maxIter: i32,
     for (let i = 0; i < n; i++) st(p, i, ld(z, i) + beta * ld(p, i));
   }
   setStatusArg(<f64>maxIter, rel);
-  return NO_CONVERGENCE;
+  return Status.NO_CONVERGENCE;
 }

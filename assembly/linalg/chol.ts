@@ -1,6 +1,6 @@
 // Cholesky factorisation A = L·Lᵀ (row-major, lower), triangular solves, diag(A⁻¹).
-import { ld, st } from "../core/mem";
-import { OK, NOT_SPD, setStatusArg } from "../core/status";
+import { ld, st, ptr } from "../core/mem";
+import { Status, setStatusArg } from "../core/status";
 import { dot, axpy, scal } from "./blas1";
 import { gemm } from "./gemm";
 
@@ -76,14 +76,14 @@ function trsmBase(m: i32, nb: i32, l: usize, ldl: i32, b: usize, ldb: i32): void
 }
 
 /** In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
- *  the strict upper triangle is zeroed. Returns OK or NOT_SPD (status_arg = pivot index). */
-export function cholesky(a: usize, n: i32, lda: i32): i32 {
+ *  the strict upper triangle is zeroed. Returns Status.OK or Status.NOT_SPD (status_arg = pivot index). */
+export function cholesky(a: ptr<f64>, n: i32, lda: i32): Status {
   for (let k0 = 0; k0 < n; k0 += NB) {
     const kb = min(NB, n - k0);
     const fail = cholDiagBlock(a, lda, k0, kb);
     if (fail >= 0) {
       setStatusArg(<f64>fail);
-      return NOT_SPD;
+      return Status.NOT_SPD;
     }
     const k1 = k0 + kb;
     // Panel: L21 = A21 · L11⁻ᵀ (a triangular solve whose bulk runs through GEMM).
@@ -104,7 +104,7 @@ export function cholesky(a: usize, n: i32, lda: i32): i32 {
     for (let j = i + 1; j < n; j++) st(ri, j, 0.0);
   }
   setStatusArg(0);
-  return OK;
+  return Status.OK;
 }
 
 /** Cholesky with a jitter-and-retry policy. `work` must hold n×n f64. On failure the
@@ -112,7 +112,7 @@ export function cholesky(a: usize, n: i32, lda: i32): i32 {
  *  diagonal, or 1 if that is not positive), and the factorisation is retried with the
  *  jitter multiplied by 10, up to maxTries retries. status_arg = total jitter added to the
  *  diagonal (absolute), status_arg2 = number of retries used. */
-export function cholesky_jitter(a: usize, n: i32, lda: i32, work: usize, jitter0: f64, maxTries: i32): i32 {
+export function cholesky_jitter(a: ptr<f64>, n: i32, lda: i32, work: ptr<f64>, jitter0: f64, maxTries: i32): Status {
   for (let i = 0; i < n; i++) memory.copy(rowp(work, n, i), rowp(a, lda, i), <usize>(i + 1) << 3);
   let scale = 0.0;
   for (let i = 0; i < n; i++) scale += ld(a, i * lda + i);
@@ -128,18 +128,18 @@ export function cholesky_jitter(a: usize, n: i32, lda: i32, work: usize, jitter0
       step *= 10.0;
     }
     const st0 = cholesky(a, n, lda);
-    if (st0 == OK) {
+    if (st0 == Status.OK) {
       setStatusArg(jitter, <f64>t);
-      return OK;
+      return Status.OK;
     }
   }
   setStatusArg(jitter, <f64>maxTries);
-  return NOT_SPD;
+  return Status.NOT_SPD;
 }
 
 /** Solve L·X = B in place (L n×n lower, B n×r). Recursive halving: the coupling block
  *  B₂ −= L₂₁·X₁ goes through GEMM; blocks of ≤ TRSM_BASE rows by row operations. */
-export function trsm_lower(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+export function trsm_lower(n: i32, r: i32, l: ptr<f64>, ldl: i32, b: ptr<f64>, ldb: i32): void {
   if (n <= 0 || r <= 0) return;
   if (r == 1 && ldb == 1) {
     // One contiguous right-hand side: x_i = (b_i − L[i, :i]·x[:i]) / L_ii, rows as dots.
@@ -166,7 +166,7 @@ export function trsm_lower(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i3
 
 /** Solve Lᵀ·X = B in place (L n×n lower, B n×r). Recursive halving, bottom block first:
  *  X₂ = L₂₂⁻ᵀ·B₂, then B₁ −= L₂₁ᵀ·X₂ through GEMM, then X₁ = L₁₁⁻ᵀ·B₁. */
-export function trsm_lower_t(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+export function trsm_lower_t(n: i32, r: i32, l: ptr<f64>, ldl: i32, b: ptr<f64>, ldb: i32): void {
   if (n <= 0 || r <= 0) return;
   if (r == 1 && ldb == 1) {
     // One contiguous right-hand side, bottom-up: x_i = b_i / L_ii, then b[:i] −= x_i·L[i, :i].
@@ -194,28 +194,39 @@ export function trsm_lower_t(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: 
 }
 
 /** Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ. */
-export function trsm_right_lower_t(m: i32, n: i32, l: usize, ldl: i32, b: usize, ldb: i32): void {
+export function trsm_right_lower_t(m: i32, n: i32, l: ptr<f64>, ldl: i32, b: ptr<f64>, ldb: i32): void {
   if (m <= 0 || n <= 0) return;
   trsmRightLT(m, n, l, ldl, b, ldb);
 }
 
-/** out[i] = (A⁻¹)_ii from the Cholesky factor L of A. `work` holds n×n f64 (gets L⁻¹). */
-export function chol_diag_inv(n: i32, l: usize, ldl: i32, out: usize, work: usize): void {
-  memory.fill(work, 0, <usize>(n * n) << 3);
-  for (let i = 0; i < n; i++) st(work, i * n + i, 1.0);
-  // L⁻¹ is lower triangular: column block [j0, j0+bw) of L·X = I only involves rows ≥ j0,
-  // i.e. L[j0:, j0:]·X[j0:, j0:j0+bw] = I[j0:, j0:j0+bw] (n³/3 flops instead of n³).
-  const BW: i32 = 64;
-  for (let j0 = 0; j0 < n; j0 += BW) {
-    trsm_lower(n - j0, min(BW, n - j0), rowp(l, ldl, j0) + (<usize>j0 << 3), ldl, rowp(work, n, j0) + (<usize>j0 << 3), n);
-  }
-  // (A⁻¹)_ii = Σ_k (L⁻¹)_{ki}², accumulated over the rows of L⁻¹.
+const DIAG_INV_BW: i32 = 64; // column block width of chol_diag_inv
+
+/** f64 slots of the `work` block of chol_diag_inv for an n×n factor: n·min(n, 64). */
+export function chol_diag_inv_workspace_size(n: i32): f64 {
+  return <f64>n * <f64>min(n, DIAG_INV_BW);
+}
+
+/** out[j] = (A⁻¹)_jj from the lower Cholesky factor L (n×n, stride ldl) of A, as the column
+ *  sums of squares of L⁻¹, computed in column blocks of width 64: block [j0, j1) solves
+ *  L[j0:, j0:]·X = I[j0:, j0:j1] (rows above j0 of L⁻¹ are zero there), ≈ n³/3 flops in all
+ *  instead of n³ for a solve against the whole identity, in n·64 f64 of workspace instead
+ *  of n². work: chol_diag_inv_workspace_size(n) f64. */
+export function chol_diag_inv(n: i32, l: ptr<f64>, ldl: i32, out: ptr<f64>, work: ptr<f64>): void {
   memory.fill(out, 0, <usize>n << 3);
-  for (let k = 0; k < n; k++) {
-    const r = rowp(work, n, k);
-    for (let i = 0; i <= k; i++) {
-      const v = ld(r, i);
-      st(out, i, ld(out, i) + v * v);
+  for (let j0 = 0; j0 < n; j0 += DIAG_INV_BW) {
+    const bw = min(DIAG_INV_BW, n - j0);
+    const rows = n - j0;
+    memory.fill(work, 0, <usize>(rows * bw) << 3);
+    for (let c = 0; c < bw; c++) st(work, c * bw + c, 1.0);
+    trsm_lower(rows, bw, l + (<usize>(j0 * ldl + j0) << 3), ldl, work, bw);
+    // (A⁻¹)_jj = Σ_i (L⁻¹)_ij², accumulated down the rows of L⁻¹ (i ≥ j).
+    for (let i = 0; i < rows; i++) {
+      const r = rowp(work, bw, i);
+      const lim = min(bw, i + 1);
+      for (let c = 0; c < lim; c++) {
+        const v = ld(r, c);
+        st(out, j0 + c, ld(out, j0 + c) + v * v);
+      }
     }
   }
 }

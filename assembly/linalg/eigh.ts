@@ -13,8 +13,8 @@
 // Eigenvectors are kept as ROWS during steps 3–4 (every Givens rotation and every gather
 // touches contiguous memory) and transposed once at the end, so column j of the output is
 // the eigenvector of λ_j, like LAPACK / numpy.
-import { ld, st, ldv, stv } from "../core/mem";
-import { OK, NO_CONVERGENCE, setStatusArg } from "../core/status";
+import { ld, st, ldv, stv, ptr, opt_ptr, flag } from "../core/mem";
+import { Status, setStatusArg } from "../core/status";
 import { dot } from "./blas1";
 import { gemm } from "./gemm";
 
@@ -42,8 +42,16 @@ function pow2(k: i32): f64 {
   return reinterpret<f64>(<u64>(k + 1023) << 52);
 }
 
-/** Number of f64 scratch slots eigh needs. */
-export function eigh_scratch(n: i32, vectors: i32): f64 {
+/** Eigensolvers of the tridiagonal matrix when eigenvectors are wanted (eigh's `method`). */
+export const enum EighMethod {
+  /** Cuppen's divide and conquer (QL on the small leaves). */
+  DIVIDE_AND_CONQUER = 0,
+  /** Implicit QL throughout. */
+  QL = 1,
+}
+
+/** f64 slots of the `work` block of eigh for an n×n matrix, with or without eigenvectors. */
+export function eigh_workspace_size(n: i32, vectors: flag): f64 {
   const nn = <f64>n;
   return vectors != 0 ? 2.0 * nn * nn + 32.0 * nn + <f64>(NB * NB + RMAX * NB) + 64.0 : <f64>(8 + 2 * NBT) * nn + 16.0;
 }
@@ -840,10 +848,10 @@ function backTransform(a: usize, n: i32, tau: usize, z: usize, yt: usize, tt: us
  *  read; a is destroyed). w (n) receives the eigenvalues in ascending order; with
  *  vectors != 0, z (n×n) receives the eigenvectors as columns (column j ↔ w[j]).
  *  method 0: divide and conquer, 1: QL for the tridiagonal eigenvectors.
- *  work: eigh_scratch(n, vectors) f64. Returns OK, or NO_CONVERGENCE (status_arg = index). */
-export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method: i32, work: usize): i32 {
+ *  work: eigh_workspace_size(n, vectors) f64. Returns Status.OK, or Status.NO_CONVERGENCE (status_arg = index). */
+export function eigh(a: ptr<f64>, n: i32, w: ptr<f64>, z: opt_ptr<f64>, vectors: flag, method: EighMethod, work: ptr<f64>): Status {
   setStatusArg(0);
-  if (n <= 0) return OK;
+  if (n <= 0) return Status.OK;
   // Mirror the lower triangle into the upper one and find max|A|.
   let amax = 0.0;
   for (let i = 0; i < n; i++) {
@@ -859,7 +867,7 @@ export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method:
       memory.fill(z, 0, <usize>n * <usize>n << 3);
       for (let i = 0; i < n; i++) st(z, i * n + i, 1.0);
     }
-    return OK;
+    return Status.OK;
   }
   // Exact power-of-two scaling so that 1 ≤ max|A| < 2.
   const ex = <i32>((reinterpret<u64>(amax) >> 52) & 0x7ff) - 1023;
@@ -922,7 +930,7 @@ export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method:
     gGpos = ib + (<usize>(4 * n) << 2);
     gG = p64(base, 16 * n);
     gU = p64(gG, n * n);
-    if (method == 1) {
+    if (method == EighMethod.QL) {
       for (let i = 0; i < n; i++) st(z, i * n + i, 1.0);
       fail = tql(d, e, n, z, n, n);
       if (fail < 0) sortWithRows(d, n, z, n, n);
@@ -944,9 +952,9 @@ export function eigh(a: usize, n: i32, w: usize, z: usize, vectors: i32, method:
   }
   if (fail >= 0) {
     setStatusArg(<f64>fail);
-    return NO_CONVERGENCE;
+    return Status.NO_CONVERGENCE;
   }
   const inv = 1.0 / s1 / s2;
   for (let i = 0; i < n; i++) st(w, i, ld(d, i) * inv);
-  return OK;
+  return Status.OK;
 }

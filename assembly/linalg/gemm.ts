@@ -16,7 +16,7 @@
 //   pointers advance once per four steps and each exit test is one compare.
 // Together these give ~10 % over a plain 4×4 loop: per k-step 6 loads, 8 mul, 8 add and
 // one compare-and-branch, close to what the front end can issue.
-import { ld, st } from "../core/mem";
+import { ld, st, ptr, flag } from "../core/mem";
 
 const MR: i32 = 4;
 const NR: i32 = 4;
@@ -212,9 +212,9 @@ function noEpilogue(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: i32): voi
 
 /** C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n. */
 export function gemm(
-  transA: i32, transB: i32, m: i32, n: i32, k: i32,
-  alpha: f64, a: usize, lda: i32, b: usize, ldb: i32,
-  beta: f64, c: usize, ldc: i32,
+  transA: flag, transB: flag, m: i32, n: i32, k: i32,
+  alpha: f64, a: ptr<f64>, lda: i32, b: ptr<f64>, ldb: i32,
+  beta: f64, c: ptr<f64>, ldc: i32,
 ): void {
   gemmWith(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, noEpilogue, false);
 }
@@ -276,7 +276,7 @@ export function gemmWith(
 
 /** Lower triangle (and mirrored upper) of C (n×n) ← α·A·Aᵀ + β·C for A n×k (lda).
  *  Block rows of C are computed only up to the diagonal block, then mirrored. */
-export function syrk(n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32): void {
+export function syrk(n: i32, k: i32, alpha: f64, a: ptr<f64>, lda: i32, beta: f64, c: ptr<f64>, ldc: i32): void {
   const BS: i32 = 48; // = MC: block rows of C; the wasted upper half of each diagonal block stays small
   for (let i0 = 0; i0 < n; i0 += BS) {
     const bi = min(BS, n - i0);

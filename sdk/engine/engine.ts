@@ -1,14 +1,16 @@
 // The Engine: one instantiated seqlearn module, its memory, and the marshalling that lets
-// the domain folders call exports with typed arrays instead of addresses.
+// the domain folders call exports with typed arrays and named arguments instead of addresses.
+// The names and types of the arguments come from sdk/engine/abi.ts, generated from assembly/.
 import "./polyfill.js";
-import type { WasmExports } from "./abi.js";
+import { ABI_PARAMS, ABI_OPTIONAL, ABI_UNSIGNED, type AbiArgs, type AbiReturns, type ExportName, type WasmExports } from "./abi.js";
 import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
 
 /** Largest single block the engine's allocator can hand out (its size classes stop at 1 GiB);
  *  larger requests are rejected before reaching the module. */
 const MAX_BLOCK_BYTES = 2 ** 30 - 64;
 
-type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array;
+/** The typed arrays that cross the boundary. */
+export type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array;
 type TypedCtor = Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
 
 /** A block of engine memory owned by JavaScript. Its `view` is re-created whenever the
@@ -93,30 +95,69 @@ const registry: FinalizationRegistry<Held> | null = typeof FinalizationRegistry 
   })
   : null;
 
-/** Argument descriptors for Engine.call: copy-in, copy-out, in-out and scratch blocks. */
-export type Arg = number | boolean | In | Out | InOut | Scratch | WasmBuffer<Typed>;
-class In { constructor(readonly data: Typed) {} }
-class Out { constructor(readonly ctor: TypedCtor, readonly length: number, readonly into?: Typed) {} }
-class InOut { constructor(readonly data: Typed) {} }
-class Scratch { constructor(readonly bytes: number) {} }
+// Argument descriptors for Engine.call: copy-in, copy-out, in-out and scratch blocks.
+class In<T extends Typed> {
+  private declare readonly brand: "in";
+  constructor(readonly data: T) {}
+}
+class Out<T extends Typed> {
+  private declare readonly brand: "out";
+  constructor(readonly ctor: TypedCtor, readonly length: number, readonly into?: T) {}
+}
+class InOut<T extends Typed> {
+  private declare readonly brand: "inout";
+  constructor(readonly data: T) {}
+}
+class Scratch {
+  private declare readonly brand: "scratch";
+  constructor(readonly bytes: number) {}
+}
+
+/** What an address parameter of element type T accepts: a WasmBuffer (passed in place) or a
+ *  descriptor that Engine.call turns into a temporary block (f64 scratch only for f64). */
+export type Ptr<T extends Typed> = WasmBuffer<T> | In<T> | Out<T> | InOut<T> | (Float64Array extends T ? Scratch : never);
+
+/** Any argument value (what the generated AbiArgs types are made of). */
+export type Arg = number | boolean | null | undefined | Ptr<Typed>;
 
 /** Copy a typed array into engine memory for the call. */
-export const input = (data: Typed): In => new In(data);
+export const input = <T extends Typed>(data: T): In<T> => new In(data);
 /** Allocate an f64 output of `length` (or write into `into`) and return it after the call. */
-export const output = (length: number, into?: Float64Array): Out => new Out(Float64Array, length, into);
+export const output = (length: number, into?: Float64Array): Out<Float64Array> => new Out(Float64Array, length, into);
 /** Allocate an i32 output. */
-export const outputI32 = (length: number): Out => new Out(Int32Array, length);
+export const outputI32 = (length: number): Out<Int32Array> => new Out(Int32Array, length);
+/** Allocate a u32 output. */
+export const outputU32 = (length: number): Out<Uint32Array> => new Out(Uint32Array, length);
 /** Copy in, let the export modify it, copy back into the same array. */
-export const inout = (data: Typed): InOut => new InOut(data);
+export const inout = <T extends Typed>(data: T): InOut<T> => new InOut(data);
 /** Uninitialised f64 workspace of `length` elements. */
 export const scratch = (length: number): Scratch => new Scratch(length * 8);
 
-export interface CallResult {
-  /** The export's return value (a status code for most numeric exports). */
-  ret: number;
-  /** The Out arguments, in order. */
-  out: Typed[];
+/** The array an output() given for an address parameter comes back as. */
+type ElementOf<P> = P extends Out<infer T> ? T : never;
+/** The address parameters of an export. */
+type PtrParams<K extends ExportName> = { [P in keyof AbiArgs[K]]-?: NonNullable<AbiArgs[K][P]> extends number | boolean ? never : P }[keyof AbiArgs[K]];
+
+/** What Engine.call returns: the export's return value and the blocks passed as output(). */
+export class CallResult<K extends ExportName> {
+  /** @internal */
+  constructor(
+    /** The export's return value (a status code for most numeric exports). */
+    readonly ret: AbiReturns[K],
+    private readonly outs: ReadonlyMap<string, Typed>,
+    private readonly name: K,
+  ) {}
+
+  /** The contents of the argument `param` after the call; it must have been an output(). */
+  output<P extends PtrParams<K>>(param: P): ElementOf<NonNullable<AbiArgs[K][P]>> {
+    const v = this.outs.get(param as string);
+    if (v === undefined) throw new EngineStateError(`${this.name}: argument ${String(param)} was not an output() of the call`);
+    return v as ElementOf<NonNullable<AbiArgs[K][P]>>;
+  }
 }
+
+const UNSIGNED: ReadonlySet<string> = new Set(ABI_UNSIGNED);
+const NO_OUTPUTS: ReadonlyMap<string, Typed> = new Map();
 
 export type Instantiator = () => WebAssembly.Instance;
 
@@ -189,26 +230,39 @@ export class Engine {
     return [this.exports.status_arg(), this.exports.status_arg2()];
   }
 
-  /** Call an export by name. Typed-array arguments are wrapped with input / output /
-   *  inout / scratch; WasmBuffers are passed in place; numbers and booleans as scalars.
-   *  Every temporary block is freed before returning, also when the call throws. */
-  call(name: string, ...args: Arg[]): CallResult {
-    const fn = this.exports[name];
-    if (typeof fn !== "function") throw new EngineStateError(`the engine has no export named ${name}`);
+  /** Call an export with named arguments (their names and types: AbiArgs in abi.ts, generated
+   *  from the export's signature in assembly/). Typed arrays are wrapped with input / output /
+   *  inout / scratch; WasmBuffers are passed in place; numbers and booleans as scalars; an
+   *  optional address left out (or null) is passed as 0. The same input / inout descriptor
+   *  given for two parameters is copied once and passed as one address. Every temporary block
+   *  is freed before returning, also when the call throws; a trap resets the engine. */
+  call<K extends ExportName>(name: K, args: AbiArgs[K]): CallResult<K> {
+    const fn = (this.exports as unknown as Record<string, unknown>)[name];
+    const params = ABI_PARAMS[name] as readonly string[] | undefined;
+    if (typeof fn !== "function" || !params) throw new EngineStateError(`the engine has no export named ${String(name)}`);
+    const given = args as unknown as Record<string, Arg>;
+    if (!given || typeof given !== "object") throw new EngineStateError(`${name}: arguments must be an object of named arguments (${params.join(", ")})`);
+    const keys = Object.keys(given).length;
     const temps: number[] = [];
-    const outs: Array<{ ptr: number; arg: Out }> = [];
-    const inouts: Array<{ ptr: number; arg: InOut }> = [];
-    const raw: number[] = new Array(args.length);
-    const seen = new Map<In | InOut, number>();
+    const outs: Array<{ ptr: number; arg: Out<Typed>; param: string }> = [];
+    const inouts: Array<{ ptr: number; arg: InOut<Typed> }> = [];
+    const raw: number[] = new Array(params.length);
+    const seen = new Map<In<Typed> | InOut<Typed>, number>();
     let ret: number;
     const gen = this.generation;
     try {
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
+      let matched = 0;
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i];
+        const a = given[p];
+        if (a !== undefined || p in given) matched++;
         if (typeof a === "number") raw[i] = a;
         else if (typeof a === "boolean") raw[i] = a ? 1 : 0;
-        else if (a instanceof WasmBuffer) {
-          if (a.engine !== this) throw new EngineStateError(`argument ${i} of ${name} is a WasmBuffer of another engine`);
+        else if (a === undefined || a === null) {
+          if (!((ABI_OPTIONAL[name] ?? []) as readonly string[]).includes(p)) throw new EngineStateError(`${name}: argument ${p} is missing`);
+          raw[i] = 0;
+        } else if (a instanceof WasmBuffer) {
+          if (a.engine !== this) throw new EngineStateError(`argument ${p} of ${name} is a WasmBuffer of another engine`);
           a.check();
           raw[i] = a.ptr;
         } else if ((a instanceof In || a instanceof InOut) && seen.has(a)) {
@@ -225,14 +279,18 @@ export class Engine {
           const ptr = this.allocBytes(a.length * a.ctor.BYTES_PER_ELEMENT);
           temps.push(ptr);
           raw[i] = ptr;
-          outs.push({ ptr, arg: a });
+          outs.push({ ptr, arg: a, param: p });
         } else if (a instanceof Scratch) {
           const ptr = this.allocBytes(a.bytes);
           temps.push(ptr);
           raw[i] = ptr;
         } else {
-          throw new EngineStateError(`argument ${i} of ${name} is not a valid engine argument`);
+          throw new EngineStateError(`argument ${p} of ${name} is not a valid engine argument`);
         }
+      }
+      if (matched !== keys) {
+        const unknown = Object.keys(given).filter((k) => !params.includes(k));
+        throw new EngineStateError(`${name} has no parameter ${unknown.join(", ")}; its parameters are ${params.join(", ")}`);
       }
       try {
         ret = (fn as (...x: number[]) => number)(...raw) as number;
@@ -241,20 +299,25 @@ export class Engine {
         throw new EngineTrapError(`the engine trapped in ${name}: ${(err as Error)?.message ?? err}; it has been reset`, err);
       }
       const buf = this.exports.memory.buffer;
-      const out: Typed[] = [];
-      for (const { ptr, arg } of outs) {
-        const src = new arg.ctor(buf, ptr, arg.length);
-        if (arg.into) {
-          arg.into.set(src);
-          out.push(arg.into);
-        } else out.push(src.slice());
+      let out = NO_OUTPUTS;
+      if (outs.length) {
+        const m = new Map<string, Typed>();
+        for (const { ptr, arg, param } of outs) {
+          const src = new arg.ctor(buf, ptr, arg.length);
+          if (arg.into) {
+            arg.into.set(src);
+            m.set(param, arg.into);
+          } else m.set(param, src.slice());
+        }
+        out = m;
       }
       for (const { ptr, arg } of inouts) {
         const n = arg.data.length;
         const ctor = arg.data.constructor as TypedCtor;
         arg.data.set(new ctor(buf, ptr, n));
       }
-      return { ret: typeof ret === "number" ? ret : 0, out };
+      const value = typeof ret === "number" ? (UNSIGNED.has(name) ? ret >>> 0 : ret) : 0;
+      return new CallResult<K>(value as AbiReturns[K], out, name);
     } finally {
       if (this.generation === gen) for (const p of temps) this.freeBytes(p);
     }

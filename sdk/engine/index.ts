@@ -1,7 +1,11 @@
 export * from "./errors.js";
-export { Engine, WasmBuffer } from "./engine.js";
-export type { Arg, CallResult } from "./engine.js";
-export { input, output, outputI32, inout, scratch } from "./engine.js";
+export { Engine, WasmBuffer, CallResult } from "./engine.js";
+export type { Arg, Ptr, Typed } from "./engine.js";
+export { input, output, outputI32, outputU32, inout, scratch } from "./engine.js";
 export { init, initSync, getEngine, isInitialised, compile, engineFromModule, defaultWasmUrl } from "./loader.js";
 export type { InitOptions, WasmSource } from "./loader.js";
-export { Status } from "./abi.js";
+export {
+  Status, KernelCode, PreferenceKind, SolverCode, GamesParam, GamesMetric, MtpoVariant, MtpoMetric,
+  CgPreconditioner, EighMethod, RlsConfig, RlsInfo,
+} from "./abi.js";
+export type { AbiArgs, AbiReturns, ExportName, WasmExports } from "./abi.js";

@@ -12,7 +12,7 @@ import { PreferenceGame } from "./preference.js";
  *  whatever the host's Math.exp). */
 export function sigmoids(s: Float64Array): Float64Array {
   const a = Float64Array.from(s, (v) => -Math.abs(v));
-  const e = getEngine().call("vexp", input(a), output(a.length), a.length).out[0] as Float64Array;
+  const e = getEngine().call("vexp", { x: input(a), out: output(a.length), n: a.length }).output("out");
   return Float64Array.from(s, (v, i) => (v >= 0 ? 1 / (1 + e[i]) : e[i] / (1 + e[i])));
 }
 
@@ -125,7 +125,7 @@ export function lowRankSkew(n: number, r: number, opts: SeedOption & { scale?: n
   const buf = eng.f64(len);
   try {
     const state = rng.getState();
-    eng.call("rng_fill_normal", inout(state), buf, len);
+    eng.call("rng_fill_normal", { s: inout(state), out: buf, n: len });
     rng.setState(state);
   } finally {
     rng.dispose();

@@ -5,7 +5,7 @@
 // per-state mirror-descent update (MTPO) or its geometric-mixture form (MTPO-τ).
 // Per iteration the work is O(Σ_h S_h·A·S_{h+1}) plus one product P·d over the end states
 // (in the engine, through PreferenceGame.apply).
-import { getEngine, input, inout, output, scratch, Status } from "../engine/index.js";
+import { getEngine, input, inout, output, scratch, Status, MtpoVariant, MtpoMetric, type Engine } from "../engine/index.js";
 import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
 import { integer, positive, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
@@ -169,10 +169,12 @@ function pack(env: LayeredMdp, mu: LayeredPolicy, pi: LayeredPolicy) {
     for (const a of p) for (let i = 0; i < a.length; i++) out[k++] = log(a[i]);
     return out;
   };
-  let sa = 0, sall = 0, smax = 0;
-  for (let h = 0; h < env.horizon; h++) sa += env.states[h] * env.actions;
-  for (const s of env.states) sall += s, (smax = Math.max(smax, s));
-  return { states: Int32Array.from(env.states), trans, logMu: flat(mu), logPi: flat(pi), work: 6 * sa + 2 * sall + 2 * smax + 8 };
+  return { states: Int32Array.from(env.states), trans, logMu: flat(mu), logPi: flat(pi) };
+}
+
+/** f64 slots of the engine's workspace for this MDP and preference operator. */
+function workLen(eng: Engine, env: LayeredMdp, states: Int32Array, pref: PreferenceGame): number {
+  return eng.call("mtpo_workspace_size", { H: env.horizon, A: env.actions, states: input(states), r: pref.rank }).ret;
 }
 
 function unflat(env: LayeredMdp, l: Float64Array): LayeredPolicy {
@@ -199,10 +201,13 @@ export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: La
   checkPolicy(env, mu, "mu", true);
   checkPolicy(env, pi, "policy", false);
   const pk = pack(env, mu, pi);
-  const r = getEngine().call("mtpo_exploitability", env.horizon, env.actions, input(pk.states), input(pk.trans), KIND_CODE[pref.kind], pref.buf, pref.rank,
-    input(pk.logMu), input(pk.logPi), alpha, output(2), scratch(pk.work + 4 * pref.rank));
+  const eng = getEngine();
+  const r = eng.call("mtpo_exploitability", {
+    H: env.horizon, A: env.actions, states: input(pk.states), trans: input(pk.trans), kind: KIND_CODE[pref.kind], a: pref.buf, r: pref.rank,
+    logMu: input(pk.logMu), logPi: input(pk.logPi), alpha, out: output(2), work: scratch(workLen(eng, env, pk.states, pref)),
+  });
   if (r.ret !== Status.OK) throw new ValueError(`mtpoExploitability: the engine rejected the arguments (status ${r.ret})`);
-  return (r.out[0] as Float64Array)[0];
+  return r.output("out")[0];
 }
 
 /**
@@ -229,14 +234,17 @@ export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): 
   const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
   const logPi = pk.logPi;
   const eng = getEngine();
-  const r = eng.call("mtpo_run", env.horizon, env.actions, input(pk.states), input(pk.trans), KIND_CODE[pref.kind], pref.buf, pref.rank,
-    input(pk.logMu), inout(logPi), logStar ? input(logStar) : 0, alpha, iters, variant === "mtpo-tau" ? 1 : 0, every,
-    output(Math.max(1, rows * 3)), scratch(pk.work + 4 * pref.rank));
+  const r = eng.call("mtpo_run", {
+    H: env.horizon, A: env.actions, states: input(pk.states), trans: input(pk.trans), kind: KIND_CODE[pref.kind], a: pref.buf, r: pref.rank,
+    logMu: input(pk.logMu), logPi: inout(logPi), logStar: logStar && input(logStar), alpha, T: iters,
+    variant: variant === "mtpo-tau" ? MtpoVariant.MTPO_TAU : MtpoVariant.MTPO, every,
+    metrics: output(Math.max(1, rows * MtpoMetric.COLS)), work: scratch(workLen(eng, env, pk.states, pref)),
+  });
   if (r.ret === Status.NON_FINITE) throw new NumericalError(`mtpo: the policy became non-finite at iteration ${eng.statusArgs()[0]}`, { iteration: eng.statusArgs()[0] });
   if (r.ret !== Status.OK) throw new ValueError(`mtpo: the engine rejected the arguments (status ${r.ret})`);
-  const m = r.out[0] as Float64Array;
-  const col = (c: number) => Float64Array.from({ length: rows }, (_, i) => m[i * 3 + c]);
-  return { policy: unflat(env, logPi), iteration: col(0), exploitability: col(1), kl: col(2) };
+  const m = r.output("metrics");
+  const col = (c: number) => Float64Array.from({ length: rows }, (_, i) => m[i * MtpoMetric.COLS + c]);
+  return { policy: unflat(env, logPi), iteration: col(MtpoMetric.ITERATION), exploitability: col(MtpoMetric.EXPLOITABILITY), kl: col(MtpoMetric.KL) };
 }
 
 /** A random layered environment from `treeEnvironment()`. */

@@ -2,7 +2,7 @@
 // A PreferenceGame keeps its operator in engine memory (so solvers never copy it) in one of
 // two forms: a dense n×n matrix, or the implicit low-rank skew form
 // P = ½·11ᵀ + U·Vᵀ − V·Uᵀ (U, V n×r), whose products P·x cost O(n·r).
-import { getEngine, input, output, type WasmBuffer } from "../engine/index.js";
+import { getEngine, input, output, scratch, PreferenceKind, type WasmBuffer } from "../engine/index.js";
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer } from "../core/validate.js";
@@ -11,8 +11,8 @@ import { exp, log } from "../core/detmath.js";
 /** How a game stores P: a dense n×n matrix, or low-rank factors (P = ½ + UVᵀ − VUᵀ). */
 export type GameKind = "dense" | "lowRank";
 
-/** The engine's code for each storage form (assembly/games/pref.ts). */
-export const KIND_CODE: Record<GameKind, number> = { dense: 0, lowRank: 1 };
+/** The engine's code for each storage form (PreferenceKind, assembly/games/pref.ts). */
+export const KIND_CODE: Record<GameKind, PreferenceKind> = { dense: PreferenceKind.DENSE, lowRank: PreferenceKind.LOWRANK };
 
 /** Options of `PreferenceGame.fromMatrix`. */
 export interface DenseOptions {
@@ -100,7 +100,7 @@ export class PreferenceGame {
     // σ(r_i − r_j) with the engine's exp (identical in every runtime)
     const d = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i * n + j] = -Math.abs(r[i] - r[j]);
-    const e = getEngine().call("vexp", input(d), output(n * n), n * n).out[0] as Float64Array;
+    const e = getEngine().call("vexp", { x: input(d), out: output(n * n), n: n * n }).output("out");
     const P = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       P[i * n + i] = 0.5;
@@ -136,7 +136,9 @@ export class PreferenceGame {
   apply(x: VectorLike): Float64Array {
     this.check();
     const v = asVector(x, "x", { length: this.n });
-    return getEngine().call("games_apply", KIND_CODE[this.kind], this.buf, this.rank, this.n, input(v), output(this.n), output(4 * this.rank + 4)).out[0] as Float64Array;
+    const eng = getEngine();
+    const work = eng.call("games_workspace_size", { n: this.n, r: this.rank }).ret;
+    return eng.call("games_apply", { kind: KIND_CODE[this.kind], a: this.buf, r: this.rank, n: this.n, x: input(v), out: output(this.n), work: scratch(work) }).output("out");
   }
 
   /** P(π ≻ π′) = πᵀ·P·π′. */

@@ -2,7 +2,7 @@
 //   J_β(π, π′) = P(π ≻ π′) − β·KL(π‖μ) + β·KL(π′‖μ)
 // (Munos et al. 2024, Nash-MD; Calandriello et al. 2024, online IPO and IPO-MD;
 // Tiapkin et al. 2025, Nash Mirror Prox). Every update runs in the engine, in log space.
-import { getEngine, input, inout, output, scratch, Status } from "../engine/index.js";
+import { getEngine, input, inout, output, scratch, Status, SolverCode, GamesParam, GamesMetric } from "../engine/index.js";
 import { NumericalError, ValueError } from "../engine/errors.js";
 import { asVector, type VectorLike } from "../core/matrix.js";
 import { integer, positive, probability } from "../core/validate.js";
@@ -13,8 +13,11 @@ export const SOLVERS = ["nash-md", "nash-mp", "online-ipo", "ipo-md", "mwu", "ex
 /** One of `SOLVERS`. */
 export type SolverName = (typeof SOLVERS)[number];
 
-const ALGO = { "nash-md": 0, "nash-md-const": 1, "nash-mp": 2, "online-ipo": 3, "ipo-md": 4, mwu: 5, extragradient: 6 } as const;
-const COLS = 8;
+const ALGO = {
+  "nash-md": SolverCode.NASH_MD, "nash-md-const": SolverCode.NASH_MD_CONST, "nash-mp": SolverCode.NASH_MP,
+  "online-ipo": SolverCode.ONLINE_IPO, "ipo-md": SolverCode.IPO_MD, mwu: SolverCode.MWU, extragradient: SolverCode.EXTRAGRADIENT,
+} as const;
+const COLS = GamesMetric.COLS;
 
 /** Options every game function takes: the KL coefficient β and the reference policy μ. */
 export interface GameOptions {
@@ -88,7 +91,7 @@ function checkGame(game: PreferenceGame, opts?: unknown): void {
 }
 
 function workLen(game: PreferenceGame): number {
-  return 10 * game.n + 8 * game.rank + 136;
+  return getEngine().call("games_workspace_size", { n: game.n, r: game.rank }).ret;
 }
 
 function splitMetrics(m: Float64Array, rows: number): MetricsLog {
@@ -98,8 +101,9 @@ function splitMetrics(m: Float64Array, rows: number): MetricsLog {
     return a;
   };
   return {
-    iteration: col(0), queries: col(1), kl: col(2), exploitability: col(3),
-    exploitability0: col(4), gap: col(5), span: col(6), winRate: col(7),
+    iteration: col(GamesMetric.ITERATION), queries: col(GamesMetric.QUERIES), kl: col(GamesMetric.KL),
+    exploitability: col(GamesMetric.EXPLOITABILITY), exploitability0: col(GamesMetric.EXPLOITABILITY0),
+    gap: col(GamesMetric.GAP), span: col(GamesMetric.SPAN), winRate: col(GamesMetric.WIN_RATE),
   };
 }
 
@@ -132,10 +136,19 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
   }
   const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
   if (rows * COLS * 8 > 2 ** 30 - 64) throw new ValueError(`iters = ${iters} with logEvery = ${every} logs ${rows} rows, more than the metrics table can hold; raise logEvery (0 logs nothing) or lower iters`);
-  const params = new Float64Array([spec.algo, spec.eta, beta, spec.gamma, iters, every, t0]);
+  const params = new Float64Array(GamesParam.SLOTS);
+  params[GamesParam.ALGO] = spec.algo;
+  params[GamesParam.ETA] = spec.eta;
+  params[GamesParam.BETA] = beta;
+  params[GamesParam.GAMMA] = spec.gamma;
+  params[GamesParam.ITERS] = iters;
+  params[GamesParam.EVERY] = every;
+  params[GamesParam.T0] = t0;
   const eng = getEngine();
-  const r = eng.call("games_run", KIND_CODE[game.kind], game.buf, game.rank, n, input(logMu), inout(logPi),
-    logStar ? input(logStar) : 0, input(params), output(Math.max(1, rows * COLS)), scratch(workLen(game)));
+  const r = eng.call("games_run", {
+    kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n, logMu: input(logMu), logPi: inout(logPi),
+    logStar: logStar && input(logStar), params: input(params), metrics: output(Math.max(1, rows * COLS)), work: scratch(workLen(game)),
+  });
   if (r.ret === Status.NON_FINITE) {
     const [k] = eng.statusArgs();
     throw new NumericalError(`${spec.solver}: the policy became non-finite at iteration ${k}; reduce eta`, { iteration: k });
@@ -147,7 +160,7 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
     policy: probsFromLog(logPi),
     logPolicy: logPi,
     reference,
-    metrics: splitMetrics(r.out[0] as Float64Array, rows),
+    metrics: splitMetrics(r.output("metrics"), rows),
     queries: spec.perIter * iters,
   };
 }
@@ -275,7 +288,9 @@ export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: numb
   const logMu = logPolicyArg(opts.mu, game.n, "mu");
   const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, game.n, "init");
   const eng = getEngine();
-  const r = eng.call("games_solve", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), inout(logPi), beta, tol, maxIter, scratch(workLen(game)));
+  const r = eng.call("games_solve", {
+    kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n: game.n, logMu: input(logMu), logPi: inout(logPi), beta, tol, maxIter, work: scratch(workLen(game)),
+  });
   const [iterations, residual] = eng.statusArgs();
   if (r.ret !== Status.OK) {
     throw new NumericalError(`solveNash: no convergence to tol ${tol} in ${iterations} iterations (residual ${residual.toExponential(3)}); raise maxIter or tol`, { iterations, residual });
@@ -295,8 +310,10 @@ export function bestResponse(game: PreferenceGame, opponent: VectorLike, opts: G
     s += opp[i];
   }
   if (Math.abs(s - 1) > 1e-9) throw new ValueError(`opponent must sum to 1 (a probability vector), got sum ${s}`);
-  const r = getEngine().call("games_best_response", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), input(opp), beta, output(game.n), scratch(2 * game.n + 4 * game.rank + 8));
-  return probsFromLog(r.out[0] as Float64Array);
+  const r = getEngine().call("games_best_response", {
+    kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n: game.n, logMu: input(logMu), opp: input(opp), beta, out: output(game.n), work: scratch(workLen(game)),
+  });
+  return probsFromLog(r.output("out"));
 }
 
 /** Metrics of one policy (`gameMetrics`); the same quantities as a `MetricsLog` row. */
@@ -323,9 +340,14 @@ export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: Game
   const logMu = logPolicyArg(opts.mu, game.n, "mu");
   const logPi = logPolicyArg(policy, game.n, "policy", true);
   const logStar = opts.reference === undefined ? null : logPolicyArg(opts.reference, game.n, "reference", true);
-  const m = getEngine().call("games_metrics", KIND_CODE[game.kind], game.buf, game.rank, game.n, input(logMu), input(logPi),
-    logStar ? input(logStar) : 0, beta, output(COLS), scratch(workLen(game))).out[0] as Float64Array;
-  return { kl: m[2], exploitability: m[3], exploitability0: m[4], gap: m[5], span: m[6], winRate: m[7] };
+  const m = getEngine().call("games_metrics", {
+    kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n: game.n, logMu: input(logMu), logPi: input(logPi),
+    logStar: logStar && input(logStar), beta, out: output(COLS), work: scratch(workLen(game)),
+  }).output("out");
+  return {
+    kl: m[GamesMetric.KL], exploitability: m[GamesMetric.EXPLOITABILITY], exploitability0: m[GamesMetric.EXPLOITABILITY0],
+    gap: m[GamesMetric.GAP], span: m[GamesMetric.SPAN], winRate: m[GamesMetric.WIN_RATE],
+  };
 }
 
 /** What `solveContextual` returns: per-context policies and ρ-averaged metrics. */

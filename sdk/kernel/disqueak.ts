@@ -3,19 +3,20 @@
 // pre-thinned by SQUEAK when parts are large), then merge dictionaries pairwise along a tree,
 // each merge running the shared DICT-UPDATE (dictUpdate, in Wasm) on the union with the
 // DISQUEAK estimator A = K_DD + (1+ε)γ·diag(1/w). Tree nodes exchange dictionary files
-// (sdk/io/codec.ts), so the same leaves and merges run on a worker pool, or as separate
+// (codec.ts), so the same leaves and merges run on a worker pool, or as separate
 // processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
 // the leaves it covers) only (sdk/random/streams.ts), so a chain of single-point leaves with the
 // SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
 import { ValueError, ShapeError } from "../engine/errors.js";
-import { asMatrix, type MatrixLike } from "../core/matrix.js";
+import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { nodeSeed, nodeStream } from "../random/streams.js";
-import { asKernel, dictUpdate, type RlsDictionary } from "./dictionary.js";
+import { makeDictionary, type RlsDictionary } from "./dictionary.js";
+import { dictUpdate } from "./update.js";
 import { Squeak } from "./squeak.js";
-import type { Kernel, KernelSpec } from "./kernels.js";
-import { encodeDictionary, decodeDictionary, type DictionaryRecord, type DecodedDictionary } from "../io/codec.js";
+import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { encodeDictionary, decodeDictionary } from "./codec.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
 import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
 
@@ -125,7 +126,7 @@ function cOf(p: DisqueakParams): { c: number; cPref: number } {
 /** Build the dictionary of one part (a tree leaf): every row with p̃ = 1, q = q̄ (exact, no
  *  randomness), or the part streamed through SQUEAK (its own estimator and defaults, seeded
  *  with nodeSeed(seed, stream)). `stream`: the leaf's stream id, nodeStream(i, 1) for leaf i. */
-export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, stream: number): DictionaryRecord {
+export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: number, stream: number): RlsDictionary {
   if (!part || typeof part !== "object") throw new ValueError("disqueakLeaf: part must be { data, n, d, start }");
   const n = integer(part.n, "part.n", 0), d = integer(part.d, "part.d", 0), start = integer(part.start, "part.start", 0);
   const data = part.data;
@@ -137,15 +138,18 @@ export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: n
       sq.push(data.subarray(0, n * d), d);
       const dict = sq.dictionary();
       const indices = dict.indices.map((i) => i + start);
-      return { ...dict, indices, params: { ...dict.params, method: "disqueak", seed } };
+      return makeDictionary({
+        indices, points: dict.points, pTilde: dict.pTilde, copies: dict.copies, tau: dict.tau,
+        params: { ...dict.params, method: "disqueak", seed },
+      });
     } finally {
       sq.dispose();
     }
   }
   const { c, cPref } = cOf(params);
-  return {
+  return makeDictionary({
     indices: Float64Array.from({ length: n }, (_, i) => start + i),
-    points: { rows: n, cols: d, data: data.slice(0, n * d) },
+    points: new Matrix(n, d, data.slice(0, n * d)),
     pTilde: new Float64Array(n).fill(1),
     copies: new Int32Array(n).fill(params.qbar),
     tau: null,
@@ -153,13 +157,11 @@ export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: n
       method: "disqueak", kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, c, cPref, scale: 1,
       seed, n, d, deff: null, maxDictionary: params.maxDictionary,
     },
-  };
+  });
 }
 
-type DictLike = DictionaryRecord | RlsDictionary | DecodedDictionary;
-
 /** Check that two dictionaries can be merged (same kernel, γ, ε, q̄, d; disjoint points). */
-export function checkMergeable(a: DictLike, b: DictLike): void {
+export function checkMergeable(a: RlsDictionary, b: RlsDictionary): void {
   for (const [x, name] of [[a, "a"], [b, "b"]] as const) {
     if (!x || typeof x !== "object" || !x.points || !x.params) throw new ValueError(`${name} must be a dictionary (a DISQUEAK leaf or merge result, or a decoded dictionary file)`);
   }
@@ -178,7 +180,7 @@ export function checkMergeable(a: DictLike, b: DictLike): void {
 /** DICT-MERGE + DICT-UPDATE of two dictionaries with the DISQUEAK estimator, randomness
  *  from the stream (seed, stream); in a tree, `stream` is nodeStream(first, count) of the
  *  leaves the merged node covers (MergeStep.stream). */
-export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, seed: number, stream: number): RlsDictionary {
+export function disqueakMerge(a: RlsDictionary, b: RlsDictionary, params: DisqueakParams, seed: number, stream: number): RlsDictionary {
   checkMergeable(a, b);
   const ma = a.points.rows, mb = b.points.rows;
   const d = Math.max(a.points.cols, b.points.cols);
@@ -197,7 +199,7 @@ export function disqueakMerge(a: DictLike, b: DictLike, params: DisqueakParams, 
   const rng = new Rng(seed, stream);
   try {
     if (m === 0) {
-      return decodeDictionary(encodeDictionary({ ...a, params: { ...a.params, n, method: "disqueak", seed } })) as unknown as RlsDictionary;
+      return decodeDictionary(encodeDictionary({ ...a, params: { ...a.params, n, method: "disqueak", seed } }));
     }
     return dictUpdate(
       { points: { rows: m, cols: d, data: points }, pTilde: cat(a.pTilde, b.pTilde, Float64Array), copies: cat(a.copies, b.copies, Int32Array), indices: cat(a.indices, b.indices, Float64Array) },
@@ -282,7 +284,7 @@ export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<Di
       // parts differ in size (the order of execution never changes the result).
       leafCost: (part) => part.n,
     });
-    return { dictionary: decodeDictionary(r.value) as unknown as RlsDictionary, plan: r.plan, levels: r.levels, wallMs: r.wallMs };
+    return { dictionary: decodeDictionary(r.value), plan: r.plan, levels: r.levels, wallMs: r.wallMs };
   } finally {
     await own?.close();
   }

@@ -5,12 +5,21 @@
  *
  * @module
  */
-export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernels.js";
+export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec, KERNEL_NAMES } from "./kernels.js";
 export type { KernelSpec, KernelName } from "./kernels.js";
 export { exactRls, uniformNystrom, fullDictionary } from "./rls.js";
 export type { ExactRls, UniformOptions } from "./rls.js";
-export { dictUpdate, estimateRls, RlsEstimator, dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
-export type { RlsDictionary, DictionaryParams, DictUpdateOptions, DictUpdateResult, EstimateOptions } from "./dictionary.js";
+export { dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
+export type { RlsDictionary, DictionaryParams } from "./dictionary.js";
+export {
+  encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize,
+  DictionaryFormatError, DICTIONARY_FORMAT_VERSION, DICTIONARY_MAGIC,
+} from "./codec.js";
+export type { DictionaryFileInfo, DictionaryFormatErrorCode, DictionaryRecord, DictionaryRecordParams, DecodedDictionary } from "./codec.js";
+export { estimateRls, RlsEstimator } from "./estimator.js";
+export type { EstimateOptions } from "./estimator.js";
+export { dictUpdate } from "./update.js";
+export type { DictUpdateOptions, DictUpdateResult } from "./update.js";
 export { Squeak, StreamingDictionary } from "./squeak.js";
 export type { SqueakOptions, Rows, RowSource } from "./squeak.js";
 export { InkEstimate } from "./ink.js";

@@ -1,14 +1,14 @@
-// INK-Estimate (Calandriello, Lazaric & Valko, UAI 2016) — a RECONSTRUCTION (spec kernel.md
-// §4): the paper's body could not be read, so this follows the mechanism the later SQUEAK
-// paper describes: a fixed budget of Q slots per point, probabilities normalised by an
+// INK-Estimate (Calandriello, Lazaric & Valko, UAI 2016) — a RECONSTRUCTION: the paper's body
+// could not be read, so this follows the mechanism the later SQUEAK paper (AISTATS 2017)
+// describes: a fixed budget of Q slots per point, probabilities normalised by an
 // estimate of d_eff (p̃ = min(p̃, τ̃/d̃)), binomial thinning of surviving slots, weights
 // 1/(Q·p̃). It runs on the same engine routines as SQUEAK (estimator + DICT-UPDATE): Q is
 // the budget, the probability scale s = 1/d̃ shrinks as d̃ grows, and a hard cap keeps at
 // most `budget` distinct points after every update.
 import { integer, seed as checkSeed } from "../core/validate.js";
 import { ValueError } from "../engine/errors.js";
-import type { Kernel, KernelSpec } from "./kernels.js";
-import { asKernel, engineConfig } from "./dictionary.js";
+import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { engineConfig } from "./state.js";
 import { StreamingDictionary } from "./squeak.js";
 
 /** Options of `InkEstimate`. */

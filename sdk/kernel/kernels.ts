@@ -7,14 +7,28 @@
 //   matern12     exp(−r/ℓ)             scikit-learn Matern(length_scale=ℓ, nu=0.5)
 //   matern32     (1 + √3·r/ℓ)·exp(−√3·r/ℓ)                Matern(ℓ, nu=1.5)
 //   matern52     (1 + √5·r/ℓ + 5r²/(3ℓ²))·exp(−√5·r/ℓ)   Matern(ℓ, nu=2.5)
-import { getEngine, input, output, scratch } from "../engine/index.js";
+import { getEngine, input, output, scratch, KernelCode } from "../engine/index.js";
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { positive, finite, integer } from "../core/validate.js";
 
-const KIND = { linear: 0, rbf: 1, laplacian: 2, polynomial: 3, matern32: 4, matern52: 5, matern12: 6 } as const;
-/** Kernel names: rbf, laplacian, linear, polynomial, matern12, matern32, matern52. */
-export type KernelName = keyof typeof KIND;
+/** A kernel's name: the engine's kernel codes (KernelCode, assembly/kernels/kernels.ts) in
+ *  lower case. */
+export type KernelName = Lowercase<keyof typeof KernelCode>;
+
+/** Every kernel name, in the order of the engine's codes. */
+export const KERNEL_NAMES: readonly KernelName[] = Object.keys(KernelCode).map((k) => k.toLowerCase() as KernelName);
+
+/** The engine's code of a kernel name, or −1 when it names no kernel. @internal */
+export function kernelCodeOf(name: unknown): number {
+  if (typeof name !== "string" || !(KERNEL_NAMES as readonly string[]).includes(name)) return -1;
+  return KernelCode[name.toUpperCase() as keyof typeof KernelCode];
+}
+
+/** The kernel name of an engine code (undefined for an unknown code). @internal */
+export function kernelNameOfCode(code: number): KernelName | undefined {
+  return KERNEL_NAMES.find((n) => kernelCodeOf(n) === code);
+}
 
 /** Serializable description of a kernel: what dictionary files and models store. */
 export interface KernelSpec {
@@ -38,6 +52,8 @@ export class Kernel {
   readonly name: KernelName;
   /** Its parameters (without the name). */
   readonly params: Readonly<Omit<KernelSpec, "name">>;
+  /** The engine's code for this kernel (KernelCode). */
+  readonly code: KernelCode;
   /** @internal engine parameters */
   readonly p: readonly [number, number, number];
 
@@ -71,8 +87,9 @@ export class Kernel {
         break;
       }
       default:
-        throw new ValueError(`unknown kernel ${JSON.stringify((spec as { name: unknown }).name)}; expected one of ${Object.keys(KIND).join(", ")}`);
+        throw new ValueError(`unknown kernel ${JSON.stringify((spec as { name: unknown }).name)}; expected one of ${KERNEL_NAMES.join(", ")}`);
     }
+    this.code = kernelCodeOf(spec.name) as KernelCode;
     Object.freeze(this);
   }
 
@@ -83,7 +100,7 @@ export class Kernel {
     if (Y !== undefined && y.cols !== x.cols) throw new ShapeError(`Y has ${y.cols} columns but X has ${x.cols}; both must have the same number of features d`);
     if (x.rows === 0 || y.rows === 0) return new Matrix(x.rows, y.rows);
     const eng = getEngine();
-    const kind = KIND[this.name];
+    const [p0, p1, p2] = this.p;
     const len = x.rows * y.rows;
     // The result leaves Wasm memory by slice() (a fresh, uninitialised copy), which is much
     // cheaper for large blocks than filling a newly zeroed array.
@@ -91,18 +108,19 @@ export class Kernel {
     if (y === x) {
       // Same buffer on both sides lets the engine use A·Aᵀ and an exact zero diagonal.
       const xin = input(x.data);
-      res = eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], xin, x.rows, xin, x.rows, x.cols, output(len), scratch(2 * x.rows));
+      res = eng.call("kernel_block", { kind: this.code, p0, p1, p2, x: xin, n: x.rows, y: xin, m: x.rows, d: x.cols, out: output(len), work: scratch(2 * x.rows) });
     } else {
-      res = eng.call("kernel_block", kind, this.p[0], this.p[1], this.p[2], input(x.data), x.rows, input(y.data), y.rows, x.cols, output(len), scratch(x.rows + y.rows));
+      res = eng.call("kernel_block", { kind: this.code, p0, p1, p2, x: input(x.data), n: x.rows, y: input(y.data), m: y.rows, d: x.cols, out: output(len), work: scratch(x.rows + y.rows) });
     }
-    return new Matrix(x.rows, y.rows, res.out[0] as Float64Array);
+    return new Matrix(x.rows, y.rows, res.output("out"));
   }
 
   /** diag K(X, X) = k(x_i, x_i). */
   diag(X: MatrixLike): Float64Array {
     const x = asMatrix(X, "X");
     if (x.rows === 0) return new Float64Array(0);
-    return getEngine().call("kernel_diag", KIND[this.name], this.p[0], this.p[1], this.p[2], input(x.data), x.rows, x.cols, output(x.rows)).out[0] as Float64Array;
+    const [p0, p1, p2] = this.p;
+    return getEngine().call("kernel_diag", { kind: this.code, p0, p1, p2, x: input(x.data), n: x.rows, d: x.cols, out: output(x.rows) }).output("out");
   }
 
   /** k(x, y) for two points. */
@@ -167,4 +185,11 @@ export function matern52(opts: { lengthScale: number }): Kernel {
 export function kernelFromSpec(spec: KernelSpec): Kernel {
   if (!spec || typeof spec !== "object") throw new ValueError("kernel spec must be an object like { name: 'rbf', gamma: 0.5 }");
   return new Kernel(spec);
+}
+
+/** A Kernel from a Kernel or its JSON form (a KernelSpec). @internal */
+export function asKernel(k: unknown, name = "kernel"): Kernel {
+  if (k instanceof Kernel) return k;
+  if (k && typeof k === "object" && "name" in (k as object)) return kernelFromSpec(k as KernelSpec);
+  throw new ValueError(`${name} must be a Kernel (e.g. rbf({ gamma: 0.5 })) or a kernel spec like { name: "rbf", gamma: 0.5 }, got ${String(k)}`);
 }

@@ -1,4 +1,5 @@
-// Nyström kernel ridge regression from a dictionary (spec kernel.md §1.6), m-parameter form:
+// Nyström kernel ridge regression from a dictionary (Calandriello, Lazaric & Valko, AISTATS
+// 2017, Eq. 8), in m parameters:
 //   α = (K_Dn K_nD + μ K_DD + μγ·diag(1/w))⁻¹ K_Dn y,     f(x) = Σ_j α_j k(x_j, x)
 // K_Dn K_nD (m×m) and K_Dn y (m×k) are accumulated in one streaming pass, O(m² + mk) memory.
 // The μγ·diag(1/w) term is SQUEAK's data-driven ridge (γ = 0 gives standard Nyström KRR).
@@ -8,8 +9,8 @@ import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
 import { cholesky, choSolve } from "../linalg/index.js";
-import { Kernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
-import { asKernel, checkDictionary, kernelCode, type RlsDictionary } from "./dictionary.js";
+import { Kernel, asKernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
+import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { uniformNystrom } from "./rls.js";
 
 /** Options of `NystromKRR.fit`, `accumulator` and `fitStream`. */
@@ -112,15 +113,15 @@ export class KrrAccumulator {
     } else if (Y.cols !== this.k) {
       throw new ShapeError(`y has ${Y.cols} outputs but earlier batches had ${this.k}`);
     }
-    const [kind, p0, p1, p2] = kernelCode(this.kernel);
+    const kind = this.kernel.code, [p0, p1, p2] = this.kernel.p;
     const m = this.m, k = this.k, d = this.d;
     const cap = this.Kb!.length / m;
     for (let r0 = 0; r0 < x.rows; r0 += cap) {
       const nb = Math.min(cap, x.rows - r0);
       const xin = input(x.data.subarray(r0 * d, (r0 + nb) * d));
-      this.eng.call("kernel_block", kind, p0, p1, p2, xin, nb, this.P, m, d, this.Kb!, scratch(nb + m + 16));
-      this.eng.call("gemm", 1, 0, m, m, nb, 1, this.Kb!, m, this.Kb!, m, 1, this.H, m);
-      this.eng.call("gemm", 1, 0, m, k, nb, 1, this.Kb!, m, input(Y.data.subarray(r0 * k, (r0 + nb) * k)), k, 1, this.R!, k);
+      this.eng.call("kernel_block", { kind, p0, p1, p2, x: xin, n: nb, y: this.P, m, d, out: this.Kb!, work: scratch(nb + m + 16) });
+      this.eng.call("gemm", { transA: 1, transB: 0, m, n: m, k: nb, alpha: 1, a: this.Kb!, lda: m, b: this.Kb!, ldb: m, beta: 1, c: this.H, ldc: m });
+      this.eng.call("gemm", { transA: 1, transB: 0, m, n: k, k: nb, alpha: 1, a: this.Kb!, lda: m, b: input(Y.data.subarray(r0 * k, (r0 + nb) * k)), ldb: k, beta: 1, c: this.R!, ldc: k });
     }
     this.n += x.rows;
     return this;
@@ -279,7 +280,7 @@ export class NystromKRR {
       const nb = Math.min(chunk, x.rows - r0);
       const K = this.kernel.matrix(new Matrix(nb, d, x.data.subarray(r0 * d, (r0 + nb) * d)), this.centres);
       const part = out.data.subarray(r0 * k, (r0 + nb) * k);
-      eng.call("gemm", 0, 0, nb, k, m, 1, input(K.data), m, input(this.alpha.data), k, 0, output(nb * k, part), k);
+      eng.call("gemm", { transA: 0, transB: 0, m: nb, n: k, k: m, alpha: 1, a: input(K.data), lda: m, b: input(this.alpha.data), ldb: k, beta: 0, c: output(nb * k, part), ldc: k });
     }
     return this.vector ? out.data : out;
   }

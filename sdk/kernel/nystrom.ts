@@ -1,15 +1,16 @@
-// Nyström approximations from any dictionary (spec kernel.md §1.5):
+// Nyström approximations from any dictionary (the regularised form is Calandriello, Lazaric &
+// Valko, AISTATS 2017, Lemma 5 / Eq. 6; the plain form is the standard Nyström method):
 //   regularised  K̃ = K S (Sᵀ K_DD S + γI)⁻¹ Sᵀ K,  features z(x) = L⁻¹ S k_D(x), L Lᵀ = S K_DD S + γI
 //   plain        K̃ = K_nD K_DD⁺ K_Dn,            features z(x) = L⁻¹ k_D(x),   L Lᵀ = K_DD + δI
 // (δ = a tiny relative jitter, 1e-10·mean diag by default, standing in for the pseudo-inverse).
-import { getEngine, input, inout, output, scratch } from "../engine/index.js";
+import { getEngine, input, inout } from "../engine/index.js";
 import { ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, positive, seed as checkSeed } from "../core/validate.js";
 import { cholesky } from "../linalg/index.js";
 import { Rng } from "../random/rng.js";
-import type { Kernel } from "./kernels.js";
-import { asKernel, checkDictionary, type RlsDictionary } from "./dictionary.js";
+import { asKernel, type Kernel } from "./kernels.js";
+import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 
 /** "regularized": K̃ = K S(SᵀK_DD S + λI)⁻¹SᵀK (weights matter); "plain": K̃ = K_nD K_DD⁻¹ K_Dn. */
 export type NystromMode = "regularized" | "plain";
@@ -90,7 +91,7 @@ export class NystromFeatures {
       const s = this.colScale;
       for (let i = 0; i < x.rows; i++) for (let j = 0; j < m; j++) Z.data[i * m + j] *= s[j];
     }
-    getEngine().call("trsm_right_lower_t", x.rows, m, input(this.L.data), m, inout(Z.data), m);
+    getEngine().call("trsm_right_lower_t", { m: x.rows, n: m, l: input(this.L.data), ldl: m, b: inout(Z.data), ldb: m });
     return Z;
   }
 
@@ -124,7 +125,7 @@ export class NystromFeatures {
       const v = eng.f64(s), w = eng.f64(s);
       try {
         E.view.set(K.data);
-        eng.call("gemm", 0, 1, s, s, this.m, -1, input(Z.data), this.m, input(Z.data), this.m, 1, E, s);
+        eng.call("gemm", { transA: 0, transB: 1, m: s, n: s, k: this.m, alpha: -1, a: input(Z.data), lda: this.m, b: input(Z.data), ldb: this.m, beta: 1, c: E, ldc: s });
         v.view.set(rng.normal(s));
         let lambda = 0;
         for (let it = 0; it < iters; it++) {
@@ -134,7 +135,7 @@ export class NystromFeatures {
           nv = Math.sqrt(nv);
           if (nv === 0) return 0;
           for (let i = 0; i < s; i++) vv[i] /= nv;
-          eng.call("gemv", s, s, E, s, v, w);
+          eng.call("gemv", { m: s, n: s, a: E, lda: s, x: v, y: w });
           const wv = w.view, v2 = v.view;
           let rq = 0;
           for (let i = 0; i < s; i++) rq += v2[i] * wv[i];

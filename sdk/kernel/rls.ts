@@ -5,8 +5,8 @@ import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, positive, seed as checkSeed } from "../core/validate.js";
 import { cholesky, diagInverse } from "../linalg/index.js";
 import { Rng } from "../random/rng.js";
-import type { Kernel, KernelSpec } from "./kernels.js";
-import { asKernel, makeDictionary, type RlsDictionary } from "./dictionary.js";
+import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 
 /** Exact ridge leverage scores from `exactRls`. */
 export interface ExactRls {

@@ -1,5 +1,5 @@
 // SQUEAK: one pass over a stream keeps a small weighted dictionary whose Nyström
-// approximation is ε-accurate (Calandriello, Lazaric & Valko, AISTATS 2017; spec kernel.md §2).
+// approximation is ε-accurate (Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 1, Thm 1).
 // The arithmetic (estimator, thinning, compaction, bordered Cholesky) is in the engine
 // (assembly/rls/rls.ts); this file validates input, feeds the stream and takes snapshots.
 // Two modes: "lazy" (default) scores new points against the current dictionary and runs a
@@ -12,8 +12,9 @@ import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.j
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../parallel/tree.js";
-import type { Kernel, KernelSpec } from "./kernels.js";
-import { DictState, asKernel, engineConfig, makeDictionary, type EngineConfig, type RlsDictionary, type StreamControl } from "./dictionary.js";
+import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { makeDictionary, type RlsDictionary } from "./dictionary.js";
+import { DictState, engineConfig, type EngineConfig, type StreamControl } from "./state.js";
 
 /** Rows accepted by push(): an array of rows, a Matrix / {data, rows, cols}, or a flat
  *  numeric array (Float64Array, number[]) holding whole rows of width d. */
@@ -258,7 +259,7 @@ export abstract class StreamingDictionary {
   }
 }
 
-/** SQUEAK (sequential RLS sampling, spec §2). One pass, memory O(m²) with m ≤ 3·q̄·d_eff
+/** SQUEAK (sequential RLS sampling; Calandriello et al. 2017, Alg. 1). One pass, memory O(m²) with m ≤ 3·q̄·d_eff
  *  (w.h.p. under the theory's q̄). */
 export class Squeak extends StreamingDictionary {
   protected readonly method = "squeak";

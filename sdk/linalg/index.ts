@@ -6,8 +6,9 @@
  * @module
  */
 // Dense linear algebra over the engine: GEMM, A·Aᵀ, Cholesky with jitter, triangular
-// solves, diag(A⁻¹), SPD solves, conjugate gradient. Row-major f64 throughout.
-import { getEngine, input, output, inout, scratch, Status } from "../engine/index.js";
+// solves, diag(A⁻¹), SPD solves, conjugate gradient, symmetric eigensolver. Row-major f64
+// throughout.
+import { getEngine, input, output, inout, scratch, Status, CgPreconditioner, EighMethod, type Ptr } from "../engine/index.js";
 import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { nonNegative, integer, positive } from "../core/validate.js";
@@ -42,12 +43,12 @@ export function gemm(A: MatrixLike, B: MatrixLike, opts: GemmOptions = {}): Matr
   if (opts.C !== undefined) {
     const c = asMatrix(opts.C, "C", { rows: m, cols: n });
     const out = c.data.slice();
-    eng.call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols, beta, inout(out), n);
+    eng.call("gemm", { transA: ta, transB: tb, m, n, k, alpha, a: input(a.data), lda: a.cols, b: input(b.data), ldb: b.cols, beta, c: inout(out), ldc: n });
     return new Matrix(m, n, out);
   }
   // Without C the output is write-only: nothing is copied in, and it leaves by slice().
-  const res = eng.call("gemm", ta, tb, m, n, k, alpha, input(a.data), a.cols, input(b.data), b.cols, 0, output(m * n), n);
-  return new Matrix(m, n, res.out[0] as Float64Array);
+  const res = eng.call("gemm", { transA: ta, transB: tb, m, n, k, alpha, a: input(a.data), lda: a.cols, b: input(b.data), ldb: b.cols, beta: 0, c: output(m * n), ldc: n });
+  return new Matrix(m, n, res.output("c"));
 }
 
 /** A·B (shorthand for gemm(A, B)). */
@@ -59,8 +60,8 @@ export function matmul(A: MatrixLike, B: MatrixLike): Matrix {
 export function syrk(A: MatrixLike): Matrix {
   const a = asMatrix(A, "A");
   if (a.rows === 0) return new Matrix(0, 0);
-  const res = getEngine().call("syrk", a.rows, a.cols, 1, input(a.data), a.cols, 0, output(a.rows * a.rows), a.rows);
-  return new Matrix(a.rows, a.rows, res.out[0] as Float64Array);
+  const res = getEngine().call("syrk", { n: a.rows, k: a.cols, alpha: 1, a: input(a.data), lda: a.cols, beta: 0, c: output(a.rows * a.rows), ldc: a.rows });
+  return new Matrix(a.rows, a.rows, res.output("c"));
 }
 
 /** Options of `cholesky` and `solveSPD`. */
@@ -95,9 +96,9 @@ export function cholesky(A: MatrixLike, opts: CholeskyOptions = {}): CholeskyRes
   let status: number;
   if (jitter0 > 0) {
     const tries = integer(opts.maxTries ?? 6, "maxTries", 0, 30);
-    status = eng.call("cholesky_jitter", inout(L.data), n, n, scratch(n * n), jitter0, tries).ret;
+    status = eng.call("cholesky_jitter", { a: inout(L.data), n, lda: n, work: scratch(n * n), jitter0, maxTries: tries }).ret;
   } else {
-    status = eng.call("cholesky", inout(L.data), n, n).ret;
+    status = eng.call("cholesky", { a: inout(L.data), n, lda: n }).ret;
   }
   const [arg, arg2] = eng.statusArgs();
   if (status === Status.NOT_SPD) {
@@ -123,7 +124,7 @@ export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, opts:
   const isVec = isVector(B);
   const b = isVec ? new Matrix(n, 1, asVector(B as VectorLike, "B", { length: n }).slice()) : asMatrix(B as MatrixLike, "B", { rows: n }).clone();
   if (n > 0 && b.cols > 0) {
-    getEngine().call(opts.transpose ? "trsm_lower_t" : "trsm_lower", n, b.cols, input(l.data), n, inout(b.data), b.cols);
+    getEngine().call(opts.transpose ? "trsm_lower_t" : "trsm_lower", { n, r: b.cols, l: input(l.data), ldl: n, b: inout(b.data), ldb: b.cols });
   }
   return isVec ? b.data : b;
 }
@@ -148,7 +149,9 @@ export function diagInverse(L: MatrixLike): Float64Array {
   checkTriangularDiag(l);
   const n = l.rows;
   if (n === 0) return new Float64Array(0);
-  return getEngine().call("chol_diag_inv", n, input(l.data), n, output(n), scratch(n * n)).out[0] as Float64Array;
+  const eng = getEngine();
+  const work = eng.call("chol_diag_inv_workspace_size", { n }).ret;
+  return eng.call("chol_diag_inv", { n, l: input(l.data), ldl: n, out: output(n), work: scratch(work) }).output("out");
 }
 
 /** log det(A) from its Cholesky factor. */
@@ -218,16 +221,16 @@ export function cg(A: MatrixLike | ((x: Float64Array) => Float64Array), b: Vecto
     res = cgOperator(A, bv, x, tol, maxIter, pre);
   } else {
     const a = asMatrix(A, "A", { rows: n, cols: n });
-    let kind = 0;
-    let preArg: ReturnType<typeof input> | number = 0;
+    let kind: CgPreconditioner = CgPreconditioner.NONE;
+    let preArg: Ptr<Float64Array> | null = null;
     if (pre === "jacobi") {
       for (let i = 0; i < n; i++) if (!(a.data[i * n + i] > 0)) throw new ValueError(`cg: Jacobi preconditioner needs a positive diagonal, A[${i}, ${i}] = ${a.data[i * n + i]}`);
-      kind = 1;
+      kind = CgPreconditioner.JACOBI;
     } else if (typeof pre === "object" && "diagonal" in pre) {
-      kind = 2;
+      kind = CgPreconditioner.DIAGONAL;
       preArg = input(asVector(pre.diagonal, "precond.diagonal", { length: n }));
     } else if (typeof pre === "object" && "cholesky" in pre) {
-      kind = 3;
+      kind = CgPreconditioner.CHOLESKY;
       const l = asMatrix(pre.cholesky, "precond.cholesky", { rows: n, cols: n });
       checkTriangularDiag(l);
       preArg = input(l.data);
@@ -238,7 +241,7 @@ export function cg(A: MatrixLike | ((x: Float64Array) => Float64Array), b: Vecto
       throw new ValueError(`cg: precond must be "none", "jacobi", { diagonal }, { cholesky } or a function`);
     }
     const eng = getEngine();
-    const status = eng.call("cg", n, input(a.data), input(bv), inout(x), tol, maxIter, kind, preArg, scratch(4 * n)).ret;
+    const status = eng.call("cg", { n, a: input(a.data), b: input(bv), x: inout(x), tol, maxIter, kind, pre: preArg, work: scratch(4 * n) }).ret;
     const [it, rel] = eng.statusArgs();
     if (status === Status.NON_FINITE) {
       throw new NumericalError(`cg: breakdown at iteration ${it} (pᵀAp ≤ 0): A is not positive definite`, { iterations: it });
@@ -386,20 +389,22 @@ function eighImpl(A: MatrixLike, opts: EighOptions, fn: string): EighResult {
   checkSymmetric(a, symTol, fn);
   if (n === 0) return { values: new Float64Array(0), vectors: wantVectors ? new Matrix(0, 0) : null };
   const eng = getEngine();
-  const work = eng.call("eigh_scratch", n, wantVectors).ret;
-  const res = eng.call("eigh", input(a.data), n, output(n), wantVectors ? output(n * n) : 0,
-    wantVectors, method === "ql" ? 1 : 0, scratch(work));
+  const work = eng.call("eigh_workspace_size", { n, vectors: wantVectors }).ret;
+  const res = eng.call("eigh", {
+    a: input(a.data), n, w: output(n), z: wantVectors ? output(n * n) : null,
+    vectors: wantVectors, method: method === "ql" ? EighMethod.QL : EighMethod.DIVIDE_AND_CONQUER, work: scratch(work),
+  });
   if (res.ret === Status.NO_CONVERGENCE) {
     const [index] = eng.statusArgs();
     throw new NumericalError(`${fn}: the tridiagonal QL iteration did not converge for eigenvalue ${index}`, { index });
   }
-  const values = res.out[0] as Float64Array;
+  const values = res.output("w");
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(values[i])) {
       throw new NumericalError(`${fn}: eigenvalue ${i} is ${values[i]}: the eigenvalues of A exceed the f64 range (max|A| = ${maxAbsOf(a.data).toExponential(3)}); scale A down`, { index: i });
     }
   }
-  return { values, vectors: wantVectors ? new Matrix(n, n, res.out[1] as Float64Array) : null };
+  return { values, vectors: wantVectors ? new Matrix(n, n, res.output("z")) : null };
 }
 
 function maxAbsOf(x: Float64Array): number {

@@ -1,6 +1,6 @@
 // The seeded generator (xoshiro256** in the engine). A (seed, stream) pair names a stream:
 // the same pair gives the same numbers in every runtime and on every worker.
-import { getEngine, input, output, outputI32, inout, type WasmBuffer, type Engine } from "../engine/index.js";
+import { getEngine, input, output, outputI32, outputU32, inout, type WasmBuffer, type Engine } from "../engine/index.js";
 import { ValueError } from "../engine/errors.js";
 import { integer, probability, seed as checkSeed } from "../core/validate.js";
 
@@ -24,39 +24,42 @@ export class Rng {
     this.stream = checkSeed(stream, "stream");
     this.engine = getEngine();
     this.state = this.engine.f64(4); // 32 bytes of xoshiro state
-    this.engine.call("rng_seed", this.state, seed % TWO32 >>> 0, Math.floor(seed / TWO32) >>> 0, stream % TWO32 >>> 0, Math.floor(stream / TWO32) >>> 0);
+    this.engine.call("rng_seed", {
+      s: this.state,
+      seedLo: seed % TWO32 >>> 0, seedHi: Math.floor(seed / TWO32) >>> 0,
+      streamLo: stream % TWO32 >>> 0, streamHi: Math.floor(stream / TWO32) >>> 0,
+    });
   }
 
   /** n uniforms on [0, 1) with 53 random bits each. */
   uniform(n: number): Float64Array {
     integer(n, "n", 0);
-    return this.engine.call("rng_fill_uniform", this.state, output(n), n).out[0] as Float64Array;
+    return this.engine.call("rng_fill_uniform", { s: this.state, out: output(n), n }).output("out");
   }
 
   /** n standard normals (Marsaglia polar method). */
   normal(n: number): Float64Array {
     integer(n, "n", 0);
-    return this.engine.call("rng_fill_normal", this.state, output(n), n).out[0] as Float64Array;
+    return this.engine.call("rng_fill_normal", { s: this.state, out: output(n), n }).output("out");
   }
 
   /** n raw 32-bit words. */
   u32(n: number): Uint32Array {
     integer(n, "n", 0);
-    const r = this.engine.call("rng_fill_u32", this.state, outputI32(n), n).out[0] as Int32Array;
-    return new Uint32Array(r.buffer, r.byteOffset, r.length);
+    return this.engine.call("rng_fill_u32", { s: this.state, out: outputU32(n), n }).output("out");
   }
 
   /** A uniform integer in [0, bound) without modulo bias; bound ≤ 2^32. */
   below(bound: number): number {
     integer(bound, "bound", 1, TWO32);
-    return this.engine.call("rng_below", this.state, bound >>> 0).ret >>> 0;
+    return this.engine.call("rng_below", { s: this.state, bound: bound >>> 0 }).ret;
   }
 
   /** n Bernoulli(p) draws as 0/1. */
   bernoulli(n: number, p: number): Int32Array {
     integer(n, "n", 0);
     probability(p, "p");
-    return this.engine.call("rng_fill_bernoulli", this.state, outputI32(n), n, p).out[0] as Int32Array;
+    return this.engine.call("rng_fill_bernoulli", { s: this.state, out: outputI32(n), n, p }).output("out");
   }
 
   /** `count` exact Binomial(trials, p) draws (inversion for small means, BTRD otherwise). */
@@ -64,7 +67,7 @@ export class Rng {
     integer(trials, "trials", 0, Number.MAX_SAFE_INTEGER);
     probability(p, "p");
     integer(count, "count", 0);
-    return this.engine.call("rng_fill_binomial", this.state, output(count), count, trials, p).out[0] as Float64Array;
+    return this.engine.call("rng_fill_binomial", { s: this.state, out: output(count), count, n: trials, p }).output("out");
   }
 
   /** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). */
@@ -74,7 +77,7 @@ export class Rng {
     if (counts.length !== probs.length) throw new ValueError(`thin: counts has length ${counts.length} but probs has ${probs.length}`);
     for (let i = 0; i < probs.length; i++) probability(probs[i], `probs[${i}]`);
     for (let i = 0; i < counts.length; i++) if (counts[i] < 0) throw new ValueError(`counts[${i}] must be ≥ 0, got ${counts[i]}`);
-    this.engine.call("rng_binomial_thin", this.state, inout(counts), input(probs), counts.length);
+    this.engine.call("rng_binomial_thin", { s: this.state, counts: inout(counts), probs: input(probs), n: counts.length });
     return counts;
   }
 

@@ -229,7 +229,7 @@ export const cases: Case[] = [
       xs.push(...special, 0.5); // odd length: exercises the scalar tail
       const eng = S.getEngine();
       const xb = eng.f64(xs.length).set(xs), yb = eng.f64(xs.length);
-      eng.call("vexp", xb, yb, xs.length);
+      eng.call("vexp", { x: xb, out: yb, n: xs.length });
       const y = yb.toArray();
       xb.dispose();
       yb.dispose();

@@ -39,7 +39,7 @@ try {
   const generation = eng.generation;
   let caught = null;
   try {
-    eng.call("dot", 0xfffffff0, 0, 64); // out-of-bounds read: a trap
+    eng.call("dot", { x: 0xfffffff0, y: 0, n: 64 }); // out-of-bounds read: a trap
   } catch (e) {
     caught = e;
   }

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
-import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, type DecodedDictionary } from "../../io/codec.js";
-import { crc32 } from "../../io/crc32.js";
+import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, type DecodedDictionary } from "../../kernel/codec.js";
+import { crc32 } from "../../core/crc32.js";
 import { dictionaryToJSON, dictionaryFromJSON, type RlsDictionary } from "../../kernel/dictionary.js";
 import {
   disqueakLeaf, disqueakMerge, disqueakParams, nodeSeed, DISQUEAK_LEAF_TASK, DISQUEAK_MERGE_TASK,

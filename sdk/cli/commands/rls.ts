@@ -3,7 +3,7 @@
 // Lazaric & Valko, AISTATS 2017, Eq. 4). --exact computes the exact scores instead (small inputs).
 import { init } from "../../engine/index.js";
 import { Matrix } from "../../core/matrix.js";
-import { RlsEstimator } from "../../kernel/dictionary.js";
+import { RlsEstimator } from "../../kernel/estimator.js";
 import { exactRls } from "../../kernel/rls.js";
 import { centresFromPasses } from "../../kernel/fit-table.js";
 import { DataError } from "../../io/errors.js";

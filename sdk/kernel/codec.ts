@@ -1,6 +1,6 @@
-// Dictionary files: a versioned, checksummed binary format for RLS dictionaries, so that
-// leaves and merges of a DISQUEAK tree can run as separate processes or on separate
-// machines. Decoding treats its input as untrusted: every length is checked against the
+// Dictionary files: a versioned, checksummed binary format for RLS dictionaries (RlsDictionary,
+// dictionary.ts, where its JSON form is too), so that leaves and merges of a DISQUEAK tree can
+// run as separate processes or on separate machines. Decoding treats its input as untrusted: every length is checked against the
 // bytes actually present before anything is allocated, the CRC-32 is verified, and every
 // value is range-checked; failures throw DictionaryFormatError with a `code`.
 //
@@ -12,7 +12,8 @@
 //   16  u32×2  total file size (low, high word)
 //   24  u32    m, stored points
 //   28  u32    d, input dimension
-//   32  u32    kernel kind (0 linear, 1 rbf, 2 laplacian, 3 polynomial, 4 matern32, 5 matern52, 6 matern12)
+//   32  u32    kernel kind: the engine's KernelCode (0 linear, 1 rbf, 2 laplacian, 3 polynomial,
+//              4 matern32, 5 matern52, 6 matern12; test/codec-dictionary.test.ts pins these numbers)
 //   36  u32    kernel fields present: 1 gamma, 2 coef0, 4 degree, 8 lengthScale
 //   40  f64×4  kernel gamma, coef0, degree, lengthScale
 //   72  f64    γ (ridge)          80 f64 ε          88 f64 q̄
@@ -23,9 +24,9 @@
 //  end  u32    CRC-32 of every byte before it
 import { SeqlearnError, ValueError } from "../engine/errors.js";
 import { Matrix } from "../core/matrix.js";
-import { Kernel, type KernelSpec, type KernelName } from "../kernel/kernels.js";
-import type { DictionaryParams } from "../kernel/dictionary.js";
-import { crc32 } from "./crc32.js";
+import { crc32 } from "../core/crc32.js";
+import { Kernel, KERNEL_NAMES, kernelCodeOf, kernelNameOfCode, type KernelSpec } from "./kernels.js";
+import { makeDictionary, type DictionaryParams, type RlsDictionary } from "./dictionary.js";
 
 export const DICTIONARY_MAGIC = Uint8Array.of(0x89, 0x53, 0x4c, 0x44, 0x49, 0x43, 0x54, 0x0a);
 /** The binary dictionary format version that `encodeDictionary` writes (`decodeDictionary`
@@ -34,43 +35,14 @@ export const DICTIONARY_FORMAT_VERSION = 1;
 const HEADER = 176;
 const METHOD_BYTES = 24;
 const F_TAU = 1, F_SEED = 2, F_DEFF = 4, F_MAXDICT = 8;
-const KINDS: readonly KernelName[] = ["linear", "rbf", "laplacian", "polynomial", "matern32", "matern52", "matern12"];
 const KFIELDS = ["gamma", "coef0", "degree", "lengthScale"] as const;
 
-/** Parameters stored with a dictionary: exactly a dictionary's `params` (sdk/kernel/dictionary.ts). */
+/** @deprecated The parameters stored with a dictionary are its DictionaryParams. */
 export type DictionaryRecordParams = DictionaryParams;
-
-/** The plain data of a weighted dictionary {(i, p̃_i, q_i)} with its stored points — the
- *  shape of `Squeak.dictionary()` snapshots, which can be passed here directly. */
-export interface DictionaryRecord {
-  /** Stream index of each stored point. */
-  readonly indices: Float64Array;
-  /** The stored points, m×d. */
-  readonly points: {
-    /** m. */ readonly rows: number;
-    /** d. */ readonly cols: number;
-    /** Row-major entries, length m·d. */ readonly data: Float64Array;
-  };
-  /** p̃ⱼ ∈ (0, 1], each point's current probability. */
-  readonly pTilde: Float64Array;
-  /** qⱼ ∈ {1 … q̄}, surviving copies. */
-  readonly copies: Int32Array;
-  /** The last leverage-score estimate τ̃ⱼ of each point, or null. */
-  readonly tau: Float64Array | null;
-  /** The parameters the dictionary was built with. */
-  readonly params: Readonly<DictionaryRecordParams>;
-}
-
-/** What decodeDictionary returns: the record plus the derived size and weights
- *  w_j = q_j/(q̄·p̃_j), with `points` as a Matrix. */
-export interface DecodedDictionary extends DictionaryRecord {
-  /** m, the number of stored points. */
-  readonly size: number;
-  /** The stored points, an m×d Matrix. */
-  readonly points: Matrix;
-  /** Importance weights wⱼ = qⱼ/(q̄·p̃ⱼ). */
-  readonly weights: Float64Array;
-}
+/** @deprecated The codec reads and writes RlsDictionary (the one dictionary type). */
+export type DictionaryRecord = RlsDictionary;
+/** @deprecated decodeDictionary returns an RlsDictionary. */
+export type DecodedDictionary = RlsDictionary;
 
 /** Which check a `DictionaryFormatError` failed. */
 export type DictionaryFormatErrorCode =
@@ -100,9 +72,9 @@ export function encodedDictionarySize(m: number, d: number, withTau: boolean): n
 
 // ---- encode ----------------------------------------------------------------------------
 
-/** Encode a dictionary as bytes (format version 1). The record is validated first, with
+/** Encode a dictionary as bytes (format version 1). The dictionary is validated first, with
  *  the same checks the decoder applies, so every file written can be read back. */
-export function encodeDictionary(dict: DictionaryRecord): Uint8Array {
+export function encodeDictionary(dict: RlsDictionary): Uint8Array {
   if (!dict || typeof dict !== "object" || !dict.params || !dict.points) throw new ValueError("encodeDictionary: expected a dictionary (e.g. squeak.dictionary())");
   const p = dict.params;
   const m = dict.points.rows;
@@ -120,8 +92,8 @@ export function encodeDictionary(dict: DictionaryRecord): Uint8Array {
   const methodBytes = new TextEncoder().encode(String(p.method ?? ""));
   if (methodBytes.length > METHOD_BYTES) fail(`params.method ${JSON.stringify(p.method)} is longer than ${METHOD_BYTES} UTF-8 bytes`);
   if (p.d !== d) fail(`params.d = ${p.d} but the points have ${d} columns`);
-  const kind = KINDS.indexOf(p.kernel?.name as KernelName);
-  if (kind < 0) fail(`params.kernel.name must be one of ${KINDS.join(", ")}, got ${JSON.stringify(p.kernel?.name)}`);
+  const kind = kernelCodeOf(p.kernel?.name);
+  if (kind < 0) fail(`params.kernel.name must be one of ${KERNEL_NAMES.join(", ")}, got ${JSON.stringify(p.kernel?.name)}`);
 
   try {
     checkParams({ ...p, seed: p.seed ?? null, deff: p.deff ?? null, maxDictionary: p.maxDictionary ?? null }, m);
@@ -219,8 +191,7 @@ export interface DictionaryFileInfo {
   d: number;
   /** Whether τ̃ is stored. */
   hasTau: boolean;
-  /** The parameters from the header. */
-  params: DictionaryRecordParams;
+  params: DictionaryParams;
 }
 
 function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo; v: DataView; flags: number } {
@@ -255,10 +226,11 @@ function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo;
   }
 
   const kind = v.getUint32(32, true);
-  if (kind >= KINDS.length) throw new DictionaryFormatError("bad-value", `unknown kernel kind ${kind}`, 32);
+  const kindName = kernelNameOfCode(kind);
+  if (kindName === undefined) throw new DictionaryFormatError("bad-value", `unknown kernel kind ${kind}`, 32);
   const kmask = v.getUint32(36, true);
   if (kmask & ~15) throw new DictionaryFormatError("bad-header", `unknown kernel field bits 0x${kmask.toString(16)}`, 36);
-  const kernel: KernelSpec = { name: KINDS[kind] };
+  const kernel: KernelSpec = { name: kindName };
   KFIELDS.forEach((f, i) => {
     if (kmask & (1 << i)) (kernel as unknown as Record<string, number>)[f] = v.getFloat64(40 + 8 * i, true);
   });
@@ -272,7 +244,7 @@ function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo;
     throw new DictionaryFormatError("bad-value", "method name is not valid UTF-8", 152);
   }
   if (end >= 0 && raw.subarray(end).some((x) => x !== 0)) throw new DictionaryFormatError("bad-header", "method name padding is not zero", 152 + end);
-  const params: DictionaryRecordParams = {
+  const params: DictionaryParams = {
     method, kernel, gamma: s(0), eps: s(1), qbar: s(2), c: s(3), cPref: s(4), scale: s(5), n: s(6),
     seed: flags & F_SEED ? s(7) : null, d, deff: flags & F_DEFF ? s(8) : null, maxDictionary: flags & F_MAXDICT ? s(9) : null,
   };
@@ -292,7 +264,7 @@ function bad(field: string, value: unknown, expected: string, offset: number | n
   throw new DictionaryFormatError("bad-value", `${field} is ${String(value)}; expected ${expected}`, offset);
 }
 
-function checkParams(p: DictionaryRecordParams, m: number): void {
+function checkParams(p: DictionaryParams, m: number): void {
   try {
     new Kernel(p.kernel);
   } catch (e) {
@@ -370,7 +342,7 @@ export function inspectDictionaryFile(bytes: Uint8Array | ArrayBuffer | ArrayBuf
 
 /** Decode a dictionary file. Throws DictionaryFormatError for anything that is not a
  *  complete, intact, valid version-1 file; allocates at most about the input's size. */
-export function decodeDictionary(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): DecodedDictionary {
+export function decodeDictionary(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): RlsDictionary {
   const b = asBytes(bytes);
   const { info, v, flags } = readHeader(b, true);
   const { m, d, params } = info;
@@ -391,10 +363,7 @@ export function decodeDictionary(bytes: Uint8Array | ArrayBuffer | ArrayBufferVi
   if (LITTLE_ENDIAN) new Uint8Array(copies.buffer).set(b.subarray(off, off + 4 * m));
   else for (let j = 0; j < m; j++) copies[j] = v.getInt32(off + 4 * j, true);
   checkArrays({ points: pts, pTilde, indices, tau, copies }, m, d, params.qbar);
-  const points = new Matrix(m, d, pts);
-  const weights = new Float64Array(m);
-  for (let j = 0; j < m; j++) weights[j] = copies[j] / (params.qbar * pTilde[j]);
-  return Object.freeze({ size: m, indices, points, pTilde, copies, tau, weights, params: Object.freeze(params) });
+  return makeDictionary({ indices, points: new Matrix(m, d, pts), pTilde, copies, tau, params });
 }
 
 const hex = (x: number): string => `0x${x.toString(16).padStart(8, "0")}`;
