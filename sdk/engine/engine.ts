@@ -4,6 +4,7 @@
 import "./polyfill.js";
 import { ABI_PARAMS, ABI_OPTIONAL, ABI_UNSIGNED, type AbiArgs, type AbiReturns, type ExportName, type WasmExports } from "./abi.js";
 import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
+import { disposedError } from "./resource.js";
 
 /** Largest single block the engine's allocator can hand out (its size classes stop at 1 GiB);
  *  larger requests are rejected before reaching the module. */
@@ -67,7 +68,7 @@ export class WasmBuffer<T extends Typed = Float64Array> {
   }
 
   /** @internal */ check(): void {
-    if (this.freed) throw new EngineStateError("this WasmBuffer was disposed");
+    if (this.freed) throw disposedError("WasmBuffer");
     if (this.generation !== this.engine.generation) {
       throw new EngineStateError("this WasmBuffer belonged to an engine instance that was reset after a trap; its contents are gone");
     }
