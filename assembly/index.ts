@@ -22,3 +22,8 @@ export {
   rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow,
 } from "./rls/rls";
 export { mtpo_workspace_size, mtpo_run, mtpo_exploitability } from "./games/mtpo";
+export {
+  loss_token_logprobs, loss_token_logprobs_f64, loss_logits_backward, loss_logits_backward_f64,
+  loss_masked_row_sum, loss_scatter_seq_grad, loss_pair, loss_point,
+  loss_divergence_workspace_size, loss_token_divergence, loss_token_divergence_f64,
+} from "./nn/losses";

@@ -193,6 +193,123 @@ export const EighMethod = {
 export type EighMethod = (typeof EighMethod)[keyof typeof EighMethod];
 
 /**
+ * Pairwise preference losses of loss_pair; the names are TRL's `DPOConfig.loss_type`. z = βh
+ * with h = ρ_w − ρ_l and ρ = S − S_ref (ρ = (S − S_ref)/N with PairParam.LENGTH_NORM).
+ *
+ * Defined in [assembly/nn/losses.ts:260](../../assembly/nn/losses.ts#L260).
+ */
+export const PairLoss = {
+  /** DPO: softplus(−z) = −log σ(z) (Rafailov et al. 2023, Eq. 7). */
+  SIGMOID: 0,
+  /** Conservative DPO: (1−ε)·softplus(−z) + ε·softplus(z), label smoothing ε (Mitchell 2023, "A note on DPO with noisy preferences"). */
+  CDPO: 1,
+  /** Robust DPO: [(1−ε)·softplus(−z) − ε·softplus(z)]/(1−2ε) (Chowdhury et al. 2024, provably robust DPO). */
+  ROBUST: 2,
+  /** IPO: (h − 1/(2τ))², τ in the BETA slot (Azar et al. 2024, Eq. 17). */
+  IPO: 3,
+  /** Hinge on the reference-normalised margin: max(0, 1 − z) (Liu et al. 2024, RSO; margin 1/β on h). */
+  HINGE: 4,
+  /** SLiC-HF calibration: max(0, δ − h) (Zhao et al. 2023); pass no reference for the paper's form. */
+  SLIC: 5,
+  /** SPPO (hard labels): (ρ_w − 1/(2β))² + (ρ_l + 1/(2β))² (Wu et al. 2024, SPPO with hard labels as TRL writes it). */
+  SPPO_HARD: 6,
+  /** NCA: −log σ(βρ_w) − ½·log σ(−βρ_w) − ½·log σ(−βρ_l) (Chen et al. 2024, noise contrastive alignment). */
+  NCA_PAIR: 7,
+  /** BCO on pairs: −log σ(βρ_w) − log σ(−βρ_l) (Jung et al. 2024, binary classifier optimisation), without the running-mean shift. */
+  BCO_PAIR: 8,
+} as const;
+export type PairLoss = (typeof PairLoss)[keyof typeof PairLoss];
+
+/**
+ * Slots of the f64 `cfg` block of loss_pair.
+ *
+ * Defined in [assembly/nn/losses.ts:282](../../assembly/nn/losses.ts#L282).
+ */
+export const PairParam = {
+  /** β (for IPO: τ). */
+  BETA: 0,
+  /** ε: label smoothing (CDPO) or flip probability (ROBUST). */
+  EPS: 1,
+  /** δ: the calibration margin of SLIC. */
+  DELTA: 2,
+  /** λ: weight of the NLL of the chosen response added to every kind (SLiC-HF's regulariser). */
+  LAMBDA: 3,
+  /** 1: every sequence score is replaced by its per-token average S/N (IPO as in TRL, sigmoid_norm). */
+  LENGTH_NORM: 4,
+  /** Number of slots. */
+  SLOTS: 5,
+} as const;
+export type PairParam = (typeof PairParam)[keyof typeof PairParam];
+
+/**
+ * Single-sequence losses of loss_point. ρ = S − S_ref (ρ/N with PointParam.LENGTH_NORM).
+ *
+ * Defined in [assembly/nn/losses.ts:425](../../assembly/nn/losses.ts#L425).
+ */
+export const PointLoss = {
+  /**
+   * KTO (Ethayarajh et al. 2024): desirable λ_D·(1 − σ(β(ρ − z0))), undesirable
+   * λ_U·(1 − σ(β(z0 − ρ))); z0 is a constant (no gradient). label: 1 desirable, 0 not.
+   */
+  KTO: 0,
+  /**
+   * APO-zero on unpaired data (D'Oosterlinck et al. 2024): desirable λ_D·(1 − σ(βρ)),
+   * undesirable λ_U·σ(βρ).
+   */
+  APO_ZERO_UNPAIRED: 1,
+  /**
+   * DRO (Richemond et al. 2024): ½(r − V − τρ)², gradients for the policy score and
+   * the value V; label = the reward r.
+   */
+  DRO: 2,
+  /** Negative log-likelihood −ρ (reference absent: −S; the SDK divides by the tokens). */
+  SFT: 3,
+} as const;
+export type PointLoss = (typeof PointLoss)[keyof typeof PointLoss];
+
+/**
+ * Slots of the f64 `cfg` block of loss_point.
+ *
+ * Defined in [assembly/nn/losses.ts:440](../../assembly/nn/losses.ts#L440).
+ */
+export const PointParam = {
+  /** β (KTO, APO) or τ (DRO). */
+  BETA: 0,
+  /** z0, KTO's reference point (the batch KL estimate, already clamped at 0). */
+  Z0: 1,
+  /** λ_D, weight of desirable examples. */
+  W_DESIRABLE: 2,
+  /** λ_U, weight of undesirable examples. */
+  W_UNDESIRABLE: 3,
+  /** 1: DRO's policy gradient divided by τ (the paper's practice); 0: the exact gradient. */
+  RESCALE: 4,
+  /** 1: ρ is the per-token average (S − S_ref)/N. */
+  LENGTH_NORM: 5,
+  /** Number of slots. */
+  SLOTS: 6,
+} as const;
+export type PointParam = (typeof PointParam)[keyof typeof PointParam];
+
+/**
+ * Token-level distillation divergences of loss_token_divergence, between the teacher's
+ * next-token distribution T and the student's S = softmax(z/t).
+ *
+ * Defined in [assembly/nn/losses.ts:531](../../assembly/nn/losses.ts#L531).
+ */
+export const Divergence = {
+  /** Forward KL(T‖S) = Σ T log(T/S); ∂/∂z = S − T. */
+  FKL: 0,
+  /** Reverse KL(S‖T) = Σ S log(S/T); ∂/∂z_v = S_v(log(S_v/T_v) − KL(S‖T)). */
+  RKL: 1,
+  /**
+   * Generalised JSD_β = β·KL(T‖M) + (1−β)·KL(S‖M), M = βT + (1−β)S (Agarwal et al. 2024,
+   * Eq. 1, as TRL writes it); β = 0 is FKL and β = 1 is RKL (unscaled).
+   */
+  GJSD: 2,
+} as const;
+export type Divergence = (typeof Divergence)[keyof typeof Divergence];
+
+/**
  * Slots of the f64 `cfg` block every rls export reads.
  *
  * Defined in [assembly/rls/rls.ts:32](../../assembly/rls/rls.ts#L32).
@@ -645,6 +762,94 @@ export interface WasmExports {
    * [assembly/games/mtpo.ts:284](../../assembly/games/mtpo.ts#L284)
    */
   mtpo_exploitability(H: number, A: number, states: number, trans: number, kind: number, a: number, r: number, logMu: number, logPi: number, alpha: number, out: number, work: number): number;
+  /**
+   * Per-token log-probabilities of the targets, f32 logits (the model's): for each of the R
+   * rows, lse[r] = log Σ_v exp(logits[r,v]/t) and logp[r] = logits[r,y_r]/t − lse[r], with
+   * the row maximum subtracted and the sum in f64. targets[r] < 0 means no target (logp 0).
+   * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
+   * for a row with a NaN or ±∞ maximum or sum.
+   *
+   * [assembly/nn/losses.ts:150](../../assembly/nn/losses.ts#L150)
+   */
+  loss_token_logprobs(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
+  /**
+   * loss_token_logprobs with f64 logits (the float64 reference path).
+   *
+   * [assembly/nn/losses.ts:155](../../assembly/nn/losses.ts#L155)
+   */
+  loss_token_logprobs_f64(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
+  /**
+   * Back-propagate per-token gradients dℓ of the target log-probabilities through the
+   * log-softmax and the gather, f32 logits: dz[r,v] = dℓ[r]·(1[v = y_r] − p[r,v])/t with
+   * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
+   * get 0. With `accumulate` the result is added to dz instead of overwriting it.
+   *
+   * [assembly/nn/losses.ts:205](../../assembly/nn/losses.ts#L205)
+   */
+  loss_logits_backward(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
+  /**
+   * loss_logits_backward with f64 logits and dz (the float64 reference path).
+   *
+   * [assembly/nn/losses.ts:210](../../assembly/nn/losses.ts#L210)
+   */
+  loss_logits_backward_f64(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
+  /**
+   * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
+   * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
+   *
+   * [assembly/nn/losses.ts:224](../../assembly/nn/losses.ts#L224)
+   */
+  loss_masked_row_sum(logp: number, mask: number, batch: number, len: number, scores: number, tokens: number): void;
+  /**
+   * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
+   * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
+   *
+   * [assembly/nn/losses.ts:247](../../assembly/nn/losses.ts#L247)
+   */
+  loss_scatter_seq_grad(g: number, mask: number, tokens: number, batch: number, len: number, dl: number): void;
+  /**
+   * Pairwise preference losses, one per pair, unreduced (the SDK applies the reduction):
+   * ρ_w = S_w − S_w^ref, ρ_l = S_l − S_l^ref (S_ref = 0 when the reference is absent; with
+   * LENGTH_NORM every score is divided by max(N, 1)), loss[i] = ℓ_kind(ρ_w, ρ_l) +
+   * λ·(−S_w) and gw[i] = ∂loss[i]/∂S_w, gl[i] = ∂loss[i]/∂S_l (gradients w.r.t. the policy's
+   * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
+   * call without token counts.
+   *
+   * [assembly/nn/losses.ts:395](../../assembly/nn/losses.ts#L395)
+   */
+  loss_pair(kind: number, cfg: number, chosen: number, refChosen: number, rejected: number, refRejected: number, chosenTokens: number, rejectedTokens: number, batch: number, loss: number, gw: number, gl: number): number;
+  /**
+   * Single-sequence losses, one per example, unreduced: loss[i], g[i] = ∂loss[i]/∂S_θ and,
+   * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
+   * values, or LENGTH_NORM without token counts.
+   *
+   * [assembly/nn/losses.ts:471](../../assembly/nn/losses.ts#L471)
+   */
+  loss_point(kind: number, cfg: number, scores: number, refScores: number, tokens: number, labels: number, values: number, batch: number, loss: number, g: number, gv: number): number;
+  /**
+   * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
+   *
+   * [assembly/nn/losses.ts:542](../../assembly/nn/losses.ts#L542)
+   */
+  loss_divergence_workspace_size(vocab: number): number;
+  /**
+   * Token-level divergence between a teacher and a student, f32 logits, per row (position):
+   * loss[r] = D_kind(T_r, S_r) with S = softmax(student/t), T = softmax(teacher/t), and
+   * dz[r,·] (+)= gscale·∂loss[r]/∂student[r,·] (the 1/t of the temperature included; TRL does
+   * not multiply by t²). Rows with mask 0 get loss 0 and no gradient. The reduction (GKD: sum
+   * over the vocabulary, mean over valid tokens) is the caller's: pass gscale = 1/Σm.
+   * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
+   * whose logits have no finite log-sum-exp.
+   *
+   * [assembly/nn/losses.ts:643](../../assembly/nn/losses.ts#L643)
+   */
+  loss_token_divergence(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
+  /**
+   * loss_token_divergence with f64 logits and dz (the float64 reference path).
+   *
+   * [assembly/nn/losses.ts:649](../../assembly/nn/losses.ts#L649)
+   */
+  loss_token_divergence_f64(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
 }
 
 /** Every export's name. */
@@ -1383,6 +1588,199 @@ export interface AbiArgs {
     /** `ptr<f64>` */ out: Ptr<Float64Array>;
     /** `ptr<f64>` */ work: Ptr<Float64Array>;
   };
+  /**
+   * Per-token log-probabilities of the targets, f32 logits (the model's): for each of the R
+   * rows, lse[r] = log Σ_v exp(logits[r,v]/t) and logp[r] = logits[r,y_r]/t − lse[r], with
+   * the row maximum subtracted and the sum in f64. targets[r] < 0 means no target (logp 0).
+   * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
+   * for a row with a NaN or ±∞ maximum or sum.
+   *
+   * Engine side: [assembly/nn/losses.ts:150](../../assembly/nn/losses.ts#L150).
+   */
+  loss_token_logprobs: {
+    /** `ptr<f32>` — R×V f32, row-major */ logits: Ptr<Float32Array>;
+    /** `ptr<i32>` — R token ids */ targets: Ptr<Int32Array>;
+    /** `i32` — R (= batch × positions) */ rows: number;
+    /** `i32` — V */ vocab: number;
+    /** `f64` — 1/temperature (> 0; 1 for plain log-probabilities) */ invTemp: number;
+    /** `ptr<f64>` — out: R log-probabilities */ logp: Ptr<Float64Array>;
+    /** `ptr<f64>` — out: R log-sum-exps, kept for loss_logits_backward */ lse: Ptr<Float64Array>;
+  };
+  /**
+   * loss_token_logprobs with f64 logits (the float64 reference path).
+   *
+   * Engine side: [assembly/nn/losses.ts:155](../../assembly/nn/losses.ts#L155).
+   */
+  loss_token_logprobs_f64: {
+    /** `ptr<f64>` */ logits: Ptr<Float64Array>;
+    /** `ptr<i32>` */ targets: Ptr<Int32Array>;
+    /** `i32` */ rows: number;
+    /** `i32` */ vocab: number;
+    /** `f64` */ invTemp: number;
+    /** `ptr<f64>` */ logp: Ptr<Float64Array>;
+    /** `ptr<f64>` */ lse: Ptr<Float64Array>;
+  };
+  /**
+   * Back-propagate per-token gradients dℓ of the target log-probabilities through the
+   * log-softmax and the gather, f32 logits: dz[r,v] = dℓ[r]·(1[v = y_r] − p[r,v])/t with
+   * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
+   * get 0. With `accumulate` the result is added to dz instead of overwriting it.
+   *
+   * Engine side: [assembly/nn/losses.ts:205](../../assembly/nn/losses.ts#L205).
+   */
+  loss_logits_backward: {
+    /** `ptr<f64>` — R gradients w.r.t. the target log-probabilities */ dl: Ptr<Float64Array>;
+    /** `ptr<f32>` — R×V f32 */ logits: Ptr<Float32Array>;
+    /** `ptr<f64>` — R log-sum-exps from loss_token_logprobs (same temperature) */ lse: Ptr<Float64Array>;
+    /** `ptr<i32>` — R token ids (negative: no target) */ targets: Ptr<Int32Array>;
+    /** `i32` — R */ rows: number;
+    /** `i32` — V */ vocab: number;
+    /** `f64` — 1/temperature */ invTemp: number;
+    /** `ptr<f32>` — out (or in-out with accumulate): R×V f32 */ dz: Ptr<Float32Array>;
+    /** `flag` — add into dz instead of overwriting it */ accumulate: boolean | 0 | 1;
+  };
+  /**
+   * loss_logits_backward with f64 logits and dz (the float64 reference path).
+   *
+   * Engine side: [assembly/nn/losses.ts:210](../../assembly/nn/losses.ts#L210).
+   */
+  loss_logits_backward_f64: {
+    /** `ptr<f64>` */ dl: Ptr<Float64Array>;
+    /** `ptr<f64>` */ logits: Ptr<Float64Array>;
+    /** `ptr<f64>` */ lse: Ptr<Float64Array>;
+    /** `ptr<i32>` */ targets: Ptr<Int32Array>;
+    /** `i32` */ rows: number;
+    /** `i32` */ vocab: number;
+    /** `f64` */ invTemp: number;
+    /** `ptr<f64>` */ dz: Ptr<Float64Array>;
+    /** `flag` */ accumulate: boolean | 0 | 1;
+  };
+  /**
+   * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
+   * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
+   *
+   * Engine side: [assembly/nn/losses.ts:224](../../assembly/nn/losses.ts#L224).
+   */
+  loss_masked_row_sum: {
+    /** `ptr<f64>` — B×T per-token log-probabilities */ logp: Ptr<Float64Array>;
+    /** `ptr<u8>` — B×T loss mask (u8) */ mask: Ptr<Uint8Array>;
+    /** `i32` — B */ batch: number;
+    /** `i32` — T */ len: number;
+    /** `ptr<f64>` — out: B sums */ scores: Ptr<Float64Array>;
+    /** `ptr<f64>` — out: B counts */ tokens: Ptr<Float64Array>;
+  };
+  /**
+   * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
+   * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
+   *
+   * Engine side: [assembly/nn/losses.ts:247](../../assembly/nn/losses.ts#L247).
+   */
+  loss_scatter_seq_grad: {
+    /** `ptr<f64>` — B gradients w.r.t. the sequence scores */ g: Ptr<Float64Array>;
+    /** `ptr<u8>` — B×T loss mask (u8) */ mask: Ptr<Uint8Array>;
+    /** `opt_ptr<f64>` — B token counts for length normalisation, or 0 for none */ tokens?: Ptr<Float64Array> | null;
+    /** `i32` — B */ batch: number;
+    /** `i32` — T */ len: number;
+    /** `ptr<f64>` — out: B×T per-token gradients */ dl: Ptr<Float64Array>;
+  };
+  /**
+   * Pairwise preference losses, one per pair, unreduced (the SDK applies the reduction):
+   * ρ_w = S_w − S_w^ref, ρ_l = S_l − S_l^ref (S_ref = 0 when the reference is absent; with
+   * LENGTH_NORM every score is divided by max(N, 1)), loss[i] = ℓ_kind(ρ_w, ρ_l) +
+   * λ·(−S_w) and gw[i] = ∂loss[i]/∂S_w, gl[i] = ∂loss[i]/∂S_l (gradients w.r.t. the policy's
+   * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
+   * call without token counts.
+   *
+   * Engine side: [assembly/nn/losses.ts:395](../../assembly/nn/losses.ts#L395).
+   */
+  loss_pair: {
+    /** `PairLoss` — a PairLoss */ kind: PairLoss;
+    /** `ptr<f64>` — PairParam.SLOTS f64 */ cfg: Ptr<Float64Array>;
+    /** `ptr<f64>` — B policy scores S_θ(y_w) */ chosen: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — B reference scores S_ref(y_w), or 0 */ refChosen?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — B policy scores S_θ(y_l) */ rejected: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — B reference scores S_ref(y_l), or 0 */ refRejected?: Ptr<Float64Array> | null;
+    /** `opt_ptr<f64>` — B token counts N_w, or 0 (needed with LENGTH_NORM) */ chosenTokens?: Ptr<Float64Array> | null;
+    /** `opt_ptr<f64>` — B token counts N_l, or 0 */ rejectedTokens?: Ptr<Float64Array> | null;
+    /** `i32` — B pairs */ batch: number;
+    /** `ptr<f64>` — out: B per-pair losses */ loss: Ptr<Float64Array>;
+    /** `ptr<f64>` — out: B gradients w.r.t. S_θ(y_w) */ gw: Ptr<Float64Array>;
+    /** `ptr<f64>` — out: B gradients w.r.t. S_θ(y_l) */ gl: Ptr<Float64Array>;
+  };
+  /**
+   * Single-sequence losses, one per example, unreduced: loss[i], g[i] = ∂loss[i]/∂S_θ and,
+   * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
+   * values, or LENGTH_NORM without token counts.
+   *
+   * Engine side: [assembly/nn/losses.ts:471](../../assembly/nn/losses.ts#L471).
+   */
+  loss_point: {
+    /** `PointLoss` — a PointLoss */ kind: PointLoss;
+    /** `ptr<f64>` — PointParam.SLOTS f64 */ cfg: Ptr<Float64Array>;
+    /** `ptr<f64>` — B policy scores S_θ(y) */ scores: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — B reference scores, or 0 (S_ref = 0) */ refScores?: Ptr<Float64Array> | null;
+    /** `opt_ptr<f64>` — B token counts, or 0 (needed with LENGTH_NORM) */ tokens?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — B labels (KTO, APO: 1 desirable, 0 undesirable) or rewards (DRO); unused by SFT */ labels: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — B values V(x) (DRO), or 0 */ values?: Ptr<Float64Array> | null;
+    /** `i32` — B */ batch: number;
+    /** `ptr<f64>` — out: B per-example losses */ loss: Ptr<Float64Array>;
+    /** `ptr<f64>` — out: B gradients w.r.t. S_θ */ g: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — out: B gradients w.r.t. V (DRO), or 0 */ gv?: Ptr<Float64Array> | null;
+  };
+  /**
+   * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
+   *
+   * Engine side: [assembly/nn/losses.ts:542](../../assembly/nn/losses.ts#L542).
+   */
+  loss_divergence_workspace_size: {
+    /** `i32` */ vocab: number;
+  };
+  /**
+   * Token-level divergence between a teacher and a student, f32 logits, per row (position):
+   * loss[r] = D_kind(T_r, S_r) with S = softmax(student/t), T = softmax(teacher/t), and
+   * dz[r,·] (+)= gscale·∂loss[r]/∂student[r,·] (the 1/t of the temperature included; TRL does
+   * not multiply by t²). Rows with mask 0 get loss 0 and no gradient. The reduction (GKD: sum
+   * over the vocabulary, mean over valid tokens) is the caller's: pass gscale = 1/Σm.
+   * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
+   * whose logits have no finite log-sum-exp.
+   *
+   * Engine side: [assembly/nn/losses.ts:643](../../assembly/nn/losses.ts#L643).
+   */
+  loss_token_divergence: {
+    /** `Divergence` — a Divergence */ kind: Divergence;
+    /** `f64` — β of GJSD (ignored by FKL, RKL) */ beta: number;
+    /** `f64` — 1/temperature */ invTemp: number;
+    /** `ptr<f32>` — R×V f32 student logits */ student: Ptr<Float32Array>;
+    /** `ptr<f32>` — R×V f32 teacher logits */ teacher: Ptr<Float32Array>;
+    /** `opt_ptr<u8>` — R u8 (0: skip the row), or 0 for all rows */ mask?: Ptr<Uint8Array> | null;
+    /** `i32` — R */ rows: number;
+    /** `i32` — V */ vocab: number;
+    /** `f64` — factor applied to the gradient (the reduction's weight) */ gscale: number;
+    /** `ptr<f64>` — out: R per-row divergences (unscaled) */ loss: Ptr<Float64Array>;
+    /** `ptr<f32>` — out (in-out with accumulate): R×V f32 gradient w.r.t. the student logits */ dz: Ptr<Float32Array>;
+    /** `flag` — add into dz instead of overwriting it */ accumulate: boolean | 0 | 1;
+    /** `ptr<f64>` — loss_divergence_workspace_size(V) f64 */ work: Ptr<Float64Array>;
+  };
+  /**
+   * loss_token_divergence with f64 logits and dz (the float64 reference path).
+   *
+   * Engine side: [assembly/nn/losses.ts:649](../../assembly/nn/losses.ts#L649).
+   */
+  loss_token_divergence_f64: {
+    /** `Divergence` */ kind: Divergence;
+    /** `f64` */ beta: number;
+    /** `f64` */ invTemp: number;
+    /** `ptr<f64>` */ student: Ptr<Float64Array>;
+    /** `ptr<f64>` */ teacher: Ptr<Float64Array>;
+    /** `opt_ptr<u8>` */ mask?: Ptr<Uint8Array> | null;
+    /** `i32` */ rows: number;
+    /** `i32` */ vocab: number;
+    /** `f64` */ gscale: number;
+    /** `ptr<f64>` */ loss: Ptr<Float64Array>;
+    /** `ptr<f64>` */ dz: Ptr<Float64Array>;
+    /** `flag` */ accumulate: boolean | 0 | 1;
+    /** `ptr<f64>` */ work: Ptr<Float64Array>;
+  };
 }
 
 /** What each export returns (`void` for none). */
@@ -1443,6 +1841,17 @@ export interface AbiReturns {
   mtpo_workspace_size: number;
   mtpo_run: Status;
   mtpo_exploitability: Status;
+  loss_token_logprobs: number;
+  loss_token_logprobs_f64: number;
+  loss_logits_backward: number;
+  loss_logits_backward_f64: number;
+  loss_masked_row_sum: void;
+  loss_scatter_seq_grad: void;
+  loss_pair: number;
+  loss_point: number;
+  loss_divergence_workspace_size: number;
+  loss_token_divergence: number;
+  loss_token_divergence_f64: number;
 }
 
 /** The parameter names of each export, in the order the export takes them. */
@@ -1503,6 +1912,17 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   mtpo_workspace_size: ["H", "A", "states", "r"],
   mtpo_run: ["H", "A", "states", "trans", "kind", "a", "r", "logMu", "logPi", "logStar", "alpha", "T", "variant", "every", "metrics", "work"],
   mtpo_exploitability: ["H", "A", "states", "trans", "kind", "a", "r", "logMu", "logPi", "alpha", "out", "work"],
+  loss_token_logprobs: ["logits", "targets", "rows", "vocab", "invTemp", "logp", "lse"],
+  loss_token_logprobs_f64: ["logits", "targets", "rows", "vocab", "invTemp", "logp", "lse"],
+  loss_logits_backward: ["dl", "logits", "lse", "targets", "rows", "vocab", "invTemp", "dz", "accumulate"],
+  loss_logits_backward_f64: ["dl", "logits", "lse", "targets", "rows", "vocab", "invTemp", "dz", "accumulate"],
+  loss_masked_row_sum: ["logp", "mask", "batch", "len", "scores", "tokens"],
+  loss_scatter_seq_grad: ["g", "mask", "tokens", "batch", "len", "dl"],
+  loss_pair: ["kind", "cfg", "chosen", "refChosen", "rejected", "refRejected", "chosenTokens", "rejectedTokens", "batch", "loss", "gw", "gl"],
+  loss_point: ["kind", "cfg", "scores", "refScores", "tokens", "labels", "values", "batch", "loss", "g", "gv"],
+  loss_divergence_workspace_size: ["vocab"],
+  loss_token_divergence: ["kind", "beta", "invTemp", "student", "teacher", "mask", "rows", "vocab", "gscale", "loss", "dz", "accumulate", "work"],
+  loss_token_divergence_f64: ["kind", "beta", "invTemp", "student", "teacher", "mask", "rows", "vocab", "gscale", "loss", "dz", "accumulate", "work"],
 };
 
 /** Parameters that may be left out (address 0). */
@@ -1513,7 +1933,12 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   games_metrics: ["logStar"],
   rls_update: ["tauAll"],
   mtpo_run: ["logStar"],
+  loss_scatter_seq_grad: ["tokens"],
+  loss_pair: ["refChosen", "refRejected", "chosenTokens", "rejectedTokens"],
+  loss_point: ["refScores", "tokens", "values", "gv"],
+  loss_token_divergence: ["mask"],
+  loss_token_divergence_f64: ["mask"],
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */
-export const ABI_UNSIGNED: readonly ExportName[] = ["mem_alloc", "mem_size", "rng_below"];
+export const ABI_UNSIGNED: readonly ExportName[] = ["mem_alloc", "mem_size", "rng_below", "loss_divergence_workspace_size"];
