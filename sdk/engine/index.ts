@@ -8,5 +8,6 @@ export type { InitOptions, WasmSource } from "./loader.js";
 export {
   Status, KernelCode, PreferenceKind, SolverCode, GamesParam, GamesMetric, MtpoVariant, MtpoMetric,
   CgPreconditioner, EighMethod, RlsConfig, RlsInfo,
+  PairLoss, PairParam, PointLoss, PointParam, Divergence,
 } from "./abi.js";
 export type { AbiArgs, AbiReturns, ExportName, WasmExports } from "./abi.js";
