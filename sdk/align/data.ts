@@ -63,14 +63,76 @@ export class DatasetError extends DataError {
   }
 }
 
+/** Fields every parsed line has. */
+interface RecordBase {
+  /** 1-based line of the source. */
+  line: number;
+}
+
+/** A `{prompt, chosen, rejected}` line. */
+export interface PreferenceRecord extends RecordBase {
+  /** The layout. */
+  layout: "preference";
+  /** The prompt (for an implicit prompt: the messages chosen and rejected share). */
+  prompt: Turns;
+  /** The preferred response. */
+  chosen: Turns;
+  /** The other response. */
+  rejected: Turns;
+}
+
+/** A `{prompt, completion, label}` line. */
+export interface UnpairedRecord extends RecordBase {
+  /** The layout. */
+  layout: "unpaired";
+  /** The prompt. */
+  prompt: Turns;
+  /** The response. */
+  completion: Turns;
+  /** true: desirable. */
+  label: boolean;
+}
+
+/** A `{prompt, completion, reward}` line. */
+export interface RewardRecord extends RecordBase {
+  /** The layout. */
+  layout: "reward";
+  /** The prompt. */
+  prompt: Turns;
+  /** The response. */
+  completion: Turns;
+  /** Its scalar reward. */
+  reward: number;
+}
+
+/** A `{prompt, completion}` line. */
+export interface CompletionRecord extends RecordBase {
+  /** The layout. */
+  layout: "completion";
+  /** The prompt. */
+  prompt: Turns;
+  /** The response. */
+  completion: Turns;
+}
+
+/** A `{messages}` line. */
+export interface MessagesRecord extends RecordBase {
+  /** The layout. */
+  layout: "messages";
+  /** The conversation. */
+  messages: Message[];
+}
+
+/** A `{text}` line. */
+export interface TextRecord extends RecordBase {
+  /** The layout. */
+  layout: "text";
+  /** The text. */
+  text: string;
+}
+
 /** A parsed line of a dataset, before tokenisation. */
-export type DataRecord =
-  | { layout: "preference"; line: number; prompt: Turns; chosen: Turns; rejected: Turns }
-  | { layout: "unpaired"; line: number; prompt: Turns; completion: Turns; label: boolean }
-  | { layout: "reward"; line: number; prompt: Turns; completion: Turns; reward: number }
-  | { layout: "completion"; line: number; prompt: Turns; completion: Turns }
-  | { layout: "messages"; line: number; messages: Message[] }
-  | { layout: "text"; line: number; text: string };
+export type DataRecord = PreferenceRecord | UnpairedRecord | RewardRecord | CompletionRecord | MessagesRecord | TextRecord;
 
 /** Token ids with a training flag per token (1: produced by the policy, in the loss). */
 export interface Segment {
@@ -80,13 +142,56 @@ export interface Segment {
   trained: Uint8Array;
 }
 
+/** Fields every tokenised example has. */
+interface ExampleBase {
+  /** 1-based line of the source. */
+  line: number;
+  /** BOS and the prompt (never trained). */
+  prompt: Segment;
+}
+
+/** A tokenised preference pair. */
+export interface PreferenceExample extends ExampleBase {
+  /** The layout. */
+  layout: "preference";
+  /** The chosen response (and its EOS). */
+  chosen: Segment;
+  /** The rejected response. */
+  rejected: Segment;
+}
+
+/** A tokenised unpaired example. */
+export interface UnpairedExample extends ExampleBase {
+  /** The layout. */
+  layout: "unpaired";
+  /** The response. */
+  completion: Segment;
+  /** true: desirable. */
+  label: boolean;
+}
+
+/** A tokenised example with a reward. */
+export interface RewardExample extends ExampleBase {
+  /** The layout. */
+  layout: "reward";
+  /** The response. */
+  completion: Segment;
+  /** Its reward. */
+  reward: number;
+}
+
+/** A tokenised completion, conversation or text (the conversation or text is the
+ *  `completion` segment, after a prompt segment holding BOS). */
+export interface SequenceExample extends ExampleBase {
+  /** The layout. */
+  layout: "completion" | "messages" | "text";
+  /** The response, conversation or text, with its training flags. */
+  completion: Segment;
+}
+
 /** A tokenised example: the prompt segment (starting with BOS, never trained) and the
  *  response segment(s). */
-export type Example =
-  | { layout: "preference"; line: number; prompt: Segment; chosen: Segment; rejected: Segment }
-  | { layout: "unpaired"; line: number; prompt: Segment; completion: Segment; label: boolean }
-  | { layout: "reward"; line: number; prompt: Segment; completion: Segment; reward: number }
-  | { layout: "completion" | "messages" | "text"; line: number; prompt: Segment; completion: Segment };
+export type Example = PreferenceExample | UnpairedExample | RewardExample | SequenceExample;
 
 /** The layout a parsed JSON object has (by its keys), or null. */
 export function detectLayout(record: unknown): Layout | null {
@@ -425,12 +530,58 @@ export interface TokenBatch {
   lengths: Int32Array;
 }
 
+/** A batch of preference pairs: chosen and rejected rows of the same width. */
+export interface PairDataBatch {
+  /** The layout. */
+  layout: "preference";
+  /** Source line of each pair. */
+  lines: Int32Array;
+  /** Prompt + chosen response per row. */
+  chosen: TokenBatch;
+  /** Prompt + rejected response per row. */
+  rejected: TokenBatch;
+}
+
+/** A batch of unpaired examples, with KTO's mismatched sequences. */
+export interface LabelDataBatch {
+  /** The layout. */
+  layout: "unpaired";
+  /** Source line of each example. */
+  lines: Int32Array;
+  /** Prompt + completion per row. */
+  sequences: TokenBatch;
+  /** 1: desirable. */
+  labels: Uint8Array;
+  /** Prompt i + completion klPairs[i], for z0 (null for a batch of one). */
+  kl: TokenBatch | null;
+  /** The completion paired with each prompt in `kl` (ktoMismatchedPairs). */
+  klPairs: Int32Array | null;
+}
+
+/** A batch of examples with rewards. */
+export interface RewardDataBatch {
+  /** The layout. */
+  layout: "reward";
+  /** Source line of each example. */
+  lines: Int32Array;
+  /** Prompt + completion per row. */
+  sequences: TokenBatch;
+  /** The rewards. */
+  rewards: Float64Array;
+}
+
+/** A batch of completions, conversations or texts. */
+export interface SequenceDataBatch {
+  /** The layout. */
+  layout: "completion" | "messages" | "text";
+  /** Source line of each example. */
+  lines: Int32Array;
+  /** The sequences. */
+  sequences: TokenBatch;
+}
+
 /** A collated batch; its shape follows the layout. */
-export type DataBatch =
-  | { layout: "preference"; lines: Int32Array; chosen: TokenBatch; rejected: TokenBatch }
-  | { layout: "unpaired"; lines: Int32Array; sequences: TokenBatch; labels: Uint8Array; kl: TokenBatch | null; klPairs: Int32Array | null }
-  | { layout: "reward"; lines: Int32Array; sequences: TokenBatch; rewards: Float64Array }
-  | { layout: "completion" | "messages" | "text"; lines: Int32Array; sequences: TokenBatch };
+export type DataBatch = PairDataBatch | LabelDataBatch | RewardDataBatch | SequenceDataBatch;
 
 /** Options of collate and batches. */
 export interface CollateOptions {
@@ -474,7 +625,7 @@ export function collate(examples: readonly Example[], tok: Tokenizer, opts: Coll
   const pad = tok.pad;
   switch (layout) {
     case "preference": {
-      const ex = examples as Array<Extract<Example, { layout: "preference" }>>;
+      const ex = examples as Array<PreferenceExample>;
       // one width for both halves, so chosen and rejected rows can be stacked
       let T = o.cols;
       if (T === undefined) {
@@ -488,7 +639,7 @@ export function collate(examples: readonly Example[], tok: Tokenizer, opts: Coll
       };
     }
     case "unpaired": {
-      const ex = examples as Array<Extract<Example, { layout: "unpaired" }>>;
+      const ex = examples as Array<UnpairedExample>;
       const m = ex.length;
       const j = m >= 2 ? ktoMismatchedPairs(m) : null;
       let T = o.cols;
@@ -508,11 +659,11 @@ export function collate(examples: readonly Example[], tok: Tokenizer, opts: Coll
       };
     }
     case "reward": {
-      const ex = examples as Array<Extract<Example, { layout: "reward" }>>;
+      const ex = examples as Array<RewardExample>;
       return { layout, lines, sequences: padSequences(ex.map((e) => [e.prompt, e.completion] as const), pad, o.cols), rewards: Float64Array.from(ex, (e) => e.reward) };
     }
     default: {
-      const ex = examples as Array<Extract<Example, { layout: "completion" | "messages" | "text" }>>;
+      const ex = examples as Array<SequenceExample>;
       return { layout, lines, sequences: padSequences(ex.map((e) => [e.prompt, e.completion] as const), pad, o.cols) };
     }
   }

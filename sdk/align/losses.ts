@@ -490,13 +490,23 @@ export function ktoReferencePoint(klScores: ArrayLike<number>, klRefScores: Arra
   return Math.max(0, s / a.length);
 }
 
+/** Result of ktoWeightBand. */
+export interface KtoWeightBand {
+  /** Whether λ_D·n_D/(λ_U·n_U) is in [1, 4/3] (or the classes are balanced). */
+  ok: boolean;
+  /** Recommended range of desirableWeight, holding undesirableWeight fixed. */
+  desirable: [number, number];
+  /** Recommended range of undesirableWeight, holding desirableWeight fixed. */
+  undesirable: [number, number];
+  /** The warning to show, or null when in the band. */
+  message: string | null;
+}
+
 /** KTO's balance band (Ethayarajh et al. 2024; TRL warns outside it): with n_D desirable and
  *  n_U undesirable examples, λ_D·n_D / (λ_U·n_U) should lie in [1, 4/3]. Returns whether the
  *  weights are in the band, the recommended range of either weight (holding the other fixed,
  *  rounded as TRL prints them), and a warning message (null when in the band or balanced). */
-export function ktoWeightBand(nDesirable: number, nUndesirable: number, weights: { desirableWeight?: number; undesirableWeight?: number } = {}): {
-  ok: boolean; desirable: [number, number]; undesirable: [number, number]; message: string | null;
-} {
+export function ktoWeightBand(nDesirable: number, nUndesirable: number, weights: { desirableWeight?: number; undesirableWeight?: number } = {}): KtoWeightBand {
   const w = checkOptions<{ desirableWeight?: number; undesirableWeight?: number }>(weights, "ktoWeightBand", ["desirableWeight", "undesirableWeight"]);
   const wD = positiveNumber(w.desirableWeight, "desirableWeight", 1), wU = positiveNumber(w.undesirableWeight, "undesirableWeight", 1);
   for (const [v, n] of [[nDesirable, "nDesirable"], [nUndesirable, "nUndesirable"]] as const) {
@@ -748,11 +758,19 @@ export interface TokenOptions {
   temperature?: number;
 }
 
+/** Result of tokenLogProbs. */
+export interface TokenLogProbs {
+  /** Log-probability of each row's target (0 where there is none). */
+  logp: Float64Array;
+  /** Log-sum-exp of each row of logits/t, for logitsBackward. */
+  lse: Float64Array;
+}
+
 /** Per-token log-probabilities of the targets: for each row r of the logits (one position
  *  of one sequence), logp[r] = z[r, y_r]/t − lse[r] with lse[r] = log Σ_v exp(z[r, v]/t),
  *  computed with the row maximum subtracted and the sum in f64. A negative target means "no
  *  target" (logp 0, e.g. TRL's −100). Keep `lse` for logitsBackward. */
-export function tokenLogProbs(logits: Logits, targets: ArrayLike<number>, opts: TokenOptions): { logp: Float64Array; lse: Float64Array } {
+export function tokenLogProbs(logits: Logits, targets: ArrayLike<number>, opts: TokenOptions): TokenLogProbs {
   const where = "tokenLogProbs";
   const o = checkOptions<TokenOptions>(opts, where, ["vocab", "temperature"]);
   const L = logitsArg(logits, "logits");
@@ -768,10 +786,18 @@ export function tokenLogProbs(logits: Logits, targets: ArrayLike<number>, opts: 
   return { logp: res.output("logp"), lse: res.output("lse") };
 }
 
+/** Result of sequenceScores. */
+export interface SequenceScores {
+  /** S[b] = Σ_t m[b,t]·logp[b,t]. */
+  scores: Float64Array;
+  /** N[b] = Σ_t m[b,t], the trained tokens. */
+  tokens: Float64Array;
+}
+
 /** Masked per-sequence sums of per-token log-probabilities: for a B×T batch (row-major,
  *  `cols` = T), scores[b] = Σ_t m[b,t]·logp[b,t] and tokens[b] = Σ_t m[b,t], accumulated in
  *  f64 from t = 0. The mask is 1 on tokens the policy produced and is trained on. */
-export function sequenceScores(logp: ArrayLike<number>, mask: ArrayLike<number | boolean>, opts: { cols: number }): { scores: Float64Array; tokens: Float64Array } {
+export function sequenceScores(logp: ArrayLike<number>, mask: ArrayLike<number | boolean>, opts: { cols: number }): SequenceScores {
   const where = "sequenceScores";
   const o = checkOptions<{ cols: number }>(opts, where, ["cols"]);
   const l = asVector(logp, "logp");
@@ -869,6 +895,18 @@ export interface DivergenceOptions {
   accumulate?: boolean;
 }
 
+/** Result of tokenDivergence. */
+export interface DivergenceResult {
+  /** The reduced loss. */
+  loss: number;
+  /** The divergence at each row (0 where masked). */
+  perToken: Float64Array;
+  /** Gradient of the reduced loss w.r.t. the student logits (the logits' element type). */
+  dlogits: Float32Array | Float64Array;
+  /** Number of trained (masked-in) rows. */
+  tokens: number;
+}
+
 const DIV_CODE: Record<DivergenceType, Divergence> = { fkl: Divergence.FKL, rkl: Divergence.RKL, gjsd: Divergence.GJSD };
 
 /**
@@ -881,9 +919,7 @@ const DIV_CODE: Record<DivergenceType, Divergence> = { fkl: Divergence.FKL, rkl:
  * Returns the reduced loss, per-row divergences, the gradient w.r.t. the student logits (the
  * teacher gets none) and the number of trained rows.
  */
-export function tokenDivergence(kind: DivergenceType, student: Logits, teacher: Logits, opts: DivergenceOptions): {
-  loss: number; perToken: Float64Array; dlogits: Float32Array | Float64Array; tokens: number;
-} {
+export function tokenDivergence(kind: DivergenceType, student: Logits, teacher: Logits, opts: DivergenceOptions): DivergenceResult {
   const where = `tokenDivergence(${JSON.stringify(kind)})`;
   if (!(DIVERGENCES as readonly string[]).includes(kind)) {
     const near = closestName(String(kind), [...DIVERGENCES, ...Object.keys(LOSS_ALIASES)]);
@@ -948,14 +984,26 @@ function scoresOf(t: TokenScores, name: string): { s: Float64Array; ref: Float64
   return { s: a.scores, ref, n: a.tokens, mask: maskOf(t.mask, a.scores.length * t.cols, `${name}.mask`) };
 }
 
+/** Result of pairLossTokens: pairLoss's, plus the per-token gradients. */
+export interface PairLossTokensResult extends PairLossResult {
+  /** dℓ of the chosen sequences (B×T, 0 off the mask). */
+  dChosen: Float64Array;
+  /** dℓ of the rejected sequences (B×T). */
+  dRejected: Float64Array;
+}
+
+/** Result of unpairedLossTokens: unpairedLoss's, plus the per-token gradients. */
+export interface UnpairedLossTokensResult extends UnpairedLossResult {
+  /** dℓ (B×T, 0 off the mask). */
+  dlogps: Float64Array;
+}
+
 /** pairLoss over per-token log-probabilities and explicit masks: the sequence scores are the
  *  masked sums (policy and reference over the same mask), and the per-sequence gradients are
  *  scattered back onto the masked tokens. With masks that keep only the policy's own tokens of
  *  a multi-turn transcript this is M-DPO (Xiong et al. 2024): observations stay in the context
  *  but out of the sums. Returns pairLoss's result plus dℓ for both batches (B×T). */
-export function pairLossTokens(kind: PairLossKind | readonly PairLossKind[], batch: { chosen: TokenScores; rejected: TokenScores }, opts: PairLossOptions = {}): PairLossResult & {
-  dChosen: Float64Array; dRejected: Float64Array;
-} {
+export function pairLossTokens(kind: PairLossKind | readonly PairLossKind[], batch: { chosen: TokenScores; rejected: TokenScores }, opts: PairLossOptions = {}): PairLossTokensResult {
   const c = scoresOf(batch?.chosen, "chosen"), r = scoresOf(batch?.rejected, "rejected");
   const res = pairLoss(kind, { chosen: c.s, rejected: r.s, refChosen: c.ref, refRejected: r.ref, chosenTokens: c.n, rejectedTokens: r.n }, opts);
   return {
@@ -968,9 +1016,7 @@ export function pairLossTokens(kind: PairLossKind | readonly PairLossKind[], bat
 /** unpairedLoss over per-token log-probabilities and explicit masks (M-KTO on multi-turn
  *  transcripts). `kl` gives the mismatched pairs' per-token log-probabilities (policy and
  *  reference, with their mask); or pass `z0`. Returns unpairedLoss's result plus dℓ (B×T). */
-export function unpairedLossTokens(kind: UnpairedLossType, batch: TokenScores & { labels: ArrayLike<number | boolean>; kl?: TokenScores | null; z0?: number }, opts: UnpairedLossOptions = {}): UnpairedLossResult & {
-  dlogps: Float64Array;
-} {
+export function unpairedLossTokens(kind: UnpairedLossType, batch: TokenScores & { labels: ArrayLike<number | boolean>; kl?: TokenScores | null; z0?: number }, opts: UnpairedLossOptions = {}): UnpairedLossTokensResult {
   const { labels, kl, z0, ...tokens } = batch ?? ({} as typeof batch);
   const a = scoresOf(tokens as TokenScores, "batch");
   if (a.ref === null) throw new ValueError("unpairedLossTokens: refLogps is required");

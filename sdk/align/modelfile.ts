@@ -29,7 +29,12 @@ import { Tokenizer, TokenizerError } from "./tokenizer.js";
 /** The format tag of seqlearn language-model files. */
 export const LM_FORMAT = "seqlearn.lm/1";
 /** The file names inside a model directory. */
-export const MODEL_FILES = { weights: "model.safetensors", config: "config.json" } as const;
+export const MODEL_FILES: {
+  /** The weights, with the configuration and tokenizer in the metadata. */
+  readonly weights: "model.safetensors";
+  /** { format, config, tokenizer } as JSON, for people and tools. */
+  readonly config: "config.json";
+} = { weights: "model.safetensors", config: "config.json" };
 /** Default bound on the safetensors header (the reference implementation's: 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -193,8 +198,26 @@ export interface DecodeOptions {
   checksum?: boolean;
 }
 
+/** What inspectSafetensors reads: the header only. */
+export interface SafetensorsHeader {
+  /** N, the length of the JSON header (the data starts at 8 + N). */
+  headerBytes: number;
+  /** The tensors in header order. */
+  tensors: TensorInfo[];
+  /** The `__metadata__` strings. */
+  metadata: Record<string, string>;
+}
+
+/** A decoded safetensors file. */
+export interface Safetensors {
+  /** Tensors by name. */
+  tensors: Record<string, Tensor>;
+  /** The `__metadata__` strings. */
+  metadata: Record<string, string>;
+}
+
 /** Read and validate a safetensors header without touching the tensor data. */
-export function inspectSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): { headerBytes: number; tensors: TensorInfo[]; metadata: Record<string, string> } {
+export function inspectSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): SafetensorsHeader {
   const o = checkOptions<DecodeOptions>(opts, "inspectSafetensors", ["maxHeaderBytes", "checksum"]);
   if (!(bytes instanceof Uint8Array)) throw new ModelFileError("not-bytes", `expected a Uint8Array, got ${(bytes as object)?.constructor?.name ?? typeof bytes}`);
   const maxHeader = o.maxHeaderBytes ?? MAX_HEADER_BYTES;
@@ -297,7 +320,7 @@ function f16ToF32(h: number): number {
 /** Decode safetensors bytes: every header check of inspectSafetensors first, then one copy per
  *  tensor (never a view of the input). F16 and BF16 come back as Float32Array, BOOL as
  *  Uint8Array, I64 as BigInt64Array. */
-export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): Safetensors {
   const info = inspectSafetensors(bytes, opts);
   const base = 8 + info.headerBytes;
   const tensors: Record<string, Tensor> = {};
