@@ -122,7 +122,7 @@ describe("games", () => {
     rejects(() => S.games.bradleyTerry([NaN, 1]), S.ValueError, /rewards/);
     rejects(() => sineGame(1e9), S.ValueError, /n = 1000000000/); // was: RangeError
     rejects(() => S.games.uTriangle(0), S.ValueError, /n/);
-    rejects(() => S.mtpo(bad(null), g, bad({ alpha: 1 })), S.ValueError, /env/); // was: TypeError
+    rejects(() => S.mtpo(bad(null), g, bad({ beta: 1 })), S.ValueError, /env/); // was: TypeError
     rejects(() => new S.games.TabularPolicy(1e9, 1e9), S.ValueError, /too large/); // was: RangeError
     rejects(() => S.games.fitBradleyTerry(bad(undefined)), S.ValueError, /game/); // was: TypeError
     rejects(() => S.games.rlhfPolicy([1, 2], bad(undefined)), S.ValueError, /beta/); // was: TypeError
@@ -132,9 +132,54 @@ describe("games", () => {
     rejects(() => S.games.trainOnlineIpo(pol, pol, judge, bad(undefined)), S.ValueError, /options/); // was: TypeError
     rejects(() => S.games.treeEnvironment(bad(null)), S.ValueError, /options/); // was: TypeError
     const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
-    rejects(() => S.games.trajectoryKl(bad(null), tree.mu, tree.mu), S.ValueError, /env/); // was: TypeError
-    rejects(() => S.games.trajectoryKl(tree.env, tree.mu, [new Float64Array(1)]), S.ShapeError, /piPrime/); // was: TypeError
+    rejects(() => S.games.trajectoryKl(bad(null), tree.refPolicy, tree.refPolicy), S.ValueError, /env/); // was: TypeError
+    rejects(() => S.games.trajectoryKl(tree.env, tree.refPolicy, [new Float64Array(1)]), S.ShapeError, /piPrime/); // was: TypeError
     rejects(() => S.mtpo(tree.env, tree.pref, bad(undefined)), S.ValueError, /options/); // was: TypeError
+  });
+
+  it("rejects unknown option keys, naming the closest valid one", () => {
+    const g = S.games.rps();
+    const pol = new S.games.TabularPolicy(1, 3);
+    const judge = () => 0.5;
+    const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
+    // [call, the misspelt key, the key it suggests]
+    const cases: Array<[() => unknown, string, string]> = [
+      [() => S.nashMD(g, bad({ beta: 0.1, iter: 10 })), "iter", "iters"],
+      [() => S.nashMirrorProx(g, bad({ beta: 0.1, refPolicyy: [1 / 3, 1 / 3, 1 / 3] })), "refPolicyy", "refPolicy"],
+      [() => S.onlineIpo(g, bad({ beta: 0.1, equilibrum: null })), "equilibrum", "equilibrium"],
+      [() => S.ipoMD(g, bad({ beta: 0.1, mixtur: 0.2 })), "mixtur", "mixture"],
+      [() => S.games.runSolver("ipo-md", g, bad({ beta: 0.1, mixtre: 0.2 })), "mixtre", "mixture"],
+      [() => S.games.solveContextual("nash-mp", [g], bad({ beta: 0.1, weigths: [1] })), "weigths", "weights"],
+      [() => S.solveNash(g, bad({ beta: 0.1, maxIters: 5 })), "maxIters", "maxIter"],
+      [() => S.games.bestResponse(g, [1, 0, 0], bad({ bta: 0.1 })), "bta", "beta"],
+      [() => S.games.gameMetrics(g, [1, 0, 0], bad({ beta: 0.1, equilibirum: [1, 0, 0] })), "equilibirum", "equilibrium"],
+      [() => S.games.fitBradleyTerry(g, bad({ iter: 5 })), "iter", "iters"],
+      [() => S.games.rlhfPolicy([0, 1, 2], bad({ beta: 0.1, refpolicy: [1 / 3, 1 / 3, 1 / 3] })), "refpolicy", "refPolicy"],
+      [() => S.PreferenceGame.fromMatrix([[0.5]], bad({ toll: 1e-9 })), "toll", "tol"],
+      [() => S.games.uTriangle(3, bad({ sed: 1 })), "sed", "seed"],
+      [() => S.games.skewLogit(3, bad({ sigm: 1 })), "sigm", "sigma"],
+      [() => S.games.lowRankSkew(10, 2, bad({ scal: 1 })), "scal", "scale"],
+      [() => S.games.generate("rps", bad({ eps: 0.1, seeds: 1 })), "seeds", "seed"],
+      [() => S.games.treeEnvironment(bad({ horizn: 2 })), "horizn", "horizon"],
+      [() => S.mtpo(tree.env, tree.pref, bad({ beta: 0.1, varient: "mtpo" })), "varient", "variant"],
+      [() => S.games.mtpoExploitability(tree.env, tree.pref, tree.refPolicy, bad({ beta: 0.1, refPolicies: tree.refPolicy })), "refPolicies", "refPolicy"],
+      [() => S.games.trainNashMP(pol, pol, judge, bad({ beta: 0.1, outter: 2 })), "outter", "outer"],
+      [() => S.games.trainNashMD(pol, pol, judge, bad({ beta: 0.1, mixure: 0.2 })), "mixure", "mixture"],
+      [() => S.games.trainOnlineIpo(pol, pol, judge, bad({ beta: 0.1, bacth: 8 })), "bacth", "batch"],
+      [() => pol.sample([0], bad(null), bad({ ref: pol, mixtrue: 0.5 })), "mixtrue", "mixture"],
+    ];
+    for (const [call, key, near] of cases) {
+      let err: unknown = null;
+      try {
+        call();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, key).toBeInstanceOf(S.ValueError);
+      expect((err as Error).message, key).toContain(`unknown option "${key}"; did you mean "${near}"?`);
+    }
+    tree.pref.dispose();
+    g.dispose();
   });
 });
 

@@ -191,9 +191,9 @@ describe("randomStartPolicy (the start of `seqlearn game --init random`)", () =>
     const g = games.generate("dice", { seed: 7 });
     try {
       const star = games.solveNash(g, { beta: 0.1 });
-      const sdk = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, init: randomStartPolicy(g.n, 7), reference: star.policy });
+      const sdk = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, init: randomStartPolicy(g.n, 7), equilibrium: star.policy });
       expect(cli.policy).toEqual(Array.from(sdk.policy));
-      const uniform = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, reference: star.policy });
+      const uniform = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, equilibrium: star.policy });
       expect(cli.policy).not.toEqual(Array.from(uniform.policy));
     } finally {
       g.dispose();
