@@ -33,10 +33,10 @@ const FLAGS = {
     beta: number({ gt: 0, default: 0.1, metavar: "<β>", help: "KL regularisation towards the reference policy" }),
     iters: number({ int: true, min: 0, default: 200, metavar: "<k>", help: "iterations" }),
     eta: number({ gt: 0, metavar: "<η>", help: "step size", defaultText: "each solver's default" }),
-    mixture: number({ min: 0, max: 1, metavar: "<w>", deprecated: ["gamma"], help: "ipo-md: weight of the reference policy in the geometric mixture π^{1−w}·μ^w (SDK option mixture)", defaultText: "0.125" }),
+    mixture: number({ min: 0, max: 1, metavar: "<w>", deprecated: ["gamma"], help: "ipo-md: weight of the reference policy μ in the geometric mixture π^{1−w}·μ^w", defaultText: "0.125" }),
     init: choice(["random", "reference"], {
       default: "random", deprecatedValues: { mu: "reference" },
-      help: "reference: start at the reference policy μ (refPolicy; uniform here); random: at a seeded random policy (μ is already the equilibrium of symmetric games such as rps and dice)",
+      help: "reference: start at the reference policy μ (refPolicy), uniform here; random: at a seeded random policy (μ is already the equilibrium of symmetric games such as rps and dice)",
     }),
   }),
   ...group("output", {
