@@ -136,16 +136,22 @@ export function lowRankSkew(n: number, r: number, options: LowRankSkewOptions = 
   const opts = checkOptions<LowRankSkewOptions>(options, "lowRankSkew", ["seed", "scale"]);
   const scale = positive(opts.scale ?? 1, "scale");
   if (scale > 1) throw new ValueError(`scale must be in (0, 1] so that entries stay in [0, 1], got ${scale}`);
-  const rng = new Rng(checkSeed(opts.seed ?? 0));
+  const seed = checkSeed(opts.seed ?? 0);
   const eng = getEngine();
   const len = n * 2 * r;
   const buf = eng.f64(len);
   try {
-    const state = rng.getState();
-    eng.call("rng_fill_normal", { s: inout(state), out: buf, n: len });
-    rng.setState(state);
-  } finally {
-    rng.dispose();
+    const rng = new Rng(seed);
+    try {
+      const state = rng.getState();
+      eng.call("rng_fill_normal", { s: inout(state), out: buf, n: len });
+      rng.setState(state);
+    } finally {
+      rng.dispose();
+    }
+  } catch (e) {
+    buf.dispose(); // the game never came to own it
+    throw e;
   }
   const w = buf.view;
   let worst = 0;
