@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as S from "../sdk/index.js";
 import { sineGame } from "../sdk/games/generators.js";
+import { nodeSeed } from "../sdk/random/streams.js";
 
 beforeAll(async () => {
   await S.init();
@@ -185,10 +186,10 @@ describe("games", () => {
 
 describe("parallel and io", () => {
   it("rejects non-integer seeds and missing plot options", () => {
-    rejects(() => S.nodeSeed(NaN, 0), S.ValueError, /seed/); // was: RangeError from BigInt
-    rejects(() => S.nodeSeed(1, 0.5), S.ValueError, /stream/); // was: RangeError from BigInt
-    rejects(() => S.linePlot(bad(null)), S.ValueError, /linePlot/); // was: TypeError
-    rejects(() => S.linePlot({ series: [] }), S.ValueError, /series/);
+    rejects(() => nodeSeed(NaN, 0), S.ValueError, /seed/); // was: RangeError from BigInt
+    rejects(() => nodeSeed(1, 0.5), S.ValueError, /stream/); // was: RangeError from BigInt
+    rejects(() => S.io.linePlot(bad(null)), S.ValueError, /linePlot/); // was: TypeError
+    rejects(() => S.io.linePlot({ series: [] }), S.ValueError, /series/);
   });
 
   it("readTable rejects bad options before reading", async () => {
@@ -207,11 +208,11 @@ describe("parallel and io", () => {
     await expect(S.runMergeTree(bad(null), bad<never>(undefined))).rejects.toThrow(/executor/); // was: TypeError
     await expect(S.runMergeTree(new S.InlinePool(), bad<never>(undefined))).rejects.toThrow(/options/); // was: TypeError
     await expect(S.disqueak([[1, 2]], bad(undefined))).rejects.toBeInstanceOf(S.ValueError);
-    const params = S.disqueakParams({ kernel: S.rbf({ gamma: 1 }), gamma: 1 }, "exact");
-    rejects(() => S.disqueakLeaf(bad(null), params, 1, 0), S.ValueError, /part/); // was: TypeError
-    rejects(() => S.disqueakLeaf({ data: new Float64Array(3), n: 2, d: 2, start: 0 }, params, 1, 0), S.ShapeError, /part\.data/); // was: a silently short leaf
-    rejects(() => S.disqueakLeaf({ data: new Float64Array(4), n: 2, d: 2, start: -1 }, params, 1, 0), S.ValueError, /part\.start/);
-    const leaf = S.disqueakLeaf({ data: new Float64Array([0, 0, 1, 1]), n: 2, d: 2, start: 0 }, params, 1, 0);
-    rejects(() => S.disqueakMerge(leaf, bad(null), params, 1, 1), S.ValueError, /\bb\b/); // was: TypeError
+    const params = S.kernel.disqueakParams({ kernel: S.rbf({ gamma: 1 }), gamma: 1 }, "exact");
+    rejects(() => S.kernel.disqueakLeaf(bad(null), params, 1, 0), S.ValueError, /part/); // was: TypeError
+    rejects(() => S.kernel.disqueakLeaf({ data: new Float64Array(3), n: 2, d: 2, start: 0 }, params, 1, 0), S.ShapeError, /part\.data/); // was: a silently short leaf
+    rejects(() => S.kernel.disqueakLeaf({ data: new Float64Array(4), n: 2, d: 2, start: -1 }, params, 1, 0), S.ValueError, /part\.start/);
+    const leaf = S.kernel.disqueakLeaf({ data: new Float64Array([0, 0, 1, 1]), n: 2, d: 2, start: 0 }, params, 1, 0);
+    rejects(() => S.kernel.disqueakMerge(leaf, bad(null), params, 1, 1), S.ValueError, /\bb\b/); // was: TypeError
   });
 });

@@ -196,7 +196,7 @@ describe("estimator and DICT-UPDATE", () => {
     const d = s.push(X).dictionary();
     s.dispose();
     const all = S.estimateRls(d, X);
-    const est = new S.RlsEstimator(d);
+    const est = new S.kernel.RlsEstimator(d);
     const parts = [est.estimate(rows(X, 0, 50)), est.estimate(rows(X, 50, 120))];
     est.dispose();
     expect(Array.from([...parts[0], ...parts[1]])).toEqual(Array.from(all));

@@ -1,9 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
-  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, nodeSeed, planTree, MAX_TREE_LEAVES,
-  WorkerPool, InlinePool, TASKS, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
+  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, planTree,
+  WorkerPool, InlinePool, TASKS, disqueak, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
+import { disqueakMerge, disqueakLeaf, disqueakParams } from "../sdk/kernel/index.js";
+import { nodeStream, MAX_TREE_LEAVES } from "../sdk/random/index.js";
+import { nodeSeed } from "../sdk/random/streams.js";
 
 // A small high-coherence set: a Gaussian blob plus tight far-away clusters of 5 points, the
 // regime where leverage-score sampling keeps the clusters that uniform sampling misses.

@@ -6,10 +6,12 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng, TASKS, taskTable, disqueakParams, rbf,
+  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng, TASKS, taskTable, rbf,
   TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, ValueError, UnknownTaskError,
-  DISQUEAK_LEAF_TASK, type FaultEvent, type LeafInput, type DisqueakLeaf, type DisqueakParams,
+  type FaultEvent, type LeafInput,
 } from "../sdk/index.js";
+import { disqueakParams, type DisqueakLeaf, type DisqueakParams } from "../sdk/kernel/index.js";
+import { DISQUEAK_LEAF_TASK } from "../sdk/kernel/disqueak.js";
 import { disqueakLeafTask } from "../sdk/kernel/tasks.js";
 import { sortedLeaf, sortedMerge, tasks } from "./parallel-tasks.js";
 // @ts-ignore: plain .mjs helper

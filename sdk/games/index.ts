@@ -1,6 +1,7 @@
 /**
  * Preference games: games and generators, exact tabular solvers (Nash-MD, Nash Mirror Prox,
- * online IPO, IPO-MD), metrics, stochastic policy-gradient trainers, and MTPO.
+ * online IPO, IPO-MD), metrics, stochastic policy-gradient trainers, and MTPO. The `games`
+ * namespace of the package, also its subpath `seqlearn/games`.
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
  * Dense linear algebra in the engine on row-major f64 matrices: GEMM, A·Aᵀ, Cholesky with a
  * jitter ladder, triangular and SPD solves, diag(A⁻¹), log-determinants, conjugate gradient,
- * symmetric eigendecomposition.
+ * symmetric eigendecomposition. The `linalg` namespace of the package, also its subpath
+ * `seqlearn/linalg`.
  *
  * @module
  */

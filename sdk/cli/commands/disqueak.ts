@@ -6,7 +6,8 @@
 // leaf range of each merge) produce one by one, and the dictionary of disqueak() in the SDK.
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
+import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, type Executor } from "../../index.js";
+import { nodeStream, MAX_TREE_LEAVES } from "../../random/streams.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
 import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, type DecodedDictionary } from "../../kernel/codec.js";
