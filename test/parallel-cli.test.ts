@@ -55,15 +55,22 @@ describe("seqlearn leaf / merge / tree", () => {
     const before = logs.length;
     expect(await run(inspect, [join(dir, "n0.dict"), "--json"])).toBe(0);
     writeFileSync(join(dir, "n0.json"), String(logs[before][0]));
-    expect(JSON.parse(String(logs[before][0])).format).toBe("seqlearn.dictionary/1");
+    const json = JSON.parse(String(logs[before][0]));
+    expect(json.format).toBe("seqlearn.dictionary/2");
+    expect(json.params.lambda).toBe(1);
     expect(await run(merge, [join(dir, "n0.json"), join(dir, "n1.dict"), "--leaves", "0..1", "-o", join(dir, "j4.dict"), "--quiet"])).toBe(0);
     expect(bytes("j4.dict")).toEqual(bytes("n4.dict"));
+    // The first release's JSON form (seqlearn.dictionary/1, the ridge named params.gamma) too.
+    const { lambda, ...params } = json.params;
+    writeFileSync(join(dir, "n0-v1.json"), JSON.stringify({ ...json, format: "seqlearn.dictionary/1", params: { ...params, gamma: lambda } }));
+    expect(await run(merge, [join(dir, "n0-v1.json"), join(dir, "n1.dict"), "--leaves", "0..1", "-o", join(dir, "j4-v1.dict"), "--quiet"])).toBe(0);
+    expect(bytes("j4-v1.dict")).toEqual(bytes("n4.dict"));
   });
 
   it("refuses overlapping parts, mismatched parameters, damaged files and missing options", async () => {
     await expect(run(merge, [join(dir, "n0.dict"), join(dir, "n0.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/both dictionaries hold point 0/);
     expect(await run(leaf, [join(dir, "part1.csv"), "--start", "100", "-o", join(dir, "g2.dict"), "--quiet", "--lambda", "2", "--gamma", "0.5", "--qbar", "8", "--seed", "5"])).toBe(0);
-    await expect(run(merge, [join(dir, "n0.dict"), join(dir, "g2.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/different gamma: 1 vs 2/);
+    await expect(run(merge, [join(dir, "n0.dict"), join(dir, "g2.dict"), "-o", join(dir, "x.dict")])).rejects.toThrow(/different lambda: 1 vs 2/);
     const damaged = readFileSync(join(dir, "n0.dict"));
     damaged[300] ^= 1;
     writeFileSync(join(dir, "bad.dict"), damaged);

@@ -48,7 +48,7 @@ function readRows(path: string, v: Values<typeof TABLE>): Promise<{ X: Matrix; f
 /** The tree's parameters for d features and a largest part of `largestPart` rows. */
 function params(v: Values<typeof LEAF_FLAGS>, d: number, largestPart: number): DisqueakParams {
   return disqueakParams({
-    kernel: kernelFromFlags(v, d), gamma: v.lambda, eps: v.eps, qbar: v.qbar, prefactor: v.prefactor, estimator: v.estimator, maxDictionary: v.maxDictionary,
+    kernel: kernelFromFlags(v, d), lambda: v.lambda, eps: v.eps, qbar: v.qbar, prefactor: v.prefactor, estimator: v.estimator, maxDictionary: v.maxDictionary,
   }, leafKind(v.leaf, largestPart));
 }
 
@@ -148,7 +148,7 @@ export const merge = command({
     }
     const prefactor = v.prefactor ?? (a.params.cPref > 1 || b.params.cPref > 1 ? "proof" : "printed");
     const p = disqueakParams({
-      kernel: a.params.kernel, gamma: a.params.gamma, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: v.estimator,
+      kernel: a.params.kernel, lambda: a.params.lambda, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: v.estimator,
       maxDictionary: v.maxDictionary ?? a.params.maxDictionary ?? undefined,
     }, "exact");
     const ab = disqueakMerge(a, b, p, seed, stream);
@@ -256,7 +256,7 @@ export const inspect = command({
     const p = h.params;
     console.log([
       `${positional[0]}: seqlearn dictionary file, format version ${h.version}, ${h.bytes} bytes (CRC-32 verified)`,
-      `method ${p.method}; kernel ${JSON.stringify(p.kernel)}; λ = ${p.gamma}, ε = ${p.eps}, q̄ = ${p.qbar}, c = ${p.c}, c_pref = ${p.cPref}, scale = ${p.scale}`,
+      `method ${p.method}; kernel ${JSON.stringify(p.kernel)}; λ = ${p.lambda}, ε = ${p.eps}, q̄ = ${p.qbar}, c = ${p.c}, c_pref = ${p.cPref}, scale = ${p.scale}`,
       `${h.m} points of dimension ${h.d} summarising ${p.n} rows; seed ${p.seed}; d_eff ≈ ${p.deff ?? "–"}; max dictionary ${p.maxDictionary ?? "none"}`,
       `total weight Σ w = ${dict.weights.reduce((s, w) => s + w, 0).toFixed(3)}; copies Σ q = ${dict.copies.reduce((s, q) => s + q, 0)}`,
     ].join("\n"));
