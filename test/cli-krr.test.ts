@@ -172,6 +172,7 @@ describe("seqlearn rls", () => {
   it("scores equal the SDK estimator on the same dictionary; --exact equals exactRls", async () => {
     const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lambda), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
     expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(""); // --lambda maps onto the SDK's current name: no deprecation warning
     const lines = readFileSync(join(dir, "scores.csv"), "utf8").trim().split("\n");
     expect(lines[0]).toBe("row,score");
     const got = lines.slice(1).map((l) => Number(l.split(",")[1]));
@@ -182,6 +183,7 @@ describe("seqlearn rls", () => {
 
     const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lambda), "--exact", "-o", "exact.csv", "--json"]);
     expect(e.code, e.err).toBe(0);
+    expect(e.err).toBe("");
     const ex = readFileSync(join(dir, "exact.csv"), "utf8").trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
     const ref = exactRls(X, rbf({ gamma: P.gamma }), P.lambda);
     for (let i = 0; i < 400; i++) expect(ex[i]).toBeCloseTo(ref.scores[i], 12);
@@ -339,6 +341,7 @@ describe("seqlearn tour", () => {
     const out = join(dir, "tour");
     const r = run(["tour", "--quick", "--out", out]);
     expect(r.code, r.err).toBe(0);
+    expect(r.err).not.toMatch(/deprecat/i);
     expect(r.out).toMatch(/exact KRR\s+1366/);
     expect(r.out).toMatch(/SQUEAK q̄=8/);
     expect(r.out).toMatch(/uniform \(same m\)/);

@@ -200,7 +200,7 @@ describe("estimator and DICT-UPDATE", () => {
     const parts = [est.estimate(rows(X, 0, 50)), est.estimate(rows(X, 50, 120))];
     est.dispose();
     expect(Array.from([...parts[0], ...parts[1]])).toEqual(Array.from(all));
-    expect(() => est.estimate(X)).toThrow(/disposed/);
+    expect(() => est.estimate(X)).toThrow(S.EngineStateError);
     // A practical q̄ gives no per-point guarantee; the mean ratio τ̃/τ should still sit near
     // the (1−ε)-scaled band [(1−ε)/(1+ε), 1].
     const exact = S.exactRls(X, kernel, 0.5).scores;

@@ -306,7 +306,7 @@ describe("Squeak", () => {
     // A rejected push changes nothing.
     expect(sq.seen).toBe(2);
     sq.dispose();
-    expect(() => sq.push([[0, 1]])).toThrow(/disposed/);
+    expect(() => sq.push([[0, 1]])).toThrow(S.EngineStateError);
   });
 
   it("empty stream: an empty dictionary, and downstream users say so", async () => {

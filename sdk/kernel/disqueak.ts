@@ -2,9 +2,9 @@
 // data into parts, build a dictionary per part (exact: every point with p̃ = 1, q = q̄; or
 // pre-thinned by SQUEAK when parts are large), then merge dictionaries pairwise along a tree,
 // each merge running the shared DICT-UPDATE (dictUpdate, in Wasm) on the union with the
-// DISQUEAK estimator A = K_DD + (1+ε)λ·diag(1/w) (λ the leverage-score ridge, the paper's γ). Tree nodes exchange dictionary files
-// (codec.ts), so the same leaves and merges run on a worker pool, or as separate
-// processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
+// DISQUEAK estimator A = K_DD + (1+ε)λ·diag(1/w) (λ the leverage-score ridge, the paper's
+// γ). Tree nodes exchange dictionary files (codec.ts), so the same leaves and merges run on a
+// worker pool, or as separate processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
 // the leaves it covers) only (sdk/random/streams.ts), so a chain of single-point leaves with the
 // SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
 import { ValueError, ShapeError } from "../core/errors.js";

@@ -19,7 +19,7 @@ export interface ExactRls {
 
 /** Exact ridge leverage scores τ_i = 1 − λ·[(K + λI)⁻¹]_ii through a Cholesky factor of
  *  K + λI (O(n³), memory n²: for n up to a few thousand). `lambda` is the absolute ridge of
- *  the leverage scores (γ in Calandriello et al. 2017, λ in Alaoui & Mahoney 2015). */
+ *  the leverage scores (γ in Calandriello et al. 2017, λ in Musco & Musco 2017). */
 export function exactRls(X: MatrixLike, kernel: Kernel | KernelSpec, lambda: number): ExactRls {
   const k = asKernel(kernel);
   const g = positive(lambda, "lambda");

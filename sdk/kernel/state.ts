@@ -1,8 +1,9 @@
 // The engine-side state of a dictionary: its points, the Cholesky factor of
-// A = K_DD + cλ·diag(1/w) (λ the leverage-score ridge, the paper's γ) and the per-point arrays in engine memory, updated by the engine's
-// rls_stream (new points against the kept factor) and rls_update (DICT-UPDATE, Calandriello,
-// Lazaric & Valko, AISTATS 2017, Alg. 1). Squeak and InkEstimate stream into one; dictUpdate
-// runs one update on a state loaded with candidate entries.
+// A = K_DD + cλ·diag(1/w) (λ the leverage-score ridge, the paper's γ) and the per-point
+// arrays in engine memory, updated by the engine's rls_stream (new points against the kept
+// factor) and rls_update (DICT-UPDATE, Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 1).
+// Squeak and InkEstimate stream into one; dictUpdate runs one update on a state loaded with
+// candidate entries.
 import { getEngine, input, Status, RlsConfig, RlsInfo, type Engine, type WasmBuffer } from "../engine/index.js";
 import { NumericalError, ValueError } from "../core/errors.js";
 import { EngineResource } from "../engine/resource.js";
