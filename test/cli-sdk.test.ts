@@ -140,9 +140,9 @@ describe("DISQUEAK leaves (the rule the CLI and disqueak() share)", () => {
     expect(() => leafKind("fast" as "auto", 1)).toThrow(ValueError);
   });
 
-  it("disqueak() picks the same leaves as leafKind (its output equals the explicit choice)", async () => {
+  it("disqueak() picks the same leaves as leafKind, on both sides of the boundary (its output equals the explicit choice)", async () => {
     const opts = { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, workers: 0 };
-    for (const [n, leafSize] of [[256, 128], [300, 150]] as const) {
+    for (const [n, leafSize] of [[256, 128], [258, 129], [300, 150]] as const) {
       const Xn = new Matrix(n, 2, X.data.slice(0, 2 * n));
       const want = leafKind("auto", leafSize);
       const auto = encodeDictionary((await disqueak(Xn, { ...opts, leafSize })).dictionary);
@@ -163,6 +163,12 @@ describe("DISQUEAK leaves (the rule the CLI and disqueak() share)", () => {
     // disqueak() cuts the same way: its tree has one leaf per part.
     const r = await disqueak(X, { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, workers: 0, leafSize: 128 });
     expect(r.plan.leaves).toBe(leafSizes(300, 128).length);
+    // Without leafSize, the default of defaultLeafSize(n): 300 rows are one leaf.
+    const one = await disqueak(X, { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, workers: 0, leaf: "exact" });
+    expect(one.plan.leaves).toBe(leafSizes(300).length);
+    expect(one.plan.leaves).toBe(1);
+    expect(() => leafSizes(300, 1.5)).toThrow(/leafSize must be an integer ≥ 1/);
+    await expect(disqueak(X, { kernel: rbf({ gamma: 0.5 }), lambda: 1, workers: 0, leafSize: 1.5 })).rejects.toThrow(/leafSize must be an integer ≥ 1/);
   });
 });
 

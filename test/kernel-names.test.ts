@@ -206,6 +206,19 @@ describe("renamed options: lambda (was gamma) and ridge (was mu)", () => {
     expect(() => S.disqueakParams({ kernel: kernel(), lambda: 1 }, "fast" as never)).toThrow(/leaf must be one of "exact", "squeak"/);
   });
 
+  it("dictUpdate's third argument (the params of the result) is checked too, and may be a dictionary's params", () => {
+    const d = S.fullDictionary(new S.Matrix(20, 2, X.data.slice(0, 40)), { kernel: kernel(), lambda: 0.5 });
+    const rng = new S.Rng(5);
+    try {
+      const cand = { points: d.points, pTilde: d.pTilde, copies: d.copies };
+      const opts = { kernel: kernel(), lambda: 0.5, eps: 0.5, qbar: 1, rng };
+      expect(S.dictUpdate(cand, opts, { ...d.params, method: "mine", seed: 9 }).dictionary.params).toMatchObject({ method: "mine", seed: 9, n: 20 });
+      expect(() => S.dictUpdate(cand, opts, { methd: "x" } as never)).toThrow(/dictUpdate params: unknown option "methd"; did you mean "method"\?/);
+    } finally {
+      rng.dispose();
+    }
+  });
+
   it("error messages use the new names", () => {
     expect(() => new S.Squeak({ kernel: kernel(), lambda: 0 })).toThrow(/^lambda must be a finite number > 0, got 0$/);
     expect(() => new S.Squeak({ kernel: kernel() })).toThrow(/lambda must be a finite number > 0, got undefined/);

@@ -41,6 +41,8 @@ export interface DictUpdateOptions {
 
 const DICT_UPDATE_OPTIONS = ["kernel", "lambda", "eps", "qbar", "c", "cPref", "scale", "maxDictionary", "rng", "jitter"] as const;
 
+const PARAMS_KEYS = ["method", "kernel", "lambda", "eps", "qbar", "c", "cPref", "scale", "seed", "n", "d", "deff", "maxDictionary"] as const;
+
 /** What `dictUpdate` returns. */
 export interface DictUpdateResult {
   /** The updated dictionary (entries with q = 0 removed). */
@@ -61,6 +63,9 @@ export interface DictUpdateResult {
 export function dictUpdate(candidates: { points: MatrixLike; pTilde: ArrayLike<number>; copies: ArrayLike<number>; indices?: ArrayLike<number> }, options: DictUpdateOptions, params: Partial<DictionaryParams> = {}): DictUpdateResult {
   if (!options || typeof options !== "object") throw new ValueError("dictUpdate: options { kernel, lambda, eps, qbar, rng, ... } are required");
   const opts = checkOptions<DictUpdateOptions>(options, "dictUpdate", DICT_UPDATE_OPTIONS, { gamma: "lambda" });
+  // Only method, seed and n are read from `params`; the other keys of DictionaryParams are
+  // allowed (a dictionary's params may be passed whole) but anything else is a typo.
+  checkOptions(params, "dictUpdate params", PARAMS_KEYS, { gamma: "lambda" });
   const kernel = asKernel(opts.kernel);
   const pts = asMatrix(candidates.points, "candidates.points");
   const m = pts.rows;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
-import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, type DecodedDictionary } from "../../kernel/codec.js";
+import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile } from "../../kernel/codec.js";
 import { crc32 } from "../../core/crc32.js";
 import { dictionaryToJSON, dictionaryFromJSON, type RlsDictionary } from "../../kernel/dictionary.js";
 import {
@@ -53,7 +53,7 @@ function params(v: Values<typeof LEAF_FLAGS>, d: number, largestPart: number): D
 }
 
 /** A dictionary file (binary), or its JSON form (as written by `seqlearn inspect --json`). */
-function readDict(path: string): DecodedDictionary | RlsDictionary {
+function readDict(path: string): RlsDictionary {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -249,7 +249,7 @@ export const inspect = command({
     await init();
     const dict = decodeDictionary(bytes);
     if (v.json) {
-      console.log(JSON.stringify(dictionaryToJSON(dict as unknown as RlsDictionary)));
+      console.log(JSON.stringify(dictionaryToJSON(dict)));
       return 0;
     }
     const h = inspectDictionaryFile(bytes);
