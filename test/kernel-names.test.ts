@@ -259,6 +259,17 @@ describe("old file versions", () => {
     expect(S.inspectDictionaryFile(bytes).params.lambda).toBe(0.25);
   });
 
+  it("encodeDictionary reads a hand-made record whose params still name the ridge gamma (one warning), into the same bytes", () => {
+    const d = S.dictionaryFromJSON(JSON.parse(DICT_V1));
+    const { lambda, ...rest } = { ...d.params };
+    const w = spyWarnings();
+    const old = S.encodeDictionary({ ...d, params: { ...rest, gamma: lambda } } as unknown as S.RlsDictionary);
+    expect(w).toHaveBeenCalledTimes(1);
+    expect(String(w.mock.calls[0][0])).toMatch(/params.gamma is deprecated/);
+    expect(Array.from(old)).toEqual(bytesOf(d));
+    expect(() => S.encodeDictionary({ ...d, params: { ...rest } } as unknown as S.RlsDictionary)).toThrow(/lambda is undefined; expected a finite number ≥ 0/);
+  });
+
   it("a seqlearn.dictionary/1 file of a real run loads into the dictionary that run made", () => {
     const sq = new S.Squeak({ kernel: kernel(), lambda: 0.2, qbar: 6, seed: 4 });
     const d = sq.push(X).dictionary();

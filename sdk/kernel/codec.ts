@@ -27,6 +27,7 @@
 // `gamma` and the current one calls `lambda`: only the name changed, so the bytes (and the
 // format version) did not.
 import { SeqlearnError, ValueError } from "../core/errors.js";
+import { deprecationWarning } from "../core/options.js";
 import { Matrix } from "../core/matrix.js";
 import { crc32 } from "../core/crc32.js";
 import { Kernel, KERNEL_NAMES, kernelCodeOf, kernelNameOfCode, type KernelSpec } from "./kernels.js";
@@ -82,7 +83,7 @@ export function encodedDictionarySize(m: number, d: number, withTau: boolean): n
  *  the same checks the decoder applies, so every file written can be read back. */
 export function encodeDictionary(dict: RlsDictionary): Uint8Array {
   if (!dict || typeof dict !== "object" || !dict.params || !dict.points) throw new ValueError("encodeDictionary: expected a dictionary (e.g. squeak.dictionary())");
-  const p = dict.params;
+  const p = withLambda(dict.params);
   const m = dict.points.rows;
   const d = dict.points.cols;
   const fail = (msg: string): never => {
@@ -153,6 +154,17 @@ export function encodeDictionary(dict: RlsDictionary): Uint8Array {
   off += 4 * m;
   v.setUint32(off, crc32(bytes.subarray(0, off)), true);
   return bytes;
+}
+
+/** A hand-made record may still name the leverage-score ridge `gamma` (its first name): read
+ *  it as `lambda`, with the one-time deprecation warning, for one release. */
+function withLambda(p: DictionaryParams): DictionaryParams {
+  // (Reading p.gamma of a dictionary's params would run its deprecated getter: test first.)
+  if (p.lambda !== undefined || !Object.prototype.propertyIsEnumerable.call(p, "gamma")) return p;
+  const old = (p as { gamma?: unknown }).gamma;
+  deprecationWarning("encodeDictionary:params.gamma", "encodeDictionary: params.gamma is deprecated and will be removed in the next release; name the leverage-score ridge params.lambda");
+  const { gamma: _g, ...rest } = p as DictionaryParams & { gamma?: unknown };
+  return { ...rest, lambda: old as number };
 }
 
 function putF64(bytes: Uint8Array, v: DataView, off: number, src: Float64Array, len: number): number {
