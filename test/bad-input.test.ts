@@ -74,23 +74,23 @@ describe("kernels", () => {
   it("dictionary entry points reject bad arguments", () => {
     const k = S.rbf({ gamma: 1 });
     rejects(() => S.fullDictionary(X, bad(undefined)), S.ValueError, /kernel/); // was: TypeError
-    rejects(() => S.exactRls(X, k, NaN), S.ValueError, /gamma/);
+    rejects(() => S.exactRls(X, k, NaN), S.ValueError, /lambda/);
     rejects(() => S.exactRls([[NaN, 0]], k, 1), S.ValueError, /X/);
     rejects(() => S.uniformNystrom(X, -1, { kernel: k, seed: 1 }), S.ValueError, /m/);
     rejects(() => S.uniformNystrom(X, 2, { kernel: k, seed: bad("a") }), S.ValueError, /seed/);
-    const D = S.fullDictionary(X, { kernel: k, gamma: 1 });
+    const D = S.fullDictionary(X, { kernel: k, lambda: 1 });
     rejects(() => S.estimateRls(D, [[1, 2, 3]]), S.ShapeError, /X/);
     rejects(() => S.estimateRls(D, [[NaN, 2]]), S.ValueError, /X/);
-    rejects(() => new S.Squeak({ kernel: k, gamma: NaN, seed: 1 }), S.ValueError, /gamma/);
-    rejects(() => new S.Squeak({ kernel: k, gamma: 1, eps: 5, seed: 1 }), S.ValueError, /eps/);
-    rejects(() => S.NystromKRR.fit(D, X, [1], { mu: 1 }), S.ShapeError, /y/);
-    rejects(() => S.NystromKRR.fit(D, X, [1, 2, 3, 4], { mu: NaN }), S.ValueError, /mu/);
+    rejects(() => new S.Squeak({ kernel: k, lambda: NaN, seed: 1 }), S.ValueError, /lambda/);
+    rejects(() => new S.Squeak({ kernel: k, lambda: 1, eps: 5, seed: 1 }), S.ValueError, /eps/);
+    rejects(() => S.NystromKRR.fit(D, X, [1], { ridge: 1 }), S.ShapeError, /y/);
+    rejects(() => S.NystromKRR.fit(D, X, [1, 2, 3, 4], { ridge: NaN }), S.ValueError, /ridge/);
   });
 
   it("NystromKRR.fitStream rejects a source that is not iterable", async () => {
-    const D = S.fullDictionary(X, { kernel: S.rbf({ gamma: 1 }), gamma: 1 });
-    await expect(S.NystromKRR.fitStream(D, bad(null), { mu: 1 })).rejects.toThrow(/source/); // was: TypeError
-    await expect(S.NystromKRR.fitStream(D, bad(null), { mu: 1 })).rejects.toBeInstanceOf(S.ValueError);
+    const D = S.fullDictionary(X, { kernel: S.rbf({ gamma: 1 }), lambda: 1 });
+    await expect(S.NystromKRR.fitStream(D, bad(null), { ridge: 1 })).rejects.toThrow(/source/); // was: TypeError
+    await expect(S.NystromKRR.fitStream(D, bad(null), { ridge: 1 })).rejects.toBeInstanceOf(S.ValueError);
   });
 });
 
@@ -208,7 +208,7 @@ describe("parallel and io", () => {
     await expect(S.runMergeTree(bad(null), bad<never>(undefined))).rejects.toThrow(/executor/); // was: TypeError
     await expect(S.runMergeTree(new S.InlinePool(), bad<never>(undefined))).rejects.toThrow(/options/); // was: TypeError
     await expect(S.disqueak([[1, 2]], bad(undefined))).rejects.toBeInstanceOf(S.ValueError);
-    const params = S.kernel.disqueakParams({ kernel: S.rbf({ gamma: 1 }), gamma: 1 }, "exact");
+    const params = S.kernel.disqueakParams({ kernel: S.rbf({ gamma: 1 }), lambda: 1 }, "exact");
     rejects(() => S.kernel.disqueakLeaf(bad(null), params, 1, 0), S.ValueError, /part/); // was: TypeError
     rejects(() => S.kernel.disqueakLeaf({ data: new Float64Array(3), n: 2, d: 2, start: 0 }, params, 1, 0), S.ShapeError, /part\.data/); // was: a silently short leaf
     rejects(() => S.kernel.disqueakLeaf({ data: new Float64Array(4), n: 2, d: 2, start: -1 }, params, 1, 0), S.ValueError, /part\.start/);

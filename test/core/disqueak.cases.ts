@@ -16,7 +16,7 @@ function data(n: number, seed: number): S.Matrix {
   return X;
 }
 
-const opts = { kernel: { name: "rbf" as const, gamma: 0.5 }, gamma: 1, eps: 0.5, qbar: 8, seed: 11, leafSize: 40, workers: 0 };
+const opts = { kernel: { name: "rbf" as const, gamma: 0.5 }, lambda: 1, eps: 0.5, qbar: 8, seed: 11, leafSize: 40, workers: 0 };
 
 export const cases: Case[] = [
   {
