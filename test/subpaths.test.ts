@@ -119,7 +119,7 @@ describe("subpath exports", () => {
       const r = new Rng(5);
       const X = new Matrix(300, 2, r.normal(600));
       r.dispose();
-      const opts = { kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 6, seed: 3, leafSize: 100 };
+      const opts = { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 6, seed: 3, leafSize: 100 };
       const pool = await WorkerPool.create({ size: 2 });
       try {
         const a = await disqueak(X, { ...opts, pool });
