@@ -316,7 +316,7 @@ describe("task tables: the package's tasks and yours", () => {
     r.dispose();
     // "squeak" leaves draw random numbers (from nodeSeed(seed, stream)), so equal bytes mean
     // equal streams as well as equal arithmetic.
-    const params = disqueakParams({ kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 8 }, "squeak");
+    const params = disqueakParams({ kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8 }, "squeak");
     return { node: 2, seed: 9, stream: 2 * 2 ** 26 + 1, level: 0, leaf: { data, n: 60, d: 2, start: 120 }, params };
   };
 
