@@ -31,7 +31,8 @@ const esbuild = await import("esbuild");
 const { bundleSdk } = await import("./bundle.mjs");
 rmSync("dist", { recursive: true, force: true });
 let t = Date.now();
-// dist/index.js and the worker entry dist/worker.js (one build, shared chunks: scripts/bundle.mjs).
+// dist/index.js, the subpath entries (dist/kernel.js, …) and the worker entry dist/worker.js
+// (one build, shared chunks: scripts/bundle.mjs).
 await bundleSdk({ root, outdir: "dist" });
 // The CLI: one self-contained file for Node.
 await esbuild.build({

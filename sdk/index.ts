@@ -1,39 +1,75 @@
-// seqlearn public API: re-exports only.
-export {
-  init, initSync, getEngine, isInitialised, defaultWasmUrl,
-  Engine, WasmBuffer,
-  SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError,
-} from "./engine/index.js";
-export type { InitOptions, WasmSource } from "./engine/index.js";
+/**
+ * seqlearn: provably accurate streaming sketches and preference games in a WebAssembly
+ * engine. The root export holds what a user needs first — loading the engine, the typed
+ * errors, `Matrix` and `Rng`, and the main entry point of each domain — and one namespace per
+ * folder of the SDK (`linalg`, `kernel`, `games`, `parallel`, `io`, `random`), each also a
+ * subpath of the package (`seqlearn/kernel`, …) that shares this module's engine.
+ *
+ * @module seqlearn
+ */
+// The public API: re-exports only. Every namespace is its folder's index.ts; the names at the
+// root are a selection of them, not a second definition. Internals (the task functions, the
+// engine-side state, helpers of the CLI) are imported by path by tasks.ts, worker.ts and cli/.
+
+// Loading the engine, and what it is.
+export { init, initSync, getEngine, isInitialised, defaultWasmUrl } from "./engine/loader.js";
+export type { InitOptions, WasmSource } from "./engine/loader.js";
+export { Engine, WasmBuffer } from "./engine/engine.js";
+export type { Typed } from "./engine/engine.js";
+export { version } from "./version.js";
+
+// The typed errors, every one the SDK throws on purpose.
+export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError } from "./core/errors.js";
+export { DataError } from "./io/errors.js";
+export { DictionaryFormatError } from "./kernel/codec.js";
+export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/errors.js";
+
+// Data and randomness.
 export { Matrix } from "./core/matrix.js";
 export type { MatrixLike, VectorLike } from "./core/matrix.js";
+export { Rng } from "./random/rng.js";
+
+// The namespaces, one per folder (also the subpaths seqlearn/<name>).
 export * as linalg from "./linalg/index.js";
-export type { CholeskyResult, CgResult, CgOptions, GemmOptions, Preconditioner } from "./linalg/index.js";
-export type { EighOptions, EighResult } from "./linalg/index.js";
+export * as kernel from "./kernel/index.js";
+export * as games from "./games/index.js";
+export * as parallel from "./parallel/index.js";
+export * as io from "./io/index.js";
+export * as random from "./random/index.js";
+/** @deprecated Renamed `kernel`, after its folder (and the subpath "seqlearn/kernel"); this
+ *  alias is removed in the next release. */
 export * as kernels from "./kernel/index.js";
+
+// Kernel dictionaries and Nyström methods: the kernels, the dictionary builders, the codec.
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
 export {
-  exactRls, uniformNystrom, fullDictionary, dictUpdate, estimateRls, RlsEstimator, dictionaryToJSON, dictionaryFromJSON,
-  Squeak, InkEstimate, NystromFeatures, nystromError, NystromKRR, KrrAccumulator,
+  exactRls, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, estimateRls,
+  NystromFeatures, nystromError, NystromKRR,
+  dictionaryToJSON, dictionaryFromJSON, encodeDictionary, decodeDictionary,
 } from "./kernel/index.js";
 export type {
-  ExactRls, UniformOptions, RlsDictionary, DictionaryParams, DictUpdateOptions, DictUpdateResult, EstimateOptions,
-  SqueakOptions, Rows, RowSource, InkOptions, NystromMode, NystromOptions, ErrorOptions, KrrOptions, KrrScore, Centres,
+  RlsDictionary, DictionaryParams, ExactRls, UniformOptions, SqueakOptions, Rows, RowSource, InkOptions,
+  DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
+  KrrOptions, KrrScore, Centres,
 } from "./kernel/index.js";
-export { Rng } from "./random/rng.js";
-export { version } from "./version.js";
-export * as games from "./games/index.js";
+
+// Preference games: the game and the main solvers.
 export { PreferenceGame, nashMD, nashMirrorProx, onlineIpo, ipoMD, solveNash, mtpo } from "./games/index.js";
-export * as parallel from "./parallel/index.js";
-export { WorkerPool, InlinePool, taskTable, runMergeTree, planTree, TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/index.js";
+export type {
+  GameKind, DenseOptions, GameOptions, SolverOptions, GameRun, MetricsLog, NashSolution, PolicyMetrics,
+  LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun,
+} from "./games/index.js";
+
+// Distribution: pools, task tables and merge trees.
+export { WorkerPool, InlinePool, taskTable, runMergeTree, planTree } from "./parallel/index.js";
 export { TASKS } from "./tasks.js";
-export { nodeStream, nodeSeed, MAX_TREE_LEAVES } from "./random/streams.js";
-export type { Executor, PoolOptions, RunOptions, TaskContext, TaskFn, TaskTable, FaultEvent, TreeShape, TreePlan, LeafInput, MergeInput, LevelTiming, MergeTreeResult } from "./parallel/index.js";
-export { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, encodedDictionarySize, DictionaryFormatError, DICTIONARY_FORMAT_VERSION } from "./kernel/codec.js";
-export type { DictionaryRecord, DictionaryRecordParams, DecodedDictionary, DictionaryFileInfo, DictionaryFormatErrorCode } from "./kernel/codec.js";
-export * as io from "./io/index.js";
-export { DataError, readTable, streamTable, linePlot } from "./io/index.js";
-export type { TableOptions, TableFormat, RowBatch, Table, TextSource, Progress, LinePlotOptions, PlotSeries } from "./io/index.js";
-export { disqueak, disqueakMerge, disqueakLeaf, disqueakParams, DISQUEAK_LEAF_TASK, DISQUEAK_MERGE_TASK } from "./kernel/disqueak.js";
-export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf } from "./kernel/disqueak.js";
+export type {
+  Executor, PoolOptions, PoolEvents, RunOptions, TaskStats, FaultEvent, TaskContext, TaskFn, TaskTable,
+  TreeShape, TreePlan, MergeStep, LeafInput, MergeInput, LevelTiming, MergeTreeOptions, MergeTreeResult, NodeEvent,
+  RemoteErrorInfo, WorkerLossReason,
+} from "./parallel/index.js";
+
+// Tables.
+export { readTable, streamTable } from "./io/index.js";
+export type { TextSource, TableFormat, TableOptions, RowBatch, Table, TableHeader, Progress } from "./io/index.js";

@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as S from "../sdk/index.js";
 import { sineGame } from "../sdk/games/generators.js";
+import { nodeSeed } from "../sdk/random/streams.js";
 
 beforeAll(async () => {
   await S.init();
@@ -73,23 +74,23 @@ describe("kernels", () => {
   it("dictionary entry points reject bad arguments", () => {
     const k = S.rbf({ gamma: 1 });
     rejects(() => S.fullDictionary(X, bad(undefined)), S.ValueError, /kernel/); // was: TypeError
-    rejects(() => S.exactRls(X, k, NaN), S.ValueError, /gamma/);
+    rejects(() => S.exactRls(X, k, NaN), S.ValueError, /lambda/);
     rejects(() => S.exactRls([[NaN, 0]], k, 1), S.ValueError, /X/);
     rejects(() => S.uniformNystrom(X, -1, { kernel: k, seed: 1 }), S.ValueError, /m/);
     rejects(() => S.uniformNystrom(X, 2, { kernel: k, seed: bad("a") }), S.ValueError, /seed/);
-    const D = S.fullDictionary(X, { kernel: k, gamma: 1 });
+    const D = S.fullDictionary(X, { kernel: k, lambda: 1 });
     rejects(() => S.estimateRls(D, [[1, 2, 3]]), S.ShapeError, /X/);
     rejects(() => S.estimateRls(D, [[NaN, 2]]), S.ValueError, /X/);
-    rejects(() => new S.Squeak({ kernel: k, gamma: NaN, seed: 1 }), S.ValueError, /gamma/);
-    rejects(() => new S.Squeak({ kernel: k, gamma: 1, eps: 5, seed: 1 }), S.ValueError, /eps/);
-    rejects(() => S.NystromKRR.fit(D, X, [1], { mu: 1 }), S.ShapeError, /y/);
-    rejects(() => S.NystromKRR.fit(D, X, [1, 2, 3, 4], { mu: NaN }), S.ValueError, /mu/);
+    rejects(() => new S.Squeak({ kernel: k, lambda: NaN, seed: 1 }), S.ValueError, /lambda/);
+    rejects(() => new S.Squeak({ kernel: k, lambda: 1, eps: 5, seed: 1 }), S.ValueError, /eps/);
+    rejects(() => S.NystromKRR.fit(D, X, [1], { ridge: 1 }), S.ShapeError, /y/);
+    rejects(() => S.NystromKRR.fit(D, X, [1, 2, 3, 4], { ridge: NaN }), S.ValueError, /ridge/);
   });
 
   it("NystromKRR.fitStream rejects a source that is not iterable", async () => {
-    const D = S.fullDictionary(X, { kernel: S.rbf({ gamma: 1 }), gamma: 1 });
-    await expect(S.NystromKRR.fitStream(D, bad(null), { mu: 1 })).rejects.toThrow(/source/); // was: TypeError
-    await expect(S.NystromKRR.fitStream(D, bad(null), { mu: 1 })).rejects.toBeInstanceOf(S.ValueError);
+    const D = S.fullDictionary(X, { kernel: S.rbf({ gamma: 1 }), lambda: 1 });
+    await expect(S.NystromKRR.fitStream(D, bad(null), { ridge: 1 })).rejects.toThrow(/source/); // was: TypeError
+    await expect(S.NystromKRR.fitStream(D, bad(null), { ridge: 1 })).rejects.toBeInstanceOf(S.ValueError);
   });
 });
 
@@ -122,7 +123,7 @@ describe("games", () => {
     rejects(() => S.games.bradleyTerry([NaN, 1]), S.ValueError, /rewards/);
     rejects(() => sineGame(1e9), S.ValueError, /n = 1000000000/); // was: RangeError
     rejects(() => S.games.uTriangle(0), S.ValueError, /n/);
-    rejects(() => S.mtpo(bad(null), g, bad({ alpha: 1 })), S.ValueError, /env/); // was: TypeError
+    rejects(() => S.mtpo(bad(null), g, bad({ beta: 1 })), S.ValueError, /env/); // was: TypeError
     rejects(() => new S.games.TabularPolicy(1e9, 1e9), S.ValueError, /too large/); // was: RangeError
     rejects(() => S.games.fitBradleyTerry(bad(undefined)), S.ValueError, /game/); // was: TypeError
     rejects(() => S.games.rlhfPolicy([1, 2], bad(undefined)), S.ValueError, /beta/); // was: TypeError
@@ -132,18 +133,63 @@ describe("games", () => {
     rejects(() => S.games.trainOnlineIpo(pol, pol, judge, bad(undefined)), S.ValueError, /options/); // was: TypeError
     rejects(() => S.games.treeEnvironment(bad(null)), S.ValueError, /options/); // was: TypeError
     const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
-    rejects(() => S.games.trajectoryKl(bad(null), tree.mu, tree.mu), S.ValueError, /env/); // was: TypeError
-    rejects(() => S.games.trajectoryKl(tree.env, tree.mu, [new Float64Array(1)]), S.ShapeError, /piPrime/); // was: TypeError
+    rejects(() => S.games.trajectoryKl(bad(null), tree.refPolicy, tree.refPolicy), S.ValueError, /env/); // was: TypeError
+    rejects(() => S.games.trajectoryKl(tree.env, tree.refPolicy, [new Float64Array(1)]), S.ShapeError, /piPrime/); // was: TypeError
     rejects(() => S.mtpo(tree.env, tree.pref, bad(undefined)), S.ValueError, /options/); // was: TypeError
+  });
+
+  it("rejects unknown option keys, naming the closest valid one", () => {
+    const g = S.games.rps();
+    const pol = new S.games.TabularPolicy(1, 3);
+    const judge = () => 0.5;
+    const tree = S.games.treeEnvironment({ horizon: 1, actions: 2, outcomes: 2, seed: 1 });
+    // [call, the misspelt key, the key it suggests]
+    const cases: Array<[() => unknown, string, string]> = [
+      [() => S.nashMD(g, bad({ beta: 0.1, iter: 10 })), "iter", "iters"],
+      [() => S.nashMirrorProx(g, bad({ beta: 0.1, refPolicyy: [1 / 3, 1 / 3, 1 / 3] })), "refPolicyy", "refPolicy"],
+      [() => S.onlineIpo(g, bad({ beta: 0.1, equilibrum: null })), "equilibrum", "equilibrium"],
+      [() => S.ipoMD(g, bad({ beta: 0.1, mixtur: 0.2 })), "mixtur", "mixture"],
+      [() => S.games.runSolver("ipo-md", g, bad({ beta: 0.1, mixtre: 0.2 })), "mixtre", "mixture"],
+      [() => S.games.solveContextual("nash-mp", [g], bad({ beta: 0.1, weigths: [1] })), "weigths", "weights"],
+      [() => S.solveNash(g, bad({ beta: 0.1, maxIters: 5 })), "maxIters", "maxIter"],
+      [() => S.games.bestResponse(g, [1, 0, 0], bad({ bta: 0.1 })), "bta", "beta"],
+      [() => S.games.gameMetrics(g, [1, 0, 0], bad({ beta: 0.1, equilibirum: [1, 0, 0] })), "equilibirum", "equilibrium"],
+      [() => S.games.fitBradleyTerry(g, bad({ iter: 5 })), "iter", "iters"],
+      [() => S.games.rlhfPolicy([0, 1, 2], bad({ beta: 0.1, refpolicy: [1 / 3, 1 / 3, 1 / 3] })), "refpolicy", "refPolicy"],
+      [() => S.PreferenceGame.fromMatrix([[0.5]], bad({ toll: 1e-9 })), "toll", "tol"],
+      [() => S.games.uTriangle(3, bad({ sed: 1 })), "sed", "seed"],
+      [() => S.games.skewLogit(3, bad({ sigm: 1 })), "sigm", "sigma"],
+      [() => S.games.lowRankSkew(10, 2, bad({ scal: 1 })), "scal", "scale"],
+      [() => S.games.generate("rps", bad({ eps: 0.1, seeds: 1 })), "seeds", "seed"],
+      [() => S.games.treeEnvironment(bad({ horizn: 2 })), "horizn", "horizon"],
+      [() => S.mtpo(tree.env, tree.pref, bad({ beta: 0.1, varient: "mtpo" })), "varient", "variant"],
+      [() => S.games.mtpoExploitability(tree.env, tree.pref, tree.refPolicy, bad({ beta: 0.1, refPolicies: tree.refPolicy })), "refPolicies", "refPolicy"],
+      [() => S.games.trainNashMP(pol, pol, judge, bad({ beta: 0.1, outter: 2 })), "outter", "outer"],
+      [() => S.games.trainNashMD(pol, pol, judge, bad({ beta: 0.1, mixure: 0.2 })), "mixure", "mixture"],
+      [() => S.games.trainOnlineIpo(pol, pol, judge, bad({ beta: 0.1, bacth: 8 })), "bacth", "batch"],
+      [() => pol.sample([0], bad(null), bad({ ref: pol, mixtrue: 0.5 })), "mixtrue", "mixture"],
+    ];
+    for (const [call, key, near] of cases) {
+      let err: unknown = null;
+      try {
+        call();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, key).toBeInstanceOf(S.ValueError);
+      expect((err as Error).message, key).toContain(`unknown option "${key}"; did you mean "${near}"?`);
+    }
+    tree.pref.dispose();
+    g.dispose();
   });
 });
 
 describe("parallel and io", () => {
   it("rejects non-integer seeds and missing plot options", () => {
-    rejects(() => S.nodeSeed(NaN, 0), S.ValueError, /seed/); // was: RangeError from BigInt
-    rejects(() => S.nodeSeed(1, 0.5), S.ValueError, /stream/); // was: RangeError from BigInt
-    rejects(() => S.linePlot(bad(null)), S.ValueError, /linePlot/); // was: TypeError
-    rejects(() => S.linePlot({ series: [] }), S.ValueError, /series/);
+    rejects(() => nodeSeed(NaN, 0), S.ValueError, /seed/); // was: RangeError from BigInt
+    rejects(() => nodeSeed(1, 0.5), S.ValueError, /stream/); // was: RangeError from BigInt
+    rejects(() => S.io.linePlot(bad(null)), S.ValueError, /linePlot/); // was: TypeError
+    rejects(() => S.io.linePlot({ series: [] }), S.ValueError, /series/);
   });
 
   it("readTable rejects bad options before reading", async () => {
@@ -162,11 +208,11 @@ describe("parallel and io", () => {
     await expect(S.runMergeTree(bad(null), bad<never>(undefined))).rejects.toThrow(/executor/); // was: TypeError
     await expect(S.runMergeTree(new S.InlinePool(), bad<never>(undefined))).rejects.toThrow(/options/); // was: TypeError
     await expect(S.disqueak([[1, 2]], bad(undefined))).rejects.toBeInstanceOf(S.ValueError);
-    const params = S.disqueakParams({ kernel: S.rbf({ gamma: 1 }), gamma: 1 }, "exact");
-    rejects(() => S.disqueakLeaf(bad(null), params, 1, 0), S.ValueError, /part/); // was: TypeError
-    rejects(() => S.disqueakLeaf({ data: new Float64Array(3), n: 2, d: 2, start: 0 }, params, 1, 0), S.ShapeError, /part\.data/); // was: a silently short leaf
-    rejects(() => S.disqueakLeaf({ data: new Float64Array(4), n: 2, d: 2, start: -1 }, params, 1, 0), S.ValueError, /part\.start/);
-    const leaf = S.disqueakLeaf({ data: new Float64Array([0, 0, 1, 1]), n: 2, d: 2, start: 0 }, params, 1, 0);
-    rejects(() => S.disqueakMerge(leaf, bad(null), params, 1, 1), S.ValueError, /\bb\b/); // was: TypeError
+    const params = S.kernel.disqueakParams({ kernel: S.rbf({ gamma: 1 }), lambda: 1 }, "exact");
+    rejects(() => S.kernel.disqueakLeaf(bad(null), params, 1, 0), S.ValueError, /part/); // was: TypeError
+    rejects(() => S.kernel.disqueakLeaf({ data: new Float64Array(3), n: 2, d: 2, start: 0 }, params, 1, 0), S.ShapeError, /part\.data/); // was: a silently short leaf
+    rejects(() => S.kernel.disqueakLeaf({ data: new Float64Array(4), n: 2, d: 2, start: -1 }, params, 1, 0), S.ValueError, /part\.start/);
+    const leaf = S.kernel.disqueakLeaf({ data: new Float64Array([0, 0, 1, 1]), n: 2, d: 2, start: 0 }, params, 1, 0);
+    rejects(() => S.kernel.disqueakMerge(leaf, bad(null), params, 1, 1), S.ValueError, /\bb\b/); // was: TypeError
   });
 });

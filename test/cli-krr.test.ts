@@ -38,8 +38,8 @@ function makeCsv(n: number, seed: number): { text: string; rows: number[][] } {
   return { text, rows };
 }
 
-const P = { gamma: 0.5, mu: 0.01, lgamma: 0.01, qbar: 8, seed: 3 };
-const fitArgs = ["--target", "y", "--gamma", String(P.gamma), "--ridge", String(P.mu), "--lambda", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "--quiet"];
+const P = { gamma: 0.5, ridge: 0.01, lambda: 0.01, qbar: 8, seed: 3 };
+const fitArgs = ["--target", "y", "--gamma", String(P.gamma), "--ridge", String(P.ridge), "--lambda", String(P.lambda), "--qbar", String(P.qbar), "--seed", String(P.seed), "--quiet"];
 
 /** What `seqlearn fit` should compute, done through the SDK. */
 async function sdkModel(path: string) {
@@ -50,11 +50,11 @@ async function sdkModel(path: string) {
   const X = applyScaling(t.X, sc);
   const yOff = st.target().mean;
   const yc = t.y!.map((v) => v - yOff);
-  const sq = new Squeak({ kernel: rbf({ gamma: P.gamma }), gamma: P.lgamma, qbar: P.qbar, seed: P.seed, eps: 0.5 });
+  const sq = new Squeak({ kernel: rbf({ gamma: P.gamma }), lambda: P.lambda, qbar: P.qbar, seed: P.seed, eps: 0.5 });
   sq.push(X);
   const dict = sq.dictionary();
   sq.dispose();
-  const model = NystromKRR.fit(dict, X, yc, { mu: P.mu });
+  const model = NystromKRR.fit(dict, X, yc, { ridge: P.ridge });
   return { model, dict, sc, yOff, X };
 }
 
@@ -158,7 +158,7 @@ describe("seqlearn fit → predict", () => {
         st.push(t.X, t.y);
         const X = applyScaling(t.X, st.scaling());
         const yOff = st.target().mean;
-        const model = NystromKRR.fit("exact", X, t.y!.map((v) => v - yOff), { mu: P.mu, kernel: rbf({ gamma: P.gamma }) });
+        const model = NystromKRR.fit("exact", X, t.y!.map((v) => v - yOff), { ridge: P.ridge, kernel: rbf({ gamma: P.gamma }) });
         const te = await readTable(join(dir, "test.csv"), { target: "y" });
         const want = model.predict(applyScaling(te.X, st.scaling())) as Float64Array;
         const got = readFileSync(join(dir, "p2.csv"), "utf8").trim().split("\n").slice(1).map(Number);
@@ -170,8 +170,9 @@ describe("seqlearn fit → predict", () => {
 
 describe("seqlearn rls", () => {
   it("scores equal the SDK estimator on the same dictionary; --exact equals exactRls", async () => {
-    const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lgamma), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
+    const r = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lambda), "--qbar", String(P.qbar), "--seed", String(P.seed), "-o", "scores.csv", "--quiet"]);
     expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(""); // --lambda maps onto the SDK's current name: no deprecation warning
     const lines = readFileSync(join(dir, "scores.csv"), "utf8").trim().split("\n");
     expect(lines[0]).toBe("row,score");
     const got = lines.slice(1).map((l) => Number(l.split(",")[1]));
@@ -180,10 +181,11 @@ describe("seqlearn rls", () => {
     const want = estimateRls(dict, X);
     for (let i = 0; i < 400; i++) expect(got[i]).toBeCloseTo(want[i], 12);
 
-    const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lgamma), "--exact", "-o", "exact.csv", "--json"]);
+    const e = run(["rls", "train.csv", "--target", "y", "--gamma", String(P.gamma), "--lambda", String(P.lambda), "--exact", "-o", "exact.csv", "--json"]);
     expect(e.code, e.err).toBe(0);
+    expect(e.err).toBe("");
     const ex = readFileSync(join(dir, "exact.csv"), "utf8").trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
-    const ref = exactRls(X, rbf({ gamma: P.gamma }), P.lgamma);
+    const ref = exactRls(X, rbf({ gamma: P.gamma }), P.lambda);
     for (let i = 0; i < 400; i++) expect(ex[i]).toBeCloseTo(ref.scores[i], 12);
     expect(JSON.parse(e.out.split("\n")[0]).deffEstimate).toBeCloseTo(ref.deff, 8);
     // The estimates are under-estimates of the exact scores by about (1 − ε) (Calandriello,
@@ -270,33 +272,44 @@ describe("renamed flags, old model files, safe outputs", () => {
 
   it("--mu and --lambda-gamma still work, with one deprecation warning each, and give the same model", () => {
     const oldArgs = fitArgs.map((a) => (a === "--ridge" ? "--mu" : a === "--lambda" ? "--lambda-gamma" : a));
-    const o = run(["fit", "train.csv", ...oldArgs, "--mu", String(P.mu), "-o", "model-old.json"]);
+    const o = run(["fit", "train.csv", ...oldArgs, "--mu", String(P.ridge), "-o", "model-old.json"]);
     expect(o.code, o.err).toBe(0);
     expect(o.err).toBe("seqlearn: warning: --mu is deprecated; use --ridge\nseqlearn: warning: --lambda-gamma is deprecated; use --lambda\n");
     const n = run(["fit", "train.csv", ...fitArgs, "-o", "model-new.json"]);
     expect(n.err).toBe("");
     const a = stable(readFileSync(join(dir, "model-old.json"), "utf8")), b = stable(readFileSync(join(dir, "model-new.json"), "utf8"));
     expect(a).toEqual(b);
-    expect(b.params).toMatchObject({ ridge: P.mu, lambda: P.lgamma, kernel: { name: "rbf", gamma: P.gamma } });
-    const r = run(["rls", "train.csv", "--target", "y", "--rls-ridge", String(P.lgamma), "--exact", "-o", "old-scores.csv", "--quiet"]);
+    expect(b.params).toMatchObject({ ridge: P.ridge, lambda: P.lambda, kernel: { name: "rbf", gamma: P.gamma } });
+    const r = run(["rls", "train.csv", "--target", "y", "--rls-ridge", String(P.lambda), "--exact", "-o", "old-scores.csv", "--quiet"]);
     expect(r.code).toBe(0);
     expect(r.err).toBe("seqlearn: warning: --rls-ridge is deprecated; use --lambda\n");
   });
 
-  it("predict reads a version 1 model file ({ format: \"seqlearn-model\", version: 1 }) like the current one", () => {
+  it("predict reads a version 1 model file ({ format: \"seqlearn-model\", version: 1 }, model seqlearn.krr/1) like the current one", () => {
     expect(run(["fit", "train.csv", ...fitArgs, "-o", "model-v2.json"]).code).toBe(0);
     const v2 = JSON.parse(readFileSync(join(dir, "model-v2.json"), "utf8"));
     expect(v2.format).toBe("seqlearn.model/2");
-    const { format: _f, params, ...rest } = v2;
-    const v1 = { format: "seqlearn-model", version: 1, ...rest, params: { kernel: params.kernel, mu: params.ridge, gamma: params.lambda } };
+    expect(v2.model.format).toBe("seqlearn.krr/2");
+    expect(v2.model).toMatchObject({ ridge: P.ridge, lambda: P.lambda });
+    // The first release wrote the KRR model as seqlearn.krr/1, with the ridges named mu and gamma.
+    const { format: _f, params, model, ...rest } = v2;
+    const { ridge, lambda, ...modelRest } = model;
+    const krr1 = { ...modelRest, format: "seqlearn.krr/1", mu: ridge, gamma: lambda };
+    const v1 = { format: "seqlearn-model", version: 1, ...rest, model: krr1, params: { kernel: params.kernel, mu: params.ridge, gamma: params.lambda } };
     writeFileSync(join(dir, "model-v1.json"), JSON.stringify(v1) + "\n");
+    // Files of the build that introduced seqlearn.model/2 still embed seqlearn.krr/1.
+    writeFileSync(join(dir, "model-v2-krr1.json"), JSON.stringify({ ...v2, model: krr1 }) + "\n");
     const p1 = run(["predict", "model-v1.json", "test.csv", "-o", "p-v1.csv", "--quiet"]);
     const p2 = run(["predict", "model-v2.json", "test.csv", "-o", "p-v2.csv", "--quiet"]);
+    const p21 = run(["predict", "model-v2-krr1.json", "test.csv", "-o", "p-v2-krr1.csv", "--quiet"]);
     expect(p1.code, p1.err).toBe(0);
     expect(p2.code).toBe(0);
+    expect(p21.code, p21.err).toBe(0);
+    expect(p1.err + p2.err + p21.err).toBe("");
     const got1 = readFileSync(join(dir, "p-v1.csv"), "utf8");
     expect(got1.split("\n").length).toBe(122);
     expect(got1).toBe(readFileSync(join(dir, "p-v2.csv"), "utf8"));
+    expect(readFileSync(join(dir, "p-v2-krr1.csv"), "utf8")).toBe(got1);
     writeFileSync(join(dir, "model-v9.json"), JSON.stringify({ ...v2, format: "seqlearn.model/9" }));
     const p9 = run(["predict", "model-v9.json", "test.csv"]);
     expect(p9.code).toBe(1);
@@ -328,6 +341,7 @@ describe("seqlearn tour", () => {
     const out = join(dir, "tour");
     const r = run(["tour", "--quick", "--out", out]);
     expect(r.code, r.err).toBe(0);
+    expect(r.err).not.toMatch(/deprecat/i);
     expect(r.out).toMatch(/exact KRR\s+1366/);
     expect(r.out).toMatch(/SQUEAK q̄=8/);
     expect(r.out).toMatch(/uniform \(same m\)/);

@@ -49,13 +49,13 @@ describe("fitKrrFromPasses", () => {
 
   it("squeak: the model of a SQUEAK dictionary fitted in memory, whatever the batch size", async () => {
     const yOffset = 0.75;
-    const sq = new Squeak({ kernel: kernel(), gamma: 0.01, qbar: 8, seed: 3 });
+    const sq = new Squeak({ kernel: kernel(), lambda: 0.01, qbar: 8, seed: 3 });
     sq.push(X);
     const dict = sq.dictionary();
     sq.dispose();
-    const want = NystromKRR.fit(dict, X, y.map((v) => v - yOffset), { mu: 0.01 });
+    const want = NystromKRR.fit(dict, X, y.map((v) => v - yOffset), { ridge: 0.01 });
     const log: PassInfo[] = [];
-    const r = await fitKrrFromPasses(memoryPasses(300, log), { method: "squeak", kernel: kernel(), gamma: 0.01, qbar: 8, seed: 3, rows: 300, mu: 0.01, yOffset });
+    const r = await fitKrrFromPasses(memoryPasses(300, log), { method: "squeak", kernel: kernel(), lambda: 0.01, qbar: 8, seed: 3, rows: 300, ridge: 0.01, yOffset });
     expect(log.map((p) => p.phase)).toEqual(["centres", "krr", "error"]);
     expect(log[0].status?.()).toMatch(/^dictionary \d+$/);
     expect(r.size).toBe(dict.size);
@@ -68,14 +68,14 @@ describe("fitKrrFromPasses", () => {
     expect(r.trainRows).toBe(300);
     expect(r.trainR2).toBeGreaterThan(0.9);
     // Batches of 7 rows: the KRR system is accumulated in another order, same model.
-    const b = await fitKrrFromPasses(memoryPasses(7), { method: "squeak", kernel: kernel(), gamma: 0.01, qbar: 8, seed: 3, batch: 300, rows: 300, mu: 0.01, yOffset });
+    const b = await fitKrrFromPasses(memoryPasses(7), { method: "squeak", kernel: kernel(), lambda: 0.01, qbar: 8, seed: 3, batch: 300, rows: 300, ridge: 0.01, yOffset });
     expect(b.size).toBeGreaterThan(0);
   });
 
   it("exact equals NystromKRR.fit(\"exact\"); the training error uses at most errorRows rows", async () => {
-    const want = NystromKRR.fit("exact", X, y, { mu: 0.1, kernel: kernel() });
+    const want = NystromKRR.fit("exact", X, y, { ridge: 0.1, kernel: kernel() });
     const log: PassInfo[] = [];
-    const r = await fitKrrFromPasses(memoryPasses(64, log), { method: "exact", kernel: kernel(), gamma: 1, rows: 300, mu: 0.1, errorRows: 50 });
+    const r = await fitKrrFromPasses(memoryPasses(64, log), { method: "exact", kernel: kernel(), lambda: 1, rows: 300, ridge: 0.1, errorRows: 50 });
     expect(r.dictionary).toBeNull();
     expect(r.size).toBe(300);
     expect(log.map((p) => p.phase)).toEqual(["all-rows", "error"]);
@@ -88,7 +88,7 @@ describe("fitKrrFromPasses", () => {
   });
 
   it("uniform draws exactly `centers` distinct rows; ink keeps its budget", async () => {
-    const u = await centresFromPasses(memoryPasses(40), { method: "uniform", kernel: kernel(), gamma: 1, centers: 25, seed: 4, rows: 300 });
+    const u = await centresFromPasses(memoryPasses(40), { method: "uniform", kernel: kernel(), lambda: 1, centers: 25, seed: 4, rows: 300 });
     expect(u!.size).toBe(25);
     const rows = new Set<string>();
     for (let j = 0; j < 25; j++) rows.add(`${u!.points.data[2 * j]},${u!.points.data[2 * j + 1]}`);
@@ -96,8 +96,8 @@ describe("fitKrrFromPasses", () => {
     // the drawn rows are the rows randomSubset picks, in order
     const idx = randomSubset(300, 25, 4);
     for (let j = 0; j < 25; j++) expect([u!.points.data[2 * j], u!.points.data[2 * j + 1]]).toEqual([X.data[2 * idx[j]], X.data[2 * idx[j] + 1]]);
-    const ink = await centresFromPasses(memoryPasses(300), { method: "ink", kernel: kernel(), gamma: 0.01, centers: 30, seed: 1, rows: 300 });
-    const direct = new InkEstimate({ kernel: kernel(), gamma: 0.01, budget: 30, seed: 1 });
+    const ink = await centresFromPasses(memoryPasses(300), { method: "ink", kernel: kernel(), lambda: 0.01, centers: 30, seed: 1, rows: 300 });
+    const direct = new InkEstimate({ kernel: kernel(), lambda: 0.01, budget: 30, seed: 1 });
     direct.push(X);
     expect(Array.from(ink!.indices)).toEqual(Array.from(direct.dictionary().indices));
     direct.dispose();
@@ -105,11 +105,11 @@ describe("fitKrrFromPasses", () => {
   });
 
   it("validates its options and its data with typed errors", async () => {
-    const base = { kernel: kernel(), gamma: 1, rows: 300, mu: 0.1 };
+    const base = { kernel: kernel(), lambda: 1, rows: 300, ridge: 0.1 };
     await expect(fitKrrFromPasses(memoryPasses(300), { ...base, method: "ink" })).rejects.toThrow(/centers must be an integer ≥ 1/);
     await expect(fitKrrFromPasses(memoryPasses(300), { ...base, method: "magic" as "exact" })).rejects.toThrow(ValueError);
     await expect(fitKrrFromPasses(memoryPasses(300), { ...base, method: "exact", rows: EXACT_KRR_MAX_ROWS + 1 })).rejects.toThrow(/limited to 20000 rows/);
-    await expect(fitKrrFromPasses(memoryPasses(300), { ...base, method: "exact", mu: 0 })).rejects.toThrow(/mu must be a finite number > 0/);
+    await expect(fitKrrFromPasses(memoryPasses(300), { ...base, method: "exact", ridge: 0 })).rejects.toThrow(/ridge must be a finite number > 0/);
     const noTargets: RowPasses = () => ({ async *[Symbol.asyncIterator]() { yield { X, y: null, offset: 0 }; } });
     await expect(fitKrrFromPasses(noTargets, { ...base, method: "exact" })).rejects.toThrow(/every batch needs targets y/);
     // An empty dictionary is reported, not fitted.
@@ -140,9 +140,9 @@ describe("DISQUEAK leaves (the rule the CLI and disqueak() share)", () => {
     expect(() => leafKind("fast" as "auto", 1)).toThrow(ValueError);
   });
 
-  it("disqueak() picks the same leaves as leafKind (its output equals the explicit choice)", async () => {
-    const opts = { kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 8, seed: 5, workers: 0 };
-    for (const [n, leafSize] of [[256, 128], [300, 150]] as const) {
+  it("disqueak() picks the same leaves as leafKind, on both sides of the boundary (its output equals the explicit choice)", async () => {
+    const opts = { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, workers: 0 };
+    for (const [n, leafSize] of [[256, 128], [258, 129], [300, 150]] as const) {
       const Xn = new Matrix(n, 2, X.data.slice(0, 2 * n));
       const want = leafKind("auto", leafSize);
       const auto = encodeDictionary((await disqueak(Xn, { ...opts, leafSize })).dictionary);
@@ -161,8 +161,14 @@ describe("DISQUEAK leaves (the rule the CLI and disqueak() share)", () => {
     expect(leafSizes(0)).toEqual([]);
     expect(() => leafSizes(10, 0)).toThrow(ValueError);
     // disqueak() cuts the same way: its tree has one leaf per part.
-    const r = await disqueak(X, { kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 8, seed: 5, workers: 0, leafSize: 128 });
+    const r = await disqueak(X, { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, workers: 0, leafSize: 128 });
     expect(r.plan.leaves).toBe(leafSizes(300, 128).length);
+    // Without leafSize, the default of defaultLeafSize(n): 300 rows are one leaf.
+    const one = await disqueak(X, { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, workers: 0, leaf: "exact" });
+    expect(one.plan.leaves).toBe(leafSizes(300).length);
+    expect(one.plan.leaves).toBe(1);
+    expect(() => leafSizes(300, 1.5)).toThrow(/leafSize must be an integer ≥ 1/);
+    await expect(disqueak(X, { kernel: rbf({ gamma: 0.5 }), lambda: 1, workers: 0, leafSize: 1.5 })).rejects.toThrow(/leafSize must be an integer ≥ 1/);
   });
 });
 
@@ -191,9 +197,9 @@ describe("randomStartPolicy (the start of `seqlearn game --init random`)", () =>
     const g = games.generate("dice", { seed: 7 });
     try {
       const star = games.solveNash(g, { beta: 0.1 });
-      const sdk = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, init: randomStartPolicy(g.n, 7), reference: star.policy });
+      const sdk = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, init: randomStartPolicy(g.n, 7), equilibrium: star.policy });
       expect(cli.policy).toEqual(Array.from(sdk.policy));
-      const uniform = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, reference: star.policy });
+      const uniform = games.runSolver("nash-mp", g, { beta: 0.1, iters: 5, equilibrium: star.policy });
       expect(cli.policy).not.toEqual(Array.from(uniform.policy));
     } finally {
       g.dispose();

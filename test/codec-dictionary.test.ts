@@ -26,7 +26,7 @@ function record(m: number, d: number, seed: number, opts: { tau?: boolean; nulls
     indices, points, pTilde, copies,
     tau: opts.tau === false ? null : Float64Array.from(pTilde, (p) => p * 0.9),
     params: {
-      method: "squeak", kernel: { name: "rbf", gamma: 0.25 }, gamma: 1, eps: 0.5, qbar, c: 1.5, cPref: 1, scale: 1,
+      method: "squeak", kernel: { name: "rbf", gamma: 0.25 }, lambda: 1, eps: 0.5, qbar, c: 1.5, cPref: 1, scale: 1,
       seed: opts.nulls ? null : 2 ** 40 + 7, n: 3 * m + 3, d, deff: opts.nulls ? null : 12.5, maxDictionary: opts.nulls ? null : 500,
     },
   });

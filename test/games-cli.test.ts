@@ -3,9 +3,10 @@ import { describe, it, expect, beforeAll, afterEach, vi } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { init } from "../sdk/index.js";
-import { invoke, UsageError } from "../sdk/cli/command.js";
+import { init, games } from "../sdk/index.js";
+import { invoke, commandHelp, UsageError } from "../sdk/cli/command.js";
 import { game } from "../sdk/cli/commands/game.js";
+import { randomStartPolicy } from "../sdk/games/random-start.js";
 
 beforeAll(async () => {
   await init();
@@ -47,6 +48,29 @@ describe("seqlearn game", () => {
     expect(j.n).toBe(5);
     expect(j.runs[0].solver).toBe("nash-mp");
     expect(j.runs[0].kl[150]).toBeLessThan(1e-12);
+  });
+
+  it("--mixture and --init reference map onto the SDK's mixture and refPolicy (μ, uniform here)", async () => {
+    const g = games.generate("skew-logit", { n: 6, seed: 2 });
+    try {
+      const star = games.solveNash(g, { beta: 0.1 }).policy;
+      const policyOf = async (argv: string[]) => {
+        const { code, out } = await runCli(["--generator", "skew-logit", "-n", "6", "--seed", "2", "--solver", "ipo-md", "--iters", "30", "--json", ...argv]);
+        expect(code).toBe(0);
+        vi.restoreAllMocks();
+        return JSON.parse(out).runs[0].policy as number[];
+      };
+      const sdk = (opts: Partial<games.IpoMdOptions>) => Array.from(games.runSolver("ipo-md", g, { beta: 0.1, iters: 30, equilibrium: star, ...opts }).policy);
+      const mixed = await policyOf(["--mixture", "0.6"]);
+      expect(mixed).toEqual(sdk({ mixture: 0.6, init: randomStartPolicy(6, 2) }));
+      expect(mixed).not.toEqual(sdk({ init: randomStartPolicy(6, 2) })); // the default mixture 0.125
+      // --init reference starts at μ, the SDK's default start (uniform refPolicy)
+      expect(await policyOf(["--init", "reference"])).toEqual(sdk({}));
+      expect(await policyOf(["--init", "reference"])).toEqual(sdk({ refPolicy: new Float64Array(6).fill(1 / 6) }));
+    } finally {
+      g.dispose();
+    }
+    expect(commandHelp(game)).toContain("the reference policy μ (refPolicy)");
   });
 
   it("rejects unknown generators, solvers and options", async () => {

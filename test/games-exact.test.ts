@@ -1,8 +1,10 @@
-// Exact tabular solvers against spec games.md §9: closed forms, golden numbers, the theorems'
-// bounds, and bad input.
+// Exact tabular solvers: closed forms, golden numbers (reproduced by an independent numpy
+// implementation), the papers' bounds — Munos et al. 2024 (Nash-MD, Theorem 1), Tiapkin et al.
+// 2025 (Nash Mirror Prox, linear rate), Calandriello et al. 2024 (online IPO, IPO-MD) — and bad
+// input.
 import { describe, it, expect, beforeAll } from "vitest";
 import { maxAbsDiff } from "./core/assert.js";
-import { init, ValueError, ShapeError, Matrix } from "../sdk/index.js";
+import { init, ValueError, ShapeError, EngineStateError, Matrix } from "../sdk/index.js";
 import * as G from "../sdk/games/index.js";
 
 const sigmoid = (s: number) => 1 / (1 + Math.exp(-s));
@@ -64,8 +66,8 @@ describe("preference operators", () => {
       const dense = G.PreferenceGame.fromMatrix(P);
       const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i) + 1.1);
       expect(maxDiff(lr.apply(x), naiveApply(P, x))).toBeLessThan(2e-15 * n);
-      const a = G.nashMirrorProx(lr, { beta: 0.1, iters: 20, reference: null });
-      const b = G.nashMirrorProx(dense, { beta: 0.1, iters: 20, reference: null });
+      const a = G.nashMirrorProx(lr, { beta: 0.1, iters: 20, equilibrium: null });
+      const b = G.nashMirrorProx(dense, { beta: 0.1, iters: 20, equilibrium: null });
       expect(maxDiff(a.logPolicy, b.logPolicy)).toBeLessThan(1e-11);
       lr.dispose();
       dense.dispose();
@@ -93,7 +95,7 @@ describe("preference operators", () => {
   });
 });
 
-describe("§9.1 two-action closed form", () => {
+describe("two-action closed form: π* = softmax(log μ + P·π*/β)", () => {
   const game = () => G.PreferenceGame.fromMatrix([[0.5, 0.7], [0.3, 0.5]]);
   for (const [beta, pi1, ebMu] of [[1, 0.549834, 0.004992], [0.1, 0.880797, 0.043378]]) {
     it(`β = ${beta}: π*₁ = σ(0.2/β), E_β(μ) = ${ebMu}`, () => {
@@ -101,7 +103,7 @@ describe("§9.1 two-action closed form", () => {
       const s = G.solveNash(g, { beta });
       expect(Math.abs(s.policy[0] - sigmoid(0.2 / beta))).toBeLessThan(1e-9);
       expect(Math.abs(s.policy[0] - pi1)).toBeLessThan(1e-6);
-      const m = G.gameMetrics(g, [0.5, 0.5], { beta, reference: s.policy });
+      const m = G.gameMetrics(g, [0.5, 0.5], { beta, equilibrium: s.policy });
       // closed form: β·log(½e^{0.6/β} + ½e^{0.4/β}) − ½
       expect(Math.abs(m.exploitability - (beta * Math.log(0.5 * Math.exp(0.6 / beta) + 0.5 * Math.exp(0.4 / beta)) - 0.5))).toBeLessThan(1e-9);
       expect(Math.abs(m.exploitability - ebMu)).toBeLessThan(1e-6);
@@ -116,14 +118,14 @@ describe("§9.1 two-action closed form", () => {
   }
 });
 
-describe("§9.2–9.3 cycles", () => {
+describe("intransitive cycles (rock-paper-scissors, dice; the three-type game of Munos et al. 2024)", () => {
   for (const [name, make] of [["rps", G.rps], ["dice", G.dice]] as const) {
     it(`${name}: π* is uniform for uniform μ and any β; E_β(uniform) = 0`, () => {
       const g = make();
       for (const beta of [0.001, 0.01, 0.1, 1, 10]) {
         const s = G.solveNash(g, { beta });
         expect(maxDiff(s.policy, uniform(3))).toBeLessThan(1e-9);
-        const m = G.gameMetrics(g, uniform(3), { beta, reference: s.policy });
+        const m = G.gameMetrics(g, uniform(3), { beta, equilibrium: s.policy });
         expect(Math.abs(m.exploitability)).toBeLessThan(1e-12);
         expect(Math.abs(m.exploitability0)).toBeLessThan(1e-12);
       }
@@ -149,7 +151,7 @@ describe("§9.2–9.3 cycles", () => {
   });
 });
 
-describe("§9.4 deterministic sine game (golden numbers)", () => {
+describe("deterministic sine game (golden numbers)", () => {
   const golden = {
     0.1: { pi: [0.251803, 0.118637, 0.254203, 0.116163, 0.259194], klMu: 0.061086, ebMu: 0.014905, e0: 0.019817 },
     0.01: { pi: [0.297585, 0.103489, 0.139206, 0.117952, 0.341768], klMu: 0.120469, ebMu: 0.076888, e0: 0.004153 },
@@ -161,15 +163,15 @@ describe("§9.4 deterministic sine game (golden numbers)", () => {
       const s = G.solveNash(g, { beta });
       expect(maxDiff(s.policy, gold.pi)).toBeLessThan(1e-6);
       expect(Math.abs(kl(s.policy, uniform(5)) - gold.klMu)).toBeLessThan(1e-6);
-      const m = G.gameMetrics(g, uniform(5), { beta, reference: s.policy });
+      const m = G.gameMetrics(g, uniform(5), { beta, equilibrium: s.policy });
       expect(Math.abs(m.exploitability - gold.ebMu)).toBeLessThan(1e-6);
       expect(Math.abs(m.exploitability - exploitabilityRef(g.toMatrix(), uniform(5), uniform(5), beta))).toBeLessThan(1e-13);
       expect(Math.abs(m.kl - gold.klMu)).toBeLessThan(1e-6);
-      const ms = G.gameMetrics(g, s.policy, { beta, reference: s.policy });
+      const ms = G.gameMetrics(g, s.policy, { beta, equilibrium: s.policy });
       expect(Math.abs(ms.exploitability0 - gold.e0)).toBeLessThan(1e-6);
       expect(Math.abs(ms.exploitability)).toBeLessThan(1e-12);
       expect(ms.kl).toBeLessThan(1e-15);
-      // the bounds of §1.2
+      // KL(π*_β‖μ) ≤ 1/(2β) (Shani et al. 2024, Lemma B.5) and E_0(π*_β) ≤ β·log(1/μ_min)
       expect(kl(s.policy, uniform(5))).toBeLessThanOrEqual(1 / (2 * beta));
       expect(ms.exploitability0).toBeLessThanOrEqual(beta * Math.log(5));
     });
@@ -186,8 +188,8 @@ describe("§9.4 deterministic sine game (golden numbers)", () => {
   });
 
   it("μ ∝ (1, 2, 3, 4, 5), β = 0.1: π* golden", () => {
-    const mu = [1, 2, 3, 4, 5].map((x) => x / 15);
-    const s = G.solveNash(G.sineGame(), { beta: 0.1, mu });
+    const refPolicy = [1, 2, 3, 4, 5].map((x) => x / 15);
+    const s = G.solveNash(G.sineGame(), { beta: 0.1, refPolicy });
     expect(maxDiff(s.policy, [0.192182, 0.055355, 0.291264, 0.201138, 0.260062])).toBeLessThan(1e-6);
   });
 
@@ -198,9 +200,9 @@ describe("§9.4 deterministic sine game (golden numbers)", () => {
     const z = mu.reduce((a, b) => a + b);
     mu.forEach((v, i) => (mu[i] = v / z));
     const beta = 0.05;
-    const run = G.nashMD(g, { beta, mu, iters: 7, logEvery: 7 });
-    const pi = run.policy, star = run.reference!;
-    const m = G.gameMetrics(g, pi, { beta, mu, reference: star });
+    const run = G.nashMD(g, { beta, refPolicy: mu, iters: 7, logEvery: 7 });
+    const pi = run.policy, star = run.equilibrium!;
+    const m = G.gameMetrics(g, pi, { beta, refPolicy: mu, equilibrium: star });
     const gpi = naiveApply(P, pi), gmu = naiveApply(P, mu);
     expect(m.kl).toBeCloseTo(kl(star, pi), 13);
     expect(m.exploitability).toBeCloseTo(exploitabilityRef(P, pi, mu, beta), 13);
@@ -223,7 +225,7 @@ describe("§9.4 deterministic sine game (golden numbers)", () => {
   });
 });
 
-describe("§9.5 Nash-MP contraction on random games", () => {
+describe("Nash-MP contraction on random games (Tiapkin et al. 2025)", () => {
   it("KL_{k+1} ≤ KL_k/(1+ηβ) and KL_k ≤ (1+ηβ)^(−k)/(2β); E_β and the span seminorm decay geometrically", () => {
     let checked = 0;
     for (const gen of ["u-triangle", "skew-logit"] as const) {
@@ -233,7 +235,7 @@ describe("§9.5 Nash-MP contraction on random games", () => {
           const star = G.solveNash(g, { beta }).policy;
           for (const eta of [0.5, 1, 2]) {
             const iters = Math.min(300, Math.ceil(Math.log(1e12) / Math.log(1 + eta * beta)));
-            const run = G.nashMirrorProx(g, { beta, eta, iters, reference: star });
+            const run = G.nashMirrorProx(g, { beta, eta, iters, equilibrium: star });
             const K = run.metrics.kl, E = run.metrics.exploitability;
             const c = 1 + eta * beta;
             for (let k = 0; k + 1 < K.length; k++) {
@@ -261,7 +263,7 @@ describe("§9.5 Nash-MP contraction on random games", () => {
   });
 });
 
-describe("§9.6–9.8 Nash-MD", () => {
+describe("Nash-MD (Munos et al. 2024, Theorem 1 and its step schedule)", () => {
   it("schedule η_t = 2/(β(t+2)): KL(π*‖π_T) ≤ 8/(β²(T+1)) for T ≤ 2000; sine game β = 0.1, T = 100: KL ≈ 1.72e-5", () => {
     for (const [g, beta] of [[G.sineGame(), 0.1], [G.sineGame(), 0.01], [G.skewLogit(20, { seed: 2 }), 0.05], [G.uTriangle(50, { seed: 4 }), 0.3]] as const) {
       const run = G.nashMD(g, { beta, iters: 2000 });
@@ -271,7 +273,7 @@ describe("§9.6–9.8 Nash-MD", () => {
     const run = G.nashMD(G.sineGame(), { beta: 0.1, iters: 100, logEvery: 100 });
     expect(Math.abs(run.metrics.kl[1] / 1.72e-5 - 1)).toBeLessThan(5e-3);
     // the first step (η_0·β = 1) is the best response to μ
-    const one = G.nashMD(G.sineGame(), { beta: 0.1, iters: 1, reference: null });
+    const one = G.nashMD(G.sineGame(), { beta: 0.1, iters: 1, equilibrium: null });
     expect(maxDiff(one.policy, G.bestResponse(G.sineGame(), uniform(5), { beta: 0.1 }))).toBeLessThan(1e-14);
   });
 
@@ -290,7 +292,7 @@ describe("§9.6–9.8 Nash-MD", () => {
     const P = g.toMatrix();
     const bias: number[] = [];
     for (const eta of [0.1, 0.5, 1]) {
-      const run = G.nashMD(g, { beta, eta, iters: 20000, logEvery: 20000, reference: star });
+      const run = G.nashMD(g, { beta, eta, iters: 20000, logEvery: 20000, equilibrium: star });
       const pbar = run.policy;
       // π̄ solves its own fixed-point equation π̄ = softmax(log μ + P·π̄^μ/β), π̄^μ ∝ π̄^{1−ηβ}μ^{ηβ}
       const w = eta * beta;
@@ -313,8 +315,8 @@ describe("§9.6–9.8 Nash-MD", () => {
       const g = s % 2 === 0 ? G.uTriangle(10, { seed: 100 + s }) : G.skewLogit(10, { seed: 100 + s });
       for (const beta of [0.05, 0.1, 0.3, 1]) {
         const star = G.solveNash(g, { beta }).policy;
-        const mp = G.nashMirrorProx(g, { beta, iters: 500, reference: star }).metrics.kl;
-        const md = G.nashMD(g, { beta, iters: 1000, reference: star }).metrics.kl;
+        const mp = G.nashMirrorProx(g, { beta, iters: 500, equilibrium: star }).metrics.kl;
+        const md = G.nashMD(g, { beta, iters: 1000, equilibrium: star }).metrics.kl;
         for (const N of [100, 400, 1000]) {
           expect(mp[N / 2]).toBeLessThan(md[N]);
           cases++;
@@ -329,12 +331,12 @@ describe("§9.6–9.8 Nash-MD", () => {
 describe("IPO-MD and baselines", () => {
   it("IPO-MD(γ) stationary point: π ∝ μ·exp(P·q/β) with q ∝ π^{1−γ}μ^γ; two actions: π₁ = σ(2), q₁ = σ(1)", () => {
     const g2 = G.PreferenceGame.fromMatrix([[0.5, 0.7], [0.3, 0.5]]);
-    const run = G.ipoMD(g2, { beta: 0.1, gamma: 0.5, iters: 5000, logEvery: 0, reference: null });
+    const run = G.ipoMD(g2, { beta: 0.1, mixture: 0.5, iters: 5000, logEvery: 0, equilibrium: null });
     expect(Math.abs(run.policy[0] - sigmoid(2))).toBeLessThan(1e-9);
     const q = [Math.sqrt(run.policy[0] * 0.5), Math.sqrt(run.policy[1] * 0.5)];
     expect(Math.abs(q[0] / (q[0] + q[1]) - sigmoid(1))).toBeLessThan(1e-9);
     const g = G.skewLogit(8, { seed: 11 }), beta = 0.2, gamma = 0.25;
-    const r = G.ipoMD(g, { beta, gamma, iters: 20000, logEvery: 0, reference: null });
+    const r = G.ipoMD(g, { beta, mixture: gamma, iters: 20000, logEvery: 0, equilibrium: null });
     const mix = Array.from(r.policy, (p) => Math.pow(p, 1 - gamma) * Math.pow(1 / 8, gamma));
     const zq = mix.reduce((a, b) => a + b);
     const gq = g.apply(mix.map((x) => x / zq));
@@ -342,7 +344,7 @@ describe("IPO-MD and baselines", () => {
     const zf = fp.reduce((a, b) => a + b);
     expect(maxDiff(r.policy, fp.map((x) => x / zf))).toBeLessThan(1e-9);
     // γ = 0 is online IPO and reaches π*_β
-    const r0 = G.ipoMD(g, { beta, gamma: 0, iters: 20000, logEvery: 20000 });
+    const r0 = G.ipoMD(g, { beta, mixture: 0, iters: 20000, logEvery: 20000 });
     expect(r0.metrics.kl[1]).toBeLessThan(1e-12);
   });
 
@@ -356,9 +358,9 @@ describe("IPO-MD and baselines", () => {
   it("on RPS, extragradient's last iterate reaches the unregularised Nash; multiplicative weights' does not", () => {
     const g = G.rps();
     const init = [0.6, 0.3, 0.1];
-    const eg = G.extragradient(g, { beta: 0.1, eta: 1, iters: 2000, init, logEvery: 2000, reference: null });
+    const eg = G.extragradient(g, { beta: 0.1, eta: 1, iters: 2000, init, logEvery: 2000, equilibrium: null });
     expect(eg.metrics.exploitability0[1]).toBeLessThan(1e-6);
-    const mw = G.multiplicativeWeights(g, { beta: 0.1, eta: 0.1, iters: 2000, init, logEvery: 100, reference: null });
+    const mw = G.multiplicativeWeights(g, { beta: 0.1, eta: 0.1, iters: 2000, init, logEvery: 100, equilibrium: null });
     expect(Math.min(...mw.metrics.exploitability0)).toBeGreaterThan(0.05);
   });
 });
@@ -395,13 +397,13 @@ describe("bad input", () => {
     expect(() => G.nashMD(g, { beta: 0.1, eta: 11 })).toThrow(/eta must be in \(0, 10\]/);
     expect(() => G.onlineIpo(g, { beta: 0.1, eta: 4 })).toThrow(/eta must be in/);
     expect(() => G.extragradient(g, { beta: 0.1, eta: 0 })).toThrow(/eta must be in/);
-    expect(() => G.ipoMD(g, { beta: 0.1, gamma: 1.5 })).toThrow(/gamma must be a probability/);
+    expect(() => G.ipoMD(g, { beta: 0.1, mixture: 1.5 })).toThrow(/mixture must be a probability/);
   });
 
   it("bad policies: zero in μ, wrong length, not summing to 1", () => {
     const g = G.rps();
-    expect(() => G.nashMD(g, { beta: 0.1, mu: [0.5, 0.5, 0] })).toThrow(/mu\[2\] = 0/);
-    expect(() => G.nashMD(g, { beta: 0.1, mu: [0.5, 0.5] })).toThrow(ShapeError);
+    expect(() => G.nashMD(g, { beta: 0.1, refPolicy: [0.5, 0.5, 0] })).toThrow(/refPolicy\[2\] = 0/);
+    expect(() => G.nashMD(g, { beta: 0.1, refPolicy: [0.5, 0.5] })).toThrow(ShapeError);
     expect(() => G.nashMD(g, { beta: 0.1, init: [0.5, 0.6, 0.1] })).toThrow(/init must sum to 1/);
     // A pure opponent is a valid policy: BR_β(e₀) ∝ exp(P[:, 0]/β) = exp([5, 10, 0]) with uniform μ.
     const br = G.bestResponse(g, [1, 0, 0], { beta: 0.1 });
@@ -410,10 +412,46 @@ describe("bad input", () => {
     expect(() => G.nashMD(g, { beta: 0.1, iters: -1 })).toThrow(/iters/);
   });
 
-  it("a disposed game cannot be used", () => {
+  it("a disposed game cannot be used: every use raises EngineStateError", () => {
     const g = G.rps();
+    expect(g.disposed).toBe(false);
     g.dispose();
-    expect(() => G.nashMD(g, { beta: 0.1 })).toThrow(/disposed/);
+    expect(g.disposed).toBe(true);
+    g.dispose(); // a second dispose() is a no-op
+    const uses: Array<[string, () => unknown]> = [
+      ["nashMD", () => G.nashMD(g, { beta: 0.1 })],
+      ["runSolver", () => G.runSolver("ipo-md", g, { beta: 0.1 })],
+      ["solveNash", () => G.solveNash(g, { beta: 0.1 })],
+      ["bestResponse", () => G.bestResponse(g, uniform(3), { beta: 0.1 })],
+      ["gameMetrics", () => G.gameMetrics(g, uniform(3), { beta: 0.1 })],
+      ["solveContextual", () => G.solveContextual("nash-mp", [g], { beta: 0.1 })],
+      ["prob", () => g.prob(0, 1)],
+      ["apply", () => g.apply(uniform(3))],
+      ["winRate", () => g.winRate(uniform(3), uniform(3))],
+      ["toMatrix", () => g.toMatrix()],
+      ["fitBradleyTerry", () => G.fitBradleyTerry(g)],
+      ["judgeFromGame", () => G.judgeFromGame(g)(0, 0, 1)],
+    ];
+    for (const [what, use] of uses) {
+      let err: unknown = null;
+      try {
+        use();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, what).toBeInstanceOf(EngineStateError);
+      expect((err as Error).name, what).toBe("EngineStateError");
+      expect((err as Error).message, what).toMatch(/PreferenceGame was disposed/);
+    }
+    // the same through `using`: the game is disposed when its block ends
+    let kept: G.PreferenceGame;
+    {
+      using h = G.dice();
+      kept = h;
+      expect(h.prob(0, 1)).toBeCloseTo(5 / 9, 15);
+    }
+    expect(kept.disposed).toBe(true);
+    expect(() => kept.prob(0, 1)).toThrow(EngineStateError);
   });
 });
 
@@ -421,10 +459,10 @@ describe("contextual games and the mirror-step lemma", () => {
   it("per-context matrices: metrics are ρ-averages; the averaged Nash-MD bound holds", () => {
     const gs = [G.sineGame(), G.skewLogit(5, { seed: 1 }), G.uTriangle(5, { seed: 2 })];
     const weights = [0.5, 0.3, 0.2], beta = 0.1;
-    const mus = [[0.2, 0.2, 0.2, 0.2, 0.2], [0.1, 0.2, 0.3, 0.2, 0.2], [0.3, 0.3, 0.2, 0.1, 0.1]];
-    const run = G.solveContextual("nash-md", gs, { beta, iters: 300, weights, mus });
+    const refPolicies = [[0.2, 0.2, 0.2, 0.2, 0.2], [0.1, 0.2, 0.3, 0.2, 0.2], [0.3, 0.3, 0.2, 0.1, 0.1]];
+    const run = G.solveContextual("nash-md", gs, { beta, iters: 300, weights, refPolicies });
     for (let i = 0; i < 3; i++) {
-      const own = G.nashMD(gs[i], { beta, iters: 300, mu: mus[i] });
+      const own = G.nashMD(gs[i], { beta, iters: 300, refPolicy: refPolicies[i] });
       expect(maxDiff(run.runs[i].policy, own.policy)).toBe(0);
     }
     for (let t = 0; t < run.metrics.kl.length; t++) {
@@ -434,9 +472,11 @@ describe("contextual games and the mirror-step lemma", () => {
     }
     expect(run.metrics.queries[300]).toBe(900);
     expect(() => G.solveContextual("nash-md", gs, { beta, weights: [1, 1] })).toThrow(ShapeError);
+    expect(() => G.solveContextual("nash-md", gs, { beta, refPolicies: refPolicies.slice(1) })).toThrow(/refPolicies must have one policy per context \(3\), got 2/);
+    expect(() => G.solveContextual("nash-md", gs, { beta, refPolicies, refPolicy: refPolicies[0] })).toThrow(/refPolicy .* or refPolicies .*, not both/);
   });
 
-  it("§9.10: KL(π‖π⁺) ≤ KL(π‖π⁻) − ⟨π − π⁻, δ⟩ + 2‖δ‖²_∞ for π⁺ ∝ π⁻·e^δ", () => {
+  it("mirror-step lemma (Munos et al. 2024, Lemma 2): KL(π‖π⁺) ≤ KL(π‖π⁻) − ⟨π − π⁻, δ⟩ + 2‖δ‖²_∞ for π⁺ ∝ π⁻·e^δ", () => {
     let s = 12345;
     const u = () => ((s = (s * 16807) % 2147483647) / 2147483647);
     for (let trial = 0; trial < 500; trial++) {

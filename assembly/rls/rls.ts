@@ -40,8 +40,8 @@ export const enum RlsConfig {
   D = 4,
   /** q̄, copies per point (INK-Estimate: the budget of slots). */
   QBAR = 5,
-  /** γ, the absolute ridge of the leverage scores. */
-  GAMMA = 6,
+  /** λ, the absolute ridge of the leverage scores (γ in Calandriello et al. 2017 and in the comments of rls.ts; the SDK's lambda). */
+  LAMBDA = 6,
   /** ε ∈ (0, 1). */
   EPS = 7,
   /** c: 1 (SQUEAK) or 1 + ε (DISQUEAK); multiplies γ inside A. */
@@ -112,7 +112,7 @@ function buildA(cfg: usize, pts: usize, L: usize, ldl: i32, m: i32, ptil: usize,
   kernel_block(kind, p0, p1, p2, pts, m, pts, m, d, L, kwork);
   for (let i = m - 1; i > 0; i--) memory.copy(rowp(L, ldl, i), rowp(L, m, i), <usize>m << 3);
   kernel_diag(kind, p0, p1, p2, pts, m, d, kwork);
-  const cg = ld(cfg, RlsConfig.C) * ld(cfg, RlsConfig.GAMMA);
+  const cg = ld(cfg, RlsConfig.C) * ld(cfg, RlsConfig.LAMBDA);
   const qbar = ld(cfg, RlsConfig.QBAR);
   for (let i = 0; i < m; i++) {
     const g = qbar * ld(ptil, i) / <f64>ldi(q, i);
@@ -190,7 +190,7 @@ export function rls_factor(cfg: ptr<f64>, pts: ptr<f64>, m: i32, g: ptr<f64>, L:
   // Diagonal from kernel_diag (exact k(x, x)).
   kernel_diag(cfgi(cfg, RlsConfig.KIND), ld(cfg, RlsConfig.P0), ld(cfg, RlsConfig.P1), ld(cfg, RlsConfig.P2), pts, m, d, kwork);
   for (let i = 0; i < m; i++) st(work, i * m + i, ld(kwork, i));
-  const cg = ld(cfg, RlsConfig.C) * ld(cfg, RlsConfig.GAMMA);
+  const cg = ld(cfg, RlsConfig.C) * ld(cfg, RlsConfig.LAMBDA);
   for (let i = 0; i < m; i++) {
     memory.copy(rowp(L, m, i), rowp(work, m, i), <usize>(i + 1) << 3);
     st(L, i * m + i, ld(L, i * m + i) + cg * ld(g, i));
@@ -207,7 +207,7 @@ export function rls_estimate(cfg: ptr<f64>, pts: ptr<f64>, m: i32, L: ptr<f64>, 
   const d = cfgi(cfg, RlsConfig.D);
   const kind = cfgi(cfg, RlsConfig.KIND);
   const p0 = ld(cfg, RlsConfig.P0), p1 = ld(cfg, RlsConfig.P1), p2 = ld(cfg, RlsConfig.P2);
-  const pref = (1.0 - ld(cfg, RlsConfig.EPS)) / (ld(cfg, RlsConfig.CPREF) * ld(cfg, RlsConfig.GAMMA));
+  const pref = (1.0 - ld(cfg, RlsConfig.EPS)) / (ld(cfg, RlsConfig.CPREF) * ld(cfg, RlsConfig.LAMBDA));
   kernel_diag(kind, p0, p1, p2, X, n, d, out);
   if (m > 0) {
     kernel_block(kind, p0, p1, p2, X, n, pts, m, d, blk, kwork);
@@ -245,11 +245,11 @@ export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, 
   const W = work, kwork = W + (<usize>slots(chol_diag_inv_workspace_size(cap)) << 3);
   const d = cfgi(cfg, RlsConfig.D);
   const qbar = ld(cfg, RlsConfig.QBAR);
-  const gamma = ld(cfg, RlsConfig.GAMMA);
+  const lambda = ld(cfg, RlsConfig.LAMBDA);
   const eps = ld(cfg, RlsConfig.EPS);
   const c = ld(cfg, RlsConfig.C);
-  const cg = c * gamma;
-  const pref = (1.0 - eps) / (ld(cfg, RlsConfig.CPREF) * gamma);
+  const cg = c * lambda;
+  const pref = (1.0 - eps) / (ld(cfg, RlsConfig.CPREF) * lambda);
   let scale = ld(cfg, RlsConfig.SCALE);
   const budget = cfgi(cfg, RlsConfig.BUDGET);
   st(info, RlsInfo.M, <f64>m);
@@ -400,9 +400,9 @@ export function rls_stream(cfg: ptr<f64>, X: ptr<f64>, n: i32, idx0: f64,
   const kind = cfgi(cfg, RlsConfig.KIND);
   const p0 = ld(cfg, RlsConfig.P0), p1 = ld(cfg, RlsConfig.P1), p2 = ld(cfg, RlsConfig.P2);
   const qbar = ld(cfg, RlsConfig.QBAR);
-  const gamma = ld(cfg, RlsConfig.GAMMA);
+  const lambda = ld(cfg, RlsConfig.LAMBDA);
   const c = ld(cfg, RlsConfig.C);
-  const cg = c * gamma;
+  const cg = c * lambda;
   const pref = (1.0 - ld(cfg, RlsConfig.EPS)) * c / ld(cfg, RlsConfig.CPREF);
   const scale = ld(cfg, RlsConfig.SCALE);
   const maxPend = cfgi(cfg, RlsConfig.MAX_PENDING);

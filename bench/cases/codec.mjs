@@ -22,7 +22,7 @@ export default {
         pTilde: Float64Array.from(u.subarray(0, m), (x) => Math.max(x, 1e-9)),
         copies: Int32Array.from(u.subarray(m), (x) => 1 + Math.floor(x * 8)),
         tau: Float64Array.from(u.subarray(0, m), (x) => x * 0.5),
-        params: { method: "squeak", kernel: { name: "rbf", gamma: 0.5 }, gamma: 1, eps: 0.5, qbar: 8, c: 1, cPref: 1, scale: 1, seed: 1, n: 3 * m, d, deff: 10, maxDictionary: null },
+        params: { method: "squeak", kernel: { name: "rbf", gamma: 0.5 }, lambda: 1, eps: 0.5, qbar: 8, c: 1, cPref: 1, scale: 1, seed: 1, n: 3 * m, d, deff: 10, maxDictionary: null },
       };
       const bytes = sl.encodeDictionary(dict);
       const back = sl.decodeDictionary(bytes);

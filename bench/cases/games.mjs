@@ -68,7 +68,7 @@ export default {
       ctx.log(`games: dense n=${n}`);
       const g = G.skewLogit(n, { seed: 1 });
       const k = iters[String(n)];
-      const opts = { beta: 0.1, eta: 2, iters: k, logEvery: 0, reference: null };
+      const opts = { beta: 0.1, eta: 2, iters: k, logEvery: 0, equilibrium: null };
       const t = ctx.time(() => G.nashMirrorProx(g, opts), { minReps: 3, minMs: 500 }) / k;
       const tl = ctx.time(() => G.nashMirrorProx(g, { ...opts, logEvery: 1 }), { minReps: 3, minMs: 300 }) / k;
       const tc = cpuMs(() => G.nashMirrorProx(g, opts), 3) / k;
@@ -94,7 +94,7 @@ export default {
     ctx.log(`games: low-rank n=${nLow}, r=${r}`);
     const lg = G.lowRankSkew(nLow, r, { seed: 2 });
     const k = 10;
-    const base = { beta: 0.1, eta: 2, iters: k, logEvery: 0, reference: null };
+    const base = { beta: 0.1, eta: 2, iters: k, logEvery: 0, equilibrium: null };
     const tLow = ctx.time(() => G.nashMirrorProx(lg, base), { minReps: 3, minMs: 1000 }) / k;
     const tLowM = ctx.time(() => G.nashMirrorProx(lg, { ...base, logEvery: 1 }), { minReps: 3, minMs: 1000 }) / k;
     const tLowC = cpuMs(() => G.nashMirrorProx(lg, base), 2) / k;
@@ -118,7 +118,7 @@ export default {
     for (const beta of [0.01, 0.1, 1]) {
       const star = G.solveNash(cg, { beta }).policy;
       const theory = Math.ceil(Math.log(1 / (2 * beta * 1e-8)) / Math.log(1 + 2 * beta));
-      const run = G.nashMirrorProx(cg, { beta, eta: 2, iters: theory + 10, reference: star });
+      const run = G.nashMirrorProx(cg, { beta, eta: 2, iters: theory + 10, equilibrium: star });
       const K = run.metrics.kl;
       let hit = -1;
       for (let i = 0; i < K.length; i++) if (K[i] <= 1e-8) { hit = i; break; }
@@ -152,8 +152,8 @@ export default {
       const g = s % 2 === 0 ? G.uTriangle(10, { seed: 100 + s }) : G.skewLogit(10, { seed: 100 + s });
       for (const beta of [0.05, 0.1, 0.3, 1]) {
         const star = G.solveNash(g, { beta }).policy;
-        const mp = G.nashMirrorProx(g, { beta, iters: 500, reference: star }).metrics.kl;
-        const md = G.nashMD(g, { beta, iters: 1000, reference: star }).metrics.kl;
+        const mp = G.nashMirrorProx(g, { beta, iters: 500, equilibrium: star }).metrics.kl;
+        const md = G.nashMD(g, { beta, iters: 1000, equilibrium: star }).metrics.kl;
         for (const b of budgets) if (mp[b / 2] < md[b]) wins[b]++;
         games++;
       }

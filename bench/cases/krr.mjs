@@ -35,7 +35,9 @@ function prng(seed) {
   return { u, n };
 }
 
-/** Spec kernel.md §5.4: 90% of the points from N(0, I_d), 10% in 40 tight clusters
+/** The coherent mixture (this project's test design, not a paper's; the high-coherence regime
+ *  where leverage scores beat uniform sampling, Alaoui & Mahoney 2015): 90% of the points from
+ *  N(0, I_d), 10% in 40 tight clusters
  *  (σ = 0.05) whose centres are uniform in [−30, 30]^d; y = sin(‖x‖) + 0.1·noise. The
  *  cluster centres depend only on `layoutSeed`, so train and test share them. */
 function coherentMixture(n, { d = 2, clusters = 40, seed = 1, layoutSeed = 7 } = {}) {
@@ -109,7 +111,7 @@ function seqlearnRun(sl, method, tr, te, p, ctx) {
   const once = () => {
     let dict;
     if (method === "squeak") {
-      const sq = new sl.Squeak({ kernel, gamma: p.gamma, eps: p.eps ?? 0.5, qbar: p.qbar, seed: p.seed ?? 1 });
+      const sq = new sl.Squeak({ kernel, lambda: p.lambda, eps: p.eps ?? 0.5, qbar: p.qbar, seed: p.seed ?? 1 });
       try {
         sq.push(Xtr);
         dict = sq.dictionary();
@@ -117,11 +119,11 @@ function seqlearnRun(sl, method, tr, te, p, ctx) {
         sq.dispose();
       }
     } else if (method === "uniform") {
-      dict = sl.uniformNystrom(Xtr, p.m, { kernel, gamma: p.gamma, seed: p.seed ?? 1 });
+      dict = sl.uniformNystrom(Xtr, p.m, { kernel, lambda: p.lambda, seed: p.seed ?? 1 });
     } else {
-      dict = sl.fullDictionary(Xtr, { kernel, gamma: p.gamma });
+      dict = sl.fullDictionary(Xtr, { kernel, lambda: p.lambda });
     }
-    const model = sl.NystromKRR.fit(dict, Xtr, tr.y, { mu: p.mu });
+    const model = sl.NystromKRR.fit(dict, Xtr, tr.y, { ridge: p.ridge });
     last = { model, m: dict.size };
   };
   const t = ctx.time(once, { minReps: p.reps ?? 3, minMs: 0, warmup: false });
@@ -146,7 +148,7 @@ for m in I["ms"]:
         t0 = time.perf_counter()
         f = Nystroem(kernel="rbf", gamma=I["kernelGamma"], n_components=m, random_state=rep)
         Z = f.fit_transform(Xtr)
-        r = Ridge(alpha=I["mu"], fit_intercept=False).fit(Z, ytr)
+        r = Ridge(alpha=I["ridge"], fit_intercept=False).fit(Z, ytr)
         ts.append((time.perf_counter() - t0) * 1000)
         errs.append(float(np.sqrt(np.mean((r.predict(f.transform(Xte)) - yte) ** 2))))
     out["nystroem"].append({"m": m, "ms": float(np.median(ts)), "rmse": float(np.mean(errs)), "rmseMin": float(np.min(errs)), "rmseMax": float(np.max(errs))})
@@ -155,7 +157,7 @@ if I.get("exact"):
     ts = []
     for rep in range(I.get("exactReps", 1)):
         t0 = time.perf_counter()
-        k = KernelRidge(alpha=I["mu"], kernel="rbf", gamma=I["kernelGamma"]).fit(Xtr, ytr)
+        k = KernelRidge(alpha=I["ridge"], kernel="rbf", gamma=I["kernelGamma"]).fit(Xtr, ytr)
         ts.append((time.perf_counter() - t0) * 1000)
     out["exact"] = {"ms": float(np.median(ts)), "rmse": float(np.sqrt(np.mean((k.predict(Xte) - yte) ** 2)))}
 print(json.dumps(out))
@@ -171,10 +173,10 @@ for case in I["cases"]:
     sq = np.sum(X * X, 1)
     K = np.exp(-I["kernelGamma"] * np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0))
     n = K.shape[0]
-    K[np.diag_indices(n)] += I["gamma"]
+    K[np.diag_indices(n)] += I["lambda"]
     c, _ = cho_factor(K, lower=True)
     inv, info = lapack.dpotri(c, lower=1)
-    out.append(float(n - I["gamma"] * np.trace(inv)))
+    out.append(float(n - I["lambda"] * np.trace(inv)))
 print(json.dumps({"deff": out}))
 `;
 
@@ -196,8 +198,8 @@ export default {
     const sk = ctx.peers.sklearn;
     out.push(
       "Conventions: Gaussian kernel exp(−g‖x−y‖²) (scikit-learn's `gamma` = g); KRR ridge μ is absolute, " +
-        "`(K_DnK_nD + μK_DD (+ μγ·diag(1/w)))α = K_Dn y`, which is scikit-learn `Ridge(alpha=μ)` on `Nystroem` features and " +
-        "`KernelRidge(alpha=μ)` when every point is a centre; γ is the ridge of the leverage scores that choose the centres. " +
+        "`(K_DnK_nD + μK_DD (+ μλ·diag(1/w)))α = K_Dn y`, which is scikit-learn `Ridge(alpha=μ)` on `Nystroem` features and " +
+        "`KernelRidge(alpha=μ)` when every point is a centre (μ is the SDK's `ridge`); λ (the SDK's `lambda`) is the ridge of the leverage scores that choose the centres. " +
         "seqlearn times include building the dictionary (one streaming pass) and the KRR solve; scikit-learn times include " +
         "`Nystroem.fit_transform` and `Ridge.fit`. Both single-threaded. The scikit-learn error is the mean over " +
         `${quick ? 1 : 3} seeds of its random centres.`,
@@ -206,15 +208,15 @@ export default {
     // 1. Same number of centres: coherent mixture and earthquakes.
     const setups = [
       {
-        name: `coherent mixture (spec §5.4, d = 2, n = ${quick ? 1000 : 2000} train / 1,000 test)`,
+        name: `coherent mixture (d = 2, n = ${quick ? 1000 : 2000} train / 1,000 test)`,
         tr: coherentMixture(quick ? 1000 : 2000, { seed: 1 }),
         te: coherentMixture(1000, { seed: 2 }),
-        kernelGamma: 0.5, gamma: 0.1, mu: 0.01, qbars: quick ? [8] : [4, 8, 16],
+        kernelGamma: 0.5, lambda: 0.1, ridge: 0.01, qbars: quick ? [8] : [4, 8, 16],
       },
       {
         name: "real data: USGS earthquakes (data/earthquakes.csv; longitude, latitude, depth → magnitude; 1,366 train / 341 test)",
         ...(() => { const e = earthquakes(); return { tr: e.train, te: e.test }; })(),
-        kernelGamma: 0.5, gamma: 0.1, mu: 0.1, qbars: quick ? [8] : [4, 8, 16],
+        kernelGamma: 0.5, lambda: 0.1, ridge: 0.1, qbars: quick ? [8] : [4, 8, 16],
       },
     ];
     for (const s of setups) {
@@ -223,7 +225,7 @@ export default {
       const sq = s.qbars.map((qbar) => seqlearnRun(sl, "squeak", s.tr, s.te, { ...s, qbar, reps: quick ? 1 : 3 }, ctx));
       const ms_ = sq.map((r) => r.m);
       const un = ms_.map((m) => seqlearnRun(sl, "uniform", s.tr, s.te, { ...s, m, reps: quick ? 1 : 3 }, ctx));
-      const py = sk ? ctx.python(PY_NYSTROEM, { d: s.tr.d, Xtr: toList(s.tr.X), ytr: toList(s.tr.y), Xte: toList(s.te.X), yte: toList(s.te.y), kernelGamma: s.kernelGamma, mu: s.mu, ms: ms_, reps: quick ? 1 : 3, exact: true }) : null;
+      const py = sk ? ctx.python(PY_NYSTROEM, { d: s.tr.d, Xtr: toList(s.tr.X), ytr: toList(s.tr.y), Xte: toList(s.te.X), yte: toList(s.te.y), kernelGamma: s.kernelGamma, ridge: s.ridge, ms: ms_, reps: quick ? 1 : 3, exact: true }) : null;
       s.qbars.forEach((qbar, i) => {
         const p = py?.nystroem[i];
         rows.push([
@@ -234,7 +236,7 @@ export default {
         ]);
       });
       out.push(`### ${s.name}`);
-      out.push(`Kernel g = ${s.kernelGamma}, μ = ${s.mu}, leverage-score ridge γ = ${s.gamma}, ε = 0.5.` + (py?.exact ? ` Exact KRR (scikit-learn KernelRidge) test RMSE: ${py.exact.rmse.toFixed(4)} in ${ms(py.exact.ms)} ms.` : ""));
+      out.push(`Kernel g = ${s.kernelGamma}, μ = ${s.ridge}, leverage-score ridge λ = ${s.lambda}, ε = 0.5.` + (py?.exact ? ` Exact KRR (scikit-learn KernelRidge) test RMSE: ${py.exact.rmse.toFixed(4)} in ${ms(py.exact.ms)} ms.` : ""));
       out.push(table(
         ["q̄", "centres m", "RMSE SQUEAK", "RMSE seqlearn uniform", "RMSE sklearn Nystroem+Ridge", "ms SQUEAK", "ms seqlearn uniform", "ms sklearn", "time SQUEAK / sklearn", "SQUEAK error vs sklearn"],
         rows,
@@ -247,10 +249,10 @@ export default {
       const n = quick ? 2000 : 5000;
       const tr = coherentMixture(n, { seed: 11 });
       const te = coherentMixture(1000, { seed: 12 });
-      const base = { kernelGamma: 0.5, gamma: 0.1, mu: 0.01, reps: quick ? 1 : 2 };
+      const base = { kernelGamma: 0.5, lambda: 0.1, ridge: 0.01, reps: quick ? 1 : 2 };
       ctx.log(`krr: exact at n = ${n}`);
       const runs = (quick ? [16] : [8, 16]).map((qbar) => ({ qbar, ...seqlearnRun(sl, "squeak", tr, te, { ...base, qbar }, ctx) }));
-      const py = sk ? ctx.python(PY_NYSTROEM, { d: tr.d, Xtr: toList(tr.X), ytr: toList(tr.y), Xte: toList(te.X), yte: toList(te.y), kernelGamma: base.kernelGamma, mu: base.mu, ms: [], reps: 1, exact: true, exactReps: quick ? 1 : 2 }) : null;
+      const py = sk ? ctx.python(PY_NYSTROEM, { d: tr.d, Xtr: toList(tr.X), ytr: toList(tr.y), Xte: toList(te.X), yte: toList(te.y), kernelGamma: base.kernelGamma, ridge: base.ridge, ms: [], reps: 1, exact: true, exactReps: quick ? 1 : 2 }) : null;
       out.push(`### Against exact KRR at n = ${n.toLocaleString("en")} (coherent mixture, 1,000 test points)`);
       if (py?.exact) {
         const body = [["scikit-learn KernelRidge (exact)", n, py.exact.rmse.toFixed(4), ms(py.exact.ms), ""]];
@@ -268,14 +270,14 @@ export default {
     // 3. Dictionary size and time as n grows.
     {
       const ns = quick ? [1000, 2000, 4000] : [1000, 2000, 5000, 10000, 20000, 50000];
-      const p = { kernelGamma: 0.5, gamma: 0.1, eps: 0.5, qbar: 8 };
+      const p = { kernelGamma: 0.5, lambda: 0.1, eps: 0.5, qbar: 8 };
       const pts = [];
       for (const n of ns) {
         ctx.log(`krr: SQUEAK size at n = ${n}`);
         const data = coherentMixture(n, { seed: 100 + n });
         const X = new sl.Matrix(n, data.d, data.X);
         const t0 = performance.now();
-        const sq = new sl.Squeak({ kernel: sl.rbf({ gamma: p.kernelGamma }), gamma: p.gamma, eps: p.eps, qbar: p.qbar, seed: 1 });
+        const sq = new sl.Squeak({ kernel: sl.rbf({ gamma: p.kernelGamma }), lambda: p.lambda, eps: p.eps, qbar: p.qbar, seed: 1 });
         let dict, mem;
         try {
           sq.push(X);
@@ -287,11 +289,11 @@ export default {
         pts.push({ n, m: dict.size, ms: performance.now() - t0, deffHT: dict.params.deff, mem, X: data.X, d: data.d });
       }
       const exactNs = pts.filter((q) => q.n <= 5000);
-      const py = ctx.peers.scipy ? ctx.python(PY_DEFF, { kernelGamma: p.kernelGamma, gamma: p.gamma, cases: exactNs.map((q) => ({ d: q.d, X: toList(q.X) })) }) : null;
+      const py = ctx.peers.scipy ? ctx.python(PY_DEFF, { kernelGamma: p.kernelGamma, lambda: p.lambda, cases: exactNs.map((q) => ({ d: q.d, X: toList(q.X) })) }) : null;
       exactNs.forEach((q, i) => (q.deff = py?.deff[i] ?? null));
-      out.push(`### Dictionary size as n grows (coherent mixture, g = ${p.kernelGamma}, γ = ${p.gamma}, q̄ = ${p.qbar})`);
+      out.push(`### Dictionary size as n grows (coherent mixture, g = ${p.kernelGamma}, λ = ${p.lambda}, q̄ = ${p.qbar})`);
       out.push(table(
-        ["n", "dictionary size m", "m / n", "exact d_eff(γ)", "SQUEAK's estimate of d_eff", "m / d_eff", "engine memory (MiB)", "time (ms)", "µs per point"],
+        ["n", "dictionary size m", "m / n", "exact d_eff(λ)", "SQUEAK's estimate of d_eff", "m / d_eff", "engine memory (MiB)", "time (ms)", "µs per point"],
         pts.map((q) => {
           const de = q.deff ?? q.deffHT;
           return [q.n.toLocaleString("en"), q.m, (q.m / q.n).toFixed(4), q.deff != null ? q.deff.toFixed(1) : "–", q.deffHT != null ? q.deffHT.toFixed(1) : "–",
@@ -299,8 +301,8 @@ export default {
         }),
       ));
       const first = pts[0], lastP = pts[pts.length - 1];
-      out.push(`From n = ${first.n.toLocaleString("en")} to ${lastP.n.toLocaleString("en")} (×${(lastP.n / first.n).toFixed(0)}) the dictionary grew ×${(lastP.m / first.m).toFixed(2)} while d_eff(γ) grew ×${first.deffHT && lastP.deffHT ? (lastP.deffHT / first.deffHT).toFixed(2) : "–"} (SQUEAK's estimate; it matches the exact value within a few % where that is computed): the size follows d_eff, not n. ` +
-        "d_eff itself grows slowly here because the Gaussian blob's tails keep reaching new ground as n grows (spec §2.2). Engine memory is the SQUEAK state (K_DD, its Cholesky factor, workspaces: O(m²)), independent of n apart from m.");
+      out.push(`From n = ${first.n.toLocaleString("en")} to ${lastP.n.toLocaleString("en")} (×${(lastP.n / first.n).toFixed(0)}) the dictionary grew ×${(lastP.m / first.m).toFixed(2)} while d_eff(λ) grew ×${first.deffHT && lastP.deffHT ? (lastP.deffHT / first.deffHT).toFixed(2) : "–"} (SQUEAK's estimate; it matches the exact value within a few % where that is computed): the size follows d_eff, not n. ` +
+        "d_eff itself grows slowly here because the Gaussian blob's tails keep reaching new ground as n grows (for a fixed absolute λ, d_eff(λ) of a Gaussian kernel grows slowly with n; with λ = λ₀·n, as in BLESS and FALKON, it stays bounded). Engine memory is the SQUEAK state (K_DD, its Cholesky factor, workspaces: O(m²)), independent of n apart from m.");
       const plot = sl.io?.linePlot;
       if (plot) {
         const svg = plot({
@@ -312,7 +314,7 @@ export default {
           legend: "top-left",
           series: [
             { name: "dictionary size m", x: pts.map((q) => q.n), y: pts.map((q) => q.m) },
-            { name: "exact d_eff(γ)", x: exactNs.map((q) => q.n), y: exactNs.map((q) => q.deff ?? NaN), dashed: true },
+            { name: "exact d_eff(λ)", x: exactNs.map((q) => q.n), y: exactNs.map((q) => q.deff ?? NaN), dashed: true },
             { name: "SQUEAK estimate of d_eff", x: pts.map((q) => q.n), y: pts.map((q) => q.deffHT ?? NaN), dashed: true },
             { name: "n (keep everything)", x: pts.map((q) => q.n), y: pts.map((q) => q.n), color: "#999999", markers: false },
           ],

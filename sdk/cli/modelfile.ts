@@ -7,6 +7,8 @@
 //   "format": "seqlearn.model/2"                    current (the tag carries the version)
 //   "format": "seqlearn-model", "version": 1        first release; params named mu and gamma
 //                                                   where version 2 says ridge and lambda
+// The model inside carries its own tag (NystromKRR.toJSON(): "seqlearn.krr/2" now, "seqlearn.krr/1"
+// in the files of earlier builds), and NystromKRR.fromJSON reads both.
 import { DataError } from "../io/errors.js";
 import type { Scaling } from "./scaling.js";
 

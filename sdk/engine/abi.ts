@@ -325,8 +325,8 @@ export const RlsConfig = {
   D: 4,
   /** q̄, copies per point (INK-Estimate: the budget of slots). */
   QBAR: 5,
-  /** γ, the absolute ridge of the leverage scores. */
-  GAMMA: 6,
+  /** λ, the absolute ridge of the leverage scores (γ in Calandriello et al. 2017 and in the comments of rls.ts; the SDK's lambda). */
+  LAMBDA: 6,
   /** ε ∈ (0, 1). */
   EPS: 7,
   /** c: 1 (SQUEAK) or 1 + ε (DISQUEAK); multiplies γ inside A. */

@@ -232,7 +232,8 @@ export class Engine {
     if (this.live.delete(ptr)) this.exports.mem_free(ptr);
   }
 
-  /** Extra information the last export recorded with its status (pivot, iterations...). */
+  /** Extra information the last export recorded with its status (pivot, iterations...).
+   *  @internal part of the engine ABI (docs/internals/engine-abi.md), like `call`. */
   statusArgs(): [number, number] {
     return [this.exports.status_arg(), this.exports.status_arg2()];
   }
@@ -242,7 +243,11 @@ export class Engine {
    *  inout / scratch; WasmBuffers are passed in place; numbers and booleans as scalars; an
    *  optional address left out (or null) is passed as 0. The same input / inout descriptor
    *  given for two parameters is copied once and passed as one address. Every temporary block
-   *  is freed before returning, also when the call throws; a trap resets the engine. */
+   *  is freed before returning, also when the call throws; a trap resets the engine.
+   *
+   *  @internal The ABI is generated from assembly/ and changes with it, so it is not part of
+   *  the public API (docs/internals/engine-abi.md describes it for contributors); the SDK's
+   *  functions are the way in. */
   call<K extends ExportName>(name: K, args: AbiArgs[K]): CallResult<K> {
     const fn = (this.exports as unknown as Record<string, unknown>)[name];
     const params = ABI_PARAMS[name] as readonly string[] | undefined;

@@ -41,7 +41,9 @@ export abstract class EngineResource {
   }
 }
 
-/** The error every disposed object raises when used: one message, one type. @internal */
+/** The error every disposed object raises when used: one message, one type. (Not part of the
+ *  package's exports; not tagged internal either, because sdk/engine/index.ts re-exports it and
+ *  a stripped declaration would break that re-export in dist/types.) */
 export function disposedError(what: string): EngineStateError {
   return new EngineStateError(`this ${what} was disposed; its engine memory is freed, so create a new one`);
 }

@@ -4,7 +4,8 @@ import { getEngine, inout, input, output } from "../engine/index.js";
 import { Matrix } from "../core/matrix.js";
 import { Rng } from "../random/rng.js";
 import { integer, positive, seed as checkSeed, nonNegative } from "../core/validate.js";
-import { ValueError } from "../engine/errors.js";
+import { ValueError } from "../core/errors.js";
+import { checkOptions } from "../core/options.js";
 import { sin } from "../core/detmath.js";
 import { PreferenceGame } from "./preference.js";
 
@@ -46,8 +47,9 @@ export interface SeedOption {
 }
 
 /** U-triangle: P_ij ~ U[0, 1] for i < j, P_ji = 1 − P_ij. */
-export function uTriangle(n: number, opts: SeedOption = {}): PreferenceGame {
+export function uTriangle(n: number, options: SeedOption = {}): PreferenceGame {
   integer(n, "n", 1);
+  const opts = checkOptions<SeedOption>(options, "uTriangle", ["seed"]);
   const rng = new Rng(checkSeed(opts.seed ?? 0));
   try {
     const u = rng.uniform((n * (n - 1)) / 2);
@@ -58,9 +60,16 @@ export function uTriangle(n: number, opts: SeedOption = {}): PreferenceGame {
   }
 }
 
+/** Options of `skewLogit`. */
+export interface SkewLogitOptions extends SeedOption {
+  /** Scale σ of the skew part: 1 gives mild games, 2 or more sharp ones. Default 1. */
+  sigma?: number;
+}
+
 /** Skew-logit: G_ij ~ N(0, σ²), P = σ(G − Gᵀ). σ = 1 mild, σ ≥ 2 sharp. */
-export function skewLogit(n: number, opts: SeedOption & { sigma?: number } = {}): PreferenceGame {
+export function skewLogit(n: number, options: SkewLogitOptions = {}): PreferenceGame {
   integer(n, "n", 1);
+  const opts = checkOptions<SkewLogitOptions>(options, "skewLogit", ["seed", "sigma"]);
   const sigma = positive(opts.sigma ?? 1, "sigma");
   const rng = new Rng(checkSeed(opts.seed ?? 0));
   try {
@@ -109,26 +118,40 @@ export function sineGame(n = 5, scale = 3): PreferenceGame {
   return fromUpper(n, (i, j) => scale * (sin(2 * i + 5 * j) - sin(2 * j + 5 * i)), true);
 }
 
+/** Options of `lowRankSkew`. */
+export interface LowRankSkewOptions extends SeedOption {
+  /** Twice the largest row's ‖u_i‖² + ‖v_i‖², in (0, 1] (1 keeps every entry in [0, 1] with
+   *  the widest spread). Default 1. */
+  scale?: number;
+}
+
 /**
  * A random implicit low-rank skew game P = ½ + UVᵀ − VUᵀ with Gaussian U, V scaled so that
  * the largest row has ‖u_i‖² + ‖v_i‖² = scale/2 (≤ ½ keeps every entry in [0, 1]).
  * Draws its normals directly into engine memory (fast for n = 10⁶).
  */
-export function lowRankSkew(n: number, r: number, opts: SeedOption & { scale?: number } = {}): PreferenceGame {
+export function lowRankSkew(n: number, r: number, options: LowRankSkewOptions = {}): PreferenceGame {
   integer(n, "n", 1);
   integer(r, "r", 1, 64);
+  const opts = checkOptions<LowRankSkewOptions>(options, "lowRankSkew", ["seed", "scale"]);
   const scale = positive(opts.scale ?? 1, "scale");
   if (scale > 1) throw new ValueError(`scale must be in (0, 1] so that entries stay in [0, 1], got ${scale}`);
-  const rng = new Rng(checkSeed(opts.seed ?? 0));
+  const seed = checkSeed(opts.seed ?? 0);
   const eng = getEngine();
   const len = n * 2 * r;
   const buf = eng.f64(len);
   try {
-    const state = rng.getState();
-    eng.call("rng_fill_normal", { s: inout(state), out: buf, n: len });
-    rng.setState(state);
-  } finally {
-    rng.dispose();
+    const rng = new Rng(seed);
+    try {
+      const state = rng.getState();
+      eng.call("rng_fill_normal", { s: inout(state), out: buf, n: len });
+      rng.setState(state);
+    } finally {
+      rng.dispose();
+    }
+  } catch (e) {
+    buf.dispose(); // the game never came to own it
+    throw e;
   }
   const w = buf.view;
   let worst = 0;
@@ -147,8 +170,19 @@ export const GENERATORS = ["rps", "dice", "three-type", "sine", "u-triangle", "s
 /** Names accepted by `generate()` and `seqlearn game --generator`. */
 export type GeneratorName = (typeof GENERATORS)[number];
 
+/** Options of `generate`: each generator reads those it needs and ignores the others. */
+export interface GenerateOptions extends SeedOption {
+  /** Number of actions of the random generators and of "sine". Default 10 (sine: 5). */
+  n?: number;
+  /** Scale σ of "skew-logit". Default 1. */
+  sigma?: number;
+  /** Gap ε of "three-type" (≤ 1/3). Default 0.1. */
+  eps?: number;
+}
+
 /** A game by generator name (the CLI's --generator). */
-export function generate(name: GeneratorName, opts: { n?: number; seed?: number; sigma?: number; eps?: number } = {}): PreferenceGame {
+export function generate(name: GeneratorName, options: GenerateOptions = {}): PreferenceGame {
+  const opts = checkOptions<GenerateOptions>(options, "generate", ["n", "seed", "sigma", "eps"]);
   switch (name) {
     case "rps": return rps();
     case "dice": return dice();

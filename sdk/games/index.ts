@@ -1,6 +1,7 @@
 /**
  * Preference games: games and generators, exact tabular solvers (Nash-MD, Nash Mirror Prox,
- * online IPO, IPO-MD), metrics, stochastic policy-gradient trainers, and MTPO.
+ * online IPO, IPO-MD), metrics, stochastic policy-gradient trainers, and MTPO. The `games`
+ * namespace of the package, also its subpath `seqlearn/games`.
  *
  * @module
  */
@@ -22,3 +23,9 @@ export { TabularPolicy, SequencePolicy } from "./policy.js";
 export type { Policy } from "./policy.js";
 export { trainNashMP, trainNashMD, trainOnlineIpo, judgeFromGame, symmetricJudge, scoreFunctionUpdate, ipoExpectedWeights, ipoPairSlope } from "./stochastic.js";
 export type { Judge, Feedback, TrainerOptions, TrainLog, NashMPPGOptions, NashMDPGOptions, OnlineIpoOptions } from "./stochastic.js";
+// Option types named for users (added with the issue-8 renames).
+export type { BradleyTerryFitOptions, RlhfOptions } from "./preference.js";
+export type { SkewLogitOptions, LowRankSkewOptions, GenerateOptions } from "./generators.js";
+export type { IpoMdOptions, ContextualOptions, SolveNashOptions, MetricsOptions } from "./solvers.js";
+export type { MtpoGameOptions, TreeEnvironmentOptions } from "./mtpo.js";
+export type { PolicyMix } from "./policy.js";

@@ -6,12 +6,14 @@
 // Per iteration the work is O(Σ_h S_h·A·S_{h+1}) plus one product P·d over the end states
 // (in the engine, through PreferenceGame.apply).
 import { getEngine, input, inout, output, scratch, Status, MtpoVariant, MtpoMetric, type Engine } from "../engine/index.js";
-import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
+import { NumericalError, ShapeError, ValueError } from "../core/errors.js";
+import { checkOptions } from "../core/options.js";
 import { integer, positive, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { exp, log } from "../core/detmath.js";
 import { PreferenceGame, KIND_CODE } from "./preference.js";
 import { skewLogit } from "./generators.js";
+import { REF_POLICY, EQUILIBRIUM, KL_BETA, deprecatedField } from "./deprecated.js";
 
 /**
  * A layered MDP: levels h = 0..H−1 of agent states, then the end states (level H).
@@ -32,19 +34,34 @@ export interface LayeredMdp {
 /** A tabular policy: per level h, S_h × A probabilities. */
 export type LayeredPolicy = Float64Array[];
 
+/** Options of `mtpoExploitability()`. */
+export interface MtpoGameOptions {
+  /** KL coefficient β > 0 (α in Shani et al. 2024; TRL `beta`). Required: optional in the
+   *  type only while the deprecated `alpha` is accepted. */
+  beta?: number;
+  /** The KL coefficient under its old name.
+   *  @deprecated renamed `beta` (as in every other games function); removed in the next release. */
+  alpha?: number;
+  /** Reference policy μ, per level an S_h × A table; default uniform. Every entry must be > 0. */
+  refPolicy?: LayeredPolicy;
+  /** The reference policy under its old name.
+   *  @deprecated renamed `refPolicy`; removed in the next release. */
+  mu?: LayeredPolicy;
+}
+
 /** Options of `mtpo()`. */
-export interface MtpoOptions {
-  /** KL coefficient α > 0 (β elsewhere in this module). */
-  alpha: number;
+export interface MtpoOptions extends MtpoGameOptions {
   /** Iterations. Default 100. */
   iters?: number;
-  /** "mtpo" (self-play on Q^{π_t,π_t}) or "mtpo-tau" (Nash-MD lifted: plays π_t^α). Default "mtpo". */
+  /** "mtpo" (self-play on Q^{π_t,π_t}) or "mtpo-tau" (Nash-MD lifted: plays the mixture
+   *  π_t^β). Default "mtpo". */
   variant?: "mtpo" | "mtpo-tau";
-  /** Reference policy μ; default uniform. Every entry must be > 0. */
-  mu?: LayeredPolicy;
   /** Log metrics every this many iterations (and at the last). Default 1. */
   logEvery?: number;
-  /** π*_α for KL_p(π*‖π_t); null skips it. Default null. */
+  /** The equilibrium π*_β for the metric KL_p(π*‖π_t); null skips it. Default null. */
+  equilibrium?: LayeredPolicy | null;
+  /** The equilibrium under its old name.
+   *  @deprecated renamed `equilibrium`; removed in the next release. */
   reference?: LayeredPolicy | null;
 }
 
@@ -54,11 +71,14 @@ export interface MtpoRun {
   policy: LayeredPolicy;
   /** Iteration number of each logged row. */
   iteration: Float64Array;
-  /** E_α(π_t) = max_π′ P_α(π′ ≻ π_t) − ½. */
+  /** E_β(π_t) = max_π′ P_β(π′ ≻ π_t) − ½. */
   exploitability: Float64Array;
-  /** KL_p(π*‖π_t) (NaN without a reference). */
+  /** KL_p(π*‖π_t) (NaN without `equilibrium`). */
   kl: Float64Array;
 }
+
+const MTPO_GAME_KEYS = ["beta", "refPolicy"] as const;
+const MTPO_KEYS = [...MTPO_GAME_KEYS, "iters", "variant", "logEvery", "equilibrium"] as const;
 
 /** Check a layered MDP's shapes and that every transition row is a probability vector;
  * throws ShapeError / ValueError naming the level and the row. */
@@ -138,7 +158,8 @@ function stateKl(pol: LayeredPolicy, mu: LayeredPolicy, h: number, x: number, A:
   return s;
 }
 
-/** KL_p(π‖π′) = E_π[Σ_h KL(π(·|x_h)‖π′(·|x_h))] (trajectory KL, Lemma 3.1). */
+/** KL_p(π‖π′) = E_π[Σ_h KL(π(·|x_h)‖π′(·|x_h))] (the trajectory KL, Shani et al. 2024,
+ *  Lemma 3.1). */
 export function trajectoryKl(env: LayeredMdp, pi: LayeredPolicy, piPrime: LayeredPolicy): number {
   checkMdp(env);
   checkPolicy(env, pi, "pi", false);
@@ -151,6 +172,7 @@ export function trajectoryKl(env: LayeredMdp, pi: LayeredPolicy, piPrime: Layere
 
 function checkPref(env: LayeredMdp, pref: PreferenceGame): void {
   if (!(pref instanceof PreferenceGame)) throw new ValueError("pref must be a PreferenceGame over the end states");
+  pref.check();
   if (pref.n !== env.states[env.horizon]) throw new ShapeError(`pref compares ${pref.n} end states but the MDP has ${env.states[env.horizon]}`);
 }
 
@@ -188,47 +210,56 @@ function unflat(env: LayeredMdp, l: Float64Array): LayeredPolicy {
   return out;
 }
 
+/** The options object of an MTPO call, under the new names. */
+function mtpoOptions<T extends object>(opts: unknown, where: string, keys: readonly string[], renames: Record<string, string>): T {
+  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: options { beta, ... } are required`);
+  return checkOptions<T>(opts, where, keys, renames);
+}
+
 /**
- * Regularised exploitability E_α(π) = max_π′ P_α(π′ ≻ π) − ½, by soft value iteration
+ * Regularised exploitability E_β(π) = max_π′ P_β(π′ ≻ π) − ½, by soft value iteration
  * against π's end-state distribution: V(end) = P(end ≻ π), Q(x, y) = E V(x′),
- * V(x) = α·log Σ_y μ(y|x)·e^{Q(x,y)/α}; E_α = V(x₁) + α·KL_p(π‖μ) − ½. (In the engine.)
+ * V(x) = β·log Σ_y μ(y|x)·e^{Q(x,y)/β}; E_β = V(x₁) + β·KL_p(π‖μ) − ½ (the regularised best
+ * response of Shani et al. 2024, where β is α). In the engine.
  */
-export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: LayeredPolicy, opts: { alpha: number; mu?: LayeredPolicy }): number {
+export function mtpoExploitability(env: LayeredMdp, pref: PreferenceGame, pi: LayeredPolicy, options: MtpoGameOptions): number {
   checkMdp(env);
   checkPref(env, pref);
-  const alpha = positive(opts.alpha, "alpha");
-  const mu = opts.mu ?? uniformPolicy(env);
-  checkPolicy(env, mu, "mu", true);
+  const opts = mtpoOptions<MtpoGameOptions>(options, "mtpoExploitability", MTPO_GAME_KEYS, { ...KL_BETA, ...REF_POLICY });
+  const beta = positive(opts.beta, "beta");
+  const mu = opts.refPolicy ?? uniformPolicy(env);
+  checkPolicy(env, mu, "refPolicy", true);
   checkPolicy(env, pi, "policy", false);
   const pk = pack(env, mu, pi);
   const eng = getEngine();
   const r = eng.call("mtpo_exploitability", {
     H: env.horizon, A: env.actions, states: input(pk.states), trans: input(pk.trans), kind: KIND_CODE[pref.kind], a: pref.buf, r: pref.rank,
-    logMu: input(pk.logMu), logPi: input(pk.logPi), alpha, out: output(2), work: scratch(workLen(eng, env, pk.states, pref)),
+    logMu: input(pk.logMu), logPi: input(pk.logPi), alpha: beta, out: output(2), work: scratch(workLen(eng, env, pk.states, pref)),
   });
   if (r.ret !== Status.OK) throw new ValueError(`mtpoExploitability: the engine rejected the arguments (status ${r.ret})`);
   return r.output("out")[0];
 }
 
 /**
- * Run MTPO or MTPO-τ with η_t = 2/(α(t+2)) from π₁ = μ, in the engine. MTPO:
- *   π_{t+1}(·|x) ∝ μ^{αη_t}·π_t^{1−αη_t}·exp(η_t·Q^{π_t,π_t}(x,·));
- * MTPO-τ: π_{t+1}(·|x) ∝ π_t^α(·|x)·exp(η_t·Q^{π_t^α,π_t^α}(x,·)), π_t^α ∝ π_t^{1−αη_t}·μ^{αη_t}.
+ * Run MTPO or MTPO-τ (Shani et al. 2024, Theorem 4.2 and its τ variant) with
+ * η_t = 2/(β(t+2)) from π₁ = μ, in the engine (β is the paper's α). MTPO:
+ *   π_{t+1}(·|x) ∝ μ^{βη_t}·π_t^{1−βη_t}·exp(η_t·Q^{π_t,π_t}(x,·));
+ * MTPO-τ: π_{t+1}(·|x) ∝ π_t^β(·|x)·exp(η_t·Q^{π_t^β,π_t^β}(x,·)), π_t^β ∝ π_t^{1−βη_t}·μ^{βη_t}.
  * Q is the preference-based Q function of Shani et al. 2024 (backward induction from
  * V(end) = P(end ≻ play)).
  */
-export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): MtpoRun {
+export function mtpo(env: LayeredMdp, pref: PreferenceGame, options: MtpoOptions): MtpoRun {
   checkMdp(env);
   checkPref(env, pref);
-  if (!opts || typeof opts !== "object") throw new ValueError("mtpo: options { alpha, iters?, ... } are required");
-  const alpha = positive(opts.alpha, "alpha");
+  const opts = mtpoOptions<MtpoOptions>(options, "mtpo", MTPO_KEYS, { ...KL_BETA, ...REF_POLICY, ...EQUILIBRIUM });
+  const beta = positive(opts.beta, "beta");
   const iters = integer(opts.iters ?? 100, "iters", 0);
   const every = integer(opts.logEvery ?? 1, "logEvery", 0);
   const variant = oneOf(opts.variant ?? "mtpo", "variant", ["mtpo", "mtpo-tau"] as const);
-  const mu = opts.mu ?? uniformPolicy(env);
-  checkPolicy(env, mu, "mu", true);
-  const ref = opts.reference ?? null;
-  if (ref) checkPolicy(env, ref, "reference", false);
+  const mu = opts.refPolicy ?? uniformPolicy(env);
+  checkPolicy(env, mu, "refPolicy", true);
+  const ref = opts.equilibrium ?? null;
+  if (ref) checkPolicy(env, ref, "equilibrium", false);
   const pk = pack(env, mu, mu);
   const logStar = ref ? pack(env, mu, ref).logPi : null;
   const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
@@ -236,7 +267,7 @@ export function mtpo(env: LayeredMdp, pref: PreferenceGame, opts: MtpoOptions): 
   const eng = getEngine();
   const r = eng.call("mtpo_run", {
     H: env.horizon, A: env.actions, states: input(pk.states), trans: input(pk.trans), kind: KIND_CODE[pref.kind], a: pref.buf, r: pref.rank,
-    logMu: input(pk.logMu), logPi: inout(logPi), logStar: logStar && input(logStar), alpha, T: iters,
+    logMu: input(pk.logMu), logPi: inout(logPi), logStar: logStar && input(logStar), alpha: beta, T: iters,
     variant: variant === "mtpo-tau" ? MtpoVariant.MTPO_TAU : MtpoVariant.MTPO, every,
     metrics: output(Math.max(1, rows * MtpoMetric.COLS)), work: scratch(workLen(eng, env, pk.states, pref)),
   });
@@ -252,9 +283,26 @@ export interface TreeEnvironment {
   /** The layered MDP. */
   env: LayeredMdp;
   /** The reference policy μ (Dirichlet(1) per state). */
-  mu: LayeredPolicy;
-  /** Skew-logit preferences over the end states. */
+  refPolicy: LayeredPolicy;
+  /** The reference policy under its old name (the same arrays; not enumerable).
+   *  @deprecated renamed `refPolicy`; removed in the next release. */
+  readonly mu: LayeredPolicy;
+  /** Skew-logit preferences over the end states (owns engine memory: dispose it). */
   pref: PreferenceGame;
+}
+
+/** Options of `treeEnvironment()`. */
+export interface TreeEnvironmentOptions {
+  /** Turns H (1…8). Default 3. */
+  horizon?: number;
+  /** Agent actions per turn (1…16). Default 3. */
+  actions?: number;
+  /** Environment replies per (state, action) (1…16). Default 2. */
+  outcomes?: number;
+  /** Scale σ of the skew-logit preferences over the end states. Default 2. */
+  sigma?: number;
+  /** Seed of the engine PRNG. Default 0. */
+  seed?: number;
 }
 
 /** Dirichlet(1, …, 1) vectors by normalised exponentials of engine uniforms. */
@@ -275,8 +323,8 @@ function dirichletRows(rng: Rng, rows: number, k: number): Float64Array {
  * Each (state, action) moves to one of its own `outcomes` children with Dirichlet(1)
  * probabilities; μ(·|x) is Dirichlet(1); the end states are compared by a skew-logit game.
  */
-export function treeEnvironment(opts: { horizon?: number; actions?: number; outcomes?: number; sigma?: number; seed?: number } = {}): TreeEnvironment {
-  if (!opts || typeof opts !== "object") throw new ValueError("treeEnvironment: options must be an object like { horizon: 3, actions: 3 }");
+export function treeEnvironment(options: TreeEnvironmentOptions = {}): TreeEnvironment {
+  const opts = checkOptions<TreeEnvironmentOptions>(options, "treeEnvironment", ["horizon", "actions", "outcomes", "sigma", "seed"]);
   const H = integer(opts.horizon ?? 3, "horizon", 1, 8);
   const A = integer(opts.actions ?? 3, "actions", 1, 16);
   const O = integer(opts.outcomes ?? 2, "outcomes", 1, 16);
@@ -298,7 +346,7 @@ export function treeEnvironment(opts: { horizon?: number; actions?: number; outc
     }
     const env: LayeredMdp = { horizon: H, actions: A, states, transitions };
     const pref = skewLogit(states[H], { seed: seed + 1, sigma: opts.sigma ?? 2 });
-    return { env, mu, pref };
+    return deprecatedField({ env, refPolicy: mu, pref } as TreeEnvironment, "mu", "refPolicy", "TreeEnvironment");
   } finally {
     rng.dispose();
   }

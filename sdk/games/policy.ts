@@ -2,18 +2,38 @@
 // softmax implementation. A language-model policy implements the same five methods (with
 // X = prompt, Y = completion and logProbs the sequence log-probability) and plugs into the
 // same trainers unchanged.
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { ShapeError, ValueError } from "../core/errors.js";
+import { checkOptions } from "../core/options.js";
 import { integer, finite, probability } from "../core/validate.js";
 import { exp, log } from "../core/detmath.js";
 import type { Rng } from "../random/rng.js";
+import { MIXTURE } from "./deprecated.js";
+
+/** The `mix` argument of `Policy.sample`: draw from the geometric mixture π^{1−γ}·ref^γ. */
+export interface PolicyMix<X = number, Y = number> {
+  /** The reference policy μ mixed in. */
+  ref: Policy<X, Y>;
+  /** Its weight γ ∈ [0, 1] (the `mixture` option of the trainers; TRL `mixture_coef`). The
+   *  deprecated name `gamma` is still read by TabularPolicy and SequencePolicy this release. */
+  mixture: number;
+}
+
+/** Check a `mix` argument; returns its weight and reference (weight 0 and null without one). */
+function mixArg<R>(mix: unknown, where: string, ok: (ref: unknown) => ref is R, what: string): { mixture: number; ref: R | null } {
+  if (mix === undefined) return { mixture: 0, ref: null };
+  const m = checkOptions<{ ref?: unknown; mixture?: number }>(mix, where, ["ref", "mixture"], MIXTURE);
+  const mixture = probability(m.mixture, "mix.mixture");
+  if (!ok(m.ref)) throw new ValueError(`mix.ref must be ${what}`);
+  return { mixture, ref: m.ref };
+}
 
 /** What the stochastic trainers need from a policy: sampling, log-probabilities, a gradient step on
  * a weighted log-likelihood, and copies. `TabularPolicy` and `SequencePolicy` implement it; a
  * language-model policy can too. X is the context type, Y the response type. */
 export interface Policy<X = number, Y = number> {
-  /** One response per context. With `mix`, from the geometric mixture π^{1−γ}·ref^γ (mixed
-   *  per step of generation for sequence policies; exact for tabular ones). */
-  sample(xs: readonly X[], rng: Rng, mix?: { ref: Policy<X, Y>; gamma: number }): Y[];
+  /** One response per context. With `mix`, from the geometric mixture π^{1−γ}·ref^γ, γ =
+   *  `mix.mixture` (mixed per step of generation for sequence policies; exact for tabular ones). */
+  sample(xs: readonly X[], rng: Rng, mix?: PolicyMix<X, Y>): Y[];
   /** log π(y_i | x_i). */
   logProbs(xs: readonly X[], ys: readonly Y[]): Float64Array;
   /** θ ← θ + lr·Σ_i w_i·∇_θ log π(y_i | x_i)  (ascent on the weighted log-likelihood). */
@@ -99,15 +119,12 @@ export class TabularPolicy implements Policy<number, number> {
     return out;
   }
 
-  sample(xs: readonly number[], rng: Rng, mix?: { ref: Policy<number, number>; gamma: number }): number[] {
-    const u = rng.uniform(xs.length);
+  /** One action per context, by inverse CDF on the engine generator's uniforms; with `mix`,
+   *  from the exact geometric mixture π^{1−γ}·ref^γ (ref a TabularPolicy of the same shape). */
+  sample(xs: readonly number[], rng: Rng, mix?: PolicyMix<number, number>): number[] {
     const n = this.actions;
-    let gamma = 0, ref: TabularPolicy | null = null;
-    if (mix) {
-      gamma = probability(mix.gamma, "mix.gamma");
-      if (!(mix.ref instanceof TabularPolicy) || mix.ref.actions !== n) throw new ValueError("mix.ref must be a TabularPolicy with the same number of actions");
-      ref = mix.ref;
-    }
+    const { mixture: gamma, ref } = mixArg(mix, "TabularPolicy.sample", (r): r is TabularPolicy => r instanceof TabularPolicy && r.actions === n, "a TabularPolicy with the same number of actions");
+    const u = rng.uniform(xs.length);
     const out: number[] = new Array(xs.length);
     const cache = new Map<number, Float64Array>();
     for (let i = 0; i < xs.length; i++) {
@@ -266,15 +283,12 @@ export class SequencePolicy implements Policy<number, number[]> {
     }
   }
 
-  /** Token by token; with `mix`, each step samples from softmax((1−γ)·z_θ + γ·z_ref) — the
-   *  per-token geometric mixture (not the sequence-level one; Munos et al. 2024, App. F.1). */
-  sample(xs: readonly number[], rng: Rng, mix?: { ref: Policy<number, number[]>; gamma: number }): number[][] {
-    let ref: SequencePolicy | undefined, gamma = 0;
-    if (mix) {
-      gamma = probability(mix.gamma, "mix.gamma");
-      if (!(mix.ref instanceof SequencePolicy) || mix.ref.logits.length !== this.logits.length) throw new ValueError("mix.ref must be a SequencePolicy of the same shape");
-      ref = mix.ref;
-    }
+  /** Token by token; with `mix`, each step samples from softmax((1−γ)·z_θ + γ·z_ref), γ =
+   *  `mix.mixture` — the per-token geometric mixture (not the sequence-level one; Munos et al.
+   *  2024, App. F.1). */
+  sample(xs: readonly number[], rng: Rng, mix?: PolicyMix<number, number[]>): number[][] {
+    const m = mixArg(mix, "SequencePolicy.sample", (r): r is SequencePolicy => r instanceof SequencePolicy && r.logits.length === this.logits.length, "a SequencePolicy of the same shape");
+    const ref = m.ref ?? undefined, gamma = m.mixture;
     const L = this.length, V = this.vocab;
     const u = rng.uniform(xs.length * L);
     const lp = new Float64Array(V);

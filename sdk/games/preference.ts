@@ -3,10 +3,13 @@
 // two forms: a dense n×n matrix, or the implicit low-rank skew form
 // P = ½·11ᵀ + U·Vᵀ − V·Uᵀ (U, V n×r), whose products P·x cost O(n·r).
 import { getEngine, input, output, scratch, PreferenceKind, type WasmBuffer } from "../engine/index.js";
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { EngineResource } from "../engine/resource.js";
+import { ShapeError, ValueError } from "../core/errors.js";
+import { checkOptions, deprecationWarning } from "../core/options.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer } from "../core/validate.js";
 import { exp, log } from "../core/detmath.js";
+import { REF_POLICY } from "./deprecated.js";
 
 /** How a game stores P: a dense n×n matrix, or low-rank factors (P = ½ + UVᵀ − VUᵀ). */
 export type GameKind = "dense" | "lowRank";
@@ -22,8 +25,9 @@ export interface DenseOptions {
 
 /** A preference game over n actions: P(i ≻ j) for every pair, held in engine memory (dense or
  * low-rank). Build one with `fromMatrix`, `lowRank`, `bradleyTerry` or a generator
- * (`games.rps()`, …); `dispose()` it when done. */
-export class PreferenceGame {
+ * (`games.rps()`, …); `dispose()` it when done (or declare it with `using`). Any use after
+ * dispose() raises EngineStateError. */
+export class PreferenceGame extends EngineResource {
   /** Number of actions. */
   readonly n: number;
   /** "dense" or "lowRank". */
@@ -32,10 +36,10 @@ export class PreferenceGame {
   readonly rank: number;
   /** @internal P (dense) or W = [U | V] row-major n×2r (low rank), in engine memory. */
   readonly buf: WasmBuffer<Float64Array>;
-  private disposed = false;
 
   /** @internal use the static constructors. */
   constructor(kind: GameKind, n: number, rank: number, buf: WasmBuffer<Float64Array>) {
+    super();
     this.kind = kind;
     this.n = n;
     this.rank = rank;
@@ -46,7 +50,8 @@ export class PreferenceGame {
    * A dense preference matrix: P[i][j] = P(i ≻ j) ∈ [0, 1] with P[i][j] + P[j][i] = 1 (so the
    * diagonal is ½). Throws ValueError naming the first violating entry.
    */
-  static fromMatrix(P: MatrixLike, opts: DenseOptions = {}): PreferenceGame {
+  static fromMatrix(P: MatrixLike, options: DenseOptions = {}): PreferenceGame {
+    const opts = checkOptions<DenseOptions>(options, "PreferenceGame.fromMatrix", ["tol"]);
     const m = asMatrix(P, "P", { square: true });
     const tol = opts.tol ?? 1e-12;
     if (!(tol >= 0)) throw new ValueError(`tol must be ≥ 0, got ${tol}`);
@@ -161,25 +166,27 @@ export class PreferenceGame {
     return m;
   }
 
-  /** @internal */ check(): void {
-    if (this.disposed) throw new ValueError("this PreferenceGame was disposed");
+  /** @internal Throws EngineStateError once the game was disposed (the solvers call it). */
+  check(): void {
+    this.assertLive();
   }
 
-  /** Whether dispose() was called. */
+  /** Whether dispose() was called.
+   *  @deprecated renamed `disposed` (the one name of the state for every object that owns engine
+   *  memory); removed in the next release. */
   get isDisposed(): boolean {
+    deprecationWarning("PreferenceGame.isDisposed", "PreferenceGame.isDisposed is deprecated and will be removed in the next release; use PreferenceGame.disposed");
     return this.disposed;
   }
 
-  /** Free the engine memory. Safe to call twice; using the game afterwards raises EngineStateError. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.buf.dispose();
+  /** @internal */
+  protected get resourceName(): string {
+    return "PreferenceGame";
   }
 
-  /** Same as dispose(), for `using`. */
-  [Symbol.dispose](): void {
-    this.dispose();
+  /** @internal frees P (or the factors) in engine memory; called once by dispose(). */
+  protected release(): void {
+    this.buf.dispose();
   }
 }
 
@@ -251,6 +258,20 @@ export function klDivergence(p: VectorLike, q: VectorLike): number {
   return s;
 }
 
+/** Options of `fitBradleyTerry`. */
+export interface BradleyTerryFitOptions {
+  /** Reference policy μ: comparisons are drawn from μ ⊗ μ (probabilities, every entry > 0).
+   *  Default uniform. */
+  refPolicy?: VectorLike;
+  /** The reference policy under its old name.
+   *  @deprecated renamed `refPolicy`; removed in the next release. */
+  mu?: VectorLike;
+  /** Gradient-ascent iterations at most. Default 100000. */
+  iters?: number;
+  /** Stop when the largest gradient entry is below this. Default 1e-12. */
+  tol?: number;
+}
+
 /**
  * Fit a Bradley–Terry reward model to a preference game: the rewards r (mean zero) that
  * maximise Σ_{i<j} w_ij·[P_ij·log σ(r_i − r_j) + P_ji·log σ(r_j − r_i)] with pair weights
@@ -258,11 +279,12 @@ export function klDivergence(p: VectorLike, q: VectorLike): number {
  * model learns from infinitely many comparisons; the RLHF policy is then μ·exp(r/β).
  * Dense games only (n ≤ 4096).
  */
-export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; iters?: number; tol?: number } = {}): Float64Array {
+export function fitBradleyTerry(game: PreferenceGame, options: BradleyTerryFitOptions = {}): Float64Array {
   if (!(game instanceof PreferenceGame)) throw new ValueError("fitBradleyTerry: game must be a PreferenceGame");
+  const opts = checkOptions<BradleyTerryFitOptions>(options, "fitBradleyTerry", ["refPolicy", "iters", "tol"], REF_POLICY);
   const n = game.n;
   const P = game.toMatrix().data;
-  const mu = logPolicyArg(opts.mu, n, "mu").map(exp);
+  const mu = logPolicyArg(opts.refPolicy, n, "refPolicy").map(exp);
   const iters = integer(opts.iters ?? 100000, "iters", 1);
   const tol = opts.tol ?? 1e-12;
   const r = new Float64Array(n), grad = new Float64Array(n);
@@ -287,11 +309,23 @@ export function fitBradleyTerry(game: PreferenceGame, opts: { mu?: VectorLike; i
   return r;
 }
 
+/** Options of `rlhfPolicy`. */
+export interface RlhfOptions {
+  /** KL coefficient β > 0. */
+  beta: number;
+  /** Reference policy μ (probabilities, every entry > 0). Default uniform. */
+  refPolicy?: VectorLike;
+  /** The reference policy under its old name.
+   *  @deprecated renamed `refPolicy`; removed in the next release. */
+  mu?: VectorLike;
+}
+
 /** The KL-regularised RLHF policy for rewards r: π ∝ μ·exp(r/β). */
-export function rlhfPolicy(rewards: VectorLike, opts: { beta: number; mu?: VectorLike }): Float64Array {
+export function rlhfPolicy(rewards: VectorLike, options: RlhfOptions): Float64Array {
   const r = asVector(rewards, "rewards");
-  if (!opts || typeof opts !== "object") throw new ValueError("rlhfPolicy: options { beta, mu? } are required");
+  if (!options || typeof options !== "object") throw new ValueError("rlhfPolicy: options { beta, refPolicy? } are required");
+  const opts = checkOptions<RlhfOptions>(options, "rlhfPolicy", ["beta", "refPolicy"], REF_POLICY);
   if (!(typeof opts.beta === "number" && opts.beta > 0 && Number.isFinite(opts.beta))) throw new ValueError(`beta must be a finite number > 0, got ${String(opts.beta)}`);
-  const lmu = logPolicyArg(opts.mu, r.length, "mu");
+  const lmu = logPolicyArg(opts.refPolicy, r.length, "refPolicy");
   return probsFromLog(lmu.map((l, i) => l + r[i] / opts.beta));
 }

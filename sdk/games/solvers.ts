@@ -3,10 +3,12 @@
 // (Munos et al. 2024, Nash-MD; Calandriello et al. 2024, online IPO and IPO-MD;
 // Tiapkin et al. 2025, Nash Mirror Prox). Every update runs in the engine, in log space.
 import { getEngine, input, inout, output, scratch, Status, SolverCode, GamesParam, GamesMetric } from "../engine/index.js";
-import { NumericalError, ValueError } from "../engine/errors.js";
+import { NumericalError, ValueError } from "../core/errors.js";
+import { checkOptions, type Renames } from "../core/options.js";
 import { asVector, type VectorLike } from "../core/matrix.js";
 import { integer, positive, probability } from "../core/validate.js";
 import { PreferenceGame, KIND_CODE, logPolicyArg, probsFromLog } from "./preference.js";
+import { REF_POLICY, EQUILIBRIUM, MIXTURE, deprecatedField } from "./deprecated.js";
 
 /** Names of the exact solvers, as `runSolver` and `seqlearn game --solver` accept them. */
 export const SOLVERS = ["nash-md", "nash-mp", "online-ipo", "ipo-md", "mwu", "extragradient"] as const;
@@ -21,9 +23,13 @@ const COLS = GamesMetric.COLS;
 
 /** Options every game function takes: the KL coefficient β and the reference policy μ. */
 export interface GameOptions {
-  /** KL coefficient β > 0 (τ in NLHF / Calandriello, α in MTPO). */
+  /** KL coefficient β > 0 (τ in Munos et al. 2024 and Calandriello et al. 2024, α in Shani et
+   *  al. 2024; TRL `beta`). */
   beta: number;
-  /** Reference policy μ (probabilities, every entry > 0). Default uniform. */
+  /** Reference policy μ (probabilities, every entry > 0; TRL `ref_model`). Default uniform. */
+  refPolicy?: VectorLike;
+  /** The reference policy under its old name.
+   *  @deprecated renamed `refPolicy`; removed in the next release. */
   mu?: VectorLike;
 }
 
@@ -37,12 +43,57 @@ export interface SolverOptions extends GameOptions {
   init?: VectorLike;
   /** Log metrics every this many iterations (and at the last); 0 logs nothing. Default 1. */
   logEvery?: number;
-  /** π*_β for the KL and span metrics: a policy, "solve" (computed with solveNash, which costs
-   *  a few hundred products for moderate β), or null (those metrics are NaN). Default "solve"
-   *  when metrics are logged, null when logEvery = 0. */
+  /** The equilibrium π*_β for the KL and span metrics: a policy, "solve" (computed with
+   *  solveNash, which costs a few hundred products for moderate β), or null (those metrics are
+   *  NaN). Default "solve" when metrics are logged, null when logEvery = 0. */
+  equilibrium?: VectorLike | "solve" | null;
+  /** The equilibrium option under its old name.
+   *  @deprecated renamed `equilibrium`; removed in the next release. */
   reference?: VectorLike | "solve" | null;
   /** Offset of the iteration counter (resumes the Nash-MD schedule). Default 0. */
   t0?: number;
+}
+
+/** Options of `ipoMD`, and of `runSolver` (whose other solvers ignore `mixture`). */
+export interface IpoMdOptions extends SolverOptions {
+  /** Weight γ of μ in the geometric mixture π^{1−γ}μ^γ both samples are drawn from, in [0, 1]
+   *  (β in Munos et al. 2024 and Calandriello et al. 2024; TRL `mixture_coef`). 0 is online IPO.
+   *  Default 0.125. */
+  mixture?: number;
+  /** The mixture weight under its old name.
+   *  @deprecated renamed `mixture`; removed in the next release. */
+  gamma?: number;
+}
+
+/** Options of `solveContextual`: a solver's options plus the context weights and, optionally,
+ *  one reference policy per context. */
+export interface ContextualOptions extends IpoMdOptions {
+  /** Context weights ρ (≥ 0, normalised here). Default uniform. */
+  weights?: VectorLike;
+  /** One reference policy μ(·|x) per context (instead of one `refPolicy` for all). */
+  refPolicies?: VectorLike[];
+  /** The per-context reference policies under their old name.
+   *  @deprecated renamed `refPolicies`; removed in the next release. */
+  mus?: VectorLike[];
+}
+
+/** Options of `solveNash`. */
+export interface SolveNashOptions extends GameOptions {
+  /** Fixed-point residual to reach. Default max(1e-13, 1e-15/β). */
+  tol?: number;
+  /** Iterations at most. Default 10⁶. */
+  maxIter?: number;
+  /** Starting policy (probabilities, full support). Default μ. */
+  init?: VectorLike;
+}
+
+/** Options of `gameMetrics`. */
+export interface MetricsOptions extends GameOptions {
+  /** The equilibrium π*_β, for the KL and span metrics (NaN without it). */
+  equilibrium?: VectorLike;
+  /** The equilibrium under its old name.
+   *  @deprecated renamed `equilibrium`; removed in the next release. */
+  reference?: VectorLike;
 }
 
 /** Metrics per logged iterate (columns of equal length). */
@@ -65,7 +116,7 @@ export interface MetricsLog {
   winRate: Float64Array;
 }
 
-/** What an exact solver returns: the last iterate, the reference used for the metrics, the
+/** What an exact solver returns: the last iterate, the equilibrium used for the metrics, the
  * logged metrics and the number of preference queries. */
 export interface GameRun {
   /** The solver that ran. */
@@ -76,18 +127,38 @@ export interface GameRun {
   policy: Float64Array;
   /** Log-probabilities of the last iterate. */
   logPolicy: Float64Array;
-  /** The π*_β used for the metrics, or null. */
-  reference: Float64Array | null;
+  /** The equilibrium π*_β used for the metrics, or null. */
+  equilibrium: Float64Array | null;
+  /** The equilibrium under its old name (the same array; not enumerable).
+   *  @deprecated renamed `equilibrium`; removed in the next release. */
+  readonly reference: Float64Array | null;
   /** The logged metrics (one row per logged iterate). */
   metrics: MetricsLog;
   /** Total preference queries. */
   queries: number;
 }
 
-function checkGame(game: PreferenceGame, opts?: unknown): void {
+// The option keys of each kind of call, and the old names they replace.
+const GAME_KEYS = ["beta", "refPolicy"] as const;
+const SOLVER_KEYS = [...GAME_KEYS, "iters", "eta", "init", "logEvery", "equilibrium", "t0"] as const;
+const SOLVER_RENAMES: Renames = { ...REF_POLICY, ...EQUILIBRIUM };
+const IPO_MD_KEYS = [...SOLVER_KEYS, "mixture"] as const;
+const IPO_MD_RENAMES: Renames = { ...SOLVER_RENAMES, ...MIXTURE };
+
+function requireOptions(opts: unknown, where: string): void {
+  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: options must be an object like { beta: 0.1, iters: 100 }, got ${String(opts)}`);
+}
+
+function checkGame(game: PreferenceGame): void {
   if (!(game instanceof PreferenceGame)) throw new ValueError("game must be a PreferenceGame (see PreferenceGame.fromMatrix, games.rps(), …)");
   game.check();
-  if (arguments.length > 1 && (!opts || typeof opts !== "object")) throw new ValueError(`options must be an object like { beta: 0.1, iters: 100 }, got ${String(opts)}`);
+}
+
+/** Check the game and the option keys of a call; returns the options under their new names. */
+function gameCall<T extends object>(game: PreferenceGame, opts: unknown, where: string, keys: readonly string[], renames: Renames): T {
+  checkGame(game);
+  requireOptions(opts, where);
+  return checkOptions<T>(opts, where, keys, renames);
 }
 
 function workLen(game: PreferenceGame): number {
@@ -111,7 +182,7 @@ interface RunSpec {
   solver: SolverName;
   algo: number;
   eta: number;
-  gamma: number;
+  mixture: number;
   perIter: number;
 }
 
@@ -121,18 +192,18 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
   const iters = integer(opts.iters ?? 100, "iters", 0);
   const every = integer(opts.logEvery ?? 1, "logEvery", 0);
   const t0 = integer(opts.t0 ?? 0, "t0", 0);
-  const logMu = logPolicyArg(opts.mu, n, "mu");
+  const logMu = logPolicyArg(opts.refPolicy, n, "refPolicy");
   const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, n, "init");
-  let reference: Float64Array | null = null;
+  let equilibrium: Float64Array | null = null;
   let logStar: Float64Array | null = null;
-  const refOpt = opts.reference === undefined ? (every > 0 ? "solve" : null) : opts.reference;
-  if (refOpt === "solve") {
-    const sol = solveNash(game, { beta, mu: opts.mu });
-    reference = sol.policy;
+  const star = opts.equilibrium === undefined ? (every > 0 ? "solve" : null) : opts.equilibrium;
+  if (star === "solve") {
+    const sol = solveNash(game, { beta, refPolicy: opts.refPolicy });
+    equilibrium = sol.policy;
     logStar = sol.logPolicy;
-  } else if (refOpt !== null) {
-    logStar = logPolicyArg(refOpt, n, "reference", true);
-    reference = Float64Array.from(refOpt);
+  } else if (star !== null) {
+    logStar = logPolicyArg(star, n, "equilibrium", true);
+    equilibrium = Float64Array.from(star);
   }
   const rows = every > 0 ? Math.floor(iters / every) + 1 + (iters % every !== 0 ? 1 : 0) : 0;
   if (rows * COLS * 8 > 2 ** 30 - 64) throw new ValueError(`iters = ${iters} with logEvery = ${every} logs ${rows} rows, more than the metrics table can hold; raise logEvery (0 logs nothing) or lower iters`);
@@ -140,7 +211,7 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
   params[GamesParam.ALGO] = spec.algo;
   params[GamesParam.ETA] = spec.eta;
   params[GamesParam.BETA] = beta;
-  params[GamesParam.GAMMA] = spec.gamma;
+  params[GamesParam.GAMMA] = spec.mixture;
   params[GamesParam.ITERS] = iters;
   params[GamesParam.EVERY] = every;
   params[GamesParam.T0] = t0;
@@ -154,15 +225,16 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
     throw new NumericalError(`${spec.solver}: the policy became non-finite at iteration ${k}; reduce eta`, { iteration: k });
   }
   if (r.ret !== Status.OK) throw new ValueError(`${spec.solver}: the engine rejected the arguments (status ${r.ret})`);
-  return {
+  const result = {
     solver: spec.solver,
     beta,
     policy: probsFromLog(logPi),
     logPolicy: logPi,
-    reference,
+    equilibrium,
     metrics: splitMetrics(r.output("metrics"), rows),
     queries: spec.perIter * iters,
   };
+  return deprecatedField(result, "reference", "equilibrium", "GameRun") as GameRun;
 }
 
 function stepIn(eta: unknown, name: string, lo: number, hi: number, why: string): number {
@@ -178,12 +250,12 @@ function stepIn(eta: unknown, name: string, lo: number, hi: number, why: string)
  * KL(π*‖π_T) ≤ 8/(β²(T+1)); with a constant `eta` (0 < ηβ ≤ 1) it converges to a biased
  * fixed point. One query per iteration.
  */
-export function nashMD(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game, opts);
+export function nashMD(game: PreferenceGame, options: SolverOptions): GameRun {
+  const opts = gameCall<SolverOptions>(game, options, "nashMD", SOLVER_KEYS, SOLVER_RENAMES);
   const beta = positive(opts.beta, "beta");
-  if (opts.eta === undefined) return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md"], eta: 0, gamma: 0, perIter: 1 });
+  if (opts.eta === undefined) return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md"], eta: 0, mixture: 0, perIter: 1 });
   const eta = stepIn(opts.eta, "nashMD", 0, 1 / beta, "the mixture weight η·β must be ≤ 1");
-  return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md-const"], eta, gamma: 0, perIter: 1 });
+  return run(game, opts, { solver: "nash-md", algo: ALGO["nash-md-const"], eta, mixture: 0, perIter: 1 });
 }
 
 /**
@@ -192,10 +264,10 @@ export function nashMD(game: PreferenceGame, opts: SolverOptions): GameRun {
  * c = 1/(1+ηβ). For 0 < η ≤ 2, KL(π*‖π_{k+1}) ≤ KL(π*‖π_k)/(1+ηβ). Default η = 2.
  * Two queries per iteration.
  */
-export function nashMirrorProx(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game, opts);
+export function nashMirrorProx(game: PreferenceGame, options: SolverOptions): GameRun {
+  const opts = gameCall<SolverOptions>(game, options, "nashMirrorProx", SOLVER_KEYS, SOLVER_RENAMES);
   const eta = stepIn(opts.eta ?? 2, "nashMirrorProx", 0, 2, "the mirror-prox guarantee needs η·L ≤ 1 with L = ½");
-  return run(game, opts, { solver: "nash-mp", algo: ALGO["nash-mp"], eta, gamma: 0, perIter: 2 });
+  return run(game, opts, { solver: "nash-mp", algo: ALGO["nash-mp"], eta, mixture: 0, perIter: 2 });
 }
 
 /** The largest stable policy-gradient step for online IPO / IPO-MD: η·(β + ½) ≤ 2. */
@@ -211,45 +283,50 @@ export function maxIpoStep(beta: number): number {
  * Its minimiser is π*_β. Stable for 0 < η·(β + ½) ≤ 2; default η = 1/(β + ½). One query per
  * iteration. The sampled version is games.trainOnlineIpo.
  */
-export function onlineIpo(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game, opts);
+export function onlineIpo(game: PreferenceGame, options: SolverOptions): GameRun {
+  const opts = gameCall<SolverOptions>(game, options, "onlineIpo", SOLVER_KEYS, SOLVER_RENAMES);
   const beta = positive(opts.beta, "beta");
   const eta = stepIn(opts.eta ?? 1 / (beta + 0.5), "onlineIpo", 0, maxIpoStep(beta), "policy-gradient stability needs η·(β + ½) ≤ 2");
-  return run(game, opts, { solver: "online-ipo", algo: ALGO["online-ipo"], eta, gamma: 0, perIter: 1 });
+  return run(game, opts, { solver: "online-ipo", algo: ALGO["online-ipo"], eta, mixture: 0, perIter: 1 });
 }
 
 /**
- * IPO-MD(γ), exact population version: both samples from the geometric mixture
- * q ∝ π^{1−γ}·μ^γ, Δθ = η·(q ⊙ h − π·⟨q, h⟩), h = P·q − ½ − β·(log(π/μ) − E_q log(π/μ)).
- * Stationary point π ∝ μ·exp(P·q/β) (not π*_β unless γ = 0). γ = 0 is online IPO.
+ * IPO-MD(γ), exact population version (Calandriello et al. 2024): both samples from the
+ * geometric mixture q ∝ π^{1−γ}·μ^γ with γ = `mixture` (default 0.125),
+ * Δθ = η·(q ⊙ h − π·⟨q, h⟩), h = P·q − ½ − β·(log(π/μ) − E_q log(π/μ)).
+ * Stationary point π ∝ μ·exp(P·q/β) (their Eq. 13; not π*_β unless γ = 0). γ = 0 is online IPO.
  */
-export function ipoMD(game: PreferenceGame, opts: SolverOptions & { gamma?: number }): GameRun {
-  checkGame(game, opts);
+export function ipoMD(game: PreferenceGame, options: IpoMdOptions): GameRun {
+  const opts = gameCall<IpoMdOptions>(game, options, "ipoMD", IPO_MD_KEYS, IPO_MD_RENAMES);
   const beta = positive(opts.beta, "beta");
-  const gamma = probability(opts.gamma ?? 0.125, "gamma");
+  const mixture = probability(opts.mixture ?? 0.125, "mixture");
   const eta = stepIn(opts.eta ?? 1 / (beta + 0.5), "ipoMD", 0, maxIpoStep(beta), "policy-gradient stability needs η·(β + ½) ≤ 2");
-  return run(game, opts, { solver: "ipo-md", algo: ALGO["ipo-md"], eta, gamma, perIter: 1 });
+  return run(game, opts, { solver: "ipo-md", algo: ALGO["ipo-md"], eta, mixture, perIter: 1 });
 }
 
 /** Unregularised multiplicative weights self-play ℓ ← ℓ + η·P·π (baseline; its last iterate
  *  cycles on intransitive games). β is used only for the metrics. Default η = 0.1. */
-export function multiplicativeWeights(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game, opts);
+export function multiplicativeWeights(game: PreferenceGame, options: SolverOptions): GameRun {
+  const opts = gameCall<SolverOptions>(game, options, "multiplicativeWeights", SOLVER_KEYS, SOLVER_RENAMES);
   const eta = stepIn(opts.eta ?? 0.1, "multiplicativeWeights", 0, Infinity, "a positive step");
-  return run(game, opts, { solver: "mwu", algo: ALGO.mwu, eta, gamma: 0, perIter: 1 });
+  return run(game, opts, { solver: "mwu", algo: ALGO.mwu, eta, mixture: 0, perIter: 1 });
 }
 
 /** Unregularised extragradient (mirror prox with β = 0 in the update), 0 < η ≤ 2; its last
  *  iterate approaches the unregularised Nash equilibrium. β is used only for the metrics.
  *  Default η = 1. */
-export function extragradient(game: PreferenceGame, opts: SolverOptions): GameRun {
-  checkGame(game, opts);
+export function extragradient(game: PreferenceGame, options: SolverOptions): GameRun {
+  const opts = gameCall<SolverOptions>(game, options, "extragradient", SOLVER_KEYS, SOLVER_RENAMES);
   const eta = stepIn(opts.eta ?? 1, "extragradient", 0, 2, "the mirror-prox guarantee needs η·L ≤ 1 with L = ½");
-  return run(game, opts, { solver: "extragradient", algo: ALGO.extragradient, eta, gamma: 0, perIter: 2 });
+  return run(game, opts, { solver: "extragradient", algo: ALGO.extragradient, eta, mixture: 0, perIter: 2 });
 }
 
-/** Run a solver by name (the CLI's --solver). */
-export function runSolver(name: SolverName, game: PreferenceGame, opts: SolverOptions & { gamma?: number }): GameRun {
+/** Run a solver by name (the CLI's --solver). The options are those of the solver; `mixture`
+ *  is read by "ipo-md" only (the others ignore it, so one set of options serves every solver). */
+export function runSolver(name: SolverName, game: PreferenceGame, options: IpoMdOptions): GameRun {
+  requireOptions(options, "runSolver");
+  const { mixture, ...rest } = checkOptions<IpoMdOptions>(options, "runSolver", IPO_MD_KEYS, IPO_MD_RENAMES);
+  const opts: IpoMdOptions = name === "ipo-md" && mixture !== undefined ? { ...rest, mixture } : rest;
   switch (name) {
     case "nash-md": return nashMD(game, opts);
     case "nash-mp": return nashMirrorProx(game, opts);
@@ -280,12 +357,12 @@ export interface NashSolution {
  * sets a floor near 1e-16/β). Converges at rate 1/(1+2β) per iteration; throws NumericalError
  * after maxIter (default 10⁶) iterations.
  */
-export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: number; maxIter?: number; init?: VectorLike }): NashSolution {
-  checkGame(game, opts);
+export function solveNash(game: PreferenceGame, options: SolveNashOptions): NashSolution {
+  const opts = gameCall<SolveNashOptions>(game, options, "solveNash", [...GAME_KEYS, "tol", "maxIter", "init"], REF_POLICY);
   const beta = positive(opts.beta, "beta");
   const tol = positive(opts.tol ?? Math.max(1e-13, 1e-15 / beta), "tol");
   const maxIter = integer(opts.maxIter ?? 1_000_000, "maxIter", 0);
-  const logMu = logPolicyArg(opts.mu, game.n, "mu");
+  const logMu = logPolicyArg(opts.refPolicy, game.n, "refPolicy");
   const logPi = opts.init === undefined ? logMu.slice() : logPolicyArg(opts.init, game.n, "init");
   const eng = getEngine();
   const r = eng.call("games_solve", {
@@ -299,10 +376,10 @@ export function solveNash(game: PreferenceGame, opts: GameOptions & { tol?: numb
 }
 
 /** Regularised best response BR_β(π′) = softmax(log μ + P·π′/β). */
-export function bestResponse(game: PreferenceGame, opponent: VectorLike, opts: GameOptions): Float64Array {
-  checkGame(game, opts);
+export function bestResponse(game: PreferenceGame, opponent: VectorLike, options: GameOptions): Float64Array {
+  const opts = gameCall<GameOptions>(game, options, "bestResponse", GAME_KEYS, REF_POLICY);
   const beta = positive(opts.beta, "beta");
-  const logMu = logPolicyArg(opts.mu, game.n, "mu");
+  const logMu = logPolicyArg(opts.refPolicy, game.n, "refPolicy");
   const opp = asVector(opponent, "opponent", { length: game.n });
   let s = 0;
   for (let i = 0; i < opp.length; i++) {
@@ -318,7 +395,7 @@ export function bestResponse(game: PreferenceGame, opponent: VectorLike, opts: G
 
 /** Metrics of one policy (`gameMetrics`); the same quantities as a `MetricsLog` row. */
 export interface PolicyMetrics {
-  /** KL(π*_β ‖ π), when a reference is given (NaN otherwise). */
+  /** KL(π*_β ‖ π), when the equilibrium is given (NaN otherwise). */
   kl: number;
   /** Regularised exploitability E_β(π) = max_π′ J_β(π′, π) − ½. */
   exploitability: number;
@@ -326,20 +403,20 @@ export interface PolicyMetrics {
   exploitability0: number;
   /** Duality gap, 2·E_β. */
   gap: number;
-  /** Span seminorm of log π − log π* (NaN without a reference). */
+  /** Span seminorm of log π − log π* (NaN without the equilibrium). */
   span: number;
   /** Win rate P(π ≻ μ). */
   winRate: number;
 }
 
-/** The metrics of one policy (KL and span need `reference` = π*_β). Zero entries are allowed
+/** The metrics of one policy (KL and span need `equilibrium` = π*_β). Zero entries are allowed
  *  (KL(π*‖π) is then +∞ where π* > 0 = π). */
-export function gameMetrics(game: PreferenceGame, policy: VectorLike, opts: GameOptions & { reference?: VectorLike }): PolicyMetrics {
-  checkGame(game, opts);
+export function gameMetrics(game: PreferenceGame, policy: VectorLike, options: MetricsOptions): PolicyMetrics {
+  const opts = gameCall<MetricsOptions>(game, options, "gameMetrics", [...GAME_KEYS, "equilibrium"], { ...REF_POLICY, ...EQUILIBRIUM });
   const beta = positive(opts.beta, "beta");
-  const logMu = logPolicyArg(opts.mu, game.n, "mu");
+  const logMu = logPolicyArg(opts.refPolicy, game.n, "refPolicy");
   const logPi = logPolicyArg(policy, game.n, "policy", true);
-  const logStar = opts.reference === undefined ? null : logPolicyArg(opts.reference, game.n, "reference", true);
+  const logStar = opts.equilibrium === undefined ? null : logPolicyArg(opts.equilibrium, game.n, "equilibrium", true);
   const m = getEngine().call("games_metrics", {
     kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n: game.n, logMu: input(logMu), logPi: input(logPi),
     logStar: logStar && input(logStar), beta, out: output(COLS), work: scratch(workLen(game)),
@@ -364,14 +441,16 @@ export interface ContextualRun {
 
 /**
  * Contextual games: one preference matrix per context x ~ ρ (and optionally one μ(·|x) per
- * context). The tabular game separates across contexts, so each context runs the same solver;
- * the logged metrics are ρ-averages (the contextual Nash-MD / Nash-MP bounds hold for the
- * averaged KL).
+ * context, `refPolicies`). The tabular game separates across contexts, so each context runs the
+ * same solver; the logged metrics are ρ-averages (the contextual Nash-MD / Nash-MP bounds hold
+ * for the averaged KL).
  */
-export function solveContextual(solver: SolverName, games: PreferenceGame[], opts: SolverOptions & { gamma?: number; weights?: VectorLike; mus?: VectorLike[] }): ContextualRun {
+export function solveContextual(solver: SolverName, games: PreferenceGame[], options: ContextualOptions): ContextualRun {
   if (!Array.isArray(games) || games.length === 0) throw new ValueError("games must be a non-empty array of PreferenceGame (one per context)");
+  requireOptions(options, "solveContextual");
+  const { weights, refPolicies, ...opts } = checkOptions<ContextualOptions>(options, "solveContextual", [...IPO_MD_KEYS, "weights", "refPolicies"], { ...IPO_MD_RENAMES, mus: "refPolicies" });
   const c = games.length;
-  const w = opts.weights === undefined ? new Float64Array(c).fill(1 / c) : asVector(opts.weights, "weights", { length: c });
+  const w = weights === undefined ? new Float64Array(c).fill(1 / c) : asVector(weights, "weights", { length: c });
   let s = 0;
   for (let i = 0; i < c; i++) {
     if (!(w[i] >= 0)) throw new ValueError(`weights[${i}] = ${w[i]}; context weights must be ≥ 0`);
@@ -379,8 +458,11 @@ export function solveContextual(solver: SolverName, games: PreferenceGame[], opt
   }
   if (!(s > 0)) throw new ValueError("weights must not all be 0");
   const rho = w.map((v) => v / s);
-  if (opts.mus !== undefined && opts.mus.length !== c) throw new ValueError(`mus must have one policy per context (${c}), got ${opts.mus.length}`);
-  const runs = games.map((g, i) => runSolver(solver, g, { ...opts, mu: opts.mus ? opts.mus[i] : opts.mu }));
+  if (refPolicies !== undefined) {
+    if (!Array.isArray(refPolicies) || refPolicies.length !== c) throw new ValueError(`refPolicies must have one policy per context (${c}), got ${Array.isArray(refPolicies) ? refPolicies.length : String(refPolicies)}`);
+    if (opts.refPolicy !== undefined) throw new ValueError("solveContextual: give refPolicy (one μ for every context) or refPolicies (one per context), not both");
+  }
+  const runs = games.map((g, i) => runSolver(solver, g, refPolicies ? { ...opts, refPolicy: refPolicies[i] } : opts));
   const rows = runs[0].metrics.iteration.length;
   const avg = (key: keyof MetricsLog, sum = false) => {
     const out = new Float64Array(rows);

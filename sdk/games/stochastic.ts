@@ -6,12 +6,14 @@
 //
 // Every trainer draws its randomness (contexts, responses, Bernoulli labels) from one engine
 // Rng seeded by `seed`: the same seed gives bit-identical runs.
-import { ValueError } from "../engine/errors.js";
+import { ValueError } from "../core/errors.js";
+import { checkOptions, type Renames } from "../core/options.js";
 import { integer, positive, probability, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { exp } from "../core/detmath.js";
 import type { Policy } from "./policy.js";
 import { PreferenceGame } from "./preference.js";
+import { MIXTURE } from "./deprecated.js";
 
 /** A preference oracle: P(y ≻ y′ | x) ∈ [0, 1] (a probability, or a 0/1 outcome). */
 export type Judge<X = number, Y = number> = (x: X, y: Y, yPrime: Y) => number;
@@ -41,6 +43,7 @@ export function judgeFromGame(game: PreferenceGame | PreferenceGame[]): Judge<nu
   return (x, y, y2) => {
     const g = games.length === 1 ? games[0] : games[x];
     if (!g) throw new ValueError(`judge: no game for context ${x}`);
+    g.check();
     return g.entry(y, y2);
   };
 }
@@ -83,19 +86,26 @@ interface Ctx<X> {
   queries: number;
 }
 
+const TRAINER_KEYS = ["beta", "contexts", "batch", "lr", "feedback", "seed", "evaluate"] as const;
+
+/** A trainer's options under their new names, with the keys checked. */
+function trainerOptions<T extends object>(opts: unknown, where: string, own: readonly string[], renames: Renames = {}): T {
+  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: trainer options { beta, ... } are required`);
+  return checkOptions<T>(opts, where, [...TRAINER_KEYS, ...own], renames);
+}
+
+/** The shared trainer state; validates the shared options, then creates the generator (last,
+ *  so that a rejected option leaks no engine memory). */
 function setup<X>(opts: TrainerOptions<X>, defaultLr: number): Ctx<X> {
-  if (!opts || typeof opts !== "object") throw new ValueError("trainer options { beta, ... } are required");
   const contexts = opts.contexts ?? ([0] as unknown as X[]);
   if (!Array.isArray(contexts) || contexts.length === 0) throw new ValueError("contexts must be a non-empty array");
-  return {
-    rng: new Rng(checkSeed(opts.seed ?? 0)),
-    contexts,
-    batch: integer(opts.batch ?? 64, "batch", 1),
-    lr: positive(opts.lr ?? defaultLr, "lr"),
-    feedback: oneOf(opts.feedback ?? "bernoulli", "feedback", FEEDBACK),
-    beta: positive(opts.beta, "beta"),
-    queries: 0,
-  };
+  const batch = integer(opts.batch ?? 64, "batch", 1);
+  const lr = positive(opts.lr ?? defaultLr, "lr");
+  const feedback = oneOf(opts.feedback ?? "bernoulli", "feedback", FEEDBACK);
+  const beta = positive(opts.beta, "beta");
+  const seed = checkSeed(opts.seed ?? 0);
+  if (opts.evaluate !== undefined && typeof opts.evaluate !== "function") throw new ValueError(`evaluate must be a function (policy, iteration) => number, got ${typeof opts.evaluate}`);
+  return { rng: new Rng(seed), contexts, batch, lr, feedback, beta, queries: 0 };
 }
 
 function drawContexts<X>(c: Ctx<X>): X[] {
@@ -168,16 +178,19 @@ export interface NashMPPGOptions<X> extends TrainerOptions<X> {
  * E_{y∼π_θ}[P(y ≻ opp)] − β·KL(π_θ‖μ) − (1/η)·KL(π_θ‖π_c) by `inner` steps of the
  * score-function gradient ∇log π_θ(y)·(p − ½ − β·log(π_θ/μ)(y) − (1/η)·log(π_θ/π_c)(y)),
  * y ∼ π_θ, y′ ∼ opp; the extrapolation plays opp = π_c, the update opp = π_{k+½}, both
- * restarting from the centre π_c. `policy` is updated in place; `ref` is μ (never modified).
+ * restarting from the centre π_c. `policy` is updated in place; `refPolicy` is μ (never
+ * modified).
  */
-export function trainNashMP<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: NashMPPGOptions<X>): TrainLog {
-  const c = setup(opts, 1);
+export function trainNashMP<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>, judge: Judge<X, Y>, options: NashMPPGOptions<X>): TrainLog {
+  const opts = trainerOptions<NashMPPGOptions<X>>(options, "trainNashMP", ["eta", "outer", "inner", "emaDecay"]);
+  const ref = refPolicy;
   const eta = positive(opts.eta ?? 2, "eta");
   if (eta > 2) throw new ValueError(`eta must be in (0, 2] (the mirror-prox guarantee needs η·L ≤ 1 with L = ½), got ${eta}`);
   const outer = integer(opts.outer ?? 40, "outer", 0);
   const inner = integer(opts.inner ?? 20, "inner", 1);
   const ema = opts.emaDecay === undefined ? null : probability(opts.emaDecay, "emaDecay");
   if (ema !== null && !policy.blend) throw new ValueError("emaDecay needs a policy with blend()");
+  const c = setup(opts, 1);
   const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
     const centre = policy.snapshot();
@@ -284,7 +297,11 @@ function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge:
 
 /** Options of `trainNashMD` (Nash-MD-PG). */
 export interface NashMDPGOptions<X> extends TrainerOptions<X> {
-  /** Weight γ of μ in the opponent's geometric mixture π_θ^{1−γ}·μ^γ. Default 0.125. */
+  /** Weight γ of μ in the opponent's geometric mixture π_θ^{1−γ}·μ^γ, in [0, 1] (β in Munos et
+   *  al. 2024; TRL `mixture_coef`). Default 0.125. */
+  mixture?: number;
+  /** The mixture weight under its old name.
+   *  @deprecated renamed `mixture`; removed in the next release. */
   gamma?: number;
   /** Gradient steps. Default 1000. */
   iters?: number;
@@ -292,21 +309,24 @@ export interface NashMDPGOptions<X> extends TrainerOptions<X> {
   logEvery?: number;
   /** Nash-EMA-PG: if set, the opponent is an exponential moving average of the policy's
    *  parameters (updated after every step with this decay, e.g. 0.999) instead of the
-   *  geometric mixture; `gamma` is then ignored. Needs a policy with blend(). */
+   *  geometric mixture; `mixture` is then ignored. Needs a policy with blend(). */
   opponentEma?: number;
 }
 
 /**
- * Nash-MD-PG: y ∼ π_θ, y′ ∼ π_θ^{1−γ}·μ^γ (no gradient), p = label(y ≻ y′), and the step
- * ∇log π_θ(y)·(p − ½ − β·log(π_θ/μ)(y)). γ = 0 is self-play, γ = 1 the best response to μ.
+ * Nash-MD-PG (Munos et al. 2024): y ∼ π_θ, y′ ∼ π_θ^{1−γ}·μ^γ (no gradient) with γ =
+ * `mixture`, p = label(y ≻ y′), and the step ∇log π_θ(y)·(p − ½ − β·log(π_θ/μ)(y)). γ = 0 is
+ * self-play, γ = 1 the best response to μ. `refPolicy` is μ (never modified).
  */
-export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: NashMDPGOptions<X>): TrainLog {
-  const c = setup(opts, 1);
-  const gamma = probability(opts.gamma ?? 0.125, "gamma");
+export function trainNashMD<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>, judge: Judge<X, Y>, options: NashMDPGOptions<X>): TrainLog {
+  const opts = trainerOptions<NashMDPGOptions<X>>(options, "trainNashMD", ["mixture", "iters", "logEvery", "opponentEma"], MIXTURE);
+  const ref = refPolicy;
+  const mixture = probability(opts.mixture ?? 0.125, "mixture");
   const iters = integer(opts.iters ?? 1000, "iters", 0);
   const every = integer(opts.logEvery ?? 100, "logEvery", 1);
   const emaDecay = opts.opponentEma === undefined ? null : probability(opts.opponentEma, "opponentEma");
   if (emaDecay !== null && !policy.blend) throw new ValueError("opponentEma needs a policy with blend()");
+  const c = setup(opts, 1);
   const ema = emaDecay === null ? null : policy.snapshot();
   const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
@@ -314,7 +334,7 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
     for (let t = 0; t < iters; t++) {
       if (c.feedback === "exact") {
         const opp = ema ?? policy.snapshot();
-        if (!ema) mixInPlace(opp, ref, gamma, policy);
+        if (!ema) mixInPlace(opp, ref, mixture, policy);
         exactStep(c, policy, opp, judge, (xs, ys) => {
           const lc = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
           return Float64Array.from(lc, (l, i) => -c.beta * (l - lm[i]));
@@ -322,7 +342,7 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
       } else {
         const xs = drawContexts(c);
         const ys = policy.sample(xs, c.rng);
-        const y2 = ema ? ema.sample(xs, c.rng) : policy.sample(xs, c.rng, { ref, gamma });
+        const y2 = ema ? ema.sample(xs, c.rng) : policy.sample(xs, c.rng, { ref, mixture });
         const p = labels(c, judge, xs, ys, y2);
         scoreFunctionUpdate(policy, xs, ys, p, [{ ref, coef: c.beta }], c.lr);
       }
@@ -337,10 +357,10 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge
 
 /** For tabular policies with blend(): opp ← the geometric mixture of `pol` and `ref`
  *  (logits (1−γ)·θ + γ·θ_ref give exactly π^{1−γ}μ^γ after normalisation). */
-function mixInPlace<X, Y>(opp: Policy<X, Y>, ref: Policy<X, Y>, gamma: number, pol: Policy<X, Y>): void {
+function mixInPlace<X, Y>(opp: Policy<X, Y>, ref: Policy<X, Y>, mixture: number, pol: Policy<X, Y>): void {
   if (!opp.blend) throw new ValueError("feedback \"exact\" with a mixture needs a policy with blend()");
   opp.copyFrom(pol);
-  opp.blend(ref, 1 - gamma);
+  opp.blend(ref, 1 - mixture);
 }
 
 // ---- Online IPO / IPO-MD (Calandriello et al. 2024) --------------------------------------------
@@ -352,7 +372,11 @@ export function ipoPairSlope(h: number, p: number, beta: number): number {
 
 /** Options of `trainOnlineIpo` (online IPO, and IPO-MD with a mixture weight > 0). */
 export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
-  /** Weight γ of μ in the sampling mixture (IPO-MD); 0 is online IPO. Default 0. */
+  /** Weight γ of μ in the sampling mixture π_θ^{1−γ}·μ^γ (IPO-MD), in [0, 1]; 0 is online IPO.
+   *  Default 0. */
+  mixture?: number;
+  /** The mixture weight under its old name.
+   *  @deprecated renamed `mixture`; removed in the next release. */
   gamma?: number;
   /** Gradient steps. Default 1000. */
   iters?: number;
@@ -361,29 +385,31 @@ export interface OnlineIpoOptions<X> extends TrainerOptions<X> {
 }
 
 /**
- * Online IPO (γ = 0) and IPO-MD (γ > 0): both responses from q = π_θ^{1−γ}·μ^γ (no gradient
- * through sampling), label p, and gradient descent on the per-pair loss
+ * Online IPO (γ = `mixture` = 0) and IPO-MD (γ > 0): both responses from q = π_θ^{1−γ}·μ^γ (no
+ * gradient through sampling), label p, and gradient descent on the per-pair loss
  * p·(h − 1/(2β))² + (1 − p)·(−h − 1/(2β))², h = log(π_θ/μ)(y) − log(π_θ/μ)(y′).
- * Its expected direction is (4/β)× the self-play policy gradient (Calandriello et al. 2024);
- * the minimiser is
- * π*_β for γ = 0. Soft or Bernoulli labels target the game P; argmax labels the hard game.
+ * Its expected direction is (4/β)× the self-play policy gradient (Calandriello et al. 2024,
+ * Prop. 4.2); the minimiser is π*_β for γ = 0 (their Prop. 4.1). Soft or Bernoulli labels
+ * target the game P; argmax labels the hard game. `refPolicy` is μ (never modified).
  */
-export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, opts: OnlineIpoOptions<X>): TrainLog {
-  const c = setup(opts, 0.01);
-  const gamma = probability(opts.gamma ?? 0, "gamma");
+export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>, judge: Judge<X, Y>, options: OnlineIpoOptions<X>): TrainLog {
+  const opts = trainerOptions<OnlineIpoOptions<X>>(options, "trainOnlineIpo", ["mixture", "iters", "logEvery"], MIXTURE);
+  const ref = refPolicy;
+  const mixture = probability(opts.mixture ?? 0, "mixture");
   const iters = integer(opts.iters ?? 1000, "iters", 0);
   const every = integer(opts.logEvery ?? 100, "logEvery", 1);
+  const c = setup(opts, 0.01);
   const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
     log(0);
     for (let t = 0; t < iters; t++) {
       if (c.feedback === "exact") {
-        const g = ipoExpectedWeights(policy, ref, judge, c.contexts, c.beta, gamma, c.feedback);
+        const g = ipoExpectedWeights(policy, ref, judge, c.contexts, c.beta, mixture, c.feedback);
         c.queries += g.queries;
         policy.applyGradient(g.xs, g.ys, g.w, c.lr);
       } else {
         const xs = drawContexts(c);
-        const mix = gamma > 0 ? { ref, gamma } : undefined;
+        const mix = mixture > 0 ? { ref, mixture } : undefined;
         const ys = policy.sample(xs, c.rng, mix), y2 = policy.sample(xs, c.rng, mix);
         const p = labels(c, judge, xs, ys, y2);
         const l1 = policy.logProbs(xs, ys), m1 = ref.logProbs(xs, ys);
@@ -408,10 +434,11 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, ju
 /**
  * The exact expectation of the sampled online-IPO step for enumerable policies: weights w(y)
  * such that Σ_y w(y)·∇log π_θ(y|x) = −E_{y,y′∼q}[dL/dh·(∇log π_θ(y) − ∇log π_θ(y′))], i.e. minus
- * the gradient of the population loss with q held fixed (averaged over contexts).
+ * the gradient of the population loss with q = π^{1−γ}μ^γ (γ = `mixture`, μ = `refPolicy`)
+ * held fixed (averaged over contexts).
  */
-export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>, judge: Judge<X, Y>, contexts: readonly X[],
-  beta: number, gamma: number, feedback: Feedback = "soft"): {
+export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>, judge: Judge<X, Y>, contexts: readonly X[],
+  beta: number, mixture: number, feedback: Feedback = "soft"): {
   /** Context of each pair. */ xs: X[];
   /** Response of each pair. */ ys: Y[];
   /** Expected weight of each pair's score. */ w: Float64Array;
@@ -420,7 +447,7 @@ export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>
   const support = needSupport(policy, "ipoExpectedWeights");
   const xs: X[] = [], ys: Y[] = [];
   for (const x of contexts) for (const y of support(x)) xs.push(x), ys.push(y);
-  const lp = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
+  const lp = policy.logProbs(xs, ys), lm = refPolicy.logProbs(xs, ys);
   const w = new Float64Array(xs.length);
   let start = 0, queries = 0;
   for (const x of contexts) {
@@ -428,7 +455,7 @@ export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, ref: Policy<X, Y>
     // q ∝ π^{1−γ}μ^γ
     const lq = new Float64Array(n);
     let m = -Infinity;
-    for (let a = 0; a < n; a++) m = Math.max(m, (lq[a] = (1 - gamma) * lp[start + a] + gamma * lm[start + a]));
+    for (let a = 0; a < n; a++) m = Math.max(m, (lq[a] = (1 - mixture) * lp[start + a] + mixture * lm[start + a]));
     let z = 0;
     for (let a = 0; a < n; a++) z += exp(lq[a] - m);
     const qv = Float64Array.from(lq, (v) => exp(v - m) / z);

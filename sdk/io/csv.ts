@@ -4,6 +4,7 @@
 // chunk by chunk (a chunk may end anywhere, even between the two characters of CRLF or of "");
 // completed records come out with the line number on which they start. Blank lines are skipped.
 import { DataError } from "./errors.js";
+import { checkOptions } from "../core/options.js";
 
 /** One parsed CSV/TSV record. */
 export interface CsvRecord {
@@ -20,6 +21,8 @@ export interface CsvOptions {
   /** Source name used in error messages. */
   source?: string;
 }
+
+const CSV_KEYS = Object.keys({ delimiter: true, source: true } satisfies Record<keyof CsvOptions, true>);
 
 const enum S {
   FieldStart,
@@ -47,7 +50,9 @@ export class CsvParser {
   private pendingCR = false;
   private quoteLine = 1;
 
-  constructor(opts: CsvOptions = {}) {
+  /** A parser for fields separated by `options.delimiter` (default ","). */
+  constructor(options: CsvOptions = {}) {
+    const opts = checkOptions<CsvOptions>(options, "CsvParser", CSV_KEYS);
     const d = opts.delimiter ?? ",";
     if (d.length !== 1 || d === '"' || d === "\n" || d === "\r") throw new DataError(`delimiter must be one character other than a quote or a line break, got ${JSON.stringify(d)}`);
     this.delim = d.charCodeAt(0);

@@ -1,16 +1,19 @@
 /**
- * Readers and writers: streaming numeric tables (CSV, TSV, JSON lines), text sources, SVG
- * line plots.
+ * Readers and writers: streaming numeric tables (CSV, TSV, JSON lines) from files, streams,
+ * Blobs or strings, a CSV tokenizer, and SVG line plots. The `io` namespace of the package,
+ * also its subpath `seqlearn/io`.
  *
  * @module
  */
-// Readers and writers: streaming numeric tables (CSV / TSV / JSON lines), text sources, SVG plots.
+// Readers and writers: streaming numeric tables (CSV / TSV / JSON lines), text sources, SVG
+// plots. The chunking and naming helpers of the sources (textChunks, sourceName, sourceSize),
+// formatFromPath and the tick chooser of the plots stay internal (the CLI imports them by path).
 export { DataError } from "./errors.js";
-export { textChunks, textSource, sourceName, sourceSize } from "./source.js";
-export type { TextSource, TextChunk } from "./source.js";
+export { textSource } from "./source.js";
+export type { TextSource } from "./source.js";
 export { CsvParser, parseCsv } from "./csv.js";
 export type { CsvRecord, CsvOptions } from "./csv.js";
-export { streamTable, readTable, readHeader, formatFromPath } from "./table.js";
-export type { TableFormat, TableOptions, RowBatch, Table, Progress } from "./table.js";
-export { linePlot, niceTicks } from "./svg.js";
+export { streamTable, readTable, readHeader } from "./table.js";
+export type { TableFormat, TableOptions, RowBatch, Table, TableHeader, Progress } from "./table.js";
+export { linePlot } from "./svg.js";
 export type { LinePlotOptions, PlotSeries } from "./svg.js";

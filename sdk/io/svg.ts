@@ -8,6 +8,7 @@
 //
 // Non-finite points (and non-positive ones on a log axis) are skipped, breaking the line there.
 import { ValueError } from "../engine/errors.js";
+import { checkOptions } from "../core/options.js";
 
 /** One line of a `linePlot`. */
 export interface PlotSeries {
@@ -52,6 +53,16 @@ export interface LinePlotOptions {
   /** Fixed y range [min, max] instead of the data's. */
   yRange?: [number, number];
 }
+
+// The valid keys of LinePlotOptions and PlotSeries, for checkOptions (`satisfies`: tsc fails
+// when an interface and its list differ).
+const PLOT_KEYS = Object.keys({
+  series: true, title: true, xLabel: true, yLabel: true, logX: true, logY: true, width: true, height: true,
+  legend: true, xRange: true, yRange: true,
+} satisfies Record<keyof LinePlotOptions, true>);
+const SERIES_KEYS = Object.keys({
+  name: true, x: true, y: true, color: true, dashed: true, markers: true, line: true,
+} satisfies Record<keyof PlotSeries, true>);
 
 // Okabe–Ito palette (readable for the common forms of colour blindness).
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
@@ -104,12 +115,14 @@ function logTicks(lo: number, hi: number): number[] {
 }
 
 /** Render a line plot as a standalone SVG document (a string). */
-export function linePlot(opts: LinePlotOptions): string {
-  if (!opts || typeof opts !== "object") throw new ValueError("linePlot: options { series, ... } are required");
+export function linePlot(options: LinePlotOptions): string {
+  if (!options || typeof options !== "object") throw new ValueError("linePlot: options { series, ... } are required");
+  const opts = checkOptions<LinePlotOptions>(options, "linePlot", PLOT_KEYS);
   const W = opts.width ?? 640;
   const H = opts.height ?? 400;
   if (!(W >= 100 && H >= 80)) throw new ValueError(`linePlot: width and height must be at least 100 × 80 pixels, got ${W} × ${H}`);
   if (!Array.isArray(opts.series) || opts.series.length === 0) throw new ValueError("linePlot: series must be a non-empty array");
+  opts.series = opts.series.map((s, i) => (s && typeof s === "object" ? checkOptions<PlotSeries>(s, `linePlot: series[${i}]`, SERIES_KEYS) : s));
   opts.series.forEach((s, i) => {
     if (!s || s.x.length !== s.y.length) throw new ValueError(`linePlot: series[${i}] (${JSON.stringify(s?.name)}) has ${s?.x.length} x values and ${s?.y.length} y values; they must match`);
   });

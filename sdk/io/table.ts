@@ -11,6 +11,7 @@
 // bounded by one batch plus one input chunk.
 import { Matrix } from "../core/matrix.js";
 import { ValueError } from "../engine/errors.js";
+import { checkOptions } from "../core/options.js";
 import { CsvParser, type CsvRecord } from "./csv.js";
 import { DataError } from "./errors.js";
 import { textChunks, sourceName, sourceSize, type TextSource } from "./source.js";
@@ -51,8 +52,26 @@ export interface TableOptions {
   /** Stop reading after this many data rows (0 reads only the header). */
   limit?: number;
   /** Called once the header (CSV) or first object (JSON lines) has been read. */
-  onHeader?: (h: { columns: string[]; features: string[]; target: string | null }) => void;
+  onHeader?: (h: TableHeader) => void;
 }
+
+/** The columns of a table and the selection the options make (from `readHeader`, and passed
+ *  to `TableOptions.onHeader`). */
+export interface TableHeader {
+  /** Every column name, in input order. */
+  columns: string[];
+  /** The feature columns the options select, in the order of X. */
+  features: string[];
+  /** The target column, or null. */
+  target: string | null;
+}
+
+// The valid keys of TableOptions, for checkOptions (`satisfies`: tsc fails when the interface
+// and the list differ).
+const TABLE_KEYS = Object.keys({
+  format: true, delimiter: true, target: true, targetOptional: true, features: true, ignore: true,
+  batchSize: true, onProgress: true, limit: true, onHeader: true,
+} satisfies Record<keyof TableOptions, true>);
 
 /** A block of consecutive rows. */
 export interface RowBatch {
@@ -146,7 +165,8 @@ interface RawRow {
 }
 
 /** Stream numeric rows in batches. */
-export async function* streamTable(source: TextSource, opts: TableOptions = {}): AsyncGenerator<RowBatch> {
+export async function* streamTable(source: TextSource, options: TableOptions = {}): AsyncGenerator<RowBatch> {
+  const opts = checkOptions<TableOptions>(options, "streamTable", TABLE_KEYS);
   const src = sourceName(source);
   let format = opts.format;
   if (format === undefined) format = (typeof source === "string" ? formatFromPath(source) : undefined) ?? "csv";
@@ -323,11 +343,12 @@ export async function* streamTable(source: TextSource, opts: TableOptions = {}):
 }
 
 /** Read a whole table into memory (for inputs that fit; use streamTable otherwise). */
-export async function readTable(source: TextSource, opts: TableOptions = {}): Promise<Table> {
+export async function readTable(source: TextSource, options: TableOptions = {}): Promise<Table> {
+  const opts = checkOptions<TableOptions>(options, "readTable", TABLE_KEYS);
   const parts: RowBatch[] = [];
-  let head: { columns: string[]; features: string[]; target: string | null } | null = null;
+  let head: TableHeader | null = null;
   for await (const b of streamTable(source, { ...opts, onHeader: (h) => { head = h; opts.onHeader?.(h); } })) parts.push(b);
-  const h = head as unknown as { columns: string[]; features: string[]; target: string | null };
+  const h = head as unknown as TableHeader;
   const d = h.features.length;
   const n = parts.reduce((s, b) => s + b.X.rows, 0);
   const X = new Matrix(n, d);
@@ -342,12 +363,9 @@ export async function readTable(source: TextSource, opts: TableOptions = {}): Pr
 }
 
 /** The column names and the resolved feature/target selection, reading only the header. */
-export async function readHeader(source: TextSource, opts: TableOptions = {}): Promise<{
-  /** Every column name, in file order. */ columns: string[];
-  /** The feature columns the options select. */ features: string[];
-  /** The target column, or null. */ target: string | null;
-}> {
-  let head: { columns: string[]; features: string[]; target: string | null } | null = null;
+export async function readHeader(source: TextSource, options: TableOptions = {}): Promise<TableHeader> {
+  const opts = checkOptions<TableOptions>(options, "readHeader", TABLE_KEYS);
+  let head: TableHeader | null = null;
   for await (const _ of streamTable(source, { ...opts, limit: 0, onHeader: (h) => { head = h; } })) void _;
-  return head as unknown as { columns: string[]; features: string[]; target: string | null };
+  return head as unknown as TableHeader;
 }

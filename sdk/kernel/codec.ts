@@ -16,18 +16,25 @@
 //              4 matern32, 5 matern52, 6 matern12; test/codec-dictionary.test.ts pins these numbers)
 //   36  u32    kernel fields present: 1 gamma, 2 coef0, 4 degree, 8 lengthScale
 //   40  f64×4  kernel gamma, coef0, degree, lengthScale
-//   72  f64    γ (ridge)          80 f64 ε          88 f64 q̄
+//   72  f64    λ (the leverage-score ridge; params.lambda)   80 f64 ε   88 f64 q̄
 //   96  f64    c                 104 f64 c_pref    112 f64 scale
 //  120  f64    n (points summarised)   128 f64 seed   136 f64 d_eff   144 f64 maxDictionary
 //  152  u8[24] method, UTF-8, zero-padded
 //    H  f64[m·d] points (row-major) · f64[m] p̃ · f64[m] indices · f64[m] τ̃ (if flag 1) · i32[m] copies
 //  end  u32    CRC-32 of every byte before it
-import { SeqlearnError, ValueError } from "../engine/errors.js";
+//
+// The field at offset 72 holds the leverage-score ridge, which the first release's SDK called
+// `gamma` and the current one calls `lambda`: only the name changed, so the bytes (and the
+// format version) did not.
+import { SeqlearnError, ValueError } from "../core/errors.js";
+import { deprecationWarning } from "../core/options.js";
 import { Matrix } from "../core/matrix.js";
 import { crc32 } from "../core/crc32.js";
 import { Kernel, KERNEL_NAMES, kernelCodeOf, kernelNameOfCode, type KernelSpec } from "./kernels.js";
 import { makeDictionary, type DictionaryParams, type RlsDictionary } from "./dictionary.js";
 
+/** The first 8 bytes of every binary dictionary file, `\x89SLDICT\n`: a non-ASCII first byte,
+ *  then a line end, so that text tools and transfers that rewrite line ends are caught. */
 export const DICTIONARY_MAGIC = Uint8Array.of(0x89, 0x53, 0x4c, 0x44, 0x49, 0x43, 0x54, 0x0a);
 /** The binary dictionary format version that `encodeDictionary` writes (`decodeDictionary`
  * reads it and every older one). */
@@ -76,7 +83,7 @@ export function encodedDictionarySize(m: number, d: number, withTau: boolean): n
  *  the same checks the decoder applies, so every file written can be read back. */
 export function encodeDictionary(dict: RlsDictionary): Uint8Array {
   if (!dict || typeof dict !== "object" || !dict.params || !dict.points) throw new ValueError("encodeDictionary: expected a dictionary (e.g. squeak.dictionary())");
-  const p = dict.params;
+  const p = withLambda(dict.params);
   const m = dict.points.rows;
   const d = dict.points.cols;
   const fail = (msg: string): never => {
@@ -133,7 +140,7 @@ export function encodeDictionary(dict: RlsDictionary): Uint8Array {
     }
   });
   v.setUint32(36, kmask, true);
-  const scalars = [p.gamma, p.eps, p.qbar, p.c, p.cPref, p.scale, p.n, p.seed ?? 0, p.deff ?? 0, p.maxDictionary ?? 0];
+  const scalars = [p.lambda, p.eps, p.qbar, p.c, p.cPref, p.scale, p.n, p.seed ?? 0, p.deff ?? 0, p.maxDictionary ?? 0];
   scalars.forEach((x, i) => v.setFloat64(72 + 8 * i, Number(x), true));
   bytes.set(methodBytes, 152);
 
@@ -147,6 +154,17 @@ export function encodeDictionary(dict: RlsDictionary): Uint8Array {
   off += 4 * m;
   v.setUint32(off, crc32(bytes.subarray(0, off)), true);
   return bytes;
+}
+
+/** A hand-made record may still name the leverage-score ridge `gamma` (its first name): read
+ *  it as `lambda`, with the one-time deprecation warning, for one release. */
+function withLambda(p: DictionaryParams): DictionaryParams {
+  // (Reading p.gamma of a dictionary's params would run its deprecated getter: test first.)
+  if (p.lambda !== undefined || !Object.prototype.propertyIsEnumerable.call(p, "gamma")) return p;
+  const old = (p as { gamma?: unknown }).gamma;
+  deprecationWarning("encodeDictionary:params.gamma", "encodeDictionary: params.gamma is deprecated and will be removed in the next release; name the leverage-score ridge params.lambda");
+  const { gamma: _g, ...rest } = p as DictionaryParams & { gamma?: unknown };
+  return { ...rest, lambda: old as number };
 }
 
 function putF64(bytes: Uint8Array, v: DataView, off: number, src: Float64Array, len: number): number {
@@ -191,6 +209,7 @@ export interface DictionaryFileInfo {
   d: number;
   /** Whether τ̃ is stored. */
   hasTau: boolean;
+  /** The parameters stored in the header. */
   params: DictionaryParams;
 }
 
@@ -245,7 +264,7 @@ function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo;
   }
   if (end >= 0 && raw.subarray(end).some((x) => x !== 0)) throw new DictionaryFormatError("bad-header", "method name padding is not zero", 152 + end);
   const params: DictionaryParams = {
-    method, kernel, gamma: s(0), eps: s(1), qbar: s(2), c: s(3), cPref: s(4), scale: s(5), n: s(6),
+    method, kernel, lambda: s(0), eps: s(1), qbar: s(2), c: s(3), cPref: s(4), scale: s(5), n: s(6),
     seed: flags & F_SEED ? s(7) : null, d, deff: flags & F_DEFF ? s(8) : null, maxDictionary: flags & F_MAXDICT ? s(9) : null,
   };
   // Absent optional fields must be all-zero bytes, so that each dictionary has exactly one encoding.
@@ -271,7 +290,7 @@ function checkParams(p: DictionaryParams, m: number): void {
     throw new DictionaryFormatError("bad-value", `kernel: ${(e as Error).message}`, 40);
   }
   const isInt = (x: number, lo: number, hi = Number.MAX_SAFE_INTEGER): boolean => Number.isInteger(x) && x >= lo && x <= hi;
-  if (!(Number.isFinite(p.gamma) && p.gamma >= 0)) bad("gamma", p.gamma, "a finite number ≥ 0", 72);
+  if (!(Number.isFinite(p.lambda) && p.lambda >= 0)) bad("lambda", p.lambda, "a finite number ≥ 0 (the leverage-score ridge)", 72);
   if (!(p.eps >= 0 && p.eps < 1)) bad("eps", p.eps, "a number in [0, 1)", 80);
   if (!isInt(p.qbar, 1, 2 ** 31 - 1)) bad("qbar", p.qbar, "an integer in [1, 2^31−1]", 88);
   if (!(Number.isFinite(p.c) && p.c > 0)) bad("c", p.c, "a finite number > 0", 96);

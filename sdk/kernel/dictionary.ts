@@ -2,9 +2,20 @@
 // (SQUEAK, INK-Estimate, DISQUEAK, uniform and full dictionaries, decoded files), and its JSON
 // form. The representation is the weighted dictionary {(i, p̃_i, q_i)} of Calandriello,
 // Lazaric & Valko (AISTATS 2017, §2–3) with the stored points. Its binary form is in codec.ts.
-import { ShapeError, ValueError } from "../engine/errors.js";
+//
+// JSON versions (the tag carries the version; the reader accepts every one):
+//   "seqlearn.dictionary/2"   current: the leverage-score ridge is params.lambda
+//   "seqlearn.dictionary/1"   first release: the same ridge was params.gamma
+import { ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, asVector } from "../core/matrix.js";
+import { deprecationWarning } from "../core/options.js";
 import { asKernel, type KernelSpec } from "./kernels.js";
+
+/** The JSON format tag `dictionaryToJSON` writes; `dictionaryFromJSON` reads it and every older
+ *  version. @internal */
+export const DICTIONARY_JSON_KIND = "seqlearn.dictionary";
+/** The JSON format version `dictionaryToJSON` writes. @internal */
+export const DICTIONARY_JSON_VERSION = 2;
 
 /** Parameters a dictionary was built with (stored with it, so it is self-describing). */
 export interface DictionaryParams {
@@ -12,13 +23,19 @@ export interface DictionaryParams {
   method: string;
   /** The kernel, as its JSON spec. */
   kernel: KernelSpec;
-  /** Absolute ridge γ of the leverage scores (K + γI). 0 for uniform dictionaries built without one. */
-  gamma: number;
+  /** Absolute ridge λ of the leverage scores, τ = diag(K(K + λI)⁻¹) (γ in Calandriello et al.
+   *  2017; λ·n in the BLESS paper's notation). 0 for uniform dictionaries built without one.
+   *  Called `gamma` in version 1 of the dictionary JSON format. */
+  lambda: number;
+  /** The leverage-score ridge under its first name: a non-enumerable getter on the params of
+   *  every dictionary (not written to files, not copied by spreads).
+   *  @deprecated renamed `lambda`; removed in the next release. */
+  readonly gamma?: number;
   /** Accuracy parameter ε of the estimator (0 when not applicable). */
   eps: number;
   /** Copies per point q̄ (INK-Estimate: the budget of slots). */
   qbar: number;
-  /** γ multiplier inside the estimator: 1 (SQUEAK) or 1 + ε (DISQUEAK). */
+  /** λ multiplier inside the estimator: 1 (SQUEAK) or 1 + ε (DISQUEAK). */
   c: number;
   /** Prefactor divisor: 1 (the form printed in Calandriello et al. 2017, Eq. 5) or c (the
    *  form their proof of Thm 2 analyses). */
@@ -31,7 +48,7 @@ export interface DictionaryParams {
   n: number;
   /** Input dimension. */
   d: number;
-  /** Horvitz–Thompson estimate of d_eff(γ) from the last update, Σ_j w_j τ̃_j/(1−ε). */
+  /** Horvitz–Thompson estimate of d_eff(λ) from the last update, Σ_j w_j τ̃_j/(1−ε). */
   deff: number | null;
   /** Budget on the number of distinct points, when one was set. */
   maxDictionary: number | null;
@@ -66,7 +83,22 @@ export function makeDictionary(parts: {
   const w = new Float64Array(m);
   const qbar = parts.params.qbar;
   for (let j = 0; j < m; j++) w[j] = parts.copies[j] / (qbar * parts.pTilde[j]);
-  return Object.freeze({ size: m, ...parts, weights: w, params: Object.freeze({ ...parts.params }) });
+  return Object.freeze({ size: m, ...parts, weights: w, params: frozenParams(parts.params) });
+}
+
+/** A frozen copy of the params, with the first release's name of the ridge (`gamma`) as a
+ *  non-enumerable, deprecated getter: JavaScript code that still reads `params.gamma` gets λ
+ *  and one warning; it is not written to files and not copied by `{ ...params }`. */
+function frozenParams(p: DictionaryParams): Readonly<DictionaryParams> {
+  const out = { ...p };
+  Object.defineProperty(out, "gamma", {
+    enumerable: false,
+    get(): number {
+      deprecationWarning("DictionaryParams.gamma", "dictionary.params.gamma is deprecated and will be removed in the next release; read params.lambda (the leverage-score ridge)");
+      return out.lambda;
+    },
+  });
+  return Object.freeze(out);
 }
 
 /** Validate a dictionary-like argument (shapes, ranges). @internal */
@@ -85,12 +117,13 @@ export function checkDictionary(dict: RlsDictionary, name = "dictionary"): RlsDi
   return dict;
 }
 
-/** JSON form of a dictionary (typed arrays as plain arrays; numbers round-trip exactly). */
+/** JSON form of a dictionary, `"format": "seqlearn.dictionary/2"` (typed arrays as plain
+ *  arrays; numbers round-trip exactly). */
 export function dictionaryToJSON(dict: RlsDictionary): object {
   checkDictionary(dict);
   return {
-    format: "seqlearn.dictionary/1",
-    params: dict.params,
+    format: `${DICTIONARY_JSON_KIND}/${DICTIONARY_JSON_VERSION}`,
+    params: { ...dict.params },
     indices: Array.from(dict.indices),
     points: { rows: dict.points.rows, cols: dict.points.cols, data: Array.from(dict.points.data) },
     pTilde: Array.from(dict.pTilde),
@@ -99,13 +132,39 @@ export function dictionaryToJSON(dict: RlsDictionary): object {
   };
 }
 
-/** Rebuild (and validate) a dictionary from dictionaryToJSON output. */
+/** The version of a dictionary JSON tag: N for "seqlearn.dictionary/N"; a ValueError for
+ *  anything else, or for a version newer than this build writes. */
+function jsonVersion(format: unknown): number {
+  const current = `${DICTIONARY_JSON_KIND}/${DICTIONARY_JSON_VERSION}`;
+  const m = typeof format === "string" ? /^seqlearn\.dictionary\/(\d+)$/.exec(format) : null;
+  if (!m || Number(m[1]) < 1) throw new ValueError(`dictionary JSON: unknown format ${JSON.stringify(format)}; expected "${current}" (or an older version)`);
+  const v = Number(m[1]);
+  if (v > DICTIONARY_JSON_VERSION) throw new ValueError(`dictionary JSON: format ${JSON.stringify(format)} is newer than this seqlearn reads (≤ ${DICTIONARY_JSON_VERSION}); upgrade seqlearn`);
+  return v;
+}
+
+/** Rebuild (and validate) a dictionary from dictionaryToJSON output: the current version
+ *  (`seqlearn.dictionary/2`, ridge `params.lambda`) or an older one (`seqlearn.dictionary/1`,
+ *  ridge `params.gamma`). */
 export function dictionaryFromJSON(obj: unknown): RlsDictionary {
   if (!obj || typeof obj !== "object") throw new ValueError("dictionary JSON must be an object");
   const o = obj as Record<string, any>;
-  if (o.format !== "seqlearn.dictionary/1") throw new ValueError(`dictionary JSON: unknown format ${JSON.stringify(o.format)}; expected "seqlearn.dictionary/1"`);
-  const p = o.params as DictionaryParams;
-  if (!p || typeof p !== "object") throw new ValueError("dictionary JSON: missing params");
+  const version = jsonVersion(o.format);
+  const raw = o.params as Record<string, unknown>;
+  if (!raw || typeof raw !== "object") throw new ValueError("dictionary JSON: missing params");
+  // Version 1 called the leverage-score ridge `gamma`; version 2 calls it `lambda`.
+  const ridgeKey = version === 1 ? "gamma" : "lambda";
+  const lambda = raw[ridgeKey];
+  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda < 0) {
+    throw new ValueError(`dictionary JSON: params.${ridgeKey} (the leverage-score ridge) must be a finite number ≥ 0, got ${JSON.stringify(lambda)}`);
+  }
+  // The ridge takes the place of the old key, so the params keep their order.
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (key === ridgeKey) fields.lambda = lambda;
+    else if (key !== "gamma" && key !== "lambda") fields[key] = raw[key];
+  }
+  const p = fields as unknown as DictionaryParams;
   asKernel(p.kernel, "params.kernel");
   const points = asMatrix(o.points, "points");
   const m = points.rows;

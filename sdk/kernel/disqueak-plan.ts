@@ -3,7 +3,7 @@
 // commands follow these rules, so a tree run by the CLI, one node at a time or on a pool,
 // gives byte-for-byte the dictionary of disqueak() on the same rows.
 import { integer } from "../core/validate.js";
-import { ValueError } from "../engine/errors.js";
+import { ValueError } from "../core/errors.js";
 
 /** Parts of at most this many rows start as exact leaves under leaf: "auto": every row with
  *  p̃ = 1 and q = q̄, as the paper's leaves. Larger parts are first thinned by SQUEAK (Alg. 1),

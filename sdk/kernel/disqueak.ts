@@ -2,19 +2,21 @@
 // data into parts, build a dictionary per part (exact: every point with p̃ = 1, q = q̄; or
 // pre-thinned by SQUEAK when parts are large), then merge dictionaries pairwise along a tree,
 // each merge running the shared DICT-UPDATE (dictUpdate, in Wasm) on the union with the
-// DISQUEAK estimator A = K_DD + (1+ε)γ·diag(1/w). Tree nodes exchange dictionary files
-// (codec.ts), so the same leaves and merges run on a worker pool, or as separate
-// processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
+// DISQUEAK estimator A = K_DD + (1+ε)λ·diag(1/w) (λ the leverage-score ridge, the paper's
+// γ). Tree nodes exchange dictionary files (codec.ts), so the same leaves and merges run on a
+// worker pool, or as separate processes through the CLI. A node's randomness comes from the stream (seed, nodeStream of
 // the leaves it covers) only (sdk/random/streams.ts), so a chain of single-point leaves with the
 // SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
-import { ValueError, ShapeError } from "../engine/errors.js";
+import { ValueError, ShapeError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 import { Rng } from "../random/rng.js";
 import { nodeSeed, nodeStream } from "../random/streams.js";
 import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 import { dictUpdate } from "./update.js";
-import { Squeak } from "./squeak.js";
+import { Squeak, LAMBDA_RENAME } from "./squeak.js";
+import { defaultLeafSize, leafKind, leafSizes } from "./disqueak-plan.js";
 import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
 import { encodeDictionary, decodeDictionary } from "./codec.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
@@ -24,8 +26,8 @@ import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type Lev
 export interface DisqueakParams {
   /** The kernel, as its JSON spec. */
   kernel: KernelSpec;
-  /** Ridge λ of the leverage scores (`lambda` from the next release on). */
-  gamma: number;
+  /** Ridge λ > 0 of the leverage scores (the paper's γ). */
+  lambda: number;
   /** Accuracy ε ∈ (0, 1). */
   eps: number;
   /** Copies per point q̄. */
@@ -34,8 +36,8 @@ export interface DisqueakParams {
    *  (c_pref = 1 + ε, consistent with the proof of Lemma 4 in Calandriello, Lazaric & Valko
    *  2017, whose estimator is Eq. 5 divided by 1 + ε; smaller dictionaries). */
   prefactor: "printed" | "proof";
-  /** Merge estimator: "disqueak" (A = K_DD + (1+ε)γ·G, the default, as Thm 2 needs when both
-   *  children are only ε-accurate) or "squeak" (A = K_DD + γ·G: a chain whose right children
+  /** Merge estimator: "disqueak" (A = K_DD + (1+ε)λ·G, the default, as Thm 2 needs when both
+   *  children are only ε-accurate) or "squeak" (A = K_DD + λ·G: a chain whose right children
    *  are single fresh points is then exactly SQUEAK's Algorithm 1: with single-row exact
    *  leaves and the same seed, the dictionary of `new Squeak({ mode: "exact" })`). */
   estimator: "disqueak" | "squeak";
@@ -49,8 +51,12 @@ export interface DisqueakParams {
 export interface DisqueakOptions {
   /** The kernel, e.g. rbf({ gamma: 0.5 }). */
   kernel: Kernel | KernelSpec;
-  /** Absolute ridge γ > 0. */
-  gamma: number;
+  /** Absolute ridge λ > 0 of the leverage scores (γ in Calandriello et al. 2017). Required;
+   *  optional in the type only while its old name `gamma` is accepted (this release). */
+  lambda?: number;
+  /** The leverage-score ridge under its old name.
+   *  @deprecated renamed `lambda`; removed in the next release. */
+  gamma?: number;
   /** Accuracy ε ∈ (0, 1). Default 0.5. */
   eps?: number;
   /** Copies per point q̄. Default 10 (as Squeak). */
@@ -63,7 +69,8 @@ export interface DisqueakOptions {
   leafSize?: number;
   /** Explicit part sizes (summing to n), instead of leafSize. */
   partition?: readonly number[];
-  /** Leaf dictionaries: "exact", "squeak", or "auto" (exact for parts ≤ 128 rows). */
+  /** Leaf dictionaries: "exact", "squeak", or "auto" (exact for parts of at most
+   *  EXACT_LEAF_MAX_ROWS = 128 rows; see leafKind). */
   leaf?: "exact" | "squeak" | "auto";
   /** Merge-tree shape: "balanced" (default), "chain", or explicit merges (see planTree). */
   shape?: TreeShape;
@@ -133,7 +140,7 @@ export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: n
   if (!(data instanceof Float64Array) || data.length < n * d) throw new ShapeError(`disqueakLeaf: part.data must be a Float64Array with at least n·d = ${n * d} values, got ${data instanceof Float64Array ? data.length : typeof data}`);
   if (!params || typeof params !== "object") throw new ValueError("disqueakLeaf: params must come from disqueakParams()");
   if (params.leaf === "squeak") {
-    const sq = new Squeak({ kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, stream), maxDictionary: params.maxDictionary ?? undefined });
+    const sq = new Squeak({ kernel: params.kernel, lambda: params.lambda, eps: params.eps, qbar: params.qbar, seed: nodeSeed(seed, stream), maxDictionary: params.maxDictionary ?? undefined });
     try {
       sq.push(data.subarray(0, n * d), d);
       const dict = sq.dictionary();
@@ -154,20 +161,20 @@ export function disqueakLeaf(part: DisqueakLeaf, params: DisqueakParams, seed: n
     copies: new Int32Array(n).fill(params.qbar),
     tau: null,
     params: {
-      method: "disqueak", kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, c, cPref, scale: 1,
+      method: "disqueak", kernel: params.kernel, lambda: params.lambda, eps: params.eps, qbar: params.qbar, c, cPref, scale: 1,
       seed, n, d, deff: null, maxDictionary: params.maxDictionary,
     },
   });
 }
 
-/** Check that two dictionaries can be merged (same kernel, γ, ε, q̄, d; disjoint points). */
+/** Check that two dictionaries can be merged (same kernel, λ, ε, q̄, d; disjoint points). */
 export function checkMergeable(a: RlsDictionary, b: RlsDictionary): void {
   for (const [x, name] of [[a, "a"], [b, "b"]] as const) {
     if (!x || typeof x !== "object" || !x.points || !x.params) throw new ValueError(`${name} must be a dictionary (a DISQUEAK leaf or merge result, or a decoded dictionary file)`);
   }
   const pa = a.params, pb = b.params;
   if (JSON.stringify(pa.kernel) !== JSON.stringify(pb.kernel)) throw new ValueError(`cannot merge dictionaries built with different kernels: ${JSON.stringify(pa.kernel)} vs ${JSON.stringify(pb.kernel)}`);
-  for (const k of ["gamma", "eps", "qbar"] as const) {
+  for (const k of ["lambda", "eps", "qbar"] as const) {
     if (pa[k] !== pb[k]) throw new ValueError(`cannot merge dictionaries built with different ${k}: ${pa[k]} vs ${pb[k]}`);
   }
   if (a.points.rows > 0 && b.points.rows > 0 && a.points.cols !== b.points.cols) throw new ShapeError(`cannot merge dictionaries of dimension ${a.points.cols} and ${b.points.cols}`);
@@ -203,7 +210,7 @@ export function disqueakMerge(a: RlsDictionary, b: RlsDictionary, params: Disque
     }
     return dictUpdate(
       { points: { rows: m, cols: d, data: points }, pTilde: cat(a.pTilde, b.pTilde, Float64Array), copies: cat(a.copies, b.copies, Int32Array), indices: cat(a.indices, b.indices, Float64Array) },
-      { kernel: params.kernel, gamma: params.gamma, eps: params.eps, qbar: params.qbar, c, cPref, rng, maxDictionary: params.maxDictionary ?? undefined },
+      { kernel: params.kernel, lambda: params.lambda, eps: params.eps, qbar: params.qbar, c, cPref, rng, maxDictionary: params.maxDictionary ?? undefined },
       { method: "disqueak", seed, n },
     ).dictionary;
   } finally {
@@ -226,24 +233,35 @@ export function disqueakMergeTask(inp: MergeInput<Uint8Array, DisqueakParams>): 
   return encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.stream));
 }
 
-/** Validated DISQUEAK hyper-parameters. */
-export function disqueakParams(opts: Pick<DisqueakOptions, "kernel" | "gamma" | "eps" | "qbar" | "prefactor" | "estimator" | "maxDictionary">, leaf: "exact" | "squeak"): DisqueakParams {
+/** The options disqueakParams reads. */
+const PARAM_OPTIONS = ["kernel", "lambda", "eps", "qbar", "prefactor", "estimator", "maxDictionary"] as const;
+/** Every option of disqueak(). */
+const DISQUEAK_OPTIONS = [...PARAM_OPTIONS, "seed", "leafSize", "partition", "leaf", "shape", "pool", "workers", "signal", "onProgress"] as const;
+
+/** Validated DISQUEAK hyper-parameters (the `leaf` kind as leafKind chose it). `options` may be
+ *  the whole options object of a disqueak() call: the keys that are not hyper-parameters (seed,
+ *  leafSize, pool, ...) are checked for typos and otherwise ignored. */
+export function disqueakParams(options: Pick<DisqueakOptions, "kernel"> & Partial<DisqueakOptions>, leaf: "exact" | "squeak"): DisqueakParams {
+  if (!options || typeof options !== "object") throw new ValueError("disqueakParams: options { kernel, lambda, ... } are required");
+  const opts = checkOptions<Pick<DisqueakOptions, (typeof PARAM_OPTIONS)[number]>>(options, "disqueakParams", DISQUEAK_OPTIONS, LAMBDA_RENAME);
   const kernel = asKernel(opts.kernel).toJSON();
-  const gamma = opts.gamma;
-  if (typeof gamma !== "number" || !Number.isFinite(gamma) || gamma <= 0) throw new ValueError(`gamma must be a finite number > 0, got ${String(gamma)}`);
+  const lambda = opts.lambda;
+  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda <= 0) throw new ValueError(`lambda must be a finite number > 0, got ${String(lambda)}`);
   const eps = opts.eps ?? 0.5;
   if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ValueError(`eps must be in the open interval (0, 1), got ${String(eps)}`);
   const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
   const prefactor = oneOf(opts.prefactor ?? "printed", "prefactor", ["printed", "proof"] as const);
   const maxDictionary = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
   const estimator = oneOf(opts.estimator ?? "disqueak", "estimator", ["disqueak", "squeak"] as const);
-  return { kernel, gamma, eps, qbar, prefactor, estimator, leaf, maxDictionary };
+  const leafOf = oneOf(leaf, "leaf", ["exact", "squeak"] as const);
+  return { kernel, lambda, eps, qbar, prefactor, estimator, leaf: leafOf, maxDictionary };
 }
 
 /** DISQUEAK over the rows of X on a merge tree. The result depends only on X, the
  *  partition, the tree shape and the seed — not on the number of workers or on timing. */
-export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<DisqueakResult> {
-  if (!opts || typeof opts !== "object") throw new ValueError("disqueak: options { kernel, gamma, ... } are required");
+export async function disqueak(X: MatrixLike, options: DisqueakOptions): Promise<DisqueakResult> {
+  if (!options || typeof options !== "object") throw new ValueError("disqueak: options { kernel, lambda, ... } are required");
+  const opts = checkOptions<DisqueakOptions>(options, "disqueak", DISQUEAK_OPTIONS, LAMBDA_RENAME);
   const x = asMatrix(X, "X", { finite: true });
   const n = x.rows, d = x.cols;
   if (n === 0) throw new ShapeError("X must have at least one row");
@@ -255,13 +273,13 @@ export async function disqueak(X: MatrixLike, opts: DisqueakOptions): Promise<Di
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total !== n) throw new ValueError(`partition sizes sum to ${total}, but X has ${n} rows`);
   } else {
-    const leafSize = integer(opts.leafSize ?? Math.max(4096, Math.ceil(n / 16)), "leafSize", 1);
-    sizes = [];
-    for (let s = 0; s < n; s += leafSize) sizes.push(Math.min(leafSize, n - s));
+    sizes = leafSizes(n, opts.leafSize ?? defaultLeafSize(n));
   }
-  const leafMode = oneOf(opts.leaf ?? "auto", "leaf", ["exact", "squeak", "auto"] as const);
-  const leaf = leafMode === "auto" ? (Math.max(...sizes) <= 128 ? "exact" : "squeak") : leafMode;
-  const params = disqueakParams(opts, leaf);
+  // The leaf rule (disqueak-plan.ts) is the one the `seqlearn leaf` / `tree` commands follow.
+  const leaf = leafKind(opts.leaf ?? "auto", Math.max(...sizes));
+  const params = disqueakParams({
+    kernel: opts.kernel, lambda: opts.lambda, eps: opts.eps, qbar: opts.qbar, prefactor: opts.prefactor, estimator: opts.estimator, maxDictionary: opts.maxDictionary,
+  }, leaf);
   const leaves: DisqueakLeaf[] = [];
   let start = 0;
   for (const s of sizes) {

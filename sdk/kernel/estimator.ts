@@ -2,43 +2,57 @@
 // estimator of Calandriello, Lazaric & Valko (AISTATS 2017), Eq. 4 (c = 1) and Eq. 5
 // (c = 1 + ε), computed in the engine (rls_factor once, rls_estimate per batch of rows).
 import { getEngine, input, output, scratch, Status, RlsConfig, type Engine, type WasmBuffer } from "../engine/index.js";
-import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
+import { NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
+import { EngineResource } from "../engine/resource.js";
 import { asKernel } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { cfgArray, engineConfig } from "./state.js";
 
+/** Options of `estimateRls` and `RlsEstimator`. */
 export interface EstimateOptions {
-  /** Estimator ε (default: the dictionary's). */
+  /** Estimator ε (default: the dictionary's, or 0.5 when it has none). */
   eps?: number;
-  /** γ multiplier (default: the dictionary's c). */
+  /** Multiplier c of the ridge inside A = K_DD + cλ·diag(1/w): 1 (SQUEAK, Calandriello et al.
+   *  2017, Eq. 4) or 1 + ε (DISQUEAK, Eq. 5). Default: the dictionary's c. */
   c?: number;
+  /** Prefactor divisor c_pref of (1−ε)/(c_pref·λ): 1 (the printed form of Eq. 5) or c (the
+   *  form the proof of their Thm 2 analyses). Default: the dictionary's cPref. */
   cPref?: number;
   /** Rows per engine call (memory: rows × m f64). Default 1024. */
   chunk?: number;
 }
 
+const ESTIMATE_OPTIONS = ["eps", "c", "cPref", "chunk"] as const;
+
 /** The RLS estimator of a fixed dictionary, factored once (m³/3) and applied to any number
- *  of row batches (m² per row): τ̃_i = (1−ε)/(c_pref·γ)·(k_ii − k_Diᵀ(K_DD + cγ·diag(1/w))⁻¹k_Di).
- *  Owns engine memory (the factor): dispose() when done. */
-export class RlsEstimator {
+ *  of row batches (m² per row): τ̃_i = (1−ε)/(c_pref·λ)·(k_ii − k_Diᵀ(K_DD + cλ·diag(1/w))⁻¹k_Di).
+ *  Owns engine memory (the factor): dispose() when done (or declare it with `using`). */
+export class RlsEstimator extends EngineResource {
+  /** m, the number of dictionary points. */
   readonly size: number;
+  /** The input dimension d of the dictionary's points. */
   readonly d: number;
   private readonly eng: Engine;
   private readonly cfgA: Float64Array;
   private readonly L: WasmBuffer<Float64Array>;
   private readonly P: WasmBuffer<Float64Array>;
   private readonly chunk: number;
-  private freed = false;
 
-  constructor(dict: RlsDictionary, opts: EstimateOptions = {}) {
+  /** Factor the estimator of `dict` (its points, weights, λ, ε, c and c_pref).
+   * @param dict a dictionary with λ > 0.
+   * @param options overrides of the dictionary's ε, c and c_pref, and the rows per engine call. */
+  constructor(dict: RlsDictionary, options: EstimateOptions = {}) {
+    super();
+    const opts = checkOptions<EstimateOptions>(options, "RlsEstimator", ESTIMATE_OPTIONS);
     checkDictionary(dict);
     const kernel = asKernel(dict.params.kernel, "dictionary.params.kernel");
     const m = dict.size, d = dict.points.cols;
-    const gamma = dict.params.gamma;
-    if (!(gamma > 0)) throw new ValueError(`estimateRls needs a dictionary with gamma > 0, got ${gamma}`);
-    const cfg = engineConfig({ kernel, d: Math.max(1, d), qbar: dict.params.qbar, gamma, eps: opts.eps ?? (dict.params.eps || 0.5), c: opts.c ?? dict.params.c ?? 1, cPref: opts.cPref ?? dict.params.cPref ?? 1 });
+    const lambda = dict.params.lambda;
+    if (!(lambda > 0)) throw new ValueError(`estimateRls needs a dictionary with lambda > 0 (the leverage-score ridge), got ${lambda}`);
+    const cfg = engineConfig({ kernel, d: Math.max(1, d), qbar: dict.params.qbar, lambda, eps: opts.eps ?? (dict.params.eps || 0.5), c: opts.c ?? dict.params.c ?? 1, cPref: opts.cPref ?? dict.params.cPref ?? 1 });
     this.cfgA = cfgArray(cfg);
     this.size = m;
     this.d = d;
@@ -54,14 +68,14 @@ export class RlsEstimator {
       const st = this.eng.call("rls_factor", { cfg: input(this.cfgA), pts: this.P, m, g: input(g), L: this.L, work: scratch(work) }).ret;
       if (st !== Status.OK) {
         this.dispose();
-        throw new NumericalError("estimateRls: K_DD + cγ·diag(1/w) is not numerically positive definite", {});
+        throw new NumericalError("estimateRls: K_DD + cλ·diag(1/w) is not numerically positive definite", {});
       }
     }
   }
 
   /** τ̃ for every row of X. */
   estimate(X: MatrixLike): Float64Array {
-    if (this.freed) throw new ValueError("this RlsEstimator was disposed");
+    this.assertLive();
     const x = asMatrix(X, "X");
     const m = this.size;
     if (x.rows > 0 && m > 0 && x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the dictionary's points have ${this.d}`);
@@ -80,24 +94,23 @@ export class RlsEstimator {
     return out;
   }
 
-  dispose(): void {
-    if (this.freed) return;
-    this.freed = true;
+  /** Frees the factor and the points. @internal */
+  protected release(): void {
     this.L.dispose();
     this.P.dispose();
   }
 
-  [Symbol.dispose](): void {
-    this.dispose();
+  protected override get resourceName(): string {
+    return "RlsEstimator";
   }
 }
 
 /** Approximate ridge leverage scores of the points X from a dictionary (Calandriello et al.
- *  2017, Eq. 4/5): τ̃_i = (1−ε)/(c_pref·γ)·(k_ii − k_Diᵀ(K_DD + cγ·diag(1/w))⁻¹k_Di). With the
+ *  2017, Eq. 4/5): τ̃_i = (1−ε)/(c_pref·λ)·(k_ii − k_Diᵀ(K_DD + cλ·diag(1/w))⁻¹k_Di). With the
  *  full data as the dictionary and unit weights this is exactly (1−ε)·τ_i. For many batches
  *  against one dictionary, an RlsEstimator factors once. */
 export function estimateRls(dict: RlsDictionary, X: MatrixLike, opts: EstimateOptions = {}): Float64Array {
-  const est = new RlsEstimator(dict, opts);
+  const est = new RlsEstimator(dict, checkOptions<EstimateOptions>(opts, "estimateRls", ESTIMATE_OPTIONS));
   try {
     return est.estimate(X);
   } finally {

@@ -7,8 +7,9 @@
 // sampling algorithm (Bentley & Floyd, CACM 1987), or every row (exact KRR, small n). The
 // regression is NystromKRR's m-parameter form of Calandriello et al. (2017), Eq. 8.
 import { Matrix } from "../core/matrix.js";
-import { ValueError } from "../engine/errors.js";
+import { ValueError } from "../core/errors.js";
 import { finite, integer, oneOf, positive } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 import { Rng } from "../random/rng.js";
 import type { Kernel } from "./kernels.js";
 import type { RlsDictionary } from "./dictionary.js";
@@ -50,17 +51,24 @@ export interface PassInfo {
  *  same order, with offsets counting from 0. */
 export type RowPasses = (info: PassInfo) => AsyncIterable<TableBatch>;
 
+/** Options of `centresFromPasses`. */
 export interface CentreOptions {
+  /** How the centres are chosen: "squeak", "ink", "uniform" or "exact". */
   method: CentreMethod;
+  /** The kernel. */
   kernel: Kernel;
-  /** Absolute ridge γ > 0 of the leverage scores (squeak, ink). */
-  gamma: number;
+  /** Absolute ridge λ > 0 of the leverage scores (squeak, ink; the papers' γ). */
+  lambda?: number;
+  /** The leverage-score ridge under its old name.
+   *  @deprecated renamed `lambda`; removed in the next release. */
+  gamma?: number;
   /** Accuracy ε ∈ (0, 1) (squeak, ink). Default 0.5. */
   eps?: number;
   /** Copies per point q̄ (squeak). */
   qbar?: number;
   /** Points between dictionary updates (squeak, ink). */
   batch?: number;
+  /** Seed of the sampling. Default 0. */
   seed?: number;
   /** Budget on the dictionary size (squeak). */
   maxDictionary?: number;
@@ -70,9 +78,17 @@ export interface CentreOptions {
   rows: number;
 }
 
+const CENTRE_OPTIONS = ["method", "kernel", "lambda", "eps", "qbar", "batch", "seed", "maxDictionary", "centers", "rows"] as const;
+const FIT_OPTIONS = [...CENTRE_OPTIONS, "ridge", "yOffset", "errorRows"] as const;
+
+/** Options of `fitKrrFromPasses`: the centres' options and the regression's. */
 export interface FitTableOptions extends CentreOptions {
-  /** KRR ridge μ > 0 (absolute; scikit-learn KernelRidge alpha). */
-  mu: number;
+  /** KRR ridge μ > 0 (absolute; scikit-learn KernelRidge alpha). Required; optional in the
+   *  type only while its old name `mu` is accepted (this release, with a warning). */
+  ridge?: number;
+  /** The KRR ridge under its old name.
+   *  @deprecated renamed `ridge`; removed in the next release. */
+  mu?: number;
   /** Subtracted from every target before fitting: add it back to the predictions. Default 0. */
   yOffset?: number;
   /** Rows the training error is measured on. Default TRAIN_ERROR_ROWS. */
@@ -85,7 +101,7 @@ export interface FitTableResult {
   dictionary: RlsDictionary | null;
   /** Number of centres. */
   size: number;
-  /** The dictionary's estimate of d_eff(γ), when it has one. */
+  /** The dictionary's estimate of d_eff(λ), when it has one. */
   deff: number | null;
   trainRmse: number;
   trainR2: number;
@@ -111,7 +127,6 @@ export function randomSubset(n: number, m: number, seed: number): number[] {
 }
 
 function checkCentres(o: CentreOptions): void {
-  if (!o || typeof o !== "object") throw new ValueError("options { method, kernel, gamma, rows, ... } are required");
   oneOf(o.method, "method", CENTRE_METHODS);
   integer(o.rows, "rows", 1);
   if (o.method === "uniform" || o.method === "ink") integer(o.centers, "centers", 1);
@@ -122,13 +137,15 @@ function checkCentres(o: CentreOptions): void {
 
 /** The centres in one pass: a SQUEAK or INK-Estimate stream, or the uniformly drawn rows; null
  *  for "exact" (every row is a centre: use fitKrrFromPasses). */
-export async function centresFromPasses(passes: RowPasses, o: CentreOptions): Promise<RlsDictionary | null> {
+export async function centresFromPasses(passes: RowPasses, options: CentreOptions): Promise<RlsDictionary | null> {
+  if (!options || typeof options !== "object") throw new ValueError("options { method, kernel, lambda, rows, ... } are required");
+  const o = checkOptions<CentreOptions>(options, "centresFromPasses", CENTRE_OPTIONS, { gamma: "lambda" });
   checkCentres(o);
   const seed = o.seed ?? 0;
   if (o.method === "squeak" || o.method === "ink") {
     const sq = o.method === "squeak"
-      ? new Squeak({ kernel: o.kernel, gamma: o.gamma, eps: o.eps, qbar: o.qbar, batch: o.batch, seed, maxDictionary: o.maxDictionary })
-      : new InkEstimate({ kernel: o.kernel, gamma: o.gamma, eps: o.eps, budget: o.centers!, batch: o.batch, seed });
+      ? new Squeak({ kernel: o.kernel, lambda: o.lambda, eps: o.eps, qbar: o.qbar, batch: o.batch, seed, maxDictionary: o.maxDictionary })
+      : new InkEstimate({ kernel: o.kernel, lambda: o.lambda, eps: o.eps, budget: o.centers!, batch: o.batch, seed });
     try {
       const info = { phase: "centres" as const, label: `${o.method === "squeak" ? "SQUEAK" : "INK-Estimate"} pass`, status: () => `dictionary ${sq.size}` };
       for await (const b of passes(info)) sq.push(b.X);
@@ -153,7 +170,7 @@ export async function centresFromPasses(passes: RowPasses, o: CentreOptions): Pr
       }
     }
     if (k < m) throw new ValueError(`the passes yielded fewer rows than rows = ${o.rows}`);
-    // The m drawn rows are all centres, with γ = 0: standard Nyström KRR (scikit-learn's
+    // The m drawn rows are all centres, with λ = 0: standard Nyström KRR (scikit-learn's
     // Nystroem + Ridge).
     return uniformNystrom(new Matrix(m, d, P!), m, { kernel: o.kernel, seed });
   }
@@ -163,16 +180,19 @@ export async function centresFromPasses(passes: RowPasses, o: CentreOptions): Pr
 /** Fit Nyström KRR over passes: the centres (centresFromPasses, or every row for "exact"), the
  *  system accumulated in one more pass, and the training error on the first `errorRows` rows.
  *  Targets are centred by `yOffset`. */
-export async function fitKrrFromPasses(passes: RowPasses, o: FitTableOptions): Promise<FitTableResult> {
+export async function fitKrrFromPasses(passes: RowPasses, options: FitTableOptions): Promise<FitTableResult> {
+  if (!options || typeof options !== "object") throw new ValueError("options { method, kernel, lambda, rows, ridge, ... } are required");
+  const o = checkOptions<FitTableOptions>(options, "fitKrrFromPasses", FIT_OPTIONS, { gamma: "lambda", mu: "ridge" });
   checkCentres(o);
-  const mu = positive(o.mu, "mu");
+  const ridge = positive(o.ridge, "ridge");
   const yOffset = finite(o.yOffset ?? 0, "yOffset");
   const errorRows = integer(o.errorRows ?? TRAIN_ERROR_ROWS, "errorRows", 1);
   const targets = (b: TableBatch): Float64Array => {
     if (!b.y) throw new ValueError("fitKrrFromPasses: every batch needs targets y");
     return b.y;
   };
-  const dict = await centresFromPasses(passes, o);
+  const { ridge: _r, yOffset: _y, errorRows: _e, ...centreOptions } = o;
+  const dict = await centresFromPasses(passes, centreOptions);
   let model: NystromKRR;
   if (dict === null) {
     let X: Matrix | null = null;
@@ -183,10 +203,10 @@ export async function fitKrrFromPasses(passes: RowPasses, o: FitTableOptions): P
       X.data.set(b.X.data, b.offset * b.X.cols);
       for (let i = 0; i < b.X.rows; i++) y[b.offset + i] = t[i] - yOffset;
     }
-    model = NystromKRR.fit("exact", X!, y, { mu, kernel: o.kernel });
+    model = NystromKRR.fit("exact", X!, y, { ridge, kernel: o.kernel });
   } else {
-    if (dict.size === 0) throw new ValueError(`the ${o.method} dictionary is empty (every point was dropped); raise qbar or lower the leverage-score ridge γ`);
-    const acc = NystromKRR.accumulator(dict, { mu });
+    if (dict.size === 0) throw new ValueError(`the ${o.method} dictionary is empty (every point was dropped); raise qbar or lower the leverage-score ridge lambda`);
+    const acc = NystromKRR.accumulator(dict, { ridge });
     try {
       for await (const b of passes({ phase: "krr", label: `KRR pass (${dict.size} centres)` })) {
         const t = targets(b);

@@ -8,9 +8,10 @@
 //   matern32     (1 + √3·r/ℓ)·exp(−√3·r/ℓ)                Matern(ℓ, nu=1.5)
 //   matern52     (1 + √5·r/ℓ + 5r²/(3ℓ²))·exp(−√5·r/ℓ)   Matern(ℓ, nu=2.5)
 import { getEngine, input, output, scratch, KernelCode } from "../engine/index.js";
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { positive, finite, integer } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 
 /** A kernel's name: the engine's kernel codes (KernelCode, assembly/kernels/kernels.ts) in
  *  lower case. */
@@ -140,22 +141,23 @@ export class Kernel {
   }
 }
 
-/** The options object of a kernel factory (a clear error when it is missing or not an object). */
-function kernelOptions<T>(opts: T, name: string, expected: string): T {
+/** The options object of a kernel factory (a clear error when it is missing or not an object,
+ *  or when a key is not one of `allowed`). */
+function kernelOptions<T extends object>(opts: T, name: string, expected: string, allowed: readonly string[]): T {
   if (!opts || typeof opts !== "object") throw new ValueError(`${name}: expected options ${expected}, got ${String(opts)}`);
-  return opts;
+  return checkOptions<T>(opts, name, allowed);
 }
 
 /** Gaussian kernel exp(−γ‖x−y‖²). Give `gamma`, or `sigma` (γ = 1/(2σ²)). */
 export function rbf(opts: { gamma?: number; sigma?: number }): Kernel {
-  opts = kernelOptions(opts, "rbf", "{ gamma } or { sigma }");
+  opts = kernelOptions(opts, "rbf", "{ gamma } or { sigma }", ["gamma", "sigma"]);
   if (opts.gamma !== undefined && opts.sigma !== undefined) throw new ValueError("rbf: give gamma or sigma, not both");
   if (opts.sigma !== undefined) return new Kernel({ name: "rbf", gamma: 1 / (2 * positive(opts.sigma, "rbf: sigma") ** 2) });
   return new Kernel({ name: "rbf", gamma: opts.gamma });
 }
 /** Laplacian kernel exp(−γ‖x−y‖₁) (L1 distance, as scikit-learn). */
 export function laplacian(opts: { gamma: number }): Kernel {
-  opts = kernelOptions(opts, "laplacian", "{ gamma }");
+  opts = kernelOptions(opts, "laplacian", "{ gamma }", ["gamma"]);
   return new Kernel({ name: "laplacian", gamma: opts.gamma });
 }
 /** Linear kernel x·y. */
@@ -164,27 +166,32 @@ export function linear(): Kernel {
 }
 /** Polynomial kernel (γ·x·y + coef0)^degree; defaults γ = 1, coef0 = 1, degree = 3. */
 export function polynomial(opts: { gamma?: number; coef0?: number; degree?: number } = {}): Kernel {
-  return new Kernel({ name: "polynomial", ...opts });
+  const o = checkOptions<{ gamma?: number; coef0?: number; degree?: number }>(opts, "polynomial", ["gamma", "coef0", "degree"]);
+  return new Kernel({ name: "polynomial", ...o });
 }
 /** Matérn ν = 1/2 (exponential) kernel exp(−r/ℓ). */
 export function matern12(opts: { lengthScale: number }): Kernel {
-  opts = kernelOptions(opts, "matern12", "{ lengthScale }");
+  opts = kernelOptions(opts, "matern12", "{ lengthScale }", ["lengthScale"]);
   return new Kernel({ name: "matern12", lengthScale: opts.lengthScale });
 }
 /** Matérn ν = 3/2 kernel. */
 export function matern32(opts: { lengthScale: number }): Kernel {
-  opts = kernelOptions(opts, "matern32", "{ lengthScale }");
+  opts = kernelOptions(opts, "matern32", "{ lengthScale }", ["lengthScale"]);
   return new Kernel({ name: "matern32", lengthScale: opts.lengthScale });
 }
 /** Matérn ν = 5/2 kernel. */
 export function matern52(opts: { lengthScale: number }): Kernel {
-  opts = kernelOptions(opts, "matern52", "{ lengthScale }");
+  opts = kernelOptions(opts, "matern52", "{ lengthScale }", ["lengthScale"]);
   return new Kernel({ name: "matern52", lengthScale: opts.lengthScale });
 }
-/** Rebuild a kernel from its JSON form (kernel.toJSON()). */
+/** The keys a kernel spec may have (each kernel reads the ones it needs). */
+const SPEC_KEYS = ["name", "gamma", "coef0", "degree", "lengthScale"] as const;
+
+/** Rebuild a kernel from its JSON form (kernel.toJSON()). An unknown key is a ValueError that
+ *  names the closest valid one. */
 export function kernelFromSpec(spec: KernelSpec): Kernel {
   if (!spec || typeof spec !== "object") throw new ValueError("kernel spec must be an object like { name: 'rbf', gamma: 0.5 }");
-  return new Kernel(spec);
+  return new Kernel(checkOptions<KernelSpec>(spec, "kernel spec", SPEC_KEYS));
 }
 
 /** A Kernel from a Kernel or its JSON form (a KernelSpec). @internal */

@@ -1,13 +1,21 @@
 // Nyström kernel ridge regression from a dictionary (Calandriello, Lazaric & Valko, AISTATS
-// 2017, Eq. 8), in m parameters:
-//   α = (K_Dn K_nD + μ K_DD + μγ·diag(1/w))⁻¹ K_Dn y,     f(x) = Σ_j α_j k(x_j, x)
+// 2017, Eq. 8), in m parameters, with μ the KRR ridge (`ridge`) and λ the leverage-score ridge
+// (`lambda`, the paper's γ):
+//   α = (K_Dn K_nD + μ K_DD + μλ·diag(1/w))⁻¹ K_Dn y,     f(x) = Σ_j α_j k(x_j, x)
 // K_Dn K_nD (m×m) and K_Dn y (m×k) are accumulated in one streaming pass, O(m² + mk) memory.
-// The μγ·diag(1/w) term is SQUEAK's data-driven ridge (γ = 0 gives standard Nyström KRR).
-// "exact" solves (K + μI)α = y on all points (small n only).
+// Without the μλ·diag(1/w) term (λ = 0) this is standard Nyström KRR (Williams & Seeger, NIPS
+// 2001; with leverage-score centres, Rudi, Camoriano & Rosasco, NeurIPS 2015); the term is
+// SQUEAK's data-driven ridge. "exact" solves (K + μI)α = y on all points (small n only).
+//
+// JSON versions (the tag carries the version; fromJSON reads every one):
+//   "seqlearn.krr/2"   current: the ridges are `ridge` (μ) and `lambda` (λ)
+//   "seqlearn.krr/1"   first release: the same ridges were `mu` and `gamma`
 import { getEngine, input, output, scratch, type Engine, type WasmBuffer } from "../engine/index.js";
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { EngineStateError, ShapeError, ValueError } from "../core/errors.js";
+import { EngineResource } from "../engine/resource.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
+import { checkOptions, deprecationWarning } from "../core/options.js";
 import { cholesky, choSolve } from "../linalg/index.js";
 import { Kernel, asKernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
@@ -15,22 +23,35 @@ import { uniformNystrom } from "./rls.js";
 
 /** Options of `NystromKRR.fit`, `accumulator` and `fitStream`. */
 export interface KrrOptions {
-  /** KRR ridge μ > 0 (absolute: the loss is ‖y − Kα‖² + μ·αᵀKα; scikit-learn KernelRidge alpha = μ). */
-  mu: number;
+  /** KRR ridge μ > 0, absolute: the loss is ‖y − Kα‖² + μ·αᵀKα (scikit-learn KernelRidge
+   *  alpha = μ; FALKON penalty = μ/n). Required; optional in the type only while its old name
+   *  `mu` is accepted (this release, with a warning). */
+  ridge?: number;
+  /** The KRR ridge under its old name.
+   *  @deprecated renamed `ridge`; removed in the next release. */
+  mu?: number;
   /** Kernel for "exact" and { uniform } centres (dictionaries carry their own). */
   kernel?: Kernel | KernelSpec;
-  /** γ of the μγ·diag(1/w) term. Default: the dictionary's γ. 0 = standard Nyström KRR. */
+  /** Leverage-score ridge λ of the μλ·diag(1/w) term. Default: the dictionary's λ. 0 = standard
+   *  Nyström KRR. */
+  lambda?: number;
+  /** The leverage-score ridge under its old name.
+   *  @deprecated renamed `lambda`; removed in the next release. */
   gamma?: number;
   /** Rows per engine call. Default 1024. */
   chunk?: number;
 }
 
+const KRR_OPTIONS = ["ridge", "kernel", "lambda", "chunk"] as const;
+const KRR_RENAMES = { mu: "ridge", gamma: "lambda" } as const;
+
 /** Where `NystromKRR.fit` takes its centres from: a dictionary, `"exact"` (every point), or
- * `{ uniform: m, seed, gamma }` (m rows of X uniformly without replacement). */
+ * `{ uniform: m, seed, lambda }` (m rows of X uniformly without replacement). */
 export type Centres = RlsDictionary | "exact" | {
   /** Number of centres m. */ uniform: number;
   /** Seed of the draw. Default 0. */ seed?: number;
-  /** Ridge λ of the μλ·diag(1/w) term. Default 0. */ gamma?: number;
+  /** Ridge λ of the μλ·diag(1/w) term. Default 0. */ lambda?: number;
+  /** @deprecated renamed `lambda`; removed in the next release. */ gamma?: number;
 };
 
 /** Scores from `NystromKRR.score`. */
@@ -56,8 +77,9 @@ function asTargets(y: VectorLike | MatrixLike, n: number): Targets {
   return { Y, vector: false };
 }
 
-/** Streaming accumulator of K_Dn K_nD and K_Dn y for fixed centres (O(m² + mk) memory). */
-export class KrrAccumulator {
+/** Streaming accumulator of K_Dn K_nD and K_Dn y for fixed centres (O(m² + mk) memory).
+ *  Owns engine memory until `finish()` (which frees it) or `dispose()`. */
+export class KrrAccumulator extends EngineResource {
   /** The kernel (the dictionary's). */
   readonly kernel: Kernel;
   /** Number of centres m. */
@@ -73,15 +95,26 @@ export class KrrAccumulator {
   private R: WasmBuffer<Float64Array> | null = null;
   private Kb: WasmBuffer<Float64Array> | null = null;
   private readonly chunk: number;
-  private done = false;
+  private finished = false;
+  private readonly ridge: number;
+  /** The centres. */
+  readonly dictionary: RlsDictionary;
+  /** The fit's options (with their current names). */
+  readonly opts: KrrOptions;
 
   /** Use `NystromKRR.accumulator(dict, opts)`.
    * @param dictionary The centres.
-   * @param opts The fit's options. */
-  constructor(readonly dictionary: RlsDictionary, readonly opts: KrrOptions) {
+   * @param options The fit's options. */
+  constructor(dictionary: RlsDictionary, options: KrrOptions) {
+    super();
+    if (!options || typeof options !== "object") throw new ValueError("NystromKRR.accumulator: options { ridge } are required");
+    const opts = checkOptions<KrrOptions>(options, "NystromKRR.accumulator", KRR_OPTIONS, KRR_RENAMES);
     checkDictionary(dictionary);
     if (dictionary.size === 0) throw new ValueError("NystromKRR: the dictionary is empty; push data first, or raise qbar");
-    positive(opts?.mu, "mu");
+    this.ridge = positive(opts.ridge, "ridge");
+    if (opts.lambda !== undefined) nonNegative(opts.lambda, "lambda");
+    this.dictionary = dictionary;
+    this.opts = opts;
     this.kernel = asKernel(dictionary.params.kernel, "dictionary.params.kernel");
     this.m = dictionary.size;
     this.d = dictionary.points.cols;
@@ -99,7 +132,7 @@ export class KrrAccumulator {
 
   /** Add a batch of rows X (b×d) with targets y (length b, or b×k). */
   add(X: MatrixLike, y: VectorLike | MatrixLike): this {
-    if (this.done) throw new ValueError("KrrAccumulator: finish() was already called");
+    this.assertUsable();
     const x = asMatrix(X, "X");
     if (x.rows === 0) return this;
     if (x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the centres have ${this.d}`);
@@ -129,38 +162,42 @@ export class KrrAccumulator {
 
   /** Solve for α and return the model; frees the engine buffers. */
   finish(): NystromKRR {
-    if (this.done) throw new ValueError("KrrAccumulator: finish() was already called");
+    this.assertUsable();
     if (this.n === 0 || this.R === null) {
       this.dispose();
       throw new ValueError("NystromKRR: no training rows were given (empty stream)");
     }
     const m = this.m, k = this.k!;
-    const mu = this.opts.mu;
-    const gamma = this.opts.gamma === undefined ? this.dictionary.params.gamma : nonNegative(this.opts.gamma, "gamma");
+    const ridge = this.ridge;
+    const lambda = this.opts.lambda === undefined ? this.dictionary.params.lambda : this.opts.lambda;
     const A = new Matrix(m, m, this.H.view.slice());
     const R = new Matrix(m, k, this.R.view.slice());
+    this.finished = true;
     this.dispose();
     const Kdd = this.kernel.matrix(this.dictionary.points);
-    for (let i = 0; i < m * m; i++) A.data[i] += mu * Kdd.data[i];
-    for (let j = 0; j < m; j++) A.data[j * m + j] += mu * gamma / this.dictionary.weights[j];
+    for (let i = 0; i < m * m; i++) A.data[i] += ridge * Kdd.data[i];
+    for (let j = 0; j < m; j++) A.data[j * m + j] += ridge * lambda / this.dictionary.weights[j];
     const { L } = cholesky(A, { jitter: 1e-13 });
     const alpha = choSolve(L, R) as Matrix;
-    return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, mu, gamma, vector: this.vector, method: this.dictionary.params.method, n: this.n });
+    return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, ridge, lambda, vector: this.vector, method: this.dictionary.params.method, n: this.n });
   }
 
-  /** Free engine memory without fitting. */
-  dispose(): void {
-    if (this.done) return;
-    this.done = true;
+  /** Frees the engine buffers. @internal */
+  protected release(): void {
     this.P.dispose();
     this.H.dispose();
     this.R?.dispose();
     this.Kb?.dispose();
   }
 
-  /** Same as dispose(), for `using`. */
-  [Symbol.dispose](): void {
-    this.dispose();
+  protected override get resourceName(): string {
+    return "KrrAccumulator";
+  }
+
+  // After finish() the buffers are freed too: say which call ended the accumulator.
+  private assertUsable(): void {
+    if (this.finished) throw new EngineStateError("KrrAccumulator: finish() was already called (it frees the accumulator's engine memory); start a new accumulator");
+    this.assertLive();
   }
 }
 
@@ -168,16 +205,16 @@ interface ModelParts {
   kernel: Kernel;
   centres: Matrix;
   alpha: Matrix;
-  mu: number;
-  gamma: number;
+  ridge: number;
+  lambda: number;
   vector: boolean;
   method: string;
   n: number;
 }
 
 /** Nyström kernel ridge regression: f(x) = Σⱼ αⱼ k(xⱼ, x) over m centres, fitted with
- * α = (K_Dn K_nD + μK_DD + μλ·diag(1/w))⁻¹K_Dn y (Calandriello, Lazaric & Valko 2017, Eq. 8).
- * Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`. */
+ * α = (K_Dn K_nD + μK_DD + μλ·diag(1/w))⁻¹K_Dn y (Calandriello, Lazaric & Valko 2017, Eq. 8),
+ * μ = `ridge`, λ = `lambda`. Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`. */
 export class NystromKRR {
   /** The kernel. */
   readonly kernel: Kernel;
@@ -185,10 +222,10 @@ export class NystromKRR {
   readonly centres: Matrix;
   /** Coefficients α (m×k). */
   readonly alpha: Matrix;
-  /** The KRR ridge μ (`ridge` from the next release on). */
-  readonly mu: number;
+  /** The KRR ridge μ. */
+  readonly ridge: number;
   /** The leverage-score ridge λ of the μλ·diag(1/w) term (0: standard Nyström KRR). */
-  readonly gamma: number;
+  readonly lambda: number;
   /** How the centres were chosen ("squeak", "uniform", "exact", ...). */
   readonly method: string;
   /** Training rows. */
@@ -200,11 +237,23 @@ export class NystromKRR {
     this.kernel = p.kernel;
     this.centres = p.centres;
     this.alpha = p.alpha;
-    this.mu = p.mu;
-    this.gamma = p.gamma;
+    this.ridge = p.ridge;
+    this.lambda = p.lambda;
     this.vector = p.vector;
     this.method = p.method;
     this.n = p.n;
+  }
+
+  /** @deprecated The KRR ridge is `ridge`; `mu` is its old name (one release). */
+  get mu(): number {
+    deprecationWarning("NystromKRR.mu", "NystromKRR.mu is deprecated and will be removed in the next release; read .ridge (the KRR ridge)");
+    return this.ridge;
+  }
+
+  /** @deprecated The leverage-score ridge is `lambda`; `gamma` is its old name (one release). */
+  get gamma(): number {
+    deprecationWarning("NystromKRR.gamma", "NystromKRR.gamma is deprecated and will be removed in the next release; read .lambda (the leverage-score ridge)");
+    return this.lambda;
   }
 
   /** Number of outputs k. */
@@ -214,24 +263,26 @@ export class NystromKRR {
 
   /** Fit on X (n×d), y (length n or n×k). Centres: a dictionary, { uniform: m, seed } or
    *  "exact" (all points, (K + μI)α = y; small n). */
-  static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, opts: KrrOptions): NystromKRR {
-    if (!opts || typeof opts !== "object") throw new ValueError("NystromKRR.fit: options { mu } are required");
-    const mu = positive(opts.mu, "mu");
+  static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrOptions): NystromKRR {
+    if (!options || typeof options !== "object") throw new ValueError("NystromKRR.fit: options { ridge } are required");
+    const opts = checkOptions<KrrOptions>(options, "NystromKRR.fit", KRR_OPTIONS, KRR_RENAMES);
+    const ridge = positive(opts.ridge, "ridge");
     const x = asMatrix(X, "X");
     if (x.rows === 0) throw new ValueError("NystromKRR.fit: X has no rows");
     if (centres === "exact") {
       const kernel = asKernel(opts.kernel, "opts.kernel");
       const { Y, vector } = asTargets(y, x.rows);
       const K = kernel.matrix(x);
-      for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += mu;
+      for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += ridge;
       const { L } = cholesky(K, { jitter: 1e-14 });
       const alpha = choSolve(L, Y) as Matrix;
-      return new NystromKRR({ kernel, centres: x.clone(), alpha, mu, gamma: 0, vector, method: "exact", n: x.rows });
+      return new NystromKRR({ kernel, centres: x.clone(), alpha, ridge, lambda: 0, vector, method: "exact", n: x.rows });
     }
     let dict: RlsDictionary;
     if (centres && typeof centres === "object" && "uniform" in centres && !("points" in centres)) {
       const kernel = asKernel(opts.kernel, "opts.kernel");
-      dict = uniformNystrom(x, centres.uniform, { kernel, seed: checkSeed(centres.seed ?? 0, "seed"), gamma: centres.gamma ?? 0 });
+      const u = checkOptions<{ uniform: number; seed?: number; lambda?: number }>(centres, "NystromKRR.fit centres", ["uniform", "seed", "lambda"], { gamma: "lambda" });
+      dict = uniformNystrom(x, u.uniform, { kernel, seed: checkSeed(u.seed ?? 0, "seed"), lambda: u.lambda ?? 0 });
     } else {
       dict = centres as RlsDictionary;
     }
@@ -255,7 +306,7 @@ export class NystromKRR {
     if (!iterable || (typeof iterable[Symbol.asyncIterator] !== "function" && typeof iterable[Symbol.iterator] !== "function")) {
       throw new ValueError("NystromKRR.fitStream: source must be an iterable or async iterable of { X, y } batches");
     }
-    const acc = new KrrAccumulator(dict, opts);
+    const acc = new KrrAccumulator(dict, checkOptions<KrrOptions>(opts, "NystromKRR.fitStream", KRR_OPTIONS, KRR_RENAMES));
     try {
       for await (const b of source as AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>) {
         if (!b || typeof b !== "object" || !("X" in b) || !("y" in b)) throw new ValueError("NystromKRR.fitStream: every item must be { X, y }");
@@ -310,13 +361,13 @@ export class NystromKRR {
     return out;
   }
 
-  /** The model as plain JSON data (`"format": "seqlearn.krr/1"`); numbers round-trip exactly. */
+  /** The model as plain JSON data (`"format": "seqlearn.krr/2"`); numbers round-trip exactly. */
   toJSON(): object {
     return {
-      format: "seqlearn.krr/1",
+      format: `${KRR_JSON_KIND}/${KRR_JSON_VERSION}`,
       kernel: this.kernel.toJSON(),
-      mu: this.mu,
-      gamma: this.gamma,
+      ridge: this.ridge,
+      lambda: this.lambda,
       method: this.method,
       n: this.n,
       vector: this.vector,
@@ -325,14 +376,36 @@ export class NystromKRR {
     };
   }
 
-  /** Rebuild (and validate) a model from `toJSON()` output. */
+  /** Rebuild (and validate) a model from `toJSON()` output: the current version
+   *  (`seqlearn.krr/2`, ridges `ridge` and `lambda`) or an older one (`seqlearn.krr/1`, the
+   *  same ridges named `mu` and `gamma`). */
   static fromJSON(obj: unknown): NystromKRR {
     if (!obj || typeof obj !== "object") throw new ValueError("NystromKRR.fromJSON: expected an object");
     const o = obj as Record<string, any>;
-    if (o.format !== "seqlearn.krr/1") throw new ValueError(`NystromKRR.fromJSON: unknown format ${JSON.stringify(o.format)}; expected "seqlearn.krr/1"`);
+    const version = krrVersion(o.format);
+    // Version 1 named the ridges mu and gamma.
+    const [ridgeKey, lambdaKey] = version === 1 ? ["mu", "gamma"] : ["ridge", "lambda"];
     const kernel = kernelFromSpec(o.kernel);
     const centres = asMatrix(o.centres, "centres");
     const alpha = asMatrix(o.alpha, "alpha", { rows: centres.rows });
-    return new NystromKRR({ kernel, centres, alpha, mu: positive(o.mu, "mu"), gamma: nonNegative(o.gamma ?? 0, "gamma"), vector: !!o.vector, method: String(o.method ?? "unknown"), n: Number(o.n ?? 0) });
+    return new NystromKRR({
+      kernel, centres, alpha, ridge: positive(o[ridgeKey], ridgeKey), lambda: nonNegative(o[lambdaKey] ?? 0, lambdaKey),
+      vector: !!o.vector, method: String(o.method ?? "unknown"), n: Number(o.n ?? 0),
+    });
   }
+}
+
+/** The JSON format tag `NystromKRR.toJSON` writes. @internal */
+export const KRR_JSON_KIND = "seqlearn.krr";
+/** The JSON format version `NystromKRR.toJSON` writes; `fromJSON` reads it and every older one. @internal */
+export const KRR_JSON_VERSION = 2;
+
+/** N for "seqlearn.krr/N" (1 ≤ N ≤ KRR_JSON_VERSION); a ValueError for anything else. */
+function krrVersion(format: unknown): number {
+  const current = `${KRR_JSON_KIND}/${KRR_JSON_VERSION}`;
+  const m = typeof format === "string" ? /^seqlearn\.krr\/(\d+)$/.exec(format) : null;
+  if (!m || Number(m[1]) < 1) throw new ValueError(`NystromKRR.fromJSON: unknown format ${JSON.stringify(format)}; expected "${current}" (or an older version)`);
+  const v = Number(m[1]);
+  if (v > KRR_JSON_VERSION) throw new ValueError(`NystromKRR.fromJSON: format ${JSON.stringify(format)} is newer than this seqlearn reads (≤ ${KRR_JSON_VERSION}); upgrade seqlearn`);
+  return v;
 }

@@ -1,12 +1,14 @@
 // Nyström approximations from any dictionary (the regularised form is Calandriello, Lazaric &
-// Valko, AISTATS 2017, Lemma 5 / Eq. 6; the plain form is the standard Nyström method):
-//   regularised  K̃ = K S (Sᵀ K_DD S + γI)⁻¹ Sᵀ K,  features z(x) = L⁻¹ S k_D(x), L Lᵀ = S K_DD S + γI
+// Valko, AISTATS 2017, Lemma 5 / Eq. 6, with λ the leverage-score ridge, their γ; the plain form
+// is the Nyström method of Williams & Seeger, NIPS 2001):
+//   regularised  K̃ = K S (Sᵀ K_DD S + λI)⁻¹ Sᵀ K,  features z(x) = L⁻¹ S k_D(x), L Lᵀ = S K_DD S + λI
 //   plain        K̃ = K_nD K_DD⁺ K_Dn,            features z(x) = L⁻¹ k_D(x),   L Lᵀ = K_DD + δI
 // (δ = a tiny relative jitter, 1e-10·mean diag by default, standing in for the pseudo-inverse).
 import { getEngine, input, inout } from "../engine/index.js";
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, positive, seed as checkSeed } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 import { cholesky } from "../linalg/index.js";
 import { Rng } from "../random/rng.js";
 import { asKernel, type Kernel } from "./kernels.js";
@@ -17,7 +19,7 @@ export type NystromMode = "regularized" | "plain";
 
 /** Options of `NystromFeatures`. */
 export interface NystromOptions {
-  /** "regularized" (SQUEAK's form, uses the weights and γ; default) or "plain". */
+  /** "regularized" (SQUEAK's form, uses the weights and λ; default) or "plain". */
   mode?: NystromMode;
   /** Plain form: relative jitter added to K_DD's diagonal. Default 1e-10. */
   jitter?: number;
@@ -35,6 +37,9 @@ export interface ErrorOptions {
   seed?: number;
 }
 
+const NYSTROM_OPTIONS = ["mode", "jitter"] as const;
+const ERROR_OPTIONS = ["subset", "iters", "tol", "seed"] as const;
+
 /** Nyström features of a dictionary: `transform(X)` gives n×m features Z with Z·Zᵀ = K̃, for
  * any linear method downstream; `approximationError(X)` estimates ‖K − K̃‖₂. */
 export class NystromFeatures {
@@ -50,7 +55,8 @@ export class NystromFeatures {
   private readonly L: Matrix;
   private readonly colScale: Float64Array | null;
 
-  constructor(dict: RlsDictionary, opts: NystromOptions = {}) {
+  constructor(dict: RlsDictionary, options: NystromOptions = {}) {
+    const opts = checkOptions<NystromOptions>(options, "NystromFeatures", NYSTROM_OPTIONS);
     checkDictionary(dict);
     if (dict.size === 0) throw new ValueError("NystromFeatures: the dictionary is empty (no points were kept); push data first, or raise qbar");
     this.kernel = asKernel(dict.params.kernel, "dictionary.params.kernel");
@@ -61,12 +67,12 @@ export class NystromFeatures {
     const m = this.m;
     const B = this.kernel.matrix(this.centres);
     if (this.mode === "regularized") {
-      const gamma = dict.params.gamma;
-      if (!(gamma > 0)) throw new ValueError("NystromFeatures: the regularised form needs a dictionary with gamma > 0 (pass gamma to uniformNystrom), or use mode: \"plain\"");
+      const lambda = dict.params.lambda;
+      if (!(lambda > 0)) throw new ValueError("NystromFeatures: the regularised form needs a dictionary with lambda > 0, the leverage-score ridge (pass lambda to uniformNystrom), or use mode: \"plain\"");
       const s = new Float64Array(m);
       for (let j = 0; j < m; j++) s[j] = Math.sqrt(dict.weights[j]);
       for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) B.data[i * m + j] *= s[i] * s[j];
-      for (let i = 0; i < m; i++) B.data[i * m + i] += gamma;
+      for (let i = 0; i < m; i++) B.data[i * m + i] += lambda;
       this.colScale = s;
       this.L = cholesky(B, { jitter: 1e-14 }).L;
     } else {
@@ -97,7 +103,8 @@ export class NystromFeatures {
 
   /** ‖K − K̃‖₂ on a random subset of X (at most `subset` rows), by power iteration on the
    *  dense difference (K − K̃ is positive semi-definite for both forms). */
-  approximationError(X: MatrixLike, opts: ErrorOptions = {}): number {
+  approximationError(X: MatrixLike, options: ErrorOptions = {}): number {
+    const opts = checkOptions<ErrorOptions>(options, "approximationError", ERROR_OPTIONS);
     const x = asMatrix(X, "X");
     const n = x.rows;
     if (n === 0) throw new ValueError("approximationError: X has no rows");
@@ -127,7 +134,7 @@ export class NystromFeatures {
         E.view.set(K.data);
         eng.call("gemm", { transA: 0, transB: 1, m: s, n: s, k: this.m, alpha: -1, a: input(Z.data), lda: this.m, b: input(Z.data), ldb: this.m, beta: 1, c: E, ldc: s });
         v.view.set(rng.normal(s));
-        let lambda = 0;
+        let top = 0; // the Rayleigh quotient: the estimate of the largest eigenvalue
         for (let it = 0; it < iters; it++) {
           const vv = v.view;
           let nv = 0;
@@ -140,11 +147,11 @@ export class NystromFeatures {
           let rq = 0;
           for (let i = 0; i < s; i++) rq += v2[i] * wv[i];
           v2.set(wv);
-          const done = it > 5 && Math.abs(rq - lambda) <= tol * Math.abs(rq);
-          lambda = rq;
+          const done = it > 5 && Math.abs(rq - top) <= tol * Math.abs(rq);
+          top = rq;
           if (done) break;
         }
-        return Math.abs(lambda);
+        return Math.abs(top);
       } finally {
         E.dispose(); v.dispose(); w.dispose();
       }
@@ -156,5 +163,6 @@ export class NystromFeatures {
 
 /** Convenience: ‖K − K̃‖₂ of a dictionary's Nyström approximation on (a subset of) X. */
 export function nystromError(dict: RlsDictionary, X: MatrixLike, opts: ErrorOptions & NystromOptions = {}): number {
-  return new NystromFeatures(dict, opts).approximationError(X, opts);
+  const o = checkOptions<ErrorOptions & NystromOptions>(opts, "nystromError", [...NYSTROM_OPTIONS, ...ERROR_OPTIONS]);
+  return new NystromFeatures(dict, { mode: o.mode, jitter: o.jitter }).approximationError(X, { subset: o.subset, iters: o.iters, tol: o.tol, seed: o.seed });
 }

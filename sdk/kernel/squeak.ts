@@ -7,11 +7,13 @@
 // appended with p̃ = 1, q = q̄ and followed by a full DICT-UPDATE — with the randomness of
 // the update at point t taken from the stream a DISQUEAK merge-tree node covering leaves 0..t
 // uses, so a chain of single-point leaves reproduces it exactly.
-import { ShapeError, ValueError } from "../engine/errors.js";
+import { ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
+import { checkOptions, deprecationWarning } from "../core/options.js";
+import { EngineResource } from "../engine/resource.js";
 import { Rng } from "../random/rng.js";
-import { nodeStream } from "../parallel/tree.js";
+import { nodeStream } from "../random/streams.js";
 import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
 import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 import { DictState, engineConfig, type EngineConfig, type StreamControl } from "./state.js";
@@ -27,8 +29,13 @@ export type RowSource = AsyncIterable<Rows> | Iterable<Rows> | ReadableStream<Ro
 export interface SqueakOptions {
   /** The kernel, e.g. rbf({ gamma: 0.5 }). */
   kernel: Kernel | KernelSpec;
-  /** Absolute ridge γ > 0 of the leverage scores τ = diag(K(K + γI)⁻¹). (BLESS/FALKON's λ: γ = λ·n.) */
-  gamma: number;
+  /** Absolute ridge λ > 0 of the leverage scores τ = diag(K(K + λI)⁻¹): γ in Calandriello et
+   *  al. 2017; λ·n in the BLESS paper's notation. Not the kernel's width (`rbf({ gamma })`). Required; optional in the
+   *  type only while its old name `gamma` is accepted (this release, with a warning). */
+  lambda?: number;
+  /** The leverage-score ridge under its old name.
+   *  @deprecated renamed `lambda`; removed in the next release. */
+  gamma?: number;
   /** Accuracy ε ∈ (0, 1); the estimator is scaled by (1 − ε). Default 0.5. */
   eps?: number;
   /** Copies per point q̄ (an oversampling factor; integer ≥ 1). Default 10. */
@@ -48,12 +55,18 @@ export interface SqueakOptions {
   mode?: "lazy" | "exact";
   /** Budget on the number of stored points (see README: what remains guaranteed). */
   maxDictionary?: number;
-  /** "squeak" (A = K_DD + γ·G, default) or "disqueak" (A = K_DD + (1+ε)γ·G). */
+  /** "squeak" (A = K_DD + λ·G, default) or "disqueak" (A = K_DD + (1+ε)λ·G). */
   estimator?: "squeak" | "disqueak";
 }
 
-/** Shared streaming machinery of Squeak and InkEstimate. */
-export abstract class StreamingDictionary {
+/** The options Squeak accepts, and the old names that map onto them. @internal */
+export const SQUEAK_OPTIONS = ["kernel", "lambda", "eps", "qbar", "batch", "seed", "mode", "maxDictionary", "estimator"] as const;
+/** The leverage-score ridge's first name (`gamma`), accepted for one release. @internal */
+export const LAMBDA_RENAME = { gamma: "lambda" } as const;
+
+/** Shared streaming machinery of Squeak and InkEstimate. Owns engine memory (the dictionary's
+ *  state): `dispose()` it, or declare it with `using`. */
+export abstract class StreamingDictionary extends EngineResource {
   /** The kernel. */
   readonly kernel: Kernel;
   /** Seed of the thinning stream. */
@@ -68,9 +81,9 @@ export abstract class StreamingDictionary {
   private rng: Rng | null = null;
   private seenCount = 0;
   private dim: number | null = null;
-  private disposed = false;
 
   protected constructor(cfg: Omit<EngineConfig, "d">, seed: number, batch: number | "auto", budget: number | null) {
+    super();
     this.kernel = cfg.kernel;
     this.cfgBase = cfg;
     this.seed = seed;
@@ -95,7 +108,7 @@ export abstract class StreamingDictionary {
   get updates(): number {
     return this.state?.updates ?? 0;
   }
-  /** Horvitz–Thompson estimate of d_eff(γ) from the last update (null before one ran). */
+  /** Horvitz–Thompson estimate of d_eff(λ) from the last update (null before one ran). */
   get deffEstimate(): number | null {
     return this.state?.lastDeff ?? null;
   }
@@ -119,7 +132,7 @@ export abstract class StreamingDictionary {
 
   /** Add rows to the stream. `d` is needed only for flat arrays holding several rows. */
   push(rows: Rows, d?: number): this {
-    this.checkLive();
+    this.assertLive();
     const { data, n, cols } = this.toBlock(rows, d);
     if (n === 0) return this;
     if (this.state === null) {
@@ -172,7 +185,7 @@ export abstract class StreamingDictionary {
   /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
    *  batch of rows (anything push() accepts). Resolves to this. */
   async consume(source: RowSource, d?: number): Promise<this> {
-    this.checkLive();
+    this.assertLive();
     if (source && typeof (source as ReadableStream<Rows>).getReader === "function") {
       const reader = (source as ReadableStream<Rows>).getReader();
       try {
@@ -198,34 +211,24 @@ export abstract class StreamingDictionary {
    *  arrived since the last full update are first folded in by a DICT-UPDATE, so the call
    *  advances the random stream: identical call sequences give identical dictionaries. */
   dictionary(): RlsDictionary {
-    this.checkLive();
+    this.assertLive();
     const params = { method: this.method, seed: this.seed, n: this.seenCount, maxDictionary: this.limit };
     if (this.state === null) {
       return makeDictionary({
         indices: new Float64Array(0), points: new Matrix(0, this.dim ?? 0), pTilde: new Float64Array(0), copies: new Int32Array(0), tau: new Float64Array(0),
-        params: { ...params, kernel: this.kernel.toJSON(), gamma: this.cfgBase.gamma, eps: this.cfgBase.eps, qbar: this.cfgBase.qbar, c: this.cfgBase.c, cPref: this.cfgBase.cPref, scale: this.cfgBase.scale, deff: 0, d: this.dim ?? 0 },
+        params: { ...params, kernel: this.kernel.toJSON(), lambda: this.cfgBase.lambda, eps: this.cfgBase.eps, qbar: this.cfgBase.qbar, c: this.cfgBase.c, cPref: this.cfgBase.cPref, scale: this.cfgBase.scale, deff: 0, d: this.dim ?? 0 },
       });
     }
     if (!this.exactUpdates) this.state.flush(this.rng!, this.control());
     return this.state.snapshot(params);
   }
 
-  /** Free the engine memory. The object cannot be used afterwards. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  /** Frees the dictionary's state and the generator. @internal */
+  protected release(): void {
     this.state?.dispose();
     this.rng?.dispose();
     this.state = null;
-  }
-
-  /** Same as dispose(), for `using`. */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValueError(`this ${this.method} object was disposed`);
+    this.rng = null;
   }
 
   private toBlock(rows: Rows, dArg?: number): { data: Float64Array; n: number; cols: number } {
@@ -265,8 +268,8 @@ export class Squeak extends StreamingDictionary {
   protected readonly method = "squeak";
   /** "lazy" or "exact" (the paper's Algorithm 1). */
   readonly mode: "lazy" | "exact";
-  /** Ridge λ of the leverage scores (`lambda` from the next release on). */
-  readonly gamma: number;
+  /** Ridge λ of the leverage scores. */
+  readonly lambda: number;
   /** Accuracy ε. */
   readonly eps: number;
   /** Copies per point q̄. */
@@ -278,8 +281,9 @@ export class Squeak extends StreamingDictionary {
   /** Which estimator the full updates use. */
   readonly estimator: "squeak" | "disqueak";
 
-  constructor(opts: SqueakOptions) {
-    if (!opts || typeof opts !== "object") throw new ValueError("Squeak: options { kernel, gamma, ... } are required");
+  constructor(options: SqueakOptions) {
+    if (!options || typeof options !== "object") throw new ValueError("Squeak: options { kernel, lambda, ... } are required");
+    const opts = checkOptions<SqueakOptions>(options, "Squeak", SQUEAK_OPTIONS, LAMBDA_RENAME);
     const kernel = asKernel(opts.kernel);
     const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
     const estimator = oneOf(opts.estimator ?? "squeak", "estimator", ["squeak", "disqueak"] as const);
@@ -289,16 +293,26 @@ export class Squeak extends StreamingDictionary {
     if (mode === "exact" && batch !== "auto") throw new ValueError(`batch applies to mode "lazy" only (mode "exact" runs a full dictionary update after every point), got batch = ${batch}`);
     const seed = checkSeed(opts.seed ?? 0, "seed");
     const budget = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
-    const cfg = engineConfig({ kernel, d: 1, qbar, gamma: opts.gamma, eps, c: estimator === "disqueak" ? 1 + (eps as number) : 1, budget });
+    const cfg = engineConfig({ kernel, d: 1, qbar, lambda: opts.lambda, eps, c: estimator === "disqueak" ? 1 + (eps as number) : 1, budget });
     const { d: _d, ...base } = cfg;
     super(base, seed, batch, budget);
     this.exactUpdates = mode === "exact";
     this.mode = mode;
-    this.gamma = cfg.gamma;
+    this.lambda = cfg.lambda;
     this.eps = cfg.eps;
     this.qbar = qbar;
     this.batch = batch;
     this.maxDictionary = budget;
     this.estimator = estimator;
+  }
+
+  /** @deprecated The leverage-score ridge is `lambda`; `gamma` is its old name (one release). */
+  get gamma(): number {
+    deprecationWarning("Squeak.gamma", "Squeak.gamma is deprecated and will be removed in the next release; read .lambda (the leverage-score ridge)");
+    return this.lambda;
+  }
+
+  protected override get resourceName(): string {
+    return "Squeak";
   }
 }

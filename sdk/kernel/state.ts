@@ -1,10 +1,12 @@
 // The engine-side state of a dictionary: its points, the Cholesky factor of
-// A = K_DD + cγ·diag(1/w) and the per-point arrays in engine memory, updated by the engine's
-// rls_stream (new points against the kept factor) and rls_update (DICT-UPDATE, Calandriello,
-// Lazaric & Valko, AISTATS 2017, Alg. 1). Squeak and InkEstimate stream into one; dictUpdate
-// runs one update on a state loaded with candidate entries.
+// A = K_DD + cλ·diag(1/w) (λ the leverage-score ridge, the paper's γ) and the per-point
+// arrays in engine memory, updated by the engine's rls_stream (new points against the kept
+// factor) and rls_update (DICT-UPDATE, Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 1).
+// Squeak and InkEstimate stream into one; dictUpdate runs one update on a state loaded with
+// candidate entries.
 import { getEngine, input, Status, RlsConfig, RlsInfo, type Engine, type WasmBuffer } from "../engine/index.js";
-import { NumericalError, ValueError } from "../engine/errors.js";
+import { NumericalError, ValueError } from "../core/errors.js";
+import { EngineResource } from "../engine/resource.js";
 import { Matrix } from "../core/matrix.js";
 import { inOpenUnit, integer, positive } from "../core/validate.js";
 import type { Kernel } from "./kernels.js";
@@ -16,7 +18,8 @@ export interface EngineConfig {
   kernel: Kernel;
   d: number;
   qbar: number;
-  gamma: number;
+  /** The leverage-score ridge λ (the paper's γ). */
+  lambda: number;
   eps: number;
   c: number;
   cPref: number;
@@ -35,7 +38,7 @@ export function cfgArray(c: EngineConfig, maxPending = 0, pending = 0, final = f
   a[RlsConfig.P2] = c.kernel.p[2];
   a[RlsConfig.D] = c.d;
   a[RlsConfig.QBAR] = c.qbar;
-  a[RlsConfig.GAMMA] = c.gamma;
+  a[RlsConfig.LAMBDA] = c.lambda;
   a[RlsConfig.EPS] = c.eps;
   a[RlsConfig.C] = c.c;
   a[RlsConfig.CPREF] = c.cPref;
@@ -50,8 +53,8 @@ export function cfgArray(c: EngineConfig, maxPending = 0, pending = 0, final = f
 }
 
 /** @internal validated engine configuration. */
-export function engineConfig(o: { kernel: Kernel; d: number; qbar: number; gamma: unknown; eps?: unknown; c?: unknown; cPref?: unknown; scale?: unknown; budget?: unknown; normalise?: boolean; jitter?: unknown }): EngineConfig {
-  const gamma = positive(o.gamma, "gamma");
+export function engineConfig(o: { kernel: Kernel; d: number; qbar: number; lambda: unknown; eps?: unknown; c?: unknown; cPref?: unknown; scale?: unknown; budget?: unknown; normalise?: boolean; jitter?: unknown }): EngineConfig {
+  const lambda = positive(o.lambda, "lambda");
   const eps = inOpenUnit(o.eps ?? 0.5, "eps");
   const c = o.c === undefined ? 1 : positive(o.c, "c");
   const cPref = o.cPref === undefined ? 1 : positive(o.cPref, "cPref");
@@ -59,7 +62,7 @@ export function engineConfig(o: { kernel: Kernel; d: number; qbar: number; gamma
   const budget = o.budget === undefined || o.budget === null ? 0 : integer(o.budget, "maxDictionary", 1, MAX_CAPACITY);
   const jitter = o.jitter === undefined ? 1e-13 : positive(o.jitter, "jitter");
   integer(o.d, "d (number of features)", 1);
-  return { kernel: o.kernel, d: o.d, qbar: o.qbar, gamma, eps, c, cPref, scale, budget, normalise: !!o.normalise, jitter };
+  return { kernel: o.kernel, d: o.d, qbar: o.qbar, lambda, eps, c, cPref, scale, budget, normalise: !!o.normalise, jitter };
 }
 
 /** When the streaming state runs a full DICT-UPDATE (functions of the dictionary size
@@ -76,7 +79,7 @@ export const MAX_CAPACITY = 8192;
 
 /** @internal A dictionary held in engine memory (points, Cholesky factor of A, workspace),
  *  updated by the engine's rls_stream / rls_update. Owned by Squeak / InkEstimate. */
-export class DictState {
+export class DictState extends EngineResource {
   readonly eng: Engine;
   cfg: EngineConfig;
   cap = 0;
@@ -100,14 +103,18 @@ export class DictState {
   private work!: WasmBuffer<Float64Array>;
   private readonly stage: WasmBuffer<Float64Array>;
   private readonly info: WasmBuffer<Float64Array>;
-  private disposed = false;
 
   constructor(cfg: EngineConfig, initialCap = 64) {
+    super();
     this.eng = getEngine();
     this.cfg = cfg;
     this.stage = this.eng.f64(CHUNK * cfg.d);
     this.info = this.eng.f64(RlsInfo.SLOTS);
     this.allocate(initialCap);
+  }
+
+  protected override get resourceName(): string {
+    return "dictionary state";
   }
 
   /** Bytes of engine memory this state holds. */
@@ -145,7 +152,7 @@ export class DictState {
     while (cap < need) cap = Math.ceil((cap * 1.5) / 16) * 16;
     if (cap > MAX_CAPACITY) {
       if (need > MAX_CAPACITY) {
-        throw new ValueError(`the dictionary would need more than ${MAX_CAPACITY} points (d_eff(γ) is too large for γ = ${this.cfg.gamma}); raise gamma, lower qbar, or set maxDictionary`);
+        throw new ValueError(`the dictionary would need more than ${MAX_CAPACITY} points (d_eff(λ) is too large for lambda = ${this.cfg.lambda}); raise lambda, lower qbar, or set maxDictionary`);
       }
       cap = MAX_CAPACITY;
     }
@@ -159,6 +166,7 @@ export class DictState {
    *  stream points have passed since the last one or `ctl.maxPending` new points were
    *  appended (both read from the size right after the last update). */
   stream(X: Float64Array, n: number, rng: Rng, ctl: StreamControl): void {
+    this.assertLive();
     const d = this.cfg.d;
     let off = 0;
     while (off < n) {
@@ -173,6 +181,7 @@ export class DictState {
 
   /** Process every staged row, then run a DICT-UPDATE if anything arrived since the last. */
   flush(rng: Rng, ctl: StreamControl): void {
+    this.assertLive();
     while (this.staged > 0) {
       const need = this.chunkNeed(rng, ctl);
       this.runChunk(Math.min(need, this.staged), rng, ctl);
@@ -222,6 +231,7 @@ export class DictState {
    *  `final`, the state is not streamed into again (one-shot merges): the engine skips the
    *  fresh factor of the new A, and the state may only be snapshotted or disposed. */
   update(rng: Rng, tauAll?: Float64Array, final = false): void {
+    this.assertLive();
     if (this.m === 0 && this.pending === 0) {
       this.sinceUpdate = 0;
       return;
@@ -236,7 +246,7 @@ export class DictState {
       const info = this.info.view;
       if (st === Status.NOT_SPD) {
         const jitter = info[RlsInfo.JITTER];
-        throw new NumericalError(`dictionary update: K_DD + cγ·diag(1/w) is not numerically positive definite even after a jitter of ${jitter.toExponential(3)}; the kernel may not be positive semi-definite`, { jitter });
+        throw new NumericalError(`dictionary update: K_DD + cλ·diag(1/w) is not numerically positive definite even after a jitter of ${jitter.toExponential(3)}; the kernel may not be positive semi-definite`, { jitter });
       }
       if (tauAll && tmp) tauAll.set(tmp.view.subarray(0, tauAll.length));
       this.m = info[RlsInfo.M];
@@ -253,6 +263,7 @@ export class DictState {
 
   /** Load candidate entries (for dictUpdate): points, p̃, q, indices. */
   load(points: Float64Array, pTilde: Float64Array, copies: Int32Array, indices: Float64Array): void {
+    this.assertLive();
     const m = pTilde.length, d = this.cfg.d;
     this.ensureCapacity(Math.max(m, 1));
     this.pts.view.set(points.subarray(0, m * d));
@@ -264,7 +275,8 @@ export class DictState {
     this.pending = m;
   }
 
-  snapshot(params: Omit<DictionaryParams, "scale" | "deff" | "qbar" | "c" | "cPref" | "gamma" | "eps" | "kernel" | "d">): RlsDictionary {
+  snapshot(params: Omit<DictionaryParams, "scale" | "deff" | "qbar" | "c" | "cPref" | "lambda" | "eps" | "kernel" | "d">): RlsDictionary {
+    this.assertLive();
     const m = this.m, d = this.cfg.d;
     return makeDictionary({
       indices: this.idx.view.slice(0, m),
@@ -274,15 +286,13 @@ export class DictState {
       tau: this.tau.view.slice(0, m),
       params: {
         ...params,
-        kernel: this.cfg.kernel.toJSON(), gamma: this.cfg.gamma, eps: this.cfg.eps, qbar: this.cfg.qbar,
+        kernel: this.cfg.kernel.toJSON(), lambda: this.cfg.lambda, eps: this.cfg.eps, qbar: this.cfg.qbar,
         c: this.cfg.c, cPref: this.cfg.cPref, scale: this.cfg.scale, deff: this.lastDeff, d,
       },
     });
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected release(): void {
     for (const b of [this.pts, this.L, this.ptil, this.q, this.idx, this.tau, this.work, this.stage, this.info]) b?.dispose();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Dense linear algebra in the engine on row-major f64 matrices: GEMM, A·Aᵀ, Cholesky with a
  * jitter ladder, triangular and SPD solves, diag(A⁻¹), log-determinants, conjugate gradient,
- * symmetric eigendecomposition.
+ * symmetric eigendecomposition. The `linalg` namespace of the package, also its subpath
+ * `seqlearn/linalg`.
  *
  * @module
  */
@@ -9,9 +10,10 @@
 // solves, diag(A⁻¹), SPD solves, conjugate gradient, symmetric eigensolver. Row-major f64
 // throughout.
 import { getEngine, input, output, inout, scratch, Status, CgPreconditioner, EighMethod, type Ptr } from "../engine/index.js";
-import { NumericalError, ShapeError, ValueError } from "../engine/errors.js";
+import { NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { nonNegative, integer, positive } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 import { log as detLog } from "../core/detmath.js";
 
 /** Options of `gemm`. */
@@ -29,7 +31,8 @@ export interface GemmOptions {
 }
 
 /** α·op(A)·op(B) + β·C. */
-export function gemm(A: MatrixLike, B: MatrixLike, opts: GemmOptions = {}): Matrix {
+export function gemm(A: MatrixLike, B: MatrixLike, options: GemmOptions = {}): Matrix {
+  const opts = checkOptions<GemmOptions>(options, "gemm", ["transA", "transB", "alpha", "beta", "C"]);
   const a = asMatrix(A, "A"), b = asMatrix(B, "B");
   const ta = !!opts.transA, tb = !!opts.transB;
   const m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols;
@@ -64,6 +67,8 @@ export function syrk(A: MatrixLike): Matrix {
   return new Matrix(a.rows, a.rows, res.output("c"));
 }
 
+const CHOLESKY_OPTIONS = ["jitter", "maxTries"] as const;
+
 /** Options of `cholesky` and `solveSPD`. */
 export interface CholeskyOptions {
   /** Initial jitter, relative to the mean diagonal, added when A is not numerically
@@ -86,7 +91,8 @@ export interface CholeskyResult {
 
 /** Cholesky factorisation of a symmetric positive-definite matrix (only the lower
  *  triangle is read). With `jitter`, retries with a growing diagonal shift and reports it. */
-export function cholesky(A: MatrixLike, opts: CholeskyOptions = {}): CholeskyResult {
+export function cholesky(A: MatrixLike, options: CholeskyOptions = {}): CholeskyResult {
+  const opts = checkOptions<CholeskyOptions>(options, "cholesky", CHOLESKY_OPTIONS);
   const a = asMatrix(A, "A", { square: true });
   const n = a.rows;
   const L = a.clone();
@@ -117,7 +123,8 @@ export interface TriangularOptions {
 }
 
 /** Solve L·X = B (or Lᵀ·X = B) for lower-triangular L; B may be a vector or a matrix. */
-export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, opts: TriangularOptions = {}): Matrix | Float64Array {
+export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, options: TriangularOptions = {}): Matrix | Float64Array {
+  const opts = checkOptions<TriangularOptions>(options, "solveTriangular", ["transpose"]);
   const l = asMatrix(L, "L", { square: true });
   const n = l.rows;
   checkTriangularDiag(l);
@@ -139,7 +146,7 @@ export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Fl
 /** Solve A·X = B for symmetric positive-definite A (Cholesky; throws NumericalError if A
  *  is not SPD unless `jitter` is given). */
 export function solveSPD(A: MatrixLike, B: MatrixLike | VectorLike, opts: CholeskyOptions = {}): Matrix | Float64Array {
-  const { L } = cholesky(A, opts);
+  const { L } = cholesky(A, checkOptions<CholeskyOptions>(opts, "solveSPD", CHOLESKY_OPTIONS));
   return choSolve(L, B);
 }
 
@@ -208,7 +215,8 @@ export interface CgResult {
 
 /** Conjugate gradient for symmetric positive-definite systems. `A` is a dense matrix (the
  *  iteration runs in Wasm) or a function x ↦ A·x (the iteration runs in JavaScript). */
-export function cg(A: MatrixLike | ((x: Float64Array) => Float64Array), b: VectorLike, opts: CgOptions = {}): CgResult {
+export function cg(A: MatrixLike | ((x: Float64Array) => Float64Array), b: VectorLike, options: CgOptions = {}): CgResult {
+  const opts = checkOptions<CgOptions>(options, "cg", ["tol", "maxIter", "x0", "precond", "throwOnFail"]);
   const bv = asVector(b, "b");
   const n = bv.length;
   const tol = positive(opts.tol ?? 1e-8, "tol");
@@ -375,7 +383,7 @@ export function eigh(A: MatrixLike, opts: EighOptions & { vectors: false }): Eig
 };
 export function eigh(A: MatrixLike, opts?: EighOptions): EighResult;
 export function eigh(A: MatrixLike, opts: EighOptions = {}): EighResult {
-  return eighImpl(A, opts, "eigh");
+  return eighImpl(A, checkOptions<EighOptions>(opts, "eigh", ["vectors", "method", "symmetryTol"]), "eigh");
 }
 
 function eighImpl(A: MatrixLike, opts: EighOptions, fn: string): EighResult {
@@ -415,7 +423,7 @@ function maxAbsOf(x: Float64Array): number {
 
 /** Eigenvalues of a symmetric matrix, ascending (eigh without vectors). */
 export function eigvalsh(A: MatrixLike, opts: Omit<EighOptions, "vectors" | "method"> = {}): Float64Array {
-  return eighImpl(A, { ...opts, vectors: false }, "eigvalsh").values;
+  return eighImpl(A, { ...checkOptions<Omit<EighOptions, "vectors" | "method">>(opts, "eigvalsh", ["symmetryTol"]), vectors: false }, "eigvalsh").values;
 }
 
 // ValueError naming the first [i, j] (i > j, row-major order) where A is not symmetric.

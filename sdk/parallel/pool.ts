@@ -9,6 +9,7 @@
 import { compile } from "../engine/loader.js";
 import { ValueError, ShapeError, NumericalError, EngineTrapError, EngineStateError, SeqlearnError } from "../engine/errors.js";
 import { integer, nonNegative } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 import type { FromWorker } from "./protocol.js";
 import { errorInfo } from "./protocol.js";
 import {
@@ -20,7 +21,7 @@ import { locateWorker, resolveModule } from "./locate.js";
 import { collectTransferables } from "./transfer.js";
 import { combineTasks, findTask, taskNames, type TaskContext, type TaskTable } from "./task-table.js";
 
-/** Per-call options of run(). */
+/** Per-call options of `run()` (WorkerPool and InlinePool). */
 export interface RunOptions {
   /** Cancels the task: a queued task is removed, a running one is told to stop and, if it
    *  has not finished after `abortGraceMs`, its worker is terminated and replaced. */
@@ -109,12 +110,46 @@ export interface FaultEvent {
   error: RemoteErrorInfo;
 }
 
-interface PoolEvents {
+/** The events of a WorkerPool (`pool.on(name, listener)`), by name, with what each listener
+ *  receives. */
+export interface PoolEvents {
+  /** A task threw, a worker was lost, or a worker could not start. */
   fault: FaultEvent;
-  progress: { task: string; workerId: number; value: unknown };
-  start: { task: string; workerId: number; attempt: number };
-  replaced: { oldWorkerId: number; newWorkerId: number };
+  /** A task called `ctx.progress(value)`. */
+  progress: {
+    /** The task name. */
+    task: string;
+    /** The worker running it. */
+    workerId: number;
+    /** What the task passed to ctx.progress(). */
+    value: unknown;
+  };
+  /** An attempt of a task was handed to a worker. */
+  start: {
+    /** The task name. */
+    task: string;
+    /** The worker it was handed to. */
+    workerId: number;
+    /** Which attempt (1 for the first). */
+    attempt: number;
+  };
+  /** A worker that died or was terminated was replaced by a new one. */
+  replaced: {
+    /** The worker that is gone. */
+    oldWorkerId: number;
+    /** Its replacement. */
+    newWorkerId: number;
+  };
 }
+
+// The valid keys of PoolOptions and RunOptions, for checkOptions (`satisfies` makes tsc fail
+// when an option is added to the interface but not here, or listed here but not there).
+const POOL_KEYS = Object.keys({
+  size: true, modules: true, retries: true, timeoutMs: true, abortGraceMs: true, module: true, workerUrl: true,
+} satisfies Record<keyof PoolOptions, true>);
+const RUN_KEYS = Object.keys({
+  signal: true, onProgress: true, onStats: true, retries: true, timeoutMs: true, transferInput: true,
+} satisfies Record<keyof RunOptions, true>);
 
 interface Job {
   id: number;
@@ -153,7 +188,7 @@ function defaultModule(): Promise<WebAssembly.Module> {
   return cachedModule;
 }
 
-/** Rebuild a remote error as the typed class it had, when it is one of seqlearn's. */
+/** Rebuild a remote error as the typed class it had, when it is one of seqlearn's. @internal */
 export function rebuildError(info: RemoteErrorInfo): Error {
   const classes: Record<string, new (m: string) => Error> = {
     ShapeError, ValueError, EngineStateError, SeqlearnError, UnknownTaskError,
@@ -168,6 +203,12 @@ export function rebuildError(info: RemoteErrorInfo): Error {
   return e;
 }
 
+/** A fixed number of workers, each with its own engine, running named tasks from a FIFO queue
+ *  (`WorkerPool.create(options)`, then `run(task, input)`). A task that throws is retried
+ *  (except ShapeError / ValueError / UnknownTaskError, which would throw again), a worker that
+ *  dies is replaced and its task retried, and a task out of attempts rejects with a typed
+ *  error (TaskError, WorkerLostError). Workers serve the package's tasks (TASKS) plus those of
+ *  the `modules` option. Close it with `close()` (or `await using`). */
 export class WorkerPool implements Executor {
   /** Number of workers. */
   readonly size: number;
@@ -208,7 +249,8 @@ export class WorkerPool implements Executor {
 
   /** Start a pool and wait until its workers are ready (a worker that cannot start is
    *  retried; if none can, this rejects with WorkerStartError). */
-  static async create(opts: PoolOptions = {}): Promise<WorkerPool> {
+  static async create(options: PoolOptions = {}): Promise<WorkerPool> {
+    const opts = checkOptions<PoolOptions>(options, "WorkerPool.create", POOL_KEYS);
     if (opts.size !== undefined) integer(opts.size, "size", 1, 1024);
     if (opts.retries !== undefined) integer(opts.retries, "retries", 0, 100);
     if (opts.timeoutMs !== undefined) nonNegative(opts.timeoutMs, "timeoutMs");
@@ -248,8 +290,9 @@ export class WorkerPool implements Executor {
   }
 
   /** Run `task` on a worker with `input`; resolves with its output. */
-  run<O = unknown>(task: string, input: unknown, options: RunOptions = {}): Promise<O> {
+  run<O = unknown>(task: string, input: unknown, runOptions: RunOptions = {}): Promise<O> {
     return new Promise<O>((resolve, reject) => {
+      const options = checkOptions<RunOptions>(runOptions, "WorkerPool.run", RUN_KEYS);
       if (typeof task !== "string" || !task) throw new ValueError(`run: task must be a task name, got ${JSON.stringify(task)}`);
       if (options.retries !== undefined) integer(options.retries, "retries", 0, 100);
       if (options.timeoutMs !== undefined) nonNegative(options.timeoutMs, "timeoutMs");
@@ -594,7 +637,13 @@ export class InlinePool implements Executor {
   }
 
   /** Run a task of the table in this thread, with the same contract as `WorkerPool.run`. */
-  run<O = unknown>(task: string, input: unknown, options: RunOptions = {}): Promise<O> {
+  run<O = unknown>(task: string, input: unknown, runOptions: RunOptions = {}): Promise<O> {
+    let options: RunOptions;
+    try {
+      options = checkOptions<RunOptions>(runOptions, "InlinePool.run", RUN_KEYS);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const p = this.chain.then(() => this.exec<O>(task, input, options));
     this.chain = p.catch(() => undefined);
     return p;

@@ -9,11 +9,13 @@
 // whatever the total number of leaves).
 import { ValueError } from "../engine/errors.js";
 import { integer, seed as checkSeed } from "../core/validate.js";
+import { checkOptions } from "../core/options.js";
 import { nodeStream, MAX_TREE_LEAVES } from "../random/streams.js";
 import type { Executor, RunOptions } from "./pool.js";
 
-// The stream helpers used to live here; re-exported only until sdk/kernel/squeak.ts and the
-// `parallel` namespace take them from sdk/random/streams.ts.
+// The stream helpers used to live here; re-exported for in-package importers only (until
+// sdk/kernel/squeak.ts takes nodeStream from sdk/random/streams.ts). Their public home is the
+// `random` namespace; the `parallel` namespace does not export them.
 export { nodeStream, MAX_TREE_LEAVES };
 
 /** "balanced": adjacent pairs level by level (an odd node out waits for the next level);
@@ -166,7 +168,7 @@ export interface MergeTreeOptions<L, P> {
   /** Cancels the run. */
   signal?: AbortSignal;
   /** Called as each node completes, in completion order, with the node's value. */
-  onNode?: (info: { node: number; level: number; done: number; total: number; value: unknown }) => void;
+  onNode?: (info: NodeEvent) => void;
   /** Per-task options (retries, timeoutMs) forwarded to the executor. */
   taskOptions?: Pick<RunOptions, "retries" | "timeoutMs">;
   /** Estimated cost of each leaf (e.g. its number of rows). Leaves are handed to the
@@ -175,6 +177,28 @@ export interface MergeTreeOptions<L, P> {
    *  of execution, never node ids, streams or results. Default: leaf order. */
   leafCost?: (leaf: L, index: number) => number;
 }
+
+/** What `MergeTreeOptions.onNode` receives when a node completes. */
+export interface NodeEvent {
+  /** The node's id. */
+  node: number;
+  /** Its level (0 = leaves). */
+  level: number;
+  /** Nodes completed so far, this one included. */
+  done: number;
+  /** Nodes in the tree (leaves and merges). */
+  total: number;
+  /** The node's value, as its task returned it. */
+  value: unknown;
+}
+
+// The valid keys of MergeTreeOptions and of its taskOptions, for checkOptions (`satisfies`:
+// tsc fails when the interface and the list differ).
+const TREE_KEYS = Object.keys({
+  leaves: true, leafTask: true, mergeTask: true, shape: true, seed: true, params: true, signal: true,
+  onNode: true, taskOptions: true, leafCost: true,
+} satisfies Record<keyof MergeTreeOptions<unknown, unknown>, true>);
+const TASK_OPTION_KEYS = Object.keys({ retries: true, timeoutMs: true } satisfies Record<keyof NonNullable<MergeTreeOptions<unknown, unknown>["taskOptions"]>, true>);
 
 /** What `runMergeTree` returns. */
 export interface MergeTreeResult<V> {
@@ -204,9 +228,11 @@ function leafOrder<L>(leaves: readonly L[], cost: ((leaf: L, index: number) => n
 
 /** Run a merge tree on an executor. Rejects with the first task failure (other pending
  *  tasks are cancelled). */
-export async function runMergeTree<L, V, P = unknown>(executor: Executor, opts: MergeTreeOptions<L, P>): Promise<MergeTreeResult<V>> {
+export async function runMergeTree<L, V, P = unknown>(executor: Executor, options: MergeTreeOptions<L, P>): Promise<MergeTreeResult<V>> {
   if (!executor || typeof executor.run !== "function") throw new ValueError("runMergeTree: executor must be a pool (WorkerPool or InlinePool)");
-  if (!opts || typeof opts !== "object") throw new ValueError("runMergeTree: options { leaves, leafTask, mergeTask, seed, ... } are required");
+  if (!options || typeof options !== "object") throw new ValueError("runMergeTree: options { leaves, leafTask, mergeTask, seed, ... } are required");
+  const opts = checkOptions<MergeTreeOptions<L, P>>(options, "runMergeTree", TREE_KEYS);
+  if (opts.taskOptions !== undefined) opts.taskOptions = checkOptions(opts.taskOptions, "runMergeTree: taskOptions", TASK_OPTION_KEYS);
   if (!Array.isArray(opts.leaves) || opts.leaves.length === 0) throw new ValueError("leaves must be a non-empty array of leaf inputs");
   if (typeof opts.leafTask !== "string" || typeof opts.mergeTask !== "string") throw new ValueError("leafTask and mergeTask must be task names");
   const seed = checkSeed(opts.seed, "seed");

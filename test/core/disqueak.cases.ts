@@ -16,7 +16,7 @@ function data(n: number, seed: number): S.Matrix {
   return X;
 }
 
-const opts = { kernel: { name: "rbf" as const, gamma: 0.5 }, gamma: 1, eps: 0.5, qbar: 8, seed: 11, leafSize: 40, workers: 0 };
+const opts = { kernel: { name: "rbf" as const, gamma: 0.5 }, lambda: 1, eps: 0.5, qbar: 8, seed: 11, leafSize: 40, workers: 0 };
 
 export const cases: Case[] = [
   {
@@ -58,11 +58,11 @@ export const cases: Case[] = [
 
 /** The tree of disqueak(X, { leafSize: 50, workers: 0 }) evaluated step by step (synchronous). */
 function tree(X: S.Matrix): Uint8Array {
-  const p = S.disqueakParams(opts, "exact");
+  const p = S.kernel.disqueakParams(opts, "exact");
   const plan = S.planTree(4, "balanced");
   const vals: Array<S.RlsDictionary> = [];
-  for (let i = 0; i < 4; i++) vals.push(S.disqueakLeaf({ data: X.data.slice(100 * i, 100 * (i + 1)), n: 50, d: 2, start: 50 * i }, p, opts.seed, plan.streams[i]));
-  for (const m of plan.merges) vals[m.node] = S.disqueakMerge(vals[m.left], vals[m.right], p, opts.seed, m.stream);
+  for (let i = 0; i < 4; i++) vals.push(S.kernel.disqueakLeaf({ data: X.data.slice(100 * i, 100 * (i + 1)), n: 50, d: 2, start: 50 * i }, p, opts.seed, plan.streams[i]));
+  for (const m of plan.merges) vals[m.node] = S.kernel.disqueakMerge(vals[m.left], vals[m.right], p, opts.seed, m.stream);
   return S.encodeDictionary(vals[plan.root]);
 }
 

@@ -1,6 +1,6 @@
-// Preference-game cases for the cross-runtime core suite: golden numbers of spec games.md §9
-// (small and fast), plus digests of seeded solver runs that must be byte-identical in Node,
-// Deno, Chromium and WASI.
+// Preference-game cases for the cross-runtime core suite: golden numbers (small and fast; the
+// sine game's π*_β and Nash-MP KLs, the Nash-MD bound of Munos et al. 2024, Theorem 1), plus
+// digests of seeded solver runs that must be byte-identical in Node, Deno, Chromium and WASI.
 import * as S from "../../sdk/index.js";
 import { ok, close, maxAbsDiff, throwsType, fingerprint } from "./assert.js";
 import type { Case } from "./suite.js";
@@ -14,7 +14,7 @@ export const cases: Case[] = [
       const g = G.sineGame();
       const s = G.solveNash(g, { beta: 0.1 });
       ok(maxAbsDiff(s.policy, [0.251803, 0.118637, 0.254203, 0.116163, 0.259194]) < 1e-6, "π*_0.1 golden");
-      const run = G.nashMirrorProx(g, { beta: 0.1, iters: 10, reference: s.policy });
+      const run = G.nashMirrorProx(g, { beta: 0.1, iters: 10, equilibrium: s.policy });
       close(run.metrics.kl[1], 4.0004e-2, 4e-6, "KL at k=1");
       close(run.metrics.kl[5], 7.6369e-3, 8e-7, "KL at k=5");
       close(run.metrics.kl[10], 1.0059e-3, 1e-7, "KL at k=10");
@@ -39,8 +39,8 @@ export const cases: Case[] = [
     fn: () => {
       const lr = G.lowRankSkew(150, 8, { seed: 4 });
       const dense = S.PreferenceGame.fromMatrix(lr.toMatrix());
-      const a = G.nashMirrorProx(lr, { beta: 0.2, iters: 10, reference: null });
-      const b = G.nashMirrorProx(dense, { beta: 0.2, iters: 10, reference: null });
+      const a = G.nashMirrorProx(lr, { beta: 0.2, iters: 10, equilibrium: null });
+      const b = G.nashMirrorProx(dense, { beta: 0.2, iters: 10, equilibrium: null });
       ok(maxAbsDiff(a.logPolicy, b.logPolicy) < 1e-11, "same iterates on both paths");
       lr.dispose();
       dense.dispose();
@@ -58,11 +58,11 @@ export const cases: Case[] = [
 
 export function digest(): Record<string, string> {
   const g = G.skewLogit(30, { seed: 42, sigma: 2 });
-  const mp = G.nashMirrorProx(g, { beta: 0.05, iters: 50, reference: null });
-  const md = G.nashMD(g, { beta: 0.05, iters: 50, reference: null });
+  const mp = G.nashMirrorProx(g, { beta: 0.05, iters: 50, equilibrium: null });
+  const md = G.nashMD(g, { beta: 0.05, iters: 50, equilibrium: null });
   g.dispose();
   const lr = G.lowRankSkew(2000, 4, { seed: 9 });
-  const lrun = G.nashMirrorProx(lr, { beta: 0.1, iters: 20, reference: null });
+  const lrun = G.nashMirrorProx(lr, { beta: 0.1, iters: 20, equilibrium: null });
   lr.dispose();
   const sg = G.sineGame(8);
   const mu = G.TabularPolicy.fromProbs(new Float64Array(8).fill(1 / 8));

@@ -40,7 +40,7 @@ export const cases: Case[] = [
         sum += t;
       }
       close(sum, ex.deff, 1e-12, "Σ τ = d_eff");
-      const est = S.estimateRls(S.fullDictionary(X, { kernel, gamma: 0.5 }), X, { eps: 0.25 });
+      const est = S.estimateRls(S.fullDictionary(X, { kernel, lambda: 0.5 }), X, { eps: 0.25 });
       for (let i = 0; i < X.rows; i++) close(est[i], 0.75 * ex.scores[i], 1e-10, `τ̃[${i}]`);
     },
   },
@@ -49,7 +49,7 @@ export const cases: Case[] = [
     fn: () => {
       const X = mixture(400, 2, 3);
       const kernel = S.rbf({ gamma: 0.5 });
-      const sq = new S.Squeak({ kernel, gamma: 1, qbar: 12, seed: 5 });
+      const sq = new S.Squeak({ kernel, lambda: 1, qbar: 12, seed: 5 });
       sq.push(X);
       const d = sq.dictionary();
       sq.dispose();
@@ -58,19 +58,19 @@ export const cases: Case[] = [
       const eS = S.nystromError(d, X, { mode: "plain" });
       const eU = S.nystromError(S.uniformNystrom(X, d.size, { kernel, seed: 5 }), X, { mode: "plain" });
       ok(eS < eU, `SQUEAK error ${eS} < uniform ${eU}`);
-      throwsType(() => new S.Squeak({ kernel, gamma: 1, eps: 1 }), S.ValueError, /eps/, "eps = 1");
-      throwsType(() => new S.Squeak({ kernel, gamma: 1, qbar: 0 }), S.ValueError, /qbar/, "qbar = 0");
+      throwsType(() => new S.Squeak({ kernel, lambda: 1, eps: 1 }), S.ValueError, /eps/, "eps = 1");
+      throwsType(() => new S.Squeak({ kernel, lambda: 1, qbar: 0 }), S.ValueError, /qbar/, "qbar = 0");
     },
   },
 ];
 
 export function digest(): Record<string, string> {
   const X = mixture(500, 3, 11);
-  const sq = new S.Squeak({ kernel: S.rbf({ gamma: 0.4 }), gamma: 0.5, qbar: 8, seed: 2024, batch: 128 });
+  const sq = new S.Squeak({ kernel: S.rbf({ gamma: 0.4 }), lambda: 0.5, qbar: 8, seed: 2024, batch: 128 });
   sq.push(X);
   const d = sq.dictionary();
   sq.dispose();
-  const model = S.NystromKRR.fit(d, X, Float64Array.from({ length: 500 }, (_, i) => X.data[3 * i] - (X.data[3 * i] * X.data[3 * i] * X.data[3 * i]) / 6), { mu: 0.1 });
+  const model = S.NystromKRR.fit(d, X, Float64Array.from({ length: 500 }, (_, i) => X.data[3 * i] - (X.data[3 * i] * X.data[3 * i] * X.data[3 * i]) / 6), { ridge: 0.1 });
   return {
     squeak500: fingerprint(d.indices, d.pTilde, d.copies),
     squeakKrr: fingerprint(model.alpha.data),

@@ -14,7 +14,8 @@ export function gauss(u: () => number): number {
   return Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
-/** The coherent mixture of spec §5.4: nBlob points ~ N(0, I_d) plus `clusters` tight
+/** The coherent mixture (this project's test design: the high-coherence regime of Alaoui &
+ *  Mahoney 2015, where leverage scores beat uniform sampling): nBlob points ~ N(0, I_d) plus `clusters` tight
  *  clusters of `per` points (σ = 0.05) with centres uniform in [−30, 30]^d, shuffled. */
 export function coherentMixture(n: number, d: number, seed: number, clusters = 40, per = 5): Matrix {
   const u = lcg(seed);

@@ -6,10 +6,11 @@
 // leaf range of each merge) produce one by one, and the dictionary of disqueak() in the SDK.
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, nodeStream, MAX_TREE_LEAVES, type Executor } from "../../index.js";
+import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, type Executor } from "../../index.js";
+import { nodeStream, MAX_TREE_LEAVES } from "../../random/streams.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
-import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile, type DecodedDictionary } from "../../kernel/codec.js";
+import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile } from "../../kernel/codec.js";
 import { crc32 } from "../../core/crc32.js";
 import { dictionaryToJSON, dictionaryFromJSON, type RlsDictionary } from "../../kernel/dictionary.js";
 import {
@@ -48,12 +49,12 @@ function readRows(path: string, v: Values<typeof TABLE>): Promise<{ X: Matrix; f
 /** The tree's parameters for d features and a largest part of `largestPart` rows. */
 function params(v: Values<typeof LEAF_FLAGS>, d: number, largestPart: number): DisqueakParams {
   return disqueakParams({
-    kernel: kernelFromFlags(v, d), gamma: v.lambda, eps: v.eps, qbar: v.qbar, prefactor: v.prefactor, estimator: v.estimator, maxDictionary: v.maxDictionary,
+    kernel: kernelFromFlags(v, d), lambda: v.lambda, eps: v.eps, qbar: v.qbar, prefactor: v.prefactor, estimator: v.estimator, maxDictionary: v.maxDictionary,
   }, leafKind(v.leaf, largestPart));
 }
 
 /** A dictionary file (binary), or its JSON form (as written by `seqlearn inspect --json`). */
-function readDict(path: string): DecodedDictionary | RlsDictionary {
+function readDict(path: string): RlsDictionary {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -148,7 +149,7 @@ export const merge = command({
     }
     const prefactor = v.prefactor ?? (a.params.cPref > 1 || b.params.cPref > 1 ? "proof" : "printed");
     const p = disqueakParams({
-      kernel: a.params.kernel, gamma: a.params.gamma, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: v.estimator,
+      kernel: a.params.kernel, lambda: a.params.lambda, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: v.estimator,
       maxDictionary: v.maxDictionary ?? a.params.maxDictionary ?? undefined,
     }, "exact");
     const ab = disqueakMerge(a, b, p, seed, stream);
@@ -249,14 +250,14 @@ export const inspect = command({
     await init();
     const dict = decodeDictionary(bytes);
     if (v.json) {
-      console.log(JSON.stringify(dictionaryToJSON(dict as unknown as RlsDictionary)));
+      console.log(JSON.stringify(dictionaryToJSON(dict)));
       return 0;
     }
     const h = inspectDictionaryFile(bytes);
     const p = h.params;
     console.log([
       `${positional[0]}: seqlearn dictionary file, format version ${h.version}, ${h.bytes} bytes (CRC-32 verified)`,
-      `method ${p.method}; kernel ${JSON.stringify(p.kernel)}; λ = ${p.gamma}, ε = ${p.eps}, q̄ = ${p.qbar}, c = ${p.c}, c_pref = ${p.cPref}, scale = ${p.scale}`,
+      `method ${p.method}; kernel ${JSON.stringify(p.kernel)}; λ = ${p.lambda}, ε = ${p.eps}, q̄ = ${p.qbar}, c = ${p.c}, c_pref = ${p.cPref}, scale = ${p.scale}`,
       `${h.m} points of dimension ${h.d} summarising ${p.n} rows; seed ${p.seed}; d_eff ≈ ${p.deff ?? "–"}; max dictionary ${p.maxDictionary ?? "none"}`,
       `total weight Σ w = ${dict.weights.reduce((s, w) => s + w, 0).toFixed(3)}; copies Σ q = ${dict.copies.reduce((s, q) => s + q, 0)}`,
     ].join("\n"));

@@ -53,8 +53,8 @@ export const fit = command({
     const yOffset = stats.target().mean;
 
     const res = await fitKrrFromPasses(passes(rows, scaling, "fit", v.quiet), {
-      method, kernel, gamma: lambda, eps: v.eps, qbar: v.qbar, batch: v.batch, seed: v.seed, maxDictionary: v.maxDictionary, centers,
-      rows: n, mu: v.ridge, yOffset,
+      method, kernel, lambda, eps: v.eps, qbar: v.qbar, batch: v.batch, seed: v.seed, maxDictionary: v.maxDictionary, centers,
+      rows: n, ridge: v.ridge, yOffset,
     });
     const seconds = (performance.now() - t0) / 1000;
     const training = {

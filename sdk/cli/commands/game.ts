@@ -33,10 +33,10 @@ const FLAGS = {
     beta: number({ gt: 0, default: 0.1, metavar: "<β>", help: "KL regularisation towards the reference policy" }),
     iters: number({ int: true, min: 0, default: 200, metavar: "<k>", help: "iterations" }),
     eta: number({ gt: 0, metavar: "<η>", help: "step size", defaultText: "each solver's default" }),
-    mixture: number({ min: 0, max: 1, metavar: "<w>", deprecated: ["gamma"], help: "ipo-md: weight of the reference in the geometric mixture π^{1−w}·μ^w", defaultText: "0.125" }),
+    mixture: number({ min: 0, max: 1, metavar: "<w>", deprecated: ["gamma"], help: "ipo-md: weight of the reference policy μ in the geometric mixture π^{1−w}·μ^w", defaultText: "0.125" }),
     init: choice(["random", "reference"], {
       default: "random", deprecatedValues: { mu: "reference" },
-      help: "start at the reference policy μ (uniform) or at a seeded random policy (μ is already the equilibrium of symmetric games such as rps and dice)",
+      help: "reference: start at the reference policy μ (refPolicy), uniform here; random: at a seeded random policy (μ is already the equilibrium of symmetric games such as rps and dice)",
     }),
   }),
   ...group("output", {
@@ -56,13 +56,13 @@ export const game = command({
     const gen = v.generator;
     const solvers = v.solver;
     const { beta, iters, seed, eta } = v;
-    const gamma = v.mixture;
+    const mixture = v.mixture;
     const initMode = v.init;
     const g = games.generate(gen, { n: v.n, seed, sigma: v.sigma, eps: v.eps });
     try {
       const star = games.solveNash(g, { beta });
       const init0 = initMode === "random" ? randomStartPolicy(g.n, seed) : undefined;
-      const runs = solvers.map((s) => games.runSolver(s, g, { beta, iters, eta, gamma, init: init0, reference: star.policy }));
+      const runs = solvers.map((s) => games.runSolver(s, g, { beta, iters, eta, mixture, init: init0, equilibrium: star.policy }));
       if (v.json) {
         console.log(JSON.stringify({
           generator: gen, n: g.n, beta, equilibrium: Array.from(star.policy),

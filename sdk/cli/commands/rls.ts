@@ -71,7 +71,7 @@ export const rls = command({
         return;
       }
       const dict = (await centresFromPasses(passes(rows, scaling, "rls", quiet), {
-        method: "squeak", kernel, gamma: lambda, eps, qbar: v.qbar, batch: v.batch, seed: v.seed, maxDictionary: v.maxDictionary, rows: n,
+        method: "squeak", kernel, lambda, eps, qbar: v.qbar, batch: v.batch, seed: v.seed, maxDictionary: v.maxDictionary, rows: n,
       }))!;
       size = dict.size;
       deffHT = dict.params.deff;

@@ -98,12 +98,12 @@ export const tour = command({
     const ym = st.target().mean;
     const ytr = tr.y.map((v) => v - ym), yte = te.y.map((v) => v - ym);
 
-    const g = 0.5, mu = 0.1, gamma = 0.1, eps = 0.5;
+    const g = 0.5, ridge = 0.1, lambda = 0.1, eps = 0.5;
     const kernel = rbf({ gamma: g });
-    const deff = exactRls(tr.X, kernel, gamma).deff;
+    const deff = exactRls(tr.X, kernel, lambda).deff;
     console.log(`seqlearn tour — USGS earthquakes, 31 Jan – 7 Feb 2018 (${n} events; ${nTr} to train, ${n - nTr} to test)`);
     console.log(`features: ${t.features.join(", ")} (standardised) → target: magnitude (test std ${Math.sqrt(yte.reduce((s, v) => s + v * v, 0) / yte.length).toFixed(3)})`);
-    console.log(`kernel exp(−${g}·‖x−y‖²), KRR ridge μ = ${mu}, leverage-score ridge λ = ${gamma} (d_eff(λ) = ${deff.toFixed(1)} on the training set), ε = ${eps}\n`);
+    console.log(`kernel exp(−${g}·‖x−y‖²), KRR ridge μ = ${ridge}, leverage-score ridge λ = ${lambda} (d_eff(λ) = ${deff.toFixed(1)} on the training set), ε = ${eps}\n`);
 
     const timeIt = <T>(f: () => T): { v: T; ms: number } => {
       const t0 = performance.now();
@@ -114,7 +114,7 @@ export const tour = command({
     const rows: Row[] = [];
 
     // Exact KRR: every training point is a centre.
-    const ex = timeIt(() => NystromKRR.fit("exact", tr.X, ytr, { mu, kernel }));
+    const ex = timeIt(() => NystromKRR.fit("exact", tr.X, ytr, { ridge, kernel }));
     rows.push({ method: "exact KRR", m: nTr, rmse: rmse(ex.v.predict(te.X) as Float64Array, yte), err: 0, ms: ex.ms });
 
     const qbars = quick ? [2, 8] : [1, 2, 4, 8, 16];
@@ -123,11 +123,11 @@ export const tour = command({
     const reps = quick ? 1 : 3;
     for (const qbar of qbars) {
       const sq = timeIt(() => {
-        const s = new Squeak({ kernel, gamma, eps, qbar, seed });
+        const s = new Squeak({ kernel, lambda, eps, qbar, seed });
         try {
           s.push(tr.X);
           const dict = s.dictionary();
-          return { dict, model: NystromKRR.fit(dict, tr.X, ytr, { mu }) };
+          return { dict, model: NystromKRR.fit(dict, tr.X, ytr, { ridge }) };
         } finally {
           s.dispose();
         }
@@ -143,7 +143,7 @@ export const tour = command({
       for (let k = 0; k < reps; k++) {
         const u = timeIt(() => {
           const dict = uniformNystrom(tr.X, m, { kernel, seed: seed + 1000 * k });
-          return { dict, model: NystromKRR.fit(dict, tr.X, ytr, { mu }) };
+          return { dict, model: NystromKRR.fit(dict, tr.X, ytr, { ridge }) };
         });
         ur += rmse(u.v.model.predict(te.X) as Float64Array, yte) / reps;
         ue += errOf(u.v.dict) / reps;
