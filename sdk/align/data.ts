@@ -333,12 +333,13 @@ export async function* readJsonl(source: TextSource, opts: ReadOptions = {}): As
   for await (const chunk of textChunks(source)) {
     if (o.signal?.aborted) throw abortError(o.signal);
     rest += chunk.text;
-    let nl: number;
-    while ((nl = rest.indexOf("\n")) >= 0) {
-      const rec = handle(rest.slice(0, nl));
-      rest = rest.slice(nl + 1);
+    let start = 0, nl: number;
+    while ((nl = rest.indexOf("\n", start)) >= 0) {
+      const rec = handle(rest.slice(start, nl));
+      start = nl + 1;
       if (rec) yield rec;
     }
+    rest = rest.slice(start);
   }
   if (rest.length > 0) {
     const rec = handle(rest);

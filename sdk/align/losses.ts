@@ -146,11 +146,13 @@ export interface DroLossResult extends PointLossResult {
 
 const ENGINE_ERRORS: Record<number, string> = { [Status.BAD_ARG]: "an argument out of range", [Status.NON_FINITE]: "a non-finite value" };
 
-function checkStatus(st: number, where: string): void {
+/** Turn an engine status into a typed error. `rows`: the export reads logits (its status
+ *  arguments then name the offending row, and the target for BAD_ARG). */
+function checkStatus(st: number, where: string, rows = false): void {
   if (st === Status.OK) return;
   const [a, b] = getEngine().statusArgs();
-  if (st === Status.NON_FINITE) throw new NumericalError(`${where}: row ${a} of the logits has no finite log-sum-exp (NaN, +∞, or every entry −∞)`, { row: a });
-  if (st === Status.BAD_ARG && b !== 0) throw new ValueError(`${where}: targets[${a}] = ${b} is not a token id of the vocabulary`);
+  if (rows && st === Status.NON_FINITE) throw new NumericalError(`${where}: row ${a} of the logits has no finite log-sum-exp (NaN, +∞, or every entry −∞)`, { row: a });
+  if (rows && st === Status.BAD_ARG && b !== 0) throw new ValueError(`${where}: targets[${a}] = ${b} is not a token id of the vocabulary`);
   throw new ValueError(`${where}: the engine reported ${ENGINE_ERRORS[st] ?? `status ${st}`}`);
 }
 
@@ -782,7 +784,7 @@ export function tokenLogProbs(logits: Logits, targets: ArrayLike<number>, opts: 
   const res = L.f32
     ? eng.call("loss_token_logprobs", { logits: L.arg as WasmBuffer<Float32Array>, ...args })
     : eng.call("loss_token_logprobs_f64", { logits: L.arg as WasmBuffer<Float64Array>, ...args });
-  checkStatus(res.ret, where);
+  checkStatus(res.ret, where, true);
   return { logp: res.output("logp"), lse: res.output("lse") };
 }
 
@@ -853,7 +855,7 @@ export function logitsBackward(dl: ArrayLike<number>, logits: Logits, lse: Array
   const res = L.f32
     ? eng.call("loss_logits_backward", { logits: L.arg as WasmBuffer<Float32Array>, dz: dz as WasmBuffer<Float32Array>, ...args })
     : eng.call("loss_logits_backward_f64", { logits: L.arg as WasmBuffer<Float64Array>, dz: dz as WasmBuffer<Float64Array>, ...args });
-  checkStatus(res.ret, where);
+  checkStatus(res.ret, where, true);
   return result(res as unknown as { output(p: "dz"): Float32Array | Float64Array });
 }
 
@@ -953,7 +955,7 @@ export function tokenDivergence(kind: DivergenceType, student: Logits, teacher: 
   const res = S.f32
     ? eng.call("loss_token_divergence", { student: S.arg as WasmBuffer<Float32Array>, teacher: T.arg as WasmBuffer<Float32Array>, dz: dz as WasmBuffer<Float32Array>, ...args })
     : eng.call("loss_token_divergence_f64", { student: S.arg as WasmBuffer<Float64Array>, teacher: T.arg as WasmBuffer<Float64Array>, dz: dz as WasmBuffer<Float64Array>, ...args });
-  checkStatus(res.ret, where);
+  checkStatus(res.ret, where, true);
   const perToken = res.output("loss");
   let total = 0;
   for (let i = 0; i < R; i++) total += perToken[i];
