@@ -119,8 +119,9 @@ function rowSumExp<T>(row: usize, V: i32, m: f64, s: f64): f64 {
 // ---- logSoftmaxGather ---------------------------------------------------------------------
 
 // logits [R,V], targets [R] → ℓ[r] = z[r,y_r]/t − lse[r], lse[r] = log Σ_v exp(z[r,v]/t).
-// A negative target means "no target" (ℓ = 0; its row gets no gradient).
-function logSoftmaxGather<T>(logits: usize, targets: usize, R: i32, V: i32, invTemp: f64, logp: usize, lse: usize): i32 {
+// A negative target means "no target" (ℓ = 0; its row gets no gradient). Exported (not in the
+// ABI) so that model code in assembly/nn can call it on its own activations.
+export function logSoftmaxGather<T>(logits: usize, targets: usize, R: i32, V: i32, invTemp: f64, logp: usize, lse: usize): i32 {
   for (let r = 0; r < R; r++) {
     const y = load<i32>(targets + (<usize>r << 2));
     if (y >= V) {
@@ -175,8 +176,8 @@ export function loss_token_logprobs_f64(logits: ptr<f64>, targets: ptr<i32>, row
 
 // dℓ [R], logits [R,V], lse [R] → dz[r,v] (+)= dℓ[r]·(1[v = y_r] − p[r,v])/t, p = exp(z/t − lse),
 // two elements per exp (the vector exp of core/vmath.ts; the lanes are independent, so the
-// result is the same as one element at a time).
-function gatherSoftmaxBackward<T>(dl: usize, logits: usize, lse: usize, targets: usize, R: i32, V: i32, invTemp: f64, dz: usize, accumulate: i32): i32 {
+// result is the same as one element at a time). Exported for model code, like logSoftmaxGather.
+export function gatherSoftmaxBackward<T>(dl: usize, logits: usize, lse: usize, targets: usize, R: i32, V: i32, invTemp: f64, dz: usize, accumulate: i32): i32 {
   for (let r = 0; r < R; r++) {
     const y = load<i32>(targets + (<usize>r << 2));
     if (y >= V) {
@@ -570,8 +571,8 @@ function expRow(x: usize, out: usize, V: i32): void {
 }
 
 // Per row: log S and log T (log-softmax of the logits/t), then S and T, then the divergence
-// and its gradient. work = [log S | log T | S | T], V each.
-function tokenDivergence<T>(kind: i32, beta: f64, invTemp: f64, student: usize, teacher: usize, mask: usize, R: i32, V: i32,
+// and its gradient. work = [log S | log T | S | T], V each. Exported for model code.
+export function tokenDivergence<T>(kind: i32, beta: f64, invTemp: f64, student: usize, teacher: usize, mask: usize, R: i32, V: i32,
   gscale: f64, loss: usize, dz: usize, accumulate: i32, work: usize): i32 {
   if (<u32>kind > <u32>Divergence.GJSD || !(beta >= 0.0 && beta <= 1.0)) return Status.BAD_ARG;
   if (kind == Divergence.GJSD && beta == 0.0) kind = Divergence.FKL;

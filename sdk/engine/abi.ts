@@ -196,7 +196,7 @@ export type EighMethod = (typeof EighMethod)[keyof typeof EighMethod];
  * Pairwise preference losses of loss_pair; the names are TRL's `DPOConfig.loss_type`. z = βh
  * with h = ρ_w − ρ_l and ρ = S − S_ref (ρ = (S − S_ref)/N with PairParam.LENGTH_NORM).
  *
- * Defined in [assembly/nn/losses.ts:279](../../assembly/nn/losses.ts#L279).
+ * Defined in [assembly/nn/losses.ts:280](../../assembly/nn/losses.ts#L280).
  */
 export const PairLoss = {
   /** DPO: softplus(−z) = −log σ(z) (Rafailov et al. 2023, Eq. 7). */
@@ -223,7 +223,7 @@ export type PairLoss = (typeof PairLoss)[keyof typeof PairLoss];
 /**
  * Slots of the f64 `cfg` block of loss_pair.
  *
- * Defined in [assembly/nn/losses.ts:301](../../assembly/nn/losses.ts#L301).
+ * Defined in [assembly/nn/losses.ts:302](../../assembly/nn/losses.ts#L302).
  */
 export const PairParam = {
   /** β (for IPO: τ). */
@@ -244,7 +244,7 @@ export type PairParam = (typeof PairParam)[keyof typeof PairParam];
 /**
  * Single-sequence losses of loss_point. ρ = S − S_ref (ρ/N with PointParam.LENGTH_NORM).
  *
- * Defined in [assembly/nn/losses.ts:444](../../assembly/nn/losses.ts#L444).
+ * Defined in [assembly/nn/losses.ts:445](../../assembly/nn/losses.ts#L445).
  */
 export const PointLoss = {
   /**
@@ -270,7 +270,7 @@ export type PointLoss = (typeof PointLoss)[keyof typeof PointLoss];
 /**
  * Slots of the f64 `cfg` block of loss_point.
  *
- * Defined in [assembly/nn/losses.ts:459](../../assembly/nn/losses.ts#L459).
+ * Defined in [assembly/nn/losses.ts:460](../../assembly/nn/losses.ts#L460).
  */
 export const PointParam = {
   /** β (KTO, APO) or τ (DRO). */
@@ -294,7 +294,7 @@ export type PointParam = (typeof PointParam)[keyof typeof PointParam];
  * Token-level distillation divergences of loss_token_divergence, between the teacher's
  * next-token distribution T and the student's S = softmax(z/t).
  *
- * Defined in [assembly/nn/losses.ts:550](../../assembly/nn/losses.ts#L550).
+ * Defined in [assembly/nn/losses.ts:551](../../assembly/nn/losses.ts#L551).
  */
 export const Divergence = {
   /** Forward KL(T‖S) = Σ T log(T/S); ∂/∂z = S − T. */
@@ -769,13 +769,13 @@ export interface WasmExports {
    * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
    * for a row with a NaN or ±∞ maximum or sum.
    *
-   * [assembly/nn/losses.ts:157](../../assembly/nn/losses.ts#L157)
+   * [assembly/nn/losses.ts:158](../../assembly/nn/losses.ts#L158)
    */
   loss_token_logprobs(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
   /**
    * loss_token_logprobs with f64 logits (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:162](../../assembly/nn/losses.ts#L162)
+   * [assembly/nn/losses.ts:163](../../assembly/nn/losses.ts#L163)
    */
   loss_token_logprobs_f64(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
   /**
@@ -784,27 +784,27 @@ export interface WasmExports {
    * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
    * get 0. With `accumulate` the result is added to dz instead of overwriting it.
    *
-   * [assembly/nn/losses.ts:224](../../assembly/nn/losses.ts#L224)
+   * [assembly/nn/losses.ts:225](../../assembly/nn/losses.ts#L225)
    */
   loss_logits_backward(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
   /**
    * loss_logits_backward with f64 logits and dz (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:229](../../assembly/nn/losses.ts#L229)
+   * [assembly/nn/losses.ts:230](../../assembly/nn/losses.ts#L230)
    */
   loss_logits_backward_f64(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
   /**
    * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
    * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
    *
-   * [assembly/nn/losses.ts:243](../../assembly/nn/losses.ts#L243)
+   * [assembly/nn/losses.ts:244](../../assembly/nn/losses.ts#L244)
    */
   loss_masked_row_sum(logp: number, mask: number, batch: number, len: number, scores: number, tokens: number): void;
   /**
    * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
    * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
    *
-   * [assembly/nn/losses.ts:266](../../assembly/nn/losses.ts#L266)
+   * [assembly/nn/losses.ts:267](../../assembly/nn/losses.ts#L267)
    */
   loss_scatter_seq_grad(g: number, mask: number, tokens: number, batch: number, len: number, dl: number): void;
   /**
@@ -815,7 +815,7 @@ export interface WasmExports {
    * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
    * call without token counts.
    *
-   * [assembly/nn/losses.ts:414](../../assembly/nn/losses.ts#L414)
+   * [assembly/nn/losses.ts:415](../../assembly/nn/losses.ts#L415)
    */
   loss_pair(kind: number, cfg: number, chosen: number, refChosen: number, rejected: number, refRejected: number, chosenTokens: number, rejectedTokens: number, batch: number, loss: number, gw: number, gl: number): number;
   /**
@@ -823,13 +823,13 @@ export interface WasmExports {
    * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
    * values, or LENGTH_NORM without token counts.
    *
-   * [assembly/nn/losses.ts:490](../../assembly/nn/losses.ts#L490)
+   * [assembly/nn/losses.ts:491](../../assembly/nn/losses.ts#L491)
    */
   loss_point(kind: number, cfg: number, scores: number, refScores: number, tokens: number, labels: number, values: number, batch: number, loss: number, g: number, gv: number): number;
   /**
    * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
    *
-   * [assembly/nn/losses.ts:561](../../assembly/nn/losses.ts#L561)
+   * [assembly/nn/losses.ts:562](../../assembly/nn/losses.ts#L562)
    */
   loss_divergence_workspace_size(vocab: number): number;
   /**
@@ -841,13 +841,13 @@ export interface WasmExports {
    * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
    * whose logits have no finite log-sum-exp.
    *
-   * [assembly/nn/losses.ts:670](../../assembly/nn/losses.ts#L670)
+   * [assembly/nn/losses.ts:671](../../assembly/nn/losses.ts#L671)
    */
   loss_token_divergence(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
   /**
    * loss_token_divergence with f64 logits and dz (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:676](../../assembly/nn/losses.ts#L676)
+   * [assembly/nn/losses.ts:677](../../assembly/nn/losses.ts#L677)
    */
   loss_token_divergence_f64(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
 }
@@ -1595,7 +1595,7 @@ export interface AbiArgs {
    * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
    * for a row with a NaN or ±∞ maximum or sum.
    *
-   * Engine side: [assembly/nn/losses.ts:157](../../assembly/nn/losses.ts#L157).
+   * Engine side: [assembly/nn/losses.ts:158](../../assembly/nn/losses.ts#L158).
    */
   loss_token_logprobs: {
     /** `ptr<f32>` — R×V f32, row-major */ logits: Ptr<Float32Array>;
@@ -1609,7 +1609,7 @@ export interface AbiArgs {
   /**
    * loss_token_logprobs with f64 logits (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:162](../../assembly/nn/losses.ts#L162).
+   * Engine side: [assembly/nn/losses.ts:163](../../assembly/nn/losses.ts#L163).
    */
   loss_token_logprobs_f64: {
     /** `ptr<f64>` */ logits: Ptr<Float64Array>;
@@ -1626,7 +1626,7 @@ export interface AbiArgs {
    * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
    * get 0. With `accumulate` the result is added to dz instead of overwriting it.
    *
-   * Engine side: [assembly/nn/losses.ts:224](../../assembly/nn/losses.ts#L224).
+   * Engine side: [assembly/nn/losses.ts:225](../../assembly/nn/losses.ts#L225).
    */
   loss_logits_backward: {
     /** `ptr<f64>` — R gradients w.r.t. the target log-probabilities */ dl: Ptr<Float64Array>;
@@ -1642,7 +1642,7 @@ export interface AbiArgs {
   /**
    * loss_logits_backward with f64 logits and dz (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:229](../../assembly/nn/losses.ts#L229).
+   * Engine side: [assembly/nn/losses.ts:230](../../assembly/nn/losses.ts#L230).
    */
   loss_logits_backward_f64: {
     /** `ptr<f64>` */ dl: Ptr<Float64Array>;
@@ -1659,7 +1659,7 @@ export interface AbiArgs {
    * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
    * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
    *
-   * Engine side: [assembly/nn/losses.ts:243](../../assembly/nn/losses.ts#L243).
+   * Engine side: [assembly/nn/losses.ts:244](../../assembly/nn/losses.ts#L244).
    */
   loss_masked_row_sum: {
     /** `ptr<f64>` — B×T per-token log-probabilities */ logp: Ptr<Float64Array>;
@@ -1673,7 +1673,7 @@ export interface AbiArgs {
    * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
    * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
    *
-   * Engine side: [assembly/nn/losses.ts:266](../../assembly/nn/losses.ts#L266).
+   * Engine side: [assembly/nn/losses.ts:267](../../assembly/nn/losses.ts#L267).
    */
   loss_scatter_seq_grad: {
     /** `ptr<f64>` — B gradients w.r.t. the sequence scores */ g: Ptr<Float64Array>;
@@ -1691,7 +1691,7 @@ export interface AbiArgs {
    * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
    * call without token counts.
    *
-   * Engine side: [assembly/nn/losses.ts:414](../../assembly/nn/losses.ts#L414).
+   * Engine side: [assembly/nn/losses.ts:415](../../assembly/nn/losses.ts#L415).
    */
   loss_pair: {
     /** `PairLoss` — a PairLoss */ kind: PairLoss;
@@ -1712,7 +1712,7 @@ export interface AbiArgs {
    * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
    * values, or LENGTH_NORM without token counts.
    *
-   * Engine side: [assembly/nn/losses.ts:490](../../assembly/nn/losses.ts#L490).
+   * Engine side: [assembly/nn/losses.ts:491](../../assembly/nn/losses.ts#L491).
    */
   loss_point: {
     /** `PointLoss` — a PointLoss */ kind: PointLoss;
@@ -1730,7 +1730,7 @@ export interface AbiArgs {
   /**
    * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
    *
-   * Engine side: [assembly/nn/losses.ts:561](../../assembly/nn/losses.ts#L561).
+   * Engine side: [assembly/nn/losses.ts:562](../../assembly/nn/losses.ts#L562).
    */
   loss_divergence_workspace_size: {
     /** `i32` */ vocab: number;
@@ -1744,7 +1744,7 @@ export interface AbiArgs {
    * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
    * whose logits have no finite log-sum-exp.
    *
-   * Engine side: [assembly/nn/losses.ts:670](../../assembly/nn/losses.ts#L670).
+   * Engine side: [assembly/nn/losses.ts:671](../../assembly/nn/losses.ts#L671).
    */
   loss_token_divergence: {
     /** `Divergence` — a Divergence */ kind: Divergence;
@@ -1764,7 +1764,7 @@ export interface AbiArgs {
   /**
    * loss_token_divergence with f64 logits and dz (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:676](../../assembly/nn/losses.ts#L676).
+   * Engine side: [assembly/nn/losses.ts:677](../../assembly/nn/losses.ts#L677).
    */
   loss_token_divergence_f64: {
     /** `Divergence` */ kind: Divergence;
