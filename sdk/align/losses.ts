@@ -281,7 +281,9 @@ const PAIR_CODE: Record<PairLossType, PairLoss> = {
  * `lengthNorm: false` (OpenRLHF, TRL's online DPO); `hinge` max(0, 1 − βh); `slic`
  * max(0, δ − h) + λ·(−S_w) without a reference (SLiC-HF); `sigmoid_norm`; `sppo_hard`;
  * `nca_pair`; `bco_pair`. A list of kinds adds their losses with `weights` (TRL
- * `loss_type` lists, e.g. MPO `["sigmoid", "bco_pair", "sft"]`). Multi-turn M-DPO is the same
+ * `loss_type` lists, e.g. MPO `["sigmoid", "bco_pair", "sft"]`; `"sft"` is the NLL of the chosen
+ * responses averaged over their tokens when `chosenTokens` is given, over the pairs otherwise,
+ * whatever `reduction` says for the others). Multi-turn M-DPO is the same
  * call on scores summed over the policy's own tokens (see pairLossTokens).
  *
  * Returns the reduced loss (mean over pairs by default), its gradients w.r.t. S_θ(y_w) and
