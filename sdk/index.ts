@@ -36,6 +36,7 @@ export * as games from "./games/index.js";
 export * as parallel from "./parallel/index.js";
 export * as io from "./io/index.js";
 export * as random from "./random/index.js";
+export * as align from "./align/index.js";
 /** @deprecated Renamed `kernel`, after its folder (and the subpath "seqlearn/kernel"); this
  *  alias is removed in the next release. */
 export * as kernels from "./kernel/index.js";
