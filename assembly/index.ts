@@ -22,3 +22,9 @@ export {
   rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow,
 } from "./rls/rls";
 export { mtpo_workspace_size, mtpo_run, mtpo_exploitability } from "./games/mtpo";
+export {
+  nn_check_config, nn_param_count, nn_tensor_count, nn_tensor_info, nn_workspace_size, nn_logits_offset, nn_init,
+  nn_forward, nn_logprobs, nn_values, nn_backward, nn_sample_workspace_size, nn_sample, nn_layer,
+} from "./nn/model";
+export { nn_adamw, nn_grad_norm, nn_scale } from "./nn/optim";
+export { nn_matmul } from "./nn/matmul";

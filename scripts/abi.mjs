@@ -21,7 +21,7 @@ export const OUTPUT = "sdk/engine/abi.ts";
 const SCALARS = new Set(["i32", "u32", "f64", "usize"]);
 const UNSIGNED = new Set(["u32", "usize"]);
 /** Element type of an address parameter → the typed arrays the SDK may pass for it. */
-const ELEMENTS = { f64: "Float64Array", i32: "Int32Array", u32: "Uint32Array", u8: "Uint8Array", u64: "Typed" };
+const ELEMENTS = { f64: "Float64Array", f32: "Float32Array", i32: "Int32Array", u32: "Uint32Array", u8: "Uint8Array", u64: "Typed" };
 
 class AbiError extends Error {}
 

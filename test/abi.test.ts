@@ -56,8 +56,8 @@ describe("abi.ts is generated from assembly/", () => {
       const after = generateAbi(dir);
       expect(after).toContain('dot: ["x", "y", "n", "stride"],');
       expect(after).toMatch(/\/\*\* `i32` \*\/ stride: number;/);
-      writeFileSync(blas, src.replace("export function sum(x: ptr<f64>, n: i32): f64", "export function sum(x: ptr<f32>, n: i32): f64"));
-      expect(() => generateAbi(dir)).toThrow(/no SDK element type for ptr<f32>/);
+      writeFileSync(blas, src.replace("export function sum(x: ptr<f64>, n: i32): f64", "export function sum(x: ptr<i16>, n: i32): f64"));
+      expect(() => generateAbi(dir)).toThrow(/no SDK element type for ptr<i16>/);
       writeFileSync(blas, src.replace("export function sum(x: ptr<f64>, n: i32): f64", "export function sum(x: ptr<f64>, n: i32 = 1): f64"));
       expect(() => generateAbi(dir)).toThrow(/parameter n of the export sum has a default value/);
       writeFileSync(blas, src.replace("export function nrm2(x: ptr<f64>, n: i32): f64", "export function nrm2(x: ptr<f64>, n: f32): f64"));

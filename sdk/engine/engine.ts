@@ -11,8 +11,8 @@ import { disposedError } from "./resource.js";
 const MAX_BLOCK_BYTES = 2 ** 30 - 64;
 
 /** The typed arrays that cross the boundary. */
-export type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array;
-type TypedCtor = Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
+export type Typed = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array;
+type TypedCtor = Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
 
 /** A block of engine memory owned by JavaScript. Its `view` is re-created whenever the
  *  Wasm memory grows, so it never goes stale. Free it with dispose() (or `using`). */
@@ -125,6 +125,8 @@ export type Arg = number | boolean | null | undefined | Ptr<Typed>;
 export const input = <T extends Typed>(data: T): In<T> => new In(data);
 /** Allocate an f64 output of `length` (or write into `into`) and return it after the call. */
 export const output = (length: number, into?: Float64Array): Out<Float64Array> => new Out(Float64Array, length, into);
+/** Allocate an f32 output of `length` (or write into `into`). */
+export const outputF32 = (length: number, into?: Float32Array): Out<Float32Array> => new Out(Float32Array, length, into);
 /** Allocate an i32 output. */
 export const outputI32 = (length: number): Out<Int32Array> => new Out(Int32Array, length);
 /** Allocate a u32 output. */
@@ -194,6 +196,10 @@ export class Engine {
   /** Allocate an engine-owned f64 block. */
   f64(length: number): WasmBuffer<Float64Array> {
     return new WasmBuffer<Float64Array>(this, Float64Array, length);
+  }
+  /** Allocate an engine-owned f32 block (neural-network parameters and activations). */
+  f32(length: number): WasmBuffer<Float32Array> {
+    return new WasmBuffer<Float32Array>(this, Float32Array, length);
   }
   /** Allocate an engine-owned i32 block. */
   i32(length: number): WasmBuffer<Int32Array> {

@@ -1,0 +1,241 @@
+// Decoder-only transformer (GPT-2 shape, Radford et al. 2019): token + position embeddings,
+// L pre-norm blocks x ← x + Attn(LN₁(x)); x ← x + MLP(LN₂(x)), a final LayerNorm and an output
+// head tied to the token embedding (logits = LN_f(x)·Wteᵀ). Forward, backward and the
+// KV-cache step, each a list of layer calls (the layers are in ops.ts and attention.ts).
+//
+// Workspace (f32 elements, for a batch of B sequences of length T; N = B·T):
+//   enc [N,C]; per block: ln1 [N,C], ln1 mean/rstd [N,N], qkv [N,3C], att [B,NH,T,T],
+//   atty [N,C], res2 [N,C], ln2 [N,C], ln2 mean/rstd [N,N], fch [N,H], fchg [N,H], res3 [N,C];
+//   lnf [N,C], lnf mean/rstd [N,N], logits [N,V]; backward scratch dres [N,C], dx [N,C],
+//   dqkv [N,3C], dfch [N,H], row [T].
+// The residual additions are fused into the output projections (res2 = res + bias + atty·W).
+import { ModelConfig, NnTensor, cfgi, cfgf, tensorOffset } from "./config";
+import {
+  embeddingForward, embeddingBackward, linearForward, linearBackward, layernormForward,
+  layernormBackward, activationForward, activationBackward, logSoftmaxGatherBackward, addRows,
+} from "./ops";
+import { attentionForward, attentionBackward, attendRow } from "./attention";
+import { sgemm } from "./matmul";
+import { at } from "./mathf";
+import { valueBackward } from "./value";
+
+// Model dimensions and workspace offsets of the current call (set by setup()).
+let V: i32 = 0, C: i32 = 0, H: i32 = 0, L: i32 = 0, NH: i32 = 0, ACT: i32 = 0;
+let EPS: f32 = 1e-5;
+let N: i32 = 0;
+let O_ENC: i32 = 0, O_LAYERS: i32 = 0, LSIZE: i32 = 0;
+let L_LN1M: i32 = 0, L_LN1R: i32 = 0, L_QKV: i32 = 0, L_ATT: i32 = 0, L_ATTY: i32 = 0, L_RES2: i32 = 0;
+let L_LN2: i32 = 0, L_LN2M: i32 = 0, L_LN2R: i32 = 0, L_FCH: i32 = 0, L_FCHG: i32 = 0, L_RES3: i32 = 0;
+let O_LNF: i32 = 0, O_LNFM: i32 = 0, O_LNFR: i32 = 0, O_LOGITS: i32 = 0;
+let O_DRES: i32 = 0, O_DX: i32 = 0, O_DQKV: i32 = 0, O_DFCH: i32 = 0, O_ROW: i32 = 0, O_TOTAL: i32 = 0;
+
+function dims(cfg: usize): void {
+  V = cfgi(cfg, ModelConfig.VOCAB);
+  C = cfgi(cfg, ModelConfig.WIDTH);
+  H = cfgi(cfg, ModelConfig.HIDDEN);
+  L = cfgi(cfg, ModelConfig.LAYERS);
+  NH = cfgi(cfg, ModelConfig.HEADS);
+  ACT = cfgi(cfg, ModelConfig.ACTIVATION);
+  EPS = <f32>cfgf(cfg, ModelConfig.LN_EPS);
+}
+
+function setup(cfg: usize, B: i32, T: i32): void {
+  dims(cfg);
+  N = B * T;
+  let o = 0;
+  O_ENC = o; o += N * C;
+  // per-block offsets relative to the block's base
+  let l = N * C; // ln1 at 0
+  L_LN1M = l; l += N;
+  L_LN1R = l; l += N;
+  L_QKV = l; l += 3 * N * C;
+  L_ATT = l; l += B * NH * T * T;
+  L_ATTY = l; l += N * C;
+  L_RES2 = l; l += N * C;
+  L_LN2 = l; l += N * C;
+  L_LN2M = l; l += N;
+  L_LN2R = l; l += N;
+  L_FCH = l; l += N * H;
+  L_FCHG = l; l += N * H;
+  L_RES3 = l; l += N * C;
+  LSIZE = l;
+  O_LAYERS = o; o += L * LSIZE;
+  O_LNF = o; o += N * C;
+  O_LNFM = o; o += N;
+  O_LNFR = o; o += N;
+  O_LOGITS = o; o += N * V;
+  O_DRES = o; o += N * C;
+  O_DX = o; o += N * C;
+  O_DQKV = o; o += 3 * N * C;
+  O_DFCH = o; o += N * H;
+  O_ROW = o; o += T;
+  O_TOTAL = o;
+}
+
+/** f32 elements of the workspace of a batch of B sequences of length T. */
+export function transformerWorkspace(cfg: usize, B: i32, T: i32): i32 {
+  setup(cfg, B, T);
+  return O_TOTAL;
+}
+
+@inline function P(params: usize, cfg: usize, kind: i32, layer: i32): usize {
+  return at(params, tensorOffset(cfg, kind, layer));
+}
+
+/** Offset (f32 elements) of the logits [B·T, V] in the workspace. */
+export function transformerLogits(cfg: usize, B: i32, T: i32): i32 {
+  setup(cfg, B, T);
+  return O_LOGITS;
+}
+
+/** Offset of the final hidden states LN_f(x) [B·T, C] (the value head's input). */
+export function transformerHidden(cfg: usize, B: i32, T: i32): i32 {
+  setup(cfg, B, T);
+  return O_LNF;
+}
+
+// logits[B·T, V] (in the workspace) for tokens [B, T]; `headless` stops at the final LayerNorm.
+export function transformerForward(cfg: usize, params: usize, tokens: usize, B: i32, T: i32, work: usize, headless: bool): void {
+  setup(cfg, B, T);
+  const hs = C / NH;
+  const wte = P(params, cfg, NnTensor.TOKEN_EMBEDDING, -1);
+  embeddingForward(at(work, O_ENC), tokens, wte, P(params, cfg, NnTensor.POSITION_EMBEDDING, -1), B, T, C);
+  let res = at(work, O_ENC);
+  for (let l = 0; l < L; l++) {
+    const w = at(work, O_LAYERS + l * LSIZE);
+    const ln1 = w, qkv = at(w, L_QKV), atty = at(w, L_ATTY), res2 = at(w, L_RES2);
+    const ln2 = at(w, L_LN2), fch = at(w, L_FCH), fchg = at(w, L_FCHG), res3 = at(w, L_RES3);
+    layernormForward(ln1, at(w, L_LN1M), at(w, L_LN1R), res, P(params, cfg, NnTensor.LN1_WEIGHT, l), P(params, cfg, NnTensor.LN1_BIAS, l), N, C, EPS);
+    linearForward(qkv, ln1, P(params, cfg, NnTensor.QKV_WEIGHT, l), P(params, cfg, NnTensor.QKV_BIAS, l), 0, N, C, 3 * C);
+    attentionForward(atty, at(w, L_ATT), qkv, B, T, C, NH);
+    linearForward(res2, atty, P(params, cfg, NnTensor.ATTN_PROJ_WEIGHT, l), P(params, cfg, NnTensor.ATTN_PROJ_BIAS, l), res, N, C, C);
+    layernormForward(ln2, at(w, L_LN2M), at(w, L_LN2R), res2, P(params, cfg, NnTensor.LN2_WEIGHT, l), P(params, cfg, NnTensor.LN2_BIAS, l), N, C, EPS);
+    linearForward(fch, ln2, P(params, cfg, NnTensor.FC_WEIGHT, l), P(params, cfg, NnTensor.FC_BIAS, l), 0, N, C, H);
+    activationForward(ACT, fchg, fch, N * H);
+    linearForward(res3, fchg, P(params, cfg, NnTensor.FC_PROJ_WEIGHT, l), P(params, cfg, NnTensor.FC_PROJ_BIAS, l), res2, N, H, C);
+    res = res3;
+  }
+  const lnf = at(work, O_LNF);
+  layernormForward(lnf, at(work, O_LNFM), at(work, O_LNFR), res, P(params, cfg, NnTensor.LNF_WEIGHT, -1), P(params, cfg, NnTensor.LNF_BIAS, -1), N, C, EPS);
+  if (!headless) sgemm(0, 1, N, V, C, lnf, C, wte, C, false, at(work, O_LOGITS), V); // tied head
+}
+
+// grads += ∂/∂θ of Σ dlp·log p(target) + ⟨dlogits, logits⟩ + Σ dvalues·V, after
+// transformerForward on the same batch. The logits in the workspace are consumed.
+export function transformerBackward(
+  cfg: usize, params: usize, grads: usize, tokens: usize, targets: usize, mask: usize,
+  dlp: usize, dlogits: usize, positions: usize, dvalues: usize, B: i32, T: i32, work: usize,
+): void {
+  setup(cfg, B, T);
+  const lnf = at(work, O_LNF), dx = at(work, O_DX), dres = at(work, O_DRES);
+  const wte = P(params, cfg, NnTensor.TOKEN_EMBEDDING, -1), dwte = P(grads, cfg, NnTensor.TOKEN_EMBEDDING, -1);
+  if (dlp != 0 || dlogits != 0) {
+    const dz = at(work, O_LOGITS);
+    logSoftmaxGatherBackward(dz, dlp, targets, mask, dlogits, N, V);
+    sgemm(0, 0, N, C, V, dz, V, wte, C, false, dx, C); // dlnf = dz · Wte
+    sgemm(1, 0, V, C, N, dz, V, lnf, C, true, dwte, C); // dWte += dzᵀ · lnf
+  } else {
+    memory.fill(dx, 0, <usize>(N * C) << 2);
+  }
+  if (dvalues != 0) valueBackward(cfg, params, grads, lnf, dx, positions, dvalues, B, T, C);
+  memory.fill(dres, 0, <usize>(N * C) << 2);
+  const last = L > 0 ? at(work, O_LAYERS + (L - 1) * LSIZE + L_RES3) : at(work, O_ENC);
+  layernormBackward(dres, P(grads, cfg, NnTensor.LNF_WEIGHT, -1), P(grads, cfg, NnTensor.LNF_BIAS, -1), dx, last,
+    P(params, cfg, NnTensor.LNF_WEIGHT, -1), at(work, O_LNFM), at(work, O_LNFR), N, C);
+  const dqkv = at(work, O_DQKV), dfch = at(work, O_DFCH);
+  for (let l = L - 1; l >= 0; l--) {
+    const w = at(work, O_LAYERS + l * LSIZE);
+    const res = l == 0 ? at(work, O_ENC) : at(work, O_LAYERS + (l - 1) * LSIZE + L_RES3);
+    // res3 = res2 + act(LN₂(res2)·Wfc + bfc)·Wproj + bproj
+    linearBackward(dfch, P(grads, cfg, NnTensor.FC_PROJ_WEIGHT, l), P(grads, cfg, NnTensor.FC_PROJ_BIAS, l), dres,
+      at(w, L_FCHG), P(params, cfg, NnTensor.FC_PROJ_WEIGHT, l), N, H, C, false);
+    activationBackward(ACT, dfch, dfch, at(w, L_FCH), at(w, L_FCHG), N * H);
+    linearBackward(dx, P(grads, cfg, NnTensor.FC_WEIGHT, l), P(grads, cfg, NnTensor.FC_BIAS, l), dfch,
+      at(w, L_LN2), P(params, cfg, NnTensor.FC_WEIGHT, l), N, C, H, false);
+    layernormBackward(dres, P(grads, cfg, NnTensor.LN2_WEIGHT, l), P(grads, cfg, NnTensor.LN2_BIAS, l), dx, at(w, L_RES2),
+      P(params, cfg, NnTensor.LN2_WEIGHT, l), at(w, L_LN2M), at(w, L_LN2R), N, C);
+    // res2 = res + attention(LN₁(res)·Wqkv + bqkv)·Wo + bo
+    linearBackward(dx, P(grads, cfg, NnTensor.ATTN_PROJ_WEIGHT, l), P(grads, cfg, NnTensor.ATTN_PROJ_BIAS, l), dres,
+      at(w, L_ATTY), P(params, cfg, NnTensor.ATTN_PROJ_WEIGHT, l), N, C, C, false);
+    memory.fill(dqkv, 0, <usize>(3 * N * C) << 2);
+    attentionBackward(dqkv, dx, at(w, L_QKV), at(w, L_ATT), at(work, O_ROW), B, T, C, NH);
+    linearBackward(dx, P(grads, cfg, NnTensor.QKV_WEIGHT, l), P(grads, cfg, NnTensor.QKV_BIAS, l), dqkv,
+      w, P(params, cfg, NnTensor.QKV_WEIGHT, l), N, C, 3 * C, false);
+    layernormBackward(dres, P(grads, cfg, NnTensor.LN1_WEIGHT, l), P(grads, cfg, NnTensor.LN1_BIAS, l), dx, res,
+      P(params, cfg, NnTensor.LN1_WEIGHT, l), at(w, L_LN1M), at(w, L_LN1R), N, C);
+  }
+  embeddingBackward(dwte, P(grads, cfg, NnTensor.POSITION_EMBEDDING, -1), dres, tokens, B, T, C);
+}
+
+// ---- KV-cache step -----------------------------------------------------------------------------
+// Cache (f32 elements): K [L, B, Tmax, C], V [L, B, Tmax, C], then the step's rows: x [B,C],
+// ln [B,C], mean/rstd [B,B], qkv [B,3C], atty [B,C], fch [B,H], fchg [B,H], logits [B,V], att [Tmax].
+// Each step runs the layers of the full forward on one position per sequence, reading earlier
+// keys and values from the cache; every row is computed by the same code in the same order as
+// in transformerForward, so the logits equal the full recomputation's bit for bit.
+
+let S_K: i32 = 0, S_V: i32 = 0, S_X: i32 = 0, S_LN: i32 = 0, S_M: i32 = 0, S_R: i32 = 0, S_QKV: i32 = 0;
+let S_ATTY: i32 = 0, S_FCH: i32 = 0, S_FCHG: i32 = 0, S_LOGITS: i32 = 0, S_ATT: i32 = 0, S_TOTAL: i32 = 0;
+
+function setupCache(cfg: usize, B: i32, T: i32): void {
+  dims(cfg);
+  let o = 0;
+  S_K = o; o += L * B * T * C;
+  S_V = o; o += L * B * T * C;
+  S_X = o; o += B * C;
+  S_LN = o; o += B * C;
+  S_M = o; o += B;
+  S_R = o; o += B;
+  S_QKV = o; o += 3 * B * C;
+  S_ATTY = o; o += B * C;
+  S_FCH = o; o += B * H;
+  S_FCHG = o; o += B * H;
+  S_LOGITS = o; o += B * V;
+  S_ATT = o; o += T;
+  S_TOTAL = o;
+}
+
+/** f32 elements of the KV cache of B sequences of up to T positions. */
+export function transformerCacheSize(cfg: usize, B: i32, T: i32): i32 {
+  setupCache(cfg, B, T);
+  return S_TOTAL;
+}
+
+/** Offset of the step's logits [B, V] in the cache. */
+export function transformerCacheLogits(cfg: usize, B: i32, T: i32): i32 {
+  setupCache(cfg, B, T);
+  return S_LOGITS;
+}
+
+// Position t of every sequence: tok [B] are the tokens at t; keys/values of positions < t are in
+// the cache (written by earlier steps). Leaves logits [B, V] at transformerCacheLogits.
+export function transformerStep(cfg: usize, params: usize, cache: usize, tok: usize, t: i32, B: i32, T: i32): void {
+  setupCache(cfg, B, T);
+  const hs = C / NH;
+  const scale = <f32>1 / Mathf.sqrt(<f32>hs);
+  const wte = P(params, cfg, NnTensor.TOKEN_EMBEDDING, -1), wpe = P(params, cfg, NnTensor.POSITION_EMBEDDING, -1);
+  const x = at(cache, S_X), ln = at(cache, S_LN), qkv = at(cache, S_QKV), atty = at(cache, S_ATTY);
+  const fch = at(cache, S_FCH), fchg = at(cache, S_FCHG);
+  for (let b = 0; b < B; b++) addRows(at(x, b * C), at(wte, load<i32>(at(tok, b)) * C), at(wpe, t * C), C);
+  for (let l = 0; l < L; l++) {
+    layernormForward(ln, at(cache, S_M), at(cache, S_R), x, P(params, cfg, NnTensor.LN1_WEIGHT, l), P(params, cfg, NnTensor.LN1_BIAS, l), B, C, EPS);
+    linearForward(qkv, ln, P(params, cfg, NnTensor.QKV_WEIGHT, l), P(params, cfg, NnTensor.QKV_BIAS, l), 0, B, C, 3 * C);
+    for (let b = 0; b < B; b++) {
+      const row = ((l * B + b) * T + t) * C;
+      memory.copy(at(cache, S_K + row), at(qkv, b * 3 * C + C), <usize>C << 2);
+      memory.copy(at(cache, S_V + row), at(qkv, b * 3 * C + 2 * C), <usize>C << 2);
+      const k0 = S_K + (l * B + b) * T * C, v0 = S_V + (l * B + b) * T * C;
+      for (let h = 0; h < NH; h++) {
+        attendRow(at(atty, b * C + h * hs), at(cache, S_ATT), at(qkv, b * 3 * C + h * hs),
+          at(cache, k0 + h * hs), at(cache, v0 + h * hs), C, t, hs, scale);
+      }
+    }
+    linearForward(x, atty, P(params, cfg, NnTensor.ATTN_PROJ_WEIGHT, l), P(params, cfg, NnTensor.ATTN_PROJ_BIAS, l), x, B, C, C);
+    layernormForward(ln, at(cache, S_M), at(cache, S_R), x, P(params, cfg, NnTensor.LN2_WEIGHT, l), P(params, cfg, NnTensor.LN2_BIAS, l), B, C, EPS);
+    linearForward(fch, ln, P(params, cfg, NnTensor.FC_WEIGHT, l), P(params, cfg, NnTensor.FC_BIAS, l), 0, B, C, H);
+    activationForward(ACT, fchg, fch, B * H);
+    linearForward(x, fchg, P(params, cfg, NnTensor.FC_PROJ_WEIGHT, l), P(params, cfg, NnTensor.FC_PROJ_BIAS, l), x, B, H, C);
+  }
+  layernormForward(ln, at(cache, S_M), at(cache, S_R), x, P(params, cfg, NnTensor.LNF_WEIGHT, -1), P(params, cfg, NnTensor.LNF_BIAS, -1), B, C, EPS);
+  sgemm(0, 1, B, V, C, ln, C, wte, C, false, at(cache, S_LOGITS), V);
+}
