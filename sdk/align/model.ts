@@ -418,6 +418,11 @@ export class LanguageModel extends EngineResource {
     return model;
   }
 
+  /** Throw EngineStateError when the model was disposed. @internal */
+  check(): void {
+    this.assertLive();
+  }
+
   /** Vocabulary size V. */
   get vocab(): number {
     return this.config.vocab;
@@ -509,7 +514,7 @@ export class LanguageModel extends EngineResource {
 
   /** @internal */ checkSame(other: LanguageModel, what: string): void {
     if (!(other instanceof LanguageModel)) throw new ValueError(`${what}: expected a LanguageModel`);
-    if (other.disposed) other.assertLive();
+    other.check();
     if (JSON.stringify(other.config) !== JSON.stringify(this.config)) throw new ValueError(`${what}: the models' configurations differ`);
   }
 
