@@ -108,14 +108,24 @@ describe("layers: forward matches the f64 reference, backward matches its finite
   it("causal multi-head attention (tolerances: forward 1e-5 absolute, backward 1e-6 relative; measured 9e-8)", () => {
     const B = 2, T = 5, C = 8, NH = 2;
     const x = f32(R.uniforms(9, B * T * 3 * C, -1.5, 1.5)), dy = f32(R.uniforms(10, B * T * C));
-    const { y, dx } = layer(LayerOp.ATTENTION, [B, T, C, NH], x, new Float32Array(0), B * T * C, dy, B * NH * T * T + T);
+    const { y, dx } = layer(LayerOp.ATTENTION, [B, T, C, NH], x, new Float32Array(0), B * T * C, dy, B * NH * T * T + Math.min(T, 32) * T);
     const yr = R.attention(f64(x), B, T, C, NH);
     expect(Math.max(...yr.map((v, i) => Math.abs(v - y[i])))).toBeLessThan(1e-5);
     expect(relErr(dx, fd((v) => dot(dy, R.attention(v, B, T, C, NH)), f64(x), 1e-6))).toBeLessThan(1e-6);
+    // several blocks of query rows (32 per block)
+    {
+      const B2 = 1, T2 = 70, C2 = 8, NH2 = 2;
+      const x2 = f32(R.uniforms(19, B2 * T2 * 3 * C2, -1.5, 1.5)), dy2 = f32(R.uniforms(20, B2 * T2 * C2));
+      const r = layer(LayerOp.ATTENTION, [B2, T2, C2, NH2], x2, new Float32Array(0), B2 * T2 * C2, dy2, B2 * NH2 * T2 * T2 + 32 * T2);
+      const yr2 = R.attention(f64(x2), B2, T2, C2, NH2);
+      expect(Math.max(...yr2.map((v, i) => Math.abs(v - r.y[i])))).toBeLessThan(1e-5);
+      const which = Array.from({ length: 200 }, (_, i) => (i * 37) % x2.length);
+      expect(relErr(r.dx, fd((v) => dot(dy2, R.attention(v, B2, T2, C2, NH2)), f64(x2), 1e-6, which))).toBeLessThan(1e-6);
+    }
     // causality: changing the last position's key/value leaves earlier outputs unchanged
     const x2 = x.slice();
     for (let i = 0; i < 3 * C; i++) x2[(T - 1) * 3 * C + i] += 0.5;
-    const y2 = layer(LayerOp.ATTENTION, [B, T, C, NH], x2, new Float32Array(0), B * T * C, null, B * NH * T * T + T).y;
+    const y2 = layer(LayerOp.ATTENTION, [B, T, C, NH], x2, new Float32Array(0), B * T * C, null, B * NH * T * T + Math.min(T, 32) * T).y;
     expect(Array.from(y2.subarray(0, (T - 1) * C))).toEqual(Array.from(y.subarray(0, (T - 1) * C)));
   });
 
@@ -302,6 +312,16 @@ describe("sampling", () => {
       }
     });
   }
+
+  it("transformer over several attention blocks (context 80): cache = recomputation", () => {
+    using model = LanguageModel.create({ kind: "transformer", vocab: 9, context: 80, layers: 1, heads: 2, width: 8 }, { seed: 4 });
+    randomize(model, 35);
+    const prompts = [[1, 2, 3], Array.from({ length: 40 }, (_, i) => i % 9)];
+    const a = sample(model, prompts, { seed: 2, maxNewTokens: 38 });
+    const b = sample(model, prompts, { seed: 2, maxNewTokens: 38, recompute: true });
+    expect(a.sequences.map((s) => Array.from(s))).toEqual(b.sequences.map((s) => Array.from(s)));
+    expect(a.logProbs.map((s) => Array.from(s))).toEqual(b.logProbs.map((s) => Array.from(s)));
+  });
 
   it("the same seed gives the same samples; the logProbs of a sample are those of the model", () => {
     using model = LanguageModel.create(cases[0][1], { seed: 4 });

@@ -14,31 +14,42 @@
 // splatted to four lanes, and a 4×8 micro-kernel (f32x4: four rows × two vectors) runs over
 // them. Packing absorbs the transposes.
 //
-// Why this shape (measured in Node 20 / V8 11.3 on the development machine's EPYC, two shared
-// cores; figures are median GFLOP/s of the engine export on operands already in Wasm memory):
-// - V8 gives SIMD128 code 15 xmm registers and schedules all loads of a basic block before its
-//   arithmetic, so a k-step may hold 8 accumulators + 6 loaded vectors: 4×8 (8 acc, 2 B + 4 A
-//   loads) is the widest tile that does not spill. 3×12 (9 acc + 3 B + 3 A = 15) spills and
-//   ran at 60 % of 4×8's speed; 2×16 (8 acc, 4 B + 2 A) ran at 85 %.
-// - WebAssembly SIMD128 has no fused multiply-add (relaxed-simd's madd is not enabled in the
-//   runtimes we target), so each k-step is 6 loads, 8 mul and 8 add for 64 flops.
-// - A is pre-splatted while packing (16 bytes per element) so the kernel does plain 16-byte
-//   loads: `v128.load32_splat` with an offset costs V8 an extra instruction per load.
-// - the k-loop is unrolled four times with an exit test after every step, which keeps each
-//   step in its own basic block (no cross-step load hoisting) while the pointers advance once
-//   per four steps.
-// Figures for the shapes of the benchmark transformer (width 128, hidden 512, B·T = 2048) are
-// in the table at the end of this header (and BENCHMARKS.md, alignment section).
+// Why this shape (measured in Node 20 / V8 11.3 on the development machine: an AMD EPYC with two
+// cores shared with other jobs, so only differences above ~5 % are real; figures are GFLOP/s of
+// the export on operands already in Wasm memory, best of 7 CPU-time measurements):
+// - V8 gives SIMD128 code 15 xmm registers and schedules the loads of a basic block before its
+//   arithmetic, so a k-step may hold 8 accumulators + 6 loaded vectors: 4 rows × 2 vectors (8 f32
+//   accumulators, 2 B loads + 4 A loads) is the widest tile that does not spill — the same
+//   reasoning and limit as the f64 kernel of assembly/linalg/gemm.ts, whose measurements of the
+//   wider tiles (30–50 % slower from spills) apply here unchanged.
+// - SIMD128 has no fused multiply-add (relaxed-simd's madd is not enabled by default in the
+//   runtimes we target), so each k-step is 6 loads, 8 mul and 8 add for 64 flops; the kernel runs
+//   at 30–32 GFLOP/s on the benchmark transformer's shapes, ~65 % of the 4-lane mul+add peak.
+// - Variants measured on the training step's mix of products (qkv, attention output, MLP in and
+//   out, tied head; forward and both backward products): the block sizes MC ∈ {32, 64, 128},
+//   KC ∈ {128, 256, 512}, NC ∈ {256, 512, 1024} all gave 30.3–31.3 GFLOP/s, within the noise;
+//   packing A without splatting (4× less packing traffic, `v128.load32_splat` in the kernel) gave
+//   29.7 against 30.8; a plain k-loop against the 4× unrolled one with an exit test per step
+//   (gemm.ts's scheme, +10 % there for f64) 31.3 against 30.8. So the kernel keeps gemm.ts's
+//   structure: pre-splatted A, the unrolled loop, MC = 64, KC = 256, NC = 512.
+// - Products with few rows (a sampling step: 16 rows; one attention query: 1 row) pack too. A
+//   direct path for m ≤ 16 — the same kernel reading A through row pointers and B in place — made
+//   no measurable difference to sampling (16 sequences × 120 tokens: 188–219 ms of CPU with
+//   packing, 216–225 ms without), so it was dropped.
+//
+//   shape (m×k · k×n)                    forward A·B   dx = dY·Wᵀ   dW = Xᵀ·dY
+//   2048×128 · 128×384  (qkv)               31.9          30.5          29.3
+//   2048×128 · 128×512  (MLP in)            30.7          31.2          30.1
+//   2048×512 · 512×128  (MLP out)           29.8          32.0          29.8
+//   2048×128 · 128×256  (tied head)         31.8          30.9          31.4
+//   16×128 · 128×384    (sampling step)     30.5
+// PyTorch 1.13 (Debian's build, one thread) on the same shapes: 28–32 GFLOP/s (19–23 for the
+// 16-row product).
 //
 // Determinism: every element of C is Σ_p a_ip·b_pj accumulated in increasing p, in blocks of
 // KC started from zero and added to C in block order — whatever m, the tile, or whether the
-// element falls in an edge tile. So a product computed for one row (a KV-cache sampling step)
-// gives bit for bit the same row as the full product (the recomputation it replaces).
-//
-// Measured (GFLOP/s, engine export, median of 20 calls):
-//   shape (m×k · k×n)                forward NN   dx NT   dW TN
-//   2048×128 · 128×384 (qkv)           (see BENCH_TABLE below)
-// BENCH_TABLE
+// element falls in an edge tile. So a product computed for one row (a
+// KV-cache sampling step) gives bit for bit the same row as the full product it replaces.
 import { ptr, flag } from "../core/mem";
 
 const MR: i32 = 4;

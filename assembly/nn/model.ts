@@ -279,7 +279,7 @@ export const enum LayerOp {
   LAYERNORM = 1,
   /** dims [n, Activation code]: y = act(x). */
   ACTIVATION = 2,
-  /** dims [B, T, C, NH]: y [B,T,C] = causal attention of x = qkv [B,T,3C]; work B·NH·T·T + T. */
+  /** dims [B, T, C, NH]: y [B,T,C] = causal attention of x = qkv [B,T,3C]; work B·NH·T·T + min(T, 32)·T. */
   ATTENTION = 3,
   /** dims [B, T, C, V, tokens (B·T)…]: y [B,T,C] = Wte[token] + Wpe[t]; params [Wte (V·C), Wpe (T·C)]. */
   EMBEDDING = 4,

@@ -7,14 +7,14 @@
 //   enc [N,C]; per block: ln1 [N,C], ln1 mean/rstd [N,N], qkv [N,3C], att [B,NH,T,T],
 //   atty [N,C], res2 [N,C], ln2 [N,C], ln2 mean/rstd [N,N], fch [N,H], fchg [N,H], res3 [N,C];
 //   lnf [N,C], lnf mean/rstd [N,N], logits [N,V]; backward scratch dres [N,C], dx [N,C],
-//   dqkv [N,3C], dfch [N,H], row [T].
+//   dqkv [N,3C], dfch [N,H], a block of attention scores [min(T,32), T].
 // The residual additions are fused into the output projections (res2 = res + bias + atty·W).
 import { ModelConfig, NnTensor, cfgi, cfgf, tensorOffset } from "./config";
 import {
   embeddingForward, embeddingBackward, linearForward, linearBackward, layernormForward,
   layernormBackward, activationForward, activationBackward, logSoftmaxGatherBackward, addRows,
 } from "./ops";
-import { attentionForward, attentionBackward, attendRow } from "./attention";
+import { attentionForward, attentionBackward, attentionScratch, causalSoftmaxRow } from "./attention";
 import { sgemm } from "./matmul";
 import { at } from "./mathf";
 import { valueBackward } from "./value";
@@ -68,7 +68,7 @@ function setup(cfg: usize, B: i32, T: i32): void {
   O_DX = o; o += N * C;
   O_DQKV = o; o += 3 * N * C;
   O_DFCH = o; o += N * H;
-  O_ROW = o; o += T;
+  O_ROW = o; o += attentionScratch(T);
   O_TOTAL = o;
 }
 
@@ -168,8 +168,9 @@ export function transformerBackward(
 }
 
 // ---- KV-cache step -----------------------------------------------------------------------------
-// Cache (f32 elements): K [L, B, Tmax, C], V [L, B, Tmax, C], then the step's rows: x [B,C],
-// ln [B,C], mean/rstd [B,B], qkv [B,3C], atty [B,C], fch [B,H], fchg [B,H], logits [B,V], att [Tmax].
+// Cache (f32 elements): keys transposed Kᵀ [L, B, C, Tmax] (so q·Kᵀ reads rows in place), values
+// V [L, B, Tmax, C], then the step's rows: x [B,C], ln [B,C], mean/rstd [B,B], qkv [B,3C],
+// atty [B,C], fch [B,H], fchg [B,H], logits [B,V], scores [Tmax].
 // Each step runs the layers of the full forward on one position per sequence, reading earlier
 // keys and values from the cache; every row is computed by the same code in the same order as
 // in transformerForward, so the logits equal the full recomputation's bit for bit.
@@ -221,13 +222,15 @@ export function transformerStep(cfg: usize, params: usize, cache: usize, tok: us
     layernormForward(ln, at(cache, S_M), at(cache, S_R), x, P(params, cfg, NnTensor.LN1_WEIGHT, l), P(params, cfg, NnTensor.LN1_BIAS, l), B, C, EPS);
     linearForward(qkv, ln, P(params, cfg, NnTensor.QKV_WEIGHT, l), P(params, cfg, NnTensor.QKV_BIAS, l), 0, B, C, 3 * C);
     for (let b = 0; b < B; b++) {
-      const row = ((l * B + b) * T + t) * C;
-      memory.copy(at(cache, S_K + row), at(qkv, b * 3 * C + C), <usize>C << 2);
-      memory.copy(at(cache, S_V + row), at(qkv, b * 3 * C + 2 * C), <usize>C << 2);
-      const k0 = S_K + (l * B + b) * T * C, v0 = S_V + (l * B + b) * T * C;
+      const kt = at(cache, S_K + (l * B + b) * C * T), v0 = at(cache, S_V + (l * B + b) * T * C);
+      const k = at(qkv, b * 3 * C + C);
+      for (let c = 0; c < C; c++) store<f32>(at(kt, c * T + t), load<f32>(at(k, c)));
+      memory.copy(at(v0, t * C), at(qkv, b * 3 * C + 2 * C), <usize>C << 2);
+      const s = at(cache, S_ATT);
       for (let h = 0; h < NH; h++) {
-        attendRow(at(atty, b * C + h * hs), at(cache, S_ATT), at(qkv, b * 3 * C + h * hs),
-          at(cache, k0 + h * hs), at(cache, v0 + h * hs), C, t, hs, scale);
+        sgemm(0, 0, 1, t + 1, hs, at(qkv, b * 3 * C + h * hs), hs, at(kt, h * hs * T), T, false, s, T); // q·Kᵀ
+        causalSoftmaxRow(s, t, t + 1, scale);
+        sgemm(0, 0, 1, hs, t + 1, s, T, at(v0, h * hs), C, false, at(atty, b * C + h * hs), C); // p·V
       }
     }
     linearForward(x, atty, P(params, cfg, NnTensor.ATTN_PROJ_WEIGHT, l), P(params, cfg, NnTensor.ATTN_PROJ_BIAS, l), x, B, C, C);
