@@ -12,9 +12,9 @@
 export { LanguageModel, normalizeConfig, shiftTokens } from "./model.js";
 export type {
   ModelConfigInput, TransformerConfig, MlpConfig, NormalizedModelConfig, ModelKindName, ActivationName,
-  TensorSpec, TokenBatch, Tokens, LmBatch, LogProbs, OutputGradients,
+  TensorSpec, TokenBatch, ShiftedBatch, Tokens, LmBatch, LogProbs, OutputGradients,
 } from "./model.js";
 export { AdamW, scheduledLr } from "./optim.js";
-export type { AdamWOptions, Schedule, StepInfo, AdamWState } from "./optim.js";
+export type { AdamWOptions, ResolvedAdamWOptions, Schedule, ConstantSchedule, WarmupSchedule, CosineSchedule, StepInfo, AdamWState } from "./optim.js";
 export { sample } from "./sample.js";
 export type { SampleOptions, SampleResult } from "./sample.js";

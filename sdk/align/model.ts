@@ -22,6 +22,7 @@ export type ActivationName = "gelu" | "tanh" | "relu";
 
 /** Configuration of a decoder-only transformer (pre-norm, GELU MLP, tied output head). */
 export interface TransformerConfig {
+  /** The model family: "transformer". */
   kind: "transformer";
   /** Vocabulary size V (token ids 0..V−1), ≥ 2. */
   vocab: number;
@@ -51,6 +52,7 @@ export interface TransformerConfig {
  *  → one hidden layer → softmax. "window-mlp" sees the last `window` tokens, "full-context-mlp"
  *  every position of the context (PAD where there is no token yet). */
 export interface MlpConfig {
+  /** The model family: "window-mlp" (the last `window` tokens) or "full-context-mlp" (every position). */
   kind: "window-mlp" | "full-context-mlp";
   /** Vocabulary size V, ≥ 2. */
   vocab: number;
@@ -77,19 +79,33 @@ export type ModelConfigInput = TransformerConfig | MlpConfig;
 
 /** A configuration with every default filled in (what `model.config` returns; JSON-safe). */
 export interface NormalizedModelConfig {
+  /** The model family. */
   kind: ModelKindName;
+  /** Vocabulary size V. */
   vocab: number;
+  /** Context length (the longest input). */
   context: number;
+  /** Transformer blocks (0 for the MLPs). */
   layers: number;
+  /** Attention heads (0 for the MLPs). */
   heads: number;
+  /** Model width C (transformer) or embedding dimension d (MLPs). */
   width: number;
+  /** MLP width (transformer) or hidden units H (MLPs). */
   hidden: number;
+  /** Tokens a window-mlp sees (0 otherwise). */
   window: number;
+  /** Prompt ids of the prompt embedding (0: none). */
   promptVocab: number;
+  /** Hidden activation. */
   activation: ActivationName;
+  /** Whether the model has a scalar value head. */
   valueHead: boolean;
+  /** Padding token id. */
   pad: number;
+  /** Standard deviation of the transformer's weight initialisation (0 for the MLPs). */
   initStd: number;
+  /** LayerNorm ε. */
   lnEps: number;
 }
 
@@ -107,9 +123,22 @@ export interface TensorSpec {
 
 /** A rectangular batch of token ids: `data` holds `batch` rows of `length` ids. */
 export interface TokenBatch {
+  /** The ids, row-major [batch, length]. */
   readonly data: Int32Array;
+  /** Number of sequences B. */
   readonly batch: number;
+  /** Tokens per sequence T. */
   readonly length: number;
+}
+
+/** What `shiftTokens` returns: the next-token alignment of whole sequences. */
+export interface ShiftedBatch {
+  /** y[:, 0..T) — what the model reads. */
+  inputs: TokenBatch;
+  /** y[:, 1..T] — what it predicts. */
+  targets: TokenBatch;
+  /** The mask of the targets (the given mask shifted by one), when a mask was given. */
+  mask?: Uint8Array;
 }
 
 /** Token ids as a TokenBatch or as rows (arrays) of equal length. */
@@ -322,7 +351,7 @@ function maskValue(v: unknown, name: string): number {
 
 /** Next-token alignment of whole sequences y [B, T + 1]: inputs = y[:, 0..T), targets =
  *  y[:, 1..T]; a mask over y (e.g. 0 on prompt tokens) becomes the mask of the targets. */
-export function shiftTokens(sequences: Tokens, mask?: ArrayLike<number> | readonly ArrayLike<number>[]): { inputs: TokenBatch; targets: TokenBatch; mask?: Uint8Array } {
+export function shiftTokens(sequences: Tokens, mask?: ArrayLike<number> | readonly ArrayLike<number>[]): ShiftedBatch {
   const s = toTokenBatch(sequences, "sequences", 2 ** 31 - 1);
   if (s.length < 2) throw new ShapeError(`sequences must have at least 2 tokens to shift, got ${s.length}`);
   const B = s.batch, T = s.length - 1;

@@ -7,6 +7,7 @@ import { EngineResource } from "../engine/resource.js";
 import { NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import { integer, nonNegative, positive } from "../core/validate.js";
+import { cos } from "../core/detmath.js";
 import { LanguageModel } from "./model.js";
 
 /** A learning-rate schedule over optimiser steps t = 1, 2, …:
@@ -15,11 +16,33 @@ import { LanguageModel } from "./model.js";
  *  - { kind: "cosine", totalSteps, warmupSteps?, minLr? }: linear warm-up, then
  *    η_t = minLr + (lr − minLr)·½(1 + cos(π·p)), p = (t − warmup)/(total − warmup) clamped to [0, 1]
  *    (Loshchilov & Hutter 2017, without restarts). */
-export type Schedule =
-  | "constant"
-  | { kind: "constant" }
-  | { kind: "warmup"; warmupSteps: number }
-  | { kind: "cosine"; totalSteps: number; warmupSteps?: number; minLr?: number };
+export type Schedule = "constant" | ConstantSchedule | WarmupSchedule | CosineSchedule;
+
+/** η_t = lr. */
+export interface ConstantSchedule {
+  /** "constant". */
+  kind: "constant";
+}
+
+/** Linear warm-up from lr/warmupSteps to lr over the first `warmupSteps` steps, then lr. */
+export interface WarmupSchedule {
+  /** "warmup". */
+  kind: "warmup";
+  /** Steps of the warm-up (≥ 1). */
+  warmupSteps: number;
+}
+
+/** Linear warm-up, then a cosine decay from lr to minLr at `totalSteps` (and minLr after). */
+export interface CosineSchedule {
+  /** "cosine". */
+  kind: "cosine";
+  /** Step at which the learning rate reaches minLr. */
+  totalSteps: number;
+  /** Steps of the linear warm-up (default 0). */
+  warmupSteps?: number;
+  /** Final learning rate (default 0). */
+  minLr?: number;
+}
 
 /** AdamW options. Defaults follow torch.optim.AdamW, except `clip` (1.0, as TRL / Hugging Face
  *  Trainer's max_grad_norm) and the decay rule (2-D tensors only, as GPT-2 / llm.c). */
@@ -59,9 +82,34 @@ export interface StepInfo {
 
 /** A snapshot of the optimiser's state (for checkpoints; restoring it resumes bit for bit). */
 export interface AdamWState {
+  /** Steps taken. */
   step: number;
+  /** First-moment estimates (one per parameter). */
   m: Float32Array;
+  /** Second-moment estimates (one per parameter). */
   v: Float32Array;
+}
+
+/** AdamW's options with every default filled in. */
+export interface ResolvedAdamWOptions {
+  /** Peak learning rate η. */
+  lr: number;
+  /** β₁. */
+  beta1: number;
+  /** β₂. */
+  beta2: number;
+  /** ε. */
+  eps: number;
+  /** Decoupled weight decay λ. */
+  weightDecay: number;
+  /** Which tensors decay. */
+  decay: "matrices" | "all";
+  /** The learning-rate schedule. */
+  schedule: Schedule;
+  /** Global-norm clipping threshold, or null. */
+  clip: number | null;
+  /** Micro-batches per step. */
+  accumulate: number;
 }
 
 const KEYS = ["lr", "beta1", "beta2", "eps", "weightDecay", "decay", "schedule", "clip", "accumulate"] as const;
@@ -92,7 +140,7 @@ export function scheduledLr(schedule: Schedule, lr: number, t: number): number {
   const w = schedule.warmupSteps ?? 0, minLr = schedule.minLr ?? 0;
   if (t <= w) return lr * (t / w);
   const p = Math.min(1, Math.max(0, (t - w) / (schedule.totalSteps - w)));
-  return minLr + (lr - minLr) * 0.5 * (1 + Math.cos(Math.PI * p));
+  return minLr + (lr - minLr) * 0.5 * (1 + cos(Math.PI * p)); // detmath: same bits in every runtime
 }
 
 /**
@@ -106,7 +154,7 @@ export class AdamW extends EngineResource {
   /** The model this optimiser updates. */
   readonly model: LanguageModel;
   /** The options with defaults filled in. */
-  readonly options: Readonly<Required<Omit<AdamWOptions, "clip">> & { clip: number | null }>;
+  readonly options: Readonly<ResolvedAdamWOptions>;
   private readonly m: WasmBuffer<Float32Array>;
   private readonly v: WasmBuffer<Float32Array>;
   private readonly opt: WasmBuffer<Float64Array>;
