@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 async function alignModule(sl) {
   if (sl.align?.LanguageModel) return sl.align;
   const esbuild = await import("esbuild");
-  const out = join(root, "dist-bench", "align.mjs");
+  const out = join(root, "dist-test", "bench-align.mjs");
   mkdirSync(dirname(out), { recursive: true });
   await esbuild.build({
     stdin: { contents: 'export { init } from "./sdk/index.ts";\nexport * from "./sdk/align/index.ts";\n', resolveDir: root, loader: "ts" },

@@ -345,7 +345,7 @@ export const LayerOp = {
   LAYERNORM: 1,
   /** dims [n, Activation code]: y = act(x). */
   ACTIVATION: 2,
-  /** dims [B, T, C, NH]: y [B,T,C] = causal attention of x = qkv [B,T,3C]; work B·NH·T·T + T. */
+  /** dims [B, T, C, NH]: y [B,T,C] = causal attention of x = qkv [B,T,3C]; work B·NH·T·T + min(T, 32)·T. */
   ATTENTION: 3,
   /** dims [B, T, C, V, tokens (B·T)…]: y [B,T,C] = Wte[token] + Wpe[t]; params [Wte (V·C), Wpe (T·C)]. */
   EMBEDDING: 4,
@@ -1017,7 +1017,7 @@ export interface WasmExports {
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
    *
-   * [assembly/nn/matmul.ts:267](../../assembly/nn/matmul.ts#L267)
+   * [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278)
    */
   nn_matmul(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, accumulate: number, c: number, ldc: number): void;
 }
@@ -2006,7 +2006,7 @@ export interface AbiArgs {
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
    *
-   * Engine side: [assembly/nn/matmul.ts:267](../../assembly/nn/matmul.ts#L267).
+   * Engine side: [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278).
    */
   nn_matmul: {
     /** `flag` */ transA: boolean | 0 | 1;
