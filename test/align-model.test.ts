@@ -192,7 +192,7 @@ describe("whole-model gradient equals finite differences of the f64 reference", 
       const prompts = "promptVocab" in cfg ? Int32Array.from([3, 1]) : undefined;
       const positions = [1, T - 1];
       const dlogp = f32(R.uniforms(24, B * T)), dlogits = f32(R.uniforms(25, B * T * V, -0.3, 0.3)), dvalues = f32([0.7, -1.1]);
-      const batch = { inputs: { data: tok, batch: B, length: T }, targets: { data: tgt, batch: B, length: T }, mask, prompts };
+      const batch = { inputs: { data: tok, batch: B, length: T }, targets: { data: tgt, batch: B, length: T }, mask, promptIds: prompts };
       const lp = model.logProbs(batch);
       const params = model.getParameters();
       const rc = refConfig(model);
@@ -207,7 +207,7 @@ describe("whole-model gradient equals finite differences of the f64 reference", 
       const g: Parameters<typeof R.objective>[6] = { dlogp, mask, dlogits };
       let values: Float32Array | null = null;
       if (model.config.valueHead) {
-        values = model.values(null, positions, { reuse: true, prompts });
+        values = model.values(null, positions, { reuse: true });
         Object.assign(g, { dvalues, positions });
       }
       model.backward({ dlogp, dlogits, dvalues: values ? dvalues : undefined });
@@ -224,9 +224,35 @@ describe("whole-model gradient equals finite differences of the f64 reference", 
     });
   }
 
+  it("setGradients, blend, clone and copyFrom", () => {
+    using a = LanguageModel.create(FULL, { seed: 1 });
+    using b = LanguageModel.create(FULL, { seed: 2 });
+    const pa = a.getParameters(), pb = b.getParameters();
+    a.blend(b, 0.25);
+    const pc = a.getParameters();
+    for (let i = 0; i < pa.length; i++) expect(pc[i]).toBe(Math.fround(0.25 * pa[i] + 0.75 * pb[i]));
+    using c = a.clone();
+    expect(Array.from(c.getParameters())).toEqual(Array.from(pc));
+    c.copyFrom(b);
+    expect(Array.from(c.getParameters())).toEqual(Array.from(pb));
+    const g = Float32Array.from({ length: a.parameterCount }, (_, i) => (i % 7) - 3);
+    a.setGradients(g);
+    expect(Array.from(a.getGradients())).toEqual(Array.from(g));
+    using other = LanguageModel.create({ ...FULL, hidden: 5 });
+    expect(() => a.blend(other, 0.5)).toThrow(/configurations differ/);
+  });
+
+  it("a headless forward (values only) cannot feed dlogp or dlogits", () => {
+    using model = LanguageModel.create(TRANSFORMER, { seed: 1 });
+    model.values([[1, 2, 3]], [1]);
+    expect(() => model.backward({ dlogits: new Float32Array(3 * 11) })).toThrow(/headless/);
+    model.backward({ dvalues: [1] });
+    expect(model.gradNorm()).toBeGreaterThan(0);
+  });
+
   it("gradients accumulate over backward passes and zeroGrad resets them", () => {
     using model = LanguageModel.create(WINDOW, { seed: 5 });
-    const batch = { inputs: [[1, 2, 3]], targets: [[2, 3, 4]], prompts: [0] };
+    const batch = { inputs: [[1, 2, 3]], targets: [[2, 3, 4]], promptIds: [0] };
     model.logProbs(batch);
     model.backward({ dlogp: [-1, -1, -1] });
     const g1 = model.getGradients();
@@ -242,7 +268,7 @@ describe("whole-model gradient equals finite differences of the f64 reference", 
 });
 
 /** Mean negative log-likelihood of the targets (the SFT loss) and its dℓ = −mask/N. */
-function sftStep(model: LanguageModel, batch: { inputs: unknown; targets: unknown; mask?: Uint8Array; prompts?: number[] }): number {
+function sftStep(model: LanguageModel, batch: { inputs: unknown; targets: unknown; mask?: Uint8Array; promptIds?: number[] }): number {
   const lp = model.logProbs(batch as never);
   const n = lp.counts.reduce((a, b) => a + b, 0);
   const loss = -lp.sums.reduce((a, b) => a + b, 0) / n;
@@ -276,7 +302,7 @@ describe("training: a transformer and an MLP overfit a tiny dataset", () => {
     using opt = new AdamW(model, { lr: 2e-2, weightDecay: 0 });
     let loss = Infinity;
     for (let i = 0; i < 400 && loss > 0.005; i++) {
-      loss = sftStep(model, { inputs, targets, prompts: [0, 1, 2, 3] });
+      loss = sftStep(model, { inputs, targets, promptIds: [0, 1, 2, 3] });
       opt.step();
     }
     expect(loss).toBeLessThan(0.01);
@@ -312,6 +338,18 @@ describe("sampling", () => {
       }
     });
   }
+
+  it("window-mlp with a prompt embedding: promptIds select the prompt; cache = recomputation", () => {
+    using model = LanguageModel.create({ ...WINDOW, context: 10 }, { seed: 4 });
+    randomize(model, 36);
+    model.setTensor("wpx", f32(R.uniforms(37, 12, -4, 4))); // prompts that matter
+    const a = sample(model, [[1], [1]], { promptIds: [0, 3], seed: 3, maxNewTokens: 8 });
+    const b = sample(model, [[1], [1]], { promptIds: [0, 3], seed: 3, maxNewTokens: 8, recompute: true });
+    expect(a.sequences.map((s) => Array.from(s))).toEqual(b.sequences.map((s) => Array.from(s)));
+    const c = sample(model, [[1], [1]], { promptIds: [3, 0], seed: 3, maxNewTokens: 8 });
+    expect(a.sequences.map((s) => Array.from(s))).not.toEqual(c.sequences.map((s) => Array.from(s)));
+    expect(() => sample(model, [[1]], { seed: 3 })).toThrow(/promptIds are required/);
+  });
 
   it("transformer over several attention blocks (context 80): cache = recomputation", () => {
     using model = LanguageModel.create({ kind: "transformer", vocab: 9, context: 80, layers: 1, heads: 2, width: 8 }, { seed: 4 });
@@ -439,7 +477,7 @@ describe("AdamW", () => {
   it("the first step moves each parameter by about lr·sign(g) (bias correction), decay 0", () => {
     using model = LanguageModel.create(WINDOW, { seed: 8 });
     using opt = new AdamW(model, { lr: 0.01, weightDecay: 0, clip: null });
-    sftStep(model, { inputs: [[1, 2]], targets: [[2, 3]], prompts: [1] });
+    sftStep(model, { inputs: [[1, 2]], targets: [[2, 3]], promptIds: [1] });
     const g = model.getGradients(), before = model.getParameters();
     opt.step();
     const after = model.getParameters();
@@ -526,7 +564,7 @@ describe("errors", () => {
     expect(() => model.backward({ dlogp: [1, 1] })).toThrow(/already used by a backward pass/);
     using mlp = LanguageModel.create(WINDOW);
     expect(() => mlp.logits([[1]])).toThrow(/give one prompt id per sequence/);
-    expect(() => mlp.logits([[1]], { prompts: [4] })).toThrow(/prompts\[0\] = 4 is outside the prompt vocabulary \[0, 4\)/);
+    expect(() => mlp.logits([[1]], { promptIds: [4] })).toThrow(/promptIds\[0\] = 4 is outside the prompt vocabulary \[0, 4\)/);
     expect(() => new AdamW(model, { lr: 0.1, betas: [0.9, 0.99] } as never)).toThrow(/unknown option "betas"/);
     expect(() => new AdamW(model, { schedule: { kind: "cosine" } } as never)).toThrow(/totalSteps/);
   });

@@ -205,7 +205,7 @@ export default {
       const o = new A.AdamW(m, { lr: 1e-3 });
       const Bm = 32, Tm = 16;
       const data = Int32Array.from({ length: Bm * Tm }, (_, i) => (i * 7) % 16), tg = Int32Array.from({ length: Bm * Tm }, (_, i) => (i * 5 + 3) % 16);
-      const mb = { inputs: { data, batch: Bm, length: Tm }, targets: { data: tg, batch: Bm, length: Tm }, prompts: Array.from({ length: Bm }, (_, b) => b % 8) };
+      const mb = { inputs: { data, batch: Bm, length: Tm }, targets: { data: tg, batch: Bm, length: Tm }, promptIds: Array.from({ length: Bm }, (_, b) => b % 8) };
       const dl = new Float32Array(Bm * Tm).fill(-1 / (Bm * Tm));
       const t = bestOfRounds(rounds, [() => ctx.time(() => {
         m.logProbs(mb);

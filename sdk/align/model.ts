@@ -153,8 +153,8 @@ export interface LmBatch {
   /** Loss mask [B·T] (row-major, or rows): 1 = scored, 0 = ignored (prompt, padding, tool turns).
    *  Default: every position. */
   mask?: ArrayLike<number> | readonly ArrayLike<number>[];
-  /** Prompt ids [B] for an MLP with a prompt embedding. */
-  prompts?: ArrayLike<number>;
+  /** Prompt ids [B] for an MLP with a prompt embedding (`promptVocab` > 0). */
+  promptIds?: ArrayLike<number>;
 }
 
 /** Per-token and per-sequence log-probabilities of a batch's targets. */
@@ -395,7 +395,7 @@ export class LanguageModel extends EngineResource {
   private work: WasmBuffer<Float32Array> | null = null;
   private workFor = { B: 0, T: 0 };
   private last: {
-    tokens: WasmBuffer<Int32Array>; prompts: WasmBuffer<Int32Array> | null; B: number; T: number; consumed: boolean;
+    tokens: WasmBuffer<Int32Array>; prompts: WasmBuffer<Int32Array> | null; B: number; T: number; consumed: boolean; headless: boolean;
     targets: WasmBuffer<Int32Array> | null; mask: WasmBuffer<Uint8Array> | null; positions: WasmBuffer<Int32Array> | null;
   } | null = null;
 
@@ -520,6 +520,13 @@ export class LanguageModel extends EngineResource {
     this.grads.view.fill(0);
   }
 
+  /** Replace the accumulated gradients (e.g. with gradients reduced across workers). */
+  setGradients(values: Float32Array | ArrayLike<number>): void {
+    this.assertLive();
+    if (!values || values.length !== this.parameterCount) throw new ShapeError(`setGradients: expected ${this.parameterCount} values, got ${values?.length}`);
+    this.grads.set(values);
+  }
+
   /** ‖∇‖₂ of the accumulated gradients (f64 accumulation). */
   gradNorm(): number {
     this.assertLive();
@@ -539,6 +546,15 @@ export class LanguageModel extends EngineResource {
     this.assertLive();
     this.checkSame(other, "copyFrom");
     this.params.set(other.params.view);
+  }
+
+  /** θ ← decay·θ + (1 − decay)·θ_other (an exponential moving average; same configuration). */
+  blend(other: LanguageModel, decay: number): void {
+    this.assertLive();
+    this.checkSame(other, "blend");
+    if (typeof decay !== "number" || !(decay >= 0 && decay <= 1)) throw new ValueError(`blend: decay must be in [0, 1], got ${String(decay)}`);
+    const a = this.params.view, b = other.params.view;
+    for (let i = 0; i < a.length; i++) a[i] = decay * a[i] + (1 - decay) * b[i];
   }
 
   /** @internal */ checkSame(other: LanguageModel, what: string): void {
@@ -574,18 +590,18 @@ export class LanguageModel extends EngineResource {
     this.last = null;
   }
 
-  private checkPrompts(prompts: ArrayLike<number> | undefined, B: number): Int32Array | null {
+  private checkPromptIds(ids: ArrayLike<number> | undefined, B: number): Int32Array | null {
     const PV = this.config.promptVocab;
     if (PV === 0) {
-      if (prompts !== undefined) throw new ValueError("prompts: this model has no prompt embedding (promptVocab = 0)");
+      if (ids !== undefined) throw new ValueError("promptIds: this model has no prompt embedding (promptVocab = 0)");
       return null;
     }
-    if (prompts === undefined) throw new ValueError(`prompts: this model has a prompt embedding (promptVocab = ${PV}); give one prompt id per sequence`);
-    if (prompts.length !== B) throw new ShapeError(`prompts has ${prompts.length} ids, expected one per sequence (${B})`);
+    if (ids === undefined) throw new ValueError(`promptIds: this model has a prompt embedding (promptVocab = ${PV}); give one prompt id per sequence`);
+    if (!ids || ids.length !== B) throw new ShapeError(`promptIds has ${ids?.length} ids, expected one per sequence (${B})`);
     const out = new Int32Array(B);
     for (let b = 0; b < B; b++) {
-      const v = prompts[b];
-      if (!Number.isInteger(v) || v < 0 || v >= PV) throw new ValueError(`prompts[${b}] = ${v} is outside the prompt vocabulary [0, ${PV})`);
+      const v = ids[b];
+      if (!Number.isInteger(v) || v < 0 || v >= PV) throw new ValueError(`promptIds[${b}] = ${v} is outside the prompt vocabulary [0, ${PV})`);
       out[b] = v;
     }
     return out;
@@ -594,18 +610,18 @@ export class LanguageModel extends EngineResource {
   /** Run the model on `inputs` [B, T] (T ≤ context) and keep the activations for `backward`.
    *  Returns the logits [B·T·V] (row b·T + t: the next-token scores after inputs[b][0..t]) when
    *  `logits` is true. */
-  forward(inputs: Tokens, options?: { prompts?: ArrayLike<number>; logits?: boolean; headless?: boolean }): Float32Array | undefined {
+  forward(inputs: Tokens, options?: { promptIds?: ArrayLike<number>; logits?: boolean; headless?: boolean }): Float32Array | undefined {
     this.assertLive();
-    const o = checkOptions<{ prompts?: ArrayLike<number>; logits?: boolean; headless?: boolean }>(options, "LanguageModel.forward", ["prompts", "logits", "headless"]);
+    const o = checkOptions<{ promptIds?: ArrayLike<number>; logits?: boolean; headless?: boolean }>(options, "LanguageModel.forward", ["promptIds", "logits", "headless"]);
     const batch = toTokenBatch(inputs, "inputs", this.vocab);
     const { batch: B, length: T } = batch;
     if (T > this.context) throw new ShapeError(`inputs have ${T} tokens per sequence, above the model's context of ${this.context}`);
-    const prompts = this.checkPrompts(o.prompts, B);
+    const prompts = this.checkPromptIds(o.promptIds, B);
     const work = this.workspace(B, T);
     this.dropLast();
     const tokens = this.engine.i32(B * T).set(batch.data);
     const pbuf = prompts ? this.engine.i32(B).set(prompts) : null;
-    this.last = { tokens, prompts: pbuf, B, T, consumed: false, targets: null, mask: null, positions: null };
+    this.last = { tokens, prompts: pbuf, B, T, consumed: false, headless: o.headless === true, targets: null, mask: null, positions: null };
     const V = this.vocab;
     const want = o.logits === true && o.headless !== true;
     const r = this.engine.call("nn_forward", {
@@ -617,9 +633,9 @@ export class LanguageModel extends EngineResource {
   }
 
   /** The logits [B·T·V] of `inputs` (a forward pass). */
-  logits(inputs: Tokens, options?: { prompts?: ArrayLike<number> }): Float32Array {
-    const o = checkOptions<{ prompts?: ArrayLike<number> }>(options, "LanguageModel.logits", ["prompts"]);
-    return this.forward(inputs, { prompts: o.prompts, logits: true })!;
+  logits(inputs: Tokens, options?: { promptIds?: ArrayLike<number> }): Float32Array {
+    const o = checkOptions<{ promptIds?: ArrayLike<number> }>(options, "LanguageModel.logits", ["promptIds"]);
+    return this.forward(inputs, { promptIds: o.promptIds, logits: true })!;
   }
 
   /** Per-token log-probabilities of `batch.targets` given `batch.inputs` (a forward pass, kept for
@@ -627,7 +643,7 @@ export class LanguageModel extends EngineResource {
    *  and per-sequence masked sums in f64. */
   logProbs(batch: LmBatch): LogProbs {
     this.assertLive();
-    const b = checkOptions<LmBatch>(batch, "LanguageModel.logProbs", ["inputs", "targets", "mask", "prompts"]);
+    const b = checkOptions<LmBatch>(batch, "LanguageModel.logProbs", ["inputs", "targets", "mask", "promptIds"]);
     if (b.inputs === undefined || b.targets === undefined) throw new ValueError("logProbs: the batch needs `inputs` and `targets`");
     const inputs = toTokenBatch(b.inputs, "inputs", this.vocab);
     const targets = toTokenBatch(b.targets, "targets", this.vocab);
@@ -636,7 +652,7 @@ export class LanguageModel extends EngineResource {
     }
     const { batch: B, length: T } = inputs;
     const mask = b.mask === undefined ? null : toMask(b.mask, B, T);
-    this.forward(inputs, { prompts: b.prompts });
+    this.forward(inputs, { promptIds: b.promptIds });
     const last = this.last!;
     last.targets = this.engine.i32(B * T).set(targets.data);
     last.mask = mask ? this.engine.u8(B * T).set(mask) : null;
@@ -651,15 +667,16 @@ export class LanguageModel extends EngineResource {
   /** The value head V(x) [B] of each sequence, read at `positions[b]` (the last prompt token).
    *  Runs a headless forward pass unless `reuse` is true (then the last forward's activations are
    *  used, e.g. right after `logProbs` on the same batch for a shared trunk). */
-  values(inputs: Tokens | null, positions: ArrayLike<number>, options?: { prompts?: ArrayLike<number>; reuse?: boolean }): Float32Array {
+  values(inputs: Tokens | null, positions: ArrayLike<number>, options?: { promptIds?: ArrayLike<number>; reuse?: boolean }): Float32Array {
     this.assertLive();
-    const o = checkOptions<{ prompts?: ArrayLike<number>; reuse?: boolean }>(options, "LanguageModel.values", ["prompts", "reuse"]);
+    const o = checkOptions<{ promptIds?: ArrayLike<number>; reuse?: boolean }>(options, "LanguageModel.values", ["promptIds", "reuse"]);
     if (!this.config.valueHead) throw new ValueError("values: this model has no value head (create it with valueHead: true)");
     if (o.reuse) {
       if (!this.last || this.last.consumed) throw new EngineStateError("values({ reuse: true }) needs a forward pass on the batch first (and before backward)");
     } else {
       if (inputs === null) throw new ValueError("values: inputs are required unless reuse is true");
-      this.forward(inputs, { prompts: o.prompts, headless: true });
+      if (o.promptIds !== undefined && o.reuse) throw new ValueError("values: promptIds are taken from the reused forward pass");
+      this.forward(inputs, { promptIds: o.promptIds, headless: true });
     }
     const last = this.last!;
     const { B, T } = last;
@@ -703,6 +720,9 @@ export class LanguageModel extends EngineResource {
     if (g.dlogp !== undefined) {
       if (!last.targets) throw new EngineStateError("backward: dlogp needs the targets of a logProbs call on this batch");
       dlogp = f32(g.dlogp, B * T, "dlogp");
+    }
+    if ((g.dlogp !== undefined || g.dlogits !== undefined) && last.headless) {
+      throw new EngineStateError("backward: the last forward pass was headless (values only); dlogp and dlogits need one with the vocabulary head");
     }
     if (g.dlogits !== undefined) dlogits = f32(g.dlogits, B * T * V, "dlogits");
     if (g.dvalues !== undefined) {

@@ -12,9 +12,9 @@ const MLP = { kind: "window-mlp", vocab: 10, context: 8, width: 4, hidden: 16, w
 const SEQS = [[1, 2, 3, 4, 5, 6, 7, 8], [9, 8, 7, 6, 5, 4, 3, 2], [1, 1, 2, 2, 3, 3, 4, 4]];
 
 /** Mean NLL of the targets, its backward (dℓ = −1/N) and one optimiser step. */
-function sftStep(model: LanguageModel, opt: AdamW, prompts?: number[]): number {
+function sftStep(model: LanguageModel, opt: AdamW, promptIds?: number[]): number {
   const { inputs, targets } = shiftTokens(SEQS);
-  const lp = model.logProbs({ inputs, targets, prompts });
+  const lp = model.logProbs({ inputs, targets, promptIds });
   const n = lp.counts.reduce((a, b) => a + b, 0);
   model.backward({ dlogp: new Float32Array(lp.tokens.length).fill(-1 / n) });
   opt.step();
@@ -47,7 +47,7 @@ export const cases: Case[] = [
       model.dispose();
       const m2 = LanguageModel.create(MLP);
       m2.dispose();
-      throwsType(() => m2.logits([[1]], { prompts: [0] }), EngineStateError, /disposed/, "use after dispose");
+      throwsType(() => m2.logits([[1]], { promptIds: [0] }), EngineStateError, /disposed/, "use after dispose");
     },
   },
 ];
@@ -64,7 +64,7 @@ export function digest(): Record<string, string> {
   const mopt = new AdamW(m, { lr: 1e-2 });
   for (let i = 0; i < 3; i++) sftStep(m, mopt, [0, 1, 2]);
   const { inputs, targets } = shiftTokens(SEQS);
-  const lp = m.logProbs({ inputs, targets, prompts: [2, 1, 0] });
+  const lp = m.logProbs({ inputs, targets, promptIds: [2, 1, 0] });
   for (const x of [opt, t, ref, mopt, m]) x.dispose();
   return {
     transformerInit: fingerprint(init),
