@@ -566,6 +566,12 @@ describe("errors", () => {
     expect(() => mlp.logits([[1]])).toThrow(/give one prompt id per sequence/);
     expect(() => mlp.logits([[1]], { promptIds: [4] })).toThrow(/promptIds\[0\] = 4 is outside the prompt vocabulary \[0, 4\)/);
     expect(() => new AdamW(model, { lr: 0.1, betas: [0.9, 0.99] } as never)).toThrow(/unknown option "betas"/);
+    {
+      using big = LanguageModel.create({ kind: "transformer", vocab: 16, context: 512, layers: 4, heads: 2, width: 64 });
+      expect(() => sample(big, Array.from({ length: 1200 }, () => [1]), { maxNewTokens: 511 })).toThrow(/above the engine's 1 GiB block/);
+      expect(() => big.logits({ data: new Int32Array(512 * 64), batch: 64, length: 512 })).toThrow(/above the engine's 1 GiB block/);
+    }
+    expect(() => LanguageModel.create({ kind: "full-context-mlp", vocab: 4, context: 65536, width: 65536, hidden: 4 })).toThrow(ValueError);
     expect(() => new AdamW(model, { schedule: { kind: "cosine" } } as never)).toThrow(/totalSteps/);
   });
 

@@ -164,8 +164,10 @@ export function checkConfig(cfg: usize): Status {
     if (cfgi(cfg, ModelConfig.LAYERS) < 0) return bad(ModelConfig.LAYERS);
     if (nh < 1 || C % nh != 0 || (C / nh) % 4 != 0) return bad(ModelConfig.HEADS);
     if (cfgi(cfg, ModelConfig.PROMPT_VOCAB) != 0) return bad(ModelConfig.PROMPT_VOCAB);
-  } else if (kind == ModelKind.WINDOW_MLP) {
-    if (cfgi(cfg, ModelConfig.WINDOW) < 1) return bad(ModelConfig.WINDOW);
+  } else {
+    if (kind == ModelKind.WINDOW_MLP && cfgi(cfg, ModelConfig.WINDOW) < 1) return bad(ModelConfig.WINDOW);
+    const slots = kind == ModelKind.WINDOW_MLP ? cfgi(cfg, ModelConfig.WINDOW) : cfgi(cfg, ModelConfig.CONTEXT);
+    if ((<f64>slots + 2) * <f64>C > 16777216) return bad(ModelConfig.WIDTH); // input width must fit i32 products
   }
   return Status.OK;
 }
@@ -183,25 +185,25 @@ function bad(slot: i32): Status {
 let wWant: i32 = -1;
 let wOut: usize = 0;
 let wIndex: i32 = 0;
-let wOffset: i32 = 0;
-export let walkTotal: i32 = 0;
+let wOffset: f64 = 0; // f64: a configuration too large for i32 offsets is reported, not wrapped
+export let walkTotal: f64 = 0;
 
 let wKind: i32 = -1;
 let wLayer: i32 = -1;
 let wFound: i32 = -1;
 
 function emit(kind: i32, layer: i32, rows: i32, cols: i32): void {
-  if (kind == wKind && layer == wLayer) wFound = wOffset;
+  if (kind == wKind && layer == wLayer) wFound = <i32><i64>wOffset;
   if (wIndex == wWant) {
     store<i32>(wOut, kind);
     store<i32>(wOut, layer, 4);
-    store<i32>(wOut, wOffset, 8);
+    store<i32>(wOut, <i32><i64>wOffset, 8);
     store<i32>(wOut, rows, 12);
     store<i32>(wOut, cols, 16);
     store<i32>(wOut, rows > 1 && cols > 1 ? 1 : 0, 20);
   }
   wIndex++;
-  wOffset += rows * cols;
+  wOffset += <f64>rows * <f64>cols;
 }
 
 export function walk(cfg: usize, want: i32, out: usize): i32 {
@@ -263,4 +265,36 @@ export function tensorOffset(cfg: usize, kind: i32, layer: i32): i32 {
   walk(cfg, -1, 0);
   wKind = -1;
   return wFound;
+}
+
+// ---- workspace layouts ------------------------------------------------------------------------
+// Workspaces are carved by `lay`: each call reserves the product of its factors and returns the
+// offset. Totals are kept in f64 (exact here), so a batch whose workspace would not fit i32
+// offsets gets an honest size — which the SDK refuses (its blocks stop at 1 GiB) — instead of a
+// wrapped one; offsets are only used for sizes the SDK accepted.
+
+let layCursor: f64 = 0;
+
+/** Start a new layout at offset 0. */
+export function layStart(): void {
+  layCursor = 0;
+}
+
+/** Reserve a·b·c·d elements; returns their offset. */
+export function lay(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): i32 {
+  const off = layCursor;
+  layCursor += <f64>a * <f64>b * <f64>c * <f64>d;
+  return <i32><i64>off;
+}
+
+/** Reserve n elements given as f64 (a product computed by the caller); returns the offset. */
+export function layF(n: f64): i32 {
+  const off = layCursor;
+  layCursor += n;
+  return <i32><i64>off;
+}
+
+/** The size of the current layout. */
+export function layTotal(): f64 {
+  return layCursor;
 }

@@ -8,7 +8,7 @@
 //
 // Workspace (f32 elements, N = B·T): X [N, D], hpre [N, H], h [N, H], logits [N, V],
 // then backward scratch dh [N, H], dX [N, D] (D = mlpInputs).
-import { ModelConfig, ModelKind, NnTensor, cfgi, tensorOffset, mlpInputs } from "./config";
+import { ModelConfig, ModelKind, NnTensor, cfgi, tensorOffset, mlpInputs, layStart, lay, layTotal } from "./config";
 import { linearForward, linearBackward, activationForward, activationBackward, logSoftmaxGatherBackward, addInto } from "./ops";
 import { valueBackward } from "./value";
 import { at } from "./mathf";
@@ -16,7 +16,8 @@ import { at } from "./mathf";
 let V: i32 = 0, D: i32 = 0, H: i32 = 0, E: i32 = 0, ACT: i32 = 0, SLOTS: i32 = 0, PAD: i32 = 0, PV: i32 = 0;
 let WINDOWED = false;
 let N: i32 = 0;
-let O_X: i32 = 0, O_HPRE: i32 = 0, O_H: i32 = 0, O_LOGITS: i32 = 0, O_DH: i32 = 0, O_DX: i32 = 0, O_TOTAL: i32 = 0;
+let O_X: i32 = 0, O_HPRE: i32 = 0, O_H: i32 = 0, O_LOGITS: i32 = 0, O_DH: i32 = 0, O_DX: i32 = 0;
+let O_TOTAL: f64 = 0;
 
 function setup(cfg: usize, B: i32, T: i32): void {
   V = cfgi(cfg, ModelConfig.VOCAB);
@@ -29,19 +30,19 @@ function setup(cfg: usize, B: i32, T: i32): void {
   SLOTS = WINDOWED ? cfgi(cfg, ModelConfig.WINDOW) : cfgi(cfg, ModelConfig.CONTEXT);
   D = mlpInputs(cfg);
   N = B * T;
-  let o = 0;
-  O_X = o; o += N * D;
-  O_HPRE = o; o += N * H;
-  O_H = o; o += N * H;
-  O_LOGITS = o; o += N * V;
-  O_DH = o; o += N * H;
-  O_DX = o; o += N * D;
-  O_TOTAL = o;
+  layStart();
+  O_X = lay(B, T, D);
+  O_HPRE = lay(B, T, H);
+  O_H = lay(B, T, H);
+  O_LOGITS = lay(B, T, V);
+  O_DH = lay(B, T, H);
+  O_DX = lay(B, T, D);
+  O_TOTAL = layTotal();
 }
 
 /** f32 elements of the workspace of B sequences of length T (also the sampler's per-step
  *  workspace with T = 1: the MLPs need no cache). */
-export function mlpWorkspace(cfg: usize, B: i32, T: i32): i32 {
+export function mlpWorkspace(cfg: usize, B: i32, T: i32): f64 {
   setup(cfg, B, T);
   return O_TOTAL;
 }

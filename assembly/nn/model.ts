@@ -32,8 +32,8 @@ export function nn_check_config(cfg: ptr<f64>): Status {
 }
 
 /** Number of parameters: the f32 length of the model's parameter block (and of its gradient
- *  and optimiser-moment blocks). */
-export function nn_param_count(cfg: ptr<f64>): i32 {
+ *  and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped. */
+export function nn_param_count(cfg: ptr<f64>): f64 {
   walk(cfg, -1, 0);
   return walkTotal;
 }
@@ -51,8 +51,8 @@ export function nn_tensor_info(cfg: ptr<f64>, index: i32, info: ptr<i32>): void 
 
 /** f32 elements of the workspace of a forward + backward pass over B sequences of length T
  *  (activations, logits and backward scratch). A workspace sized for (B, T) serves any
- *  smaller batch. */
-export function nn_workspace_size(cfg: ptr<f64>, B: i32, T: i32): i32 {
+ *  smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped. */
+export function nn_workspace_size(cfg: ptr<f64>, B: i32, T: i32): f64 {
   return cfgi(cfg, ModelConfig.KIND) == ModelKind.TRANSFORMER ? transformerWorkspace(cfg, B, T) : mlpWorkspace(cfg, B, T);
 }
 
@@ -240,7 +240,7 @@ export function nn_backward(cfg: ptr<f64>, params: ptr<f32>, grads: ptr<f32>, to
 /** f32 elements of the workspace nn_sample needs for `cfg` with B rows of up to T tokens (a KV
  *  cache for the transformer, one row per sequence for the MLPs; with `recompute`, a full forward
  *  workspace). The reference model of a mixture needs its own, sized by its own config. */
-export function nn_sample_workspace_size(cfg: ptr<f64>, B: i32, T: i32, recompute: flag): i32 {
+export function nn_sample_workspace_size(cfg: ptr<f64>, B: i32, T: i32, recompute: flag): f64 {
   return sampleWorkspace(cfg, B, T, recompute != 0);
 }
 

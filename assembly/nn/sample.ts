@@ -41,7 +41,7 @@ export const enum SampleConfig {
 }
 
 // Model area of a sampling workspace (f32 elements).
-function modelArea(cfg: usize, B: i32, T: i32, recompute: bool): i32 {
+function modelArea(cfg: usize, B: i32, T: i32, recompute: bool): f64 {
   const kind = cfgi(cfg, ModelConfig.KIND);
   if (kind == ModelKind.TRANSFORMER) return recompute ? transformerWorkspace(cfg, B, T) : transformerCacheSize(cfg, B, T);
   return mlpWorkspace(cfg, B, recompute ? T : 1);
@@ -49,9 +49,9 @@ function modelArea(cfg: usize, B: i32, T: i32, recompute: bool): i32 {
 
 /** f32 elements of the workspace nn_sample needs for one model (policy or reference), B rows of
  *  up to T tokens. */
-export function sampleWorkspace(cfg: usize, B: i32, T: i32, recompute: bool): i32 {
+export function sampleWorkspace(cfg: usize, B: i32, T: i32, recompute: bool): f64 {
   const V = cfgi(cfg, ModelConfig.VOCAB);
-  return modelArea(cfg, B, T, recompute) + 2 * V + V + B * T + B;
+  return modelArea(cfg, B, T, recompute) + 3 * <f64>V + <f64>B * <f64>T + <f64>B;
 }
 
 // Logits [V] of row b at position t after computeStep (address).
@@ -63,7 +63,7 @@ let rowStride: i32 = 0;
 function computeStep(cfg: usize, params: usize, work: usize, tokens: usize, prompts: usize, t: i32, B: i32, T: i32, recompute: bool): void {
   const kind = cfgi(cfg, ModelConfig.KIND);
   const V = cfgi(cfg, ModelConfig.VOCAB);
-  const tokbuf = at(work, modelArea(cfg, B, T, recompute) + 3 * V);
+  const tokbuf = at(work, <i32><i64>modelArea(cfg, B, T, recompute) + 3 * V);
   if (recompute) {
     const Tp = t + 1;
     for (let b = 0; b < B; b++) memory.copy(tokbuf + (<usize>(b * Tp) << 2), tokens + (<usize>(b * T) << 2), <usize>Tp << 2);
@@ -200,7 +200,7 @@ export function sample(
     setStatusArg(-2);
     return Status.BAD_ARG;
   }
-  const area = modelArea(cfg, B, T, recompute);
+  const area = <i32><i64>modelArea(cfg, B, T, recompute);
   const scores = at(work, area), idx = at(work, area + 2 * V), done = at(work, area + 3 * V + B * T);
   let maxPrompt = 0;
   for (let b = 0; b < B; b++) {

@@ -9,7 +9,7 @@
 //   lnf [N,C], lnf mean/rstd [N,N], logits [N,V]; backward scratch dres [N,C], dx [N,C],
 //   dqkv [N,3C], dfch [N,H], a block of attention scores [min(T,32), T].
 // The residual additions are fused into the output projections (res2 = res + bias + atty·W).
-import { ModelConfig, NnTensor, cfgi, cfgf, tensorOffset } from "./config";
+import { ModelConfig, NnTensor, cfgi, cfgf, tensorOffset, layStart, lay, layF, layTotal } from "./config";
 import {
   embeddingForward, embeddingBackward, linearForward, linearBackward, layernormForward,
   layernormBackward, activationForward, activationBackward, logSoftmaxGatherBackward, addRows,
@@ -27,7 +27,8 @@ let O_ENC: i32 = 0, O_LAYERS: i32 = 0, LSIZE: i32 = 0;
 let L_LN1M: i32 = 0, L_LN1R: i32 = 0, L_QKV: i32 = 0, L_ATT: i32 = 0, L_ATTY: i32 = 0, L_RES2: i32 = 0;
 let L_LN2: i32 = 0, L_LN2M: i32 = 0, L_LN2R: i32 = 0, L_FCH: i32 = 0, L_FCHG: i32 = 0, L_RES3: i32 = 0;
 let O_LNF: i32 = 0, O_LNFM: i32 = 0, O_LNFR: i32 = 0, O_LOGITS: i32 = 0;
-let O_DRES: i32 = 0, O_DX: i32 = 0, O_DQKV: i32 = 0, O_DFCH: i32 = 0, O_ROW: i32 = 0, O_TOTAL: i32 = 0;
+let O_DRES: i32 = 0, O_DX: i32 = 0, O_DQKV: i32 = 0, O_DFCH: i32 = 0, O_ROW: i32 = 0;
+let O_TOTAL: f64 = 0;
 
 function dims(cfg: usize): void {
   V = cfgi(cfg, ModelConfig.VOCAB);
@@ -42,38 +43,40 @@ function dims(cfg: usize): void {
 function setup(cfg: usize, B: i32, T: i32): void {
   dims(cfg);
   N = B * T;
-  let o = 0;
-  O_ENC = o; o += N * C;
   // per-block offsets relative to the block's base
-  let l = N * C; // ln1 at 0
-  L_LN1M = l; l += N;
-  L_LN1R = l; l += N;
-  L_QKV = l; l += 3 * N * C;
-  L_ATT = l; l += B * NH * T * T;
-  L_ATTY = l; l += N * C;
-  L_RES2 = l; l += N * C;
-  L_LN2 = l; l += N * C;
-  L_LN2M = l; l += N;
-  L_LN2R = l; l += N;
-  L_FCH = l; l += N * H;
-  L_FCHG = l; l += N * H;
-  L_RES3 = l; l += N * C;
-  LSIZE = l;
-  O_LAYERS = o; o += L * LSIZE;
-  O_LNF = o; o += N * C;
-  O_LNFM = o; o += N;
-  O_LNFR = o; o += N;
-  O_LOGITS = o; o += N * V;
-  O_DRES = o; o += N * C;
-  O_DX = o; o += N * C;
-  O_DQKV = o; o += 3 * N * C;
-  O_DFCH = o; o += N * H;
-  O_ROW = o; o += attentionScratch(T);
-  O_TOTAL = o;
+  layStart();
+  lay(B, T, C); // ln1 at 0
+  L_LN1M = lay(B, T);
+  L_LN1R = lay(B, T);
+  L_QKV = lay(3, B, T, C);
+  L_ATT = lay(B, NH, T, T);
+  L_ATTY = lay(B, T, C);
+  L_RES2 = lay(B, T, C);
+  L_LN2 = lay(B, T, C);
+  L_LN2M = lay(B, T);
+  L_LN2R = lay(B, T);
+  L_FCH = lay(B, T, H);
+  L_FCHG = lay(B, T, H);
+  L_RES3 = lay(B, T, C);
+  const block = layTotal();
+  LSIZE = <i32><i64>block;
+  layStart();
+  O_ENC = lay(B, T, C);
+  O_LAYERS = layF(<f64>L * block);
+  O_LNF = lay(B, T, C);
+  O_LNFM = lay(B, T);
+  O_LNFR = lay(B, T);
+  O_LOGITS = lay(B, T, V);
+  O_DRES = lay(B, T, C);
+  O_DX = lay(B, T, C);
+  O_DQKV = lay(3, B, T, C);
+  O_DFCH = lay(B, T, H);
+  O_ROW = lay(attentionScratch(T));
+  O_TOTAL = layTotal();
 }
 
 /** f32 elements of the workspace of a batch of B sequences of length T. */
-export function transformerWorkspace(cfg: usize, B: i32, T: i32): i32 {
+export function transformerWorkspace(cfg: usize, B: i32, T: i32): f64 {
   setup(cfg, B, T);
   return O_TOTAL;
 }
@@ -176,28 +179,29 @@ export function transformerBackward(
 // in transformerForward, so the logits equal the full recomputation's bit for bit.
 
 let S_K: i32 = 0, S_V: i32 = 0, S_X: i32 = 0, S_LN: i32 = 0, S_M: i32 = 0, S_R: i32 = 0, S_QKV: i32 = 0;
-let S_ATTY: i32 = 0, S_FCH: i32 = 0, S_FCHG: i32 = 0, S_LOGITS: i32 = 0, S_ATT: i32 = 0, S_TOTAL: i32 = 0;
+let S_ATTY: i32 = 0, S_FCH: i32 = 0, S_FCHG: i32 = 0, S_LOGITS: i32 = 0, S_ATT: i32 = 0;
+let S_TOTAL: f64 = 0;
 
 function setupCache(cfg: usize, B: i32, T: i32): void {
   dims(cfg);
-  let o = 0;
-  S_K = o; o += L * B * T * C;
-  S_V = o; o += L * B * T * C;
-  S_X = o; o += B * C;
-  S_LN = o; o += B * C;
-  S_M = o; o += B;
-  S_R = o; o += B;
-  S_QKV = o; o += 3 * B * C;
-  S_ATTY = o; o += B * C;
-  S_FCH = o; o += B * H;
-  S_FCHG = o; o += B * H;
-  S_LOGITS = o; o += B * V;
-  S_ATT = o; o += T;
-  S_TOTAL = o;
+  layStart();
+  S_K = lay(L, B, T, C);
+  S_V = lay(L, B, T, C);
+  S_X = lay(B, C);
+  S_LN = lay(B, C);
+  S_M = lay(B);
+  S_R = lay(B);
+  S_QKV = lay(3, B, C);
+  S_ATTY = lay(B, C);
+  S_FCH = lay(B, H);
+  S_FCHG = lay(B, H);
+  S_LOGITS = lay(B, V);
+  S_ATT = lay(T);
+  S_TOTAL = layTotal();
 }
 
 /** f32 elements of the KV cache of B sequences of up to T positions. */
-export function transformerCacheSize(cfg: usize, B: i32, T: i32): i32 {
+export function transformerCacheSize(cfg: usize, B: i32, T: i32): f64 {
   setupCache(cfg, B, T);
   return S_TOTAL;
 }

@@ -330,7 +330,8 @@ export function toTokenBatch(tokens: Tokens, what: string, vocab: number): Token
 /** Flatten a mask (flat array or rows) of B·T entries into a Uint8Array of 0/1. @internal */
 export function toMask(mask: ArrayLike<number> | readonly ArrayLike<number>[], B: number, T: number, what = "mask"): Uint8Array {
   const out = new Uint8Array(B * T);
-  if (Array.isArray(mask) && mask.length === B && B * T !== B && typeof mask[0] === "object") {
+  if (Array.isArray(mask) && mask.length > 0 && typeof mask[0] === "object" && mask[0] !== null) {
+    if (mask.length !== B) throw new ShapeError(`${what} has ${mask.length} rows, expected ${B}`);
     for (let b = 0; b < B; b++) {
       const r = (mask as readonly ArrayLike<number>[])[b];
       if (!r || r.length !== T) throw new ShapeError(`${what}[${b}] has length ${r?.length}, expected ${T}`);

@@ -105,17 +105,27 @@ export function sample(model: LanguageModel, prompts: readonly ArrayLike<number>
   }
   const recompute = o.recompute === true;
   const eng = model.engine;
+  const size = (m: LanguageModel) => {
+    const n = eng.call("nn_sample_workspace_size", { cfg: m.cfg, B, T, recompute }).ret;
+    if (!(n > 0 && n * 4 <= 2 ** 30 - 64)) throw new ShapeError(`sample: ${B} sequences of ${T} tokens need ${Math.round(n * 4 / 2 ** 20)} MiB of cache, above the engine's 1 GiB block; sample fewer at once`);
+    return n;
+  };
+  const workSize = size(model), refSize = ref && gamma > 0 ? size(ref) : 0;
+  if (o.rng !== undefined && !(o.rng instanceof Rng)) throw new ValueError("sample: rng must be an Rng");
   const ownRng = o.rng === undefined;
   const rng = o.rng ?? new Rng(checkSeed(o.seed ?? 0, "seed"), 0x53414d50); // stream "SAMP"
-  const tokens = eng.i32(B * T);
-  const plen = eng.i32(B);
-  const lengths = eng.i32(B);
-  const logp = eng.f32(B * T);
-  const opts = eng.f64(SampleConfig.SLOTS);
-  const work = eng.f32(eng.call("nn_sample_workspace_size", { cfg: model.cfg, B, T, recompute }).ret);
-  const refWork = ref && gamma > 0 ? eng.f32(eng.call("nn_sample_workspace_size", { cfg: ref.cfg, B, T, recompute }).ret) : null;
-  const pids = promptIds ? eng.i32(B).set(promptIds) : null;
+  // Every block is freed in `finally`, also when an allocation fails part-way.
+  const blocks: { dispose(): void }[] = [];
+  const keep = <T extends { dispose(): void }>(b: T): T => (blocks.push(b), b);
   try {
+    const work = keep(eng.f32(workSize));
+    const refWork = ref && gamma > 0 ? keep(eng.f32(refSize)) : null;
+    const tokens = keep(eng.i32(B * T));
+    const plen = keep(eng.i32(B));
+    const lengths = keep(eng.i32(B));
+    const logp = keep(eng.f32(B * T));
+    const opts = keep(eng.f64(SampleConfig.SLOTS));
+    const pids = promptIds ? keep(eng.i32(B).set(promptIds)) : null;
     const tv = tokens.view, pl = plen.view;
     tv.fill(model.config.pad);
     for (let b = 0; b < B; b++) {
@@ -146,14 +156,7 @@ export function sample(model: LanguageModel, prompts: readonly ArrayLike<number>
     }
     return out;
   } finally {
-    tokens.dispose();
-    plen.dispose();
-    lengths.dispose();
-    logp.dispose();
-    opts.dispose();
-    work.dispose();
-    refWork?.dispose();
-    pids?.dispose();
+    for (const b of blocks) b.dispose();
     if (ownRng) rng.dispose();
   }
 }

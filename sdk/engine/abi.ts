@@ -888,7 +888,7 @@ export interface WasmExports {
   nn_check_config(cfg: number): number;
   /**
    * Number of parameters: the f32 length of the model's parameter block (and of its gradient
-   * and optimiser-moment blocks).
+   * and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped.
    *
    * [assembly/nn/model.ts:36](../../assembly/nn/model.ts#L36)
    */
@@ -909,7 +909,7 @@ export interface WasmExports {
   /**
    * f32 elements of the workspace of a forward + backward pass over B sequences of length T
    * (activations, logits and backward scratch). A workspace sized for (B, T) serves any
-   * smaller batch.
+   * smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped.
    *
    * [assembly/nn/model.ts:55](../../assembly/nn/model.ts#L55)
    */
@@ -1769,7 +1769,7 @@ export interface AbiArgs {
   };
   /**
    * Number of parameters: the f32 length of the model's parameter block (and of its gradient
-   * and optimiser-moment blocks).
+   * and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped.
    *
    * Engine side: [assembly/nn/model.ts:36](../../assembly/nn/model.ts#L36).
    */
@@ -1798,7 +1798,7 @@ export interface AbiArgs {
   /**
    * f32 elements of the workspace of a forward + backward pass over B sequences of length T
    * (activations, logits and backward scratch). A workspace sized for (B, T) serves any
-   * smaller batch.
+   * smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped.
    *
    * Engine side: [assembly/nn/model.ts:55](../../assembly/nn/model.ts#L55).
    */
