@@ -242,6 +242,18 @@ describe("whole-model gradient equals finite differences of the f64 reference", 
     expect(() => a.blend(other, 0.5)).toThrow(/configurations differ/);
   });
 
+  it("lastLogits returns the logits of the last forward pass until a backward pass consumes them", () => {
+    using model = LanguageModel.create(WINDOW, { seed: 1 });
+    const batch = { inputs: [[1, 2, 3]], targets: [[2, 3, 4]], promptIds: [2] };
+    const lp = model.logProbs(batch);
+    const z = model.lastLogits();
+    expect(Array.from(z)).toEqual(Array.from(model.logits(batch.inputs, { promptIds: [2] })));
+    const ls = R.logSoftmax(z, 3, 7);
+    for (let t = 0; t < 3; t++) expect(Math.abs(ls[t * 7 + [2, 3, 4][t]] - lp.tokens[t])).toBeLessThan(1e-6);
+    model.backward({ dlogits: new Float32Array(21) });
+    expect(() => model.lastLogits()).toThrow(EngineStateError);
+  });
+
   it("a headless forward (values only) cannot feed dlogp or dlogits", () => {
     using model = LanguageModel.create(TRANSFORMER, { seed: 1 });
     model.values([[1, 2, 3]], [1]);

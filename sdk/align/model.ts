@@ -639,6 +639,18 @@ export class LanguageModel extends EngineResource {
     return this.forward(inputs, { promptIds: o.promptIds, logits: true })!;
   }
 
+  /** A copy of the logits [B·T·V] of the last forward pass (e.g. after `logProbs`, for a
+   *  full-vocabulary loss on the same pass). Not available after a backward pass (it consumes
+   *  them) or after a headless pass. */
+  lastLogits(): Float32Array {
+    this.assertLive();
+    const last = this.last;
+    if (!last || last.consumed || last.headless) throw new EngineStateError("lastLogits: no logits available (run forward / logProbs; a backward pass consumes them)");
+    const off = this.engine.call("nn_logits_offset", { cfg: this.cfg, B: last.B, T: last.T }).ret;
+    const n = last.B * last.T * this.vocab;
+    return this.work!.view.slice(off, off + n);
+  }
+
   /** Per-token log-probabilities of `batch.targets` given `batch.inputs` (a forward pass, kept for
    *  `backward`): log-softmax with the row maximum subtracted and the normaliser summed in f64,
    *  and per-sequence masked sums in f64. */
