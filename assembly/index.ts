@@ -26,5 +26,5 @@ export {
   nn_check_config, nn_param_count, nn_tensor_count, nn_tensor_info, nn_workspace_size, nn_logits_offset, nn_init,
   nn_forward, nn_logprobs, nn_values, nn_backward, nn_sample_workspace_size, nn_sample, nn_layer,
 } from "./nn/model";
-export { nn_adamw, nn_grad_norm, nn_scale } from "./nn/optim";
+export { nn_adamw, nn_grad_norm } from "./nn/optim";
 export { nn_matmul } from "./nn/matmul";

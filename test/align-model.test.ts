@@ -57,7 +57,6 @@ function relErr(g: ArrayLike<number>, ref: Map<number, number>): number {
     num = Math.max(num, Math.abs(g[i] - r));
     den = Math.max(den, Math.abs(r));
   }
-  if (process.env.SHOWERR) console.log("relErr", (num / den).toExponential(2), "over", ref.size);
   return num / den;
 }
 
@@ -66,6 +65,52 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
+
+describe("the f32 matrix product (nn_matmul)", () => {
+  /** C = op(A)·op(B) (+ C0) through the engine. */
+  function matmul(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Float32Array, C0: Float32Array | null): Float32Array {
+    const c = C0 ? C0.slice() : new Float32Array(m * n).fill(NaN); // NaN: accumulate = 0 must not read C
+    const eng = getEngine();
+    const cb = eng.f32(m * n).set(c);
+    try {
+      eng.call("nn_matmul", { transA: ta, transB: tb, m, n, k, a: input(A), lda: ta ? m : k, b: input(B), ldb: tb ? k : n, accumulate: C0 !== null, c: cb, ldc: n });
+      return cb.toArray();
+    } finally {
+      cb.dispose();
+    }
+  }
+  it("all four transpositions, edge tiles and several KC / MC / NC blocks agree with an f64 product (5e-5 absolute on entries of size ~10)", () => {
+    const m = 70, n = 530, k = 300; // 2 MC blocks, 2 NC blocks, 2 KC blocks, ragged edges
+    const A = f32(R.uniforms(51, m * k)), B = f32(R.uniforms(52, k * n)), C0 = f32(R.uniforms(53, m * n));
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        for (const acc of [false, true]) {
+          const C = matmul(ta, tb, m, n, k, A, B, acc ? C0 : null);
+          let err = 0;
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let s = acc ? C0[i * n + j] : 0;
+              for (let p = 0; p < k; p++) s += A[ta ? p * m + i : i * k + p] * B[tb ? j * k + p : p * n + j];
+              err = Math.max(err, Math.abs(C[i * n + j] - s));
+            }
+          }
+          expect(err, `transA=${ta} transB=${tb} accumulate=${acc}`).toBeLessThan(5e-5); // measured ≤ 2e-5 (entries ~ 10)
+        }
+      }
+    }
+  });
+  it("a row computed alone equals the same row of the full product, bit for bit (what the KV cache relies on)", () => {
+    const m = 37, n = 45, k = 290;
+    const A = f32(R.uniforms(54, m * k)), B = f32(R.uniforms(55, k * n));
+    for (const tb of [false, true]) {
+      const full = matmul(false, tb, m, n, k, A, B, null);
+      for (const i of [0, 5, 36]) {
+        const row = matmul(false, tb, 1, n, k, A.slice(i * k, (i + 1) * k), B, null);
+        expect(Array.from(row)).toEqual(Array.from(full.subarray(i * n, (i + 1) * n)));
+      }
+    }
+  });
+});
 
 describe("layers: forward matches the f64 reference, backward matches its finite differences", () => {
   it("linear (tolerances: forward 1e-5 absolute, backward 1e-6 relative; measured 7e-8)", () => {

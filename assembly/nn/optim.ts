@@ -102,11 +102,3 @@ export function nn_grad_norm(grads: ptr<f32>, n: i32): f64 {
   }
   return Math.sqrt(s);
 }
-
-/** x[0..n) ← s·x (f32; s rounded to f32). Used to rescale accumulated gradients. */
-export function nn_scale(x: ptr<f32>, n: i32, s: f64): void {
-  const sv = f32x4.splat(<f32>s);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(sv, v128.load(x + (<usize>i << 2))));
-  for (; i < n; i++) store<f32>(x + (<usize>i << 2), <f32>s * load<f32>(x + (<usize>i << 2)));
-}

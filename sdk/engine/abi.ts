@@ -1008,12 +1008,6 @@ export interface WasmExports {
    */
   nn_grad_norm(grads: number, n: number): number;
   /**
-   * x[0..n) ← s·x (f32; s rounded to f32). Used to rescale accumulated gradients.
-   *
-   * [assembly/nn/optim.ts:107](../../assembly/nn/optim.ts#L107)
-   */
-  nn_scale(x: number, n: number, s: number): void;
-  /**
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
    *
@@ -1993,16 +1987,6 @@ export interface AbiArgs {
     /** `i32` */ n: number;
   };
   /**
-   * x[0..n) ← s·x (f32; s rounded to f32). Used to rescale accumulated gradients.
-   *
-   * Engine side: [assembly/nn/optim.ts:107](../../assembly/nn/optim.ts#L107).
-   */
-  nn_scale: {
-    /** `ptr<f32>` */ x: Ptr<Float32Array>;
-    /** `i32` */ n: number;
-    /** `f64` */ s: number;
-  };
-  /**
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
    *
@@ -2098,7 +2082,6 @@ export interface AbiReturns {
   nn_layer: Status;
   nn_adamw: void;
   nn_grad_norm: number;
-  nn_scale: void;
   nn_matmul: void;
 }
 
@@ -2176,7 +2159,6 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   nn_layer: ["op", "dims", "x", "params", "y", "dy", "dx", "dparams", "work"],
   nn_adamw: ["cfg", "params", "grads", "m", "v", "opt"],
   nn_grad_norm: ["grads", "n"],
-  nn_scale: ["x", "n", "s"],
   nn_matmul: ["transA", "transB", "m", "n", "k", "a", "lda", "b", "ldb", "accumulate", "c", "ldc"],
 };
 
