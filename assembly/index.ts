@@ -27,3 +27,9 @@ export {
   loss_masked_row_sum, loss_scatter_seq_grad, loss_pair, loss_point,
   loss_divergence_workspace_size, loss_token_divergence, loss_token_divergence_f64,
 } from "./nn/losses";
+export {
+  nn_check_config, nn_param_count, nn_tensor_count, nn_tensor_info, nn_workspace_size, nn_logits_offset, nn_init,
+  nn_forward, nn_logprobs, nn_values, nn_backward, nn_sample_workspace_size, nn_sample, nn_layer,
+} from "./nn/model";
+export { nn_adamw, nn_grad_norm } from "./nn/optim";
+export { nn_matmul } from "./nn/matmul";

@@ -187,8 +187,8 @@ describe("datasets: layouts", () => {
     if (b.layout !== "unpaired") throw new Error("layout");
     expect(Array.from(b.labels)).toEqual([1, 0, 1]);
     expect(Array.from(b.klPairs!)).toEqual([2, 0, 1]);
-    const row = (tb: A.TokenBatch, r: number) => tok.decode(Array.from(tb.targets.subarray(r * tb.cols, r * tb.cols + tb.lengths[r])));
-    const trained = (tb: A.TokenBatch, r: number) => tok.decode(Array.from(tb.targets.subarray(r * tb.cols, (r + 1) * tb.cols)).filter((_, t) => tb.mask[r * tb.cols + t]));
+    const row = (tb: A.PaddedBatch, r: number) => tok.decode(Array.from(tb.targets.subarray(r * tb.cols, r * tb.cols + tb.lengths[r])));
+    const trained = (tb: A.PaddedBatch, r: number) => tok.decode(Array.from(tb.targets.subarray(r * tb.cols, (r + 1) * tb.cols)).filter((_, t) => tb.mask[r * tb.cols + t]));
     expect(row(b.kl!, 0)).toBe("a333<|eos|>");
     expect(row(b.kl!, 1)).toBe("bb1<|eos|>");
     expect(trained(b.kl!, 2)).toBe("22<|eos|>");

@@ -516,7 +516,7 @@ export function shuffledOrder(n: number, seed: number, epoch = 0): Int32Array {
 }
 
 /** Padded token batch: `rows` sequences of `cols` positions, row-major. */
-export interface TokenBatch {
+export interface PaddedBatch {
   /** Sequences. */
   rows: number;
   /** Positions per sequence (the longest sequence minus one, or the `cols` asked for). */
@@ -538,9 +538,9 @@ export interface PairDataBatch {
   /** Source line of each pair. */
   lines: Int32Array;
   /** Prompt + chosen response per row. */
-  chosen: TokenBatch;
+  chosen: PaddedBatch;
   /** Prompt + rejected response per row. */
-  rejected: TokenBatch;
+  rejected: PaddedBatch;
 }
 
 /** A batch of unpaired examples, with KTO's mismatched sequences. */
@@ -550,11 +550,11 @@ export interface LabelDataBatch {
   /** Source line of each example. */
   lines: Int32Array;
   /** Prompt + completion per row. */
-  sequences: TokenBatch;
+  sequences: PaddedBatch;
   /** 1: desirable. */
   labels: Uint8Array;
   /** Prompt i + completion klPairs[i], for z0 (null for a batch of one). */
-  kl: TokenBatch | null;
+  kl: PaddedBatch | null;
   /** The completion paired with each prompt in `kl` (ktoMismatchedPairs). */
   klPairs: Int32Array | null;
 }
@@ -566,7 +566,7 @@ export interface RewardDataBatch {
   /** Source line of each example. */
   lines: Int32Array;
   /** Prompt + completion per row. */
-  sequences: TokenBatch;
+  sequences: PaddedBatch;
   /** The rewards. */
   rewards: Float64Array;
 }
@@ -578,7 +578,7 @@ export interface SequenceDataBatch {
   /** Source line of each example. */
   lines: Int32Array;
   /** The sequences. */
-  sequences: TokenBatch;
+  sequences: PaddedBatch;
 }
 
 /** A collated batch; its shape follows the layout. */
@@ -590,8 +590,8 @@ export interface CollateOptions {
   cols?: number;
 }
 
-/** Pad sequences (prompt + response segments) into a TokenBatch. */
-export function padSequences(parts: ReadonlyArray<readonly [Segment, Segment]>, pad: number, cols?: number): TokenBatch {
+/** Pad sequences (prompt + response segments) into a PaddedBatch. */
+export function padSequences(parts: ReadonlyArray<readonly [Segment, Segment]>, pad: number, cols?: number): PaddedBatch {
   let longest = 0;
   for (const [p, r] of parts) longest = Math.max(longest, p.tokens.length + r.tokens.length - 1);
   const T = cols ?? longest;

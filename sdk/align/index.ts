@@ -1,10 +1,25 @@
 /**
- * Alignment training: the preference, unpaired, reward and distillation losses (each written
- * once, in the engine, with TRL's names and metrics), the byte-level and BPE tokenizers, the
- * TRL JSON-lines dataset layouts with per-role loss masks, and safetensors model files.
+ * Alignment training: small language models trained in the engine (a decoder-only
+ * transformer and the MLP language models, AdamW, schedules, clipping, accumulation, per-token
+ * log-probabilities, sampling with a KV cache and the Nash-MD geometric mixture), the
+ * preference, unpaired, reward and distillation losses (each written once, in the engine, with
+ * TRL's names and metrics), byte-level and BPE tokenizers, the TRL JSON-lines dataset layouts
+ * with per-role loss masks, and safetensors model files.
  *
  * @module
  */
+// Alignment domain. Models: Radford et al. 2019 (GPT-2 shape), Bengio et al. 2003 (MLP LM);
+// optimiser: Loshchilov & Hutter 2019 (AdamW), 2017 (cosine schedule); sampling: Holtzman et al.
+// 2020 (nucleus), Munos et al. 2024 (Nash-MD's geometric mixture).
+export { LanguageModel, normalizeConfig, shiftTokens } from "./model.js";
+export type {
+  ModelConfigInput, TransformerConfig, MlpConfig, NormalizedModelConfig, ModelKindName, ActivationName,
+  TensorSpec, TokenBatch, ShiftedBatch, Tokens, LmBatch, LogProbs, OutputGradients,
+} from "./model.js";
+export { AdamW, scheduledLr } from "./optim.js";
+export type { AdamWOptions, ResolvedAdamWOptions, Schedule, ConstantSchedule, WarmupSchedule, CosineSchedule, StepInfo, AdamWState } from "./optim.js";
+export { sample } from "./sample.js";
+export type { SampleOptions, SampleResult } from "./sample.js";
 export {
   PAIR_LOSSES, UNPAIRED_LOSSES, DIVERGENCES, LOSS_TYPES, LOSSES, LOSS_ALIASES, lossType,
   pairLoss, sftLoss, unpairedLoss, droLoss, ktoMismatchedPairs, ktoReferencePoint, ktoWeightBand,
@@ -24,7 +39,7 @@ export {
 export type {
   Layout, Message, Turns, DatasetErrorCode, DataRecord, PreferenceRecord, UnpairedRecord, RewardRecord, CompletionRecord,
   MessagesRecord, TextRecord, Segment, Example, PreferenceExample, UnpairedExample, RewardExample, SequenceExample,
-  ReadOptions, TokenizeOptions, Dataset, LoadOptions, TokenBatch, DataBatch, PairDataBatch, LabelDataBatch, RewardDataBatch,
+  ReadOptions, TokenizeOptions, Dataset, LoadOptions, PaddedBatch, DataBatch, PairDataBatch, LabelDataBatch, RewardDataBatch,
   SequenceDataBatch, CollateOptions, BatchOptions,
 } from "./data.js";
 export {

@@ -193,6 +193,147 @@ export const EighMethod = {
 export type EighMethod = (typeof EighMethod)[keyof typeof EighMethod];
 
 /**
+ * Slots of the f64 `cfg` block of every nn export.
+ *
+ * Defined in [assembly/nn/config.ts:10](../../assembly/nn/config.ts#L10).
+ */
+export const ModelConfig = {
+  /** A ModelKind. */
+  KIND: 0,
+  /** Vocabulary size V (token ids 0..V−1). */
+  VOCAB: 1,
+  /** Context length: the largest sequence length T the model accepts (position embeddings). */
+  CONTEXT: 2,
+  /** Transformer blocks (transformer only). */
+  LAYERS: 3,
+  /** Attention heads (transformer only); WIDTH / HEADS must be a multiple of 4. */
+  HEADS: 4,
+  /** Transformer: model width C (a multiple of 4). MLPs: embedding dimension d. */
+  WIDTH: 5,
+  /** Hidden units: the transformer's MLP width (usually 4C), the MLPs' hidden layer H. */
+  HIDDEN: 6,
+  /** WindowMLP: number k of previous tokens the input sees. */
+  WINDOW: 7,
+  /** MLPs: number of prompt ids for the prompt embedding e_x (0: no prompt input). */
+  PROMPT_VOCAB: 8,
+  /** 1: a scalar value head V(x) on the final hidden state (see model.ts). */
+  VALUE_HEAD: 9,
+  /** An Activation code: the transformer MLP's (GELU by default) or the MLPs' hidden layer's. */
+  ACTIVATION: 10,
+  /** The padding token id (MLP windows before position 0, sampler fill after EOS). */
+  PAD: 11,
+  /** Standard deviation of the normal initialisation of the transformer's weights. */
+  INIT_STD: 12,
+  /** ε of LayerNorm. */
+  LN_EPS: 13,
+  /** Number of slots. */
+  SLOTS: 14,
+} as const;
+export type ModelConfig = (typeof ModelConfig)[keyof typeof ModelConfig];
+
+/**
+ * Model families (slot KIND).
+ *
+ * Defined in [assembly/nn/config.ts:44](../../assembly/nn/config.ts#L44).
+ */
+export const ModelKind = {
+  /**
+   * Decoder-only transformer: token + position embeddings, pre-norm blocks (LayerNorm, causal
+   * multi-head attention, LayerNorm, MLP, residuals), final LayerNorm, tied output head.
+   */
+  TRANSFORMER: 0,
+  /**
+   * WindowMLP-LM: [e_x; embeddings of the last k tokens (PAD before the start); e_pos] →
+   * hidden layer → softmax over V.
+   */
+  WINDOW_MLP: 1,
+  /**
+   * FullContextMLP: [e_x; embeddings of positions 0..CONTEXT−1 (PAD at and after t+1); e_pos]
+   * → hidden layer → softmax over V.
+   */
+  FULL_CONTEXT_MLP: 2,
+} as const;
+export type ModelKind = (typeof ModelKind)[keyof typeof ModelKind];
+
+/**
+ * What a parameter tensor is (field KIND of nn_tensor_info). Linear weights are [in, out].
+ *
+ * Defined in [assembly/nn/config.ts:57](../../assembly/nn/config.ts#L57).
+ */
+export const NnTensor = {
+  /** Token embedding [V, C]; the transformer's output head is its transpose (tied). */
+  TOKEN_EMBEDDING: 0,
+  /** Position embedding [CONTEXT, C]. */
+  POSITION_EMBEDDING: 1,
+  /** Prompt embedding [PROMPT_VOCAB, d] (MLPs). */
+  PROMPT_EMBEDDING: 2,
+  /** Block LayerNorm before attention: gain [C]. */
+  LN1_WEIGHT: 3,
+  /** Block LayerNorm before attention: bias [C]. */
+  LN1_BIAS: 4,
+  /** Query/key/value projection [C, 3C]. */
+  QKV_WEIGHT: 5,
+  /** Query/key/value bias [3C]. */
+  QKV_BIAS: 6,
+  /** Attention output projection [C, C]. */
+  ATTN_PROJ_WEIGHT: 7,
+  /** Attention output bias [C]. */
+  ATTN_PROJ_BIAS: 8,
+  /** Block LayerNorm before the MLP: gain [C]. */
+  LN2_WEIGHT: 9,
+  /** Block LayerNorm before the MLP: bias [C]. */
+  LN2_BIAS: 10,
+  /** MLP input layer [C, HIDDEN]. */
+  FC_WEIGHT: 11,
+  /** MLP input bias [HIDDEN]. */
+  FC_BIAS: 12,
+  /** MLP output layer [HIDDEN, C]. */
+  FC_PROJ_WEIGHT: 13,
+  /** MLP output bias [C]. */
+  FC_PROJ_BIAS: 14,
+  /** Final LayerNorm gain [C]. */
+  LNF_WEIGHT: 15,
+  /** Final LayerNorm bias [C]. */
+  LNF_BIAS: 16,
+  /** MLP-LM hidden layer [inputs, HIDDEN]. */
+  HIDDEN_WEIGHT: 17,
+  /** MLP-LM hidden bias [HIDDEN]. */
+  HIDDEN_BIAS: 18,
+  /** MLP-LM output layer [HIDDEN, V]. */
+  OUT_WEIGHT: 19,
+  /** MLP-LM output bias [V]. */
+  OUT_BIAS: 20,
+  /** Value head weight [width] (transformer: C; MLPs: HIDDEN). */
+  VALUE_WEIGHT: 21,
+  /** Value head bias [1]. */
+  VALUE_BIAS: 22,
+} as const;
+export type NnTensor = (typeof NnTensor)[keyof typeof NnTensor];
+
+/**
+ * Fields of one row written by nn_tensor_info.
+ *
+ * Defined in [assembly/nn/config.ts:107](../../assembly/nn/config.ts#L107).
+ */
+export const TensorInfo = {
+  /** An NnTensor code. */
+  KIND: 0,
+  /** Transformer block index (−1 outside the blocks). */
+  LAYER: 1,
+  /** Offset in the parameter block (f32 elements). */
+  OFFSET: 2,
+  /** Rows (1 for vectors). */
+  ROWS: 3,
+  /** Columns. */
+  COLS: 4,
+  /** 1 when AdamW's weight decay applies under the "matrices" rule (2-D tensors). */
+  DECAY: 5,
+  /** Number of fields. */
+  FIELDS: 6,
+} as const;
+export type TensorInfo = (typeof TensorInfo)[keyof typeof TensorInfo];
+
+/**
  * Pairwise preference losses of loss_pair; the names are TRL's `DPOConfig.loss_type`. z = βh
  * with h = ρ_w − ρ_l and ρ = S − S_ref (ρ = (S − S_ref)/N with PairParam.LENGTH_NORM).
  *
@@ -308,6 +449,99 @@ export const Divergence = {
   GJSD: 2,
 } as const;
 export type Divergence = (typeof Divergence)[keyof typeof Divergence];
+
+/**
+ * Layers nn_layer runs on their own.
+ *
+ * Defined in [assembly/nn/model.ts:275](../../assembly/nn/model.ts#L275).
+ */
+export const LayerOp = {
+  /** dims [N, C, OC]: y [N,OC] = x [N,C]·W + b; params [W (C·OC), b (OC)]. */
+  LINEAR: 0,
+  /** dims [N, C]: y = LayerNorm(x) per row; params [gain (C), bias (C)]; work 2N. */
+  LAYERNORM: 1,
+  /** dims [n, Activation code]: y = act(x). */
+  ACTIVATION: 2,
+  /** dims [B, T, C, NH]: y [B,T,C] = causal attention of x = qkv [B,T,3C]; work B·NH·T·T + min(T, 32)·T. */
+  ATTENTION: 3,
+  /** dims [B, T, C, V, tokens (B·T)…]: y [B,T,C] = Wte[token] + Wpe[t]; params [Wte (V·C), Wpe (T·C)]. */
+  EMBEDDING: 4,
+  /** dims [N, V, targets (N)…]: y [N] = log-softmax of x [N,V] at the target; work N·V. */
+  LOG_SOFTMAX: 5,
+  /** dims [n]: y = a + b for x = [a (n), b (n)]. */
+  RESIDUAL: 6,
+} as const;
+export type LayerOp = (typeof LayerOp)[keyof typeof LayerOp];
+
+/**
+ * Activation codes (slot ACTIVATION of a ModelConfig).
+ *
+ * Defined in [assembly/nn/ops.ts:187](../../assembly/nn/ops.ts#L187).
+ */
+export const Activation = {
+  /** GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016). */
+  GELU: 0,
+  /** tanh. */
+  TANH: 1,
+  /** max(x, 0). */
+  RELU: 2,
+} as const;
+export type Activation = (typeof Activation)[keyof typeof Activation];
+
+/**
+ * Slots of the f64 `opt` block of nn_adamw.
+ *
+ * Defined in [assembly/nn/optim.ts:15](../../assembly/nn/optim.ts#L15).
+ */
+export const AdamConfig = {
+  /** Learning rate η_t of this step (the SDK evaluates the schedule). */
+  LR: 0,
+  /** β₁. */
+  BETA1: 1,
+  /** β₂. */
+  BETA2: 2,
+  /** ε. */
+  EPS: 3,
+  /** Weight decay λ (decoupled). */
+  WEIGHT_DECAY: 4,
+  /** Step number t ≥ 1 (bias corrections 1 − βᵗ). */
+  STEP: 5,
+  /** Scale s applied to the gradients before the update (clipping, accumulation). */
+  GRAD_SCALE: 6,
+  /**
+   * Which tensors decay: 0 all, 1 only 2-D tensors (weights and embeddings; not biases,
+   * LayerNorm gains, position-free vectors).
+   */
+  DECAY_RULE: 7,
+  /** Number of slots. */
+  SLOTS: 8,
+} as const;
+export type AdamConfig = (typeof AdamConfig)[keyof typeof AdamConfig];
+
+/**
+ * Slots of the f64 `options` block of nn_sample.
+ *
+ * Defined in [assembly/nn/sample.ts:24](../../assembly/nn/sample.ts#L24).
+ */
+export const SampleConfig = {
+  /** Temperature τ ≥ 0 (0: greedy). */
+  TEMPERATURE: 0,
+  /** Keep the k most probable tokens (0: no limit). */
+  TOP_K: 1,
+  /** Keep the smallest set of most probable tokens whose probability reaches p (1: no limit). */
+  TOP_P: 2,
+  /** Mixture weight γ ∈ [0, 1] of the reference (needs a reference model when > 0). */
+  MIXTURE: 3,
+  /** End-of-sequence token id (−1: none). */
+  EOS: 4,
+  /** A row finishes after this many sampled tokens (0: when it reaches T). */
+  MAX_NEW: 5,
+  /** 1: recompute the full forward pass at every step instead of using the cache. */
+  RECOMPUTE: 6,
+  /** Number of slots. */
+  SLOTS: 7,
+} as const;
+export type SampleConfig = (typeof SampleConfig)[keyof typeof SampleConfig];
 
 /**
  * Slots of the f64 `cfg` block every rls export reads.
@@ -850,6 +1084,141 @@ export interface WasmExports {
    * [assembly/nn/losses.ts:677](../../assembly/nn/losses.ts#L677)
    */
   loss_token_divergence_f64(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
+  /**
+   * Status.OK when `cfg` (ModelConfig slots) describes a model the engine can run; otherwise
+   * BAD_ARG with the offending slot in status_arg().
+   *
+   * [assembly/nn/model.ts:30](../../assembly/nn/model.ts#L30)
+   */
+  nn_check_config(cfg: number): number;
+  /**
+   * Number of parameters: the f32 length of the model's parameter block (and of its gradient
+   * and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped.
+   *
+   * [assembly/nn/model.ts:36](../../assembly/nn/model.ts#L36)
+   */
+  nn_param_count(cfg: number): number;
+  /**
+   * Number of parameter tensors (rows nn_tensor_info can describe).
+   *
+   * [assembly/nn/model.ts:42](../../assembly/nn/model.ts#L42)
+   */
+  nn_tensor_count(cfg: number): number;
+  /**
+   * Writes the TensorInfo fields (kind, layer, offset, rows, cols, decay) of tensor `index`
+   * (0 ≤ index < nn_tensor_count) to `info`. Linear weights are [in, out] row-major.
+   *
+   * [assembly/nn/model.ts:48](../../assembly/nn/model.ts#L48)
+   */
+  nn_tensor_info(cfg: number, index: number, info: number): void;
+  /**
+   * f32 elements of the workspace of a forward + backward pass over B sequences of length T
+   * (activations, logits and backward scratch). A workspace sized for (B, T) serves any
+   * smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped.
+   *
+   * [assembly/nn/model.ts:55](../../assembly/nn/model.ts#L55)
+   */
+  nn_workspace_size(cfg: number, B: number, T: number): number;
+  /**
+   * Offset (f32 elements) of the logits [B·T, V] inside the workspace after nn_forward.
+   *
+   * [assembly/nn/model.ts:60](../../assembly/nn/model.ts#L60)
+   */
+  nn_logits_offset(cfg: number, B: number, T: number): number;
+  /**
+   * Initialise the parameters from the generator `rng`. Transformer (GPT-2's scheme): weights and
+   * embeddings N(0, σ²) with σ = INIT_STD, the two projections that write into the residual
+   * stream N(0, σ²/(2L)), biases 0, LayerNorm gains 1. MLPs (fan-in scaling, so tanh starts in its
+   * linear range): embeddings N(0, 1), a layer with n inputs N(0, 1/n), biases 0.
+   *
+   * [assembly/nn/model.ts:86](../../assembly/nn/model.ts#L86)
+   */
+  nn_init(cfg: number, params: number, rng: number): void;
+  /**
+   * Forward pass of B sequences of T tokens (i32 [B, T], ids < VOCAB, T ≤ CONTEXT); `prompts`
+   * [B] are the prompt ids of an MLP with a prompt embedding. Activations go to `work`
+   * (nn_workspace_size(cfg, B, T) floats); the logits [B·T, V] too, and are copied to `logits`
+   * when given. `headless` stops before the vocabulary head (for nn_values only). Returns BAD_ARG
+   * for an id out of range (status_arg: its flat index; −3 for a prompt id) or a bad shape.
+   *
+   * [assembly/nn/model.ts:153](../../assembly/nn/model.ts#L153)
+   */
+  nn_forward(cfg: number, params: number, tokens: number, prompts: number, B: number, T: number, work: number, headless: number, logits: number): number;
+  /**
+   * After nn_forward on the same batch: logp[b, t] = log p(targets[b, t] | tokens[b, ≤t]) (the
+   * log-softmax of the logits row, max subtracted, normaliser summed in f64) where mask[b, t] ≠ 0
+   * (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t] accumulated in f64 in increasing t;
+   * counts[b] = number of unmasked positions.
+   *
+   * [assembly/nn/model.ts:169](../../assembly/nn/model.ts#L169)
+   */
+  nn_logprobs(cfg: number, work: number, targets: number, mask: number, B: number, T: number, logp: number, sums: number, counts: number): number;
+  /**
+   * After nn_forward (headless or not): the value head V(x_b) = w·h[b, positions[b]] + bias on the
+   * final hidden state at one position per sequence (the last prompt token). Needs VALUE_HEAD = 1.
+   *
+   * [assembly/nn/model.ts:199](../../assembly/nn/model.ts#L199)
+   */
+  nn_values(cfg: number, params: number, work: number, positions: number, B: number, T: number, values: number): number;
+  /**
+   * After nn_forward on the same batch, ADD to `grads` the gradient of
+   *   Σ_{b,t} dlogp[b,t]·log p(targets[b,t]) (where mask ≠ 0)  +  ⟨dlogits, logits⟩  +  Σ_b dvalues[b]·V(x_b)
+   * with respect to the parameters. Any of the three terms may be absent: dlogp (with targets) is
+   * the per-token path every sequence-level loss uses (dℓ = ∂L/∂ℓ_t), dlogits [B·T, V] the
+   * full-vocabulary path (distillation divergences), dvalues [B] (with positions) the value head.
+   * The logits in the workspace are consumed (run nn_forward again to read them).
+   *
+   * [assembly/nn/model.ts:215](../../assembly/nn/model.ts#L215)
+   */
+  nn_backward(cfg: number, params: number, grads: number, tokens: number, prompts: number, targets: number, mask: number, dlogp: number, dlogits: number, positions: number, dvalues: number, B: number, T: number, work: number): number;
+  /**
+   * f32 elements of the workspace nn_sample needs for `cfg` with B rows of up to T tokens (a KV
+   * cache for the transformer, one row per sequence for the MLPs; with `recompute`, a full forward
+   * workspace). The reference model of a mixture needs its own, sized by its own config.
+   *
+   * [assembly/nn/model.ts:243](../../assembly/nn/model.ts#L243)
+   */
+  nn_sample_workspace_size(cfg: number, B: number, T: number, recompute: number): number;
+  /**
+   * Sample continuations of B prompts in place: tokens [B, T] hold each row's prompt in its first
+   * promptLen[b] ≥ 1 entries; the rest is written (sampled tokens, then PAD after EOS). Options in
+   * `options` (SampleConfig slots). With MIXTURE γ > 0 every token is drawn from the normalised
+   * per-token geometric mixture exp((1−γ)·log π + γ·log μ) of this model (π) and the reference
+   * (refCfg, refParams, refWork: μ, same vocabulary). lengths[b] = index after EOS, or T; logp [B, T]
+   * (optional) gets log q(token) under the distribution it was drawn from (0 at prompt and PAD
+   * positions, 0 for greedy). One uniform per sampled token from `rng`.
+   *
+   * [assembly/nn/model.ts:254](../../assembly/nn/model.ts#L254)
+   */
+  nn_sample(cfg: number, params: number, work: number, refCfg: number, refParams: number, refWork: number, options: number, tokens: number, promptLen: number, prompts: number, B: number, T: number, rng: number, lengths: number, logp: number): number;
+  /**
+   * Run one layer forward (y), and when dy is given its backward: dx and dparams receive (ADD)
+   * the gradient of ⟨dy, y⟩. For the tests' finite-difference checks of every layer.
+   *
+   * [assembly/nn/model.ts:294](../../assembly/nn/model.ts#L294)
+   */
+  nn_layer(op: number, dims: number, x: number, params: number, y: number, dy: number, dx: number, dparams: number, work: number): number;
+  /**
+   * One AdamW step on a model's parameters (layout from `cfg`), with its gradients, first and
+   * second moments (all f32 blocks of nn_param_count(cfg) elements) and the AdamConfig slots in
+   * `opt`. The gradients are read, not modified.
+   *
+   * [assembly/nn/optim.ts:72](../../assembly/nn/optim.ts#L72)
+   */
+  nn_adamw(cfg: number, params: number, grads: number, m: number, v: number, opt: number): void;
+  /**
+   * ‖g‖₂ of n f32 values, accumulated in f64 (two lanes, combined at the end; fixed order).
+   *
+   * [assembly/nn/optim.ts:91](../../assembly/nn/optim.ts#L91)
+   */
+  nn_grad_norm(grads: number, n: number): number;
+  /**
+   * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
+   * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
+   *
+   * [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278)
+   */
+  nn_matmul(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, accumulate: number, c: number, ldc: number): void;
 }
 
 /** Every export's name. */
@@ -1781,6 +2150,260 @@ export interface AbiArgs {
     /** `flag` */ accumulate: boolean | 0 | 1;
     /** `ptr<f64>` */ work: Ptr<Float64Array>;
   };
+  /**
+   * Status.OK when `cfg` (ModelConfig slots) describes a model the engine can run; otherwise
+   * BAD_ARG with the offending slot in status_arg().
+   *
+   * Engine side: [assembly/nn/model.ts:30](../../assembly/nn/model.ts#L30).
+   */
+  nn_check_config: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+  };
+  /**
+   * Number of parameters: the f32 length of the model's parameter block (and of its gradient
+   * and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped.
+   *
+   * Engine side: [assembly/nn/model.ts:36](../../assembly/nn/model.ts#L36).
+   */
+  nn_param_count: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+  };
+  /**
+   * Number of parameter tensors (rows nn_tensor_info can describe).
+   *
+   * Engine side: [assembly/nn/model.ts:42](../../assembly/nn/model.ts#L42).
+   */
+  nn_tensor_count: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+  };
+  /**
+   * Writes the TensorInfo fields (kind, layer, offset, rows, cols, decay) of tensor `index`
+   * (0 ≤ index < nn_tensor_count) to `info`. Linear weights are [in, out] row-major.
+   *
+   * Engine side: [assembly/nn/model.ts:48](../../assembly/nn/model.ts#L48).
+   */
+  nn_tensor_info: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `i32` */ index: number;
+    /** `ptr<i32>` */ info: Ptr<Int32Array>;
+  };
+  /**
+   * f32 elements of the workspace of a forward + backward pass over B sequences of length T
+   * (activations, logits and backward scratch). A workspace sized for (B, T) serves any
+   * smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped.
+   *
+   * Engine side: [assembly/nn/model.ts:55](../../assembly/nn/model.ts#L55).
+   */
+  nn_workspace_size: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+  };
+  /**
+   * Offset (f32 elements) of the logits [B·T, V] inside the workspace after nn_forward.
+   *
+   * Engine side: [assembly/nn/model.ts:60](../../assembly/nn/model.ts#L60).
+   */
+  nn_logits_offset: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+  };
+  /**
+   * Initialise the parameters from the generator `rng`. Transformer (GPT-2's scheme): weights and
+   * embeddings N(0, σ²) with σ = INIT_STD, the two projections that write into the residual
+   * stream N(0, σ²/(2L)), biases 0, LayerNorm gains 1. MLPs (fan-in scaling, so tanh starts in its
+   * linear range): embeddings N(0, 1), a layer with n inputs N(0, 1/n), biases 0.
+   *
+   * Engine side: [assembly/nn/model.ts:86](../../assembly/nn/model.ts#L86).
+   */
+  nn_init: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<u64>` */ rng: Ptr<Typed>;
+  };
+  /**
+   * Forward pass of B sequences of T tokens (i32 [B, T], ids < VOCAB, T ≤ CONTEXT); `prompts`
+   * [B] are the prompt ids of an MLP with a prompt embedding. Activations go to `work`
+   * (nn_workspace_size(cfg, B, T) floats); the logits [B·T, V] too, and are copied to `logits`
+   * when given. `headless` stops before the vocabulary head (for nn_values only). Returns BAD_ARG
+   * for an id out of range (status_arg: its flat index; −3 for a prompt id) or a bad shape.
+   *
+   * Engine side: [assembly/nn/model.ts:153](../../assembly/nn/model.ts#L153).
+   */
+  nn_forward: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<i32>` */ tokens: Ptr<Int32Array>;
+    /** `opt_ptr<i32>` */ prompts?: Ptr<Int32Array> | null;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+    /** `flag` */ headless: boolean | 0 | 1;
+    /** `opt_ptr<f32>` */ logits?: Ptr<Float32Array> | null;
+  };
+  /**
+   * After nn_forward on the same batch: logp[b, t] = log p(targets[b, t] | tokens[b, ≤t]) (the
+   * log-softmax of the logits row, max subtracted, normaliser summed in f64) where mask[b, t] ≠ 0
+   * (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t] accumulated in f64 in increasing t;
+   * counts[b] = number of unmasked positions.
+   *
+   * Engine side: [assembly/nn/model.ts:169](../../assembly/nn/model.ts#L169).
+   */
+  nn_logprobs: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+    /** `ptr<i32>` */ targets: Ptr<Int32Array>;
+    /** `opt_ptr<u8>` */ mask?: Ptr<Uint8Array> | null;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `ptr<f32>` */ logp: Ptr<Float32Array>;
+    /** `ptr<f64>` */ sums: Ptr<Float64Array>;
+    /** `ptr<f64>` */ counts: Ptr<Float64Array>;
+  };
+  /**
+   * After nn_forward (headless or not): the value head V(x_b) = w·h[b, positions[b]] + bias on the
+   * final hidden state at one position per sequence (the last prompt token). Needs VALUE_HEAD = 1.
+   *
+   * Engine side: [assembly/nn/model.ts:199](../../assembly/nn/model.ts#L199).
+   */
+  nn_values: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+    /** `ptr<i32>` */ positions: Ptr<Int32Array>;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `ptr<f32>` */ values: Ptr<Float32Array>;
+  };
+  /**
+   * After nn_forward on the same batch, ADD to `grads` the gradient of
+   *   Σ_{b,t} dlogp[b,t]·log p(targets[b,t]) (where mask ≠ 0)  +  ⟨dlogits, logits⟩  +  Σ_b dvalues[b]·V(x_b)
+   * with respect to the parameters. Any of the three terms may be absent: dlogp (with targets) is
+   * the per-token path every sequence-level loss uses (dℓ = ∂L/∂ℓ_t), dlogits [B·T, V] the
+   * full-vocabulary path (distillation divergences), dvalues [B] (with positions) the value head.
+   * The logits in the workspace are consumed (run nn_forward again to read them).
+   *
+   * Engine side: [assembly/nn/model.ts:215](../../assembly/nn/model.ts#L215).
+   */
+  nn_backward: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<f32>` */ grads: Ptr<Float32Array>;
+    /** `ptr<i32>` */ tokens: Ptr<Int32Array>;
+    /** `opt_ptr<i32>` */ prompts?: Ptr<Int32Array> | null;
+    /** `opt_ptr<i32>` */ targets?: Ptr<Int32Array> | null;
+    /** `opt_ptr<u8>` */ mask?: Ptr<Uint8Array> | null;
+    /** `opt_ptr<f32>` */ dlogp?: Ptr<Float32Array> | null;
+    /** `opt_ptr<f32>` */ dlogits?: Ptr<Float32Array> | null;
+    /** `opt_ptr<i32>` */ positions?: Ptr<Int32Array> | null;
+    /** `opt_ptr<f32>` */ dvalues?: Ptr<Float32Array> | null;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+  };
+  /**
+   * f32 elements of the workspace nn_sample needs for `cfg` with B rows of up to T tokens (a KV
+   * cache for the transformer, one row per sequence for the MLPs; with `recompute`, a full forward
+   * workspace). The reference model of a mixture needs its own, sized by its own config.
+   *
+   * Engine side: [assembly/nn/model.ts:243](../../assembly/nn/model.ts#L243).
+   */
+  nn_sample_workspace_size: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `flag` */ recompute: boolean | 0 | 1;
+  };
+  /**
+   * Sample continuations of B prompts in place: tokens [B, T] hold each row's prompt in its first
+   * promptLen[b] ≥ 1 entries; the rest is written (sampled tokens, then PAD after EOS). Options in
+   * `options` (SampleConfig slots). With MIXTURE γ > 0 every token is drawn from the normalised
+   * per-token geometric mixture exp((1−γ)·log π + γ·log μ) of this model (π) and the reference
+   * (refCfg, refParams, refWork: μ, same vocabulary). lengths[b] = index after EOS, or T; logp [B, T]
+   * (optional) gets log q(token) under the distribution it was drawn from (0 at prompt and PAD
+   * positions, 0 for greedy). One uniform per sampled token from `rng`.
+   *
+   * Engine side: [assembly/nn/model.ts:254](../../assembly/nn/model.ts#L254).
+   */
+  nn_sample: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+    /** `opt_ptr<f64>` */ refCfg?: Ptr<Float64Array> | null;
+    /** `opt_ptr<f32>` */ refParams?: Ptr<Float32Array> | null;
+    /** `opt_ptr<f32>` */ refWork?: Ptr<Float32Array> | null;
+    /** `ptr<f64>` */ options: Ptr<Float64Array>;
+    /** `ptr<i32>` */ tokens: Ptr<Int32Array>;
+    /** `ptr<i32>` */ promptLen: Ptr<Int32Array>;
+    /** `opt_ptr<i32>` */ prompts?: Ptr<Int32Array> | null;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `ptr<u64>` */ rng: Ptr<Typed>;
+    /** `ptr<i32>` */ lengths: Ptr<Int32Array>;
+    /** `opt_ptr<f32>` */ logp?: Ptr<Float32Array> | null;
+  };
+  /**
+   * Run one layer forward (y), and when dy is given its backward: dx and dparams receive (ADD)
+   * the gradient of ⟨dy, y⟩. For the tests' finite-difference checks of every layer.
+   *
+   * Engine side: [assembly/nn/model.ts:294](../../assembly/nn/model.ts#L294).
+   */
+  nn_layer: {
+    /** `LayerOp` */ op: LayerOp;
+    /** `ptr<i32>` */ dims: Ptr<Int32Array>;
+    /** `ptr<f32>` */ x: Ptr<Float32Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<f32>` */ y: Ptr<Float32Array>;
+    /** `opt_ptr<f32>` */ dy?: Ptr<Float32Array> | null;
+    /** `opt_ptr<f32>` */ dx?: Ptr<Float32Array> | null;
+    /** `opt_ptr<f32>` */ dparams?: Ptr<Float32Array> | null;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+  };
+  /**
+   * One AdamW step on a model's parameters (layout from `cfg`), with its gradients, first and
+   * second moments (all f32 blocks of nn_param_count(cfg) elements) and the AdamConfig slots in
+   * `opt`. The gradients are read, not modified.
+   *
+   * Engine side: [assembly/nn/optim.ts:72](../../assembly/nn/optim.ts#L72).
+   */
+  nn_adamw: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<f32>` */ grads: Ptr<Float32Array>;
+    /** `ptr<f32>` */ m: Ptr<Float32Array>;
+    /** `ptr<f32>` */ v: Ptr<Float32Array>;
+    /** `ptr<f64>` */ opt: Ptr<Float64Array>;
+  };
+  /**
+   * ‖g‖₂ of n f32 values, accumulated in f64 (two lanes, combined at the end; fixed order).
+   *
+   * Engine side: [assembly/nn/optim.ts:91](../../assembly/nn/optim.ts#L91).
+   */
+  nn_grad_norm: {
+    /** `ptr<f32>` */ grads: Ptr<Float32Array>;
+    /** `i32` */ n: number;
+  };
+  /**
+   * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
+   * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
+   *
+   * Engine side: [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278).
+   */
+  nn_matmul: {
+    /** `flag` */ transA: boolean | 0 | 1;
+    /** `flag` */ transB: boolean | 0 | 1;
+    /** `i32` */ m: number;
+    /** `i32` */ n: number;
+    /** `i32` */ k: number;
+    /** `ptr<f32>` */ a: Ptr<Float32Array>;
+    /** `i32` */ lda: number;
+    /** `ptr<f32>` */ b: Ptr<Float32Array>;
+    /** `i32` */ ldb: number;
+    /** `flag` */ accumulate: boolean | 0 | 1;
+    /** `ptr<f32>` */ c: Ptr<Float32Array>;
+    /** `i32` */ ldc: number;
+  };
 }
 
 /** What each export returns (`void` for none). */
@@ -1852,6 +2475,23 @@ export interface AbiReturns {
   loss_divergence_workspace_size: number;
   loss_token_divergence: number;
   loss_token_divergence_f64: number;
+  nn_check_config: Status;
+  nn_param_count: number;
+  nn_tensor_count: number;
+  nn_tensor_info: void;
+  nn_workspace_size: number;
+  nn_logits_offset: number;
+  nn_init: void;
+  nn_forward: Status;
+  nn_logprobs: Status;
+  nn_values: Status;
+  nn_backward: Status;
+  nn_sample_workspace_size: number;
+  nn_sample: Status;
+  nn_layer: Status;
+  nn_adamw: void;
+  nn_grad_norm: number;
+  nn_matmul: void;
 }
 
 /** The parameter names of each export, in the order the export takes them. */
@@ -1923,6 +2563,23 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   loss_divergence_workspace_size: ["vocab"],
   loss_token_divergence: ["kind", "beta", "invTemp", "student", "teacher", "mask", "rows", "vocab", "gscale", "loss", "dz", "accumulate", "work"],
   loss_token_divergence_f64: ["kind", "beta", "invTemp", "student", "teacher", "mask", "rows", "vocab", "gscale", "loss", "dz", "accumulate", "work"],
+  nn_check_config: ["cfg"],
+  nn_param_count: ["cfg"],
+  nn_tensor_count: ["cfg"],
+  nn_tensor_info: ["cfg", "index", "info"],
+  nn_workspace_size: ["cfg", "B", "T"],
+  nn_logits_offset: ["cfg", "B", "T"],
+  nn_init: ["cfg", "params", "rng"],
+  nn_forward: ["cfg", "params", "tokens", "prompts", "B", "T", "work", "headless", "logits"],
+  nn_logprobs: ["cfg", "work", "targets", "mask", "B", "T", "logp", "sums", "counts"],
+  nn_values: ["cfg", "params", "work", "positions", "B", "T", "values"],
+  nn_backward: ["cfg", "params", "grads", "tokens", "prompts", "targets", "mask", "dlogp", "dlogits", "positions", "dvalues", "B", "T", "work"],
+  nn_sample_workspace_size: ["cfg", "B", "T", "recompute"],
+  nn_sample: ["cfg", "params", "work", "refCfg", "refParams", "refWork", "options", "tokens", "promptLen", "prompts", "B", "T", "rng", "lengths", "logp"],
+  nn_layer: ["op", "dims", "x", "params", "y", "dy", "dx", "dparams", "work"],
+  nn_adamw: ["cfg", "params", "grads", "m", "v", "opt"],
+  nn_grad_norm: ["grads", "n"],
+  nn_matmul: ["transA", "transB", "m", "n", "k", "a", "lda", "b", "ldb", "accumulate", "c", "ldc"],
 };
 
 /** Parameters that may be left out (address 0). */
@@ -1938,6 +2595,11 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   loss_point: ["refScores", "tokens", "values", "gv"],
   loss_token_divergence: ["mask"],
   loss_token_divergence_f64: ["mask"],
+  nn_forward: ["prompts", "logits"],
+  nn_logprobs: ["mask"],
+  nn_backward: ["prompts", "targets", "mask", "dlogp", "dlogits", "positions", "dvalues"],
+  nn_sample: ["refCfg", "refParams", "refWork", "prompts", "logp"],
+  nn_layer: ["dy", "dx", "dparams"],
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */

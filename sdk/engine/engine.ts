@@ -125,7 +125,7 @@ export type Arg = number | boolean | null | undefined | Ptr<Typed>;
 export const input = <T extends Typed>(data: T): In<T> => new In(data);
 /** Allocate an f64 output of `length` (or write into `into`) and return it after the call. */
 export const output = (length: number, into?: Float64Array): Out<Float64Array> => new Out(Float64Array, length, into);
-/** Allocate an f32 output (or write into `into`). */
+/** Allocate an f32 output of `length` (or write into `into`). */
 export const outputF32 = (length: number, into?: Float32Array): Out<Float32Array> => new Out(Float32Array, length, into);
 /** Allocate an i32 output. */
 export const outputI32 = (length: number): Out<Int32Array> => new Out(Int32Array, length);
@@ -197,7 +197,7 @@ export class Engine {
   f64(length: number): WasmBuffer<Float64Array> {
     return new WasmBuffer<Float64Array>(this, Float64Array, length);
   }
-  /** Allocate an engine-owned f32 block. */
+  /** Allocate an engine-owned f32 block (neural-network parameters and activations). */
   f32(length: number): WasmBuffer<Float32Array> {
     return new WasmBuffer<Float32Array>(this, Float32Array, length);
   }

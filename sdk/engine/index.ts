@@ -9,5 +9,6 @@ export {
   Status, KernelCode, PreferenceKind, SolverCode, GamesParam, GamesMetric, MtpoVariant, MtpoMetric,
   CgPreconditioner, EighMethod, RlsConfig, RlsInfo,
   PairLoss, PairParam, PointLoss, PointParam, Divergence,
+  ModelConfig, ModelKind, NnTensor, TensorInfo, Activation, AdamConfig, SampleConfig, LayerOp,
 } from "./abi.js";
 export type { AbiArgs, AbiReturns, ExportName, WasmExports } from "./abi.js";

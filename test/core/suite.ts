@@ -10,6 +10,7 @@ import * as games from "./games.cases.js";
 import * as disqueak from "./disqueak.cases.js";
 import * as detmath from "./detmath.cases.js";
 import * as alignLosses from "./align-losses.cases.js";
+import * as align from "./align.cases.js";
 
 export interface Case {
   name: string;
@@ -29,6 +30,7 @@ const modules: Record<string, CaseModule> = {
   disqueak,
   detmath,
   alignLosses,
+  align,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
