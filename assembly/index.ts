@@ -22,3 +22,5 @@ export {
   rls_factor, rls_estimate, rls_update, rls_stream, rls_regrow,
 } from "./rls/rls";
 export { mtpo_workspace_size, mtpo_run, mtpo_exploitability } from "./games/mtpo";
+export { graph_spmm } from "./graph/laplacian";
+export { graph_pcg_workspace_size, graph_pcg } from "./graph/pcg";
