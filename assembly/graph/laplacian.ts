@@ -10,21 +10,25 @@
 // Why the difference form w·(x_i − x_j) rather than d_i·x_i − Σ w·x_j: it maps a vector that
 // is constant on a component to exactly 0 (L·1 = 0 holds in floating point), so for γ = 0 the
 // solver's iterates gain no spurious component along 1, and smooth vectors (potentials,
-// resistance sketches) lose no digits to the cancellation of two large terms. Measured cost
-// (Node 20, 1000×1000 grid, k = 1, best of 15 on a quiet moment): 4.2 ms against 3.9 ms for
-// the standard form (+8 %); on a random geometric graph (n = 10⁵, 2·10⁶ stored entries)
-// 3.1 ms against 2.9 ms. Two accumulators per row (even/odd entries) bought nothing: the loop is
-// bound by the gathers x[col(p)], not by the chain of additions.
+// resistance sketches) lose no digits to the cancellation of two large terms. It costs one
+// subtraction per stored entry; measured (Node 20, best of 15 runs, k = 1) it is 0–8 % slower
+// than the standard form: 4.2 against 3.9 ms on a 1000×1000 grid, 0.68 against 0.70 ms on a
+// random geometric graph (n = 30,000, 594,254 stored entries). Two accumulators per row
+// (even/odd entries) bought nothing: the loop is bound by the gathers x[col(p)], not by the
+// chain of additions.
 //
-// Shape of the k > 1 path, measured the same way (ns per stored entry and column):
-//   k        1     2     4     8     16    32
-//   grid   1.1   0.8   0.6   0.43  0.34  0.42   (n = 90,000, register blocks of 8 columns)
-//   memory accumulation (per entry, all k columns into the output row): 2–4× slower for k ≤ 8
-//   one pass per column (k scalar passes):                               2.3–4.0 ns
-// so columns are processed in register blocks of 8 (four f64x2 accumulators, each neighbour's
-// 8 values loaded once per block), then 4, then 2, and a scalar tail; on a random geometric
-// graph (scattered neighbours) 8-wide blocks beat 4-wide ones by 20–30 % at k ≥ 8, because each
-// gathered row segment is reused for more columns. k = 1 is a plain scalar loop.
+// Shape of the k > 1 path, measured the same way, in ns per stored entry and column:
+//   k                                   1     2     4     8     16    32
+//   grid 300×300, blocks of 8 columns   0.89  0.75  0.45  0.34  0.30  0.31
+//   grid, blocks of 4 columns only      –     0.75  0.43  0.38  0.35  0.72
+//   grid, accumulate in the output row  –     2.65  1.40  0.69  0.59  0.77
+//   grid, one scalar pass per column    0.89  1.28  1.28  1.71  3.95  8.03
+//   random geometric, blocks of 8       1.14  0.75  –     0.46  –     0.8
+// so columns are processed in register blocks of 8 (four f64x2 accumulators; each neighbour's
+// 8 values are loaded once per block and the row's entries are read k/8 times), then 4, then 2,
+// and a scalar tail; k = 1 is a plain scalar loop. A block of k ≥ 8 columns costs about a third
+// per column of what k single products cost. (Timings taken on a shared 2-core machine, so
+// single figures move by ±20 %; the ordering of the variants was stable across runs.)
 import { ld, st, ptr } from "../core/mem";
 import { Status } from "../core/status";
 

@@ -148,7 +148,7 @@ export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 /**
  * Preconditioners of graph_pcg (its `precond` argument): P in z = P⁻¹·r.
  *
- * Defined in [assembly/graph/pcg.ts:47](../../assembly/graph/pcg.ts#L47).
+ * Defined in [assembly/graph/pcg.ts:52](../../assembly/graph/pcg.ts#L52).
  */
 export const GraphPreconditioner = {
   /** None: z = r. */
@@ -161,7 +161,7 @@ export type GraphPreconditioner = (typeof GraphPreconditioner)[keyof typeof Grap
 /**
  * What a call of graph_pcg ended with.
  *
- * Defined in [assembly/graph/pcg.ts:57](../../assembly/graph/pcg.ts#L57).
+ * Defined in [assembly/graph/pcg.ts:62](../../assembly/graph/pcg.ts#L62).
  */
 export const PcgRun = {
   /** Every column finished: per-column Status codes in `colStatus`, x holds the solutions. */
@@ -687,14 +687,14 @@ export interface WasmExports {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * [assembly/graph/laplacian.ts:146](../../assembly/graph/laplacian.ts#L146)
+   * [assembly/graph/laplacian.ts:150](../../assembly/graph/laplacian.ts#L150)
    */
   graph_spmm(n: number, k: number, rowPtr: number, col: number, val: number, s: number, x: number, y: number): number;
   /**
    * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
    * components.
    *
-   * [assembly/graph/pcg.ts:95](../../assembly/graph/pcg.ts#L95)
+   * [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100)
    */
   graph_pcg_workspace_size(n: number, k: number, ncomp: number): number;
   /**
@@ -706,7 +706,7 @@ export interface WasmExports {
    * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
    * products computed by this call, status_arg2() = products since the start.
    *
-   * [assembly/graph/pcg.ts:298](../../assembly/graph/pcg.ts#L298)
+   * [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303)
    */
   graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number): number;
 }
@@ -1455,7 +1455,7 @@ export interface AbiArgs {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * Engine side: [assembly/graph/laplacian.ts:146](../../assembly/graph/laplacian.ts#L146).
+   * Engine side: [assembly/graph/laplacian.ts:150](../../assembly/graph/laplacian.ts#L150).
    */
   graph_spmm: {
     /** `i32` — nodes (rows of X and Y) */ n: number;
@@ -1471,7 +1471,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
    * components.
    *
-   * Engine side: [assembly/graph/pcg.ts:95](../../assembly/graph/pcg.ts#L95).
+   * Engine side: [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100).
    */
   graph_pcg_workspace_size: {
     /** `i32` */ n: number;
@@ -1487,7 +1487,7 @@ export interface AbiArgs {
    * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
    * products computed by this call, status_arg2() = products since the start.
    *
-   * Engine side: [assembly/graph/pcg.ts:298](../../assembly/graph/pcg.ts#L298).
+   * Engine side: [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303).
    */
   graph_pcg: {
     /** `i32` — nodes (n ≥ 1) */ n: number;
