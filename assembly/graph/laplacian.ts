@@ -15,7 +15,9 @@
 // than the standard form: 4.2 against 3.9 ms on a 1000×1000 grid, 0.68 against 0.70 ms on a
 // random geometric graph (n = 30,000, 594,254 stored entries). Two accumulators per row
 // (even/odd entries) bought nothing: the loop is bound by the gathers x[col(p)], not by the
-// chain of additions.
+// chain of additions. Walking the entries with pointers (col and val advanced by 4 and 8 bytes)
+// instead of an index gave 10–12 % on both graphs (2.6 against 2.95 ms on a random geometric
+// graph with n = 10⁵ and 2·10⁶ stored entries, where scipy's CSR product takes 2.2 ms).
 //
 // Shape of the k > 1 path, measured the same way, in ns per stored entry and column:
 //   k                                   1     2     4     8     16    32
@@ -38,13 +40,13 @@ import { Status } from "../core/status";
 
 /** Y = (L + diag(s))·X for one column (k = 1); with `dots` ≠ 0, dots[0] = Σ_i x_i·y_i. */
 function product1(n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
-  let p = ldi(rowPtr, 0);
+  let cp = col + (<usize>ldi(rowPtr, 0) << 2), vp = val + (<usize>ldi(rowPtr, 0) << 3);
   let d = 0.0;
   for (let i = 0; i < n; i++) {
-    const e = ldi(rowPtr, i + 1);
+    const ce = col + (<usize>ldi(rowPtr, i + 1) << 2);
     const xi = ld(x, i);
     let acc = 0.0;
-    for (; p < e; p++) acc += ld(val, p) * (xi - ld(x, ldi(col, p)));
+    for (; cp < ce; cp += 4, vp += 8) acc += load<f64>(vp) * (xi - load<f64>(x + (<usize>load<i32>(cp) << 3)));
     const yi = acc + ld(s, i) * xi;
     st(y, i, yi);
     d += xi * yi;
@@ -72,6 +74,7 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
   const zero = f64x2.splat(0);
   for (let i = 0; i < n; i++) {
     const b = ldi(rowPtr, i), e = ldi(rowPtr, i + 1);
+    const cb = col + (<usize>b << 2), ce = col + (<usize>e << 2), vb = val + (<usize>b << 3);
     const xr = x + <usize>i * rs, yr = y + <usize>i * rs;
     const si = ld(s, i);
     const sv = f64x2.splat(si);
@@ -80,9 +83,9 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
       const o = <usize>j << 3;
       const x0 = v128.load(xr + o), x1 = v128.load(xr + o, 16), x2 = v128.load(xr + o, 32), x3 = v128.load(xr + o, 48);
       let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-      for (let p = b; p < e; p++) {
-        const w = v128.load64_splat(val + (<usize>p << 3));
-        const xj = x + <usize>ldi(col, p) * rs + o;
+      for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) {
+        const w = v128.load64_splat(vp);
+        const xj = x + <usize>load<i32>(cp) * rs + o;
         a0 = f64x2.add(a0, f64x2.mul(w, f64x2.sub(x0, v128.load(xj))));
         a1 = f64x2.add(a1, f64x2.mul(w, f64x2.sub(x1, v128.load(xj, 16))));
         a2 = f64x2.add(a2, f64x2.mul(w, f64x2.sub(x2, v128.load(xj, 32))));
@@ -97,9 +100,9 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
       const o = <usize>j << 3;
       const x0 = v128.load(xr + o), x1 = v128.load(xr + o, 16);
       let a0 = zero, a1 = zero;
-      for (let p = b; p < e; p++) {
-        const w = v128.load64_splat(val + (<usize>p << 3));
-        const xj = x + <usize>ldi(col, p) * rs + o;
+      for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) {
+        const w = v128.load64_splat(vp);
+        const xj = x + <usize>load<i32>(cp) * rs + o;
         a0 = f64x2.add(a0, f64x2.mul(w, f64x2.sub(x0, v128.load(xj))));
         a1 = f64x2.add(a1, f64x2.mul(w, f64x2.sub(x1, v128.load(xj, 16))));
       }
@@ -110,16 +113,15 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
       const o = <usize>j << 3;
       const x0 = v128.load(xr + o);
       let a0 = zero;
-      for (let p = b; p < e; p++) {
-        const w = v128.load64_splat(val + (<usize>p << 3));
-        a0 = f64x2.add(a0, f64x2.mul(w, f64x2.sub(x0, v128.load(x + <usize>ldi(col, p) * rs + o))));
+      for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) {
+        a0 = f64x2.add(a0, f64x2.mul(v128.load64_splat(vp), f64x2.sub(x0, v128.load(x + <usize>load<i32>(cp) * rs + o))));
       }
       v128.store(yr + o, f64x2.add(a0, f64x2.mul(sv, x0)));
     }
     if (j < k) {
       const xi = ld(xr, j);
       let acc = 0.0;
-      for (let p = b; p < e; p++) acc += ld(val, p) * (xi - ld(x + <usize>ldi(col, p) * rs, j));
+      for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) acc += load<f64>(vp) * (xi - ld(x + <usize>load<i32>(cp) * rs, j));
       st(yr, j, acc + si * xi);
     }
     if (dots != 0) addDots(dots, 0, xr, yr, k);

@@ -687,7 +687,7 @@ export interface WasmExports {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * [assembly/graph/laplacian.ts:150](../../assembly/graph/laplacian.ts#L150)
+   * [assembly/graph/laplacian.ts:152](../../assembly/graph/laplacian.ts#L152)
    */
   graph_spmm(n: number, k: number, rowPtr: number, col: number, val: number, s: number, x: number, y: number): number;
   /**
@@ -1455,7 +1455,7 @@ export interface AbiArgs {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * Engine side: [assembly/graph/laplacian.ts:150](../../assembly/graph/laplacian.ts#L150).
+   * Engine side: [assembly/graph/laplacian.ts:152](../../assembly/graph/laplacian.ts#L152).
    */
   graph_spmm: {
     /** `i32` — nodes (rows of X and Y) */ n: number;
