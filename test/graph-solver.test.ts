@@ -4,7 +4,7 @@
 // equal to single solves bit for bit, validation, life cycle, iteration counts on a grid.
 import { describe, it, expect, beforeAll } from "vitest";
 import { init, getEngine, Matrix } from "../sdk/index.js";
-import { input, output, outputI32, scratch } from "../sdk/engine/index.js";
+import { input, inout, output, outputI32, scratch } from "../sdk/engine/index.js";
 import { EngineStateError, NumericalError, ShapeError, ValueError } from "../sdk/core/errors.js";
 import { GraphPreconditioner, PcgRun, Status } from "../sdk/engine/abi.js";
 import * as linalg from "../sdk/linalg/index.js";
@@ -267,6 +267,37 @@ describe("LaplacianSolver: products", () => {
       }
       solver.dispose();
     }
+  });
+
+  it("unit weights: the engine's weight-free loops give the bits of an explicit array of ones", () => {
+    const g = Graph.fromEdges(randomGraph(40, 120, 13).u, randomGraph(40, 120, 13).v); // unit weights
+    const { rowPtr, col, val } = g.csr();
+    expect(val.every((x) => x === 1)).toBe(true);
+    const eng = getEngine();
+    const s = Float64Array.from({ length: g.n }, (_, i) => (i % 3) * 0.25);
+    for (const k of [1, 2, 9]) {
+      const X = randomMatrix(g.n, k, 50 + k).data;
+      const run = (weights: Float64Array | null) => eng.call("graph_spmm", {
+        n: g.n, k, rowPtr: input(rowPtr), col: input(col), val: weights ? input(weights) : null, s: input(s), x: input(X), y: output(g.n * k),
+      }).output("y");
+      expect(bits(run(null))).toEqual(bits(run(val)));
+    }
+    // The solver drops the weight array for such graphs; its solves equal the engine's PCG
+    // with an explicit array of ones, bit for bit.
+    const solver = new LaplacianSolver(g, { shift: 0.1 });
+    const b = randomMatrix(g.n, 1, 3).data;
+    const work = eng.call("graph_pcg_workspace_size", { n: g.n, k: 1, ncomp: 0 }).ret;
+    const x = new Float64Array(g.n);
+    const ret = eng.call("graph_pcg", {
+      n: g.n, k: 1, rowPtr: input(rowPtr), col: input(col), val: input(val), shift: input(new Float64Array(g.n).fill(0.1)),
+      ncomp: 0, precond: GraphPreconditioner.JACOBI, tol: 1e-8, maxIter: 1000, b: input(b.slice()), x: inout(x),
+      iterations: outputI32(1), residuals: output(1), colStatus: outputI32(1), maxPasses: 1 << 30, resume: false, work: scratch(work),
+    });
+    expect(ret.ret).toBe(PcgRun.DONE);
+    const res = solver.solve(b);
+    expect(res.iterations).toBe(ret.output("iterations")[0]);
+    expect(bits(res.x)).toEqual(bits(x));
+    solver.dispose();
   });
 
   it("maps a vector constant on a component to exactly 0 when the shift is 0", () => {
@@ -536,7 +567,7 @@ describe("LaplacianSolver: solutions", () => {
     expect(() => solveLaplacian(g, new Float64Array(6), { shfit: 1 } as never)).toThrow(/did you mean "shift"/);
     const live = getEngine().liveAllocations;
     s.dispose();
-    expect(getEngine().liveAllocations).toBe(live - 5); // CSR (3), shift, component labels
+    expect(getEngine().liveAllocations).toBe(live - 4); // CSR (2: unit weights need no array), shift, component labels
     expect(s.disposed).toBe(true);
     s.dispose();
     expect(() => s.solve(new Float64Array(6))).toThrow(EngineStateError);

@@ -31,46 +31,65 @@
 // and a scalar tail; k = 1 is a plain scalar loop. A block of k ≥ 8 columns costs about a third
 // per column of what k single products cost. (Timings taken on a shared 2-core machine, so
 // single figures move by ±20 %; the ordering of the variants was stable across runs.)
-import { ld, st, ptr } from "../core/mem";
+import { ld, st, ptr, opt_ptr } from "../core/mem";
 import { Status } from "../core/status";
 
 @inline function ldi(base: usize, i: i32): i32 {
   return load<i32>(base + (<usize>i << 2));
 }
 
-/** Y = (L + diag(s))·X for one column (k = 1); with `dots` ≠ 0, dots[0] = Σ_i x_i·y_i. */
-function product1(n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
+// Unit weights (val = 0): w·t is t exactly when w = 1, so the loops below drop the weight
+// loads and products and give the same bits as with an explicit array of ones — 20 % faster
+// on the unweighted random geometric graph (2.05 against 2.6 ms). Each loop is written once,
+// @inline with `unit` a constant at both call sites, and the compiler removes the dead side.
+
+/** Rows of Y = (L + diag(s))·X for one column (k = 1); returns Σ_i x_i·y_i. */
+@inline function rows1(unit: bool, n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize): f64 {
   let cp = col + (<usize>ldi(rowPtr, 0) << 2), vp = val + (<usize>ldi(rowPtr, 0) << 3);
   let d = 0.0;
   for (let i = 0; i < n; i++) {
     const ce = col + (<usize>ldi(rowPtr, i + 1) << 2);
     const xi = ld(x, i);
     let acc = 0.0;
-    for (; cp < ce; cp += 4, vp += 8) acc += load<f64>(vp) * (xi - load<f64>(x + (<usize>load<i32>(cp) << 3)));
+    if (unit) {
+      for (; cp < ce; cp += 4) acc += xi - load<f64>(x + (<usize>load<i32>(cp) << 3));
+    } else {
+      for (; cp < ce; cp += 4, vp += 8) acc += load<f64>(vp) * (xi - load<f64>(x + (<usize>load<i32>(cp) << 3)));
+    }
     const yi = acc + ld(s, i) * xi;
     st(y, i, yi);
     d += xi * yi;
   }
+  return d;
+}
+
+/** Y = (L + diag(s))·X for one column (k = 1); with `dots` ≠ 0, dots[0] = Σ_i x_i·y_i. */
+function product1(n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
+  const d = val == 0 ? rows1(true, n, rowPtr, col, val, s, x, y) : rows1(false, n, rowPtr, col, val, s, x, y);
   if (dots != 0) st(dots, 0, d);
 }
 
-/** Add x·y for `len` columns at byte offset o of a row into the column sums at dots + o. */
-@inline function addDots(dots: usize, o: usize, xr: usize, yr: usize, len: i32): void {
+/** Add x·y for `len` columns of a row into the column sums at dots. */
+@inline function addDots(dots: usize, xr: usize, yr: usize, len: i32): void {
   let j = 0;
   for (; j + 2 <= len; j += 2) {
     const b = <usize>j << 3;
-    v128.store(dots + o + b, f64x2.add(v128.load(dots + o + b), f64x2.mul(v128.load(xr + o + b), v128.load(yr + o + b))));
+    v128.store(dots + b, f64x2.add(v128.load(dots + b), f64x2.mul(v128.load(xr + b), v128.load(yr + b))));
   }
   if (j < len) {
     const b = <usize>j << 3;
-    store<f64>(dots + o + b, load<f64>(dots + o + b) + load<f64>(xr + o + b) * load<f64>(yr + o + b));
+    store<f64>(dots + b, load<f64>(dots + b) + load<f64>(xr + b) * load<f64>(yr + b));
   }
 }
 
-/** Y = (L + diag(s))·X for k ≥ 2 columns; with `dots` ≠ 0, dots[j] = Σ_i x_ij·y_ij. */
-function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
+/** w·(x_i − x_j) for two columns, or (x_i − x_j) when the weights are 1. */
+@inline function edgeTerm(unit: bool, vp: usize, xi: v128, xj: v128): v128 {
+  return unit ? f64x2.sub(xi, xj) : f64x2.mul(v128.load64_splat(vp), f64x2.sub(xi, xj));
+}
+
+/** Rows of Y = (L + diag(s))·X for k ≥ 2 columns. */
+@inline function rowsK(unit: bool, n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
   const rs = <usize>k << 3;
-  if (dots != 0) memory.fill(dots, 0, rs);
   const zero = f64x2.splat(0);
   for (let i = 0; i < n; i++) {
     const b = ldi(rowPtr, i), e = ldi(rowPtr, i + 1);
@@ -84,12 +103,11 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
       const x0 = v128.load(xr + o), x1 = v128.load(xr + o, 16), x2 = v128.load(xr + o, 32), x3 = v128.load(xr + o, 48);
       let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
       for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) {
-        const w = v128.load64_splat(vp);
         const xj = x + <usize>load<i32>(cp) * rs + o;
-        a0 = f64x2.add(a0, f64x2.mul(w, f64x2.sub(x0, v128.load(xj))));
-        a1 = f64x2.add(a1, f64x2.mul(w, f64x2.sub(x1, v128.load(xj, 16))));
-        a2 = f64x2.add(a2, f64x2.mul(w, f64x2.sub(x2, v128.load(xj, 32))));
-        a3 = f64x2.add(a3, f64x2.mul(w, f64x2.sub(x3, v128.load(xj, 48))));
+        a0 = f64x2.add(a0, edgeTerm(unit, vp, x0, v128.load(xj)));
+        a1 = f64x2.add(a1, edgeTerm(unit, vp, x1, v128.load(xj, 16)));
+        a2 = f64x2.add(a2, edgeTerm(unit, vp, x2, v128.load(xj, 32)));
+        a3 = f64x2.add(a3, edgeTerm(unit, vp, x3, v128.load(xj, 48)));
       }
       v128.store(yr + o, f64x2.add(a0, f64x2.mul(sv, x0)));
       v128.store(yr + o, f64x2.add(a1, f64x2.mul(sv, x1)), 16);
@@ -101,10 +119,9 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
       const x0 = v128.load(xr + o), x1 = v128.load(xr + o, 16);
       let a0 = zero, a1 = zero;
       for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) {
-        const w = v128.load64_splat(vp);
         const xj = x + <usize>load<i32>(cp) * rs + o;
-        a0 = f64x2.add(a0, f64x2.mul(w, f64x2.sub(x0, v128.load(xj))));
-        a1 = f64x2.add(a1, f64x2.mul(w, f64x2.sub(x1, v128.load(xj, 16))));
+        a0 = f64x2.add(a0, edgeTerm(unit, vp, x0, v128.load(xj)));
+        a1 = f64x2.add(a1, edgeTerm(unit, vp, x1, v128.load(xj, 16)));
       }
       v128.store(yr + o, f64x2.add(a0, f64x2.mul(sv, x0)));
       v128.store(yr + o, f64x2.add(a1, f64x2.mul(sv, x1)), 16);
@@ -114,22 +131,33 @@ function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usiz
       const x0 = v128.load(xr + o);
       let a0 = zero;
       for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) {
-        a0 = f64x2.add(a0, f64x2.mul(v128.load64_splat(vp), f64x2.sub(x0, v128.load(x + <usize>load<i32>(cp) * rs + o))));
+        a0 = f64x2.add(a0, edgeTerm(unit, vp, x0, v128.load(x + <usize>load<i32>(cp) * rs + o)));
       }
       v128.store(yr + o, f64x2.add(a0, f64x2.mul(sv, x0)));
     }
     if (j < k) {
       const xi = ld(xr, j);
       let acc = 0.0;
-      for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) acc += load<f64>(vp) * (xi - ld(x + <usize>load<i32>(cp) * rs, j));
+      if (unit) {
+        for (let cp = cb; cp < ce; cp += 4) acc += xi - ld(x + <usize>load<i32>(cp) * rs, j);
+      } else {
+        for (let cp = cb, vp = vb; cp < ce; cp += 4, vp += 8) acc += load<f64>(vp) * (xi - ld(x + <usize>load<i32>(cp) * rs, j));
+      }
       st(yr, j, acc + si * xi);
     }
-    if (dots != 0) addDots(dots, 0, xr, yr, k);
+    if (dots != 0) addDots(dots, xr, yr, k);
   }
 }
 
-/** Y = (L + diag(s))·X (internal entry, also used by the solver): `dots` = 0 or k f64 that
- *  receive the column sums Σ_i x_ij·y_ij, each summed in row order. */
+/** Y = (L + diag(s))·X for k ≥ 2 columns; with `dots` ≠ 0, dots[j] = Σ_i x_ij·y_ij. */
+function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
+  if (dots != 0) memory.fill(dots, 0, <usize>k << 3);
+  if (val == 0) rowsK(true, n, k, rowPtr, col, val, s, x, y, dots);
+  else rowsK(false, n, k, rowPtr, col, val, s, x, y, dots);
+}
+
+/** Y = (L + diag(s))·X (internal entry, also used by the solver): `val` = 0 for unit weights;
+ *  `dots` = 0 or k f64 that receive the column sums Σ_i x_ij·y_ij, each summed in row order. */
 export function laplacianProduct(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
   if (k == 1) product1(n, rowPtr, col, val, s, x, y, dots);
   else productK(n, k, rowPtr, col, val, s, x, y, dots);
@@ -145,11 +173,11 @@ export function laplacianProduct(n: i32, k: i32, rowPtr: usize, col: usize, val:
  *  @param k columns of X and Y
  *  @param rowPtr n + 1 offsets into col / val (rowPtr[0] = 0, non-decreasing)
  *  @param col neighbour of each stored entry, in [0, n)
- *  @param val weight of each stored entry (> 0)
+ *  @param val weight of each stored entry (> 0), or 0 when every weight is 1
  *  @param s the shift, one value per node (≥ 0 for a positive semi-definite result)
  *  @param x the n×k input block, row-major
  *  @param y the n×k output block, row-major (must not overlap x) */
-export function graph_spmm(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: ptr<f64>, s: ptr<f64>, x: ptr<f64>, y: ptr<f64>): Status {
+export function graph_spmm(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: opt_ptr<f64>, s: ptr<f64>, x: ptr<f64>, y: ptr<f64>): Status {
   if (n < 0 || k < 1) return Status.BAD_ARG;
   laplacianProduct(n, k, rowPtr, col, val, s, x, y, 0);
   return Status.OK;

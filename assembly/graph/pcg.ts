@@ -284,7 +284,7 @@ function restart(n: i32, k: i32, t: usize, r: usize, p: usize, dinv: usize, mask
  *  @param k right-hand sides (k ≥ 1)
  *  @param rowPtr n + 1 CSR offsets
  *  @param col neighbour of each stored entry
- *  @param val weight of each stored entry (> 0)
+ *  @param val weight of each stored entry (> 0), or 0 when every weight is 1
  *  @param shift s_i ≥ 0 per node
  *  @param comp per node, the index in [0, ncomp) of its component when the component is singular
  *   (s = 0 on all of it) and its right-hand sides must be projected, else −1; 0 when ncomp = 0
@@ -300,7 +300,7 @@ function restart(n: i32, k: i32, t: usize, r: usize, p: usize, dinv: usize, mask
  *  @param maxPasses most products with the graph this call may compute (≥ 1)
  *  @param resume 0 to start, 1 to continue after PcgRun.PAUSED (same arguments and work)
  *  @param work graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls */
-export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: ptr<f64>, shift: ptr<f64>,
+export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: opt_ptr<f64>, shift: ptr<f64>,
   comp: opt_ptr<i32>, ncomp: i32, precond: GraphPreconditioner, tol: f64, maxIter: i32,
   b: ptr<f64>, x: ptr<f64>, iterations: ptr<i32>, residuals: ptr<f64>, colStatus: ptr<i32>,
   maxPasses: i32, resume: flag, work: ptr<f64>): PcgRun {
@@ -332,7 +332,9 @@ export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: 
     for (let i = 0; i < n; i++) {
       let d = 0.0;
       if (precond == GraphPreconditioner.JACOBI) {
-        for (let p = ldi(rowPtr, i), e = ldi(rowPtr, i + 1); p < e; p++) d += ld(val, p);
+        const b = ldi(rowPtr, i), e = ldi(rowPtr, i + 1);
+        if (val == 0) d = <f64>(e - b);
+        else for (let p = b; p < e; p++) d += ld(val, p);
         d += ld(shift, i);
         st(DINV, i, d > 0.0 ? 1.0 / d : 0.0);
       } else st(DINV, i, 1.0);

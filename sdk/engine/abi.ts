@@ -687,7 +687,7 @@ export interface WasmExports {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * [assembly/graph/laplacian.ts:152](../../assembly/graph/laplacian.ts#L152)
+   * [assembly/graph/laplacian.ts:180](../../assembly/graph/laplacian.ts#L180)
    */
   graph_spmm(n: number, k: number, rowPtr: number, col: number, val: number, s: number, x: number, y: number): number;
   /**
@@ -1455,14 +1455,14 @@ export interface AbiArgs {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * Engine side: [assembly/graph/laplacian.ts:152](../../assembly/graph/laplacian.ts#L152).
+   * Engine side: [assembly/graph/laplacian.ts:180](../../assembly/graph/laplacian.ts#L180).
    */
   graph_spmm: {
     /** `i32` — nodes (rows of X and Y) */ n: number;
     /** `i32` — columns of X and Y */ k: number;
     /** `ptr<i32>` — n + 1 offsets into col / val (rowPtr[0] = 0, non-decreasing) */ rowPtr: Ptr<Int32Array>;
     /** `ptr<i32>` — neighbour of each stored entry, in [0, n) */ col: Ptr<Int32Array>;
-    /** `ptr<f64>` — weight of each stored entry (> 0) */ val: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — weight of each stored entry (> 0), or 0 when every weight is 1 */ val?: Ptr<Float64Array> | null;
     /** `ptr<f64>` — the shift, one value per node (≥ 0 for a positive semi-definite result) */ s: Ptr<Float64Array>;
     /** `ptr<f64>` — the n×k input block, row-major */ x: Ptr<Float64Array>;
     /** `ptr<f64>` — the n×k output block, row-major (must not overlap x) */ y: Ptr<Float64Array>;
@@ -1494,7 +1494,7 @@ export interface AbiArgs {
     /** `i32` — right-hand sides (k ≥ 1) */ k: number;
     /** `ptr<i32>` — n + 1 CSR offsets */ rowPtr: Ptr<Int32Array>;
     /** `ptr<i32>` — neighbour of each stored entry */ col: Ptr<Int32Array>;
-    /** `ptr<f64>` — weight of each stored entry (> 0) */ val: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — weight of each stored entry (> 0), or 0 when every weight is 1 */ val?: Ptr<Float64Array> | null;
     /** `ptr<f64>` — s_i ≥ 0 per node */ shift: Ptr<Float64Array>;
     /** `opt_ptr<i32>` — per node, the index in [0, ncomp) of its component when the component is singular (s = 0 on all of it) and its right-hand sides must be projected, else −1; 0 when ncomp = 0 */ comp?: Ptr<Int32Array> | null;
     /** `i32` — number of projected components */ ncomp: number;
@@ -1646,7 +1646,8 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   games_metrics: ["logStar"],
   rls_update: ["tauAll"],
   mtpo_run: ["logStar"],
-  graph_pcg: ["comp"],
+  graph_spmm: ["val"],
+  graph_pcg: ["val", "comp"],
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */

@@ -156,7 +156,7 @@ export class LaplacianSolver extends EngineResource {
   readonly #nnz: number;
   readonly #rowPtr: WasmBuffer<Int32Array>;
   readonly #col: WasmBuffer<Int32Array>;
-  readonly #val: WasmBuffer<Float64Array>;
+  readonly #val: WasmBuffer<Float64Array> | null;
   readonly #shift: WasmBuffer<Float64Array>;
   readonly #comp: WasmBuffer<Int32Array> | null;
 
@@ -199,7 +199,9 @@ export class LaplacianSolver extends EngineResource {
     try {
       this.#rowPtr = track(owned, eng.i32(n + 1)).set(rowPtr);
       this.#col = track(owned, eng.i32(col.length)).set(col);
-      this.#val = track(owned, eng.f64(val.length)).set(val);
+      // Unit weights (every w = 1) need no weight array: the engine's unit-weight loops give
+      // the same bits without reading it.
+      this.#val = graph.w.every((x) => x === 1) ? null : track(owned, eng.f64(val.length)).set(val);
       this.#shift = track(owned, eng.f64(n)).set(s);
       if (projected > 0) {
         const comp = new Int32Array(n);
@@ -267,7 +269,7 @@ export class LaplacianSolver extends EngineResource {
   protected release(): void {
     this.#rowPtr.dispose();
     this.#col.dispose();
-    this.#val.dispose();
+    this.#val?.dispose();
     this.#shift.dispose();
     this.#comp?.dispose();
   }
@@ -319,7 +321,7 @@ interface RunSetup {
   code: GraphPreconditioner;
   rowPtr: WasmBuffer<Int32Array>;
   col: WasmBuffer<Int32Array>;
-  val: WasmBuffer<Float64Array>;
+  val: WasmBuffer<Float64Array> | null;
   shift: WasmBuffer<Float64Array>;
   comp: WasmBuffer<Int32Array> | null;
   components: number;
