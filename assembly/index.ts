@@ -33,3 +33,5 @@ export {
 } from "./nn/model";
 export { nn_adamw, nn_grad_norm } from "./nn/optim";
 export { nn_matmul } from "./nn/matmul";
+export { graph_spmm } from "./graph/laplacian";
+export { graph_pcg_workspace_size, graph_pcg } from "./graph/pcg";

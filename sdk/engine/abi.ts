@@ -146,6 +146,40 @@ export const GamesMetric = {
 export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 
 /**
+ * Preconditioners of graph_pcg (its `precond` argument): P in z = P⁻¹·r.
+ *
+ * Defined in [assembly/graph/pcg.ts:52](../../assembly/graph/pcg.ts#L52).
+ */
+export const GraphPreconditioner = {
+  /** None: z = r. */
+  NONE: 0,
+  /** Jacobi: z_i = r_i / (d_i + s_i), d the weighted degree. */
+  JACOBI: 1,
+} as const;
+export type GraphPreconditioner = (typeof GraphPreconditioner)[keyof typeof GraphPreconditioner];
+
+/**
+ * What a call of graph_pcg ended with.
+ *
+ * Defined in [assembly/graph/pcg.ts:62](../../assembly/graph/pcg.ts#L62).
+ */
+export const PcgRun = {
+  /** Every column finished: per-column Status codes in `colStatus`, x holds the solutions. */
+  DONE: 0,
+  /**
+   * `maxPasses` products were used and some column is not finished: call again with
+   * resume = 1 and the same arguments.
+   */
+  PAUSED: 1,
+  /**
+   * An argument was out of range (n < 1, k < 1, tol not > 0, maxIter < 0, maxPasses < 1,
+   * ncomp < 0, an unknown preconditioner).
+   */
+  BAD_ARG: 2,
+} as const;
+export type PcgRun = (typeof PcgRun)[keyof typeof PcgRun];
+
+/**
  * Kernel kind codes (the `kind` argument of kernel_block / kernel_diag; cfg slot KIND of the
  * rls exports). The SDK's kernel names are these names in lower case.
  *
@@ -1219,6 +1253,36 @@ export interface WasmExports {
    * [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278)
    */
   nn_matmul(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, accumulate: number, c: number, ldc: number): void;
+  /**
+   * Y = (L + diag(s))·X for the n×k row-major blocks X and Y (k ≥ 1), where L = D − A is the
+   * Laplacian of a weighted undirected graph in CSR form: row i lists every neighbour j of i
+   * (both directions of each edge) with the edge weight w_ij > 0. Element (i, j) of Y is
+   * Σ_p w_p·(x_ij − x_{col(p) j}) over row i in CSR order, plus s_i·x_ij: one fixed order, so each
+   * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
+   * Status.BAD_ARG for n < 0 or k < 1.
+   *
+   * [assembly/graph/laplacian.ts:180](../../assembly/graph/laplacian.ts#L180)
+   */
+  graph_spmm(n: number, k: number, rowPtr: number, col: number, val: number, s: number, x: number, y: number): number;
+  /**
+   * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
+   * components.
+   *
+   * [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100)
+   */
+  graph_pcg_workspace_size(n: number, k: number, ncomp: number): number;
+  /**
+   * Solve (L + diag(s))·X = B by block PCG, each column to ‖b − M·x‖ ≤ tol·‖b‖ (b projected onto
+   * 1⊥ on the components listed in `comp`). The graph is in CSR form as for graph_spmm.
+   * On return with PcgRun.DONE, x holds the solutions (minimum-norm on projected components),
+   * and per column: iterations, residuals (the final true relative residual) and colStatus
+   * (Status.OK, NO_CONVERGENCE: maxIter used or the attainable accuracy reached above tol,
+   * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
+   * products computed by this call, status_arg2() = products since the start.
+   *
+   * [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303)
+   */
+  graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number): number;
 }
 
 /** Every export's name. */
@@ -2404,6 +2468,69 @@ export interface AbiArgs {
     /** `ptr<f32>` */ c: Ptr<Float32Array>;
     /** `i32` */ ldc: number;
   };
+  /**
+   * Y = (L + diag(s))·X for the n×k row-major blocks X and Y (k ≥ 1), where L = D − A is the
+   * Laplacian of a weighted undirected graph in CSR form: row i lists every neighbour j of i
+   * (both directions of each edge) with the edge weight w_ij > 0. Element (i, j) of Y is
+   * Σ_p w_p·(x_ij − x_{col(p) j}) over row i in CSR order, plus s_i·x_ij: one fixed order, so each
+   * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
+   * Status.BAD_ARG for n < 0 or k < 1.
+   *
+   * Engine side: [assembly/graph/laplacian.ts:180](../../assembly/graph/laplacian.ts#L180).
+   */
+  graph_spmm: {
+    /** `i32` — nodes (rows of X and Y) */ n: number;
+    /** `i32` — columns of X and Y */ k: number;
+    /** `ptr<i32>` — n + 1 offsets into col / val (rowPtr[0] = 0, non-decreasing) */ rowPtr: Ptr<Int32Array>;
+    /** `ptr<i32>` — neighbour of each stored entry, in [0, n) */ col: Ptr<Int32Array>;
+    /** `opt_ptr<f64>` — weight of each stored entry (> 0), or 0 when every weight is 1 */ val?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — the shift, one value per node (≥ 0 for a positive semi-definite result) */ s: Ptr<Float64Array>;
+    /** `ptr<f64>` — the n×k input block, row-major */ x: Ptr<Float64Array>;
+    /** `ptr<f64>` — the n×k output block, row-major (must not overlap x) */ y: Ptr<Float64Array>;
+  };
+  /**
+   * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
+   * components.
+   *
+   * Engine side: [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100).
+   */
+  graph_pcg_workspace_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ k: number;
+    /** `i32` */ ncomp: number;
+  };
+  /**
+   * Solve (L + diag(s))·X = B by block PCG, each column to ‖b − M·x‖ ≤ tol·‖b‖ (b projected onto
+   * 1⊥ on the components listed in `comp`). The graph is in CSR form as for graph_spmm.
+   * On return with PcgRun.DONE, x holds the solutions (minimum-norm on projected components),
+   * and per column: iterations, residuals (the final true relative residual) and colStatus
+   * (Status.OK, NO_CONVERGENCE: maxIter used or the attainable accuracy reached above tol,
+   * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
+   * products computed by this call, status_arg2() = products since the start.
+   *
+   * Engine side: [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303).
+   */
+  graph_pcg: {
+    /** `i32` — nodes (n ≥ 1) */ n: number;
+    /** `i32` — right-hand sides (k ≥ 1) */ k: number;
+    /** `ptr<i32>` — n + 1 CSR offsets */ rowPtr: Ptr<Int32Array>;
+    /** `ptr<i32>` — neighbour of each stored entry */ col: Ptr<Int32Array>;
+    /** `opt_ptr<f64>` — weight of each stored entry (> 0), or 0 when every weight is 1 */ val?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — s_i ≥ 0 per node */ shift: Ptr<Float64Array>;
+    /** `opt_ptr<i32>` — per node, the index in [0, ncomp) of its component when the component is singular (s = 0 on all of it) and its right-hand sides must be projected, else −1; 0 when ncomp = 0 */ comp?: Ptr<Int32Array> | null;
+    /** `i32` — number of projected components */ ncomp: number;
+    /** `GraphPreconditioner` — the preconditioner P */ precond: GraphPreconditioner;
+    /** `f64` — relative residual to reach (> 0) */ tol: number;
+    /** `i32` — iterations allowed per column (≥ 0) */ maxIter: number;
+    /** `ptr<f64>` — the n×k right-hand sides (row-major); overwritten (projected and scaled) */ b: Ptr<Float64Array>;
+    /** `ptr<f64>` — the n×k initial guesses; receives the solutions */ x: Ptr<Float64Array>;
+    /** `ptr<i32>` — k counts of iterations, one per column */ iterations: Ptr<Int32Array>;
+    /** `ptr<f64>` — k final relative residuals */ residuals: Ptr<Float64Array>;
+    /** `ptr<i32>` — k Status codes */ colStatus: Ptr<Int32Array>;
+    /** `i32` — most products with the graph this call may compute (≥ 1) */ maxPasses: number;
+    /** `flag` — 0 to start, 1 to continue after PcgRun.PAUSED (same arguments and work) */ resume: boolean | 0 | 1;
+    /** `ptr<f64>` — graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls */ work: Ptr<Float64Array>;
+  };
 }
 
 /** What each export returns (`void` for none). */
@@ -2492,6 +2619,9 @@ export interface AbiReturns {
   nn_adamw: void;
   nn_grad_norm: number;
   nn_matmul: void;
+  graph_spmm: Status;
+  graph_pcg_workspace_size: number;
+  graph_pcg: PcgRun;
 }
 
 /** The parameter names of each export, in the order the export takes them. */
@@ -2580,6 +2710,9 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   nn_adamw: ["cfg", "params", "grads", "m", "v", "opt"],
   nn_grad_norm: ["grads", "n"],
   nn_matmul: ["transA", "transB", "m", "n", "k", "a", "lda", "b", "ldb", "accumulate", "c", "ldc"],
+  graph_spmm: ["n", "k", "rowPtr", "col", "val", "s", "x", "y"],
+  graph_pcg_workspace_size: ["n", "k", "ncomp"],
+  graph_pcg: ["n", "k", "rowPtr", "col", "val", "shift", "comp", "ncomp", "precond", "tol", "maxIter", "b", "x", "iterations", "residuals", "colStatus", "maxPasses", "resume", "work"],
 };
 
 /** Parameters that may be left out (address 0). */
@@ -2600,6 +2733,8 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   nn_backward: ["prompts", "targets", "mask", "dlogp", "dlogits", "positions", "dvalues"],
   nn_sample: ["refCfg", "refParams", "refWork", "prompts", "logp"],
   nn_layer: ["dy", "dx", "dparams"],
+  graph_spmm: ["val"],
+  graph_pcg: ["val", "comp"],
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */

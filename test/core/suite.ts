@@ -11,6 +11,7 @@ import * as disqueak from "./disqueak.cases.js";
 import * as detmath from "./detmath.cases.js";
 import * as alignLosses from "./align-losses.cases.js";
 import * as align from "./align.cases.js";
+import * as graph from "./graph.cases.js";
 
 export interface Case {
   name: string;
@@ -31,6 +32,7 @@ const modules: Record<string, CaseModule> = {
   detmath,
   alignLosses,
   align,
+  graph,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
