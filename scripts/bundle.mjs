@@ -16,7 +16,7 @@ import { join } from "node:path";
 
 /** The package's subpaths ("seqlearn/<name>"), each the index.ts of its SDK folder. The
  *  `exports` map of package.json lists the same names (test/subpaths.test.ts checks both). */
-export const SUBPATHS = ["kernel", "games", "parallel", "io", "linalg", "random", "align"];
+export const SUBPATHS = ["kernel", "games", "parallel", "io", "linalg", "random", "graph", "align"];
 
 /** @param {{ root: string, outdir: string, wasmRel?: string, extraEntries?: Record<string, string>, sourcemap?: boolean }} o
  *  `extraEntries`: output name → source path (relative to root), e.g. { "test-tasks": "test/parallel-tasks.ts" }. */

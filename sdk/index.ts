@@ -2,7 +2,7 @@
  * seqlearn: provably accurate streaming sketches and preference games in a WebAssembly
  * engine. The root export holds what a user needs first — loading the engine, the typed
  * errors, `Matrix` and `Rng`, and the main entry point of each domain — and one namespace per
- * folder of the SDK (`linalg`, `kernel`, `games`, `parallel`, `io`, `random`), each also a
+ * folder of the SDK (`linalg`, `kernel`, `graph`, `games`, `align`, `parallel`, `io`, `random`), each also a
  * subpath of the package (`seqlearn/kernel`, …) that shares this module's engine.
  *
  * @module seqlearn
@@ -36,6 +36,7 @@ export * as games from "./games/index.js";
 export * as parallel from "./parallel/index.js";
 export * as io from "./io/index.js";
 export * as random from "./random/index.js";
+export * as graph from "./graph/index.js";
 export * as align from "./align/index.js";
 /** @deprecated Renamed `kernel`, after its folder (and the subpath "seqlearn/kernel"); this
  *  alias is removed in the next release. */
@@ -61,6 +62,12 @@ export type {
   GameKind, DenseOptions, GameOptions, SolverOptions, GameRun, MetricsLog, NashSolution, PolicyMetrics,
   LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun,
 } from "./games/index.js";
+
+// Graphs: the graph type and the Laplacian solver.
+export { Graph, LaplacianSolver, solveLaplacian } from "./graph/index.js";
+export type {
+  GraphParts, GraphStats, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult, LaplacianPreconditioner,
+} from "./graph/index.js";
 
 // Distribution: pools, task tables and merge trees.
 export { WorkerPool, InlinePool, taskTable, runMergeTree, planTree } from "./parallel/index.js";

@@ -41,7 +41,7 @@ beforeAll(() => {
 
 describe("subpath exports", () => {
   it("package.json exports the root and every subpath that the build bundles, with types", () => {
-    expect(subpaths.sort()).toEqual(["align", "games", "io", "kernel", "linalg", "parallel", "random"]);
+    expect(subpaths.sort()).toEqual(["align", "games", "graph", "io", "kernel", "linalg", "parallel", "random"]);
     const listed = Object.keys(pkg.exports).filter((k) => k !== "." && !["./wasm", "./wasi", "./package.json"].includes(k));
     expect(listed.sort()).toEqual(subpaths.map((s) => `./${s}`).sort());
     for (const s of ["", ...subpaths]) {
