@@ -1,0 +1,24 @@
+/**
+ * Graphs: the weighted undirected `Graph`, edge-list readers and writers (CSV, TSV, JSON
+ * lines; streamed), graphology interoperability, seeded generators, and k-nearest-neighbour /
+ * ε-graphs from points.
+ *
+ * @module
+ */
+// Graph domain (issue 9). Imports engine, core, random, io, parallel and linalg only.
+export { Graph } from "./graph.js";
+export type { GraphParts, GraphStats } from "./graph.js";
+export { readEdges, streamEdges, edgeFormatFromPath, HEADER_WORDS } from "./read.js";
+export type { EdgeReadOptions, EdgeBatch, EdgeProgress, EdgeFormat, ColumnRef, IdMode } from "./read.js";
+export { writeEdges, formatEdges, edgesBlob, edgeListChunks } from "./write.js";
+export type { EdgeWriteOptions, EdgeFileOptions } from "./write.js";
+export { fromGraphology } from "./graphology.js";
+export type { GraphologyLike, GraphologyOptions } from "./graphology.js";
+export {
+  complete, path, cycle, star, grid, barbell, ringOfCliques, disjointUnion,
+  erdosRenyi, randomPoints, randomGeometric, stochasticBlockModel, blockLabels, barabasiAlbert,
+  withLogUniformWeights,
+} from "./generators.js";
+export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
+export { knnGraph, epsilonGraph } from "./neighbors.js";
+export type { NeighborOptions, KnnOptions } from "./neighbors.js";
