@@ -9,6 +9,7 @@ import * as rls from "./rls.cases.js";
 import * as games from "./games.cases.js";
 import * as disqueak from "./disqueak.cases.js";
 import * as detmath from "./detmath.cases.js";
+import * as graph from "./graph.cases.js";
 
 export interface Case {
   name: string;
@@ -27,6 +28,7 @@ const modules: Record<string, CaseModule> = {
   games,
   disqueak,
   detmath,
+  graph,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
