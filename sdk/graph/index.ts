@@ -1,11 +1,14 @@
 /**
- * Graphs and Laplacian solvers: the weighted undirected `Graph` (validated edge lists,
- * duplicate merging, degrees, CSR, connected components, the dense Laplacian for small
- * graphs) and `LaplacianSolver`, which solves (L + diag(s))·X = B for one or many right-hand
- * sides by preconditioned conjugate gradient in the engine.
+ * Graphs: the weighted undirected `Graph` (validated edge lists, duplicate merging, degrees,
+ * CSR, connected components, the dense Laplacian for small graphs), `LaplacianSolver`, which
+ * solves (L + diag(s))·X = B for one or many right-hand sides by preconditioned conjugate
+ * gradient in the engine, edge-list readers and writers (CSV, TSV, JSON lines; streamed),
+ * graphology interoperability, seeded generators, and k-nearest-neighbour / ε-graphs from
+ * points.
  *
  * @module
  */
+// Graph domain. Imports engine, core, random, io, parallel and linalg only.
 export { Graph, MAX_NODES, MAX_DENSE_NODES } from "./graph.js";
 export type { GraphParts, GraphStats, GraphCsr, GraphComponents, FromEdgesOptions } from "./graph.js";
 export { LaplacianSolver, solveLaplacian } from "./solver.js";
@@ -13,3 +16,17 @@ export type {
   LaplacianPreconditioner, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult,
   LaplacianSolveProgress, LaplacianColumnReport, SolveLaplacianOptions,
 } from "./solver.js";
+export { readEdges, streamEdges, edgeFormatFromPath, HEADER_WORDS } from "./read.js";
+export type { EdgeReadOptions, EdgeBatch, EdgeProgress, EdgeFormat, ColumnRef, IdMode } from "./read.js";
+export { writeEdges, formatEdges, edgesBlob, edgeListChunks } from "./write.js";
+export type { EdgeWriteOptions, EdgeFileOptions } from "./write.js";
+export { fromGraphology } from "./graphology.js";
+export type { GraphologyLike, GraphologyOptions } from "./graphology.js";
+export {
+  complete, path, cycle, star, grid, barbell, ringOfCliques, disjointUnion,
+  erdosRenyi, randomPoints, randomGeometric, stochasticBlockModel, blockLabels, barabasiAlbert,
+  withLogUniformWeights,
+} from "./generators.js";
+export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
+export { knnGraph, epsilonGraph } from "./neighbors.js";
+export type { NeighborOptions, KnnOptions } from "./neighbors.js";

@@ -12,6 +12,7 @@ import * as detmath from "./detmath.cases.js";
 import * as alignLosses from "./align-losses.cases.js";
 import * as align from "./align.cases.js";
 import * as graph from "./graph.cases.js";
+import * as graphIo from "./graph-io.cases.js";
 
 export interface Case {
   name: string;
@@ -33,6 +34,7 @@ const modules: Record<string, CaseModule> = {
   alignLosses,
   align,
   graph,
+  graphIo,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
