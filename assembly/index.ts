@@ -35,3 +35,6 @@ export { nn_adamw, nn_grad_norm } from "./nn/optim";
 export { nn_matmul } from "./nn/matmul";
 export { graph_spmm } from "./graph/laplacian";
 export { graph_pcg_workspace_size, graph_pcg } from "./graph/pcg";
+export { graph_jl_rhs, graph_jl_accumulate } from "./graph/jl";
+export { graph_dict_update } from "./graph/gsqueak";
+export { graph_sample_edges } from "./graph/sample";

@@ -146,6 +146,45 @@ export const GamesMetric = {
 export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 
 /**
+ * Slots of the f64 `cfg` block of graph_dict_update.
+ *
+ * Defined in [assembly/graph/gsqueak.ts:38](../../assembly/graph/gsqueak.ts#L38).
+ */
+export const GsqConfig = {
+  /** ε ∈ (0, 1): the accuracy, and the slack (1 − ε) of the estimator. */
+  EPS: 0,
+  /** q̄: copies per edge. */
+  QBAR: 1,
+  /** k: columns of the JL sketch (the sums of squares are divided by k). */
+  K: 2,
+  /** Number of slots. */
+  SLOTS: 3,
+} as const;
+export type GsqConfig = (typeof GsqConfig)[keyof typeof GsqConfig];
+
+/**
+ * Slots of the f64 `info` block graph_dict_update writes.
+ *
+ * Defined in [assembly/graph/gsqueak.ts:50](../../assembly/graph/gsqueak.ts#L50).
+ */
+export const GsqInfo = {
+  /** Entries kept. */
+  LIVE: 0,
+  /** Copies kept, Σ q. */
+  COPIES: 1,
+  /**
+   * Estimate of d_eff(γ) of the edges the dictionary summarises: the Horvitz–Thompson sum
+   * Σ_i τ̃_i·q_i/(q̄·p̃_i) over the candidates, divided by 1 − ε.
+   */
+  DEFF: 2,
+  /** Entries whose p̃ fell. */
+  LOWERED: 3,
+  /** Number of slots. */
+  SLOTS: 4,
+} as const;
+export type GsqInfo = (typeof GsqInfo)[keyof typeof GsqInfo];
+
+/**
  * Preconditioners of graph_pcg (its `precond` argument): P in z = P⁻¹·r.
  *
  * Defined in [assembly/graph/pcg.ts:52](../../assembly/graph/pcg.ts#L52).
@@ -178,6 +217,27 @@ export const PcgRun = {
   BAD_ARG: 2,
 } as const;
 export type PcgRun = (typeof PcgRun)[keyof typeof PcgRun];
+
+/**
+ * How graph_sample_edges draws (its `mode` argument).
+ *
+ * Defined in [assembly/graph/sample.ts:11](../../assembly/graph/sample.ts#L11).
+ */
+export const EdgeSampling = {
+  /**
+   * Edge e kept (count 1) with probability prob[e] ∈ [0, 1], independently; one uniform per
+   * edge, in edge order.
+   */
+  BERNOULLI: 0,
+  /**
+   * `total` draws with replacement, edge e with probability prob[e] / Σ prob; counts[e] the
+   * number of times edge e was drawn. Drawn as a chain of binomials in edge order,
+   * counts[e] ~ Binomial(remaining, prob[e] / Σ_{f ≥ e} prob[f]): the exact multinomial, with
+   * one binomial per edge instead of one draw per sample.
+   */
+  MULTINOMIAL: 1,
+} as const;
+export type EdgeSampling = (typeof EdgeSampling)[keyof typeof EdgeSampling];
 
 /**
  * Kernel kind codes (the `kind` argument of kernel_block / kernel_diag; cfg slot KIND of the
@@ -1283,6 +1343,50 @@ export interface WasmExports {
    * [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303)
    */
   graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number): number;
+  /**
+   * The columns [col0, col0 + kb) of the sketch Y = Bᵀ W^{1/2} Sᵀ + √γ·Sᵀ_nodes (n × kb,
+   * row-major), S a k-column ±1 matrix drawn from the generator: for edge e (in order) the bits
+   * of ⌈k/64⌉ words give its signs s_ej, and Y[u_e, j] += s_ej·√w_e, Y[v_e, j] −= s_ej·√w_e; with
+   * γ > 0, one more row of words per node i gives Y[i, j] += s_ij·√γ. The generator advances by
+   * (m + (γ > 0 ? n : 0))·⌈k/64⌉ draws whatever col0 and kb are, so every block of columns can be
+   * built from one saved state. The 1/√k of the sketch is left to the caller (r̂ = ‖·‖²/k).
+   * Returns Status.OK, or Status.BAD_ARG for sizes out of range, an endpoint outside [0, n) or
+   * a weight that is not finite and > 0 (then y is unspecified and the generator untouched).
+   *
+   * [assembly/graph/jl.ts:71](../../assembly/graph/jl.ts#L71)
+   */
+  graph_jl_rhs(n: number, m: number, u: number, v: number, w: number, gamma: number, k: number, col0: number, kb: number, rng: number, y: number): number;
+  /**
+   * acc[t] += Σ_j (z[a_t, j] − z[b_t, j])² over the kb columns of the n×kb block z, for each of
+   * the `count` node pairs (a_t, b_t). The columns are added one at a time in order, so
+   * accumulating a sketch block by block gives the same bits as one pass over all its columns.
+   * Returns Status.OK, or Status.BAD_ARG for a node outside [0, n) (acc untouched).
+   *
+   * [assembly/graph/jl.ts:120](../../assembly/graph/jl.ts#L120)
+   */
+  graph_jl_accumulate(n: number, kb: number, z: number, count: number, a: number, b: number, acc: number): number;
+  /**
+   * One GSQUEAK update of a dictionary of s entries, in place: τ̃_i = (1 − ε)·a_i·rsum_i/k,
+   * p̃_i ← min(τ̃_i, p̃_i), q_i ← Binomial(q_i, p̃_new/p̃_old) (drawn only when p̃ fell), and the
+   * entries with q = 0 removed (the arrays compacted in order). `info` receives the GsqInfo
+   * slots; `tauOut` (optional) the estimates τ̃ of all s entries before thinning. Returns
+   * Status.OK, Status.NON_FINITE when a sum is negative or not finite (nothing is changed), or
+   * Status.BAD_ARG for a configuration or an entry out of range (ε ∉ (0, 1), q̄ < 1, k < 1,
+   * p̃ ∉ (0, 1], q ∉ [1, q̄], a not finite and > 0; nothing is changed).
+   *
+   * [assembly/graph/gsqueak.ts:90](../../assembly/graph/gsqueak.ts#L90)
+   */
+  graph_dict_update(cfg: number, s: number, u: number, v: number, a: number, p: number, q: number, idx: number, rsum: number, rng: number, info: number, tauOut: number): number;
+  /**
+   * Draw edges: see EdgeSampling. `work` (m f64) holds the suffix sums of prob for MULTINOMIAL
+   * (any block for BERNOULLI). Returns Status.OK, or Status.BAD_ARG for m < 0, an unknown mode,
+   * a probability that is not finite and ≥ 0 (or above 1 for BERNOULLI), a total that is not an
+   * integer in [0, 2^31), or a MULTINOMIAL whose probabilities are all 0 with total > 0 (counts
+   * untouched).
+   *
+   * [assembly/graph/sample.ts:34](../../assembly/graph/sample.ts#L34)
+   */
+  graph_sample_edges(mode: number, m: number, prob: number, total: number, rng: number, counts: number, work: number): number;
 }
 
 /** Every export's name. */
@@ -2531,6 +2635,91 @@ export interface AbiArgs {
     /** `flag` — 0 to start, 1 to continue after PcgRun.PAUSED (same arguments and work) */ resume: boolean | 0 | 1;
     /** `ptr<f64>` — graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls */ work: Ptr<Float64Array>;
   };
+  /**
+   * The columns [col0, col0 + kb) of the sketch Y = Bᵀ W^{1/2} Sᵀ + √γ·Sᵀ_nodes (n × kb,
+   * row-major), S a k-column ±1 matrix drawn from the generator: for edge e (in order) the bits
+   * of ⌈k/64⌉ words give its signs s_ej, and Y[u_e, j] += s_ej·√w_e, Y[v_e, j] −= s_ej·√w_e; with
+   * γ > 0, one more row of words per node i gives Y[i, j] += s_ij·√γ. The generator advances by
+   * (m + (γ > 0 ? n : 0))·⌈k/64⌉ draws whatever col0 and kb are, so every block of columns can be
+   * built from one saved state. The 1/√k of the sketch is left to the caller (r̂ = ‖·‖²/k).
+   * Returns Status.OK, or Status.BAD_ARG for sizes out of range, an endpoint outside [0, n) or
+   * a weight that is not finite and > 0 (then y is unspecified and the generator untouched).
+   *
+   * Engine side: [assembly/graph/jl.ts:71](../../assembly/graph/jl.ts#L71).
+   */
+  graph_jl_rhs: {
+    /** `i32` — nodes (rows of y) */ n: number;
+    /** `i32` — edges */ m: number;
+    /** `ptr<i32>` — first endpoint of each edge, in [0, n) */ u: Ptr<Int32Array>;
+    /** `ptr<i32>` — second endpoint of each edge, in [0, n) */ v: Ptr<Int32Array>;
+    /** `opt_ptr<f64>` — weight of each edge (> 0), or 0 when every weight is 1 */ w?: Ptr<Float64Array> | null;
+    /** `f64` — the ridge γ ≥ 0 (0: no node rows) */ gamma: number;
+    /** `i32` — columns of the whole sketch (≥ 1) */ k: number;
+    /** `i32` — first column to build (0 ≤ col0 < k) */ col0: number;
+    /** `i32` — columns to build (1 ≤ kb ≤ k − col0) */ kb: number;
+    /** `ptr<u64>` — the generator's 32-byte state (advances) */ rng: Ptr<Typed>;
+    /** `ptr<f64>` — receives the n×kb block, row-major */ y: Ptr<Float64Array>;
+  };
+  /**
+   * acc[t] += Σ_j (z[a_t, j] − z[b_t, j])² over the kb columns of the n×kb block z, for each of
+   * the `count` node pairs (a_t, b_t). The columns are added one at a time in order, so
+   * accumulating a sketch block by block gives the same bits as one pass over all its columns.
+   * Returns Status.OK, or Status.BAD_ARG for a node outside [0, n) (acc untouched).
+   *
+   * Engine side: [assembly/graph/jl.ts:120](../../assembly/graph/jl.ts#L120).
+   */
+  graph_jl_accumulate: {
+    /** `i32` — nodes (rows of z) */ n: number;
+    /** `i32` — columns of z (≥ 1) */ kb: number;
+    /** `ptr<f64>` — the n×kb block, row-major */ z: Ptr<Float64Array>;
+    /** `i32` — number of pairs */ count: number;
+    /** `ptr<i32>` — first node of each pair */ a: Ptr<Int32Array>;
+    /** `ptr<i32>` — second node of each pair */ b: Ptr<Int32Array>;
+    /** `ptr<f64>` — the running sums, one per pair (updated) */ acc: Ptr<Float64Array>;
+  };
+  /**
+   * One GSQUEAK update of a dictionary of s entries, in place: τ̃_i = (1 − ε)·a_i·rsum_i/k,
+   * p̃_i ← min(τ̃_i, p̃_i), q_i ← Binomial(q_i, p̃_new/p̃_old) (drawn only when p̃ fell), and the
+   * entries with q = 0 removed (the arrays compacted in order). `info` receives the GsqInfo
+   * slots; `tauOut` (optional) the estimates τ̃ of all s entries before thinning. Returns
+   * Status.OK, Status.NON_FINITE when a sum is negative or not finite (nothing is changed), or
+   * Status.BAD_ARG for a configuration or an entry out of range (ε ∉ (0, 1), q̄ < 1, k < 1,
+   * p̃ ∉ (0, 1], q ∉ [1, q̄], a not finite and > 0; nothing is changed).
+   *
+   * Engine side: [assembly/graph/gsqueak.ts:90](../../assembly/graph/gsqueak.ts#L90).
+   */
+  graph_dict_update: {
+    /** `ptr<f64>` — the GsqConfig slots (ε, q̄, k) */ cfg: Ptr<Float64Array>;
+    /** `i32` — entries on entry */ s: number;
+    /** `ptr<i32>` — first node of each entry */ u: Ptr<Int32Array>;
+    /** `ptr<i32>` — second node of each entry */ v: Ptr<Int32Array>;
+    /** `ptr<f64>` — original weight of each entry */ a: Ptr<Float64Array>;
+    /** `ptr<f64>` — sampling probability p̃ of each entry (updated) */ p: Ptr<Float64Array>;
+    /** `ptr<i32>` — copies of each entry (updated) */ q: Ptr<Int32Array>;
+    /** `ptr<f64>` — stream index of each entry (moved with its entry) */ idx: Ptr<Float64Array>;
+    /** `ptr<f64>` — per entry, Σ_j (Z[u, j] − Z[v, j])² over the k sketch columns (graph_jl_accumulate) */ rsum: Ptr<Float64Array>;
+    /** `ptr<u64>` — the generator's 32-byte state (advances) */ rng: Ptr<Typed>;
+    /** `ptr<f64>` — receives the GsqInfo slots (GsqInfo.SLOTS f64) */ info: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — receives τ̃ of every entry before thinning (or 0) */ tauOut?: Ptr<Float64Array> | null;
+  };
+  /**
+   * Draw edges: see EdgeSampling. `work` (m f64) holds the suffix sums of prob for MULTINOMIAL
+   * (any block for BERNOULLI). Returns Status.OK, or Status.BAD_ARG for m < 0, an unknown mode,
+   * a probability that is not finite and ≥ 0 (or above 1 for BERNOULLI), a total that is not an
+   * integer in [0, 2^31), or a MULTINOMIAL whose probabilities are all 0 with total > 0 (counts
+   * untouched).
+   *
+   * Engine side: [assembly/graph/sample.ts:34](../../assembly/graph/sample.ts#L34).
+   */
+  graph_sample_edges: {
+    /** `EdgeSampling` — how to draw */ mode: EdgeSampling;
+    /** `i32` — number of edges */ m: number;
+    /** `ptr<f64>` — per edge: the keep probability (BERNOULLI) or the unnormalised weight (MULTINOMIAL) */ prob: Ptr<Float64Array>;
+    /** `f64` — number of draws (MULTINOMIAL; ignored for BERNOULLI) */ total: number;
+    /** `ptr<u64>` — the generator's 32-byte state (advances) */ rng: Ptr<Typed>;
+    /** `ptr<i32>` — receives the count of each edge */ counts: Ptr<Int32Array>;
+    /** `ptr<f64>` — m f64 of scratch */ work: Ptr<Float64Array>;
+  };
 }
 
 /** What each export returns (`void` for none). */
@@ -2622,6 +2811,10 @@ export interface AbiReturns {
   graph_spmm: Status;
   graph_pcg_workspace_size: number;
   graph_pcg: PcgRun;
+  graph_jl_rhs: Status;
+  graph_jl_accumulate: Status;
+  graph_dict_update: Status;
+  graph_sample_edges: Status;
 }
 
 /** The parameter names of each export, in the order the export takes them. */
@@ -2713,6 +2906,10 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   graph_spmm: ["n", "k", "rowPtr", "col", "val", "s", "x", "y"],
   graph_pcg_workspace_size: ["n", "k", "ncomp"],
   graph_pcg: ["n", "k", "rowPtr", "col", "val", "shift", "comp", "ncomp", "precond", "tol", "maxIter", "b", "x", "iterations", "residuals", "colStatus", "maxPasses", "resume", "work"],
+  graph_jl_rhs: ["n", "m", "u", "v", "w", "gamma", "k", "col0", "kb", "rng", "y"],
+  graph_jl_accumulate: ["n", "kb", "z", "count", "a", "b", "acc"],
+  graph_dict_update: ["cfg", "s", "u", "v", "a", "p", "q", "idx", "rsum", "rng", "info", "tauOut"],
+  graph_sample_edges: ["mode", "m", "prob", "total", "rng", "counts", "work"],
 };
 
 /** Parameters that may be left out (address 0). */
@@ -2735,6 +2932,8 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   nn_layer: ["dy", "dx", "dparams"],
   graph_spmm: ["val"],
   graph_pcg: ["val", "comp"],
+  graph_jl_rhs: ["w"],
+  graph_dict_update: ["tauOut"],
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */
