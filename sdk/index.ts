@@ -22,6 +22,7 @@ export { version } from "./version.js";
 export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError } from "./core/errors.js";
 export { DataError } from "./io/errors.js";
 export { DictionaryFormatError } from "./kernel/codec.js";
+export { SparsifierFormatError } from "./graph/codec.js";
 export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/errors.js";
 
 // Data and randomness.
@@ -63,10 +64,11 @@ export type {
   LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun,
 } from "./games/index.js";
 
-// Graphs: the graph type and the Laplacian solver.
-export { Graph, LaplacianSolver, solveLaplacian } from "./graph/index.js";
+// Graphs: the graph type, the Laplacian solver, resistances and sparsifiers.
+export { Graph, LaplacianSolver, solveLaplacian, effectiveResistances, sparsify, gsqueak, Gsqueak } from "./graph/index.js";
 export type {
   GraphParts, GraphStats, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult, LaplacianPreconditioner,
+  ResistanceOptions, ResistanceResult, SparsifyOptions, SparsifyResult, GsqueakOptions, GsqueakResult, GsqueakStreamOptions,
 } from "./graph/index.js";
 
 // Distribution: pools, task tables and merge trees.

@@ -11,8 +11,26 @@ import { rls } from "./commands/rls.js";
 import { tour } from "./commands/tour.js";
 import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
 import { game } from "./commands/game.js";
+import { graphLeaf, graphMerge, graphTree, graphInspect, resistances, wantsGraph } from "./commands/gsqueak.js";
 
-export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game];
+export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game, resistances];
+
+/** The graph (GSQUEAK) variants of the tree commands, run instead of the kernel ones when the
+ *  command line says --graph or (merge, inspect) the first input is a sparsifier file. */
+export const GRAPH_VARIANTS: Readonly<Record<string, Command<any>>> = { leaf: graphLeaf, merge: graphMerge, tree: graphTree, inspect: graphInspect };
+
+/** The command `name` runs for these arguments (its graph variant when they ask for one). */
+function resolve(name: string | undefined, args: readonly string[]): Command<any> | undefined {
+  const cmd = COMMANDS.find((c) => c.name === name);
+  const g = name !== undefined && Object.prototype.hasOwnProperty.call(GRAPH_VARIANTS, name) ? GRAPH_VARIANTS[name] : undefined;
+  return g && wantsGraph(args) ? g : cmd;
+}
+
+function helpOf(c: Command<any>): string {
+  const g = Object.prototype.hasOwnProperty.call(GRAPH_VARIANTS, c.name) ? GRAPH_VARIANTS[c.name] : undefined;
+  if (!g || g === c) return commandHelp(c);
+  return `${commandHelp(c)}\n\nFor graphs (GSQUEAK sparsifier files): seqlearn help ${c.name} --graph`;
+}
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length), 4);
@@ -23,6 +41,9 @@ export function usage(): string {
     "commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     `  ${"help".padEnd(w)}  this message`,
+    "",
+    "leaf, merge, tree and inspect also build graph sparsifiers (GSQUEAK): add --graph (merge and inspect",
+    "recognise sparsifier files by themselves); seqlearn help leaf --graph.",
   ].join("\n");
 }
 
@@ -38,27 +59,27 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   const err = io.err ?? ((s: string) => console.error(s));
   const name = argv[0] ?? "help";
   if (name === "help" || name === "--help" || name === "-h") {
-    const c = COMMANDS.find((x) => x.name === argv[1]);
+    const c = resolve(argv[1], argv.slice(2));
     if (argv[1] !== undefined && !c) {
       err(`seqlearn: unknown command ${JSON.stringify(argv[1])}\n\n${usage()}`);
       return 2;
     }
-    out(c ? commandHelp(c) : usage());
+    out(c ? helpOf(c) : usage());
     return 0;
   }
   if (name === "--version" || name === "-v") {
     out(version);
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const rest = argv.slice(1);
+  const cmd = resolve(name, rest);
   if (!cmd) {
     err(`seqlearn: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
-  const rest = argv.slice(1);
   const end = rest.indexOf("--");
   if ((end < 0 ? rest : rest.slice(0, end)).some((a) => a === "--help" || a === "-h")) {
-    out(commandHelp(cmd));
+    out(helpOf(cmd));
     return 0;
   }
   try {

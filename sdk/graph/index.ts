@@ -3,8 +3,10 @@
  * CSR, connected components, the dense Laplacian for small graphs), `LaplacianSolver`, which
  * solves (L + diag(s))·X = B for one or many right-hand sides by preconditioned conjugate
  * gradient in the engine, edge-list readers and writers (CSV, TSV, JSON lines; streamed),
- * graphology interoperability, seeded generators, and k-nearest-neighbour / ε-graphs from
- * points.
+ * graphology interoperability, seeded generators, k-nearest-neighbour / ε-graphs from
+ * points, effective resistances (exact, and by JL sketches with a ridge γ), one-shot
+ * Spielman–Srivastava sparsification, and GSQUEAK — streaming and distributed spectral
+ * sparsification — with its dictionaries and sparsifier files.
  *
  * @module
  */
@@ -30,3 +32,25 @@ export {
 export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
 export { knnGraph, epsilonGraph } from "./neighbors.js";
 export type { NeighborOptions, KnnOptions } from "./neighbors.js";
+export { effectiveResistances, jlVectors, EXACT_AUTO_MAX_NODES, MAX_JL_VECTORS } from "./resistances.js";
+export type { ResistanceOptions, ResistanceResult, ResistanceMethod, ResistanceProgress, NodePairs } from "./resistances.js";
+export { sparsify } from "./sparsify.js";
+export type { SparsifyOptions, SparsifyResult } from "./sparsify.js";
+export {
+  gsqueak, Gsqueak, gsqueakParams, gsqueakLeaf, gsqueakMerge, defaultQbar, defaultBlockSize, blockSizes, edgeBlocks,
+  GSQUEAK_LEAF_TASK, GSQUEAK_MERGE_TASK,
+} from "./gsqueak.js";
+export type {
+  GsqueakOptions, GsqueakResult, GsqueakParams, GsqueakParamOptions, GsqueakBlock, GsqueakStreamOptions, GsqueakProgress,
+  EdgeArrays, GsqueakUpdateStats,
+} from "./gsqueak.js";
+export {
+  makeSparsifier, sparsifierWeights, sparsifierGraph, sparsifierCopies, sparsifierToJSON, sparsifierFromJSON,
+  SparsifierCheckError, SPARSIFIER_JSON_FORMAT,
+} from "./sparsifier.js";
+export type { SparsifierDictionary, SparsifierParams } from "./sparsifier.js";
+export {
+  encodeSparsifier, decodeSparsifier, inspectSparsifierFile, isSparsifierFile, encodedSparsifierSize,
+  SparsifierFormatError, SPARSIFIER_MAGIC, SPARSIFIER_FORMAT_VERSION,
+} from "./codec.js";
+export type { SparsifierFileInfo, SparsifierFormatErrorCode } from "./codec.js";
