@@ -35,7 +35,7 @@ import { nodeStream } from "../random/streams.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
 import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
 import { Graph } from "./graph.js";
-import { LaplacianSolver } from "./solver.js";
+import { LaplacianSolver, type LaplacianPreconditioner } from "./solver.js";
 import { sketchResistances, jlVectors, MAX_JL_VECTORS } from "./resistances.js";
 import { makeSparsifier, sparsifierGraph, sparsifierCopies, type SparsifierDictionary, type SparsifierParams } from "./sparsifier.js";
 import { encodeSparsifier, decodeSparsifier } from "./codec.js";
@@ -58,6 +58,8 @@ export interface GsqueakParams {
   maxIter: number | null;
   /** Whether each leaf runs an update on its own block before it is merged (default true). */
   leafUpdate: boolean;
+  /** Preconditioner of the update's solves (LaplacianSolver's; default "auto"). */
+  preconditioner: LaplacianPreconditioner;
 }
 
 /** The options that set GsqueakParams (shared by `gsqueak`, `Gsqueak` and the CLI). */
@@ -78,9 +80,11 @@ export interface GsqueakParamOptions {
   /** Run an update on each leaf before merging it (default true): leaves shrink before they
    *  are sent, and a one-leaf tree still sparsifies. */
   leafUpdate?: boolean;
+  /** Preconditioner of the update's solves (default "auto": LaplacianSolver's choice). */
+  preconditioner?: LaplacianPreconditioner;
 }
 
-const PARAM_KEYS = ["eps", "gamma", "qbar", "k", "tol", "maxIter", "leafUpdate"] as const;
+const PARAM_KEYS = ["eps", "gamma", "qbar", "k", "tol", "maxIter", "leafUpdate", "preconditioner"] as const;
 
 /** q̄ = ⌈4·ln n / ε²⌉: the oversampling Laplacians.jl's `sparsify` uses (its matrixConcConst
  *  4 times ln n); the spectral tests of this package meet ε with it, and use ⌈6·ln n/ε²⌉ where
@@ -106,7 +110,9 @@ export function gsqueakParams(n: number, options: GsqueakParamOptions = {}, wher
   const maxIter = o.maxIter === undefined ? null : integer(o.maxIter, `${where}: maxIter`, 1, 2 ** 31 - 1);
   const leafUpdate = o.leafUpdate ?? true;
   if (typeof leafUpdate !== "boolean") throw new ValueError(`${where}: leafUpdate must be true or false, got ${String(leafUpdate)}`);
-  return { n, eps, gamma, qbar, k, tol, maxIter, leafUpdate };
+  const preconditioner = o.preconditioner ?? "auto";
+  if (typeof preconditioner !== "string") throw new ValueError(`${where}: preconditioner must be a name such as "auto" or "jacobi", got ${String(preconditioner)}`);
+  return { n, eps, gamma, qbar, k, tol, maxIter, leafUpdate, preconditioner };
 }
 
 /** The default block (leaf) size for n nodes: max(4096, ⌈(1−ε)·q̄·n⌉) edges — about the
@@ -173,7 +179,9 @@ export function gsqueakUpdate(e: Entries, params: GsqueakParams, rng: Rng, opts:
   for (let i = 0; i < s; i++) w[i] = (e.a[i] * e.q[i]) / (qbar * e.p[i]);
   const gd = Graph.fromEdges(e.u, e.v, w, { n });
   // 2. r̂_i·k = Σ_j (Z_u − Z_v)² with Z = (L_D + γI)⁻¹·Y.
-  const solver = new LaplacianSolver(gd, { shift: gamma, tol: params.tol, ...(params.maxIter !== null ? { maxIter: params.maxIter } : {}) });
+  const solver = new LaplacianSolver(gd, {
+    shift: gamma, tol: params.tol, preconditioner: params.preconditioner, ...(params.maxIter !== null ? { maxIter: params.maxIter } : {}),
+  });
   let sketch;
   try {
     sketch = sketchResistances(solver, gamma, e.u, e.v, k, rng, { signal: opts.signal });

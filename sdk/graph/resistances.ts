@@ -275,6 +275,8 @@ function exactPairs(graph: Graph, gamma: number, a: Int32Array, b: Int32Array): 
 
 /** @internal Options of sketchResistances. */
 export interface SketchOptions {
+  /** Columns per block solve (default: at most 32; the result does not depend on it). */
+  blockColumns?: number;
   signal?: AbortSignal;
   onProgress?: (p: ResistanceProgress) => void;
 }
@@ -300,7 +302,7 @@ export function sketchResistances(solver: LaplacianSolver, gamma: number, a: Int
   const n = graph.n, m = graph.m;
   const eng: Engine = getEngine();
   const count = a.length;
-  const kb = Math.max(4, Math.min(JL_BLOCK, k, Math.floor(JL_BLOCK_BYTES / (48 * Math.max(1, n)))));
+  const kb = opts.blockColumns ?? Math.min(k, Math.max(4, Math.min(JL_BLOCK, Math.floor(JL_BLOCK_BYTES / (48 * Math.max(1, n))))));
   const start = rng.getState();
   const bufs: Array<WasmBuffer<Int32Array> | WasmBuffer<Float64Array>> = [];
   const keep = <T extends WasmBuffer<Int32Array> | WasmBuffer<Float64Array>>(x: T): T => {

@@ -13,6 +13,7 @@ import * as alignLosses from "./align-losses.cases.js";
 import * as align from "./align.cases.js";
 import * as graph from "./graph.cases.js";
 import * as graphIo from "./graph-io.cases.js";
+import * as graphSparsify from "./graph-sparsify.cases.js";
 
 export interface Case {
   name: string;
@@ -35,6 +36,7 @@ const modules: Record<string, CaseModule> = {
   align,
   graph,
   graphIo,
+  graphSparsify,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
