@@ -18,7 +18,7 @@ import {
   type SparsifierDictionary,
 } from "../sdk/graph/index.js";
 import { gsqueakUpdate } from "../sdk/graph/gsqueak.js";
-import { invoke } from "../sdk/cli/command.js";
+import { invoke, type Command } from "../sdk/cli/command.js";
 import { runCli } from "../sdk/cli/app.js";
 import { graphLeaf, graphMerge, graphTree, resistances as resistancesCmd } from "../sdk/cli/commands/gsqueak.js";
 import { crc32 } from "../sdk/core/crc32.js";
@@ -508,11 +508,12 @@ describe("CLI: leaf / merge / tree --graph, inspect, resistances", () => {
     ];
     for (const [name, text, msg] of bad) {
       writeFileSync(join(dir, name), text);
-      for (const [cmd, args] of [
+      const runs: Array<[Command<any>, string[]]> = [
         [resistancesCmd, [join(dir, name), "--nodes", "50", "-o", join(dir, `${name}.out`)]],
         [graphTree, ["--graph", join(dir, name), "--nodes", "50", "--workers", "0", "-o", join(dir, `${name}.spar`)]],
         [graphLeaf, ["--graph", join(dir, name), "--nodes", "50", "-o", join(dir, `${name}.leaf`)]],
-      ] as const) {
+      ];
+      for (const [cmd, args] of runs) {
         const err = await invoke(cmd, [...args]).then(() => null, (e: unknown) => e);
         expect(err, `${name}: ${cmd.name}`).toBeInstanceOf(DataError);
         expect(String((err as Error).message)).toMatch(msg);
