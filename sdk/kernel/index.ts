@@ -33,4 +33,4 @@ export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf } fr
 export { NystromFeatures, nystromError } from "./nystrom.js";
 export type { NystromMode, NystromOptions, ErrorOptions } from "./nystrom.js";
 export { NystromKRR, KrrAccumulator } from "./krr.js";
-export type { KrrOptions, KrrScore, Centres } from "./krr.js";
+export type { KrrOptions, KrrScore, KrrJSON, JSONMatrix, Centres } from "./krr.js";

@@ -212,10 +212,44 @@ interface ModelParts {
   n: number;
 }
 
+/** A matrix as JSON data. */
+export interface JSONMatrix {
+  /** Number of rows. */
+  rows: number;
+  /** Number of columns. */
+  cols: number;
+  /** The entries, row-major (length rows·cols). */
+  data: number[];
+}
+
+/** A fitted model as JSON data (`NystromKRR.toJSON()`, format `seqlearn.krr/2`). */
+export interface KrrJSON {
+  /** Always "seqlearn.krr/2". */
+  format: "seqlearn.krr/2";
+  /** The kernel. */
+  kernel: KernelSpec;
+  /** The KRR ridge μ. */
+  ridge: number;
+  /** The leverage-score ridge λ. */
+  lambda: number;
+  /** How the centres were chosen. */
+  method: string;
+  /** Training rows. */
+  n: number;
+  /** Whether the model was fitted with a vector y (predict returns a Float64Array). */
+  vector: boolean;
+  /** The centres (m×d). */
+  centres: JSONMatrix;
+  /** The coefficients α (m×k). */
+  alpha: JSONMatrix;
+}
+
 /** Nyström kernel ridge regression: f(x) = Σⱼ αⱼ k(xⱼ, x) over m centres, fitted with
  * α = (K_Dn K_nD + μK_DD + μλ·diag(1/w))⁻¹K_Dn y (Calandriello, Lazaric & Valko 2017, Eq. 8),
- * μ = `ridge`, λ = `lambda`. Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`. */
-export class NystromKRR {
+ * μ = `ridge`, λ = `lambda`. Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`.
+ * `P` is what `predict` returns: `Float64Array` for a model fitted with a vector y, `Matrix`
+ * (n×k) for one fitted with a matrix Y; `fit` infers it from y. */
+export class NystromKRR<P extends Float64Array | Matrix = Float64Array | Matrix> {
   /** The kernel. */
   readonly kernel: Kernel;
   /** Centres x_j (m×d). */
@@ -263,6 +297,9 @@ export class NystromKRR {
 
   /** Fit on X (n×d), y (length n or n×k). Centres: a dictionary, { uniform: m, seed } or
    *  "exact" (all points, (K + μI)α = y; small n). */
+  static fit(centres: Centres, X: MatrixLike, y: VectorLike, options: KrrOptions): NystromKRR<Float64Array>;
+  static fit(centres: Centres, X: MatrixLike, y: MatrixLike, options: KrrOptions): NystromKRR<Matrix>;
+  static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrOptions): NystromKRR;
   static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrOptions): NystromKRR {
     if (!options || typeof options !== "object") throw new ValueError("NystromKRR.fit: options { ridge } are required");
     const opts = checkOptions<KrrOptions>(options, "NystromKRR.fit", KRR_OPTIONS, KRR_RENAMES);
@@ -319,7 +356,7 @@ export class NystromKRR {
   }
 
   /** Predictions: a Float64Array when fitted with a vector y, else an n×k Matrix. */
-  predict(X: MatrixLike): Float64Array | Matrix {
+  predict(X: MatrixLike): P {
     const x = asMatrix(X, "X");
     const d = this.centres.cols;
     if (x.rows > 0 && x.cols !== d) throw new ShapeError(`X has ${x.cols} columns but the model was fitted with ${d}`);
@@ -333,7 +370,7 @@ export class NystromKRR {
       const part = out.data.subarray(r0 * k, (r0 + nb) * k);
       eng.call("gemm", { transA: 0, transB: 0, m: nb, n: k, k: m, alpha: 1, a: input(K.data), lda: m, b: input(this.alpha.data), ldb: k, beta: 0, c: output(nb * k, part), ldc: k });
     }
-    return this.vector ? out.data : out;
+    return (this.vector ? out.data : out) as P;
   }
 
   /** RMSE and R² (pooled over outputs); accuracy of sign(prediction) when y ∈ {−1, +1}. */
@@ -341,7 +378,7 @@ export class NystromKRR {
     const x = asMatrix(X, "X");
     const { Y } = asTargets(y, x.rows);
     if (Y.cols !== this.outputs) throw new ShapeError(`y has ${Y.cols} outputs but the model has ${this.outputs}`);
-    const p = this.predict(x);
+    const p: Float64Array | Matrix = this.predict(x);
     const pd = p instanceof Matrix ? p.data : p;
     const n = Y.data.length;
     if (n === 0) throw new ValueError("score: no rows");
@@ -362,7 +399,7 @@ export class NystromKRR {
   }
 
   /** The model as plain JSON data (`"format": "seqlearn.krr/2"`); numbers round-trip exactly. */
-  toJSON(): object {
+  toJSON(): KrrJSON {
     return {
       format: `${KRR_JSON_KIND}/${KRR_JSON_VERSION}`,
       kernel: this.kernel.toJSON(),
@@ -396,9 +433,9 @@ export class NystromKRR {
 }
 
 /** The JSON format tag `NystromKRR.toJSON` writes. @internal */
-export const KRR_JSON_KIND = "seqlearn.krr";
+export const KRR_JSON_KIND = "seqlearn.krr" as const;
 /** The JSON format version `NystromKRR.toJSON` writes; `fromJSON` reads it and every older one. @internal */
-export const KRR_JSON_VERSION = 2;
+export const KRR_JSON_VERSION = 2 as const;
 
 /** N for "seqlearn.krr/N" (1 ≤ N ≤ KRR_JSON_VERSION); a ValueError for anything else. */
 function krrVersion(format: unknown): number {

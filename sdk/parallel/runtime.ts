@@ -15,6 +15,7 @@ import type { FromWorker, ToWorker } from "./protocol.js";
 import { errorInfo } from "./protocol.js";
 import { combineTasks, findTask, taskNames, type TaskContext, type TaskTable } from "./task-table.js";
 import { collectTransferables } from "./transfer.js";
+import { nodeParentPort } from "../platform.js";
 
 interface Port {
   post(msg: FromWorker, transfer?: ArrayBuffer[]): void;
@@ -22,13 +23,10 @@ interface Port {
 }
 
 async function openPort(): Promise<Port> {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  if (g.process?.versions?.node && !g.Deno) {
-    const wt = await import("node:worker_threads");
-    const port = wt.parentPort;
-    if (!port) throw new Error("seqlearn worker entry loaded outside a worker thread");
+  const port = await nodeParentPort();
+  if (port) {
     return {
-      post: (m, t) => port.postMessage(m, t as never),
+      post: (m, t) => port.postMessage(m, t),
       listen: (fn) => port.on("message", fn),
     };
   }
