@@ -50,7 +50,7 @@ try {
 } catch (e) {
   if (e && e.code === "ERR_REQUIRE_ESM") {
     throw new Error("seqlearn is an ES module package: this Node (" + process.version + ") cannot require() it. " +
-      "Use Node >= 20.19 or >= 22.12, or load it with \`const seqlearn = await import(\"seqlearn\")\`.", { cause: e });
+      "Use Node >= 20.19 or >= 22.12, or load it with: const seqlearn = await import('seqlearn')", { cause: e });
   }
   throw e;
 }

@@ -54,6 +54,9 @@ export function exportsMap() {
   const map = { ".": entry("index", "./dist/types/index.d.ts") };
   for (const s of SUBPATHS) map[`./${s}`] = entry(s, `./dist/types/${s}/index.d.ts`);
   Object.assign(map, {
+    // The worker entry, for bundlers that do not follow `new Worker(new URL(…))` (esbuild):
+    // built as a second entry point next to the app's bundle, it is where the package looks.
+    "./worker": { node: "./dist/node/worker.js", default: "./dist/web/worker.js" },
     "./seqlearn.wasm": "./build/seqlearn.wasm",
     "./seqlearn.wasi.wasm": "./build/seqlearn.wasi.wasm",
     "./wasm": "./build/seqlearn.wasm",

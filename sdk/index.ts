@@ -51,7 +51,7 @@ export {
 export type {
   RlsDictionary, DictionaryParams, ExactRls, UniformOptions, SqueakOptions, Rows, RowSource, InkOptions,
   DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
-  KrrOptions, KrrScore, KrrJSON, Centres,
+  KrrOptions, KrrScore, KrrJSON, JSONMatrix, Centres,
 } from "./kernel/index.js";
 
 // Preference games: the game and the main solvers.

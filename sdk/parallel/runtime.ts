@@ -16,6 +16,7 @@ import { errorInfo } from "./protocol.js";
 import { combineTasks, findTask, taskNames, type TaskContext, type TaskTable } from "./task-table.js";
 import { collectTransferables } from "./transfer.js";
 import { nodeParentPort } from "../platform.js";
+import { importModule } from "./import-module.js";
 
 interface Port {
   post(msg: FromWorker, transfer?: ArrayBuffer[]): void;
@@ -118,7 +119,7 @@ export async function serveWorker(tasks: TaskTable): Promise<void> {
 
 /** The `tasks` export of a task module. */
 async function taskModule(url: string): Promise<unknown> {
-  const mod = (await import(/* @vite-ignore */ url)) as { tasks?: unknown };
+  const mod = (await importModule(url)) as { tasks?: unknown };
   if (mod.tasks === undefined) {
     throw new ValueError(`task module ${url} has no \`tasks\` export; a task module exports its table: export const tasks = { "my.task": (input, ctx) => ... }`);
   }
