@@ -16,6 +16,7 @@ import { EngineResource } from "../engine/resource.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
+import { Work, type LongWorkOptions } from "../core/work.js";
 import { cholesky, choSolve } from "../linalg/index.js";
 import { Kernel, asKernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
@@ -43,6 +44,10 @@ export interface KrrOptions {
 }
 
 const KRR_OPTIONS = ["ridge", "kernel", "lambda", "chunk"] as const;
+const KRR_ASYNC_OPTIONS = [...KRR_OPTIONS, "signal", "onProgress"] as const;
+
+/** Options of `NystromKRR.fitAsync` and `fitStream`: the fit's, a signal and a progress callback. */
+export interface KrrAsyncOptions extends KrrOptions, LongWorkOptions {}
 const KRR_RENAMES = { mu: "ridge", gamma: "lambda" } as const;
 
 /** Where `NystromKRR.fit` takes its centres from: a dictionary, `"exact"` (every point), or
@@ -66,8 +71,12 @@ export interface KrrScore {
 
 type Targets = { Y: Matrix; vector: boolean };
 
+function isVectorTarget(y: VectorLike | MatrixLike): boolean {
+  return ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
+}
+
 function asTargets(y: VectorLike | MatrixLike, n: number): Targets {
-  const isVec = ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
+  const isVec = isVectorTarget(y);
   if (isVec) {
     const v = asVector(y as VectorLike, "y", { length: n });
     return { Y: new Matrix(n, 1, v), vector: true };
@@ -332,22 +341,69 @@ export class NystromKRR<P extends Float64Array | Matrix = Float64Array | Matrix>
     }
   }
 
+  /** `fit` as long work: the rows go through the accumulator in chunks of `chunk` rows (the
+   *  engine's own block size, so α is bit for bit that of `fit`), with `onProgress` after each
+   *  ({ done, total, unit: "rows" }), a yield to the event loop, and a stop with the signal's
+   *  reason once `signal` fires. "exact" centres are one factorisation: checked before and after. */
+  static async fitAsync(centres: Centres, X: MatrixLike, y: VectorLike, options: KrrAsyncOptions): Promise<NystromKRR<Float64Array>>;
+  static async fitAsync(centres: Centres, X: MatrixLike, y: MatrixLike, options: KrrAsyncOptions): Promise<NystromKRR<Matrix>>;
+  static async fitAsync(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrAsyncOptions): Promise<NystromKRR>;
+  static async fitAsync(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrAsyncOptions): Promise<NystromKRR> {
+    if (!options || typeof options !== "object") throw new ValueError("NystromKRR.fitAsync: options { ridge } are required");
+    const { signal, onProgress, ...fit } = checkOptions<KrrAsyncOptions>(options, "NystromKRR.fitAsync", KRR_ASYNC_OPTIONS, KRR_RENAMES);
+    const x = asMatrix(X, "X");
+    const work = new Work({ signal, onProgress }, x.rows, "rows");
+    if (centres === "exact" || x.rows <= (fit.chunk ?? 1024)) {
+      const model = NystromKRR.fit(centres, x, y, fit);
+      await work.step(x.rows);
+      return model;
+    }
+    positive(fit.ridge, "ridge");
+    let dict: RlsDictionary;
+    if (centres && typeof centres === "object" && "uniform" in centres && !("points" in centres)) {
+      const kernel = asKernel(fit.kernel, "opts.kernel");
+      const u = checkOptions<{ uniform: number; seed?: number; lambda?: number }>(centres, "NystromKRR.fitAsync centres", ["uniform", "seed", "lambda"], { gamma: "lambda" });
+      dict = uniformNystrom(x, u.uniform, { kernel, seed: checkSeed(u.seed ?? 0, "seed"), lambda: u.lambda ?? 0 });
+    } else {
+      dict = centres as RlsDictionary;
+    }
+    const { Y } = asTargets(y, x.rows);
+    const chunk = integer(fit.chunk ?? 1024, "chunk", 1);
+    const acc = new KrrAccumulator(dict, fit);
+    try {
+      const d = x.cols, k = Y.cols;
+      for (let r0 = 0; r0 < x.rows; r0 += chunk) {
+        const nb = Math.min(chunk, x.rows - r0);
+        const ys = Y.data.subarray(r0 * k, (r0 + nb) * k);
+        acc.add(new Matrix(nb, d, x.data.subarray(r0 * d, (r0 + nb) * d)), isVectorTarget(y) ? ys : new Matrix(nb, k, ys));
+        await work.step(nb);
+      }
+      return acc.finish();
+    } finally {
+      acc.dispose();
+    }
+  }
+
   /** A streaming accumulator for fixed centres (O(m²) memory): add(X, y) batches, then finish(). */
   static accumulator(dict: RlsDictionary, opts: KrrOptions): KrrAccumulator {
     return new KrrAccumulator(dict, opts);
   }
 
   /** Fit from an (async) iterable of { X, y } batches in one pass. */
-  static async fitStream(dict: RlsDictionary, source: AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }> | Iterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>, opts: KrrOptions): Promise<NystromKRR> {
+  static async fitStream(dict: RlsDictionary, source: AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }> | Iterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>, opts: KrrAsyncOptions): Promise<NystromKRR> {
     const iterable = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
     if (!iterable || (typeof iterable[Symbol.asyncIterator] !== "function" && typeof iterable[Symbol.iterator] !== "function")) {
       throw new ValueError("NystromKRR.fitStream: source must be an iterable or async iterable of { X, y } batches");
     }
-    const acc = new KrrAccumulator(dict, checkOptions<KrrOptions>(opts, "NystromKRR.fitStream", KRR_OPTIONS, KRR_RENAMES));
+    const { signal, onProgress, ...fit } = checkOptions<KrrAsyncOptions>(opts, "NystromKRR.fitStream", KRR_ASYNC_OPTIONS, KRR_RENAMES);
+    const work = new Work({ signal, onProgress }, null, "rows");
+    const acc = new KrrAccumulator(dict, fit);
     try {
       for await (const b of source as AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>) {
         if (!b || typeof b !== "object" || !("X" in b) || !("y" in b)) throw new ValueError("NystromKRR.fitStream: every item must be { X, y }");
+        const before = acc.rows;
         acc.add(b.X, b.y);
+        await work.step(acc.rows - before);
       }
       return acc.finish();
     } finally {
