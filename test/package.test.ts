@@ -99,6 +99,19 @@ describe("the tarball", () => {
   });
 });
 
+describe("the bundler guide", () => {
+  it("its recipes are the files the consumers above build and run, word for word", () => {
+    const page = "docs/guide/bundlers.md";
+    const text = readFileSync(join(root, page), "utf8");
+    const blocks = [...text.matchAll(/^```\S*[^\n]*\bfile=(\S+)[^\n]*\n([\s\S]*?)^```$/gm)];
+    expect(blocks.map((m) => m[1]).sort()).toEqual([
+      "test/consumers/browser/esbuild.js", "test/consumers/browser/main.js", "test/consumers/browser/vite.config.js",
+      "test/consumers/browser/webpack.config.mjs", "test/consumers/workerd/worker.js", "test/consumers/workerd/wrangler.toml",
+    ]);
+    for (const [, file, code] of blocks) expect(code.trim(), `${page}: ${file}`).toBe(readFileSync(join(root, file), "utf8").trim());
+  });
+});
+
 describe("Node", () => {
   it("ES modules: root, subpaths, shipped data and a pool of worker threads", () => {
     const got = lastJson(ok(sh(process.execPath, ["node/esm.mjs"], project), "node node/esm.mjs"));
