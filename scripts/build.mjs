@@ -91,6 +91,26 @@ for (const name of ["index", ...SUBPATHS]) {
 }
 console.log(`build: dist/types-deno and the Deno type headers (${Date.now() - t} ms)`);
 
+// The interactive demo (examples/demo/): the page and its SQUEAK worker, bundled from the SDK's
+// sources for the browser (the web target's files), into dist/demo/, two levels below the root
+// like the package's builds, so the engine is at ../../build/seqlearn.wasm. Not in the tarball.
+t = Date.now();
+const { variantsPlugin } = await import("./bundle.mjs");
+await esbuild.build({
+  entryPoints: ["examples/demo/demo.js", "examples/demo/squeak-worker.js"],
+  outdir: "dist/demo",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  plugins: [variantsPlugin(TARGETS.web.variants)],
+  logLevel: "warning",
+});
+writeFileSync("dist/demo/index.html", readFileSync("examples/demo/index.html", "utf8"));
+console.log(`build: dist/demo, the interactive demo (${Date.now() - t} ms)`);
+
 function copyTree(from, to, transform) {
   mkdirSync(to, { recursive: true });
   for (const e of readdirSync(from, { withFileTypes: true })) {

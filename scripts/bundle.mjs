@@ -68,7 +68,7 @@ export function exportsMap() {
 }
 
 /** Replace `x.ts` by `x.<variant>.ts` where one exists, for the first variant that does. */
-function variantsPlugin(variants) {
+export function variantsPlugin(variants) {
   return {
     name: "seqlearn-variants",
     setup(build) {
