@@ -86,8 +86,8 @@ export interface PoolOptions {
   abortGraceMs?: number;
   /** The compiled engine module to give each worker; default: compiled from the package. */
   module?: WebAssembly.Module;
-  /** The worker entry script; default: the package's (dist/worker.js, serving the package's
-   *  tasks). Give it when a bundler moves dist/worker.js, or to run your own entry script,
+  /** The worker entry script; default: the package's (worker.js of the package's build,
+   *  serving the package's tasks). Give it when a bundler moves that file, or to run your own entry script,
    *  which serves a table of its choice: `await parallel.serveWorker(taskTable(TASKS, mine))`. */
   workerUrl?: string | URL;
 }

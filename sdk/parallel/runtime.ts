@@ -6,9 +6,9 @@
 //
 // The engine is this module's own import: an entry script and the task modules it loads must
 // therefore share one copy of the SDK, or a task would draw on an engine nobody initialised.
-// The package's bundles guarantee it: dist/index.js and dist/worker.js are entries of one
+// The package's bundles guarantee it: index.js and worker.js (of each target) are entries of one
 // esbuild build with code splitting, so both import the same chunk, and a task module that
-// imports "seqlearn" (dist/index.js) in a worker shares the worker's engine.
+// imports "seqlearn" (the same target's index.js) in a worker shares the worker's engine.
 import { init, initSync, getEngine, isInitialised } from "../engine/loader.js";
 import { ValueError } from "../engine/errors.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
