@@ -45,15 +45,12 @@ describe("the interactive demo", () => {
       await page.fill("#n", "6000");
       await page.dispatchEvent("#n", "change");
       await page.click("#run-squeak");
-      const seen = await page.evaluate(() => new Promise<number[]>((resolve) => {
-        const values: number[] = [];
-        const bar = document.getElementById("progress") as HTMLProgressElement;
-        const t = setInterval(() => {
-          values.push(bar.value);
-          if ((window as unknown as { __demo: { krr: unknown } }).__demo.krr) { clearInterval(t); resolve(values); }
-        }, 5);
-      }));
-      expect(seen.some((v) => v > 0 && v < 1), `progress values ${seen.slice(0, 20).join(" ")}`).toBe(true);
+      await page.waitForFunction(() => (window as unknown as { __demo: { krr: unknown } }).__demo.krr !== null, null, { timeout: 60_000 });
+      const seen = await page.evaluate(() => (window as unknown as { __demo: { progress: number[] } }).__demo.progress);
+      expect(seen.length, "progress reports (one per chunk of 250 rows)").toBe(24);
+      expect(seen.filter((v) => v > 0 && v < 1).length).toBe(23);
+      expect(seen.at(-1)).toBe(1);
+      expect(await page.evaluate(() => (document.getElementById("progress") as HTMLProgressElement).value)).toBe(1);
       const demo = await page.evaluate(() => (window as unknown as { __demo: Record<string, any> }).__demo);
       expect(demo.errors).toEqual([]);
       expect(demo.squeak.n).toBe(6000);

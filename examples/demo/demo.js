@@ -6,7 +6,7 @@
 import { init, defaultWasmUrl, Matrix, Rng, NystromKRR, decodeDictionary, rbf, games, io } from "../../sdk/index.ts";
 
 const $ = (id) => document.getElementById(id);
-const state = (window.__demo = { squeak: null, krr: null, game: null, errors: [] });
+const state = (window.__demo = { squeak: null, krr: null, game: null, progress: [], errors: [] });
 const module = await WebAssembly.compile(await (await fetch(defaultWasmUrl())).arrayBuffer());
 await init(module);
 
@@ -83,10 +83,13 @@ $("run-squeak").onclick = () => {
   $("run-squeak").disabled = true; $("cancel").disabled = false;
   $("status").textContent = "SQUEAK running…";
   $("progress").value = 0;
+  state.progress = [];
+  state.squeak = state.krr = null;
   const t0 = performance.now();
   worker.onmessage = ({ data: msg }) => {
     if (msg.type === "progress") {
       $("progress").value = msg.done / msg.total;
+      state.progress.push(msg.done / msg.total);
       $("status").textContent = `${msg.done} / ${msg.total} points` + (msg.etaMs !== null ? `, ${(msg.etaMs / 1000).toFixed(1)} s left` : "");
       if (msg.points) draw(data.X, msg.points);
       return;
