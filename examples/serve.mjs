@@ -45,10 +45,10 @@ export function serveStatic(root, port = 0) {
 }
 
 // `node examples/serve.mjs [port]` serves the repository so that
-// http://127.0.0.1:<port>/examples/browser/ can import ../../dist/index.js.
+// http://127.0.0.1:<port>/examples/browser/ can import ../../dist/web/index.js.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = join(fileURLToPath(new URL(".", import.meta.url)), "..").replace(/\/$/, "");
   const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
   const { url } = await serveStatic(root, port);
-  console.log(`serving ${root} — open ${url}examples/browser/ (Ctrl-C to stop)`);
+  console.log(`serving ${root} — open ${url}dist/demo/ (the interactive demo, \`npm run build\` first) or ${url}examples/browser/ (Ctrl-C to stop)`);
 }

@@ -46,14 +46,14 @@ export * as kernels from "./kernel/index.js";
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
 export {
-  exactRls, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, estimateRls,
+  exactRls, exactRlsAsync, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, estimateRls,
   NystromFeatures, nystromError, NystromKRR,
   dictionaryToJSON, dictionaryFromJSON, encodeDictionary, decodeDictionary,
 } from "./kernel/index.js";
 export type {
   RlsDictionary, DictionaryParams, ExactRls, UniformOptions, SqueakOptions, Rows, RowSource, InkOptions,
   DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
-  KrrOptions, KrrScore, Centres,
+  KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres, StreamOptions, LongWorkOptions, WorkProgress,
 } from "./kernel/index.js";
 
 // Preference games: the game and the main solvers.

@@ -12,7 +12,7 @@ import { readTable } from "../sdk/io/table.js";
 import { RunningStats, applyScaling } from "../sdk/cli/scaling.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist-test", "cli-e2e.js");
+const cli = join(root, "dist-test", "cli", "cli-e2e.js"); // two levels down, like dist/node/cli.js
 let dir = "";
 
 function run(args: string[], input?: string) {
@@ -69,7 +69,6 @@ beforeAll(async () => {
     target: "es2022",
     platform: "node",
     external: ["node:*"],
-    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") },
     logLevel: "warning",
   });
   dir = mkdtempSync(join(tmpdir(), "seqlearn-cli-"));

@@ -350,7 +350,7 @@ describe("task tables: the package's tasks and yours", () => {
   });
 
   it("the package's worker loads a user's plain-JS task module that imports \"seqlearn\", on the worker's engine", async () => {
-    // Default worker script: from the sources in Node, the built dist/worker.js.
+    // Default worker script: from the sources in Node, the built dist/node/worker.js.
     const p = await WorkerPool.create({ size: 1, modules: [new URL("./parallel-user-tasks.mjs", import.meta.url)] });
     try {
       const u = await p.run<Float64Array>("user.uniform", { seed: 42, stream: 7, n: 32 });
@@ -393,7 +393,7 @@ describe("task tables: the package's tasks and yours", () => {
     for (const f of readdirSync(dir).filter((x) => x.endsWith(".ts"))) {
       const src = readFileSync(join(dir, f), "utf8");
       for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
-        expect(m[1], `${f} imports ${m[1]}`).toMatch(/^(\.\/|\.\.\/(engine|core|random)\/|node:)/);
+        expect(m[1], `${f} imports ${m[1]}`).toMatch(/^(\.\/|\.\.\/(engine|core|random)\/|\.\.\/platform\.js$|node:)/);
       }
       const code = src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
       expect(code, f).not.toMatch(/esbuild/);

@@ -7,7 +7,7 @@ export class SeqlearnError extends Error {
   constructor(message: string) {
     super(message);
     // Subclasses outside seqlearn get their class name; built-in ones fix theirs below.
-    this.name = new.target.name;
+    this.name = new.target === SeqlearnError ? "SeqlearnError" : new.target.name;
   }
 }
 

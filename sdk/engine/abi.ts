@@ -113,15 +113,21 @@ export const GamesParam = {
   EVERY: 5,
   /** Offset of the iteration counter (resumes the Nash-MD schedule). */
   T0: 6,
+  /**
+   * 1: continue an earlier call in place: logPi is its normalised last iterate and `work`
+   * still holds its π, so neither is recomputed (a run split into chunks then gives the bits
+   * of one call); 0: start from logPi.
+   */
+  RESUME: 7,
   /** Number of slots. */
-  SLOTS: 7,
+  SLOTS: 8,
 } as const;
 export type GamesParam = (typeof GamesParam)[keyof typeof GamesParam];
 
 /**
  * Columns of a metrics row.
  *
- * Defined in [assembly/games/solvers.ts:54](../../assembly/games/solvers.ts#L54).
+ * Defined in [assembly/games/solvers.ts:58](../../assembly/games/solvers.ts#L58).
  */
 export const GamesMetric = {
   /** Iteration k. */
@@ -896,20 +902,21 @@ export interface WasmExports {
    * f64 slots of the `work` block of every games export, for n actions and rank r (0 for a
    * dense operator).
    *
-   * [assembly/games/solvers.ts:81](../../assembly/games/solvers.ts#L81)
+   * [assembly/games/solvers.ts:85](../../assembly/games/solvers.ts#L85)
    */
   games_workspace_size(n: number, r: number): number;
   /**
    * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
    * overwritten with the last iterate).
-   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0].
-   *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
+   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0,
+   *   resume]. every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
    *   (rows of GamesMetric.COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
-   *   iteration column (to resume a run).
+   *   iteration column (to resume a run); resume = 1 continues the previous call on the same
+   *   logPi and work in place (chunked runs equal one call bit for bit).
    * logStar (or 0): the log of π*, for KL and span. work: games_workspace_size(n, r) f64.
    * Returns Status.OK, Status.BAD_ARG, or Status.NON_FINITE (status_arg = the iteration).
    *
-   * [assembly/games/solvers.ts:134](../../assembly/games/solvers.ts#L134)
+   * [assembly/games/solvers.ts:139](../../assembly/games/solvers.ts#L139)
    */
   games_run(kind: number, a: number, r: number, n: number, logMu: number, logPi: number, logStar: number, params: number, metrics: number, work: number): number;
   /**
@@ -917,26 +924,26 @@ export interface WasmExports {
    * the solution) until max_y |π − softmax(log μ + P·π/β)| < tol. status_arg = iterations,
    * status_arg2 = final residual. Returns Status.OK or Status.NO_CONVERGENCE. work as games_run.
    *
-   * [assembly/games/solvers.ts:326](../../assembly/games/solvers.ts#L326)
+   * [assembly/games/solvers.ts:335](../../assembly/games/solvers.ts#L335)
    */
   games_solve(kind: number, a: number, r: number, n: number, logMu: number, logPi: number, beta: number, tol: number, maxIter: number, work: number): number;
   /**
    * One metrics row for the policy `logPi` (normalised in place). work: games_workspace_size(n, r) f64.
    *
-   * [assembly/games/solvers.ts:365](../../assembly/games/solvers.ts#L365)
+   * [assembly/games/solvers.ts:374](../../assembly/games/solvers.ts#L374)
    */
   games_metrics(kind: number, a: number, r: number, n: number, logMu: number, logPi: number, logStar: number, beta: number, out: number, work: number): number;
   /**
    * out ← log BR_β(opp) = log softmax(log μ + P·opp/β), with opp given as probabilities.
    * work: games_workspace_size(n, r) f64 (2n + 4r + 4 are used).
    *
-   * [assembly/games/solvers.ts:388](../../assembly/games/solvers.ts#L388)
+   * [assembly/games/solvers.ts:397](../../assembly/games/solvers.ts#L397)
    */
   games_best_response(kind: number, a: number, r: number, n: number, logMu: number, opp: number, beta: number, out: number, work: number): number;
   /**
    * out ← P·x for any vector x. work: games_workspace_size(n, r) f64 (4r + 4 are used).
    *
-   * [assembly/games/solvers.ts:399](../../assembly/games/solvers.ts#L399)
+   * [assembly/games/solvers.ts:408](../../assembly/games/solvers.ts#L408)
    */
   games_apply(kind: number, a: number, r: number, n: number, x: number, out: number, work: number): void;
   /**
@@ -1738,7 +1745,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of every games export, for n actions and rank r (0 for a
    * dense operator).
    *
-   * Engine side: [assembly/games/solvers.ts:81](../../assembly/games/solvers.ts#L81).
+   * Engine side: [assembly/games/solvers.ts:85](../../assembly/games/solvers.ts#L85).
    */
   games_workspace_size: {
     /** `i32` */ n: number;
@@ -1747,14 +1754,15 @@ export interface AbiArgs {
   /**
    * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
    * overwritten with the last iterate).
-   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0].
-   *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
+   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0,
+   *   resume]. every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
    *   (rows of GamesMetric.COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
-   *   iteration column (to resume a run).
+   *   iteration column (to resume a run); resume = 1 continues the previous call on the same
+   *   logPi and work in place (chunked runs equal one call bit for bit).
    * logStar (or 0): the log of π*, for KL and span. work: games_workspace_size(n, r) f64.
    * Returns Status.OK, Status.BAD_ARG, or Status.NON_FINITE (status_arg = the iteration).
    *
-   * Engine side: [assembly/games/solvers.ts:134](../../assembly/games/solvers.ts#L134).
+   * Engine side: [assembly/games/solvers.ts:139](../../assembly/games/solvers.ts#L139).
    */
   games_run: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1773,7 +1781,7 @@ export interface AbiArgs {
    * the solution) until max_y |π − softmax(log μ + P·π/β)| < tol. status_arg = iterations,
    * status_arg2 = final residual. Returns Status.OK or Status.NO_CONVERGENCE. work as games_run.
    *
-   * Engine side: [assembly/games/solvers.ts:326](../../assembly/games/solvers.ts#L326).
+   * Engine side: [assembly/games/solvers.ts:335](../../assembly/games/solvers.ts#L335).
    */
   games_solve: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1790,7 +1798,7 @@ export interface AbiArgs {
   /**
    * One metrics row for the policy `logPi` (normalised in place). work: games_workspace_size(n, r) f64.
    *
-   * Engine side: [assembly/games/solvers.ts:365](../../assembly/games/solvers.ts#L365).
+   * Engine side: [assembly/games/solvers.ts:374](../../assembly/games/solvers.ts#L374).
    */
   games_metrics: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1808,7 +1816,7 @@ export interface AbiArgs {
    * out ← log BR_β(opp) = log softmax(log μ + P·opp/β), with opp given as probabilities.
    * work: games_workspace_size(n, r) f64 (2n + 4r + 4 are used).
    *
-   * Engine side: [assembly/games/solvers.ts:388](../../assembly/games/solvers.ts#L388).
+   * Engine side: [assembly/games/solvers.ts:397](../../assembly/games/solvers.ts#L397).
    */
   games_best_response: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1824,7 +1832,7 @@ export interface AbiArgs {
   /**
    * out ← P·x for any vector x. work: games_workspace_size(n, r) f64 (4r + 4 are used).
    *
-   * Engine side: [assembly/games/solvers.ts:399](../../assembly/games/solvers.ts#L399).
+   * Engine side: [assembly/games/solvers.ts:408](../../assembly/games/solvers.ts#L408).
    */
   games_apply: {
     /** `PreferenceKind` */ kind: PreferenceKind;

@@ -4,6 +4,8 @@ import { SeqlearnError } from "../engine/errors.js";
  *  `line` is 1-based (the header is line 1 of a CSV file); `column` is 1-based and
  *  `columnName` is the header name, when the problem is in one field. */
 export class DataError extends SeqlearnError {
+  /** Always "DataError". */
+  override name = "DataError";
   /** 1-based line of the input where the problem is, when known. */
   readonly line?: number;
   /** 1-based column (field) number, when known. */

@@ -59,6 +59,8 @@ export type DictionaryFormatErrorCode =
 /** A dictionary file could not be decoded (or a record could not be encoded). `code` says
  *  which check failed; `offset` is the byte offset of the offending field when known. */
 export class DictionaryFormatError extends SeqlearnError {
+  /** Always "DictionaryFormatError". */
+  override name = "DictionaryFormatError";
   /** Which check failed. */
   readonly code: DictionaryFormatErrorCode;
   /** Byte offset of the offending field, when known. */

@@ -11,7 +11,7 @@
 // (tasks.ts) and the helpers below are imported by path where they are needed.
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec, KERNEL_NAMES } from "./kernels.js";
 export type { KernelSpec, KernelName } from "./kernels.js";
-export { exactRls, uniformNystrom, fullDictionary } from "./rls.js";
+export { exactRls, exactRlsAsync, uniformNystrom, fullDictionary } from "./rls.js";
 export type { ExactRls, UniformOptions } from "./rls.js";
 export { dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
 export type { RlsDictionary, DictionaryParams } from "./dictionary.js";
@@ -25,7 +25,7 @@ export type { EstimateOptions } from "./estimator.js";
 export { dictUpdate } from "./update.js";
 export type { DictUpdateOptions, DictUpdateResult } from "./update.js";
 export { Squeak } from "./squeak.js";
-export type { SqueakOptions, Rows, RowSource } from "./squeak.js";
+export type { SqueakOptions, StreamOptions, Rows, RowSource } from "./squeak.js";
 export { InkEstimate } from "./ink.js";
 export type { InkOptions } from "./ink.js";
 export { disqueak, disqueakLeaf, disqueakMerge, disqueakParams } from "./disqueak.js";
@@ -33,4 +33,5 @@ export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf } fr
 export { NystromFeatures, nystromError } from "./nystrom.js";
 export type { NystromMode, NystromOptions, ErrorOptions } from "./nystrom.js";
 export { NystromKRR, KrrAccumulator } from "./krr.js";
-export type { KrrOptions, KrrScore, Centres } from "./krr.js";
+export type { KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres } from "./krr.js";
+export type { LongWorkOptions, WorkProgress } from "../core/work.js";

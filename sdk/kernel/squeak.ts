@@ -12,6 +12,7 @@ import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.j
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
+import { Work, type LongWorkOptions } from "../core/work.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../random/streams.js";
 import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
@@ -63,6 +64,15 @@ export interface SqueakOptions {
 export const SQUEAK_OPTIONS = ["kernel", "lambda", "eps", "qbar", "batch", "seed", "mode", "maxDictionary", "estimator"] as const;
 /** The leverage-score ridge's first name (`gamma`), accepted for one release. @internal */
 export const LAMBDA_RENAME = { gamma: "lambda" } as const;
+
+/** Options of `pushAsync` and `consume`. */
+export interface StreamOptions extends LongWorkOptions {
+  /** Columns per row, for flat arrays holding several rows. */
+  d?: number;
+  /** Rows per chunk of pushAsync (between two yields). Default 1024. */
+  chunkRows?: number;
+}
+const STREAM_KEYS = ["d", "chunkRows", "signal", "onProgress"] as const;
 
 /** Shared streaming machinery of Squeak and InkEstimate. Owns engine memory (the dictionary's
  *  state): `dispose()` it, or declare it with `using`. */
@@ -182,17 +192,47 @@ export abstract class StreamingDictionary extends EngineResource {
     this.seenCount = t + 1;
   }
 
-  /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
-   *  batch of rows (anything push() accepts). Resolves to this. */
-  async consume(source: RowSource, d?: number): Promise<this> {
+  /** push() as long work: the rows go in chunks of `chunkRows` (the dictionary is the one
+   *  push() gives, bit for bit: how a stream is split does not matter), with `onProgress`
+   *  after each chunk ({ done, total, unit: "rows" }), a yield to the event loop, and a stop
+   *  with the signal's reason once `signal` fires (the rows pushed so far stay pushed). */
+  async pushAsync(rows: Rows, options: StreamOptions = {}): Promise<this> {
     this.assertLive();
+    const opts = checkOptions<StreamOptions>(options, "pushAsync", STREAM_KEYS);
+    const { data, n, cols } = this.toBlock(rows, opts.d);
+    const chunk = integer(opts.chunkRows ?? 1024, "chunkRows", 1);
+    const work = new Work(opts, n, "rows");
+    for (let r0 = 0; r0 < n; r0 += chunk) {
+      const k = Math.min(chunk, n - r0);
+      this.push(new Matrix(k, cols, data.subarray(r0 * cols, (r0 + k) * cols)));
+      await work.step(k);
+    }
+    return this;
+  }
+
+  /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
+   *  batch of rows (anything push() accepts). Resolves to this. The second argument is `d`
+   *  (for flat arrays holding several rows) or { d, signal, onProgress }: between items the
+   *  rows so far are reported ({ done, total: null, unit: "rows" }) and the signal checked. */
+  async consume(source: RowSource, dOrOptions?: number | StreamOptions): Promise<this> {
+    this.assertLive();
+    const opts: StreamOptions = typeof dOrOptions === "object" && dOrOptions !== null
+      ? checkOptions<StreamOptions>(dOrOptions, "consume", STREAM_KEYS)
+      : { d: dOrOptions };
+    const d = opts.d;
+    const work = new Work(opts, null, "rows");
+    const add = async (item: Rows): Promise<void> => {
+      const before = this.seenCount;
+      this.push(item, d);
+      await work.step(this.seenCount - before);
+    };
     if (source && typeof (source as ReadableStream<Rows>).getReader === "function") {
       const reader = (source as ReadableStream<Rows>).getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          this.push(value, d);
+          await add(value);
         }
       } finally {
         reader.releaseLock();
@@ -203,7 +243,7 @@ export abstract class StreamingDictionary extends EngineResource {
     if (!s || (typeof s[Symbol.asyncIterator] !== "function" && typeof s[Symbol.iterator] !== "function")) {
       throw new ValueError("consume: source must be an async iterable, an iterable or a ReadableStream of rows");
     }
-    for await (const item of s) this.push(item, d);
+    for await (const item of s) await add(item);
     return this;
   }
 

@@ -122,7 +122,11 @@ export interface TriangularOptions {
   transpose?: boolean;
 }
 
-/** Solve L·X = B (or Lᵀ·X = B) for lower-triangular L; B may be a vector or a matrix. */
+/** Solve L·X = B (or Lᵀ·X = B) for lower-triangular L; B may be a vector (the result is a
+ *  Float64Array) or a matrix (the result is a Matrix). */
+export function solveTriangular(L: MatrixLike, B: VectorLike, options?: TriangularOptions): Float64Array;
+export function solveTriangular(L: MatrixLike, B: MatrixLike, options?: TriangularOptions): Matrix;
+export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, options?: TriangularOptions): Matrix | Float64Array;
 export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, options: TriangularOptions = {}): Matrix | Float64Array {
   const opts = checkOptions<TriangularOptions>(options, "solveTriangular", ["transpose"]);
   const l = asMatrix(L, "L", { square: true });
@@ -136,7 +140,11 @@ export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, optio
   return isVec ? b.data : b;
 }
 
-/** Solve A·X = B given the Cholesky factor L of A. */
+/** Solve A·X = B given the Cholesky factor L of A (a Float64Array for a vector B, a Matrix
+ *  for a matrix B). */
+export function choSolve(L: MatrixLike, B: VectorLike): Float64Array;
+export function choSolve(L: MatrixLike, B: MatrixLike): Matrix;
+export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Float64Array;
 export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Float64Array {
   const l = asMatrix(L, "L", { square: true });
   const y = solveTriangular(l, B);
@@ -145,6 +153,9 @@ export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Fl
 
 /** Solve A·X = B for symmetric positive-definite A (Cholesky; throws NumericalError if A
  *  is not SPD unless `jitter` is given). */
+export function solveSPD(A: MatrixLike, B: VectorLike, opts?: CholeskyOptions): Float64Array;
+export function solveSPD(A: MatrixLike, B: MatrixLike, opts?: CholeskyOptions): Matrix;
+export function solveSPD(A: MatrixLike, B: MatrixLike | VectorLike, opts?: CholeskyOptions): Matrix | Float64Array;
 export function solveSPD(A: MatrixLike, B: MatrixLike | VectorLike, opts: CholeskyOptions = {}): Matrix | Float64Array {
   const { L } = cholesky(A, checkOptions<CholeskyOptions>(opts, "solveSPD", CHOLESKY_OPTIONS));
   return choSolve(L, B);

@@ -6,7 +6,7 @@
 // Which tasks exist is not the pool's business: a WorkerPool's workers serve the table of
 // their entry script (by default the package's, sdk/worker.ts) plus the `tasks` exports of
 // the pool's task modules; an InlinePool runs the table it is given.
-import { compile } from "../engine/loader.js";
+import { compile, engineModule, getEngine, isInitialised } from "../engine/loader.js";
 import { ValueError, ShapeError, NumericalError, EngineTrapError, EngineStateError, SeqlearnError } from "../engine/errors.js";
 import { integer, nonNegative } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
@@ -86,8 +86,8 @@ export interface PoolOptions {
   abortGraceMs?: number;
   /** The compiled engine module to give each worker; default: compiled from the package. */
   module?: WebAssembly.Module;
-  /** The worker entry script; default: the package's (dist/worker.js, serving the package's
-   *  tasks). Give it when a bundler moves dist/worker.js, or to run your own entry script,
+  /** The worker entry script; default: the package's (worker.js of the package's build,
+   *  serving the package's tasks). Give it when a bundler moves that file, or to run your own entry script,
    *  which serves a table of its choice: `await parallel.serveWorker(taskTable(TASKS, mine))`. */
   workerUrl?: string | URL;
 }
@@ -180,7 +180,11 @@ const MAX_START_FAILURES = 3;
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 let cachedModule: Promise<WebAssembly.Module> | null = null;
+/** The module workers get by default: the one init() was given (whatever its source: a URL a
+ *  bundler rewrote, bytes, a Response), else the package's, compiled once. */
 function defaultModule(): Promise<WebAssembly.Module> {
+  const own = isInitialised() ? engineModule(getEngine()) : undefined;
+  if (own) return Promise.resolve(own);
   if (!cachedModule) {
     cachedModule = compile();
     cachedModule.catch(() => (cachedModule = null));
@@ -216,7 +220,7 @@ export class WorkerPool implements Executor {
   private readonly timeoutMs: number | undefined;
   private readonly abortGraceMs: number;
   private readonly module: WebAssembly.Module;
-  private readonly scriptUrl: URL;
+  private readonly scriptUrl: URL | null;
   private readonly modules: string[];
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -237,7 +241,7 @@ export class WorkerPool implements Executor {
     /** Workers that died or were terminated and were replaced. */ workersReplaced: 0,
   };
 
-  private constructor(size: number, opts: PoolOptions, module: WebAssembly.Module, url: URL, modules: string[]) {
+  private constructor(size: number, opts: PoolOptions, module: WebAssembly.Module, url: URL | null, modules: string[]) {
     this.size = size;
     this.retries = opts.retries ?? 2;
     this.timeoutMs = opts.timeoutMs;
@@ -427,7 +431,7 @@ export class WorkerPool implements Executor {
     if (this.startFailures >= MAX_START_FAILURES) {
       if (!this.slots.some((s) => s !== slot && s.state !== "dead")) {
         // No worker can be started: fail everything rather than wait forever.
-        this.broken = new WorkerStartError(`could not start a worker (${this.startFailures} attempts; last: ${error.name}: ${error.message}); worker script ${this.scriptUrl.href}`, rebuildError(error));
+        this.broken = new WorkerStartError(`could not start a worker (${this.startFailures} attempts; last: ${error.name}: ${error.message}); worker script ${this.scriptUrl?.href ?? "the package's worker.js"}`, rebuildError(error));
         for (const job of this.queue.splice(0)) job.reject(this.broken);
         for (const w of this.readyWaiters.splice(0)) w.reject(this.broken);
         for (const s of this.slots) this.kill(s);

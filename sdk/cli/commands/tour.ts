@@ -13,9 +13,9 @@ import { RunningStats, applyScaling } from "../scaling.js";
 import { linePlot } from "../../io/svg.js";
 import { writeFileAtomic } from "../files.js";
 
-/** The shipped data file, from the bundle (dist/cli.js) or from the sources (sdk/cli/commands). */
+/** The shipped data file, from the bundle (dist/node/cli.js) or from the sources (sdk/cli/commands). */
 export function shippedData(name: string): string {
-  for (const rel of [`../data/${name}`, `../../../data/${name}`]) {
+  for (const rel of [`../../data/${name}`, `../../../data/${name}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
