@@ -127,3 +127,91 @@ export async function packageWorkerUrl(): Promise<URL | null> {
 export function startPackageWebWorker(): Worker {
   throw new Error("startPackageWebWorker: not in this build (use packageWorkerUrl())");
 }
+
+// ---- writing files (Node, Deno) ------------------------------------------------------------
+
+/** What writeFileAtomic writes: bytes, text, or chunks of either (sync or async). */
+export type FileData = Uint8Array | string | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+let tmpCounter = 0;
+
+function fail(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** A local path from a path or a `file:` URL. */
+export async function localPath(file: string | URL): Promise<string> {
+  if (file instanceof URL) return (await import("node:url")).fileURLToPath(file);
+  return file;
+}
+
+/** Write `data` to `file` so that no reader ever sees a partial file and a failure leaves an
+ *  existing file untouched: the bytes go to a temporary file in the same directory, which is
+ *  then renamed into place (or, when not overwriting, hard-linked, which fails if the name was
+ *  taken meanwhile). Refuses a symbolic link at the path (code ESYMLINK, never writing through
+ *  it), a directory (EISDIR), and an existing file unless `overwrite` (EEXIST). Other
+ *  failures carry the system's code. */
+export async function writeFileAtomic(file: string | URL, data: FileData, opts: { overwrite?: boolean } = {}): Promise<void> {
+  const fs = await import("node:fs/promises");
+  const { dirname, basename, join } = await import("node:path");
+  const path = await localPath(file);
+  let st: Awaited<ReturnType<typeof fs.lstat>> | null = null;
+  try {
+    st = await fs.lstat(path);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
+  }
+  if (st?.isSymbolicLink()) throw fail("ESYMLINK", `${path} is a symbolic link; refusing to write through it`);
+  if (st?.isDirectory()) throw fail("EISDIR", `${path} is a directory`);
+  if (st && !opts.overwrite) throw fail("EEXIST", `${path} exists`);
+  const proc = (globalThis as { process?: { pid?: number } }).process;
+  const tmp = join(dirname(path), `.${basename(path)}.${proc?.pid ?? 0}.${Date.now().toString(36)}.${++tmpCounter}.tmp`);
+  const handle = await fs.open(tmp, "wx");
+  let done = false;
+  try {
+    const put = (c: Uint8Array | string) => (typeof c === "string" ? handle.write(c) : handle.write(c));
+    if (typeof data === "string" || data instanceof Uint8Array) await put(data);
+    else for await (const c of data as AsyncIterable<Uint8Array | string>) await put(c);
+    await handle.sync();
+    await handle.close();
+    if (opts.overwrite) await fs.rename(tmp, path);
+    else {
+      try {
+        await fs.link(tmp, path);
+      } catch (e) {
+        if ((e as { code?: string }).code === "EEXIST") throw fail("EEXIST", `${path} exists`);
+        await fs.rename(tmp, path); // file systems without hard links: the lstat above checked
+      }
+      await fs.unlink(tmp).catch(() => undefined);
+    }
+    done = true;
+  } finally {
+    if (!done) {
+      await handle.close().catch(() => undefined);
+      await fs.unlink(tmp).catch(() => undefined);
+    }
+  }
+}
+
+/** Create a directory and its parents (no error if it exists). */
+export async function makeDirectory(dir: string): Promise<void> {
+  const fs = await import("node:fs/promises");
+  await fs.mkdir(dir, { recursive: true });
+}
+
+/** Whether anything (a file, a directory, a link) exists at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  const fs = await import("node:fs/promises");
+  return fs.lstat(path).then(() => true, () => false);
+}
+
+/** A file's bytes (Node, Deno). Throws with the system's code (ENOENT, …). */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  const fs = await import("node:fs/promises");
+  return new Uint8Array(await fs.readFile(path));
+}
+
+/** `dir` joined with a file name (forward slash; every supported OS accepts it). */
+export function joinPath(dir: string, name: string): string {
+  return dir === "" ? name : `${dir.replace(/[\\/]+$/, "")}/${name}`;
+}

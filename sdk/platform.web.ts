@@ -104,3 +104,40 @@ export async function packageWorkerUrl(): Promise<URL | null> {
 export function startPackageWebWorker(): Worker {
   return new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "seqlearn-worker" });
 }
+
+// ---- writing files: not in this build -------------------------------------------------------
+
+/** What writeFileAtomic writes (see platform.ts). */
+export type FileData = Uint8Array | string | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+/** A local path (only `file:` URLs and strings; there is no file system here). */
+export async function localPath(file: string | URL): Promise<string> {
+  return file instanceof URL ? decodeURIComponent(file.pathname) : file;
+}
+
+/** No file system in this build (browsers, edge runtimes): ENOSYS. */
+export async function writeFileAtomic(file: string | URL, _data: FileData, _opts: { overwrite?: boolean } = {}): Promise<void> {
+  throw noFiles(`cannot write ${String(file)}`);
+}
+
+/** No file system in this build: ENOSYS. */
+export async function makeDirectory(dir: string): Promise<void> {
+  throw noFiles(`cannot create ${dir}`);
+}
+
+/** No file system in this build: always false. */
+export async function pathExists(_path: string): Promise<boolean> {
+  return false;
+}
+
+/** A file's bytes (Deno only). */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  const d = deno();
+  if (!d) throw noFiles(`cannot read ${path}`);
+  return d.readFile(path);
+}
+
+/** `dir` joined with a file name. */
+export function joinPath(dir: string, name: string): string {
+  return dir === "" ? name : `${dir.replace(/[\\/]+$/, "")}/${name}`;
+}
