@@ -9,7 +9,7 @@
 // SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
 import { ValueError, ShapeError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
-import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
+import { integer, oneOf, shown, seed as checkSeed } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
 import { Rng } from "../random/rng.js";
 import { nodeSeed, nodeStream } from "../random/streams.js";
@@ -246,9 +246,9 @@ export function disqueakParams(options: Pick<DisqueakOptions, "kernel"> & Partia
   const opts = checkOptions<Pick<DisqueakOptions, (typeof PARAM_OPTIONS)[number]>>(options, "disqueakParams", DISQUEAK_OPTIONS, LAMBDA_RENAME);
   const kernel = asKernel(opts.kernel).toJSON();
   const lambda = opts.lambda;
-  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda <= 0) throw new ValueError(`lambda must be a finite number > 0, got ${String(lambda)}`);
+  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda <= 0) throw new ValueError(`lambda must be a finite number > 0, got ${shown(lambda)}`);
   const eps = opts.eps ?? 0.5;
-  if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ValueError(`eps must be in the open interval (0, 1), got ${String(eps)}`);
+  if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ValueError(`eps must be in the open interval (0, 1), got ${shown(eps)}`);
   const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
   const prefactor = oneOf(opts.prefactor ?? "printed", "prefactor", ["printed", "proof"] as const);
   const maxDictionary = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);

@@ -7,7 +7,7 @@
 // sampling algorithm (Bentley & Floyd, CACM 1987), or every row (exact KRR, small n). The
 // regression is NystromKRR's m-parameter form of Calandriello et al. (2017), Eq. 8.
 import { Matrix } from "../core/matrix.js";
-import { ValueError } from "../core/errors.js";
+import { NumericalError, ValueError } from "../core/errors.js";
 import { finite, integer, oneOf, positive } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
 import { Rng } from "../random/rng.js";
@@ -237,6 +237,9 @@ export async function fitKrrFromPasses(passes: RowPasses, options: FitTableOptio
       mean += dlt / n;
       m2 += dlt * (yi - mean);
     }
+  }
+  if (!Number.isFinite(sse)) {
+    throw new NumericalError(`the training error overflows double precision (Σ(prediction − y)² = ${sse}): the targets or the predictions are too large; rescale the target (e.g. standardise it)`);
   }
   return {
     model,

@@ -11,13 +11,13 @@
 //   "seqlearn.krr/2"   current: the ridges are `ridge` (μ) and `lambda` (λ)
 //   "seqlearn.krr/1"   first release: the same ridges were `mu` and `gamma`
 import { getEngine, input, output, scratch, type Engine, type WasmBuffer } from "../engine/index.js";
-import { EngineStateError, ShapeError, ValueError } from "../core/errors.js";
+import { EngineStateError, NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { EngineResource } from "../engine/resource.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
 import { cholesky, choSolve } from "../linalg/index.js";
-import { Kernel, asKernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
+import { Kernel, asKernel, checkKernelRows, kernelFromSpec, type KernelSpec } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { uniformNystrom } from "./rls.js";
 
@@ -65,6 +65,20 @@ export interface KrrScore {
 }
 
 type Targets = { Y: Matrix; vector: boolean };
+
+/** The coefficients must be finite: with finite inputs a non-finite α means the targets (or
+ *  K_Dn·y) are too large for double precision. */
+function checkCoefficients(alpha: Matrix, rhs: Matrix): void {
+  let acc = 0;
+  for (let i = 0; i < alpha.data.length; i++) acc += alpha.data[i] * 0;
+  if (acc === 0) return;
+  let big = 0;
+  for (let i = 0; i < rhs.data.length; i++) big = Math.max(big, Math.abs(rhs.data[i]));
+  throw new NumericalError(
+    `NystromKRR: the fitted coefficients α are not finite numbers (the right-hand side reaches ${big.toExponential(3)}): ` +
+    "the targets are too large for double precision; rescale y (e.g. standardise it) and fit again",
+  );
+}
 
 function asTargets(y: VectorLike | MatrixLike, n: number): Targets {
   const isVec = ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
@@ -119,6 +133,7 @@ export class KrrAccumulator extends EngineResource {
     this.m = dictionary.size;
     this.d = dictionary.points.cols;
     this.chunk = integer(opts.chunk ?? 1024, "chunk", 1);
+    checkKernelRows(dictionary.points.data, this.m, this.d, "dictionary.points");
     this.eng = getEngine();
     this.P = this.eng.f64(this.m * this.d).set(dictionary.points.data);
     this.H = this.eng.f64(this.m * this.m);
@@ -136,6 +151,7 @@ export class KrrAccumulator extends EngineResource {
     const x = asMatrix(X, "X");
     if (x.rows === 0) return this;
     if (x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the centres have ${this.d}`);
+    checkKernelRows(x.data, x.rows, x.cols, "X");
     const { Y, vector } = asTargets(y, x.rows);
     if (this.k === null) {
       this.k = Y.cols;
@@ -179,6 +195,7 @@ export class KrrAccumulator extends EngineResource {
     for (let j = 0; j < m; j++) A.data[j * m + j] += ridge * lambda / this.dictionary.weights[j];
     const { L } = cholesky(A, { jitter: 1e-13 });
     const alpha = choSolve(L, R) as Matrix;
+    checkCoefficients(alpha, R);
     return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, ridge, lambda, vector: this.vector, method: this.dictionary.params.method, n: this.n });
   }
 
@@ -276,6 +293,7 @@ export class NystromKRR {
       for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += ridge;
       const { L } = cholesky(K, { jitter: 1e-14 });
       const alpha = choSolve(L, Y) as Matrix;
+      checkCoefficients(alpha, Y);
       return new NystromKRR({ kernel, centres: x.clone(), alpha, ridge, lambda: 0, vector, method: "exact", n: x.rows });
     }
     let dict: RlsDictionary;

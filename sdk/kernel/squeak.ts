@@ -8,13 +8,13 @@
 // the update at point t taken from the stream a DISQUEAK merge-tree node covering leaves 0..t
 // uses, so a chain of single-point leaves reproduces it exactly.
 import { ShapeError, ValueError } from "../core/errors.js";
-import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.js";
+import { Matrix, asMatrix, checkFinite, numbers, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../random/streams.js";
-import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
 import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 import { DictState, engineConfig, type EngineConfig, type StreamControl } from "./state.js";
 
@@ -237,8 +237,8 @@ export abstract class StreamingDictionary extends EngineResource {
     let data: Float64Array, n: number, cols: number;
     if (isFlat) {
       const a = rows as ArrayLike<number>;
-      const src = a instanceof Float64Array ? a : Float64Array.from(a as ArrayLike<number>);
-      cols = dArg ?? this.dim ?? src.length;
+      cols = dArg ?? this.dim ?? a.length;
+      const src = a instanceof Float64Array ? a : numbers(a, "rows", cols);
       if (src.length === 0) return { data: src, n: 0, cols };
       if (cols === 0 || src.length % cols !== 0) {
         throw new ShapeError(`rows: a flat array of length ${src.length} does not hold whole rows of width d = ${cols}`);
@@ -258,6 +258,7 @@ export abstract class StreamingDictionary extends EngineResource {
     if (this.dim !== null && cols !== this.dim) {
       throw new ShapeError(`rows have ${cols} columns but the stream started with ${this.dim}; every row must have the same number of features`);
     }
+    checkKernelRows(data, n, cols, "rows");
     return { data, n, cols };
   }
 }
