@@ -10,7 +10,7 @@
 import { ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, checkFinite, numbers, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
-import { checkOptions, deprecationWarning } from "../core/options.js";
+import { checkOptions, deprecationWarning, emitWarning } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../random/streams.js";
@@ -59,6 +59,10 @@ export interface SqueakOptions {
   estimator?: "squeak" | "disqueak";
 }
 
+/** Without a maxDictionary, a streaming dictionary warns once when it passes this many points
+ *  (its size follows d_eff(λ), which the user may not know in advance). */
+export const GROWTH_WARNING_SIZE = 2048;
+
 /** The options Squeak accepts, and the old names that map onto them. @internal */
 export const SQUEAK_OPTIONS = ["kernel", "lambda", "eps", "qbar", "batch", "seed", "mode", "maxDictionary", "estimator"] as const;
 /** The leverage-score ridge's first name (`gamma`), accepted for one release. @internal */
@@ -81,6 +85,7 @@ export abstract class StreamingDictionary extends EngineResource {
   private rng: Rng | null = null;
   private seenCount = 0;
   private dim: number | null = null;
+  private grewWarned = false;
 
   protected constructor(cfg: Omit<EngineConfig, "d">, seed: number, batch: number | "auto", budget: number | null) {
     super();
@@ -146,7 +151,20 @@ export abstract class StreamingDictionary extends EngineResource {
     }
     this.state.stream(data, n, this.rng!, this.control());
     this.seenCount += n;
+    this.checkGrowth();
     return this;
+  }
+
+  // Without a budget the dictionary grows with d_eff(λ): say so once, with what it costs.
+  private checkGrowth(): void {
+    if (this.grewWarned || this.limit !== null || this.size < GROWTH_WARNING_SIZE) return;
+    this.grewWarned = true;
+    emitWarning(
+      `${this.resourceName}: the dictionary has grown to ${this.size} points (${(this.memoryBytes / 2 ** 20).toFixed(1)} MiB of engine memory) ` +
+      `after ${this.seenCount} rows, and keeps growing with d_eff(λ = ${this.cfgBase.lambda}); every update costs O(m³). ` +
+      "Set maxDictionary to bound it, or raise lambda / lower qbar (this warning is shown once)",
+      "SeqlearnWarning", "SEQLEARN_DICTIONARY_GROWTH",
+    );
   }
 
   // Algorithm 1, one point: append x_t with p̃ = 1 and q = q̄ to the dictionary, then (t ≥ 1)
