@@ -66,17 +66,16 @@ export interface KrrScore {
 
 type Targets = { Y: Matrix; vector: boolean };
 
-/** The coefficients must be finite: with finite inputs a non-finite α means the targets (or
- *  K_Dn·y) are too large for double precision. */
-function checkCoefficients(alpha: Matrix, rhs: Matrix): void {
+/** The right-hand side K_Dn·y (before the solve) and the coefficients α (after it) must be
+ *  finite: with finite inputs anything else means the targets are too large for double
+ *  precision. */
+function checkCoefficients(what: "right-hand side K_Dn·y" | "coefficients α", values: Matrix): void {
   let acc = 0;
-  for (let i = 0; i < alpha.data.length; i++) acc += alpha.data[i] * 0;
+  for (let i = 0; i < values.data.length; i++) acc += values.data[i] * 0;
   if (acc === 0) return;
-  let big = 0;
-  for (let i = 0; i < rhs.data.length; i++) big = Math.max(big, Math.abs(rhs.data[i]));
   throw new NumericalError(
-    `NystromKRR: the fitted coefficients α are not finite numbers (the right-hand side reaches ${big.toExponential(3)}): ` +
-    "the targets are too large for double precision; rescale y (e.g. standardise it) and fit again",
+    `NystromKRR: the ${what} of the fit ${what.startsWith("c") ? "are" : "is"} not finite (it overflows double precision): ` +
+    "the targets are too large; rescale y (e.g. standardise it) and fit again",
   );
 }
 
@@ -193,9 +192,10 @@ export class KrrAccumulator extends EngineResource {
     const Kdd = this.kernel.matrix(this.dictionary.points);
     for (let i = 0; i < m * m; i++) A.data[i] += ridge * Kdd.data[i];
     for (let j = 0; j < m; j++) A.data[j * m + j] += ridge * lambda / this.dictionary.weights[j];
+    checkCoefficients("right-hand side K_Dn·y", R);
     const { L } = cholesky(A, { jitter: 1e-13 });
     const alpha = choSolve(L, R) as Matrix;
-    checkCoefficients(alpha, R);
+    checkCoefficients("coefficients α", alpha);
     return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, ridge, lambda, vector: this.vector, method: this.dictionary.params.method, n: this.n });
   }
 
@@ -293,7 +293,7 @@ export class NystromKRR {
       for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += ridge;
       const { L } = cholesky(K, { jitter: 1e-14 });
       const alpha = choSolve(L, Y) as Matrix;
-      checkCoefficients(alpha, Y);
+      checkCoefficients("coefficients α", alpha);
       return new NystromKRR({ kernel, centres: x.clone(), alpha, ridge, lambda: 0, vector, method: "exact", n: x.rows });
     }
     let dict: RlsDictionary;

@@ -71,6 +71,9 @@ export const LAMBDA_RENAME = { gamma: "lambda" } as const;
 /** Shared streaming machinery of Squeak and InkEstimate. Owns engine memory (the dictionary's
  *  state): `dispose()` it, or declare it with `using`. */
 export abstract class StreamingDictionary extends EngineResource {
+  /** Size past which a dictionary without maxDictionary warns (GROWTH_WARNING_SIZE; tests
+   *  lower it). @internal */
+  static growthWarningSize = GROWTH_WARNING_SIZE;
   /** The kernel. */
   readonly kernel: Kernel;
   /** Seed of the thinning stream. */
@@ -117,9 +120,10 @@ export abstract class StreamingDictionary extends EngineResource {
   get deffEstimate(): number | null {
     return this.state?.lastDeff ?? null;
   }
-  /** Engine bytes held by this object (grows with the dictionary, never with the stream). */
+  /** Engine bytes held by this object between calls (its dictionary state and its generator;
+   *  grows with the dictionary, never with the stream). */
   get memoryBytes(): number {
-    return this.state?.bytes ?? 0;
+    return (this.state?.bytes ?? 0) + (this.rng ? 32 : 0);
   }
 
   private control(): StreamControl {
@@ -157,7 +161,7 @@ export abstract class StreamingDictionary extends EngineResource {
 
   // Without a budget the dictionary grows with d_eff(λ): say so once, with what it costs.
   private checkGrowth(): void {
-    if (this.grewWarned || this.limit !== null || this.size < GROWTH_WARNING_SIZE) return;
+    if (this.grewWarned || this.limit !== null || this.size < (this.constructor as typeof StreamingDictionary).growthWarningSize) return;
     this.grewWarned = true;
     emitWarning(
       `${this.resourceName}: the dictionary has grown to ${this.size} points (${(this.memoryBytes / 2 ** 20).toFixed(1)} MiB of engine memory) ` +
@@ -238,6 +242,7 @@ export abstract class StreamingDictionary extends EngineResource {
       });
     }
     if (!this.exactUpdates) this.state.flush(this.rng!, this.control());
+    this.checkGrowth();
     return this.state.snapshot(params);
   }
 

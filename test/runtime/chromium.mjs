@@ -17,7 +17,8 @@ export function chromiumAvailable() {
  */
 export async function runPages(root, pages, { timeoutMs = 90_000 } = {}) {
   const { chromium } = await import("playwright-core");
-  const server = await serveStatic(root);
+  // The test pages, their bundles and the package files they import.
+  const server = await serveStatic(root, 0, { allow: ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"] });
   const profile = mkdtempSync(join(tmpdir(), "seqlearn-chromium-"));
   let context;
   try {

@@ -21,10 +21,10 @@ import { out, err } from "../term.js";
 export const LARGE_INPUT_ROWS = 20000;
 
 /** The default SQUEAK dictionary budget for n rows (n > LARGE_INPUT_ROWS): ⌈√n⌉ clamped to
- *  [256, 1000]. Every update and every streamed row cost O(m²), so this keeps a fit of a few
+ *  [256, 500]. Every update and every streamed row cost O(m²), so this keeps a fit of a few
  *  hundred thousand rows to seconds; --max-dictionary trades speed for accuracy. */
 export function defaultBudget(n: number): number {
-  return Math.min(1000, Math.max(256, Math.ceil(Math.sqrt(n))));
+  return Math.min(500, Math.max(256, Math.ceil(Math.sqrt(n))));
 }
 
 const FLAGS = {
@@ -36,7 +36,7 @@ const FLAGS = {
   ...DICTIONARY,
   lambda: withHelp(DICTIONARY.lambda, "ridge of the leverage scores that pick the centres, absolute", { defaultText: "the --ridge value (with --dictionary: the file's)" }),
   maxDictionary: withHelp(DICTIONARY.maxDictionary, "budget on the dictionary size (larger: more accurate, slower)", {
-    defaultText: `none; on inputs of more than ${LARGE_INPUT_ROWS} rows ⌈√n⌉ clamped to [256, 1000]`,
+    defaultText: `none; on inputs of more than ${LARGE_INPUT_ROWS} rows ⌈√n⌉ clamped to [256, 500]`,
   }),
   ...BATCH,
   ...CENTRES,
@@ -136,7 +136,7 @@ export const fit = command({
       const how = dict ? `on the ${dict.size} centres of ${fromFile} (${dict.params.method})` : `${method} Nyström KRR`;
       out(`fitted ${dict ? "Nyström KRR" : how} on ${formatCount(n)} rows × ${d} features${dict ? ` ${how}` : ""} in ${seconds.toFixed(2)} s`);
       out(`kernel ${kernel.toString()}, μ = ${v.ridge}${method === "exact" || dict ? "" : `, dictionary size ${res.size}`}${res.deff != null ? `, d_eff ≈ ${res.deff.toFixed(1)}` : ""}`);
-      if (defaultedBudget) out(`dictionary budget ${maxDictionary} (the default for ${formatCount(n)} rows: ⌈√n⌉ clamped to [256, 1000]); ${hint}`);
+      if (defaultedBudget) out(`dictionary budget ${maxDictionary} (the default for ${formatCount(n)} rows: ⌈√n⌉ clamped to [256, 500]); ${hint}`);
       out(`training RMSE ${res.trainRmse.toPrecision(4)}, R² ${res.trainR2.toFixed(4)}${res.trainRows < n ? ` (on the first ${formatCount(res.trainRows)} rows)` : ""}`);
       out(`model written to ${outPath}`);
     }
