@@ -18,7 +18,7 @@ import { dictUpdate } from "./update.js";
 import { MAX_CAPACITY } from "./state.js";
 import { Squeak, LAMBDA_RENAME } from "./squeak.js";
 import { defaultLeafSize, leafKind, leafSizes } from "./disqueak-plan.js";
-import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
 import { encodeDictionary, decodeDictionary, inspectDictionaryFile } from "./codec.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
 import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
@@ -300,6 +300,7 @@ export async function disqueak(X: MatrixLike, options: DisqueakOptions): Promise
   const x = asMatrix(X, "X", { finite: true });
   const n = x.rows, d = x.cols;
   if (n === 0) throw new ShapeError("X must have at least one row");
+  checkKernelRows(x.data, n, d, "X"); // here, before any worker starts
   const seed = checkSeed(opts.seed ?? 0, "seed");
   let sizes: number[];
   if (opts.partition !== undefined) {

@@ -13,6 +13,7 @@ import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
 import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile } from "../../kernel/codec.js";
 import { MAX_CAPACITY } from "../../kernel/state.js";
+import { checkKernelRows } from "../../kernel/kernels.js";
 import { crc32 } from "../../core/crc32.js";
 import { dictionaryToJSON, type RlsDictionary } from "../../kernel/dictionary.js";
 import {
@@ -46,6 +47,12 @@ const LEAF_FLAGS = {
 function readRows(path: string, v: Values<typeof TABLE>): Promise<{ X: Matrix; features: string[] }> {
   return readTable(path, { ...tableOptions(v), targetOptional: true }).then((t) => {
     if (t.X.rows === 0) throw new DataError("no data rows after the header", { source: path });
+    // Leaves use the features as they are: refuse what the kernels cannot take, by row.
+    try {
+      checkKernelRows(t.X.data, t.X.rows, t.X.cols, "data");
+    } catch (e) {
+      throw new DataError(`${(e as Error).message.replace(/^data: row (\d+)/, (_m, r) => `data row ${Number(r) + 1}`)}`, { source: path });
+    }
     return { X: t.X, features: t.features };
   });
 }
