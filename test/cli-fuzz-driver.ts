@@ -42,10 +42,23 @@ function jsonl(n: number): string {
 // Values that break readers: extremes, non-numbers, structure.
 const NASTY = ["1e300", "-1e308", "1e154", "5e-324", "NaN", "Infinity", "null", "\"0.5\"", "", "\"", ",", "\n", "\r", "{", "[", "]", "}", "-", "0x1f", "1e400", "true", " ", "\u0000", "\uFEFF", "é", "x".repeat(70000)];
 
+// Finite values at the edges of double precision (a 1e300 cell made `fit` loop forever).
+const EXTREME = ["1e300", "-1e308", "1e154", "-2e200", "1.7976931348623157e308", "4e-320"];
+
+/** Replace the k-th number of the text (k random) with `by`. */
+function replaceNumber(t: string, by: string): string {
+  const spans = [...t.matchAll(/-?\d+(\.\d+)?(e-?\d+)?/g)];
+  if (spans.length === 0) return t;
+  const m = spans[below(spans.length)];
+  return t.slice(0, m.index!) + by + t.slice(m.index! + m[0].length);
+}
+
 /** One random mutation of a text. */
 function mutateText(t: string): string {
   const i = below(t.length + 1), j = Math.min(t.length, i + below(40));
-  switch (below(8)) {
+  switch (below(10)) {
+    case 8:
+    case 9: return replaceNumber(t, pick(EXTREME)); // a value at the edge of double precision
     case 0: return t.slice(0, i) + pick(NASTY) + t.slice(j); // replace a span
     case 1: return t.slice(0, i) + pick(NASTY) + t.slice(i); // insert
     case 2: return t.slice(0, i) + t.slice(j); // delete
@@ -56,7 +69,7 @@ function mutateText(t: string): string {
       lines.splice(k, 0, lines[k]);
       return lines.join("\n");
     }
-    case 5: return t.replace(/-?\d+\.\d+(e-?\d+)?/, pick(NASTY)); // a number becomes something else
+    case 5: return replaceNumber(t, pick(NASTY)); // a number becomes something else
     case 6: return t.slice(0, i) + String.fromCharCode(below(128)) + t.slice(i + 1); // one character
     default: return `[${t}]`; // wrap
   }
