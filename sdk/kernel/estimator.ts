@@ -62,7 +62,12 @@ export class RlsEstimator extends EngineResource {
     const g = new Float64Array(m);
     for (let j = 0; j < m; j++) g[j] = 1 / dict.weights[j];
     this.L = this.eng.f64(Math.max(1, m * m));
-    this.P = this.eng.f64(Math.max(1, m * d));
+    try {
+      this.P = this.eng.f64(Math.max(1, m * d));
+    } catch (e) {
+      this.L.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+      throw e;
+    }
     this.P.view.set(dict.points.data);
     if (m > 0) {
       const work = this.eng.call("rls_factor_workspace_size", { m }).ret;

@@ -135,7 +135,12 @@ export class KrrAccumulator extends EngineResource {
     checkKernelRows(dictionary.points.data, this.m, this.d, "dictionary.points");
     this.eng = getEngine();
     this.P = this.eng.f64(this.m * this.d).set(dictionary.points.data);
-    this.H = this.eng.f64(this.m * this.m);
+    try {
+      this.H = this.eng.f64(this.m * this.m);
+    } catch (e) {
+      this.P.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+      throw e;
+    }
     this.H.view.fill(0);
   }
 

@@ -145,9 +145,17 @@ export abstract class StreamingDictionary extends EngineResource {
     const { data, n, cols } = this.toBlock(rows, d);
     if (n === 0) return this;
     if (this.state === null) {
+      const state = new DictState({ ...this.cfgBase, d: cols });
+      let rng: Rng | null = null;
+      try {
+        if (!this.exactUpdates) rng = new Rng(this.seed);
+      } catch (e) {
+        state.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+        throw e;
+      }
       this.dim = cols;
-      this.state = new DictState({ ...this.cfgBase, d: cols });
-      if (!this.exactUpdates) this.rng = new Rng(this.seed);
+      this.state = state;
+      this.rng = rng;
     }
     if (this.exactUpdates) {
       for (let r = 0; r < n; r++) this.expandAndUpdate(data.subarray(r * cols, (r + 1) * cols));
