@@ -19,7 +19,7 @@ export type { Typed } from "./engine/engine.js";
 export { version } from "./version.js";
 
 // The typed errors, every one the SDK throws on purpose.
-export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError } from "./core/errors.js";
+export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError, EngineMemoryError } from "./core/errors.js";
 export { DataError } from "./io/errors.js";
 export { DictionaryFormatError } from "./kernel/codec.js";
 export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/errors.js";

@@ -691,52 +691,66 @@ export interface WasmExports {
   /**
    * Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id.
    *
-   * [assembly/core/rng.ts:20](../../assembly/core/rng.ts#L20)
+   * [assembly/core/rng.ts:21](../../assembly/core/rng.ts#L21)
    */
   rng_seed(s: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number): void;
   /**
    * Fill out[0..n) with raw u32 values (low word of the stream is discarded).
    *
-   * [assembly/core/rng.ts:64](../../assembly/core/rng.ts#L64)
+   * [assembly/core/rng.ts:65](../../assembly/core/rng.ts#L65)
    */
   rng_fill_u32(s: number, out: number, n: number): void;
-  /** [assembly/core/rng.ts:68](../../assembly/core/rng.ts#L68) */
+  /** [assembly/core/rng.ts:69](../../assembly/core/rng.ts#L69) */
   rng_fill_uniform(s: number, out: number, n: number): void;
   /**
    * Standard normals by Marsaglia's polar method (two per accepted pair, no caching, so the
    * stream position after n draws depends only on n).
    *
-   * [assembly/core/rng.ts:91](../../assembly/core/rng.ts#L91)
+   * [assembly/core/rng.ts:92](../../assembly/core/rng.ts#L92)
    */
   rng_fill_normal(s: number, out: number, n: number): void;
   /**
    * Unbiased integer in [0, bound) (Lemire's multiply-and-reject on 32 bits).
    *
-   * [assembly/core/rng.ts:73](../../assembly/core/rng.ts#L73)
+   * [assembly/core/rng.ts:74](../../assembly/core/rng.ts#L74)
    */
   rng_below(s: number, bound: number): number;
-  /** [assembly/core/rng.ts:110](../../assembly/core/rng.ts#L110) */
+  /**
+   * One Bernoulli(p) draw (0 or 1); −1, without drawing, when p is not in [0, 1] (or NaN).
+   *
+   * [assembly/core/rng.ts:118](../../assembly/core/rng.ts#L118)
+   */
   rng_bernoulli(s: number, p: number): number;
   /**
-   * Fill out[0..n) (as i32) with Bernoulli(p) draws.
+   * Fill out[0..n) (as i32) with Bernoulli(p) draws. Status.BAD_ARG, without drawing, when p
+   * is not in [0, 1] (or NaN).
    *
-   * [assembly/core/rng.ts:115](../../assembly/core/rng.ts#L115)
+   * [assembly/core/rng.ts:125](../../assembly/core/rng.ts#L125)
    */
-  rng_fill_bernoulli(s: number, out: number, n: number, p: number): void;
+  rng_fill_bernoulli(s: number, out: number, n: number, p: number): number;
   /**
-   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1].
+   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. Returns −1, without
+   * drawing, when p is not in [0, 1] (NaN included) or n is not a count: the rejection loop of
+   * BTRD below would never accept a draw for p = NaN, so this check is what bounds it.
    *
-   * [assembly/core/rng.ts:231](../../assembly/core/rng.ts#L231)
+   * [assembly/core/rng.ts:248](../../assembly/core/rng.ts#L248)
    */
   rng_binomial(s: number, n: number, p: number): number;
   /**
    * Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32.
+   * Status.BAD_ARG, with status_arg() = i, at the first i whose probability is not in [0, 1]
+   * (or NaN) or whose count is negative; counts before i are thinned, the rest untouched.
    *
-   * [assembly/core/rng.ts:245](../../assembly/core/rng.ts#L245)
+   * [assembly/core/rng.ts:265](../../assembly/core/rng.ts#L265)
    */
-  rng_binomial_thin(s: number, counts: number, probs: number, n: number): void;
-  /** [assembly/core/rng.ts:253](../../assembly/core/rng.ts#L253) */
-  rng_fill_binomial(s: number, out: number, count: number, n: number, p: number): void;
+  rng_binomial_thin(s: number, counts: number, probs: number, n: number): number;
+  /**
+   * Fill out[0..count) with Binomial(n, p) draws. Status.BAD_ARG, without drawing, when p is
+   * not in [0, 1] (or NaN) or n is not a count.
+   *
+   * [assembly/core/rng.ts:281](../../assembly/core/rng.ts#L281)
+   */
+  rng_fill_binomial(s: number, out: number, count: number, n: number, p: number): number;
   /**
    * Elementwise exp over an array (exported for testing and for the SDK).
    *
@@ -988,9 +1002,10 @@ export interface WasmExports {
    * collapse guard, optional budget thinning, compaction of all buffers, and a fresh factor L
    * of the new A. info: RlsInfo.SLOTS f64. tauAll (optional, 0 = none) receives the estimates
    * of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
-   * Returns Status.OK or Status.NOT_SPD.
+   * Returns Status.OK, Status.NOT_SPD, or Status.NON_FINITE when an estimate is NaN (a kernel
+   * value or the factor overflowed), with status_arg() = the stream index of that point.
    *
-   * [assembly/rls/rls.ts:242](../../assembly/rls/rls.ts#L242)
+   * [assembly/rls/rls.ts:243](../../assembly/rls/rls.ts#L243)
    */
   rls_update(cfg: number, pts: number, L: number, cap: number, m: number, ptil: number, q: number, idx: number, tau: number, rng: number, info: number, tauAll: number, work: number): number;
   /**
@@ -1003,14 +1018,16 @@ export interface WasmExports {
    * and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
    * rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
    * info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
+   * Returns Status.OK, or Status.NON_FINITE when the estimate of a point is not a number (a
+   * kernel value overflowed): status_arg() = its stream index; the rows before it are consumed.
    *
-   * [assembly/rls/rls.ts:393](../../assembly/rls/rls.ts#L393)
+   * [assembly/rls/rls.ts:412](../../assembly/rls/rls.ts#L412)
    */
   rls_stream(cfg: number, X: number, n: number, idx0: number, pts: number, L: number, cap: number, m: number, ptil: number, q: number, idx: number, tau: number, rng: number, info: number, work: number): number;
   /**
    * Copy the factor L into a buffer of a larger capacity (row stride changes).
    *
-   * [assembly/rls/rls.ts:464](../../assembly/rls/rls.ts#L464)
+   * [assembly/rls/rls.ts:493](../../assembly/rls/rls.ts#L493)
    */
   rls_regrow(m: number, oldCap: number, newCap: number, lOld: number, lNew: number): void;
   /**
@@ -1338,7 +1355,7 @@ export interface AbiArgs {
   /**
    * Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id.
    *
-   * Engine side: [assembly/core/rng.ts:20](../../assembly/core/rng.ts#L20).
+   * Engine side: [assembly/core/rng.ts:21](../../assembly/core/rng.ts#L21).
    */
   rng_seed: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1350,14 +1367,14 @@ export interface AbiArgs {
   /**
    * Fill out[0..n) with raw u32 values (low word of the stream is discarded).
    *
-   * Engine side: [assembly/core/rng.ts:64](../../assembly/core/rng.ts#L64).
+   * Engine side: [assembly/core/rng.ts:65](../../assembly/core/rng.ts#L65).
    */
   rng_fill_u32: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `ptr<u32>` */ out: Ptr<Uint32Array>;
     /** `i32` */ n: number;
   };
-  /** Engine side: [assembly/core/rng.ts:68](../../assembly/core/rng.ts#L68). */
+  /** Engine side: [assembly/core/rng.ts:69](../../assembly/core/rng.ts#L69). */
   rng_fill_uniform: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `ptr<f64>` */ out: Ptr<Float64Array>;
@@ -1367,7 +1384,7 @@ export interface AbiArgs {
    * Standard normals by Marsaglia's polar method (two per accepted pair, no caching, so the
    * stream position after n draws depends only on n).
    *
-   * Engine side: [assembly/core/rng.ts:91](../../assembly/core/rng.ts#L91).
+   * Engine side: [assembly/core/rng.ts:92](../../assembly/core/rng.ts#L92).
    */
   rng_fill_normal: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1377,21 +1394,26 @@ export interface AbiArgs {
   /**
    * Unbiased integer in [0, bound) (Lemire's multiply-and-reject on 32 bits).
    *
-   * Engine side: [assembly/core/rng.ts:73](../../assembly/core/rng.ts#L73).
+   * Engine side: [assembly/core/rng.ts:74](../../assembly/core/rng.ts#L74).
    */
   rng_below: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `u32` */ bound: number;
   };
-  /** Engine side: [assembly/core/rng.ts:110](../../assembly/core/rng.ts#L110). */
+  /**
+   * One Bernoulli(p) draw (0 or 1); −1, without drawing, when p is not in [0, 1] (or NaN).
+   *
+   * Engine side: [assembly/core/rng.ts:118](../../assembly/core/rng.ts#L118).
+   */
   rng_bernoulli: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `f64` */ p: number;
   };
   /**
-   * Fill out[0..n) (as i32) with Bernoulli(p) draws.
+   * Fill out[0..n) (as i32) with Bernoulli(p) draws. Status.BAD_ARG, without drawing, when p
+   * is not in [0, 1] (or NaN).
    *
-   * Engine side: [assembly/core/rng.ts:115](../../assembly/core/rng.ts#L115).
+   * Engine side: [assembly/core/rng.ts:125](../../assembly/core/rng.ts#L125).
    */
   rng_fill_bernoulli: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1400,9 +1422,11 @@ export interface AbiArgs {
     /** `f64` */ p: number;
   };
   /**
-   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1].
+   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. Returns −1, without
+   * drawing, when p is not in [0, 1] (NaN included) or n is not a count: the rejection loop of
+   * BTRD below would never accept a draw for p = NaN, so this check is what bounds it.
    *
-   * Engine side: [assembly/core/rng.ts:231](../../assembly/core/rng.ts#L231).
+   * Engine side: [assembly/core/rng.ts:248](../../assembly/core/rng.ts#L248).
    */
   rng_binomial: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1411,8 +1435,10 @@ export interface AbiArgs {
   };
   /**
    * Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32.
+   * Status.BAD_ARG, with status_arg() = i, at the first i whose probability is not in [0, 1]
+   * (or NaN) or whose count is negative; counts before i are thinned, the rest untouched.
    *
-   * Engine side: [assembly/core/rng.ts:245](../../assembly/core/rng.ts#L245).
+   * Engine side: [assembly/core/rng.ts:265](../../assembly/core/rng.ts#L265).
    */
   rng_binomial_thin: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1420,7 +1446,12 @@ export interface AbiArgs {
     /** `ptr<f64>` */ probs: Ptr<Float64Array>;
     /** `i32` */ n: number;
   };
-  /** Engine side: [assembly/core/rng.ts:253](../../assembly/core/rng.ts#L253). */
+  /**
+   * Fill out[0..count) with Binomial(n, p) draws. Status.BAD_ARG, without drawing, when p is
+   * not in [0, 1] (or NaN) or n is not a count.
+   *
+   * Engine side: [assembly/core/rng.ts:281](../../assembly/core/rng.ts#L281).
+   */
   rng_fill_binomial: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `ptr<f64>` */ out: Ptr<Float64Array>;
@@ -1909,9 +1940,10 @@ export interface AbiArgs {
    * collapse guard, optional budget thinning, compaction of all buffers, and a fresh factor L
    * of the new A. info: RlsInfo.SLOTS f64. tauAll (optional, 0 = none) receives the estimates
    * of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
-   * Returns Status.OK or Status.NOT_SPD.
+   * Returns Status.OK, Status.NOT_SPD, or Status.NON_FINITE when an estimate is NaN (a kernel
+   * value or the factor overflowed), with status_arg() = the stream index of that point.
    *
-   * Engine side: [assembly/rls/rls.ts:242](../../assembly/rls/rls.ts#L242).
+   * Engine side: [assembly/rls/rls.ts:243](../../assembly/rls/rls.ts#L243).
    */
   rls_update: {
     /** `ptr<f64>` — the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...) */ cfg: Ptr<Float64Array>;
@@ -1938,8 +1970,10 @@ export interface AbiArgs {
    * and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
    * rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
    * info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
+   * Returns Status.OK, or Status.NON_FINITE when the estimate of a point is not a number (a
+   * kernel value overflowed): status_arg() = its stream index; the rows before it are consumed.
    *
-   * Engine side: [assembly/rls/rls.ts:393](../../assembly/rls/rls.ts#L393).
+   * Engine side: [assembly/rls/rls.ts:412](../../assembly/rls/rls.ts#L412).
    */
   rls_stream: {
     /** `ptr<f64>` — the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...) */ cfg: Ptr<Float64Array>;
@@ -1961,7 +1995,7 @@ export interface AbiArgs {
   /**
    * Copy the factor L into a buffer of a larger capacity (row stride changes).
    *
-   * Engine side: [assembly/rls/rls.ts:464](../../assembly/rls/rls.ts#L464).
+   * Engine side: [assembly/rls/rls.ts:493](../../assembly/rls/rls.ts#L493).
    */
   rls_regrow: {
     /** `i32` */ m: number;
@@ -2554,10 +2588,10 @@ export interface AbiReturns {
   rng_fill_normal: void;
   rng_below: number;
   rng_bernoulli: number;
-  rng_fill_bernoulli: void;
+  rng_fill_bernoulli: Status;
   rng_binomial: number;
-  rng_binomial_thin: void;
-  rng_fill_binomial: void;
+  rng_binomial_thin: Status;
+  rng_fill_binomial: Status;
   vexp: void;
   dot: number;
   axpy: void;

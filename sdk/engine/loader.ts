@@ -25,6 +25,9 @@ export interface InitOptions {
   imports?: WebAssembly.Imports;
   /** Called with each new instance (e.g. to run `wasi.initialize(instance)`). */
   onInstance?: (instance: WebAssembly.Instance) => void;
+  /** Ceiling on the engine memory live objects may hold, in bytes (default 2 GiB): past it an
+   *  allocation raises EngineMemoryError (see Engine.memoryLimit). */
+  memoryLimit?: number;
 }
 
 let defaultEngine: Engine | null = null;
@@ -143,6 +146,7 @@ export function engineFromModule(module: WebAssembly.Module, opts: Omit<InitOpti
   };
   eng = new Engine(make, origin);
   modules.set(eng, module);
+  if (opts.memoryLimit !== undefined) eng.memoryLimit = opts.memoryLimit;
   return eng;
 }
 
@@ -159,13 +163,26 @@ export function engineModule(engine: Engine): WebAssembly.Module | undefined {
 export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
   const opts: InitOptions = isOptions(options) ? options : { source: options };
   const plain = opts.source === undefined && !opts.imports;
-  if (defaultEngine && plain) return Promise.resolve(defaultEngine);
-  if (pending && plain) return pending;
+  if (defaultEngine && plain) {
+    // A limit alone applies to the engine already loaded.
+    if (opts.memoryLimit !== undefined) defaultEngine.memoryLimit = opts.memoryLimit;
+    return Promise.resolve(defaultEngine);
+  }
+  if (pending && plain) {
+    const limit = opts.memoryLimit;
+    return limit === undefined ? pending : pending.then((e) => {
+      e.memoryLimit = limit;
+      return e;
+    });
+  }
   const p = (async () => {
     const mod = await compile(opts.source);
     // A plain init() that completes after an explicit init(source) / initSync(...) keeps
     // the explicit engine rather than replacing it.
-    if (plain && defaultEngine) return defaultEngine;
+    if (plain && defaultEngine) {
+      if (opts.memoryLimit !== undefined) defaultEngine.memoryLimit = opts.memoryLimit;
+      return defaultEngine;
+    }
     defaultEngine = engineFromModule(mod, opts, describe(opts.source));
     return defaultEngine;
   })();

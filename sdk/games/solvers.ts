@@ -7,7 +7,7 @@ import { Work, type LongWorkOptions } from "../core/work.js";
 import { NumericalError, ValueError } from "../core/errors.js";
 import { checkOptions, type Renames } from "../core/options.js";
 import { asVector, type VectorLike } from "../core/matrix.js";
-import { integer, positive, probability } from "../core/validate.js";
+import { integer, positive, probability, shown } from "../core/validate.js";
 import { PreferenceGame, KIND_CODE, logPolicyArg, probsFromLog } from "./preference.js";
 import { REF_POLICY, EQUILIBRIUM, MIXTURE, deprecatedField } from "./deprecated.js";
 
@@ -147,7 +147,7 @@ const IPO_MD_KEYS = [...SOLVER_KEYS, "mixture"] as const;
 const IPO_MD_RENAMES: Renames = { ...SOLVER_RENAMES, ...MIXTURE };
 
 function requireOptions(opts: unknown, where: string): void {
-  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: options must be an object like { beta: 0.1, iters: 100 }, got ${String(opts)}`);
+  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: options must be an object like { beta: 0.1, iters: 100 }, got ${shown(opts)}`);
 }
 
 function checkGame(game: PreferenceGame): void {
@@ -291,7 +291,7 @@ let capture: ((game: PreferenceGame, opts: SolverOptions, spec: RunSpec) => void
 
 function stepIn(eta: unknown, name: string, lo: number, hi: number, why: string): number {
   if (typeof eta !== "number" || !(eta > lo && eta <= hi)) {
-    throw new ValueError(`${name}: eta must be in (${lo}, ${hi}] (${why}), got ${String(eta)}`);
+    throw new ValueError(`${name}: eta must be in (${lo}, ${hi}] (${why}), got ${shown(eta)}`);
   }
   return eta;
 }

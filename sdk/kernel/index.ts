@@ -29,7 +29,7 @@ export type { SqueakOptions, StreamOptions, Rows, RowSource } from "./squeak.js"
 export { InkEstimate } from "./ink.js";
 export type { InkOptions } from "./ink.js";
 export { disqueak, disqueakLeaf, disqueakMerge, disqueakParams } from "./disqueak.js";
-export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf } from "./disqueak.js";
+export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf, DisqueakProgress } from "./disqueak.js";
 export { NystromFeatures, nystromError } from "./nystrom.js";
 export type { NystromMode, NystromOptions, ErrorOptions } from "./nystrom.js";
 export { NystromKRR, KrrAccumulator } from "./krr.js";

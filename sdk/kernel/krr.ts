@@ -11,14 +11,14 @@
 //   "seqlearn.krr/2"   current: the ridges are `ridge` (μ) and `lambda` (λ)
 //   "seqlearn.krr/1"   first release: the same ridges were `mu` and `gamma`
 import { getEngine, input, output, scratch, type Engine, type WasmBuffer } from "../engine/index.js";
-import { EngineStateError, ShapeError, ValueError } from "../core/errors.js";
+import { EngineStateError, NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { EngineResource } from "../engine/resource.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
 import { Work, type LongWorkOptions } from "../core/work.js";
 import { cholesky, choSolve } from "../linalg/index.js";
-import { Kernel, asKernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
+import { Kernel, asKernel, checkKernelRows, kernelFromSpec, type KernelSpec } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { uniformNystrom } from "./rls.js";
 
@@ -70,6 +70,19 @@ export interface KrrScore {
 }
 
 type Targets = { Y: Matrix; vector: boolean };
+
+/** The right-hand side K_Dn·y (before the solve) and the coefficients α (after it) must be
+ *  finite: with finite inputs anything else means the targets are too large for double
+ *  precision. */
+function checkCoefficients(what: "right-hand side K_Dn·y" | "coefficients α", values: Matrix): void {
+  let acc = 0;
+  for (let i = 0; i < values.data.length; i++) acc += values.data[i] * 0;
+  if (acc === 0) return;
+  throw new NumericalError(
+    `NystromKRR: the ${what} of the fit ${what.startsWith("c") ? "are" : "is"} not finite (it overflows double precision): ` +
+    "the targets are too large; rescale y (e.g. standardise it) and fit again",
+  );
+}
 
 function isVectorTarget(y: VectorLike | MatrixLike): boolean {
   return ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
@@ -128,9 +141,15 @@ export class KrrAccumulator extends EngineResource {
     this.m = dictionary.size;
     this.d = dictionary.points.cols;
     this.chunk = integer(opts.chunk ?? 1024, "chunk", 1);
+    checkKernelRows(dictionary.points.data, this.m, this.d, "dictionary.points");
     this.eng = getEngine();
     this.P = this.eng.f64(this.m * this.d).set(dictionary.points.data);
-    this.H = this.eng.f64(this.m * this.m);
+    try {
+      this.H = this.eng.f64(this.m * this.m);
+    } catch (e) {
+      this.P.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+      throw e;
+    }
     this.H.view.fill(0);
   }
 
@@ -145,6 +164,7 @@ export class KrrAccumulator extends EngineResource {
     const x = asMatrix(X, "X");
     if (x.rows === 0) return this;
     if (x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the centres have ${this.d}`);
+    checkKernelRows(x.data, x.rows, x.cols, "X");
     const { Y, vector } = asTargets(y, x.rows);
     if (this.k === null) {
       this.k = Y.cols;
@@ -186,8 +206,10 @@ export class KrrAccumulator extends EngineResource {
     const Kdd = this.kernel.matrix(this.dictionary.points);
     for (let i = 0; i < m * m; i++) A.data[i] += ridge * Kdd.data[i];
     for (let j = 0; j < m; j++) A.data[j * m + j] += ridge * lambda / this.dictionary.weights[j];
+    checkCoefficients("right-hand side K_Dn·y", R);
     const { L } = cholesky(A, { jitter: 1e-13 });
     const alpha = choSolve(L, R) as Matrix;
+    checkCoefficients("coefficients α", alpha);
     return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, ridge, lambda, vector: this.vector, method: this.dictionary.params.method, n: this.n });
   }
 
@@ -322,6 +344,7 @@ export class NystromKRR<P extends Float64Array | Matrix = Float64Array | Matrix>
       for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += ridge;
       const { L } = cholesky(K, { jitter: 1e-14 });
       const alpha = choSolve(L, Y) as Matrix;
+      checkCoefficients("coefficients α", alpha);
       return new NystromKRR({ kernel, centres: x.clone(), alpha, ridge, lambda: 0, vector, method: "exact", n: x.rows });
     }
     let dict: RlsDictionary;

@@ -8,14 +8,14 @@
 // the update at point t taken from the stream a DISQUEAK merge-tree node covering leaves 0..t
 // uses, so a chain of single-point leaves reproduces it exactly.
 import { ShapeError, ValueError } from "../core/errors.js";
-import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.js";
+import { Matrix, asMatrix, checkFinite, numbers, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
-import { checkOptions, deprecationWarning } from "../core/options.js";
+import { checkOptions, deprecationWarning, emitWarning } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
 import { Work, type LongWorkOptions } from "../core/work.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../random/streams.js";
-import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
 import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 import { DictState, engineConfig, type EngineConfig, type StreamControl } from "./state.js";
 
@@ -60,6 +60,10 @@ export interface SqueakOptions {
   estimator?: "squeak" | "disqueak";
 }
 
+/** Without a maxDictionary, a streaming dictionary warns once when it passes this many points
+ *  (its size follows d_eff(λ), which the user may not know in advance). */
+export const GROWTH_WARNING_SIZE = 2048;
+
 /** The options Squeak accepts, and the old names that map onto them. @internal */
 export const SQUEAK_OPTIONS = ["kernel", "lambda", "eps", "qbar", "batch", "seed", "mode", "maxDictionary", "estimator"] as const;
 /** The leverage-score ridge's first name (`gamma`), accepted for one release. @internal */
@@ -77,6 +81,9 @@ const STREAM_KEYS = ["d", "chunkRows", "signal", "onProgress"] as const;
 /** Shared streaming machinery of Squeak and InkEstimate. Owns engine memory (the dictionary's
  *  state): `dispose()` it, or declare it with `using`. */
 export abstract class StreamingDictionary extends EngineResource {
+  /** Size past which a dictionary without maxDictionary warns (GROWTH_WARNING_SIZE; tests
+   *  lower it). @internal */
+  static growthWarningSize = GROWTH_WARNING_SIZE;
   /** The kernel. */
   readonly kernel: Kernel;
   /** Seed of the thinning stream. */
@@ -91,6 +98,7 @@ export abstract class StreamingDictionary extends EngineResource {
   private rng: Rng | null = null;
   private seenCount = 0;
   private dim: number | null = null;
+  private grewWarned = false;
 
   protected constructor(cfg: Omit<EngineConfig, "d">, seed: number, batch: number | "auto", budget: number | null) {
     super();
@@ -122,9 +130,10 @@ export abstract class StreamingDictionary extends EngineResource {
   get deffEstimate(): number | null {
     return this.state?.lastDeff ?? null;
   }
-  /** Engine bytes held by this object (grows with the dictionary, never with the stream). */
+  /** Engine bytes held by this object between calls (its dictionary state and its generator;
+   *  grows with the dictionary, never with the stream). */
   get memoryBytes(): number {
-    return this.state?.bytes ?? 0;
+    return (this.state?.bytes ?? 0) + (this.rng ? 32 : 0);
   }
 
   private control(): StreamControl {
@@ -146,9 +155,17 @@ export abstract class StreamingDictionary extends EngineResource {
     const { data, n, cols } = this.toBlock(rows, d);
     if (n === 0) return this;
     if (this.state === null) {
+      const state = new DictState({ ...this.cfgBase, d: cols });
+      let rng: Rng | null = null;
+      try {
+        if (!this.exactUpdates) rng = new Rng(this.seed);
+      } catch (e) {
+        state.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+        throw e;
+      }
       this.dim = cols;
-      this.state = new DictState({ ...this.cfgBase, d: cols });
-      if (!this.exactUpdates) this.rng = new Rng(this.seed);
+      this.state = state;
+      this.rng = rng;
     }
     if (this.exactUpdates) {
       for (let r = 0; r < n; r++) this.expandAndUpdate(data.subarray(r * cols, (r + 1) * cols));
@@ -156,7 +173,20 @@ export abstract class StreamingDictionary extends EngineResource {
     }
     this.state.stream(data, n, this.rng!, this.control());
     this.seenCount += n;
+    this.checkGrowth();
     return this;
+  }
+
+  // Without a budget the dictionary grows with d_eff(λ): say so once, with what it costs.
+  private checkGrowth(): void {
+    if (this.grewWarned || this.limit !== null || this.size < (this.constructor as typeof StreamingDictionary).growthWarningSize) return;
+    this.grewWarned = true;
+    emitWarning(
+      `${this.resourceName}: the dictionary has grown to ${this.size} points (${(this.memoryBytes / 2 ** 20).toFixed(1)} MiB of engine memory) ` +
+      `after ${this.seenCount} rows, and keeps growing with d_eff(λ = ${this.cfgBase.lambda}); every update costs O(m³). ` +
+      "Set maxDictionary to bound it, or raise lambda / lower qbar (this warning is shown once)",
+      "SeqlearnWarning", "SEQLEARN_DICTIONARY_GROWTH",
+    );
   }
 
   // Algorithm 1, one point: append x_t with p̃ = 1 and q = q̄ to the dictionary, then (t ≥ 1)
@@ -260,6 +290,7 @@ export abstract class StreamingDictionary extends EngineResource {
       });
     }
     if (!this.exactUpdates) this.state.flush(this.rng!, this.control());
+    this.checkGrowth();
     return this.state.snapshot(params);
   }
 
@@ -277,8 +308,8 @@ export abstract class StreamingDictionary extends EngineResource {
     let data: Float64Array, n: number, cols: number;
     if (isFlat) {
       const a = rows as ArrayLike<number>;
-      const src = a instanceof Float64Array ? a : Float64Array.from(a as ArrayLike<number>);
-      cols = dArg ?? this.dim ?? src.length;
+      cols = dArg ?? this.dim ?? a.length;
+      const src = a instanceof Float64Array ? a : numbers(a, "rows", cols);
       if (src.length === 0) return { data: src, n: 0, cols };
       if (cols === 0 || src.length % cols !== 0) {
         throw new ShapeError(`rows: a flat array of length ${src.length} does not hold whole rows of width d = ${cols}`);
@@ -298,6 +329,7 @@ export abstract class StreamingDictionary extends EngineResource {
     if (this.dim !== null && cols !== this.dim) {
       throw new ShapeError(`rows have ${cols} columns but the stream started with ${this.dim}; every row must have the same number of features`);
     }
+    checkKernelRows(data, n, cols, "rows");
     return { data, n, cols };
   }
 }

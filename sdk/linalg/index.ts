@@ -172,11 +172,17 @@ export function diagInverse(L: MatrixLike): Float64Array {
   return eng.call("chol_diag_inv", { n, l: input(l.data), ldl: n, out: output(n), work: scratch(work) }).output("out");
 }
 
-/** log det(A) from its Cholesky factor. */
+/** log det(A) from its Cholesky factor L (A = L·Lᵀ): 2·Σ log L_ii. A Cholesky factor has a
+ *  positive diagonal: a zero or negative L_ii (not a factor of a positive definite A) is a
+ *  ValueError naming it. */
 export function logDet(L: MatrixLike): number {
   const l = asMatrix(L, "L", { square: true });
   let s = 0;
-  for (let i = 0; i < l.rows; i++) s += detLog(l.data[i * l.rows + i]); // same bits in every JS engine
+  for (let i = 0; i < l.rows; i++) {
+    const v = l.data[i * l.rows + i];
+    if (!(v > 0)) throw new ValueError(`logDet: L[${i}, ${i}] is ${v}; a Cholesky factor has a positive diagonal (is L the factor of a positive definite matrix?)`);
+    s += detLog(v); // same bits in every JS engine
+  }
   return 2 * s;
 }
 

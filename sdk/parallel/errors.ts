@@ -11,6 +11,9 @@ export interface RemoteErrorInfo {
   message: string;
   /** Its stack, as the worker printed it. */
   stack?: string;
+  /** Whether a second try with the same input would fail the same way (isDeterministicError
+   *  on the worker side): the pool does not retry such a task. */
+  deterministic?: boolean;
 }
 
 /** A task threw (or returned a rejected promise) on every attempt it was given. `cause` is

@@ -10,6 +10,7 @@ import { compile, engineModule, getEngine, isInitialised } from "../engine/loade
 import { ValueError, ShapeError, NumericalError, EngineTrapError, EngineStateError, SeqlearnError } from "../engine/errors.js";
 import { integer, nonNegative } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
+import { isDeterministicError } from "../core/errors.js";
 import type { FromWorker } from "./protocol.js";
 import { errorInfo } from "./protocol.js";
 import {
@@ -175,7 +176,6 @@ interface Slot {
   abandoned: boolean; // the running job was aborted; the result will be ignored
 }
 
-const NON_RETRYABLE = new Set(["ShapeError", "ValueError", "UnknownTaskError"]);
 const MAX_START_FAILURES = 3;
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
@@ -209,7 +209,8 @@ export function rebuildError(info: RemoteErrorInfo): Error {
 
 /** A fixed number of workers, each with its own engine, running named tasks from a FIFO queue
  *  (`WorkerPool.create(options)`, then `run(task, input)`). A task that throws is retried
- *  (except ShapeError / ValueError / UnknownTaskError, which would throw again), a worker that
+ *  (except errors that would come back on every attempt: ShapeError, ValueError,
+ *  NumericalError, data and file-format errors, UnknownTaskError), a worker that
  *  dies is replaced and its task retried, and a task out of attempts rejects with a typed
  *  error (TaskError, WorkerLostError). Workers serve the package's tasks (TASKS) plus those of
  *  the `modules` option. Close it with `close()` (or `await using`). */
@@ -498,7 +499,9 @@ export class WorkerPool implements Executor {
             }
             job.resolve(m.output);
           } else {
-            const retry = !NON_RETRYABLE.has(m.error.name) && this.canRetry(job);
+            // An error that says something about the input (a ValueError, a NumericalError, bad
+            // data...) would come back on every attempt: fail at once instead of retrying.
+            const retry = !(m.error.deterministic || isDeterministicError(m.error)) && this.canRetry(job);
             this.emit("fault", { kind: "task-error", workerId: slot.id, task: job.task, attempt: job.attempts, willRetry: retry, error: m.error });
             if (retry) this.requeue(job);
             else this.fail(job, new TaskError(job.task, job.attempts, slot.id, rebuildError(m.error)));

@@ -19,7 +19,8 @@ export function chromiumAvailable() {
  */
 export async function runPages(root, pages, { timeoutMs = 90_000, baseUrl, screenshots = {} } = {}) {
   const { chromium } = await import("playwright-core");
-  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root);
+  // The test pages, their bundles and the package files they import.
+  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root, 0, { allow: ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"] });
   const profile = mkdtempSync(join(tmpdir(), "seqlearn-chromium-"));
   let context;
   try {
