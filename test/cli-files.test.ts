@@ -18,7 +18,7 @@ import { runCli } from "../sdk/cli/app.js";
 import { defaultBudget, LARGE_INPUT_ROWS } from "../sdk/cli/commands/fit.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const exe = join(root, "dist-test", "cli-files.js");
+const exe = join(root, "dist-test", "cli", "cli-files.js") // two levels down, like dist/node/cli.js;
 let dir = "";
 const at = (f: string) => join(dir, f);
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   mkdirSync(dirname(exe), { recursive: true });
   await esbuild.build({
     entryPoints: [join(root, "sdk/cli/main.ts")], outfile: exe, bundle: true, format: "esm", target: "es2022", platform: "node",
-    external: ["node:*"], define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") }, logLevel: "warning",
+    external: ["node:*"], logLevel: "warning",
   });
   dir = mkdtempSync(join(tmpdir(), "seqlearn-files-"));
   writeFileSync(at("train.csv"), csv(200, 1));

@@ -11,14 +11,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const driver = join(root, "dist-test", "cli-fuzz.js");
+const driver = join(root, "dist-test", "cli", "cli-fuzz.js") // two levels down, like dist/node/cli.js;
 
 beforeAll(async () => {
   const esbuild = await import("esbuild");
   mkdirSync(dirname(driver), { recursive: true });
   await esbuild.build({
     entryPoints: [join(root, "test/cli-fuzz-driver.ts")], outfile: driver, bundle: true, format: "esm", target: "es2022", platform: "node",
-    external: ["node:*"], define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") }, logLevel: "warning",
+    external: ["node:*"], logLevel: "warning",
   });
 });
 

@@ -17,10 +17,10 @@ export function chromiumAvailable() {
  * `baseUrl`, the pages are read from that server instead of a static server over `root`;
  * `screenshots` maps a page's path to a PNG file to write once the page is done.
  */
-export async function runPages(root, pages, { timeoutMs = 90_000, baseUrl, screenshots = {} } = {}) {
+export async function runPages(root, pages, { timeoutMs = 90_000, baseUrl, screenshots = {}, allow = ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"] } = {}) {
   const { chromium } = await import("playwright-core");
   // The test pages, their bundles and the package files they import.
-  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root, 0, { allow: ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"] });
+  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root, 0, { allow });
   const profile = mkdtempSync(join(tmpdir(), "seqlearn-chromium-"));
   let context;
   try {
