@@ -53,7 +53,7 @@ export {
 export type {
   RlsDictionary, DictionaryParams, ExactRls, UniformOptions, SqueakOptions, Rows, RowSource, InkOptions,
   DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
-  KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres, StreamOptions, LongWorkOptions, WorkProgress,
+  KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres, StreamOptions, DictionaryProgress, LongWorkOptions, WorkProgress,
 } from "./kernel/index.js";
 
 // Preference games: the game and the main solvers.

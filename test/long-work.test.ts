@@ -2,7 +2,7 @@
 // exactRlsAsync, games.runSolverAsync) give exactly the results of their one-call versions,
 // report progress between chunks, yield to the event loop, and stop with the signal's reason.
 import { describe, it, expect, beforeAll } from "vitest";
-import { init, Matrix, Squeak, InkEstimate, NystromKRR, exactRls, exactRlsAsync, rbf, uniformNystrom, encodeDictionary, games, type WorkProgress } from "../sdk/index.js";
+import { init, Matrix, Squeak, InkEstimate, NystromKRR, exactRls, exactRlsAsync, rbf, uniformNystrom, encodeDictionary, games, type WorkProgress, type DictionaryProgress } from "../sdk/index.js";
 
 beforeAll(async () => {
   await init();
@@ -33,8 +33,13 @@ describe("Squeak and InkEstimate", () => {
     const a = new Squeak({ kernel, lambda: 1, qbar: 4, seed: 3 });
     a.push(X);
     const b = new Squeak({ kernel, lambda: 1, qbar: 4, seed: 3 });
-    const seen: WorkProgress[] = [];
-    await b.pushAsync(X, { chunkRows: 400, onProgress: (p) => seen.push(p) });
+    const seen: DictionaryProgress[] = [];
+    const sizes: number[] = [];
+    await b.pushAsync(X, { chunkRows: 400, onProgress: (p) => { seen.push(p); sizes.push(b.size); } });
+    // Each event carries the dictionary as it was then: its size and its engine memory.
+    expect(seen.map((p) => p.dictionarySize)).toEqual(sizes);
+    expect(seen.every((p) => p.memoryBytes > 0)).toBe(true);
+    expect(seen.at(-1)!.memoryBytes).toBe(b.memoryBytes);
     expect(bytes(encodeDictionary(b.dictionary()))).toEqual(bytes(encodeDictionary(a.dictionary())));
     expect(seen.map((p) => p.done)).toEqual([400, 800, 1200, 1500]);
     expect(seen.every((p) => p.total === 1500 && p.unit === "rows" && p.elapsedMs >= 0 && p.etaMs !== null)).toBe(true);

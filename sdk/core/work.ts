@@ -3,6 +3,7 @@
 // fire). The async variants of the SDK (Squeak.pushAsync / consume, NystromKRR.fitAsync /
 // fitStream, exactRlsAsync, games.runSolverAsync) cut their work into chunks whose results are
 // exactly those of the one-call version, and call `step()` between chunks.
+import { ValueError } from "./errors.js";
 
 /** What `onProgress` receives. */
 export interface WorkProgress {
@@ -18,12 +19,12 @@ export interface WorkProgress {
   etaMs: number | null;
 }
 
-/** The options every long operation accepts. */
-export interface LongWorkOptions {
+/** The options every long operation accepts (P: what its progress events carry). */
+export interface LongWorkOptions<P extends WorkProgress = WorkProgress> {
   /** Cancels the work: the promise rejects with the signal's reason between two chunks. */
   signal?: AbortSignal;
   /** Called after every chunk (and once at the end) with the progress so far. */
-  onProgress?: (progress: WorkProgress) => void;
+  onProgress?: (progress: P) => void;
 }
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
@@ -43,13 +44,14 @@ export class Work {
   done = 0;
 
   /** @param options the caller's signal and onProgress (validated here).
-   *  @param total units in total, or null. @param unit what a unit is. */
-  constructor(readonly options: LongWorkOptions, readonly total: number | null, readonly unit: string) {
+   *  @param total units in total, or null. @param unit what a unit is.
+   *  @param facts extra facts each progress event carries (e.g. a dictionary's size). */
+  constructor(readonly options: LongWorkOptions<any>, readonly total: number | null, readonly unit: string, private readonly facts?: () => Record<string, number>) {
     const s = options.signal as unknown;
     if (s !== undefined && !(typeof s === "object" && s !== null && typeof (s as AbortSignal).aborted === "boolean")) {
-      throw new TypeError("signal must be an AbortSignal");
+      throw new ValueError(`signal must be an AbortSignal, got ${s === null ? "null" : typeof s}`);
     }
-    if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw new TypeError("onProgress must be a function");
+    if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw new ValueError(`onProgress must be a function, got ${typeof options.onProgress}`);
     this.check();
   }
 
@@ -78,6 +80,6 @@ export class Work {
     if (!cb) return;
     const elapsedMs = now() - this.t0;
     const etaMs = this.total !== null && this.done > 0 ? (elapsedMs / this.done) * Math.max(0, this.total - this.done) : null;
-    cb({ done: this.done, total: this.total, unit: this.unit, elapsedMs, etaMs });
+    cb({ done: this.done, total: this.total, unit: this.unit, elapsedMs, etaMs, ...(this.facts?.() ?? {}) });
   }
 }

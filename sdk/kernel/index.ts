@@ -25,7 +25,7 @@ export type { EstimateOptions } from "./estimator.js";
 export { dictUpdate } from "./update.js";
 export type { DictUpdateOptions, DictUpdateResult } from "./update.js";
 export { Squeak } from "./squeak.js";
-export type { SqueakOptions, StreamOptions, Rows, RowSource } from "./squeak.js";
+export type { SqueakOptions, StreamOptions, DictionaryProgress, Rows, RowSource } from "./squeak.js";
 export { InkEstimate } from "./ink.js";
 export type { InkOptions } from "./ink.js";
 export { disqueak, disqueakLeaf, disqueakMerge, disqueakParams } from "./disqueak.js";

@@ -12,7 +12,7 @@ import { Matrix, asMatrix, checkFinite, numbers, type MatrixLike } from "../core
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning, emitWarning } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
-import { Work, type LongWorkOptions } from "../core/work.js";
+import { Work, type LongWorkOptions, type WorkProgress } from "../core/work.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../random/streams.js";
 import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
@@ -69,8 +69,17 @@ export const SQUEAK_OPTIONS = ["kernel", "lambda", "eps", "qbar", "batch", "seed
 /** The leverage-score ridge's first name (`gamma`), accepted for one release. @internal */
 export const LAMBDA_RENAME = { gamma: "lambda" } as const;
 
+/** What Squeak's and InkEstimate's progress events carry: the rows so far, and the dictionary
+ *  they have built (its size and the engine memory it holds). */
+export interface DictionaryProgress extends WorkProgress {
+  /** Points in the dictionary now. */
+  dictionarySize: number;
+  /** Bytes of engine memory the dictionary holds now. */
+  memoryBytes: number;
+}
+
 /** Options of `pushAsync` and `consume`. */
-export interface StreamOptions extends LongWorkOptions {
+export interface StreamOptions extends LongWorkOptions<DictionaryProgress> {
   /** Columns per row, for flat arrays holding several rows. */
   d?: number;
   /** Rows per chunk of pushAsync (between two yields). Default 1024. */
@@ -134,6 +143,10 @@ export abstract class StreamingDictionary extends EngineResource {
    *  grows with the dictionary, never with the stream). */
   get memoryBytes(): number {
     return (this.state?.bytes ?? 0) + (this.rng ? 32 : 0);
+  }
+
+  private progressFacts(): { dictionarySize: number; memoryBytes: number } {
+    return { dictionarySize: this.size, memoryBytes: this.memoryBytes };
   }
 
   private control(): StreamControl {
@@ -231,7 +244,7 @@ export abstract class StreamingDictionary extends EngineResource {
     const opts = checkOptions<StreamOptions>(options, "pushAsync", STREAM_KEYS);
     const { data, n, cols } = this.toBlock(rows, opts.d);
     const chunk = integer(opts.chunkRows ?? 1024, "chunkRows", 1);
-    const work = new Work(opts, n, "rows");
+    const work = new Work(opts, n, "rows", () => this.progressFacts());
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const k = Math.min(chunk, n - r0);
       this.push(new Matrix(k, cols, data.subarray(r0 * cols, (r0 + k) * cols)));
@@ -250,7 +263,7 @@ export abstract class StreamingDictionary extends EngineResource {
       ? checkOptions<StreamOptions>(dOrOptions, "consume", STREAM_KEYS)
       : { d: dOrOptions };
     const d = opts.d;
-    const work = new Work(opts, null, "rows");
+    const work = new Work(opts, null, "rows", () => this.progressFacts());
     const add = async (item: Rows): Promise<void> => {
       const before = this.seenCount;
       this.push(item, d);
