@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Benchmark runner: `npm run bench [-- --only id[,id]] [--quick] [--out FILE] [--no-write]`.
 // Runs every bench/cases/*.mjs (sorted by `order`) in this process against the built SDK
-// (dist/index.js) and the peers, and writes BENCHMARKS.md: a header describing the machine,
+// (dist/node/index.js) and the peers, and writes BENCHMARKS.md: a header describing the machine,
 // then one section per case. A case is `export default { id, title, order, async run(ctx) }`
 // returning markdown (the runner adds the "## title" heading). ctx has:
-//   sl            the seqlearn module (dist/index.js), initialised
+//   sl            the seqlearn module (dist/node/index.js), initialised
 //   time(fn, { minReps = 3, minMs = 300, warmup = true })   median ms per call
 //   python(code, input?)  runs code in a numpy-capable python3, single-threaded; `input` is
 //                 the dict INPUT, bench_ms(fn) gives a median ms; returns the JSON object
@@ -65,9 +65,9 @@ if (only) {
 }
 
 // ---- context -------------------------------------------------------------------------
-const distEntry = join(root, "dist", "index.js");
+const distEntry = join(root, "dist", "node", "index.js");
 if (!existsSync(distEntry)) {
-  console.error("dist/index.js is missing: run `npm run build` first");
+  console.error("dist/node/index.js is missing: run `npm run build` first");
   process.exit(2);
 }
 const sl = await import(pathToFileURL(distEntry).href);

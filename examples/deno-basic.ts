@@ -1,10 +1,11 @@
 // Deno: the kernel ridge regression of node-basic.mjs — an RBF kernel matrix, a Cholesky
 // factorisation, the weights, and predictions between the training points.
 // Run: deno run --allow-read examples/deno-basic.ts   (after `npm install`, which builds dist/)
-// (from npm: `import { ... } from "npm:seqlearn"` works the same way)
-import { init, linalg, Matrix, rbf } from "../dist/index.js";
+// (from npm: `import { ... } from "npm:seqlearn"` works the same way). A path import of
+// dist/web/index.js carries its types (`deno check examples/deno-basic.ts` checks this file).
+import { init, linalg, Matrix, rbf } from "../dist/web/index.js";
 
-await init(); // reads ../build/seqlearn.wasm relative to dist/index.js (needs --allow-read)
+await init(); // reads build/seqlearn.wasm next to dist/ (needs --allow-read)
 
 // Noise-free samples of sin(x) at 8 points.
 const xs: number[] = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5];

@@ -6,7 +6,7 @@
 // init(response) work as well.
 //
 // Run locally: node examples/edge-worker.mjs   (simulates the platform below)
-import { initSync, init, isInitialised, rbf, Matrix } from "../dist/index.js";
+import { initSync, init, isInitialised, rbf, Matrix } from "seqlearn";
 
 /** The worker: `wasm` is the compiled module the platform provides. */
 export function createWorker(wasm) {

@@ -6,5 +6,10 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serve `root` on 127.0.0.1:`port` (0 = a free port). */
-export function serveStatic(root: string, port?: number): Promise<StaticServer>;
+/** The folders of the repository the examples need (what `serveStatic` serves by default). */
+export const EXAMPLE_FOLDERS: readonly string[];
+
+/** Serve files of `root` on 127.0.0.1:`port` (0 = a free port): only under the `allow`ed
+ *  folders (default EXAMPLE_FOLDERS), never dot-files or node_modules, never through a link
+ *  that leaves the root, and only to requests whose Host names the server. */
+export function serveStatic(root: string, port?: number, options?: { allow?: readonly string[] }): Promise<StaticServer>;

@@ -34,12 +34,14 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 // 1. Build when an artifact is missing or older than a source it is built from.
-// dist/worker.js is among them because the tests that run a pool from the TypeScript sources
-// start it in their workers (sdk/parallel/locate.ts): it must be built from the current sources.
+// dist/node/worker.js is among them because the tests that run a pool from the TypeScript
+// sources start it in their workers (sdk/platform.ts): it must be built from the current sources.
+const { SUBPATHS, TARGETS } = await import("./bundle.mjs");
 const ARTIFACTS = [
-  "build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "dist/index.js", "dist/worker.js", "dist/cli.js", "dist/types/index.d.ts",
-  // the subpath entries (scripts/bundle.mjs SUBPATHS), built with dist/index.js
-  ...["kernel", "games", "parallel", "io", "linalg", "random"].map((s) => `dist/${s}.js`),
+  "build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "dist/cli.js", "dist/node/cli.js", "dist/node/require.cjs",
+  "dist/types/index.d.ts", "dist/types-deno/index.d.ts",
+  // every entry of every target (scripts/bundle.mjs)
+  ...Object.values(TARGETS).flatMap((t) => ["index", ...SUBPATHS, ...(t.worker ? ["worker"] : [])].map((e) => `dist/${t.dir}/${e}.js`)),
 ];
 const SOURCES = ["assembly", "sdk", "scripts/build.mjs", "scripts/bundle.mjs", "asconfig.json", "asconfig.wasi.json", "tsconfig.json", "tsconfig.build.json"];
 

@@ -19,7 +19,7 @@ export type { Typed } from "./engine/engine.js";
 export { version } from "./version.js";
 
 // The typed errors, every one the SDK throws on purpose.
-export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError } from "./core/errors.js";
+export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError, EngineMemoryError } from "./core/errors.js";
 export { DataError } from "./io/errors.js";
 export { DictionaryFormatError } from "./kernel/codec.js";
 export { SparsifierFormatError } from "./graph/codec.js";
@@ -47,14 +47,14 @@ export * as kernels from "./kernel/index.js";
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
 export {
-  exactRls, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, estimateRls,
+  exactRls, exactRlsAsync, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, estimateRls,
   NystromFeatures, nystromError, NystromKRR,
   dictionaryToJSON, dictionaryFromJSON, encodeDictionary, decodeDictionary,
 } from "./kernel/index.js";
 export type {
   RlsDictionary, DictionaryParams, ExactRls, UniformOptions, SqueakOptions, Rows, RowSource, InkOptions,
   DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
-  KrrOptions, KrrScore, Centres,
+  KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres, StreamOptions, DictionaryProgress, LongWorkOptions, WorkProgress,
 } from "./kernel/index.js";
 
 // Preference games: the game and the main solvers.

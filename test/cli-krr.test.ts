@@ -12,7 +12,7 @@ import { readTable } from "../sdk/io/table.js";
 import { RunningStats, applyScaling } from "../sdk/cli/scaling.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist-test", "cli-e2e.js");
+const cli = join(root, "dist-test", "cli", "cli-e2e.js"); // two levels down, like dist/node/cli.js
 let dir = "";
 
 function run(args: string[], input?: string) {
@@ -69,7 +69,6 @@ beforeAll(async () => {
     target: "es2022",
     platform: "node",
     external: ["node:*"],
-    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") },
     logLevel: "warning",
   });
   dir = mkdtempSync(join(tmpdir(), "seqlearn-cli-"));
@@ -143,13 +142,13 @@ describe("seqlearn fit → predict", () => {
 
   it("uniform, ink and exact methods fit and predict; exact equals the SDK's exact KRR", async () => {
     for (const extra of [["--method", "uniform", "--centers", "50"], ["--method", "ink", "--centers", "40"], ["--method", "exact"]]) {
-      const f = run(["fit", "train.csv", ...fitArgs.filter((a) => a !== "--qbar" && a !== String(P.qbar)), ...extra, "-o", "m2.json", "--json"]);
+      const f = run(["fit", "train.csv", ...fitArgs.filter((a) => a !== "--qbar" && a !== String(P.qbar)), ...extra, "-o", "m2.json", "--json", "--force"]);
       expect(f.code, f.err).toBe(0);
       const facts = JSON.parse(f.out);
       expect(facts.rows).toBe(400);
       if (extra[1] === "uniform") expect(facts.dictionarySize).toBe(50);
       if (extra[1] === "ink") expect(facts.dictionarySize).toBeLessThanOrEqual(40);
-      const p = run(["predict", "m2.json", "test.csv", "--json", "-o", "p2.csv"]);
+      const p = run(["predict", "m2.json", "test.csv", "--json", "-o", "p2.csv", "--force"]);
       expect(p.code).toBe(0);
       expect(JSON.parse(p.out.split("\n")[0]).rmse).toBeLessThan(0.2);
       if (extra[1] === "exact") {
@@ -254,7 +253,7 @@ describe("usage and data errors", () => {
   });
 
   it("predict refuses data without the model's feature columns", () => {
-    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model.json"]).code).toBe(0);
+    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model.json", "--force"]).code).toBe(0);
     writeFileSync(join(dir, "other.csv"), "a,b\n1,2\n");
     const r = run(["predict", "model.json", "other.csv"]);
     expect(r.code).toBe(1);
@@ -319,13 +318,13 @@ describe("renamed flags, old model files, safe outputs", () => {
   it("outputs are never half-written: a failed run leaves the earlier file and no temporary file", () => {
     writeFileSync(join(dir, "keep.csv"), "prediction\nearlier\n");
     writeFileSync(join(dir, "late-bad.csv"), "x1,x2,y\n" + "0.1,0.2,0.3\n".repeat(3000) + "1,oops,2\n");
-    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model.json"]).code).toBe(0);
-    const p = run(["predict", "model.json", "late-bad.csv", "-o", "keep.csv", "--quiet"]);
+    expect(run(["fit", "train.csv", ...fitArgs, "-o", "model.json", "--force"]).code).toBe(0);
+    const p = run(["predict", "model.json", "late-bad.csv", "-o", "keep.csv", "--quiet", "--force"]);
     expect(p.code).toBe(1);
     expect(p.err).toMatch(/line 3002, column 2 \("x2"\): expected a number, got "oops"/);
     expect(readFileSync(join(dir, "keep.csv"), "utf8")).toBe("prediction\nearlier\n");
     const before = readFileSync(join(dir, "model.json"), "utf8");
-    const f = run(["fit", "late-bad.csv", "--target", "y", "-o", "model.json", "--quiet"]);
+    const f = run(["fit", "late-bad.csv", "--target", "y", "-o", "model.json", "--quiet", "--force"]);
     expect(f.code).toBe(1);
     expect(readFileSync(join(dir, "model.json"), "utf8")).toBe(before);
     expect(readdirSync(dir).filter((x) => x.endsWith(".tmp"))).toEqual([]);

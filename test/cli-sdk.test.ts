@@ -57,7 +57,7 @@ describe("fitKrrFromPasses", () => {
     const log: PassInfo[] = [];
     const r = await fitKrrFromPasses(memoryPasses(300, log), { method: "squeak", kernel: kernel(), lambda: 0.01, qbar: 8, seed: 3, rows: 300, ridge: 0.01, yOffset });
     expect(log.map((p) => p.phase)).toEqual(["centres", "krr", "error"]);
-    expect(log[0].status?.()).toMatch(/^dictionary \d+$/);
+    expect(log[0].status?.()).toMatch(/^dictionary \d+ \(\d+\.\d MiB\)$/);
     expect(r.size).toBe(dict.size);
     expect(maxDiff(r.model.predict(X) as Float64Array, want.predict(X) as Float64Array)).toBeLessThan(1e-9);
     // The training error is the error of the predictions (offset added back).

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { Matrix } from "../sdk/core/matrix.js";
 import { RunningStats, applyScaling } from "../sdk/cli/scaling.js";
 import { encodeModel, decodeModel, MODEL_VERSION, MODEL_FORMAT } from "../sdk/cli/modelfile.js";
-import { ProgressLine, formatCount } from "../sdk/cli/progress.js";
+import { ProgressLine, formatCount, formatDuration } from "../sdk/cli/progress.js";
 import { DataError } from "../sdk/io/errors.js";
 
 describe("RunningStats", () => {
@@ -102,7 +102,13 @@ describe("model files", () => {
 
 describe("progress line", () => {
   it("formats rows, percentage, rate and extra facts", () => {
-    expect(ProgressLine.text("fit", { rows: 12345, bytes: 50, totalBytes: 200, elapsedMs: 2000 }, "dictionary 7")).toBe("fit: 12.3k rows (25%) · 6173 rows/s · dictionary 7");
+    // A quarter of the input in 2 s: three quarters (6 s) to go.
+    expect(ProgressLine.text("fit", { rows: 12345, bytes: 50, totalBytes: 200, elapsedMs: 2000 }, "dictionary 7")).toBe("fit: 12.3k rows (25%) · 6173 rows/s · ETA 6s · dictionary 7");
+    // No ETA without the input's size (stdin), nor once everything is read.
+    expect(ProgressLine.text("fit", { rows: 10, bytes: 50, elapsedMs: 2000 })).toBe("fit: 10 rows · 5 rows/s");
+    expect(ProgressLine.text("fit", { rows: 10, bytes: 200, totalBytes: 200, elapsedMs: 2000 })).toBe("fit: 10 rows (100%) · 5 rows/s");
+    expect(formatDuration(185_000)).toBe("3m05s");
+    expect(formatDuration(7_620_000)).toBe("2h07m");
     expect(formatCount(999)).toBe("999");
     expect(formatCount(1_234_567)).toBe("1.23M");
   });

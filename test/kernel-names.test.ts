@@ -304,7 +304,7 @@ describe("old file versions", () => {
     const p = m1.predict([[0.5, 0.5], [2, 0]]) as Float64Array;
     const k = (a: number[], b: number[]) => Math.exp(-0.5 * ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2));
     expect(p[0]).toBeCloseTo(0.5 * k([0.5, 0.5], [0, 0]) - 0.25 * k([0.5, 0.5], [1, 1]), 14);
-    const v2 = m1.toJSON() as Record<string, unknown>;
+    const v2 = m1.toJSON();
     expect(v2).toMatchObject({ format: "seqlearn.krr/2", ridge: 0.1, lambda: 0.01 });
     expect("mu" in v2 || "gamma" in v2).toBe(false);
     const m2 = S.NystromKRR.fromJSON(JSON.parse(JSON.stringify(v2)));

@@ -151,6 +151,21 @@ describe("WorkerPool: faults", () => {
     expect((v.cause as ValueError).message).toBe("x must be positive, got -1");
   });
 
+  it("errors that cannot change on a second try are not retried (NumericalError, DataError, DictionaryFormatError)", async () => {
+    // was: retried as if transient (3 attempts, the same error each time)
+    for (const [task, name] of [["test.throwNumerical", "NumericalError"], ["test.throwData", "DataError"], ["test.throwFormat", "DictionaryFormatError"]] as const) {
+      faults.length = 0;
+      const e = await pool.run<never>(task, null).catch((x: TaskError) => x);
+      expect(e, task).toBeInstanceOf(TaskError);
+      expect(e.attempts, task).toBe(1);
+      expect((e.cause as Error).name, task).toBe(name);
+      expect((e.cause as Error).message, task).toMatch(/attempt 1\b/);
+      expect(faults.filter((f) => f.kind === "task-error").map((f) => f.willRetry), task).toEqual([false]);
+    }
+    // A plain Error is still retried (it may be transient).
+    expect(await pool.run("test.throwUntil", { succeedAt: 2 })).toBe(2);
+  });
+
   it("a task that exceeds its time limit is stopped and reported", async () => {
     const t0 = Date.now();
     const e = await pool.run<never>("test.hang", null, { timeoutMs: 80, retries: 0 }).catch((x: WorkerLostError) => x);
@@ -350,7 +365,7 @@ describe("task tables: the package's tasks and yours", () => {
   });
 
   it("the package's worker loads a user's plain-JS task module that imports \"seqlearn\", on the worker's engine", async () => {
-    // Default worker script: from the sources in Node, the built dist/worker.js.
+    // Default worker script: from the sources in Node, the built dist/node/worker.js.
     const p = await WorkerPool.create({ size: 1, modules: [new URL("./parallel-user-tasks.mjs", import.meta.url)] });
     try {
       const u = await p.run<Float64Array>("user.uniform", { seed: 42, stream: 7, n: 32 });
@@ -393,7 +408,7 @@ describe("task tables: the package's tasks and yours", () => {
     for (const f of readdirSync(dir).filter((x) => x.endsWith(".ts"))) {
       const src = readFileSync(join(dir, f), "utf8");
       for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
-        expect(m[1], `${f} imports ${m[1]}`).toMatch(/^(\.\/|\.\.\/(engine|core|random)\/|node:)/);
+        expect(m[1], `${f} imports ${m[1]}`).toMatch(/^(\.\/|\.\.\/(engine|core|random)\/|\.\.\/platform\.js$|node:)/);
       }
       const code = src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
       expect(code, f).not.toMatch(/esbuild/);

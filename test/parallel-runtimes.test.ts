@@ -50,7 +50,7 @@ beforeAll(async () => {
   await init();
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  await bundleSdk({ root, outdir: out, wasmRel: "../../build/seqlearn.wasm", sourcemap: false });
+  await bundleSdk({ root, outdir: out, target: "web", sourcemap: false });
   writeFileSync(join(out, "run.mjs"), SCRIPT);
   writeFileSync(join(out, "deno.mjs"), `import { run } from "./run.mjs";\nconsole.log(JSON.stringify(await run()));\n`);
   // The same script on the TypeScript sources: Deno runs them, and the pool starts sdk/worker.ts.

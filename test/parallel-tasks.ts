@@ -1,7 +1,7 @@
 // Tasks used by test/parallel-*.test.ts, exported as a task table. The pool's workers load
 // its bundled copy (test/runtime/pool-bundle.mjs) through the `modules` option; the test
 // process imports it from the sources for the inline pool.
-import { taskTable, Rng, ValueError } from "../sdk/index.js";
+import { taskTable, Rng, ValueError, NumericalError, DataError, DictionaryFormatError } from "../sdk/index.js";
 
 export interface SortedLeaf { node: number; seed: number; leaf: Float64Array }
 export interface SortedMerge { node: number; seed: number; left: Float64Array; right: Float64Array }
@@ -66,6 +66,16 @@ export const tasks = taskTable({
   },
   "test.throwValue": () => {
     throw new ValueError("x must be positive, got -1");
+  },
+  /** Errors that cannot change on a second try: a numerical failure, bad data, a bad file. */
+  "test.throwNumerical": (_x: unknown, ctx) => {
+    throw new NumericalError(`not positive definite (attempt ${ctx.attempt})`, { pivot: 2 });
+  },
+  "test.throwData": (_x: unknown, ctx) => {
+    throw new DataError(`expected a number (attempt ${ctx.attempt})`, { line: 3 });
+  },
+  "test.throwFormat": (_x: unknown, ctx) => {
+    throw new DictionaryFormatError("checksum", `corrupted (attempt ${ctx.attempt})`);
   },
   /** Uncaught error outside the task's promise: kills the worker thread. */
   "test.asyncCrash": (_x: unknown, ctx) => {

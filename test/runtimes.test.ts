@@ -117,7 +117,7 @@ describe("runtime matrix: the core suite everywhere", () => {
     expect(suite.errors, "page errors").toEqual([]);
     expect(suite.userAgent).toMatch(/HeadlessChrome/);
     checkReport("chromium", suite.value as unknown as SuiteReport); // the page's report, structured-cloned out of the browser
-    // The example page imports dist/index.js as a site would; its numbers must equal Node's.
+    // The example page imports dist/web/index.js as a site would; its numbers must equal Node's.
     expect(example.errors, "example page errors").toEqual([]);
     expect(example.value.error).toBeUndefined();
     const X = Matrix.fromRows([[0, 0], [1, 0], [0, 1], [1, 1]]);
@@ -169,7 +169,7 @@ describe("examples/serve.mjs", () => {
       const got = new Uint8Array(await wasm.arrayBuffer());
       expect(Array.from(got.subarray(0, 4))).toEqual([0, 97, 115, 109]); // "\0asm"
       expect((await fetch(server.url + "examples/browser/")).headers.get("content-type")).toMatch(/^text\/html/);
-      expect((await fetch(server.url + "dist/index.js")).headers.get("content-type")).toMatch(/^text\/javascript/);
+      expect((await fetch(server.url + "dist/web/index.js")).headers.get("content-type")).toMatch(/^text\/javascript/);
       expect((await fetch(server.url + "%2e%2e/%2e%2e/etc/passwd")).status).toBeGreaterThanOrEqual(400);
       expect((await fetch(server.url + "no/such/file.js")).status).toBe(404);
     } finally {

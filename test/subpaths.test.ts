@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 // @ts-ignore: plain .mjs build script
-import { SUBPATHS } from "../scripts/bundle.mjs";
+import { SUBPATHS, TARGETS, exportsMap } from "../scripts/bundle.mjs";
 import * as Root from "../sdk/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,16 +40,27 @@ beforeAll(() => {
 });
 
 describe("subpath exports", () => {
-  it("package.json exports the root and every subpath that the build bundles, with types", () => {
-    expect(subpaths.sort()).toEqual(["align", "games", "graph", "io", "kernel", "linalg", "parallel", "random"]);
-    const listed = Object.keys(pkg.exports).filter((k) => k !== "." && !["./wasm", "./wasi", "./package.json"].includes(k));
+  it("package.json exports the root and every subpath that the build bundles, with types, for every runtime target", () => {
+    expect([...subpaths].sort()).toEqual(["align", "games", "graph", "io", "kernel", "linalg", "parallel", "random"]);
+    // The map is derived from scripts/bundle.mjs (`node scripts/exports.mjs --write`).
+    expect(pkg.exports).toEqual(exportsMap());
+    const files = ["./worker", "./seqlearn.wasm", "./seqlearn.wasi.wasm", "./wasm", "./wasi", "./data/*", "./package.json"];
+    const listed = Object.keys(pkg.exports).filter((k) => k !== "." && !files.includes(k));
     expect(listed.sort()).toEqual(subpaths.map((s) => `./${s}`).sort());
+    const leaves = (v: unknown): string[] => (typeof v === "string" ? [v] : Object.values(v as object).flatMap(leaves));
     for (const s of ["", ...subpaths]) {
-      const entry = pkg.exports[s ? `./${s}` : "."] as { types: string; import: string };
-      expect(Object.keys(entry), `exports["./${s}"]: types first, as TypeScript requires`).toEqual(["types", "import"]);
-      expect(entry.import).toBe(`./dist/${s || "index"}.js`);
+      const entry = pkg.exports[s ? `./${s}` : "."] as Record<string, unknown>;
+      const conditions = Object.keys(entry);
+      expect(conditions[0], `exports["./${s}"]: types first, as TypeScript requires`).toBe("types");
+      expect(conditions.at(-1), "default last").toBe("default");
+      // workerd before worker and browser (wrangler sets all three), deno before node (Deno sets both)
+      expect(conditions.indexOf("workerd")).toBeLessThan(conditions.indexOf("worker"));
+      expect(conditions.indexOf("deno")).toBeLessThan(conditions.indexOf("node"));
       expect(entry.types).toBe(`./dist/types/${s ? `${s}/` : ""}index.d.ts`);
-      for (const f of [entry.import, entry.types]) expect(existsSync(join(root, f)), `${f} is built`).toBe(true);
+      for (const f of leaves(entry)) expect(existsSync(join(root, f)), `${f} is built`).toBe(true);
+      for (const t of Object.values(TARGETS) as { dir: string }[]) {
+        expect(leaves(entry), `the ${t.dir} build of ./${s}`).toContain(`./dist/${t.dir}/${s || "index"}.js`);
+      }
     }
   });
 

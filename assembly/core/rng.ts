@@ -4,6 +4,7 @@
 // Every sampler below uses only integer ops and AssemblyScript's own Math (compiled to
 // Wasm), so a given seed yields bit-identical streams in every runtime.
 import { ptr } from "./mem";
+import { Status, setStatusArg } from "./status";
 
 @inline function rotl(x: u64, k: u64): u64 {
   return (x << k) | (x >> (64 - k));
@@ -107,13 +108,27 @@ export function rng_fill_normal(s: ptr<u64>, out: ptr<f64>, n: i32): void {
   }
 }
 
+/** True when p is a probability: 0 ≤ p ≤ 1 (false for NaN). Every sampler below checks its
+ *  probability with it before drawing, so that no sampling loop ever runs on a NaN. */
+@inline export function isProbability(p: f64): bool {
+  return p >= 0.0 && p <= 1.0;
+}
+
+/** One Bernoulli(p) draw (0 or 1); −1, without drawing, when p is not in [0, 1] (or NaN). */
 export function rng_bernoulli(s: ptr<u64>, p: f64): i32 {
+  if (!isProbability(p)) return -1;
   return next_f64(s) < p ? 1 : 0;
 }
 
-/** Fill out[0..n) (as i32) with Bernoulli(p) draws. */
-export function rng_fill_bernoulli(s: ptr<u64>, out: ptr<i32>, n: i32, p: f64): void {
+/** Fill out[0..n) (as i32) with Bernoulli(p) draws. Status.BAD_ARG, without drawing, when p
+ *  is not in [0, 1] (or NaN). */
+export function rng_fill_bernoulli(s: ptr<u64>, out: ptr<i32>, n: i32, p: f64): Status {
+  if (!isProbability(p)) {
+    setStatusArg(p);
+    return Status.BAD_ARG;
+  }
   for (let i = 0; i < n; i++) store<i32>(out + (<usize>i << 2), next_f64(s) < p ? 1 : 0);
+  return Status.OK;
 }
 
 // ---- Binomial(n, p), exact -------------------------------------------------------------
@@ -227,8 +242,11 @@ function binomialBtrd(s: usize, n: i64, p: f64): i64 {
   return 0; // not reached: the loop only exits by returning
 }
 
-/** One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. */
+/** One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. Returns −1, without
+ *  drawing, when p is not in [0, 1] (NaN included) or n is not a count: the rejection loop of
+ *  BTRD below would never accept a draw for p = NaN, so this check is what bounds it. */
 export function rng_binomial(s: ptr<u64>, n: f64, p: f64): f64 {
+  if (!isProbability(p) || !(n >= 0.0 && n <= 9007199254740992.0)) return -1;
   const ni = <i64>n;
   if (ni <= 0 || p <= 0.0) return 0;
   if (p >= 1.0) return n;
@@ -241,15 +259,30 @@ function sampleBinomial(s: usize, n: i64, p: f64): i64 {
   return binomialBtrd(s, n, p);
 }
 
-/** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32. */
-export function rng_binomial_thin(s: ptr<u64>, counts: ptr<i32>, probs: ptr<f64>, n: i32): void {
+/** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32.
+ *  Status.BAD_ARG, with status_arg() = i, at the first i whose probability is not in [0, 1]
+ *  (or NaN) or whose count is negative; counts before i are thinned, the rest untouched. */
+export function rng_binomial_thin(s: ptr<u64>, counts: ptr<i32>, probs: ptr<f64>, n: i32): Status {
   for (let i = 0; i < n; i++) {
     const c = load<i32>(counts + (<usize>i << 2));
     const pr = load<f64>(probs + (<usize>i << 3));
-    store<i32>(counts + (<usize>i << 2), <i32>rng_binomial(s, <f64>c, pr));
+    const k = rng_binomial(s, <f64>c, pr);
+    if (k < 0.0) {
+      setStatusArg(<f64>i, pr);
+      return Status.BAD_ARG;
+    }
+    store<i32>(counts + (<usize>i << 2), <i32>k);
   }
+  return Status.OK;
 }
 
-export function rng_fill_binomial(s: ptr<u64>, out: ptr<f64>, count: i32, n: f64, p: f64): void {
+/** Fill out[0..count) with Binomial(n, p) draws. Status.BAD_ARG, without drawing, when p is
+ *  not in [0, 1] (or NaN) or n is not a count. */
+export function rng_fill_binomial(s: ptr<u64>, out: ptr<f64>, count: i32, n: f64, p: f64): Status {
+  if (!isProbability(p) || !(n >= 0.0 && n <= 9007199254740992.0)) {
+    setStatusArg(p, n);
+    return Status.BAD_ARG;
+  }
   for (let i = 0; i < count; i++) store<f64>(out + (<usize>i << 3), rng_binomial(s, n, p));
+  return Status.OK;
 }

@@ -46,8 +46,12 @@ export const enum GamesParam {
   EVERY = 5,
   /** Offset of the iteration counter (resumes the Nash-MD schedule). */
   T0 = 6,
+  /** 1: continue an earlier call in place: logPi is its normalised last iterate and `work`
+   *  still holds its π, so neither is recomputed (a run split into chunks then gives the bits
+   *  of one call); 0: start from logPi. */
+  RESUME = 7,
   /** Number of slots. */
-  SLOTS = 7,
+  SLOTS = 8,
 }
 
 /** Columns of a metrics row. */
@@ -124,10 +128,11 @@ function metricsRow(n: i32, l: usize, pi: usize, g: usize, lmu: usize, pmu: usiz
 /**
  * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
  * overwritten with the last iterate).
- * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0].
- *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
+ * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0,
+ *   resume]. every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
  *   (rows of GamesMetric.COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
- *   iteration column (to resume a run).
+ *   iteration column (to resume a run); resume = 1 continues the previous call on the same
+ *   logPi and work in place (chunked runs equal one call bit for bit).
  * logStar (or 0): the log of π*, for KL and span. work: games_workspace_size(n, r) f64.
  * Returns Status.OK, Status.BAD_ARG, or Status.NON_FINITE (status_arg = the iteration).
  */
@@ -136,16 +141,17 @@ export function games_run(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, log
   const algo = <i32>ld(params, GamesParam.ALGO);
   const eta = ld(params, GamesParam.ETA), beta = ld(params, GamesParam.BETA), gamma = ld(params, GamesParam.GAMMA);
   const iters = <i32>ld(params, GamesParam.ITERS), every = <i32>ld(params, GamesParam.EVERY), t0 = ld(params, GamesParam.T0);
+  const resume = ld(params, GamesParam.RESUME) != 0.0;
   if (n < 1 || !(beta > 0) || algo < SolverCode.NASH_MD || algo > SolverCode.EXTRAGRADIENT) return Status.BAD_ARG;
   const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
   const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
   const t1 = vec(work, n, W_T1), t2 = vec(work, n, W_T2), t3 = vec(work, n, W_T3), base = vec(work, n, W_BASE);
   const acc = vec(work, n, WORK_VECS);
-  if (kind == PreferenceKind.LOWRANK && algo == SolverCode.NASH_MP) return runMpLowRank(a, r, n, logMu, logPi, logStar, eta, beta, iters, every, t0, metrics, work);
+  if (kind == PreferenceKind.LOWRANK && algo == SolverCode.NASH_MP) return runMpLowRank(a, r, n, logMu, logPi, logStar, eta, beta, iters, every, t0, resume, metrics, work);
 
   memory.copy(lmu, logMu, <usize>n << 3);
   normalize(lmu, t1, n);
-  normalize(logPi, pi, n);
+  if (!resume) normalize(logPi, pi, n);
   const hasStar = logStar != 0;
   if (every > 0) {
     prefApply(kind, a, r, n, t1, pmu, acc); // P·μ, for the win rate
@@ -266,7 +272,7 @@ export function games_run(kind: PreferenceKind, a: ptr<f64>, r: i32, n: i32, log
  * rounding; P·π_k comes out of the extrapolation pass, so logging metrics costs O(n).
  */
 function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logStar: usize, eta: f64, beta: f64,
-  iters: i32, every: i32, t0: f64, metrics: usize, work: usize): i32 {
+  iters: i32, every: i32, t0: f64, resume: bool, metrics: usize, work: usize): i32 {
   const pi = vec(work, n, W_PI), g = vec(work, n, W_G), pmu = vec(work, n, W_PMU);
   const pstar = vec(work, n, W_PSTAR), lstar = vec(work, n, W_LSTAR), lmu = vec(work, n, W_LMU);
   const t1 = vec(work, n, W_T1), base = vec(work, n, W_BASE);
@@ -274,7 +280,7 @@ function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logS
   const acc = coefH + (<usize>(2 * r) << 3);           // 4r (prefApply) / 2r + block (half-steps)
   memory.copy(lmu, logMu, <usize>n << 3);
   normalize(lmu, t1, n);
-  normalize(logPi, pi, n);
+  if (!resume) normalize(logPi, pi, n);
   const hasStar = logStar != 0;
   if (every > 0) {
     prefApply(PreferenceKind.LOWRANK, W, r, n, t1, pmu, acc);
@@ -283,8 +289,11 @@ function runMpLowRank(W: usize, r: i32, n: i32, logMu: usize, logPi: usize, logS
       normalize(lstar, pstar, n);
     }
   }
-  lowRankT(W, r, n, pi, acc);
-  lowRankCoef(acc, r, 1.0, coefK);
+  // The iterate is carried as the coefficients coefK of Wᵀπ (in `work`): a resumed run keeps them.
+  if (!resume) {
+    lowRankT(W, r, n, pi, acc);
+    lowRankCoef(acc, r, 1.0, coefK);
+  }
   const c = 1.0 / (1.0 + eta * beta), s = c * eta;
   let queries = 0.0;
   let row = 0;

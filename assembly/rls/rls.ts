@@ -225,7 +225,8 @@ export function rls_estimate(cfg: ptr<f64>, pts: ptr<f64>, m: i32, L: ptr<f64>, 
  *  collapse guard, optional budget thinning, compaction of all buffers, and a fresh factor L
  *  of the new A. info: RlsInfo.SLOTS f64. tauAll (optional, 0 = none) receives the estimates
  *  of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
- *  Returns Status.OK or Status.NOT_SPD.
+ *  Returns Status.OK, Status.NOT_SPD, or Status.NON_FINITE when an estimate is NaN (a kernel
+ *  value or the factor overflowed), with status_arg() = the stream index of that point.
  *  @param cfg the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...)
  *  @param pts the stored points, cap×d (row stride d)
  *  @param L lower Cholesky factor of A, cap×cap (row stride cap)
@@ -277,6 +278,12 @@ export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, 
     const g = qbar * ld(ptil, j) / <f64>ldi(q, j);
     const a = cg * g;
     let t = pref * (a - a * a * ld(tau, j));
+    // A NaN estimate (the kernel or the factor overflowed) would reach the samplers below:
+    // stop here and name the point (its stream index) instead.
+    if (t != t) {
+      setStatusArg(ld(idx, j), 0);
+      return Status.NON_FINITE;
+    }
     t = min(1.0, max(0.0, t));
     st(tau, j, t);
     ht += t / g;
@@ -295,7 +302,12 @@ export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, 
   for (let j = 0; j < m; j++) {
     const pOld = ld(ptil, j);
     const pNew = min(pOld, min(1.0, scale * ld(tau, j)));
-    const qn = <i32>rng_binomial(rng, <f64>ldi(q, j), pOld > 0 ? pNew / pOld : 0.0);
+    const draw = rng_binomial(rng, <f64>ldi(q, j), pOld > 0 ? pNew / pOld : 0.0);
+    if (draw < 0.0) {
+      setStatusArg(ld(idx, j), 0);
+      return Status.NON_FINITE;
+    }
+    const qn = <i32>draw;
     sti(q, j, qn);
     st(ptil, j, pNew);
     if (qn > 0) live++;
@@ -327,7 +339,12 @@ export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, 
           keepJ = j;
           keepP = ld(ptil, j);
         }
-        const qn = <i32>rng_binomial(rng, <f64>qj, r);
+        const draw = rng_binomial(rng, <f64>qj, r);
+        if (draw < 0.0) {
+          setStatusArg(ld(idx, j), 0);
+          return Status.NON_FINITE;
+        }
+        const qn = <i32>draw;
         sti(q, j, qn);
         st(ptil, j, ld(ptil, j) * r);
         if (qn > 0) nl++;
@@ -375,6 +392,8 @@ export function rls_update(cfg: ptr<f64>, pts: ptr<f64>, L: ptr<f64>, cap: i32, 
  *  and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
  *  rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
  *  info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
+ *  Returns Status.OK, or Status.NON_FINITE when the estimate of a point is not a number (a
+ *  kernel value overflowed): status_arg() = its stream index; the rows before it are consumed.
  *  @param X the new points, n×d
  *  @param n rows of X
  *  @param idx0 stream index of the first row of X
@@ -434,7 +453,17 @@ export function rls_stream(cfg: ptr<f64>, X: ptr<f64>, n: i32, idx0: f64,
     const s = max(0.0, ktt - (m > 0 ? dot(vecL, vecL, m) : 0.0));
     const tt = min(1.0, pref * s / (s + cg));
     const p = min(1.0, scale * tt);
-    let qt = <i32>rng_binomial(rng, qbar, p);
+    // A non-finite kernel value (an overflow) makes p NaN: report the point instead of
+    // sampling (the sampler refuses NaN, and the estimate would mean nothing).
+    const draw = rng_binomial(rng, qbar, p);
+    if (draw < 0.0 || !isFinite(s)) {
+      st(info, RlsInfo.CONSUMED, <f64>t);
+      st(info, RlsInfo.M, <f64>m);
+      st(info, RlsInfo.PENDING, <f64>pending);
+      setStatusArg(idx0 + <f64>t, s);
+      return Status.NON_FINITE;
+    }
+    let qt = <i32>draw;
     // Collapse guard (as in rls_update): an empty dictionary keeps the point with one copy.
     if (qt == 0 && m == 0 && p > 0) qt = 1;
     consumed = t + 1;

@@ -54,7 +54,7 @@ export default {
 
 Written by \`npm run bench\` (bench/run.mjs; cases in bench/cases/). Every figure is the median
 wall-clock time of repeated calls after a warm-up call, seqlearn through its public SDK
-(dist/index.js, validation and copies included) and the peers through theirs. Python peers run
+(dist/node/index.js, validation and copies included) and the peers through theirs. Python peers run
 single-threaded (\`OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1\`, with
 \`OPENBLAS_CORETYPE\` / \`OPENBLAS_L2_SIZE\` unset); seqlearn is single-threaded Wasm. Ratios
 compare measurements taken in the same run. Targets are those of issue 2.

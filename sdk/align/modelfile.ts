@@ -25,6 +25,7 @@ import { SeqlearnError, ValueError } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import { crc32 } from "../core/crc32.js";
 import { Tokenizer, TokenizerError } from "./tokenizer.js";
+import { joinPath, makeDirectory, pathExists, readFileBytes, writeFileAtomic } from "../platform.js";
 
 /** The format tag of seqlearn language-model files. */
 export const LM_FORMAT = "seqlearn.lm/1";
@@ -434,44 +435,15 @@ export function decodeModelFile(bytes: Uint8Array, opts: { maxHeaderBytes?: numb
 
 // ---- directories (Node, Deno) ----------------------------------------------------------------
 
-type Fs = typeof import("node:fs/promises");
-
-async function nodeFs(where: string): Promise<{ fs: Fs; path: typeof import("node:path") }> {
+/** Write one file of a model directory (temporary file + rename; see platform.ts). */
+async function writeAtomic(file: string, data: Uint8Array | string, overwrite: boolean): Promise<void> {
   try {
-    return { fs: await import("node:fs/promises"), path: await import("node:path") };
-  } catch {
-    throw new ValueError(`${where} needs a file system (Node or Deno); elsewhere use encodeModelFile / decodeModelFile on bytes`);
-  }
-}
-
-let tmpCounter = 0;
-
-/** Write bytes to `path` through a temporary file in the same directory and a rename: a reader
- *  never sees a partial file, a failure leaves an existing file untouched. Refuses a symlink
- *  target, and an existing file unless `overwrite`. */
-async function writeAtomic(fs: Fs, path: typeof import("node:path"), file: string, data: Uint8Array | string, overwrite: boolean): Promise<void> {
-  try {
-    const st = await fs.lstat(file);
-    if (st.isSymbolicLink()) throw new ModelFileError("io", `${file} is a symbolic link; refusing to write through it`);
-    if (!overwrite) throw new ModelFileError("io", `${file} exists; pass { overwrite: true } to replace it`);
+    await writeFileAtomic(file, data, { overwrite });
   } catch (e) {
-    if (e instanceof ModelFileError) throw e;
-    if ((e as { code?: string }).code !== "ENOENT") throw new ModelFileError("io", `cannot check ${file}: ${(e as Error).message}`);
-  }
-  const proc = (globalThis as { process?: { pid?: number } }).process;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${proc?.pid ?? 0}.${++tmpCounter}.tmp`);
-  let handle: Awaited<ReturnType<Fs["open"]>> | null = null;
-  try {
-    handle = await fs.open(tmp, "wx");
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = null;
-    await fs.rename(tmp, file);
-  } catch (e) {
-    if (handle) await handle.close().catch(() => undefined);
-    await fs.unlink(tmp).catch(() => undefined);
-    if (e instanceof ModelFileError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === "ESYMLINK") throw new ModelFileError("io", `${file} is a symbolic link; refusing to write through it`);
+    if (code === "EEXIST") throw new ModelFileError("io", `${file} exists; pass { overwrite: true } to replace it`);
+    if (code === "ENOSYS") throw new ModelFileError("io", `cannot write ${file}: this runtime has no file system; use encodeModelFile / decodeModelFile on bytes`);
     throw new ModelFileError("io", `cannot write ${file}: ${(e as Error).message}`);
   }
 }
@@ -484,41 +456,40 @@ export async function saveModel(dir: string, m: ModelFile, opts: { overwrite?: b
   const o = checkOptions<{ overwrite?: boolean }>(opts, "saveModel", ["overwrite"]);
   if (typeof dir !== "string" || dir === "") throw new ValueError("saveModel: dir must be a directory path");
   const bytes = encodeModelFile(m); // validates before anything touches the disk
-  const { fs, path } = await nodeFs("saveModel");
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
   } catch (e) {
     throw new ModelFileError("io", `cannot create ${dir}: ${(e as Error).message}`);
   }
   const overwrite = o.overwrite ?? false;
   if (!overwrite) {
     for (const f of Object.values(MODEL_FILES)) {
-      const p = path.join(dir, f);
-      if (await fs.lstat(p).then(() => true, () => false)) throw new ModelFileError("io", `${p} exists; pass { overwrite: true } to replace it`);
+      const p = joinPath(dir, f);
+      if (await pathExists(p)) throw new ModelFileError("io", `${p} exists; pass { overwrite: true } to replace it`);
     }
   }
   const config = JSON.stringify({ format: LM_FORMAT, config: m.config, tokenizer: m.tokenizer.toJSON() }, null, 1) + "\n";
-  await writeAtomic(fs, path, path.join(dir, MODEL_FILES.weights), bytes, overwrite);
-  await writeAtomic(fs, path, path.join(dir, MODEL_FILES.config), config, overwrite);
+  await writeAtomic(joinPath(dir, MODEL_FILES.weights), bytes, overwrite);
+  await writeAtomic(joinPath(dir, MODEL_FILES.config), config, overwrite);
 }
 
 /** Load a model saved by saveModel from directory `dir`. The weights file is authoritative;
  *  when config.json is present it must agree with it (ModelFileError `bad-config`). */
 export async function loadModel(dir: string, opts: { maxHeaderBytes?: number } = {}): Promise<ModelFile> {
   const o = checkOptions<{ maxHeaderBytes?: number }>(opts, "loadModel", ["maxHeaderBytes"]);
-  const { fs, path } = await nodeFs("loadModel");
-  const file = path.join(dir, MODEL_FILES.weights);
+  if (typeof dir !== "string" || dir === "") throw new ValueError("loadModel: dir must be a directory path");
+  const file = joinPath(dir, MODEL_FILES.weights);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await fs.readFile(file));
+    bytes = await readFileBytes(file);
   } catch (e) {
     throw new ModelFileError("io", `cannot read ${file}: ${(e as { code?: string }).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
   const m = decodeModelFile(bytes, { maxHeaderBytes: o.maxHeaderBytes });
-  const cfgFile = path.join(dir, MODEL_FILES.config);
+  const cfgFile = joinPath(dir, MODEL_FILES.config);
   let text: string | null = null;
   try {
-    text = await fs.readFile(cfgFile, "utf8");
+    text = new TextDecoder().decode(await readFileBytes(cfgFile));
   } catch (e) {
     if ((e as { code?: string }).code !== "ENOENT") throw new ModelFileError("io", `cannot read ${cfgFile}: ${(e as Error).message}`);
   }

@@ -4,6 +4,9 @@ import { invoke, commandHelp, UsageError, type Command } from "./command.js";
 import { SeqlearnError } from "../engine/errors.js";
 import { version } from "../version.js";
 import type { ParseOptions } from "./flags.js";
+import { FileError, fsReason, isFsError } from "./files.js";
+import { clip } from "../core/validate.js";
+import { PROCESS_TERM, StdoutClosed, withTerm, out as termOut, err as termErr } from "./term.js";
 import { info } from "./commands/info.js";
 import { fit } from "./commands/fit.js";
 import { predict } from "./commands/predict.js";
@@ -48,20 +51,39 @@ export function usage(): string {
 }
 
 export interface CliIo extends ParseOptions {
+  /** Lines to standard output (default: the process's). */
   out?: (s: string) => void;
+  /** Raw text to standard output (default: `out` without the last newline, else the process's). */
+  write?: (s: string) => void;
+  /** Lines to standard error (default: the process's). */
   err?: (s: string) => void;
 }
 
-/** Run the CLI on argv (without the program name); resolves to the exit code: 0 success,
- *  1 a data or parameter error reported by the SDK, 2 a usage mistake. */
+/** Run the CLI on argv (without the program name); resolves to the exit code: 0 success (also
+ *  when standard output was closed by its reader), 1 a data, parameter or file error (one line
+ *  on stderr), 2 a usage mistake. */
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
-  const out = io.out ?? ((s: string) => console.log(s));
-  const err = io.err ?? ((s: string) => console.error(s));
+  const write = io.write ?? (io.out ? (s: string) => io.out!(s.endsWith("\n") ? s.slice(0, -1) : s) : PROCESS_TERM.write);
+  return withTerm({ write, out: io.out ?? PROCESS_TERM.out, err: io.err ?? PROCESS_TERM.err }, () => dispatch(argv, io));
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const out = (s: string) => termOut(s);
+  const err = (s: string) => termErr(s);
+  try {
+    return await dispatchCommand(argv, io, out, err);
+  } catch (e) {
+    if (e instanceof StdoutClosed) return 0; // `seqlearn … | head`: the reader has what it wanted
+    throw e;
+  }
+}
+
+async function dispatchCommand(argv: readonly string[], io: CliIo, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const name = argv[0] ?? "help";
   if (name === "help" || name === "--help" || name === "-h") {
     const c = resolve(argv[1], argv.slice(2));
     if (argv[1] !== undefined && !c) {
-      err(`seqlearn: unknown command ${JSON.stringify(argv[1])}\n\n${usage()}`);
+      err(`seqlearn: unknown command ${JSON.stringify(clip(argv[1]))}\n\n${usage()}`);
       return 2;
     }
     out(c ? helpOf(c) : usage());
@@ -74,7 +96,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   const rest = argv.slice(1);
   const cmd = resolve(name, rest);
   if (!cmd) {
-    err(`seqlearn: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    err(`seqlearn: unknown command ${JSON.stringify(clip(name))}\n\n${usage()}`);
     return 2;
   }
   const end = rest.indexOf("--");
@@ -89,8 +111,18 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       err(`seqlearn ${cmd.name}: ${e.message}\nusage: ${cmd.synopsis}\n(seqlearn help ${cmd.name} lists every option)`);
       return 2;
     }
+    if (e instanceof StdoutClosed) throw e;
+    if (e instanceof FileError) {
+      err(`seqlearn ${cmd.name}: ${e.message}`);
+      return 1;
+    }
     if (e instanceof SeqlearnError) {
       err(`seqlearn ${cmd.name}: ${e.name}: ${e.message}`);
+      return 1;
+    }
+    // A filesystem error no command turned into a FileError: still one line, with the path.
+    if (isFsError(e)) {
+      err(`seqlearn ${cmd.name}: ${e.path ? `${e.path}: ` : ""}${fsReason(e)}`);
       return 1;
     }
     throw e;

@@ -11,6 +11,7 @@
 // the next argument as its value, unless that argument looks like another long option.
 // Every problem is a UsageError naming the flag as the user typed it and what it expects.
 import { suggest } from "../core/options.js";
+import { clip } from "../core/validate.js";
 
 // Name suggestions are shared with the SDK's option checks.
 export { editDistance, suggest } from "../core/options.js";
@@ -118,9 +119,9 @@ export function number<O extends NumberOptions>(o: O): Out<O, number> {
   const expect = describeRange(o);
   return make<number>(o, "value", o.int ? "<n>" : "<x>", expect, (raw, flag) => {
     const x = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(x)) throw new UsageError(`${flag} expects ${o.int ? "an integer" : "a number"}, got ${JSON.stringify(raw)} (expected ${expect})`);
-    if (o.int && !Number.isInteger(x)) throw new UsageError(`${flag} expects an integer, got ${raw} (expected ${expect})`);
-    const fail = (rel: string) => new UsageError(`${flag} must be ${rel}, got ${raw} (expected ${expect})`);
+    if (raw.trim() === "" || !Number.isFinite(x)) throw new UsageError(`${flag} expects ${o.int ? "an integer" : "a number"}, got ${JSON.stringify(clip(raw))} (expected ${expect})`);
+    if (o.int && !Number.isInteger(x)) throw new UsageError(`${flag} expects an integer, got ${clip(raw)} (expected ${expect})`);
+    const fail = (rel: string) => new UsageError(`${flag} must be ${rel}, got ${clip(raw)} (expected ${expect})`);
     if (o.gt !== undefined && !(x > o.gt)) throw fail(`> ${o.gt}`);
     if (o.lt !== undefined && !(x < o.lt)) throw fail(`< ${o.lt}`);
     if (o.min !== undefined && x < o.min) throw fail(`≥ ${o.min}`);
@@ -146,7 +147,7 @@ export function list<O extends Common & { what?: string }>(o: O): Out<O, string[
   const what = o.what ?? "names";
   return make<string[]>(o, "value", "a,b,c", `a comma-separated list of ${what}`, (raw, flag) => {
     const parts = raw.split(",").map((s) => s.trim());
-    if (parts.some((p) => p === "")) throw new UsageError(`${flag} expects a comma-separated list of ${what}, got ${JSON.stringify(raw)}`);
+    if (parts.some((p) => p === "")) throw new UsageError(`${flag} expects a comma-separated list of ${what}, got ${JSON.stringify(clip(raw))}`);
     return parts;
   }) as Out<O, string[]>;
 }
@@ -168,7 +169,7 @@ export function choice<const V extends string, O extends ChoiceOptions<V>>(value
       return old;
     }
     const near = suggest(raw, values);
-    throw new UsageError(`${flag} must be ${expect}, got ${JSON.stringify(raw)}${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}`);
+    throw new UsageError(`${flag} must be ${expect}, got ${JSON.stringify(clip(raw))}${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}`);
   }) as Out<O, V>;
 }
 
@@ -227,6 +228,9 @@ export interface ParseOptions {
   warn?: (message: string) => void;
   /** The set remembering which warnings were printed (default: one per process). */
   warned?: Set<string>;
+  /** Reads the file of a `--config <file>` flag (declared under the key "config"): its
+   *  entries fill the flags not given on the command line. */
+  readConfig?: (path: string) => Record<string, unknown>;
 }
 
 export interface Parsed<F extends FlagSet> {
@@ -312,12 +316,12 @@ export function parseFlags<F extends FlagSet>(flags: F, argv: readonly string[],
         const x = byName.get(n)!;
         return dashed(flagName(x.key, x.flag));
       }))];
-      throw new UsageError(`unknown option ${typed}${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}`);
+      throw new UsageError(`unknown option ${clip(typed)}${near.length ? ` (did you mean ${near.join(" or ")}?)` : ""}`);
     }
     if (e.replacement !== undefined) warn(name, `${dashed(name)} is deprecated; use ${dashed(e.replacement)}`);
     let raw: string;
     if (e.flag.kind === "boolean") {
-      if (inline !== undefined) throw new UsageError(`${typed} takes no value, got ${JSON.stringify(inline)}`);
+      if (inline !== undefined) throw new UsageError(`${typed} takes no value, got ${JSON.stringify(clip(inline))}`);
       raw = "";
     } else if (inline !== undefined) raw = inline;
     else {
@@ -340,6 +344,16 @@ export function parseFlags<F extends FlagSet>(flags: F, argv: readonly string[],
     values[e.key] = value;
     given.add(e.key);
   }
+  // A config file fills what the command line left out: the command line wins.
+  const configPath = values.config;
+  if (typeof configPath === "string" && opts.readConfig) {
+    applyConfig(configPath, opts.readConfig(configPath), byName, (key, value, spelledAs, deprecated) => {
+      if (given.has(key)) return;
+      values[key] = value;
+      given.add(key);
+      raws[key] = { raw: "", spelled: spelledAs, deprecated };
+    }, warn);
+  }
   for (const [key, flag] of Object.entries(flags)) {
     if (given.has(key)) continue;
     if (flag.required) {
@@ -351,6 +365,39 @@ export function parseFlags<F extends FlagSet>(flags: F, argv: readonly string[],
   const spelled: Record<string, string> = {};
   for (const [k, r] of Object.entries(raws)) spelled[k] = r.spelled;
   return { positional, values: values as Values<F>, given: given as Set<keyof F & string>, spelled: spelled as Parsed<F>["spelled"] };
+}
+
+/** The entries of a config file as flag values: keys are flag names ("max-dictionary", or
+ *  "maxDictionary"), values JSON numbers, strings, booleans (for flags without a value) or
+ *  arrays (lists). Each value goes through its flag's own parser, so ranges and choices are
+ *  checked as on the command line. */
+function applyConfig(
+  path: string, config: Record<string, unknown>, byName: Map<string, Entry>,
+  set: (key: string, value: unknown, spelled: string, deprecated: boolean) => void, warn: (key: string, message: string) => void,
+): void {
+  const known = new Map<string, Entry>();
+  for (const [name, e] of byName) {
+    known.set(name, e);
+    if (e.replacement === undefined) known.set(e.key, e);
+  }
+  for (const [name, v] of Object.entries(config)) {
+    const e = known.get(name);
+    const where = `"${name}" in ${path}`;
+    if (!e || e.key === "config") {
+      const near = suggest(name, [...known.keys()].filter((k) => k !== "config"));
+      throw new UsageError(`${where}: unknown option${near.length ? ` (did you mean ${near.map((n) => JSON.stringify(n)).join(" or ")}?)` : ""}`);
+    }
+    if (e.replacement !== undefined) warn(name, `${where}: "${name}" is deprecated; use "${e.replacement}"`);
+    let raw: string;
+    if (e.flag.kind === "boolean") {
+      if (typeof v !== "boolean") throw new UsageError(`${where} must be true or false, got ${JSON.stringify(v)}`);
+      if (!v) continue;
+      raw = "";
+    } else if (typeof v === "number" || typeof v === "string") raw = String(v);
+    else if (Array.isArray(v) && v.every((x) => typeof x === "string" || typeof x === "number")) raw = v.join(",");
+    else throw new UsageError(`${where} must be a number, a string or a list, got ${v === null ? "null" : typeof v}`);
+    set(e.key, e.flag.parse(raw, where, warn), where, e.replacement !== undefined);
+  }
 }
 
 /** The short form when there is one ("-o"), else "--name". */

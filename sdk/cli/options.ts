@@ -5,6 +5,7 @@
 // Names (docs/conventions.md): --gamma is the kernel width (scikit-learn's gamma), --lambda the
 // ridge of the leverage scores (γ in SQUEAK/DISQUEAK, Calandriello et al. 2017; λ in BLESS,
 // Rudi et al. 2018), --ridge the KRR ridge (μ; scikit-learn KernelRidge alpha).
+import { clip } from "../core/validate.js";
 import { rbf, laplacian, linear, polynomial, matern12, matern32, matern52, type Kernel } from "../kernel/kernels.js";
 import type { TableOptions } from "../io/table.js";
 import { CENTRE_METHODS, type CentreMethod } from "../kernel/fit-table.js";
@@ -14,7 +15,7 @@ import { number, string, list, choice, boolean, custom, group, UsageError, type 
 
 function delimiter(raw: string, flag: string): string {
   if (raw === "\\t") return "\t";
-  if (raw.length !== 1) throw new UsageError(`${flag} expects one character (or \\t), got ${JSON.stringify(raw)}`);
+  if (raw.length !== 1) throw new UsageError(`${flag} expects one character (or \\t), got ${JSON.stringify(clip(raw))}`);
   return raw;
 }
 
@@ -139,6 +140,11 @@ export const QUIET = group("output", {
   quiet: boolean({ help: "no progress or summary on stderr" }),
 });
 
+/** Replacing an existing output file is opt-in (docs/guide/files-and-memory.md). */
+export const FORCE = group("output", {
+  force: boolean({ help: "replace an existing output file (without it an existing file is never replaced; a symbolic link is replaced, never its target)" }),
+});
+
 export const JSON_OUT = group("output", {
-  json: boolean({ help: "print the summary as JSON" }),
+  json: boolean({ help: "print the summary as JSON on stdout (nothing else goes to stdout)" }),
 });

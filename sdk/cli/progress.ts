@@ -29,6 +29,14 @@ export function formatCount(n: number): string {
   return String(Math.round(n));
 }
 
+/** A duration for people: 45s, 3m05s, 2h07m. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
 export class ProgressLine {
   private readonly write: (s: string) => void;
   private readonly tty: boolean;
@@ -55,6 +63,10 @@ export class ProgressLine {
     const parts = [`${formatCount(p.rows)} rows`];
     if (p.totalBytes && p.bytes > 0) parts[0] += ` (${Math.min(100, (100 * p.bytes) / p.totalBytes).toFixed(0)}%)`;
     if (p.elapsedMs > 0) parts.push(`${formatCount((p.rows * 1000) / p.elapsedMs)} rows/s`);
+    // Time left, from the share of the input read so far (known for files, not for stdin).
+    if (p.totalBytes && p.bytes > 0 && p.bytes < p.totalBytes && p.elapsedMs > 0) {
+      parts.push(`ETA ${formatDuration((p.elapsedMs * (p.totalBytes - p.bytes)) / p.bytes)}`);
+    }
     if (extra) parts.push(extra);
     return `${label}: ${parts.join(" · ")}`;
   }

@@ -4,6 +4,7 @@
 import { Matrix } from "../core/matrix.js";
 import { streamTable, readHeader, type TableOptions, type RowBatch, type Progress } from "../io/table.js";
 import { DataError } from "../io/errors.js";
+import { MAX_SQUARED_NORM } from "../kernel/kernels.js";
 import type { RowPasses, PassInfo } from "../kernel/fit-table.js";
 import { RunningStats, applyScaling, type Scaling } from "./scaling.js";
 import { ProgressLine } from "./progress.js";
@@ -41,12 +42,30 @@ export async function openRows(path: string, opts: TableOptions): Promise<Rows> 
 
 /** One pass computing column means / deviations (and the target's). */
 export async function scanStats(rows: Rows, label: string, quiet: boolean): Promise<RunningStats> {
-  const stats = new RunningStats(rows.features.length);
+  const stats = new RunningStats(rows.features.length, rows.features);
   const bar = new ProgressLine({ label, enabled: !quiet });
   for await (const b of rows.pass((p) => bar.update(p))) stats.push(b.X, b.y);
   bar.done();
   if (stats.n === 0) throw new DataError("no data rows after the header", { source: rows.source });
   return stats;
+}
+
+/** Throw a DataError naming the input line of the first row whose squared norm is beyond what
+ *  the kernels take (MAX_SQUARED_NORM, about |x_i| ≤ 1e153): the CLI's form of the SDK's
+ *  check, with the line of the file instead of the row of the batch. */
+export function checkKernelRange(X: Matrix, lines: Int32Array | null, source: string, scaled: boolean): void {
+  const d = X.cols;
+  for (let i = 0; i < X.rows; i++) {
+    let s = 0;
+    for (let j = i * d; j < (i + 1) * d; j++) s += X.data[j] * X.data[j];
+    if (!(s <= MAX_SQUARED_NORM)) {
+      throw new DataError(
+        `the features are too large for the kernel: their squared norm ${s === Infinity ? "overflows double precision" : `is ${s.toExponential(3)}`} ` +
+        `(the kernels take ‖x‖² up to 2^1020 ≈ 1.1e307)${scaled ? "" : "; use --scale standard, or rescale the features"}`,
+        { source, line: lines?.[i] },
+      );
+    }
+  }
 }
 
 /** A scaled copy of a batch's features (the batch itself without scaling). */
@@ -63,7 +82,9 @@ export function passes(rows: Rows, scaling: Scaling | null, prefix: string, quie
       const bar = new ProgressLine({ label: `${prefix}: ${info.label}`, enabled: shown && !quiet });
       try {
         for await (const b of rows.pass(shown ? (p) => bar.update(p, info.status?.()) : undefined, info.limit)) {
-          yield { X: scaled(b.X, scaling), y: b.y, offset: b.offset };
+          const X = scaled(b.X, scaling);
+          checkKernelRange(X, b.lines, rows.source, scaling !== null);
+          yield { X, y: b.y, offset: b.offset };
         }
       } finally {
         bar.done();

@@ -51,7 +51,8 @@ export class Matrix {
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       if (!r || r.length !== d) throw new ShapeError(`Matrix.fromRows: row ${i} has length ${r?.length}, expected ${d} (the length of row 0)`);
-      m.data.set(r as ArrayLike<number>, i * d);
+      if (ArrayBuffer.isView(r)) m.data.set(r, i * d);
+      else copyNumbers(r, m.data, i * d, "Matrix.fromRows", i);
     }
     return m;
   }
@@ -121,7 +122,7 @@ export function asMatrix(x: MatrixLike, name: string, opts: { finite?: boolean; 
     if (!o.data || o.data.length !== o.rows * o.cols) {
       throw new ShapeError(`${name}: data has length ${o.data?.length}, expected rows·cols = ${o.rows * o.cols}`);
     }
-    m = new Matrix(o.rows, o.cols, o.data instanceof Float64Array ? o.data : Float64Array.from(o.data));
+    m = new Matrix(o.rows, o.cols, o.data instanceof Float64Array ? o.data : numbers(o.data, name, o.cols));
   } else if (x && typeof (x as ArrayLike<unknown>).length === "number") {
     const rows = x as ArrayLike<ArrayLike<number>>;
     if (rows.length > 0 && (rows[0] == null || typeof rows[0] !== "object")) {
@@ -132,7 +133,8 @@ export function asMatrix(x: MatrixLike, name: string, opts: { finite?: boolean; 
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       if (!r || r.length !== d) throw new ShapeError(`${name}: row ${i} has length ${r?.length}, expected ${d} (the length of row 0)`);
-      m.data.set(r, i * d);
+      if (ArrayBuffer.isView(r)) m.data.set(r, i * d);
+      else copyNumbers(r, m.data, i * d, name, i);
     }
   } else {
     throw new ShapeError(`${name}: expected a matrix (an array of rows, a Matrix, or {data, rows, cols}), got ${typeof x}`);
@@ -147,10 +149,40 @@ export function asMatrix(x: MatrixLike, name: string, opts: { finite?: boolean; 
 /** Convert and validate a vector argument. */
 export function asVector(x: VectorLike, name: string, opts: { length?: number; finite?: boolean } = {}): Float64Array {
   if (!x || typeof x.length !== "number") throw new ShapeError(`${name}: expected an array of numbers`);
-  const v = x instanceof Float64Array ? x : Float64Array.from(x);
+  const v = x instanceof Float64Array ? x : numbers(x, name, 0);
   if (opts.length !== undefined && v.length !== opts.length) throw new ShapeError(`${name}: expected length ${opts.length}, got ${v.length}`);
   if (opts.finite !== false) checkFinite(v, name, 0);
   return v;
+}
+
+/** What a message calls an entry that is not a number: null, a string (quoted, cut), ... */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined || typeof v === "boolean") return String(v);
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : typeof v;
+}
+
+/** Copy the numbers of a plain array into `out` at `offset`, refusing any entry that is not a
+ *  number: Float64Array.from / set would silently read null as 0 and "0.5" as 0.5. `row` is
+ *  the row index for messages (null: a flat vector, or flat row-major data of width cols). */
+function copyNumbers(src: ArrayLike<unknown>, out: Float64Array, offset: number, name: string, row: number | null, cols = 0): void {
+  for (let k = 0; k < src.length; k++) {
+    const v = src[k];
+    if (typeof v !== "number") {
+      const where = row !== null ? `[${row}, ${k}]` : cols > 0 ? `[${Math.floor(k / cols)}, ${k % cols}]` : `[${k}]`;
+      throw new ValueError(`${name}${where} is ${kindOf(v)}; every entry must be a number`);
+    }
+    out[offset + k] = v;
+  }
+}
+
+/** A Float64Array of the entries of a typed array or a plain array of numbers (see
+ *  copyNumbers: anything else is a ValueError naming the entry). @internal */
+export function numbers(src: ArrayLike<unknown>, name: string, cols: number): Float64Array {
+  if (ArrayBuffer.isView(src)) return Float64Array.from(src as ArrayLike<number>);
+  const out = new Float64Array(src.length);
+  copyNumbers(src, out, 0, name, null, cols);
+  return out;
 }
 
 /** Throw ValueError naming the first non-finite entry (as [i, j] when cols > 0). */

@@ -54,14 +54,20 @@ export type Renames = Readonly<Record<string, string>>;
 
 const warned = new Set<string>();
 
+/** Print a warning: Node's process.emitWarning when present (type `type`, code `code`, so
+ *  that `node --no-warnings` and 'warning' listeners work), console.warn elsewhere. */
+export function emitWarning(message: string, type = "SeqlearnWarning", code = "SEQLEARN_WARNING"): void {
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { type: string; code: string }) => void } }).process;
+  if (typeof proc?.emitWarning === "function") proc.emitWarning(message, { type, code });
+  else console.warn(`${type}: ${message}`);
+}
+
 /** Print a deprecation notice once per process (per `key`). Node's process.emitWarning is
  *  used when present (so `--no-deprecation` silences it); console.warn elsewhere. */
 export function deprecationWarning(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
-  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { type: string; code: string }) => void } }).process;
-  if (typeof proc?.emitWarning === "function") proc.emitWarning(message, { type: "DeprecationWarning", code: "SEQLEARN_DEPRECATED" });
-  else console.warn(`DeprecationWarning: ${message}`);
+  emitWarning(message, "DeprecationWarning", "SEQLEARN_DEPRECATED");
 }
 
 /** Check an options object: it must be a plain object (or undefined, read as `{}`) whose

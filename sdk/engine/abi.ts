@@ -113,15 +113,21 @@ export const GamesParam = {
   EVERY: 5,
   /** Offset of the iteration counter (resumes the Nash-MD schedule). */
   T0: 6,
+  /**
+   * 1: continue an earlier call in place: logPi is its normalised last iterate and `work`
+   * still holds its π, so neither is recomputed (a run split into chunks then gives the bits
+   * of one call); 0: start from logPi.
+   */
+  RESUME: 7,
   /** Number of slots. */
-  SLOTS: 7,
+  SLOTS: 8,
 } as const;
 export type GamesParam = (typeof GamesParam)[keyof typeof GamesParam];
 
 /**
  * Columns of a metrics row.
  *
- * Defined in [assembly/games/solvers.ts:54](../../assembly/games/solvers.ts#L54).
+ * Defined in [assembly/games/solvers.ts:58](../../assembly/games/solvers.ts#L58).
  */
 export const GamesMetric = {
   /** Iteration k. */
@@ -745,52 +751,66 @@ export interface WasmExports {
   /**
    * Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id.
    *
-   * [assembly/core/rng.ts:20](../../assembly/core/rng.ts#L20)
+   * [assembly/core/rng.ts:21](../../assembly/core/rng.ts#L21)
    */
   rng_seed(s: number, seedLo: number, seedHi: number, streamLo: number, streamHi: number): void;
   /**
    * Fill out[0..n) with raw u32 values (low word of the stream is discarded).
    *
-   * [assembly/core/rng.ts:64](../../assembly/core/rng.ts#L64)
+   * [assembly/core/rng.ts:65](../../assembly/core/rng.ts#L65)
    */
   rng_fill_u32(s: number, out: number, n: number): void;
-  /** [assembly/core/rng.ts:68](../../assembly/core/rng.ts#L68) */
+  /** [assembly/core/rng.ts:69](../../assembly/core/rng.ts#L69) */
   rng_fill_uniform(s: number, out: number, n: number): void;
   /**
    * Standard normals by Marsaglia's polar method (two per accepted pair, no caching, so the
    * stream position after n draws depends only on n).
    *
-   * [assembly/core/rng.ts:91](../../assembly/core/rng.ts#L91)
+   * [assembly/core/rng.ts:92](../../assembly/core/rng.ts#L92)
    */
   rng_fill_normal(s: number, out: number, n: number): void;
   /**
    * Unbiased integer in [0, bound) (Lemire's multiply-and-reject on 32 bits).
    *
-   * [assembly/core/rng.ts:73](../../assembly/core/rng.ts#L73)
+   * [assembly/core/rng.ts:74](../../assembly/core/rng.ts#L74)
    */
   rng_below(s: number, bound: number): number;
-  /** [assembly/core/rng.ts:110](../../assembly/core/rng.ts#L110) */
+  /**
+   * One Bernoulli(p) draw (0 or 1); −1, without drawing, when p is not in [0, 1] (or NaN).
+   *
+   * [assembly/core/rng.ts:118](../../assembly/core/rng.ts#L118)
+   */
   rng_bernoulli(s: number, p: number): number;
   /**
-   * Fill out[0..n) (as i32) with Bernoulli(p) draws.
+   * Fill out[0..n) (as i32) with Bernoulli(p) draws. Status.BAD_ARG, without drawing, when p
+   * is not in [0, 1] (or NaN).
    *
-   * [assembly/core/rng.ts:115](../../assembly/core/rng.ts#L115)
+   * [assembly/core/rng.ts:125](../../assembly/core/rng.ts#L125)
    */
-  rng_fill_bernoulli(s: number, out: number, n: number, p: number): void;
+  rng_fill_bernoulli(s: number, out: number, n: number, p: number): number;
   /**
-   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1].
+   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. Returns −1, without
+   * drawing, when p is not in [0, 1] (NaN included) or n is not a count: the rejection loop of
+   * BTRD below would never accept a draw for p = NaN, so this check is what bounds it.
    *
-   * [assembly/core/rng.ts:231](../../assembly/core/rng.ts#L231)
+   * [assembly/core/rng.ts:248](../../assembly/core/rng.ts#L248)
    */
   rng_binomial(s: number, n: number, p: number): number;
   /**
    * Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32.
+   * Status.BAD_ARG, with status_arg() = i, at the first i whose probability is not in [0, 1]
+   * (or NaN) or whose count is negative; counts before i are thinned, the rest untouched.
    *
-   * [assembly/core/rng.ts:245](../../assembly/core/rng.ts#L245)
+   * [assembly/core/rng.ts:265](../../assembly/core/rng.ts#L265)
    */
-  rng_binomial_thin(s: number, counts: number, probs: number, n: number): void;
-  /** [assembly/core/rng.ts:253](../../assembly/core/rng.ts#L253) */
-  rng_fill_binomial(s: number, out: number, count: number, n: number, p: number): void;
+  rng_binomial_thin(s: number, counts: number, probs: number, n: number): number;
+  /**
+   * Fill out[0..count) with Binomial(n, p) draws. Status.BAD_ARG, without drawing, when p is
+   * not in [0, 1] (or NaN) or n is not a count.
+   *
+   * [assembly/core/rng.ts:281](../../assembly/core/rng.ts#L281)
+   */
+  rng_fill_binomial(s: number, out: number, count: number, n: number, p: number): number;
   /**
    * Elementwise exp over an array (exported for testing and for the SDK).
    *
@@ -956,20 +976,21 @@ export interface WasmExports {
    * f64 slots of the `work` block of every games export, for n actions and rank r (0 for a
    * dense operator).
    *
-   * [assembly/games/solvers.ts:81](../../assembly/games/solvers.ts#L81)
+   * [assembly/games/solvers.ts:85](../../assembly/games/solvers.ts#L85)
    */
   games_workspace_size(n: number, r: number): number;
   /**
    * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
    * overwritten with the last iterate).
-   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0].
-   *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
+   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0,
+   *   resume]. every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
    *   (rows of GamesMetric.COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
-   *   iteration column (to resume a run).
+   *   iteration column (to resume a run); resume = 1 continues the previous call on the same
+   *   logPi and work in place (chunked runs equal one call bit for bit).
    * logStar (or 0): the log of π*, for KL and span. work: games_workspace_size(n, r) f64.
    * Returns Status.OK, Status.BAD_ARG, or Status.NON_FINITE (status_arg = the iteration).
    *
-   * [assembly/games/solvers.ts:134](../../assembly/games/solvers.ts#L134)
+   * [assembly/games/solvers.ts:139](../../assembly/games/solvers.ts#L139)
    */
   games_run(kind: number, a: number, r: number, n: number, logMu: number, logPi: number, logStar: number, params: number, metrics: number, work: number): number;
   /**
@@ -977,26 +998,26 @@ export interface WasmExports {
    * the solution) until max_y |π − softmax(log μ + P·π/β)| < tol. status_arg = iterations,
    * status_arg2 = final residual. Returns Status.OK or Status.NO_CONVERGENCE. work as games_run.
    *
-   * [assembly/games/solvers.ts:326](../../assembly/games/solvers.ts#L326)
+   * [assembly/games/solvers.ts:335](../../assembly/games/solvers.ts#L335)
    */
   games_solve(kind: number, a: number, r: number, n: number, logMu: number, logPi: number, beta: number, tol: number, maxIter: number, work: number): number;
   /**
    * One metrics row for the policy `logPi` (normalised in place). work: games_workspace_size(n, r) f64.
    *
-   * [assembly/games/solvers.ts:365](../../assembly/games/solvers.ts#L365)
+   * [assembly/games/solvers.ts:374](../../assembly/games/solvers.ts#L374)
    */
   games_metrics(kind: number, a: number, r: number, n: number, logMu: number, logPi: number, logStar: number, beta: number, out: number, work: number): number;
   /**
    * out ← log BR_β(opp) = log softmax(log μ + P·opp/β), with opp given as probabilities.
    * work: games_workspace_size(n, r) f64 (2n + 4r + 4 are used).
    *
-   * [assembly/games/solvers.ts:388](../../assembly/games/solvers.ts#L388)
+   * [assembly/games/solvers.ts:397](../../assembly/games/solvers.ts#L397)
    */
   games_best_response(kind: number, a: number, r: number, n: number, logMu: number, opp: number, beta: number, out: number, work: number): number;
   /**
    * out ← P·x for any vector x. work: games_workspace_size(n, r) f64 (4r + 4 are used).
    *
-   * [assembly/games/solvers.ts:399](../../assembly/games/solvers.ts#L399)
+   * [assembly/games/solvers.ts:408](../../assembly/games/solvers.ts#L408)
    */
   games_apply(kind: number, a: number, r: number, n: number, x: number, out: number, work: number): void;
   /**
@@ -1041,9 +1062,10 @@ export interface WasmExports {
    * collapse guard, optional budget thinning, compaction of all buffers, and a fresh factor L
    * of the new A. info: RlsInfo.SLOTS f64. tauAll (optional, 0 = none) receives the estimates
    * of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
-   * Returns Status.OK or Status.NOT_SPD.
+   * Returns Status.OK, Status.NOT_SPD, or Status.NON_FINITE when an estimate is NaN (a kernel
+   * value or the factor overflowed), with status_arg() = the stream index of that point.
    *
-   * [assembly/rls/rls.ts:242](../../assembly/rls/rls.ts#L242)
+   * [assembly/rls/rls.ts:243](../../assembly/rls/rls.ts#L243)
    */
   rls_update(cfg: number, pts: number, L: number, cap: number, m: number, ptil: number, q: number, idx: number, tau: number, rng: number, info: number, tauAll: number, work: number): number;
   /**
@@ -1056,14 +1078,16 @@ export interface WasmExports {
    * and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
    * rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
    * info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
+   * Returns Status.OK, or Status.NON_FINITE when the estimate of a point is not a number (a
+   * kernel value overflowed): status_arg() = its stream index; the rows before it are consumed.
    *
-   * [assembly/rls/rls.ts:393](../../assembly/rls/rls.ts#L393)
+   * [assembly/rls/rls.ts:412](../../assembly/rls/rls.ts#L412)
    */
   rls_stream(cfg: number, X: number, n: number, idx0: number, pts: number, L: number, cap: number, m: number, ptil: number, q: number, idx: number, tau: number, rng: number, info: number, work: number): number;
   /**
    * Copy the factor L into a buffer of a larger capacity (row stride changes).
    *
-   * [assembly/rls/rls.ts:464](../../assembly/rls/rls.ts#L464)
+   * [assembly/rls/rls.ts:493](../../assembly/rls/rls.ts#L493)
    */
   rls_regrow(m: number, oldCap: number, newCap: number, lOld: number, lNew: number): void;
   /**
@@ -1435,7 +1459,7 @@ export interface AbiArgs {
   /**
    * Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id.
    *
-   * Engine side: [assembly/core/rng.ts:20](../../assembly/core/rng.ts#L20).
+   * Engine side: [assembly/core/rng.ts:21](../../assembly/core/rng.ts#L21).
    */
   rng_seed: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1447,14 +1471,14 @@ export interface AbiArgs {
   /**
    * Fill out[0..n) with raw u32 values (low word of the stream is discarded).
    *
-   * Engine side: [assembly/core/rng.ts:64](../../assembly/core/rng.ts#L64).
+   * Engine side: [assembly/core/rng.ts:65](../../assembly/core/rng.ts#L65).
    */
   rng_fill_u32: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `ptr<u32>` */ out: Ptr<Uint32Array>;
     /** `i32` */ n: number;
   };
-  /** Engine side: [assembly/core/rng.ts:68](../../assembly/core/rng.ts#L68). */
+  /** Engine side: [assembly/core/rng.ts:69](../../assembly/core/rng.ts#L69). */
   rng_fill_uniform: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `ptr<f64>` */ out: Ptr<Float64Array>;
@@ -1464,7 +1488,7 @@ export interface AbiArgs {
    * Standard normals by Marsaglia's polar method (two per accepted pair, no caching, so the
    * stream position after n draws depends only on n).
    *
-   * Engine side: [assembly/core/rng.ts:91](../../assembly/core/rng.ts#L91).
+   * Engine side: [assembly/core/rng.ts:92](../../assembly/core/rng.ts#L92).
    */
   rng_fill_normal: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1474,21 +1498,26 @@ export interface AbiArgs {
   /**
    * Unbiased integer in [0, bound) (Lemire's multiply-and-reject on 32 bits).
    *
-   * Engine side: [assembly/core/rng.ts:73](../../assembly/core/rng.ts#L73).
+   * Engine side: [assembly/core/rng.ts:74](../../assembly/core/rng.ts#L74).
    */
   rng_below: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `u32` */ bound: number;
   };
-  /** Engine side: [assembly/core/rng.ts:110](../../assembly/core/rng.ts#L110). */
+  /**
+   * One Bernoulli(p) draw (0 or 1); −1, without drawing, when p is not in [0, 1] (or NaN).
+   *
+   * Engine side: [assembly/core/rng.ts:118](../../assembly/core/rng.ts#L118).
+   */
   rng_bernoulli: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `f64` */ p: number;
   };
   /**
-   * Fill out[0..n) (as i32) with Bernoulli(p) draws.
+   * Fill out[0..n) (as i32) with Bernoulli(p) draws. Status.BAD_ARG, without drawing, when p
+   * is not in [0, 1] (or NaN).
    *
-   * Engine side: [assembly/core/rng.ts:115](../../assembly/core/rng.ts#L115).
+   * Engine side: [assembly/core/rng.ts:125](../../assembly/core/rng.ts#L125).
    */
   rng_fill_bernoulli: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1497,9 +1526,11 @@ export interface AbiArgs {
     /** `f64` */ p: number;
   };
   /**
-   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1].
+   * One exact Binomial(n, p) draw; n ≥ 0 (up to 2^53), p in [0, 1]. Returns −1, without
+   * drawing, when p is not in [0, 1] (NaN included) or n is not a count: the rejection loop of
+   * BTRD below would never accept a draw for p = NaN, so this check is what bounds it.
    *
-   * Engine side: [assembly/core/rng.ts:231](../../assembly/core/rng.ts#L231).
+   * Engine side: [assembly/core/rng.ts:248](../../assembly/core/rng.ts#L248).
    */
   rng_binomial: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1508,8 +1539,10 @@ export interface AbiArgs {
   };
   /**
    * Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). Counts are i32.
+   * Status.BAD_ARG, with status_arg() = i, at the first i whose probability is not in [0, 1]
+   * (or NaN) or whose count is negative; counts before i are thinned, the rest untouched.
    *
-   * Engine side: [assembly/core/rng.ts:245](../../assembly/core/rng.ts#L245).
+   * Engine side: [assembly/core/rng.ts:265](../../assembly/core/rng.ts#L265).
    */
   rng_binomial_thin: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
@@ -1517,7 +1550,12 @@ export interface AbiArgs {
     /** `ptr<f64>` */ probs: Ptr<Float64Array>;
     /** `i32` */ n: number;
   };
-  /** Engine side: [assembly/core/rng.ts:253](../../assembly/core/rng.ts#L253). */
+  /**
+   * Fill out[0..count) with Binomial(n, p) draws. Status.BAD_ARG, without drawing, when p is
+   * not in [0, 1] (or NaN) or n is not a count.
+   *
+   * Engine side: [assembly/core/rng.ts:281](../../assembly/core/rng.ts#L281).
+   */
   rng_fill_binomial: {
     /** `ptr<u64>` */ s: Ptr<Typed>;
     /** `ptr<f64>` */ out: Ptr<Float64Array>;
@@ -1842,7 +1880,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of every games export, for n actions and rank r (0 for a
    * dense operator).
    *
-   * Engine side: [assembly/games/solvers.ts:81](../../assembly/games/solvers.ts#L81).
+   * Engine side: [assembly/games/solvers.ts:85](../../assembly/games/solvers.ts#L85).
    */
   games_workspace_size: {
     /** `i32` */ n: number;
@@ -1851,14 +1889,15 @@ export interface AbiArgs {
   /**
    * Run `iters` iterations of `algo` from the log-policy `logPi` (normalised in place, and
    * overwritten with the last iterate).
-   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0].
-   *   every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
+   * params (f64, GamesParam.SLOTS): the GamesParam slots [algo, eta, beta, gamma, iters, every, t0,
+   *   resume]. every > 0 logs metrics at k = 0, every, 2·every, … and at k = iters into `metrics`
    *   (rows of GamesMetric.COLS); every = 0 logs nothing. t0 offsets the Nash-MD schedule and the
-   *   iteration column (to resume a run).
+   *   iteration column (to resume a run); resume = 1 continues the previous call on the same
+   *   logPi and work in place (chunked runs equal one call bit for bit).
    * logStar (or 0): the log of π*, for KL and span. work: games_workspace_size(n, r) f64.
    * Returns Status.OK, Status.BAD_ARG, or Status.NON_FINITE (status_arg = the iteration).
    *
-   * Engine side: [assembly/games/solvers.ts:134](../../assembly/games/solvers.ts#L134).
+   * Engine side: [assembly/games/solvers.ts:139](../../assembly/games/solvers.ts#L139).
    */
   games_run: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1877,7 +1916,7 @@ export interface AbiArgs {
    * the solution) until max_y |π − softmax(log μ + P·π/β)| < tol. status_arg = iterations,
    * status_arg2 = final residual. Returns Status.OK or Status.NO_CONVERGENCE. work as games_run.
    *
-   * Engine side: [assembly/games/solvers.ts:326](../../assembly/games/solvers.ts#L326).
+   * Engine side: [assembly/games/solvers.ts:335](../../assembly/games/solvers.ts#L335).
    */
   games_solve: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1894,7 +1933,7 @@ export interface AbiArgs {
   /**
    * One metrics row for the policy `logPi` (normalised in place). work: games_workspace_size(n, r) f64.
    *
-   * Engine side: [assembly/games/solvers.ts:365](../../assembly/games/solvers.ts#L365).
+   * Engine side: [assembly/games/solvers.ts:374](../../assembly/games/solvers.ts#L374).
    */
   games_metrics: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1912,7 +1951,7 @@ export interface AbiArgs {
    * out ← log BR_β(opp) = log softmax(log μ + P·opp/β), with opp given as probabilities.
    * work: games_workspace_size(n, r) f64 (2n + 4r + 4 are used).
    *
-   * Engine side: [assembly/games/solvers.ts:388](../../assembly/games/solvers.ts#L388).
+   * Engine side: [assembly/games/solvers.ts:397](../../assembly/games/solvers.ts#L397).
    */
   games_best_response: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -1928,7 +1967,7 @@ export interface AbiArgs {
   /**
    * out ← P·x for any vector x. work: games_workspace_size(n, r) f64 (4r + 4 are used).
    *
-   * Engine side: [assembly/games/solvers.ts:399](../../assembly/games/solvers.ts#L399).
+   * Engine side: [assembly/games/solvers.ts:408](../../assembly/games/solvers.ts#L408).
    */
   games_apply: {
     /** `PreferenceKind` */ kind: PreferenceKind;
@@ -2005,9 +2044,10 @@ export interface AbiArgs {
    * collapse guard, optional budget thinning, compaction of all buffers, and a fresh factor L
    * of the new A. info: RlsInfo.SLOTS f64. tauAll (optional, 0 = none) receives the estimates
    * of all m entries before thinning. work: rls_workspace_size(cap, rows) f64 (any rows).
-   * Returns Status.OK or Status.NOT_SPD.
+   * Returns Status.OK, Status.NOT_SPD, or Status.NON_FINITE when an estimate is NaN (a kernel
+   * value or the factor overflowed), with status_arg() = the stream index of that point.
    *
-   * Engine side: [assembly/rls/rls.ts:242](../../assembly/rls/rls.ts#L242).
+   * Engine side: [assembly/rls/rls.ts:243](../../assembly/rls/rls.ts#L243).
    */
   rls_update: {
     /** `ptr<f64>` — the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...) */ cfg: Ptr<Float64Array>;
@@ -2034,8 +2074,10 @@ export interface AbiArgs {
    * and (bordered Cholesky) to L. Old entries are re-estimated and thinned by the next
    * rls_update. Stops after appending when m == cap or pending reaches cfg MAX_PENDING.
    * info: consumed, new m, pending (RlsInfo). work: rls_workspace_size(cap, rows) f64, rows ≥ n.
+   * Returns Status.OK, or Status.NON_FINITE when the estimate of a point is not a number (a
+   * kernel value overflowed): status_arg() = its stream index; the rows before it are consumed.
    *
-   * Engine side: [assembly/rls/rls.ts:393](../../assembly/rls/rls.ts#L393).
+   * Engine side: [assembly/rls/rls.ts:412](../../assembly/rls/rls.ts#L412).
    */
   rls_stream: {
     /** `ptr<f64>` — the RlsConfig slots (kernel, d, q̄, γ, ε, c, c_pref, s, budget, ...) */ cfg: Ptr<Float64Array>;
@@ -2057,7 +2099,7 @@ export interface AbiArgs {
   /**
    * Copy the factor L into a buffer of a larger capacity (row stride changes).
    *
-   * Engine side: [assembly/rls/rls.ts:464](../../assembly/rls/rls.ts#L464).
+   * Engine side: [assembly/rls/rls.ts:493](../../assembly/rls/rls.ts#L493).
    */
   rls_regrow: {
     /** `i32` */ m: number;
@@ -2735,10 +2777,10 @@ export interface AbiReturns {
   rng_fill_normal: void;
   rng_below: number;
   rng_bernoulli: number;
-  rng_fill_bernoulli: void;
+  rng_fill_bernoulli: Status;
   rng_binomial: number;
-  rng_binomial_thin: void;
-  rng_fill_binomial: void;
+  rng_binomial_thin: Status;
+  rng_fill_binomial: Status;
   vexp: void;
   dot: number;
   axpy: void;

@@ -3,12 +3,28 @@
 // The names and types of the arguments come from sdk/engine/abi.ts, generated from assembly/.
 import "./polyfill.js";
 import { ABI_PARAMS, ABI_OPTIONAL, ABI_UNSIGNED, type AbiArgs, type AbiReturns, type ExportName, type WasmExports } from "./abi.js";
-import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
+import { EngineMemoryError, EngineStateError, EngineTrapError, ValueError } from "./errors.js";
 import { disposedError } from "./resource.js";
 
 /** Largest single block the engine's allocator can hand out (its size classes stop at 1 GiB);
  *  larger requests are rejected before reaching the module. */
 const MAX_BLOCK_BYTES = 2 ** 30 - 64;
+
+/** The default ceiling on the bytes held by live engine blocks: 2 GiB (half of what a 32-bit
+ *  WebAssembly memory can address). Past it, an allocation raises EngineMemoryError. */
+export const DEFAULT_MEMORY_LIMIT = 2 ** 31;
+
+/** An engine whose memory has grown past this size and that has gone IDLE_MS without a call
+ *  gives the memory back (releaseMemory) when it holds no live block. */
+const IDLE_RELEASE_BYTES = 256 * 2 ** 20;
+const IDLE_MS = 1000;
+
+const clock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+/** Bytes as "12.3 MiB". */
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 1)} MiB`;
+}
 
 /** The typed arrays that cross the boundary. */
 export type Typed = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array;
@@ -34,8 +50,8 @@ export class WasmBuffer<T extends Typed = Float64Array> {
     }
     this.ctor = ctor;
     this.length = length;
-    this.generation = engine.generation;
     this.ptr = engine.allocBytes(length * ctor.BYTES_PER_ELEMENT);
+    this.generation = engine.generation;
     registry?.register(this, { engine, ptr: this.ptr, generation: this.generation }, this);
   }
 
@@ -174,13 +190,20 @@ export class Engine {
   /** Human-readable description of where the module came from. */
   readonly origin: string;
   private readonly instantiate: Instantiator;
-  private live = new Set<number>();
+  /** Live blocks: address → bytes asked for. */
+  private live = new Map<number, number>();
+  private liveTotal = 0;
+  private limit = DEFAULT_MEMORY_LIMIT;
+  private readonly initialBytes: number;
+  private lastUse = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** @internal use init() / initSync() */
   constructor(instantiate: Instantiator, origin: string) {
     this.instantiate = instantiate;
     this.origin = origin;
     this.exports = instantiate().exports as unknown as WasmExports;
+    this.initialBytes = this.memoryBytes;
   }
 
   /** Bytes of linear memory currently reserved by the module. */
@@ -191,6 +214,58 @@ export class Engine {
   /** Number of blocks currently allocated from JavaScript (leak checks). */
   get liveAllocations(): number {
     return this.live.size;
+  }
+
+  /** Bytes held by the live blocks (what `memoryLimit` bounds). */
+  get liveBytes(): number {
+    return this.liveTotal;
+  }
+
+  /** Ceiling on the bytes live blocks may hold together (default DEFAULT_MEMORY_LIMIT, 2 GiB):
+   *  an allocation that would pass it raises EngineMemoryError instead of growing the memory.
+   *  Set it to a number of bytes (at least 1 MiB). */
+  get memoryLimit(): number {
+    return this.limit;
+  }
+  /** Set the ceiling, in bytes (a whole number ≥ 1 MiB). */
+  set memoryLimit(bytes: number) {
+    if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 2 ** 20) {
+      throw new ValueError(`memoryLimit must be a whole number of bytes ≥ 1 MiB (${2 ** 20}), got ${typeof bytes === "number" ? bytes : typeof bytes}`);
+    }
+    this.limit = bytes;
+  }
+
+  /** Give the memory back: when no block is allocated, re-instantiate the module with its
+   *  initial memory (a WebAssembly memory can grow but never shrink, so this is the only way).
+   *  Returns the bytes released (0 when a block is still live, or nothing to release). The
+   *  engine also does this by itself after a second without calls, once its memory has grown
+   *  past 256 MiB. */
+  releaseMemory(): number {
+    if (this.live.size > 0) return 0;
+    const before = this.memoryBytes;
+    if (before <= this.initialBytes) return 0;
+    this.exports = this.instantiate().exports as unknown as WasmExports;
+    return before - this.memoryBytes;
+  }
+
+  /** Remember the time of the last call, and watch for an idle engine holding a lot of memory. */
+  private used(): void {
+    this.lastUse = clock();
+    if (this.idleTimer === null && this.memoryBytes > IDLE_RELEASE_BYTES) this.scheduleIdleRelease(IDLE_MS);
+  }
+
+  private scheduleIdleRelease(ms: number): void {
+    if (typeof setTimeout !== "function") return;
+    const t = setTimeout(() => {
+      this.idleTimer = null;
+      const quiet = clock() - this.lastUse;
+      if (quiet < IDLE_MS) this.scheduleIdleRelease(IDLE_MS - quiet);
+      else this.releaseMemory();
+    }, ms);
+    // The timer must never keep a process alive on its own (Node, Deno).
+    (t as { unref?: () => void }).unref?.();
+    (globalThis as { Deno?: { unrefTimer?(id: unknown): void } }).Deno?.unrefTimer?.(t);
+    this.idleTimer = t;
   }
 
   /** Allocate an engine-owned f64 block. */
@@ -215,6 +290,16 @@ export class Engine {
     if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_BLOCK_BYTES) {
       throw new ValueError(`cannot allocate ${bytes} bytes of engine memory: a block holds at most ${MAX_BLOCK_BYTES} bytes`);
     }
+    if (this.liveTotal + bytes > this.limit) {
+      throw new EngineMemoryError(
+        `engine memory limit reached: ${mib(bytes)} more are needed, but ${this.live.size} live blocks already hold ${mib(this.liveTotal)} ` +
+        `(limit ${mib(this.limit)}). Objects that own engine memory (Squeak, InkEstimate, RlsEstimator, KrrAccumulator, PreferenceGame, ` +
+        "Rng, WasmBuffer, ...) keep it until dispose(): dispose the ones you are done with, or declare them with `using`; objects " +
+        "dropped without dispose() are freed only after garbage collection, once the event loop turns (never inside a synchronous " +
+        "loop). To allow more, raise the limit: init({ memoryLimit }) or getEngine().memoryLimit = bytes",
+        { requested: bytes, liveBytes: this.liveTotal, liveBlocks: this.live.size, limit: this.limit },
+      );
+    }
     let ptr: number;
     try {
       ptr = this.exports.mem_alloc(Math.max(16, bytes)) >>> 0;
@@ -224,12 +309,18 @@ export class Engine {
       throw new EngineTrapError(`the engine trapped allocating ${bytes} bytes (${(err as Error)?.message ?? err}); it has been reset`, err);
     }
     if (!ptr) throw new EngineTrapError(`engine could not allocate ${bytes} bytes`);
-    this.live.add(ptr);
+    this.live.set(ptr, bytes);
+    this.liveTotal += bytes;
     return ptr;
   }
   /** @internal */
   freeBytes(ptr: number): void {
-    if (this.live.delete(ptr)) this.exports.mem_free(ptr);
+    const bytes = this.live.get(ptr);
+    if (bytes === undefined) return;
+    this.live.delete(ptr);
+    this.liveTotal -= bytes;
+    this.exports.mem_free(ptr);
+    this.used();
   }
 
   /** Extra information the last export recorded with its status (pivot, iterations...).
@@ -332,6 +423,7 @@ export class Engine {
       return new CallResult<K>(value as AbiReturns[K], out, name);
     } finally {
       if (this.generation === gen) for (const p of temps) this.freeBytes(p);
+      this.used();
     }
   }
 
@@ -340,6 +432,7 @@ export class Engine {
   reset(): void {
     this.generation++;
     this.live.clear();
+    this.liveTotal = 0;
     this.exports = this.instantiate().exports as unknown as WasmExports;
   }
 }

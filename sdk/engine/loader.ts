@@ -2,12 +2,9 @@
 // runtimes (bytes / Module / Response), strict CSPs (a precompiled Module), and WASI hosts.
 import { Engine, type Instantiator } from "./engine.js";
 import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
-
-declare const __SEQLEARN_WASM_REL__: string | undefined;
-
-/** Where the SIMD module lives relative to this file: the bundles in dist/ define it at
- *  build time; running from source (tests), sdk/engine/ is two levels below the root. */
-const WASM_REL = typeof __SEQLEARN_WASM_REL__ === "string" ? __SEQLEARN_WASM_REL__ : "../../build/seqlearn.wasm";
+import { packagedWasm } from "./packaged.js";
+import { readLocalFile } from "../platform.js";
+import { GUIDE_URL } from "../version.js";
 
 /** Anything the module can be loaded from. */
 export type WasmSource =
@@ -28,6 +25,9 @@ export interface InitOptions {
   imports?: WebAssembly.Imports;
   /** Called with each new instance (e.g. to run `wasi.initialize(instance)`). */
   onInstance?: (instance: WebAssembly.Instance) => void;
+  /** Ceiling on the engine memory live objects may hold, in bytes (default 2 GiB): past it an
+   *  allocation raises EngineMemoryError (see Engine.memoryLimit). */
+  memoryLimit?: number;
 }
 
 let defaultEngine: Engine | null = null;
@@ -51,55 +51,88 @@ function envImports(getEngine: () => Engine | null): WebAssembly.Imports {
   };
 }
 
-function isNode(): boolean {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  return !!g.process?.versions?.node && !g.Deno;
-}
-
 type NonModuleSource = ArrayBuffer | ArrayBufferView | URL | string | Response | PromiseLike<Response>;
 
-async function bytesFrom(source: NonModuleSource): Promise<ArrayBuffer | ArrayBufferView> {
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
+/** What was read, for the messages of compile(). */
+interface Fetched {
+  bytes: ArrayBuffer | ArrayBufferView;
+  /** The content type the server declared, when the bytes came over HTTP. */
+  contentType?: string | null;
+}
+
+const BUNDLERS = `${GUIDE_URL}bundlers.md`;
+
+async function read(source: NonModuleSource): Promise<Fetched> {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return { bytes: source };
+  let res: Response;
+  let where = "";
   if (typeof source === "string" || source instanceof URL) {
     const url = source instanceof URL ? source : new URL(source, (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url);
-    if (url.protocol === "file:" && isNode()) {
-      const fs = await import("node:fs/promises");
-      return fs.readFile(url);
+    if (url.protocol === "file:") return { bytes: await readLocalFile(url) };
+    res = await fetch(url);
+    where = ` from ${url.href}`;
+  } else {
+    res = (await source) as Response;
+    if (!res || typeof (res as Response).arrayBuffer !== "function") {
+      throw new ValueError("init: source must be a WebAssembly.Module, bytes, a URL or a Response");
     }
-    const g = globalThis as { Deno?: { readFile(u: URL): Promise<Uint8Array> } };
-    if (url.protocol === "file:" && g.Deno) return g.Deno.readFile(url);
-    const res = await fetch(url);
-    if (!res.ok) throw new EngineStateError(`could not fetch the seqlearn module from ${url}: HTTP ${res.status}`);
-    return res.arrayBuffer();
+    if (res.url) where = ` from ${res.url}`;
   }
-  const res = (await source) as Response;
-  if (!res || typeof (res as Response).arrayBuffer !== "function") {
-    throw new ValueError("init: source must be a WebAssembly.Module, bytes, a URL or a Response");
+  if (!res.ok) {
+    throw new EngineStateError(`could not fetch the seqlearn module${where}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}. ` +
+      `If a bundler moved it, pass its URL to init() (see ${BUNDLERS})`);
   }
-  if (!res.ok) throw new EngineStateError(`could not fetch the seqlearn module: HTTP ${res.status}`);
-  return res.arrayBuffer();
+  return { bytes: await res.arrayBuffer(), contentType: res.headers?.get("content-type") };
 }
 
 function toBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Compile a module from any source (async). */
+/** Why `bytes` are not a WebAssembly module, in words; "" when they start like one. */
+export function notWasm(bytes: Uint8Array, contentType?: string | null): string {
+  if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) return "";
+  const head = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 48)).replace(/\s+/g, " ").trim();
+  const printable = /^[\x20-\x7e]*$/.test(head);
+  const what = `${bytes.length} byte${bytes.length === 1 ? "" : "s"}${contentType ? ` of ${contentType}` : ""}`;
+  const start = bytes.length === 0 ? "" : printable && head ? ` starting ${JSON.stringify(head)}` : ` starting with bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ")}`;
+  const page = /^<(!doctype|html|head|body|\?xml)/i.test(head) || /text\/html/i.test(contentType ?? "");
+  return `got ${what}${start}, not a WebAssembly module (which starts with "\\0asm")` +
+    (page ? "; the server answered with a page instead of the file (a dev server's fallback page, a wrong path or base URL)" : "");
+}
+
+/** Compile a module from any source (async). The errors say what was read and where. */
 export async function compile(source?: WasmSource): Promise<WebAssembly.Module> {
-  const src = source ?? new URL(WASM_REL, import.meta.url);
+  const src = source ?? packagedWasm();
   if (src instanceof WebAssembly.Module) return src;
-  let bytes: ArrayBuffer | ArrayBufferView;
+  const named = source === undefined ? `${describe(src)} (the module shipped with the package)` : describe(src);
+  let got: Fetched;
   try {
-    bytes = await bytesFrom(src as NonModuleSource);
+    got = await read(src as NonModuleSource);
   } catch (err) {
     if (err instanceof EngineStateError || err instanceof ValueError) throw err;
-    throw new EngineStateError(`could not read the seqlearn module from ${describe(src)} (${(err as Error)?.message ?? err})`);
+    throw new EngineStateError(`could not read the seqlearn module from ${named} (${(err as Error)?.message ?? err}). ` +
+      `Pass the module's URL, bytes or a compiled WebAssembly.Module to init() (see ${BUNDLERS})`);
   }
-  try {
-    return await WebAssembly.compile(toBytes(bytes) as BufferSource);
-  } catch (err) {
-    throw new EngineStateError(`could not compile the seqlearn module from ${describe(src)} (${(err as Error)?.message ?? err}); a runtime with WebAssembly SIMD is required`);
-  }
+  return compileBytes(toBytes(got.bytes), named, got.contentType);
+}
+
+function compileBytes(bytes: Uint8Array, named: string, contentType?: string | null): Promise<WebAssembly.Module> {
+  const bad = notWasm(bytes, contentType);
+  if (bad) throw new EngineStateError(`could not compile the seqlearn module from ${named}: ${bad}. See ${BUNDLERS}`);
+  return WebAssembly.compile(bytes as BufferSource).catch((err: unknown) => {
+    throw compileError(err, named);
+  });
+}
+
+/** A module that is WebAssembly yet does not compile: the runtime lacks a feature (SIMD) or
+ *  forbids compiling at run time (a Content-Security-Policy, an edge runtime). */
+function compileError(err: unknown, named: string): EngineStateError {
+  const msg = String((err as Error)?.message ?? err);
+  const forbidden = /disallow|not allowed|unsafe-eval|CompileError: WebAssembly\.(compile|Module)\(\): Wasm code generation/i.test(msg);
+  return new EngineStateError(`could not compile the seqlearn module from ${named} (${msg}); ` + (forbidden
+    ? `this runtime forbids compiling WebAssembly at run time: give init() a compiled WebAssembly.Module (see ${BUNDLERS})`
+    : `it is WebAssembly, so this runtime probably lacks WebAssembly SIMD (Chrome 91, Firefox 89, Safari 16.4, Node 16.4 or later)`));
 }
 
 /** Build an engine from a compiled module (sync). Each engine has its own memory. */
@@ -112,7 +145,17 @@ export function engineFromModule(module: WebAssembly.Module, opts: Omit<InitOpti
     return inst;
   };
   eng = new Engine(make, origin);
+  modules.set(eng, module);
+  if (opts.memoryLimit !== undefined) eng.memoryLimit = opts.memoryLimit;
   return eng;
+}
+
+const modules = new WeakMap<Engine, WebAssembly.Module>();
+
+/** The compiled module an engine was made from (what a worker pool gives its workers, so
+ *  that they use the module init() was given and never fetch the default URL). */
+export function engineModule(engine: Engine): WebAssembly.Module | undefined {
+  return modules.get(engine);
 }
 
 /** Load the module and make it the default engine. Safe to call more than once: later calls
@@ -120,13 +163,26 @@ export function engineFromModule(module: WebAssembly.Module, opts: Omit<InitOpti
 export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
   const opts: InitOptions = isOptions(options) ? options : { source: options };
   const plain = opts.source === undefined && !opts.imports;
-  if (defaultEngine && plain) return Promise.resolve(defaultEngine);
-  if (pending && plain) return pending;
+  if (defaultEngine && plain) {
+    // A limit alone applies to the engine already loaded.
+    if (opts.memoryLimit !== undefined) defaultEngine.memoryLimit = opts.memoryLimit;
+    return Promise.resolve(defaultEngine);
+  }
+  if (pending && plain) {
+    const limit = opts.memoryLimit;
+    return limit === undefined ? pending : pending.then((e) => {
+      e.memoryLimit = limit;
+      return e;
+    });
+  }
   const p = (async () => {
     const mod = await compile(opts.source);
     // A plain init() that completes after an explicit init(source) / initSync(...) keeps
     // the explicit engine rather than replacing it.
-    if (plain && defaultEngine) return defaultEngine;
+    if (plain && defaultEngine) {
+      if (opts.memoryLimit !== undefined) defaultEngine.memoryLimit = opts.memoryLimit;
+      return defaultEngine;
+    }
     defaultEngine = engineFromModule(mod, opts, describe(opts.source));
     return defaultEngine;
   })();
@@ -141,10 +197,16 @@ export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferV
     throw new ValueError("initSync: source must be a WebAssembly.Module or the module's bytes (ArrayBuffer or typed array); use `await init(...)` for URLs and Responses");
   }
   let mod: WebAssembly.Module;
-  try {
-    mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource);
-  } catch (err) {
-    throw new EngineStateError(`could not compile the seqlearn module from bytes (${(err as Error)?.message ?? err}); a runtime with WebAssembly SIMD is required`);
+  if (source instanceof WebAssembly.Module) mod = source;
+  else {
+    const bytes = toBytes(source);
+    const bad = notWasm(bytes);
+    if (bad) throw new EngineStateError(`could not compile the seqlearn module from bytes: ${bad}. See ${BUNDLERS}`);
+    try {
+      mod = new WebAssembly.Module(bytes as BufferSource);
+    } catch (err) {
+      throw compileError(err, "bytes");
+    }
   }
   defaultEngine = engineFromModule(mod, opts, describe(source));
   return defaultEngine;
@@ -161,9 +223,12 @@ export function isInitialised(): boolean {
   return defaultEngine !== null;
 }
 
-/** The URL the default module is loaded from (useful for preloading or caching). */
+/** The URL the default module is loaded from (useful for preloading or caching). In the
+ *  workerd build, whose module is imported rather than fetched, this raises EngineStateError. */
 export function defaultWasmUrl(): URL {
-  return new URL(WASM_REL, import.meta.url);
+  const p = packagedWasm();
+  if (p instanceof URL) return p;
+  throw new EngineStateError("defaultWasmUrl: in this build (workerd) the module is imported as a compiled WebAssembly.Module, not fetched from a URL");
 }
 
 function isOptions(o: unknown): o is InitOptions {

@@ -13,10 +13,11 @@ export type { GameKind, DenseOptions } from "./preference.js";
 export { uTriangle, skewLogit, bradleyTerry, rps, dice, threeType, sineGame, lowRankSkew, generate, GENERATORS } from "./generators.js";
 export type { GeneratorName, SeedOption } from "./generators.js";
 export {
-  nashMD, nashMirrorProx, onlineIpo, ipoMD, multiplicativeWeights, extragradient, runSolver,
+  nashMD, nashMirrorProx, onlineIpo, ipoMD, multiplicativeWeights, extragradient, runSolver, runSolverAsync,
   solveNash, bestResponse, gameMetrics, maxIpoStep, SOLVERS, solveContextual,
 } from "./solvers.js";
-export type { SolverName, GameOptions, SolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics, ContextualRun } from "./solvers.js";
+export type { SolverName, GameOptions, SolverOptions, AsyncSolverOptions, MetricsLog, GameRun, NashSolution, PolicyMetrics, ContextualRun } from "./solvers.js";
+export type { LongWorkOptions, WorkProgress } from "../core/work.js";
 export { mtpo, mtpoExploitability, trajectoryKl, treeEnvironment, checkMdp } from "./mtpo.js";
 export type { LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun, TreeEnvironment } from "./mtpo.js";
 export { TabularPolicy, SequencePolicy } from "./policy.js";

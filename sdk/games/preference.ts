@@ -7,7 +7,7 @@ import { EngineResource } from "../engine/resource.js";
 import { ShapeError, ValueError } from "../core/errors.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
-import { integer } from "../core/validate.js";
+import { integer, shown } from "../core/validate.js";
 import { exp, log } from "../core/detmath.js";
 import { REF_POLICY } from "./deprecated.js";
 
@@ -325,7 +325,7 @@ export function rlhfPolicy(rewards: VectorLike, options: RlhfOptions): Float64Ar
   const r = asVector(rewards, "rewards");
   if (!options || typeof options !== "object") throw new ValueError("rlhfPolicy: options { beta, refPolicy? } are required");
   const opts = checkOptions<RlhfOptions>(options, "rlhfPolicy", ["beta", "refPolicy"], REF_POLICY);
-  if (!(typeof opts.beta === "number" && opts.beta > 0 && Number.isFinite(opts.beta))) throw new ValueError(`beta must be a finite number > 0, got ${String(opts.beta)}`);
+  if (!(typeof opts.beta === "number" && opts.beta > 0 && Number.isFinite(opts.beta))) throw new ValueError(`beta must be a finite number > 0, got ${shown(opts.beta)}`);
   const lmu = logPolicyArg(opts.refPolicy, r.length, "refPolicy");
   return probsFromLog(lmu.map((l, i) => l + r[i] / opts.beta));
 }

@@ -2,11 +2,12 @@
 //   J_β(π, π′) = P(π ≻ π′) − β·KL(π‖μ) + β·KL(π′‖μ)
 // (Munos et al. 2024, Nash-MD; Calandriello et al. 2024, online IPO and IPO-MD;
 // Tiapkin et al. 2025, Nash Mirror Prox). Every update runs in the engine, in log space.
-import { getEngine, input, inout, output, scratch, Status, SolverCode, GamesParam, GamesMetric } from "../engine/index.js";
+import { getEngine, input, inout, output, scratch, Status, SolverCode, GamesParam, GamesMetric, type WasmBuffer } from "../engine/index.js";
+import { Work, type LongWorkOptions } from "../core/work.js";
 import { NumericalError, ValueError } from "../core/errors.js";
 import { checkOptions, type Renames } from "../core/options.js";
 import { asVector, type VectorLike } from "../core/matrix.js";
-import { integer, positive, probability } from "../core/validate.js";
+import { integer, positive, probability, shown } from "../core/validate.js";
 import { PreferenceGame, KIND_CODE, logPolicyArg, probsFromLog } from "./preference.js";
 import { REF_POLICY, EQUILIBRIUM, MIXTURE, deprecatedField } from "./deprecated.js";
 
@@ -146,7 +147,7 @@ const IPO_MD_KEYS = [...SOLVER_KEYS, "mixture"] as const;
 const IPO_MD_RENAMES: Renames = { ...SOLVER_RENAMES, ...MIXTURE };
 
 function requireOptions(opts: unknown, where: string): void {
-  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: options must be an object like { beta: 0.1, iters: 100 }, got ${String(opts)}`);
+  if (!opts || typeof opts !== "object") throw new ValueError(`${where}: options must be an object like { beta: 0.1, iters: 100 }, got ${shown(opts)}`);
 }
 
 function checkGame(game: PreferenceGame): void {
@@ -186,7 +187,24 @@ interface RunSpec {
   perIter: number;
 }
 
-function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun {
+/** A prepared run: everything the engine call needs, the iterate carried between chunks. */
+interface Job {
+  spec: RunSpec;
+  beta: number;
+  iters: number;
+  every: number;
+  t0: number;
+  rows: number;
+  logMu: Float64Array;
+  logPi: Float64Array;
+  logStar: Float64Array | null;
+  equilibrium: Float64Array | null;
+  params: Float64Array;
+  metrics: Float64Array;
+  row: number;
+}
+
+function prepare(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): Job {
   const beta = positive(opts.beta, "beta");
   const n = game.n;
   const iters = integer(opts.iters ?? 100, "iters", 0);
@@ -212,34 +230,68 @@ function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun 
   params[GamesParam.ETA] = spec.eta;
   params[GamesParam.BETA] = beta;
   params[GamesParam.GAMMA] = spec.mixture;
-  params[GamesParam.ITERS] = iters;
   params[GamesParam.EVERY] = every;
-  params[GamesParam.T0] = t0;
+  return { spec, beta, iters, every, t0, rows, logMu, logPi, logStar, equilibrium, params, metrics: new Float64Array(Math.max(1, rows * COLS)), row: 0 };
+}
+
+/** Run iterations [from, from + k) of the job (k = iters − from for all of them at once). A
+ *  chunk after the first continues the previous one in place (GamesParam.RESUME, the same
+ *  `work`), and its first metrics row, the previous chunk's last, is not repeated. */
+function advance(job: Job, game: PreferenceGame, from: number, k: number, work: WasmBuffer<Float64Array> | number): void {
   const eng = getEngine();
+  const p = job.params;
+  p[GamesParam.ITERS] = k;
+  p[GamesParam.T0] = job.t0 + from;
+  p[GamesParam.RESUME] = from > 0 ? 1 : 0;
+  const rows = job.every > 0 ? Math.floor(k / job.every) + 1 + (k % job.every !== 0 ? 1 : 0) : 0;
   const r = eng.call("games_run", {
-    kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n, logMu: input(logMu), logPi: inout(logPi),
-    logStar: logStar && input(logStar), params: input(params), metrics: output(Math.max(1, rows * COLS)), work: scratch(workLen(game)),
+    kind: KIND_CODE[game.kind], a: game.buf, r: game.rank, n: game.n, logMu: input(job.logMu), logPi: inout(job.logPi),
+    logStar: job.logStar && input(job.logStar), params: input(p), metrics: output(Math.max(1, rows * COLS)),
+    work: typeof work === "number" ? scratch(work) : work,
   });
   if (r.ret === Status.NON_FINITE) {
-    const [k] = eng.statusArgs();
-    throw new NumericalError(`${spec.solver}: the policy became non-finite at iteration ${k}; reduce eta`, { iteration: k });
+    const [it] = eng.statusArgs();
+    throw new NumericalError(`${job.spec.solver}: the policy became non-finite at iteration ${from + it}; reduce eta`, { iteration: from + it });
   }
-  if (r.ret !== Status.OK) throw new ValueError(`${spec.solver}: the engine rejected the arguments (status ${r.ret})`);
+  if (r.ret !== Status.OK) throw new ValueError(`${job.spec.solver}: the engine rejected the arguments (status ${r.ret})`);
+  const m = r.output("metrics");
+  for (let i = from > 0 ? 1 : 0; i < rows; i++, job.row++) {
+    job.metrics.set(m.subarray(i * COLS, (i + 1) * COLS), job.row * COLS);
+    job.metrics[job.row * COLS + GamesMetric.QUERIES] += job.spec.perIter * from;
+  }
+}
+
+function finish(job: Job): GameRun {
   const result = {
-    solver: spec.solver,
-    beta,
-    policy: probsFromLog(logPi),
-    logPolicy: logPi,
-    equilibrium,
-    metrics: splitMetrics(r.output("metrics"), rows),
-    queries: spec.perIter * iters,
+    solver: job.spec.solver,
+    beta: job.beta,
+    policy: probsFromLog(job.logPi),
+    logPolicy: job.logPi,
+    equilibrium: job.equilibrium,
+    metrics: splitMetrics(job.metrics, job.rows),
+    queries: job.spec.perIter * job.iters,
   };
   return deprecatedField(result, "reference", "equilibrium", "GameRun") as GameRun;
 }
 
+function run(game: PreferenceGame, opts: SolverOptions, spec: RunSpec): GameRun {
+  if (capture) {
+    capture(game, opts, spec);
+    return null as unknown as GameRun; // (runSolverAsync runs the job itself)
+  }
+  const job = prepare(game, opts, spec);
+  advance(job, game, 0, job.iters, workLen(game));
+  return finish(job);
+}
+
+/** Set by runSolverAsync around its call of the sync solver: run() then hands over the
+ *  validated options and the solver's spec instead of running (one synchronous call, so no
+ *  other solver can meet it), and every solver's option checks stay in one place. */
+let capture: ((game: PreferenceGame, opts: SolverOptions, spec: RunSpec) => void) | null = null;
+
 function stepIn(eta: unknown, name: string, lo: number, hi: number, why: string): number {
   if (typeof eta !== "number" || !(eta > lo && eta <= hi)) {
-    throw new ValueError(`${name}: eta must be in (${lo}, ${hi}] (${why}), got ${String(eta)}`);
+    throw new ValueError(`${name}: eta must be in (${lo}, ${hi}] (${why}), got ${shown(eta)}`);
   }
   return eta;
 }
@@ -337,6 +389,47 @@ export function runSolver(name: SolverName, game: PreferenceGame, options: IpoMd
     default:
       throw new ValueError(`unknown solver ${JSON.stringify(name)}; expected one of ${SOLVERS.join(", ")}`);
   }
+}
+
+/** Options of `runSolverAsync`: the solver's options, a signal, a progress callback, and
+ *  the iterations per chunk between two yields to the event loop. */
+export interface AsyncSolverOptions extends IpoMdOptions, LongWorkOptions {
+  /** Iterations per engine call (rounded down to a multiple of `logEvery`). Default 256. */
+  chunkIters?: number;
+}
+
+/** `runSolver` as long work: the same iterations, run in chunks of `chunkIters` that continue
+ *  each other in place in the engine, so the policy and the metrics are bit for bit those of
+ *  `runSolver`; between chunks it reports `{ done, total, unit: "iterations" }` to `onProgress`,
+ *  yields to the event loop, and stops with the signal's reason once `signal` fires. */
+export async function runSolverAsync(name: SolverName, game: PreferenceGame, options: AsyncSolverOptions): Promise<GameRun> {
+  requireOptions(options, "runSolverAsync");
+  const { signal, onProgress, chunkIters, ...rest } = checkOptions<AsyncSolverOptions>(options, "runSolverAsync", [...IPO_MD_KEYS, "signal", "onProgress", "chunkIters"], IPO_MD_RENAMES);
+  let got: [PreferenceGame, SolverOptions, RunSpec] | null = null;
+  capture = (g, o, s) => void (got = [g, o, s]);
+  try {
+    runSolver(name, game, rest);
+  } finally {
+    capture = null;
+  }
+  const [g, o, spec] = got!;
+  const job = prepare(g, o, spec);
+  const progress = new Work({ signal, onProgress }, job.iters, "iterations");
+  let chunk = integer(chunkIters ?? 256, "chunkIters", 1);
+  if (job.every > 0) chunk = Math.max(job.every, chunk - (chunk % job.every));
+  const work = getEngine().f64(workLen(g));
+  try {
+    let from = 0;
+    do {
+      const k = Math.min(chunk, job.iters - from);
+      advance(job, g, from, k, work);
+      from += k;
+      await progress.step(k);
+    } while (from < job.iters);
+  } finally {
+    work.dispose();
+  }
+  return finish(job);
 }
 
 /** What `solveNash` returns: the regularised equilibrium π*_β. */

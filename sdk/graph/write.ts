@@ -13,6 +13,7 @@
 import { ValueError } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import type { Graph } from "./graph.js";
+import { localPath, writeFileAtomic } from "../platform.js";
 
 /** Options of the edge-list writers. */
 export interface EdgeWriteOptions {
@@ -108,51 +109,24 @@ export function edgesBlob(graph: Graph, opts: EdgeWriteOptions = {}): Blob {
 export async function writeEdges(path: string | URL, graph: Graph, opts: EdgeFileOptions = {}): Promise<void> {
   const o = checkOptions<EdgeFileOptions>(opts, "writeEdges", [...WRITE_KEYS, "overwrite"]);
   if (o.overwrite !== undefined && typeof o.overwrite !== "boolean") throw new ValueError(`writeEdges: overwrite must be true or false, got ${JSON.stringify(o.overwrite)}`);
-  const fs = await import("node:fs/promises");
-  const { fileURLToPath } = await import("node:url");
-  const { dirname, basename, join } = await import("node:path");
-  const file = path instanceof URL ? fileURLToPath(path) : path;
-  if (typeof file !== "string" || file === "") throw new ValueError("writeEdges: path must be a non-empty file path or a file: URL");
+  if (!(path instanceof URL) && (typeof path !== "string" || path === "")) throw new ValueError("writeEdges: path must be a non-empty file path or a file: URL");
+  let file: string;
+  try {
+    file = await localPath(path);
+  } catch (e) {
+    throw new ValueError(`writeEdges: path must be a non-empty file path or a file: URL (${(e as Error).message})`);
+  }
   const lower = file.toLowerCase();
   const format = o.format ?? (lower.endsWith(".tsv") || lower.endsWith(".tab") ? "tsv" : "csv");
   const r = resolve(graph, { ...o, format }, "writeEdges");
   const show = JSON.stringify(file);
-  let st: import("node:fs").Stats | null = null;
   try {
-    st = await fs.lstat(file);
+    await writeFileAtomic(file, chunks(graph, r), { overwrite: !!o.overwrite });
   } catch (e) {
-    if ((e as { code?: string }).code !== "ENOENT") throw new ValueError(`writeEdges: cannot write ${show}: ${(e as Error).message}`);
-  }
-  if (st?.isSymbolicLink()) throw new ValueError(`writeEdges: ${show} is a symbolic link; refusing to write through it`);
-  if (st?.isDirectory()) throw new ValueError(`writeEdges: ${show} is a directory`);
-  if (st && !o.overwrite) throw new ValueError(`writeEdges: ${show} exists; pass overwrite: true to replace it`);
-  const tmp = join(dirname(file), `.${basename(file)}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let handle: import("node:fs/promises").FileHandle;
-  try {
-    handle = await fs.open(tmp, "wx");
-  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ESYMLINK") throw new ValueError(`writeEdges: ${show} is a symbolic link; refusing to write through it`);
+    if (code === "EISDIR") throw new ValueError(`writeEdges: ${show} is a directory`);
+    if (code === "EEXIST") throw new ValueError(`writeEdges: ${show} exists; pass overwrite: true to replace it`);
     throw new ValueError(`writeEdges: cannot write ${show}: ${(e as Error).message}`);
-  }
-  let done = false;
-  try {
-    for (const c of chunks(graph, r)) await handle.write(c);
-    await handle.close();
-    if (o.overwrite) await fs.rename(tmp, file);
-    else {
-      // link() fails if the name was taken meanwhile: no silent overwrite even in a race
-      try {
-        await fs.link(tmp, file);
-      } catch (e) {
-        if ((e as { code?: string }).code === "EEXIST") throw new ValueError(`writeEdges: ${show} exists; pass overwrite: true to replace it`);
-        await fs.rename(tmp, file); // file systems without hard links: the lstat above checked
-      }
-      await fs.unlink(tmp).catch(() => undefined);
-    }
-    done = true;
-  } finally {
-    if (!done) {
-      await handle.close().catch(() => undefined);
-      await fs.unlink(tmp).catch(() => undefined);
-    }
   }
 }

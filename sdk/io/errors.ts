@@ -1,9 +1,12 @@
 import { SeqlearnError } from "../engine/errors.js";
+import { clip } from "../core/validate.js";
 
 /** Malformed input data: a bad row, a missing or non-numeric value, a header problem.
  *  `line` is 1-based (the header is line 1 of a CSV file); `column` is 1-based and
  *  `columnName` is the header name, when the problem is in one field. */
 export class DataError extends SeqlearnError {
+  /** Always "DataError". */
+  override name = "DataError";
   /** 1-based line of the input where the problem is, when known. */
   readonly line?: number;
   /** 1-based column (field) number, when known. */
@@ -14,7 +17,7 @@ export class DataError extends SeqlearnError {
     const loc: string[] = [];
     if (where.source) loc.push(where.source);
     if (where.line !== undefined) loc.push(`line ${where.line}`);
-    if (where.column !== undefined) loc.push(`column ${where.column}${where.columnName !== undefined ? ` (${JSON.stringify(where.columnName)})` : ""}`);
+    if (where.column !== undefined) loc.push(`column ${where.column}${where.columnName !== undefined ? ` (${JSON.stringify(clip(where.columnName))})` : ""}`);
     super(loc.length ? `${loc.join(", ")}: ${message}` : message);
     this.line = where.line;
     this.column = where.column;

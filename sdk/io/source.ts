@@ -3,6 +3,7 @@
 // stays bounded by the chunk size whatever the length of the input. A leading byte-order mark
 // is removed.
 import { ValueError } from "../engine/errors.js";
+import { fileChunks, fileSize } from "../platform.js";
 
 /** Anything the readers accept. A `string` is a file path (use `textSource` for literal text). */
 export type TextSource =
@@ -30,12 +31,7 @@ export function textSource(text: string): Iterable<string> {
 export async function sourceSize(src: TextSource): Promise<number | undefined> {
   if (typeof Blob !== "undefined" && src instanceof Blob) return src.size;
   if (typeof src === "string" || src instanceof URL) {
-    try {
-      const fs = await import("node:fs/promises");
-      return (await fs.stat(src)).size;
-    } catch {
-      return undefined;
-    }
+    return fileSize(src);
   }
   return undefined;
 }
@@ -71,10 +67,7 @@ export async function* textChunks(src: TextSource, chunkBytes = 1 << 16): AsyncG
   if (typeof src === "string" || src instanceof URL) {
     let stream: AsyncIterable<Uint8Array>;
     try {
-      const fs = await import("node:fs");
-      const st = await fs.promises.stat(src); // (not access(): Deno would ask for --allow-sys)
-      if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-      stream = fs.createReadStream(src, { highWaterMark: chunkBytes }) as AsyncIterable<Uint8Array>;
+      stream = await fileChunks(src, chunkBytes);
     } catch (e) {
       const code = (e as { code?: string }).code;
       throw new ValueError(`cannot read ${JSON.stringify(String(src))}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);

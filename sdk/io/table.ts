@@ -12,6 +12,7 @@
 import { Matrix } from "../core/matrix.js";
 import { ValueError } from "../engine/errors.js";
 import { checkOptions } from "../core/options.js";
+import { clip, shown } from "../core/validate.js";
 import { CsvParser, type CsvRecord } from "./csv.js";
 import { DataError } from "./errors.js";
 import { textChunks, sourceName, sourceSize, type TextSource } from "./source.js";
@@ -124,35 +125,36 @@ function parseNumber(s: string, where: () => { line: number; column: number; col
   if (NUMBER.test(t)) {
     const v = Number(t);
     if (Number.isFinite(v)) return v;
-    throw new DataError(`number out of range: ${JSON.stringify(s)}`, where());
+    throw new DataError(`number out of range: ${JSON.stringify(clip(s))}`, where());
   }
-  throw new DataError(`expected a number, got ${JSON.stringify(s.length > 40 ? s.slice(0, 40) + "…" : s)}`, where());
+  throw new DataError(`expected a number, got ${JSON.stringify(clip(s))}`, where());
 }
 
 /** Resolve feature / target names against the header; returns column indices. */
 function resolveColumns(columns: string[], opts: TableOptions, src: string, headerLine: number): { feat: number[]; tgt: number; features: string[]; target: string | null } {
   const seen = new Map<string, number>();
   columns.forEach((c, j) => {
-    if (seen.has(c)) throw new DataError(`duplicate column name ${JSON.stringify(c)} (columns ${seen.get(c)! + 1} and ${j + 1})`, { source: src, line: headerLine });
+    if (seen.has(c)) throw new DataError(`duplicate column name ${JSON.stringify(clip(c))} (columns ${seen.get(c)! + 1} and ${j + 1})`, { source: src, line: headerLine });
     seen.set(c, j);
   });
-  const list = () => columns.map((c) => JSON.stringify(c)).join(", ");
+  // The columns, for messages: names cut to a readable length, and at most 20 of them.
+  const list = () => columns.slice(0, 20).map((c) => JSON.stringify(clip(c))).join(", ") + (columns.length > 20 ? `, … (${columns.length} columns)` : "");
   let tgt = -1;
   if (opts.target !== undefined) {
     tgt = seen.get(opts.target) ?? -1;
-    if (tgt < 0 && !opts.targetOptional) throw new DataError(`no target column ${JSON.stringify(opts.target)}; the columns are ${list()}`, { source: src, line: headerLine });
+    if (tgt < 0 && !opts.targetOptional) throw new DataError(`no target column ${JSON.stringify(clip(opts.target))}; the columns are ${list()}`, { source: src, line: headerLine });
   }
   let feat: number[];
   if (opts.features) {
     feat = opts.features.map((f) => {
       const j = seen.get(f);
-      if (j === undefined) throw new DataError(`no feature column ${JSON.stringify(f)}; the columns are ${list()}`, { source: src, line: headerLine });
-      if (j === tgt) throw new DataError(`column ${JSON.stringify(f)} is the target and cannot also be a feature`, { source: src, line: headerLine });
+      if (j === undefined) throw new DataError(`no feature column ${JSON.stringify(clip(f))}; the columns are ${list()}`, { source: src, line: headerLine });
+      if (j === tgt) throw new DataError(`column ${JSON.stringify(clip(f))} is the target and cannot also be a feature`, { source: src, line: headerLine });
       return j;
     });
   } else {
     const ignore = new Set(opts.ignore ?? []);
-    for (const c of ignore) if (!seen.has(c)) throw new DataError(`cannot ignore ${JSON.stringify(c)}: no such column; the columns are ${list()}`, { source: src, line: headerLine });
+    for (const c of ignore) if (!seen.has(c)) throw new DataError(`cannot ignore ${JSON.stringify(clip(c))}: no such column; the columns are ${list()}`, { source: src, line: headerLine });
     feat = columns.map((_, j) => j).filter((j) => j !== tgt && !ignore.has(columns[j]) && !(opts.target !== undefined && columns[j] === opts.target));
   }
   if (feat.length === 0) throw new DataError("no feature columns left (every column is the target or ignored)", { source: src, line: headerLine });
@@ -170,14 +172,14 @@ export async function* streamTable(source: TextSource, options: TableOptions = {
   const src = sourceName(source);
   let format = opts.format;
   if (format === undefined) format = (typeof source === "string" ? formatFromPath(source) : undefined) ?? "csv";
-  if (!FORMATS.includes(format)) throw new ValueError(`format must be one of ${FORMATS.join(", ")}, got ${JSON.stringify(format)}`);
+  if (!FORMATS.includes(format)) throw new ValueError(`format must be one of ${FORMATS.join(", ")}, got ${shown(format)}`);
   const batchSize = opts.batchSize ?? 4096;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
   const limit = opts.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 0)) throw new ValueError(`limit must be an integer ≥ 0 (rows to read), got ${limit}`);
   for (const key of ["features", "ignore"] as const) {
     const v = opts[key];
-    if (v !== undefined && !(Array.isArray(v) && v.every((c) => typeof c === "string"))) throw new ValueError(`${key} must be an array of column names, got ${JSON.stringify(v)}`);
+    if (v !== undefined && !(Array.isArray(v) && v.every((c) => typeof c === "string"))) throw new ValueError(`${key} must be an array of column names, got ${shown(v)}`);
   }
   const totalBytes = opts.onProgress ? await sourceSize(source) : undefined;
   const t0 = typeof performance !== "undefined" ? performance.now() : Date.now();
@@ -249,14 +251,18 @@ export async function* streamTable(source: TextSource, options: TableOptions = {
 
   const addJson = (text: string, line: number) => {
     if (text.trim() === "") return;
+    // A JSON array file (one array over many lines, or on one line) is the usual mistake.
+    if (columns === null && text.trimStart().startsWith("[")) {
+      throw new DataError("expected a JSON object on each line (JSON lines: one object per line), but the input starts with \"[\": it holds a JSON array; write one object per line instead (e.g. jq -c '.[]' data.json > data.jsonl)", { source: src, line });
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(text);
     } catch (e) {
-      throw new DataError(`invalid JSON: ${(e as Error).message}`, { source: src, line });
+      throw new DataError(`invalid JSON (expected one JSON object per line): ${clip((e as Error).message, 120)}`, { source: src, line });
     }
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-      throw new DataError(`expected a JSON object ({"column": value, ...}), got ${Array.isArray(obj) ? "an array" : JSON.stringify(obj)}`, { source: src, line });
+      throw new DataError(`expected a JSON object ({"column": value, ...}) on each line, got ${Array.isArray(obj) ? "an array" : typeof obj === "string" ? JSON.stringify(clip(obj)) : shown(obj)}`, { source: src, line });
     }
     const o = obj as Record<string, unknown>;
     if (columns === null) {
@@ -281,7 +287,7 @@ export async function* streamTable(source: TextSource, options: TableOptions = {
       if (v === undefined) throw new DataError("missing value (key absent)", where());
       if (v === null) throw new DataError("missing value (null)", where());
       if (typeof v === "string") return parseNumber(v, where);
-      throw new DataError(`expected a number, got ${JSON.stringify(v)}`, where());
+      throw new DataError(`expected a number, got ${shown(v)}`, where());
     };
     for (let j = 0; j < d; j++) X[base + j] = get(s.feat[j]);
     if (y) y[k] = get(s.tgt);

@@ -30,8 +30,8 @@ import { SeqlearnError, ValueError } from "../core/errors.js";
 import { deprecationWarning } from "../core/options.js";
 import { Matrix } from "../core/matrix.js";
 import { crc32 } from "../core/crc32.js";
-import { Kernel, KERNEL_NAMES, kernelCodeOf, kernelNameOfCode, type KernelSpec } from "./kernels.js";
-import { makeDictionary, type DictionaryParams, type RlsDictionary } from "./dictionary.js";
+import { KERNEL_NAMES, kernelCodeOf, kernelNameOfCode, type KernelSpec } from "./kernels.js";
+import { makeDictionary, paramsProblem, arraysProblem, METHOD_BYTES, type DictionaryArrays, type DictionaryParams, type RlsDictionary } from "./dictionary.js";
 
 /** The first 8 bytes of every binary dictionary file, `\x89SLDICT\n`: a non-ASCII first byte,
  *  then a line end, so that text tools and transfers that rewrite line ends are caught. */
@@ -40,7 +40,6 @@ export const DICTIONARY_MAGIC = Uint8Array.of(0x89, 0x53, 0x4c, 0x44, 0x49, 0x43
  * reads it and every older one). */
 export const DICTIONARY_FORMAT_VERSION = 1;
 const HEADER = 176;
-const METHOD_BYTES = 24;
 const F_TAU = 1, F_SEED = 2, F_DEFF = 4, F_MAXDICT = 8;
 const KFIELDS = ["gamma", "coef0", "degree", "lengthScale"] as const;
 
@@ -59,6 +58,8 @@ export type DictionaryFormatErrorCode =
 /** A dictionary file could not be decoded (or a record could not be encoded). `code` says
  *  which check failed; `offset` is the byte offset of the offending field when known. */
 export class DictionaryFormatError extends SeqlearnError {
+  /** Always "DictionaryFormatError". */
+  override name = "DictionaryFormatError";
   /** Which check failed. */
   readonly code: DictionaryFormatErrorCode;
   /** Byte offset of the offending field, when known. */
@@ -103,7 +104,7 @@ export function encodeDictionary(dict: RlsDictionary): Uint8Array {
   if (kind < 0) fail(`params.kernel.name must be one of ${KERNEL_NAMES.join(", ")}, got ${JSON.stringify(p.kernel?.name)}`);
 
   try {
-    checkParams({ ...p, seed: p.seed ?? null, deff: p.deff ?? null, maxDictionary: p.maxDictionary ?? null }, m);
+    checkParams({ ...p, seed: p.seed ?? null, deff: p.deff ?? null, maxDictionary: p.maxDictionary ?? null }, m, d);
   } catch (e) {
     if (e instanceof DictionaryFormatError) fail(e.message.replace(/^dictionary file: /, "").replace(/ \(byte \d+\)$/, ""));
     throw e;
@@ -275,83 +276,40 @@ function readHeader(b: Uint8Array, verify: boolean): { info: DictionaryFileInfo;
   if (!(flags & F_SEED) && !zero(128)) throw new DictionaryFormatError("bad-header", "seed field set without its flag", 128);
   if (!(flags & F_DEFF) && !zero(136)) throw new DictionaryFormatError("bad-header", "deff field set without its flag", 136);
   if (!(flags & F_MAXDICT) && !zero(144)) throw new DictionaryFormatError("bad-header", "maxDictionary field set without its flag", 144);
-  checkParams(params, m);
+  checkParams(params, m, d);
   return { info: { version, bytes: declared, m, d, hasTau: (flags & F_TAU) !== 0, params }, v, flags };
 }
 
 function bad(field: string, value: unknown, expected: string, offset: number | null): never {
-  throw new DictionaryFormatError("bad-value", `${field} is ${String(value)}; expected ${expected}`, offset);
+  const v = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+  throw new DictionaryFormatError("bad-value", `${field} is ${v.length > 60 ? `${v.slice(0, 60)}…` : v}; expected ${expected}`, offset);
 }
 
-function checkParams(p: DictionaryParams, m: number): void {
-  try {
-    new Kernel(p.kernel);
-  } catch (e) {
-    throw new DictionaryFormatError("bad-value", `kernel: ${(e as Error).message}`, 40);
-  }
-  const isInt = (x: number, lo: number, hi = Number.MAX_SAFE_INTEGER): boolean => Number.isInteger(x) && x >= lo && x <= hi;
-  if (!(Number.isFinite(p.lambda) && p.lambda >= 0)) bad("lambda", p.lambda, "a finite number ≥ 0 (the leverage-score ridge)", 72);
-  if (!(p.eps >= 0 && p.eps < 1)) bad("eps", p.eps, "a number in [0, 1)", 80);
-  if (!isInt(p.qbar, 1, 2 ** 31 - 1)) bad("qbar", p.qbar, "an integer in [1, 2^31−1]", 88);
-  if (!(Number.isFinite(p.c) && p.c > 0)) bad("c", p.c, "a finite number > 0", 96);
-  if (!(Number.isFinite(p.cPref) && p.cPref > 0)) bad("cPref", p.cPref, "a finite number > 0", 104);
-  if (!(Number.isFinite(p.scale) && p.scale > 0)) bad("scale", p.scale, "a finite number > 0", 112);
-  if (!isInt(p.n, m)) bad("n", p.n, `an integer ≥ m = ${m}`, 120);
-  if (p.seed !== null && !isInt(p.seed, 0)) bad("seed", p.seed, "a non-negative safe integer", 128);
-  if (p.deff !== null && !(Number.isFinite(p.deff) && p.deff >= 0)) bad("deff", p.deff, "a finite number ≥ 0", 136);
-  if (p.maxDictionary !== null && !isInt(p.maxDictionary, 1)) bad("maxDictionary", p.maxDictionary, "an integer ≥ 1", 144);
+// Offsets of the header fields, for messages (the layout above).
+const PARAM_OFFSETS: Record<string, number> = {
+  kernel: 40, lambda: 72, eps: 80, qbar: 88, c: 96, cPref: 104, scale: 112, n: 120, seed: 128, deff: 136, maxDictionary: 144, method: 152, d: 28,
+};
+
+/** The shared parameter checks (paramsProblem in dictionary.ts, which the JSON reader runs
+ *  too), reported with the field's byte offset. */
+function checkParams(p: DictionaryParams, m: number, d: number): void {
+  const problem = paramsProblem(p, m, d);
+  if (problem?.part === "kernel") throw new DictionaryFormatError("bad-value", `kernel: ${problem.expected}`, 40);
+  if (problem) bad(problem.field, problem.value, problem.expected, PARAM_OFFSETS[problem.part] ?? null);
 }
 
-interface Arrays {
-  points: Float64Array;
-  pTilde: Float64Array;
-  indices: Float64Array;
-  tau: Float64Array | null;
-  copies: Int32Array;
-}
-
-/** Range checks of the arrays (the byte offsets in messages are those of the file layout). */
-function checkArrays(a: Arrays, m: number, d: number, qbar: number): void {
-  let off = HEADER;
-  const pts = a.points;
-  const len = m * d;
-  let acc = 0;
-  for (let i = 0; i < len; i++) acc += pts[i] * 0; // 0·x is NaN exactly when x is NaN or ±Infinity
-  if (acc !== 0) {
-    for (let i = 0; i < len; i++) if (!Number.isFinite(pts[i])) bad(`points[${Math.floor(i / d)}][${i % d}]`, pts[i], "a finite number", off + 8 * i);
-  }
-  off += 8 * len;
-  for (let j = 0; j < m; j++) {
-    const x = a.pTilde[j];
-    if (!(x > 0 && x <= 1)) bad(`pTilde[${j}]`, x, "a probability in (0, 1]", off + 8 * j);
-  }
-  off += 8 * m;
-  const idx = a.indices;
-  let increasing = true;
-  for (let j = 0; j < m; j++) {
-    const x = idx[j];
-    if (!(Number.isSafeInteger(x) && x >= 0)) bad(`indices[${j}]`, x, "a non-negative safe integer", off + 8 * j);
-    if (j > 0 && !(x > idx[j - 1])) increasing = false;
-  }
-  if (!increasing) {
-    const seen = new Set<number>();
-    for (let j = 0; j < m; j++) {
-      if (seen.has(idx[j])) bad(`indices[${j}]`, idx[j], "distinct point indices (it repeats an earlier one)", off + 8 * j);
-      seen.add(idx[j]);
-    }
-  }
-  off += 8 * m;
-  if (a.tau) {
-    for (let j = 0; j < m; j++) {
-      const x = a.tau[j];
-      if (!(x >= 0 && x <= 1)) bad(`tau[${j}]`, x, "a number in [0, 1]", off + 8 * j);
-    }
-    off += 8 * m;
-  }
-  for (let j = 0; j < m; j++) {
-    const x = a.copies[j];
-    if (!(x >= 1 && x <= qbar)) bad(`copies[${j}]`, x, `an integer in [1, q̄ = ${qbar}]`, off + 4 * j);
-  }
+/** The shared array checks (arraysProblem in dictionary.ts, which the JSON reader runs too),
+ *  reported with the byte offset of the offending entry in the file layout. */
+function checkArrays(a: DictionaryArrays, m: number, d: number, qbar: number): void {
+  const problem = arraysProblem(a, m, d, qbar);
+  if (!problem) return;
+  const tauBytes = a.tau ? 8 * m : 0;
+  const starts: Record<string, number> = {
+    points: HEADER, pTilde: HEADER + 8 * m * d, indices: HEADER + 8 * m * d + 8 * m, tau: HEADER + 8 * m * d + 16 * m,
+    copies: HEADER + 8 * m * d + 16 * m + tauBytes,
+  };
+  const width = problem.part === "copies" ? 4 : 8;
+  bad(problem.field, problem.value, problem.expected, starts[problem.part] + width * problem.index);
 }
 
 /** Read and check the header only (no array is decoded; the checksum is not verified). */

@@ -9,6 +9,7 @@
 import { ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, asVector } from "../core/matrix.js";
 import { deprecationWarning } from "../core/options.js";
+import { shown } from "../core/validate.js";
 import { asKernel, type KernelSpec } from "./kernels.js";
 
 /** The JSON format tag `dictionaryToJSON` writes; `dictionaryFromJSON` reads it and every older
@@ -117,6 +118,105 @@ export function checkDictionary(dict: RlsDictionary, name = "dictionary"): RlsDi
   return dict;
 }
 
+// ---- validation: one routine for every encoding --------------------------------------------
+
+/** The arrays of a dictionary as read from a file, before they become an RlsDictionary:
+ *  `copies` may still hold any numbers (a JSON file can say 1.7 or 2^32 + 1). @internal */
+export interface DictionaryArrays {
+  points: ArrayLike<number>;
+  pTilde: ArrayLike<number>;
+  indices: ArrayLike<number>;
+  tau: ArrayLike<number> | null;
+  copies: ArrayLike<number>;
+}
+
+/** The first check a dictionary fails: the field ("qbar", "copies[3]", "points[2][0]"), its
+ *  value, what was expected, and where it is (a parameter, or entry `index` of an array), so
+ *  that each reader can say where in its encoding the field sits. @internal */
+export interface DictionaryProblem {
+  field: string;
+  value: unknown;
+  expected: string;
+  part: "kernel" | "method" | "lambda" | "eps" | "qbar" | "c" | "cPref" | "scale" | "n" | "seed" | "d" | "deff" | "maxDictionary"
+    | "points" | "pTilde" | "indices" | "tau" | "copies";
+  index: number;
+}
+
+const isInt = (x: unknown, lo: number, hi = Number.MAX_SAFE_INTEGER): boolean => typeof x === "number" && Number.isInteger(x) && x >= lo && x <= hi;
+const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+
+/** Longest method name the binary format stores (24 UTF-8 bytes). @internal */
+export const METHOD_BYTES = 24;
+
+/** The checks of a dictionary's parameters, for every encoding (binary, JSON, in memory).
+ *  `m` points of dimension `d`. Returns the first problem, or null. @internal */
+export function paramsProblem(p: DictionaryParams, m: number, d: number): DictionaryProblem | null {
+  const bad = (part: DictionaryProblem["part"], value: unknown, expected: string): DictionaryProblem => ({ field: part, value, expected, part, index: -1 });
+  try {
+    asKernel(p.kernel, "params.kernel");
+  } catch (e) {
+    // For the kernel, `expected` is the kernel's own message (it names the field and range).
+    return { field: "kernel", value: p.kernel, expected: (e as Error).message, part: "kernel", index: -1 };
+  }
+  if (typeof p.method !== "string" || new TextEncoder().encode(p.method).length > METHOD_BYTES) return bad("method", p.method, `a string of at most ${METHOD_BYTES} UTF-8 bytes`);
+  if (!(isNum(p.lambda) && p.lambda >= 0)) return bad("lambda", p.lambda, "a finite number ≥ 0 (the leverage-score ridge)");
+  if (!(isNum(p.eps) && p.eps >= 0 && p.eps < 1)) return bad("eps", p.eps, "a number in [0, 1)");
+  if (!isInt(p.qbar, 1, 2 ** 31 - 1)) return bad("qbar", p.qbar, "an integer in [1, 2^31−1]");
+  if (!(isNum(p.c) && p.c > 0)) return bad("c", p.c, "a finite number > 0");
+  if (!(isNum(p.cPref) && p.cPref > 0)) return bad("cPref", p.cPref, "a finite number > 0");
+  if (!(isNum(p.scale) && p.scale > 0)) return bad("scale", p.scale, "a finite number > 0");
+  if (!isInt(p.n, m)) return bad("n", p.n, `an integer ≥ m = ${m} (the rows it summarises)`);
+  if (p.seed !== null && !isInt(p.seed, 0)) return bad("seed", p.seed, "null or a non-negative safe integer");
+  if (p.d !== d) return bad("d", p.d, `the points' dimension ${d}`);
+  if (p.deff !== null && !(isNum(p.deff) && p.deff >= 0)) return bad("deff", p.deff, "null or a finite number ≥ 0");
+  if (p.maxDictionary !== null && !isInt(p.maxDictionary, 1)) return bad("maxDictionary", p.maxDictionary, "null or an integer ≥ 1");
+  return null;
+}
+
+/** The checks of a dictionary's arrays (m points of dimension d, q̄ copies at most), for
+ *  every encoding: finite points, p̃ in (0, 1], distinct non-negative integer indices, τ̃ in
+ *  [0, 1], integer copies in [1, q̄]. Returns the first problem, or null. @internal */
+export function arraysProblem(a: DictionaryArrays, m: number, d: number, qbar: number): DictionaryProblem | null {
+  const pts = a.points;
+  const len = m * d;
+  let acc = 0;
+  for (let i = 0; i < len; i++) acc += pts[i] * 0; // 0·x is NaN exactly when x is NaN or ±Infinity
+  if (!(acc === 0)) {
+    for (let i = 0; i < len; i++) {
+      if (!isNum(pts[i])) return { field: `points[${Math.floor(i / d)}][${i % d}]`, value: pts[i], expected: "a finite number", part: "points", index: i };
+    }
+  }
+  for (let j = 0; j < m; j++) {
+    const x = a.pTilde[j];
+    if (!(typeof x === "number" && x > 0 && x <= 1)) return { field: `pTilde[${j}]`, value: x, expected: "a probability in (0, 1]", part: "pTilde", index: j };
+  }
+  const idx = a.indices;
+  let increasing = true;
+  for (let j = 0; j < m; j++) {
+    const x = idx[j];
+    if (!isInt(x, 0)) return { field: `indices[${j}]`, value: x, expected: "a non-negative safe integer", part: "indices", index: j };
+    if (j > 0 && !(x > idx[j - 1])) increasing = false;
+  }
+  if (!increasing) {
+    const seen = new Set<number>();
+    for (let j = 0; j < m; j++) {
+      if (seen.has(idx[j])) return { field: `indices[${j}]`, value: idx[j], expected: "distinct point indices (it repeats an earlier one)", part: "indices", index: j };
+      seen.add(idx[j]);
+    }
+  }
+  if (a.tau) {
+    for (let j = 0; j < m; j++) {
+      const x = a.tau[j];
+      if (!(typeof x === "number" && x >= 0 && x <= 1)) return { field: `tau[${j}]`, value: x, expected: "a number in [0, 1]", part: "tau", index: j };
+    }
+  }
+  for (let j = 0; j < m; j++) {
+    const x = a.copies[j];
+    if (!isInt(x, 1, qbar)) return { field: `copies[${j}]`, value: x, expected: `an integer in [1, q̄ = ${qbar}]`, part: "copies", index: j };
+  }
+  return null;
+}
+
 /** JSON form of a dictionary, `"format": "seqlearn.dictionary/2"` (typed arrays as plain
  *  arrays; numbers round-trip exactly). */
 export function dictionaryToJSON(dict: RlsDictionary): object {
@@ -158,19 +258,40 @@ export function dictionaryFromJSON(obj: unknown): RlsDictionary {
   if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda < 0) {
     throw new ValueError(`dictionary JSON: params.${ridgeKey} (the leverage-score ridge) must be a finite number ≥ 0, got ${JSON.stringify(lambda)}`);
   }
-  // The ridge takes the place of the old key, so the params keep their order.
+  // The ridge takes the place of the old key, so the params keep their order. Only the
+  // parameters a dictionary has are read; the optional ones may be absent (null).
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) {
     if (key === ridgeKey) fields.lambda = lambda;
-    else if (key !== "gamma" && key !== "lambda") fields[key] = raw[key];
+    else if ((PARAM_KEYS as readonly string[]).includes(key) && key !== "lambda") fields[key] = raw[key];
   }
+  for (const key of ["seed", "deff", "maxDictionary"] as const) fields[key] ??= null;
   const p = fields as unknown as DictionaryParams;
-  asKernel(p.kernel, "params.kernel");
-  const points = asMatrix(o.points, "points");
-  const m = points.rows;
-  const indices = asVector(o.indices, "indices", { length: m });
-  const pTilde = asVector(o.pTilde, "pTilde", { length: m });
-  const copies = Int32Array.from(asVector(o.copies, "copies", { length: m }));
-  const tau = o.tau ? asVector(o.tau, "tau", { length: m }) : null;
-  return checkDictionary(makeDictionary({ indices, points, pTilde, copies, tau, params: { ...p } }), "dictionary");
+  const points = asMatrix(o.points, "dictionary JSON: points");
+  const m = points.rows, d = points.cols;
+  const indices = asVector(o.indices, "dictionary JSON: indices", { length: m });
+  const pTilde = asVector(o.pTilde, "dictionary JSON: pTilde", { length: m });
+  // The raw numbers: Int32Array.from would turn 1.7 into 1 and 2^32 + 1 into 1.
+  const copiesRaw = asVector(o.copies, "dictionary JSON: copies", { length: m });
+  const tau = o.tau === null || o.tau === undefined ? null : asVector(o.tau, "dictionary JSON: tau", { length: m });
+  // The checks of the binary decoder (codec.ts), the same routine.
+  const problem = paramsProblem(p, m, d) ?? arraysProblem({ points: points.data, pTilde, indices, tau, copies: copiesRaw }, m, d, p.qbar);
+  if (problem) {
+    if (problem.part === "kernel") throw new ValueError(`dictionary JSON: params.kernel: ${problem.expected}`);
+    const where = problem.part === problem.field ? `params.${problem.field}` : problem.field;
+    throw new ValueError(`dictionary JSON: ${where} is ${shownValue(problem.value)}; expected ${problem.expected}`);
+  }
+  return makeDictionary({ indices, points, pTilde, copies: Int32Array.from(copiesRaw), tau, params: { ...p } });
+}
+
+/** The parameters a dictionary stores (DictionaryParams, without the deprecated `gamma`). */
+const PARAM_KEYS = ["method", "kernel", "lambda", "eps", "qbar", "c", "cPref", "scale", "seed", "n", "d", "deff", "maxDictionary"] as const;
+
+/** A value in a message about a file field (objects by their JSON, cut). */
+function shownValue(v: unknown): string {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const t = JSON.stringify(v);
+    return t.length > 60 ? `${t.slice(0, 60)}…` : t;
+  }
+  return shown(v);
 }

@@ -2,7 +2,7 @@
 // and which dictionary each leaf starts from. disqueak() and the `seqlearn leaf` / `tree`
 // commands follow these rules, so a tree run by the CLI, one node at a time or on a pool,
 // gives byte-for-byte the dictionary of disqueak() on the same rows.
-import { integer } from "../core/validate.js";
+import { integer, shown } from "../core/validate.js";
 import { ValueError } from "../core/errors.js";
 
 /** Parts of at most this many rows start as exact leaves under leaf: "auto": every row with
@@ -31,7 +31,7 @@ export function leafSizes(n: number, leafSize: number = defaultLeafSize(n)): num
 /** The leaf dictionaries of a tree whose largest part has `largestPart` rows: "exact" or
  *  "squeak" as asked, or for "auto" exact when largestPart ≤ EXACT_LEAF_MAX_ROWS. */
 export function leafKind(mode: LeafMode, largestPart: number): "exact" | "squeak" {
-  if (mode !== "exact" && mode !== "squeak" && mode !== "auto") throw new ValueError(`leaf must be one of "exact", "squeak", "auto", got ${JSON.stringify(mode)}`);
+  if (mode !== "exact" && mode !== "squeak" && mode !== "auto") throw new ValueError(`leaf must be one of "exact", "squeak", "auto", got ${shown(mode)}`);
   integer(largestPart, "largestPart", 0);
   if (mode !== "auto") return mode;
   return largestPart <= EXACT_LEAF_MAX_ROWS ? "exact" : "squeak";

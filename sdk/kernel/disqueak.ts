@@ -9,16 +9,17 @@
 // SQUEAK estimator draws exactly the numbers `new Squeak({ mode: "exact" })` draws.
 import { ValueError, ShapeError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
-import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
+import { integer, oneOf, shown, seed as checkSeed } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
 import { Rng } from "../random/rng.js";
 import { nodeSeed, nodeStream } from "../random/streams.js";
 import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 import { dictUpdate } from "./update.js";
+import { MAX_CAPACITY } from "./state.js";
 import { Squeak, LAMBDA_RENAME } from "./squeak.js";
 import { defaultLeafSize, leafKind, leafSizes } from "./disqueak-plan.js";
-import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
-import { encodeDictionary, decodeDictionary } from "./codec.js";
+import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
+import { encodeDictionary, decodeDictionary, inspectDictionaryFile } from "./codec.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
 import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
 
@@ -88,8 +89,25 @@ export interface DisqueakOptions {
   workers?: number;
   /** Cancels the call (pending and running tasks). */
   signal?: AbortSignal;
-  /** Called as each tree node completes. */
-  onProgress?: (info: { node: number; level: number; done: number; total: number }) => void;
+  /** Called as each tree node completes, with the size of its dictionary. */
+  onProgress?: (info: DisqueakProgress) => void;
+}
+
+/** What `disqueak`'s onProgress receives as each tree node completes. */
+export interface DisqueakProgress {
+  /** The node's id (leaves 0..k−1, then the merges). */
+  node: number;
+  /** Its level (0 = leaves). */
+  level: number;
+  /** Nodes completed so far, this one included. */
+  done: number;
+  /** Nodes in the tree. */
+  total: number;
+  /** Points in the node's dictionary. */
+  size: number;
+  /** Bytes of the node's dictionary file (what moves between workers; a worker's engine holds
+   *  about 8·size² more while it merges). */
+  bytes: number;
 }
 
 /** What `disqueak` returns. */
@@ -184,12 +202,29 @@ export function checkMergeable(a: RlsDictionary, b: RlsDictionary): void {
   }
 }
 
+/** The smallest stream index a dictionary holds (Infinity when it is empty). */
+function smallestIndex(d: RlsDictionary): number {
+  let s = Infinity;
+  for (let j = 0; j < d.indices.length; j++) if (d.indices[j] < s) s = d.indices[j];
+  return s;
+}
+
 /** DICT-MERGE + DICT-UPDATE of two dictionaries with the DISQUEAK estimator, randomness
  *  from the stream (seed, stream); in a tree, `stream` is nodeStream(first, count) of the
- *  leaves the merged node covers (MergeStep.stream). */
+ *  leaves the merged node covers (MergeStep.stream). The order of a and b does not matter
+ *  (the one holding the smallest point index goes first). At most MAX_CAPACITY = 8192 points
+ *  together. */
 export function disqueakMerge(a: RlsDictionary, b: RlsDictionary, params: DisqueakParams, seed: number, stream: number): RlsDictionary {
   checkMergeable(a, b);
+  // Merging is symmetric: the child holding the smallest point index goes first, so merge(a, b)
+  // and merge(b, a) give the same bytes. In a tree (planTree) the left child always covers the
+  // earlier leaves, so this order is the one trees always used.
+  if (smallestIndex(b) < smallestIndex(a)) [a, b] = [b, a];
   const ma = a.points.rows, mb = b.points.rows;
+  // Limits before allocation: the merge factors an (ma + mb)² matrix.
+  if (ma + mb > MAX_CAPACITY) {
+    throw new ValueError(`cannot merge dictionaries of ${ma} and ${mb} points: a merge holds at most ${MAX_CAPACITY} points (it factors an m×m matrix, 8·m² bytes and m³/3 flops); thin the parts first (leaf "squeak", maxDictionary) or raise lambda`);
+  }
   const d = Math.max(a.points.cols, b.points.cols);
   const m = ma + mb;
   const points = new Float64Array(m * d);
@@ -246,9 +281,9 @@ export function disqueakParams(options: Pick<DisqueakOptions, "kernel"> & Partia
   const opts = checkOptions<Pick<DisqueakOptions, (typeof PARAM_OPTIONS)[number]>>(options, "disqueakParams", DISQUEAK_OPTIONS, LAMBDA_RENAME);
   const kernel = asKernel(opts.kernel).toJSON();
   const lambda = opts.lambda;
-  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda <= 0) throw new ValueError(`lambda must be a finite number > 0, got ${String(lambda)}`);
+  if (typeof lambda !== "number" || !Number.isFinite(lambda) || lambda <= 0) throw new ValueError(`lambda must be a finite number > 0, got ${shown(lambda)}`);
   const eps = opts.eps ?? 0.5;
-  if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ValueError(`eps must be in the open interval (0, 1), got ${String(eps)}`);
+  if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ValueError(`eps must be in the open interval (0, 1), got ${shown(eps)}`);
   const qbar = integer(opts.qbar ?? 10, "qbar", 1, 1e6);
   const prefactor = oneOf(opts.prefactor ?? "printed", "prefactor", ["printed", "proof"] as const);
   const maxDictionary = opts.maxDictionary === undefined ? null : integer(opts.maxDictionary, "maxDictionary", 1);
@@ -265,6 +300,7 @@ export async function disqueak(X: MatrixLike, options: DisqueakOptions): Promise
   const x = asMatrix(X, "X", { finite: true });
   const n = x.rows, d = x.cols;
   if (n === 0) throw new ShapeError("X must have at least one row");
+  checkKernelRows(x.data, n, d, "X"); // here, before any worker starts
   const seed = checkSeed(opts.seed ?? 0, "seed");
   let sizes: number[];
   if (opts.partition !== undefined) {
@@ -297,7 +333,11 @@ export async function disqueak(X: MatrixLike, options: DisqueakOptions): Promise
   try {
     const r = await runMergeTree<DisqueakLeaf, Uint8Array, DisqueakParams>(pool, {
       leaves, leafTask: DISQUEAK_LEAF_TASK, mergeTask: DISQUEAK_MERGE_TASK, shape: opts.shape ?? "balanced", seed, params,
-      signal: opts.signal, onNode: opts.onProgress,
+      signal: opts.signal,
+      onNode: opts.onProgress && ((e) => {
+        const value = e.value as Uint8Array;
+        opts.onProgress!({ node: e.node, level: e.level, done: e.done, total: e.total, size: inspectDictionaryFile(value).m, bytes: value.length });
+      }),
       // Largest parts first, so that the workers finish the leaf level together when the
       // parts differ in size (the order of execution never changes the result).
       leafCost: (part) => part.n,

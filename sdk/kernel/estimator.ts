@@ -7,7 +7,7 @@ import { asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
-import { asKernel } from "./kernels.js";
+import { asKernel, checkKernelRows } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { cfgArray, engineConfig } from "./state.js";
 
@@ -57,18 +57,24 @@ export class RlsEstimator extends EngineResource {
     this.size = m;
     this.d = d;
     this.chunk = integer(opts.chunk ?? 1024, "chunk", 1);
+    checkKernelRows(dict.points.data, m, d, "dictionary.points");
     this.eng = getEngine();
     const g = new Float64Array(m);
     for (let j = 0; j < m; j++) g[j] = 1 / dict.weights[j];
     this.L = this.eng.f64(Math.max(1, m * m));
-    this.P = this.eng.f64(Math.max(1, m * d));
+    try {
+      this.P = this.eng.f64(Math.max(1, m * d));
+    } catch (e) {
+      this.L.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+      throw e;
+    }
     this.P.view.set(dict.points.data);
     if (m > 0) {
       const work = this.eng.call("rls_factor_workspace_size", { m }).ret;
       const st = this.eng.call("rls_factor", { cfg: input(this.cfgA), pts: this.P, m, g: input(g), L: this.L, work: scratch(work) }).ret;
       if (st !== Status.OK) {
         this.dispose();
-        throw new NumericalError("estimateRls: K_DD + cλ·diag(1/w) is not numerically positive definite", {});
+        throw new NumericalError("estimateRls: K_DD + cλ·diag(1/w) is not numerically positive definite (or its entries overflow)", {});
       }
     }
   }
@@ -81,6 +87,7 @@ export class RlsEstimator extends EngineResource {
     if (x.rows > 0 && m > 0 && x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the dictionary's points have ${this.d}`);
     const out = new Float64Array(x.rows);
     if (x.rows === 0) return out;
+    checkKernelRows(x.data, x.rows, x.cols, "X");
     const cfgA = this.cfgA.slice();
     cfgA[RlsConfig.D] = x.cols; // equal to the dictionary's when it is not empty
     for (let r0 = 0; r0 < x.rows; r0 += this.chunk) {
@@ -90,6 +97,11 @@ export class RlsEstimator extends EngineResource {
         cfg: input(cfgA), pts: this.P, m, L: this.L, X: input(x.data.subarray(r0 * x.cols, (r0 + nb) * x.cols)), n: nb,
         out: output(nb, out.subarray(r0, r0 + nb)), work: scratch(work),
       });
+    }
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i])) {
+        throw new NumericalError(`estimateRls: the estimate of X row ${i} is ${out[i]}: its kernel values against the dictionary overflow (the inputs are too large for the kernel, or its parameters make its values overflow)`, { row: i });
+      }
     }
     return out;
   }

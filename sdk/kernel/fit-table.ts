@@ -7,12 +7,12 @@
 // sampling algorithm (Bentley & Floyd, CACM 1987), or every row (exact KRR, small n). The
 // regression is NystromKRR's m-parameter form of Calandriello et al. (2017), Eq. 8.
 import { Matrix } from "../core/matrix.js";
-import { ValueError } from "../core/errors.js";
+import { NumericalError, ValueError } from "../core/errors.js";
 import { finite, integer, oneOf, positive } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
 import { Rng } from "../random/rng.js";
 import type { Kernel } from "./kernels.js";
-import type { RlsDictionary } from "./dictionary.js";
+import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { Squeak } from "./squeak.js";
 import { InkEstimate } from "./ink.js";
 import { uniformNystrom } from "./rls.js";
@@ -79,7 +79,7 @@ export interface CentreOptions {
 }
 
 const CENTRE_OPTIONS = ["method", "kernel", "lambda", "eps", "qbar", "batch", "seed", "maxDictionary", "centers", "rows"] as const;
-const FIT_OPTIONS = [...CENTRE_OPTIONS, "ridge", "yOffset", "errorRows"] as const;
+const FIT_OPTIONS = [...CENTRE_OPTIONS, "ridge", "yOffset", "errorRows", "centres"] as const;
 
 /** Options of `fitKrrFromPasses`: the centres' options and the regression's. */
 export interface FitTableOptions extends CentreOptions {
@@ -93,6 +93,9 @@ export interface FitTableOptions extends CentreOptions {
   yOffset?: number;
   /** Rows the training error is measured on. Default TRAIN_ERROR_ROWS. */
   errorRows?: number;
+  /** Centres given as a dictionary (e.g. read from a file a DISQUEAK tree wrote): no centre
+   *  pass is run, and `method` is not read. Its λ is the leverage-score ridge of the fit. */
+  centres?: RlsDictionary;
 }
 
 export interface FitTableResult {
@@ -147,7 +150,10 @@ export async function centresFromPasses(passes: RowPasses, options: CentreOption
       ? new Squeak({ kernel: o.kernel, lambda: o.lambda, eps: o.eps, qbar: o.qbar, batch: o.batch, seed, maxDictionary: o.maxDictionary })
       : new InkEstimate({ kernel: o.kernel, lambda: o.lambda, eps: o.eps, budget: o.centers!, batch: o.batch, seed });
     try {
-      const info = { phase: "centres" as const, label: `${o.method === "squeak" ? "SQUEAK" : "INK-Estimate"} pass`, status: () => `dictionary ${sq.size}` };
+      const info = {
+        phase: "centres" as const, label: `${o.method === "squeak" ? "SQUEAK" : "INK-Estimate"} pass`,
+        status: () => `dictionary ${sq.size} (${(sq.memoryBytes / 2 ** 20).toFixed(1)} MiB)`,
+      };
       for await (const b of passes(info)) sq.push(b.X);
       return sq.dictionary();
     } finally {
@@ -183,7 +189,11 @@ export async function centresFromPasses(passes: RowPasses, options: CentreOption
 export async function fitKrrFromPasses(passes: RowPasses, options: FitTableOptions): Promise<FitTableResult> {
   if (!options || typeof options !== "object") throw new ValueError("options { method, kernel, lambda, rows, ridge, ... } are required");
   const o = checkOptions<FitTableOptions>(options, "fitKrrFromPasses", FIT_OPTIONS, { gamma: "lambda", mu: "ridge" });
-  checkCentres(o);
+  if (o.centres === undefined) checkCentres(o);
+  else {
+    checkDictionary(o.centres, "centres");
+    integer(o.rows, "rows", 1);
+  }
   const ridge = positive(o.ridge, "ridge");
   const yOffset = finite(o.yOffset ?? 0, "yOffset");
   const errorRows = integer(o.errorRows ?? TRAIN_ERROR_ROWS, "errorRows", 1);
@@ -191,8 +201,8 @@ export async function fitKrrFromPasses(passes: RowPasses, options: FitTableOptio
     if (!b.y) throw new ValueError("fitKrrFromPasses: every batch needs targets y");
     return b.y;
   };
-  const { ridge: _r, yOffset: _y, errorRows: _e, ...centreOptions } = o;
-  const dict = await centresFromPasses(passes, centreOptions);
+  const { ridge: _r, yOffset: _y, errorRows: _e, centres, ...centreOptions } = o;
+  const dict = centres ?? await centresFromPasses(passes, centreOptions);
   let model: NystromKRR;
   if (dict === null) {
     let X: Matrix | null = null;
@@ -205,8 +215,8 @@ export async function fitKrrFromPasses(passes: RowPasses, options: FitTableOptio
     }
     model = NystromKRR.fit("exact", X!, y, { ridge, kernel: o.kernel });
   } else {
-    if (dict.size === 0) throw new ValueError(`the ${o.method} dictionary is empty (every point was dropped); raise qbar or lower the leverage-score ridge lambda`);
-    const acc = NystromKRR.accumulator(dict, { ridge });
+    if (dict.size === 0) throw new ValueError(`the ${centres ? "given" : o.method} dictionary is empty (every point was dropped); raise qbar or lower the leverage-score ridge lambda`);
+    const acc = NystromKRR.accumulator(dict, centres && o.lambda !== undefined ? { ridge, lambda: o.lambda } : { ridge });
     try {
       for await (const b of passes({ phase: "krr", label: `KRR pass (${dict.size} centres)` })) {
         const t = targets(b);
@@ -237,6 +247,9 @@ export async function fitKrrFromPasses(passes: RowPasses, options: FitTableOptio
       mean += dlt / n;
       m2 += dlt * (yi - mean);
     }
+  }
+  if (!Number.isFinite(sse)) {
+    throw new NumericalError(`the training error overflows double precision (Σ(prediction − y)² = ${sse}): the targets or the predictions are too large; rescale the target (e.g. standardise it)`);
   }
   return {
     model,

@@ -11,7 +11,7 @@
 // (tasks.ts) and the helpers below are imported by path where they are needed.
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec, KERNEL_NAMES } from "./kernels.js";
 export type { KernelSpec, KernelName } from "./kernels.js";
-export { exactRls, uniformNystrom, fullDictionary } from "./rls.js";
+export { exactRls, exactRlsAsync, uniformNystrom, fullDictionary } from "./rls.js";
 export type { ExactRls, UniformOptions } from "./rls.js";
 export { dictionaryToJSON, dictionaryFromJSON } from "./dictionary.js";
 export type { RlsDictionary, DictionaryParams } from "./dictionary.js";
@@ -25,12 +25,13 @@ export type { EstimateOptions } from "./estimator.js";
 export { dictUpdate } from "./update.js";
 export type { DictUpdateOptions, DictUpdateResult } from "./update.js";
 export { Squeak } from "./squeak.js";
-export type { SqueakOptions, Rows, RowSource } from "./squeak.js";
+export type { SqueakOptions, StreamOptions, DictionaryProgress, Rows, RowSource } from "./squeak.js";
 export { InkEstimate } from "./ink.js";
 export type { InkOptions } from "./ink.js";
 export { disqueak, disqueakLeaf, disqueakMerge, disqueakParams } from "./disqueak.js";
-export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf } from "./disqueak.js";
+export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf, DisqueakProgress } from "./disqueak.js";
 export { NystromFeatures, nystromError } from "./nystrom.js";
 export type { NystromMode, NystromOptions, ErrorOptions } from "./nystrom.js";
 export { NystromKRR, KrrAccumulator } from "./krr.js";
-export type { KrrOptions, KrrScore, Centres } from "./krr.js";
+export type { KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres } from "./krr.js";
+export type { LongWorkOptions, WorkProgress } from "../core/work.js";

@@ -8,10 +8,56 @@
 //   matern32     (1 + √3·r/ℓ)·exp(−√3·r/ℓ)                Matern(ℓ, nu=1.5)
 //   matern52     (1 + √5·r/ℓ + 5r²/(3ℓ²))·exp(−√5·r/ℓ)   Matern(ℓ, nu=2.5)
 import { getEngine, input, output, scratch, KernelCode } from "../engine/index.js";
-import { ShapeError, ValueError } from "../core/errors.js";
+import { NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
-import { positive, finite, integer } from "../core/validate.js";
+import { positive, finite, integer, shown } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
+
+/** Largest squared norm ‖x‖² of a row that the kernels accept: 2^1020 ≈ 1.1e307 (about
+ *  |x_i| ≤ 1e153). The engine forms ‖x‖² + ‖y‖² − 2·x·y for the distance kernels and x·y for
+ *  the others; with both squared norms at most 2^1020 every one of these terms, and their sum,
+ *  stays below the largest double (≈ 1.8e308), so no ±Infinity and no ∞ − ∞ = NaN can appear.
+ *  Larger rows are rejected where they enter the SDK, with a ValueError naming the row. */
+export const MAX_SQUARED_NORM = 2 ** 1020;
+
+/** Throw ValueError when a row of the row-major `data` (rows×cols) has a squared norm above
+ *  MAX_SQUARED_NORM (or one that overflows to Infinity). One pass over the data: the rows are
+ *  summed only when the largest entry could exceed the bound. NaN entries are not looked at
+ *  (asMatrix rejects them first). @internal */
+export function checkKernelRows(data: ArrayLike<number>, rows: number, cols: number, name: string): void {
+  const len = rows * cols;
+  let big = 0;
+  for (let i = 0; i < len; i++) {
+    const a = data[i] < 0 ? -data[i] : data[i];
+    if (a > big) big = a;
+  }
+  // Every row is within the bound when cols·max|x|² is.
+  if (big * big * cols <= MAX_SQUARED_NORM) return;
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = r * cols; j < (r + 1) * cols; j++) s += data[j] * data[j];
+    if (!(s <= MAX_SQUARED_NORM)) {
+      throw new ValueError(
+        `${name}: row ${r} is too large for a kernel: its squared norm ‖x‖² is ${s === Infinity ? "Infinity (it overflows double precision)" : s.toExponential(3)}, ` +
+        "above 2^1020 ≈ 1.1e307, beyond which ‖x‖² + ‖y‖² − 2·x·y overflows; rescale the features (e.g. standardise them)",
+      );
+    }
+  }
+}
+
+/** Throw NumericalError naming the first non-finite entry of a kernel block (rows×cols): the
+ *  kernel's own value overflowed (a polynomial kernel of a high degree on large inputs). */
+function checkKernelValues(K: Float64Array, cols: number, kernel: string, diagonal = false): void {
+  let acc = 0;
+  for (let i = 0; i < K.length; i++) acc += K[i] * 0;
+  if (acc === 0) return;
+  for (let i = 0; i < K.length; i++) {
+    if (!Number.isFinite(K[i])) {
+      const r = Math.floor(i / cols), c = i % cols;
+      throw new NumericalError(`${kernel}: the kernel value ${diagonal ? `k(x_${r}, x_${r})` : `k(x_${r}, y_${c})`} is ${K[i]} (it overflows double precision); rescale the features or lower the kernel's gamma or degree`, { row: r, col: c });
+    }
+  }
+}
 
 /** A kernel's name: the engine's kernel codes (KernelCode, assembly/kernels/kernels.ts) in
  *  lower case. */
@@ -100,6 +146,8 @@ export class Kernel {
     const y = Y === undefined ? x : asMatrix(Y, "Y");
     if (Y !== undefined && y.cols !== x.cols) throw new ShapeError(`Y has ${y.cols} columns but X has ${x.cols}; both must have the same number of features d`);
     if (x.rows === 0 || y.rows === 0) return new Matrix(x.rows, y.rows);
+    checkKernelRows(x.data, x.rows, x.cols, "X");
+    if (y !== x) checkKernelRows(y.data, y.rows, y.cols, "Y");
     const eng = getEngine();
     const [p0, p1, p2] = this.p;
     const len = x.rows * y.rows;
@@ -113,15 +161,20 @@ export class Kernel {
     } else {
       res = eng.call("kernel_block", { kind: this.code, p0, p1, p2, x: input(x.data), n: x.rows, y: input(y.data), m: y.rows, d: x.cols, out: output(len), work: scratch(x.rows + y.rows) });
     }
-    return new Matrix(x.rows, y.rows, res.output("out"));
+    const K = res.output("out");
+    checkKernelValues(K, y.rows, this.toString());
+    return new Matrix(x.rows, y.rows, K);
   }
 
   /** diag K(X, X) = k(x_i, x_i). */
   diag(X: MatrixLike): Float64Array {
     const x = asMatrix(X, "X");
     if (x.rows === 0) return new Float64Array(0);
+    checkKernelRows(x.data, x.rows, x.cols, "X");
     const [p0, p1, p2] = this.p;
-    return getEngine().call("kernel_diag", { kind: this.code, p0, p1, p2, x: input(x.data), n: x.rows, d: x.cols, out: output(x.rows) }).output("out");
+    const k = getEngine().call("kernel_diag", { kind: this.code, p0, p1, p2, x: input(x.data), n: x.rows, d: x.cols, out: output(x.rows) }).output("out");
+    checkKernelValues(k, 1, this.toString(), true);
+    return k;
   }
 
   /** k(x, y) for two points. */
@@ -144,7 +197,7 @@ export class Kernel {
 /** The options object of a kernel factory (a clear error when it is missing or not an object,
  *  or when a key is not one of `allowed`). */
 function kernelOptions<T extends object>(opts: T, name: string, expected: string, allowed: readonly string[]): T {
-  if (!opts || typeof opts !== "object") throw new ValueError(`${name}: expected options ${expected}, got ${String(opts)}`);
+  if (!opts || typeof opts !== "object") throw new ValueError(`${name}: expected options ${expected}, got ${shown(opts)}`);
   return checkOptions<T>(opts, name, allowed);
 }
 
@@ -198,5 +251,5 @@ export function kernelFromSpec(spec: KernelSpec): Kernel {
 export function asKernel(k: unknown, name = "kernel"): Kernel {
   if (k instanceof Kernel) return k;
   if (k && typeof k === "object" && "name" in (k as object)) return kernelFromSpec(k as KernelSpec);
-  throw new ValueError(`${name} must be a Kernel (e.g. rbf({ gamma: 0.5 })) or a kernel spec like { name: "rbf", gamma: 0.5 }, got ${String(k)}`);
+  throw new ValueError(`${name} must be a Kernel (e.g. rbf({ gamma: 0.5 })) or a kernel spec like { name: "rbf", gamma: 0.5 }, got ${shown(k)}`);
 }

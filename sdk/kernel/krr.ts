@@ -11,13 +11,14 @@
 //   "seqlearn.krr/2"   current: the ridges are `ridge` (μ) and `lambda` (λ)
 //   "seqlearn.krr/1"   first release: the same ridges were `mu` and `gamma`
 import { getEngine, input, output, scratch, type Engine, type WasmBuffer } from "../engine/index.js";
-import { EngineStateError, ShapeError, ValueError } from "../core/errors.js";
+import { EngineStateError, NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { EngineResource } from "../engine/resource.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { integer, nonNegative, positive, seed as checkSeed } from "../core/validate.js";
 import { checkOptions, deprecationWarning } from "../core/options.js";
+import { Work, type LongWorkOptions } from "../core/work.js";
 import { cholesky, choSolve } from "../linalg/index.js";
-import { Kernel, asKernel, kernelFromSpec, type KernelSpec } from "./kernels.js";
+import { Kernel, asKernel, checkKernelRows, kernelFromSpec, type KernelSpec } from "./kernels.js";
 import { checkDictionary, type RlsDictionary } from "./dictionary.js";
 import { uniformNystrom } from "./rls.js";
 
@@ -43,6 +44,10 @@ export interface KrrOptions {
 }
 
 const KRR_OPTIONS = ["ridge", "kernel", "lambda", "chunk"] as const;
+const KRR_ASYNC_OPTIONS = [...KRR_OPTIONS, "signal", "onProgress"] as const;
+
+/** Options of `NystromKRR.fitAsync` and `fitStream`: the fit's, a signal and a progress callback. */
+export interface KrrAsyncOptions extends KrrOptions, LongWorkOptions {}
 const KRR_RENAMES = { mu: "ridge", gamma: "lambda" } as const;
 
 /** Where `NystromKRR.fit` takes its centres from: a dictionary, `"exact"` (every point), or
@@ -66,8 +71,25 @@ export interface KrrScore {
 
 type Targets = { Y: Matrix; vector: boolean };
 
+/** The right-hand side K_Dn·y (before the solve) and the coefficients α (after it) must be
+ *  finite: with finite inputs anything else means the targets are too large for double
+ *  precision. */
+function checkCoefficients(what: "right-hand side K_Dn·y" | "coefficients α", values: Matrix): void {
+  let acc = 0;
+  for (let i = 0; i < values.data.length; i++) acc += values.data[i] * 0;
+  if (acc === 0) return;
+  throw new NumericalError(
+    `NystromKRR: the ${what} of the fit ${what.startsWith("c") ? "are" : "is"} not finite (it overflows double precision): ` +
+    "the targets are too large; rescale y (e.g. standardise it) and fit again",
+  );
+}
+
+function isVectorTarget(y: VectorLike | MatrixLike): boolean {
+  return ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
+}
+
 function asTargets(y: VectorLike | MatrixLike, n: number): Targets {
-  const isVec = ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === "number"));
+  const isVec = isVectorTarget(y);
   if (isVec) {
     const v = asVector(y as VectorLike, "y", { length: n });
     return { Y: new Matrix(n, 1, v), vector: true };
@@ -119,9 +141,15 @@ export class KrrAccumulator extends EngineResource {
     this.m = dictionary.size;
     this.d = dictionary.points.cols;
     this.chunk = integer(opts.chunk ?? 1024, "chunk", 1);
+    checkKernelRows(dictionary.points.data, this.m, this.d, "dictionary.points");
     this.eng = getEngine();
     this.P = this.eng.f64(this.m * this.d).set(dictionary.points.data);
-    this.H = this.eng.f64(this.m * this.m);
+    try {
+      this.H = this.eng.f64(this.m * this.m);
+    } catch (e) {
+      this.P.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+      throw e;
+    }
     this.H.view.fill(0);
   }
 
@@ -136,6 +164,7 @@ export class KrrAccumulator extends EngineResource {
     const x = asMatrix(X, "X");
     if (x.rows === 0) return this;
     if (x.cols !== this.d) throw new ShapeError(`X has ${x.cols} columns but the centres have ${this.d}`);
+    checkKernelRows(x.data, x.rows, x.cols, "X");
     const { Y, vector } = asTargets(y, x.rows);
     if (this.k === null) {
       this.k = Y.cols;
@@ -177,8 +206,10 @@ export class KrrAccumulator extends EngineResource {
     const Kdd = this.kernel.matrix(this.dictionary.points);
     for (let i = 0; i < m * m; i++) A.data[i] += ridge * Kdd.data[i];
     for (let j = 0; j < m; j++) A.data[j * m + j] += ridge * lambda / this.dictionary.weights[j];
+    checkCoefficients("right-hand side K_Dn·y", R);
     const { L } = cholesky(A, { jitter: 1e-13 });
     const alpha = choSolve(L, R) as Matrix;
+    checkCoefficients("coefficients α", alpha);
     return new NystromKRR({ kernel: this.kernel, centres: this.dictionary.points, alpha, ridge, lambda, vector: this.vector, method: this.dictionary.params.method, n: this.n });
   }
 
@@ -212,10 +243,44 @@ interface ModelParts {
   n: number;
 }
 
+/** A matrix as JSON data. */
+export interface JSONMatrix {
+  /** Number of rows. */
+  rows: number;
+  /** Number of columns. */
+  cols: number;
+  /** The entries, row-major (length rows·cols). */
+  data: number[];
+}
+
+/** A fitted model as JSON data (`NystromKRR.toJSON()`, format `seqlearn.krr/2`). */
+export interface KrrJSON {
+  /** Always "seqlearn.krr/2". */
+  format: "seqlearn.krr/2";
+  /** The kernel. */
+  kernel: KernelSpec;
+  /** The KRR ridge μ. */
+  ridge: number;
+  /** The leverage-score ridge λ. */
+  lambda: number;
+  /** How the centres were chosen. */
+  method: string;
+  /** Training rows. */
+  n: number;
+  /** Whether the model was fitted with a vector y (predict returns a Float64Array). */
+  vector: boolean;
+  /** The centres (m×d). */
+  centres: JSONMatrix;
+  /** The coefficients α (m×k). */
+  alpha: JSONMatrix;
+}
+
 /** Nyström kernel ridge regression: f(x) = Σⱼ αⱼ k(xⱼ, x) over m centres, fitted with
  * α = (K_Dn K_nD + μK_DD + μλ·diag(1/w))⁻¹K_Dn y (Calandriello, Lazaric & Valko 2017, Eq. 8),
- * μ = `ridge`, λ = `lambda`. Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`. */
-export class NystromKRR {
+ * μ = `ridge`, λ = `lambda`. Build one with `fit`, `accumulator` / `fitStream`, or `fromJSON`.
+ * `P` is what `predict` returns: `Float64Array` for a model fitted with a vector y, `Matrix`
+ * (n×k) for one fitted with a matrix Y; `fit` infers it from y. */
+export class NystromKRR<P extends Float64Array | Matrix = Float64Array | Matrix> {
   /** The kernel. */
   readonly kernel: Kernel;
   /** Centres x_j (m×d). */
@@ -263,6 +328,9 @@ export class NystromKRR {
 
   /** Fit on X (n×d), y (length n or n×k). Centres: a dictionary, { uniform: m, seed } or
    *  "exact" (all points, (K + μI)α = y; small n). */
+  static fit(centres: Centres, X: MatrixLike, y: VectorLike, options: KrrOptions): NystromKRR<Float64Array>;
+  static fit(centres: Centres, X: MatrixLike, y: MatrixLike, options: KrrOptions): NystromKRR<Matrix>;
+  static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrOptions): NystromKRR;
   static fit(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrOptions): NystromKRR {
     if (!options || typeof options !== "object") throw new ValueError("NystromKRR.fit: options { ridge } are required");
     const opts = checkOptions<KrrOptions>(options, "NystromKRR.fit", KRR_OPTIONS, KRR_RENAMES);
@@ -276,6 +344,7 @@ export class NystromKRR {
       for (let i = 0; i < x.rows; i++) K.data[i * x.rows + i] += ridge;
       const { L } = cholesky(K, { jitter: 1e-14 });
       const alpha = choSolve(L, Y) as Matrix;
+      checkCoefficients("coefficients α", alpha);
       return new NystromKRR({ kernel, centres: x.clone(), alpha, ridge, lambda: 0, vector, method: "exact", n: x.rows });
     }
     let dict: RlsDictionary;
@@ -295,22 +364,69 @@ export class NystromKRR {
     }
   }
 
+  /** `fit` as long work: the rows go through the accumulator in chunks of `chunk` rows (the
+   *  engine's own block size, so α is bit for bit that of `fit`), with `onProgress` after each
+   *  ({ done, total, unit: "rows" }), a yield to the event loop, and a stop with the signal's
+   *  reason once `signal` fires. "exact" centres are one factorisation: checked before and after. */
+  static async fitAsync(centres: Centres, X: MatrixLike, y: VectorLike, options: KrrAsyncOptions): Promise<NystromKRR<Float64Array>>;
+  static async fitAsync(centres: Centres, X: MatrixLike, y: MatrixLike, options: KrrAsyncOptions): Promise<NystromKRR<Matrix>>;
+  static async fitAsync(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrAsyncOptions): Promise<NystromKRR>;
+  static async fitAsync(centres: Centres, X: MatrixLike, y: VectorLike | MatrixLike, options: KrrAsyncOptions): Promise<NystromKRR> {
+    if (!options || typeof options !== "object") throw new ValueError("NystromKRR.fitAsync: options { ridge } are required");
+    const { signal, onProgress, ...fit } = checkOptions<KrrAsyncOptions>(options, "NystromKRR.fitAsync", KRR_ASYNC_OPTIONS, KRR_RENAMES);
+    const x = asMatrix(X, "X");
+    const work = new Work({ signal, onProgress }, x.rows, "rows");
+    if (centres === "exact" || x.rows <= (fit.chunk ?? 1024)) {
+      const model = NystromKRR.fit(centres, x, y, fit);
+      await work.step(x.rows);
+      return model;
+    }
+    positive(fit.ridge, "ridge");
+    let dict: RlsDictionary;
+    if (centres && typeof centres === "object" && "uniform" in centres && !("points" in centres)) {
+      const kernel = asKernel(fit.kernel, "opts.kernel");
+      const u = checkOptions<{ uniform: number; seed?: number; lambda?: number }>(centres, "NystromKRR.fitAsync centres", ["uniform", "seed", "lambda"], { gamma: "lambda" });
+      dict = uniformNystrom(x, u.uniform, { kernel, seed: checkSeed(u.seed ?? 0, "seed"), lambda: u.lambda ?? 0 });
+    } else {
+      dict = centres as RlsDictionary;
+    }
+    const { Y } = asTargets(y, x.rows);
+    const chunk = integer(fit.chunk ?? 1024, "chunk", 1);
+    const acc = new KrrAccumulator(dict, fit);
+    try {
+      const d = x.cols, k = Y.cols;
+      for (let r0 = 0; r0 < x.rows; r0 += chunk) {
+        const nb = Math.min(chunk, x.rows - r0);
+        const ys = Y.data.subarray(r0 * k, (r0 + nb) * k);
+        acc.add(new Matrix(nb, d, x.data.subarray(r0 * d, (r0 + nb) * d)), isVectorTarget(y) ? ys : new Matrix(nb, k, ys));
+        await work.step(nb);
+      }
+      return acc.finish();
+    } finally {
+      acc.dispose();
+    }
+  }
+
   /** A streaming accumulator for fixed centres (O(m²) memory): add(X, y) batches, then finish(). */
   static accumulator(dict: RlsDictionary, opts: KrrOptions): KrrAccumulator {
     return new KrrAccumulator(dict, opts);
   }
 
   /** Fit from an (async) iterable of { X, y } batches in one pass. */
-  static async fitStream(dict: RlsDictionary, source: AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }> | Iterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>, opts: KrrOptions): Promise<NystromKRR> {
+  static async fitStream(dict: RlsDictionary, source: AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }> | Iterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>, opts: KrrAsyncOptions): Promise<NystromKRR> {
     const iterable = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
     if (!iterable || (typeof iterable[Symbol.asyncIterator] !== "function" && typeof iterable[Symbol.iterator] !== "function")) {
       throw new ValueError("NystromKRR.fitStream: source must be an iterable or async iterable of { X, y } batches");
     }
-    const acc = new KrrAccumulator(dict, checkOptions<KrrOptions>(opts, "NystromKRR.fitStream", KRR_OPTIONS, KRR_RENAMES));
+    const { signal, onProgress, ...fit } = checkOptions<KrrAsyncOptions>(opts, "NystromKRR.fitStream", KRR_ASYNC_OPTIONS, KRR_RENAMES);
+    const work = new Work({ signal, onProgress }, null, "rows");
+    const acc = new KrrAccumulator(dict, fit);
     try {
       for await (const b of source as AsyncIterable<{ X: MatrixLike; y: VectorLike | MatrixLike }>) {
         if (!b || typeof b !== "object" || !("X" in b) || !("y" in b)) throw new ValueError("NystromKRR.fitStream: every item must be { X, y }");
+        const before = acc.rows;
         acc.add(b.X, b.y);
+        await work.step(acc.rows - before);
       }
       return acc.finish();
     } finally {
@@ -319,7 +435,7 @@ export class NystromKRR {
   }
 
   /** Predictions: a Float64Array when fitted with a vector y, else an n×k Matrix. */
-  predict(X: MatrixLike): Float64Array | Matrix {
+  predict(X: MatrixLike): P {
     const x = asMatrix(X, "X");
     const d = this.centres.cols;
     if (x.rows > 0 && x.cols !== d) throw new ShapeError(`X has ${x.cols} columns but the model was fitted with ${d}`);
@@ -333,7 +449,7 @@ export class NystromKRR {
       const part = out.data.subarray(r0 * k, (r0 + nb) * k);
       eng.call("gemm", { transA: 0, transB: 0, m: nb, n: k, k: m, alpha: 1, a: input(K.data), lda: m, b: input(this.alpha.data), ldb: k, beta: 0, c: output(nb * k, part), ldc: k });
     }
-    return this.vector ? out.data : out;
+    return (this.vector ? out.data : out) as P;
   }
 
   /** RMSE and R² (pooled over outputs); accuracy of sign(prediction) when y ∈ {−1, +1}. */
@@ -341,7 +457,7 @@ export class NystromKRR {
     const x = asMatrix(X, "X");
     const { Y } = asTargets(y, x.rows);
     if (Y.cols !== this.outputs) throw new ShapeError(`y has ${Y.cols} outputs but the model has ${this.outputs}`);
-    const p = this.predict(x);
+    const p: Float64Array | Matrix = this.predict(x);
     const pd = p instanceof Matrix ? p.data : p;
     const n = Y.data.length;
     if (n === 0) throw new ValueError("score: no rows");
@@ -362,7 +478,7 @@ export class NystromKRR {
   }
 
   /** The model as plain JSON data (`"format": "seqlearn.krr/2"`); numbers round-trip exactly. */
-  toJSON(): object {
+  toJSON(): KrrJSON {
     return {
       format: `${KRR_JSON_KIND}/${KRR_JSON_VERSION}`,
       kernel: this.kernel.toJSON(),
@@ -396,9 +512,9 @@ export class NystromKRR {
 }
 
 /** The JSON format tag `NystromKRR.toJSON` writes. @internal */
-export const KRR_JSON_KIND = "seqlearn.krr";
+export const KRR_JSON_KIND = "seqlearn.krr" as const;
 /** The JSON format version `NystromKRR.toJSON` writes; `fromJSON` reads it and every older one. @internal */
-export const KRR_JSON_VERSION = 2;
+export const KRR_JSON_VERSION = 2 as const;
 
 /** N for "seqlearn.krr/N" (1 ≤ N ≤ KRR_JSON_VERSION); a ValueError for anything else. */
 function krrVersion(format: unknown): number {

@@ -4,6 +4,7 @@ import { ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, type MatrixLike } from "../core/matrix.js";
 import { integer, positive, seed as checkSeed } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
+import { Work, type LongWorkOptions } from "../core/work.js";
 import { cholesky, diagInverse } from "../linalg/index.js";
 import { Rng } from "../random/rng.js";
 import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
@@ -21,24 +22,53 @@ export interface ExactRls {
  *  K + λI (O(n³), memory n²: for n up to a few thousand). `lambda` is the absolute ridge of
  *  the leverage scores (γ in Calandriello et al. 2017, λ in Musco & Musco 2017). */
 export function exactRls(X: MatrixLike, kernel: Kernel | KernelSpec, lambda: number): ExactRls {
+  const job = exactRlsJob(X, kernel, lambda);
+  for (const phase of job.phases) phase();
+  return job.result();
+}
+
+/** `exactRls` as long work: its three engine phases (the kernel matrix, the Cholesky factor,
+ *  the diagonal of the inverse) run one per turn of the event loop, with `onProgress` after
+ *  each ({ done, total: 3, unit: "phases" }) and a stop with the signal's reason between them;
+ *  the scores are those of `exactRls`. Each phase is one O(n²)–O(n³) engine call. */
+export async function exactRlsAsync(X: MatrixLike, kernel: Kernel | KernelSpec, lambda: number, options: LongWorkOptions = {}): Promise<ExactRls> {
+  const opts = checkOptions<LongWorkOptions>(options, "exactRlsAsync", ["signal", "onProgress"]);
+  const job = exactRlsJob(X, kernel, lambda);
+  const work = new Work(opts, job.phases.length, "phases");
+  for (const phase of job.phases) {
+    phase();
+    await work.step(1);
+  }
+  return job.result();
+}
+
+function exactRlsJob(X: MatrixLike, kernel: Kernel | KernelSpec, lambda: number): { phases: (() => void)[]; result: () => ExactRls } {
   const k = asKernel(kernel);
   const g = positive(lambda, "lambda");
   const x = asMatrix(X, "X");
   const n = x.rows;
-  if (n === 0) return { scores: new Float64Array(0), deff: 0 };
+  if (n === 0) return { phases: [], result: () => ({ scores: new Float64Array(0), deff: 0 }) };
   if (n > 20000) throw new ValueError(`exactRls: n = ${n} is too large for a dense O(n³) computation (limit 20000); use Squeak`);
-  const K = k.matrix(x);
-  for (let i = 0; i < n; i++) K.data[i * n + i] += g;
-  const { L } = cholesky(K, { jitter: 1e-14 });
-  const dinv = diagInverse(L);
-  const scores = new Float64Array(n);
-  let deff = 0;
-  for (let i = 0; i < n; i++) {
-    const t = Math.min(1, Math.max(0, 1 - g * dinv[i]));
-    scores[i] = t;
-    deff += t;
-  }
-  return { scores, deff };
+  let K: Matrix, L: Matrix, dinv: Float64Array;
+  const phases = [
+    () => {
+      K = k.matrix(x);
+      for (let i = 0; i < n; i++) K.data[i * n + i] += g;
+    },
+    () => void ({ L } = cholesky(K, { jitter: 1e-14 })),
+    () => void (dinv = diagInverse(L)),
+  ];
+  const result = (): ExactRls => {
+    const scores = new Float64Array(n);
+    let deff = 0;
+    for (let i = 0; i < n; i++) {
+      const t = Math.min(1, Math.max(0, 1 - g * dinv[i]));
+      scores[i] = t;
+      deff += t;
+    }
+    return { scores, deff };
+  };
+  return { phases, result };
 }
 
 /** Options of `uniformNystrom`. */

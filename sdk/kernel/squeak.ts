@@ -8,13 +8,14 @@
 // the update at point t taken from the stream a DISQUEAK merge-tree node covering leaves 0..t
 // uses, so a chain of single-point leaves reproduces it exactly.
 import { ShapeError, ValueError } from "../core/errors.js";
-import { Matrix, asMatrix, checkFinite, type MatrixLike } from "../core/matrix.js";
+import { Matrix, asMatrix, checkFinite, numbers, type MatrixLike } from "../core/matrix.js";
 import { integer, oneOf, seed as checkSeed } from "../core/validate.js";
-import { checkOptions, deprecationWarning } from "../core/options.js";
+import { checkOptions, deprecationWarning, emitWarning } from "../core/options.js";
 import { EngineResource } from "../engine/resource.js";
+import { Work, type LongWorkOptions, type WorkProgress } from "../core/work.js";
 import { Rng } from "../random/rng.js";
 import { nodeStream } from "../random/streams.js";
-import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
 import { makeDictionary, type RlsDictionary } from "./dictionary.js";
 import { DictState, engineConfig, type EngineConfig, type StreamControl } from "./state.js";
 
@@ -59,14 +60,39 @@ export interface SqueakOptions {
   estimator?: "squeak" | "disqueak";
 }
 
+/** Without a maxDictionary, a streaming dictionary warns once when it passes this many points
+ *  (its size follows d_eff(λ), which the user may not know in advance). */
+export const GROWTH_WARNING_SIZE = 2048;
+
 /** The options Squeak accepts, and the old names that map onto them. @internal */
 export const SQUEAK_OPTIONS = ["kernel", "lambda", "eps", "qbar", "batch", "seed", "mode", "maxDictionary", "estimator"] as const;
 /** The leverage-score ridge's first name (`gamma`), accepted for one release. @internal */
 export const LAMBDA_RENAME = { gamma: "lambda" } as const;
 
+/** What Squeak's and InkEstimate's progress events carry: the rows so far, and the dictionary
+ *  they have built (its size and the engine memory it holds). */
+export interface DictionaryProgress extends WorkProgress {
+  /** Points in the dictionary now. */
+  dictionarySize: number;
+  /** Bytes of engine memory the dictionary holds now. */
+  memoryBytes: number;
+}
+
+/** Options of `pushAsync` and `consume`. */
+export interface StreamOptions extends LongWorkOptions<DictionaryProgress> {
+  /** Columns per row, for flat arrays holding several rows. */
+  d?: number;
+  /** Rows per chunk of pushAsync (between two yields). Default 1024. */
+  chunkRows?: number;
+}
+const STREAM_KEYS = ["d", "chunkRows", "signal", "onProgress"] as const;
+
 /** Shared streaming machinery of Squeak and InkEstimate. Owns engine memory (the dictionary's
  *  state): `dispose()` it, or declare it with `using`. */
 export abstract class StreamingDictionary extends EngineResource {
+  /** Size past which a dictionary without maxDictionary warns (GROWTH_WARNING_SIZE; tests
+   *  lower it). @internal */
+  static growthWarningSize = GROWTH_WARNING_SIZE;
   /** The kernel. */
   readonly kernel: Kernel;
   /** Seed of the thinning stream. */
@@ -81,6 +107,7 @@ export abstract class StreamingDictionary extends EngineResource {
   private rng: Rng | null = null;
   private seenCount = 0;
   private dim: number | null = null;
+  private grewWarned = false;
 
   protected constructor(cfg: Omit<EngineConfig, "d">, seed: number, batch: number | "auto", budget: number | null) {
     super();
@@ -112,9 +139,14 @@ export abstract class StreamingDictionary extends EngineResource {
   get deffEstimate(): number | null {
     return this.state?.lastDeff ?? null;
   }
-  /** Engine bytes held by this object (grows with the dictionary, never with the stream). */
+  /** Engine bytes held by this object between calls (its dictionary state and its generator;
+   *  grows with the dictionary, never with the stream). */
   get memoryBytes(): number {
-    return this.state?.bytes ?? 0;
+    return (this.state?.bytes ?? 0) + (this.rng ? 32 : 0);
+  }
+
+  private progressFacts(): { dictionarySize: number; memoryBytes: number } {
+    return { dictionarySize: this.size, memoryBytes: this.memoryBytes };
   }
 
   private control(): StreamControl {
@@ -136,9 +168,17 @@ export abstract class StreamingDictionary extends EngineResource {
     const { data, n, cols } = this.toBlock(rows, d);
     if (n === 0) return this;
     if (this.state === null) {
+      const state = new DictState({ ...this.cfgBase, d: cols });
+      let rng: Rng | null = null;
+      try {
+        if (!this.exactUpdates) rng = new Rng(this.seed);
+      } catch (e) {
+        state.dispose(); // (e.g. EngineMemoryError): nothing half-made stays behind
+        throw e;
+      }
       this.dim = cols;
-      this.state = new DictState({ ...this.cfgBase, d: cols });
-      if (!this.exactUpdates) this.rng = new Rng(this.seed);
+      this.state = state;
+      this.rng = rng;
     }
     if (this.exactUpdates) {
       for (let r = 0; r < n; r++) this.expandAndUpdate(data.subarray(r * cols, (r + 1) * cols));
@@ -146,7 +186,20 @@ export abstract class StreamingDictionary extends EngineResource {
     }
     this.state.stream(data, n, this.rng!, this.control());
     this.seenCount += n;
+    this.checkGrowth();
     return this;
+  }
+
+  // Without a budget the dictionary grows with d_eff(λ): say so once, with what it costs.
+  private checkGrowth(): void {
+    if (this.grewWarned || this.limit !== null || this.size < (this.constructor as typeof StreamingDictionary).growthWarningSize) return;
+    this.grewWarned = true;
+    emitWarning(
+      `${this.resourceName}: the dictionary has grown to ${this.size} points (${(this.memoryBytes / 2 ** 20).toFixed(1)} MiB of engine memory) ` +
+      `after ${this.seenCount} rows, and keeps growing with d_eff(λ = ${this.cfgBase.lambda}); every update costs O(m³). ` +
+      "Set maxDictionary to bound it, or raise lambda / lower qbar (this warning is shown once)",
+      "SeqlearnWarning", "SEQLEARN_DICTIONARY_GROWTH",
+    );
   }
 
   // Algorithm 1, one point: append x_t with p̃ = 1 and q = q̄ to the dictionary, then (t ≥ 1)
@@ -182,17 +235,47 @@ export abstract class StreamingDictionary extends EngineResource {
     this.seenCount = t + 1;
   }
 
-  /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
-   *  batch of rows (anything push() accepts). Resolves to this. */
-  async consume(source: RowSource, d?: number): Promise<this> {
+  /** push() as long work: the rows go in chunks of `chunkRows` (the dictionary is the one
+   *  push() gives, bit for bit: how a stream is split does not matter), with `onProgress`
+   *  after each chunk ({ done, total, unit: "rows" }), a yield to the event loop, and a stop
+   *  with the signal's reason once `signal` fires (the rows pushed so far stay pushed). */
+  async pushAsync(rows: Rows, options: StreamOptions = {}): Promise<this> {
     this.assertLive();
+    const opts = checkOptions<StreamOptions>(options, "pushAsync", STREAM_KEYS);
+    const { data, n, cols } = this.toBlock(rows, opts.d);
+    const chunk = integer(opts.chunkRows ?? 1024, "chunkRows", 1);
+    const work = new Work(opts, n, "rows", () => this.progressFacts());
+    for (let r0 = 0; r0 < n; r0 += chunk) {
+      const k = Math.min(chunk, n - r0);
+      this.push(new Matrix(k, cols, data.subarray(r0 * cols, (r0 + k) * cols)));
+      await work.step(k);
+    }
+    return this;
+  }
+
+  /** Push every item of an (async) iterable or a Web ReadableStream; each item is a row or a
+   *  batch of rows (anything push() accepts). Resolves to this. The second argument is `d`
+   *  (for flat arrays holding several rows) or { d, signal, onProgress }: between items the
+   *  rows so far are reported ({ done, total: null, unit: "rows" }) and the signal checked. */
+  async consume(source: RowSource, dOrOptions?: number | StreamOptions): Promise<this> {
+    this.assertLive();
+    const opts: StreamOptions = typeof dOrOptions === "object" && dOrOptions !== null
+      ? checkOptions<StreamOptions>(dOrOptions, "consume", STREAM_KEYS)
+      : { d: dOrOptions };
+    const d = opts.d;
+    const work = new Work(opts, null, "rows", () => this.progressFacts());
+    const add = async (item: Rows): Promise<void> => {
+      const before = this.seenCount;
+      this.push(item, d);
+      await work.step(this.seenCount - before);
+    };
     if (source && typeof (source as ReadableStream<Rows>).getReader === "function") {
       const reader = (source as ReadableStream<Rows>).getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          this.push(value, d);
+          await add(value);
         }
       } finally {
         reader.releaseLock();
@@ -203,7 +286,7 @@ export abstract class StreamingDictionary extends EngineResource {
     if (!s || (typeof s[Symbol.asyncIterator] !== "function" && typeof s[Symbol.iterator] !== "function")) {
       throw new ValueError("consume: source must be an async iterable, an iterable or a ReadableStream of rows");
     }
-    for await (const item of s) this.push(item, d);
+    for await (const item of s) await add(item);
     return this;
   }
 
@@ -220,6 +303,7 @@ export abstract class StreamingDictionary extends EngineResource {
       });
     }
     if (!this.exactUpdates) this.state.flush(this.rng!, this.control());
+    this.checkGrowth();
     return this.state.snapshot(params);
   }
 
@@ -237,8 +321,8 @@ export abstract class StreamingDictionary extends EngineResource {
     let data: Float64Array, n: number, cols: number;
     if (isFlat) {
       const a = rows as ArrayLike<number>;
-      const src = a instanceof Float64Array ? a : Float64Array.from(a as ArrayLike<number>);
-      cols = dArg ?? this.dim ?? src.length;
+      cols = dArg ?? this.dim ?? a.length;
+      const src = a instanceof Float64Array ? a : numbers(a, "rows", cols);
       if (src.length === 0) return { data: src, n: 0, cols };
       if (cols === 0 || src.length % cols !== 0) {
         throw new ShapeError(`rows: a flat array of length ${src.length} does not hold whole rows of width d = ${cols}`);
@@ -258,6 +342,7 @@ export abstract class StreamingDictionary extends EngineResource {
     if (this.dim !== null && cols !== this.dim) {
       throw new ShapeError(`rows have ${cols} columns but the stream started with ${this.dim}; every row must have the same number of features`);
     }
+    checkKernelRows(data, n, cols, "rows");
     return { data, n, cols };
   }
 }

@@ -4,8 +4,8 @@
 // factor) and rls_update (DICT-UPDATE, Calandriello, Lazaric & Valko, AISTATS 2017, Alg. 1).
 // Squeak and InkEstimate stream into one; dictUpdate runs one update on a state loaded with
 // candidate entries.
-import { getEngine, input, Status, RlsConfig, RlsInfo, type Engine, type WasmBuffer } from "../engine/index.js";
-import { NumericalError, ValueError } from "../core/errors.js";
+import { getEngine, input, scratch, Status, RlsConfig, RlsInfo, type Engine, type WasmBuffer } from "../engine/index.js";
+import { EngineStateError, NumericalError, ValueError } from "../core/errors.js";
 import { EngineResource } from "../engine/resource.js";
 import { Matrix } from "../core/matrix.js";
 import { inOpenUnit, integer, positive } from "../core/validate.js";
@@ -99,38 +99,66 @@ export class DictState extends EngineResource {
   private q!: WasmBuffer<Int32Array>;
   private idx!: WasmBuffer<Float64Array>;
   private tau!: WasmBuffer<Float64Array>;
-  /** The engine's workspace for rls_stream and rls_update (its layout is the engine's). */
-  private work!: WasmBuffer<Float64Array>;
+  /** f64 slots of the engine's workspace for rls_stream and rls_update at this capacity (its
+   *  layout is the engine's). It is not held between calls: each call gets it as a temporary
+   *  block, freed when the call returns, so an idle state holds only its dictionary. */
+  private workSize = 0;
   private readonly stage: WasmBuffer<Float64Array>;
   private readonly info: WasmBuffer<Float64Array>;
+  /** Set when an engine call reported a non-finite estimate: the state is unusable. */
+  private failure: NumericalError | null = null;
 
   constructor(cfg: EngineConfig, initialCap = 64) {
     super();
+    // Limits before allocation: the factor alone is 8·cap² bytes.
+    if (!Number.isInteger(initialCap) || initialCap < 1 || initialCap > MAX_CAPACITY) {
+      throw new ValueError(`a dictionary holds at most ${MAX_CAPACITY} points (its Cholesky factor takes 8·m² bytes), got ${initialCap}; set maxDictionary, raise lambda or lower qbar`);
+    }
     this.eng = getEngine();
     this.cfg = cfg;
     this.stage = this.eng.f64(CHUNK * cfg.d);
     this.info = this.eng.f64(RlsInfo.SLOTS);
-    this.allocate(initialCap);
+    try {
+      this.allocate(initialCap);
+    } catch (e) {
+      this.stage.dispose();
+      this.info.dispose();
+      throw e;
+    }
   }
 
   protected override get resourceName(): string {
     return "dictionary state";
   }
 
-  /** Bytes of engine memory this state holds. */
+  /** Bytes of engine memory this state holds between calls (its workspace, a temporary of
+   *  each call, is not counted). */
   get bytes(): number {
     let f64s = 0;
-    for (const buf of [this.pts, this.L, this.ptil, this.idx, this.tau, this.work, this.stage, this.info]) f64s += buf.length;
+    for (const buf of [this.pts, this.L, this.ptil, this.idx, this.tau, this.stage, this.info]) f64s += buf.length;
     return 8 * f64s + 4 * this.q.length;
   }
 
   private allocate(cap: number): void {
     const e = this.eng, d = this.cfg.d;
-    const old = this.cap > 0 ? { pts: this.pts, L: this.L, ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau, work: this.work } : null;
-    const fresh = {
-      pts: e.f64(cap * d), L: e.f64(cap * cap), ptil: e.f64(cap), q: e.i32(cap), idx: e.f64(cap), tau: e.f64(cap),
-      work: e.f64(e.call("rls_workspace_size", { cap, rows: CHUNK }).ret),
+    const old = this.cap > 0 ? { pts: this.pts, L: this.L, ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau } : null;
+    const made: WasmBuffer<Float64Array | Int32Array>[] = [];
+    const f64 = (n: number) => {
+      const b = e.f64(n);
+      made.push(b);
+      return b;
     };
+    let fresh;
+    try {
+      const L = f64(cap * cap);
+      const q = e.i32(cap);
+      made.push(q);
+      fresh = { pts: f64(cap * d), L, ptil: f64(cap), q, idx: f64(cap), tau: f64(cap) };
+    } catch (err) {
+      for (const b of made) b.dispose();
+      throw err;
+    }
+    this.workSize = e.call("rls_workspace_size", { cap, rows: CHUNK }).ret;
     if (old) {
       const m = this.m;
       fresh.pts.view.set(old.pts.view.subarray(0, m * d));
@@ -204,11 +232,12 @@ export class DictState extends EngineResource {
     if (this.m >= this.cap) this.ensureCapacity(this.m + 1);
     const maxPending = ctl.maxPending(this.mBase);
     const cfg = cfgArray(this.cfg, maxPending, this.pending);
-    this.eng.call("rls_stream", {
+    const status = this.eng.call("rls_stream", {
       cfg: input(cfg), X: this.stage, n: nb, idx0: this.processed,
       pts: this.pts, L: this.L, cap: this.cap, m: this.m, ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau,
-      rng: rng.stateBuffer, info: this.info, work: this.work,
-    });
+      rng: rng.stateBuffer, info: this.info, work: scratch(this.workSize),
+    }).ret;
+    if (status === Status.NON_FINITE) this.fail(this.eng.statusArgs()[0], "its kernel values against the dictionary overflow");
     const info = this.info.view;
     const consumed = info[RlsInfo.CONSUMED];
     this.m = info[RlsInfo.M];
@@ -241,8 +270,9 @@ export class DictState extends EngineResource {
     try {
       const st = this.eng.call("rls_update", {
         cfg: input(cfg), pts: this.pts, L: this.L, cap: this.cap, m: this.m,
-        ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau, rng: rng.stateBuffer, info: this.info, tauAll: tmp, work: this.work,
+        ptil: this.ptil, q: this.q, idx: this.idx, tau: this.tau, rng: rng.stateBuffer, info: this.info, tauAll: tmp, work: scratch(this.workSize),
       }).ret;
+      if (st === Status.NON_FINITE) this.fail(this.eng.statusArgs()[0], "the dictionary's kernel matrix or its factor overflows");
       const info = this.info.view;
       if (st === Status.NOT_SPD) {
         const jitter = info[RlsInfo.JITTER];
@@ -293,6 +323,23 @@ export class DictState extends EngineResource {
   }
 
   protected release(): void {
-    for (const b of [this.pts, this.L, this.ptil, this.q, this.idx, this.tau, this.work, this.stage, this.info]) b?.dispose();
+    for (const b of [this.pts, this.L, this.ptil, this.q, this.idx, this.tau, this.stage, this.info]) b?.dispose();
+  }
+
+  /** A non-finite estimate: the state cannot go on (its arrays are half-updated). Throws the
+   *  NumericalError naming the point, and every later use throws it again. */
+  private fail(point: number, why: string): never {
+    this.failure = new NumericalError(
+      `the leverage-score estimate of point ${point} (0-based stream index) is not a finite number: ${why}. ` +
+      "The inputs are too large for the kernel (rescale or standardise the features), or the kernel's parameters make its values overflow",
+      { point },
+    );
+    throw this.failure;
+  }
+
+  /** Throws when disposed, or when an earlier call failed with a non-finite estimate. */
+  protected override assertLive(): void {
+    super.assertLive();
+    if (this.failure) throw new EngineStateError(`this dictionary state stopped at an earlier error and cannot be used: ${this.failure.message}`);
   }
 }

@@ -6,9 +6,9 @@ import { asMatrix, asVector, type MatrixLike } from "../core/matrix.js";
 import { integer } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
 import type { Rng } from "../random/rng.js";
-import { asKernel, type Kernel, type KernelSpec } from "./kernels.js";
+import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
 import type { DictionaryParams, RlsDictionary } from "./dictionary.js";
-import { DictState, engineConfig } from "./state.js";
+import { DictState, engineConfig, MAX_CAPACITY } from "./state.js";
 
 /** Options of `dictUpdate`. */
 export interface DictUpdateOptions {
@@ -67,8 +67,15 @@ export function dictUpdate(candidates: { points: MatrixLike; pTilde: ArrayLike<n
   // allowed (a dictionary's params may be passed whole) but anything else is a typo.
   checkOptions(params, "dictUpdate params", PARAMS_KEYS, { gamma: "lambda" });
   const kernel = asKernel(opts.kernel);
+  if (!candidates || typeof candidates !== "object") throw new ValueError("dictUpdate: candidates must be { points, pTilde, copies, indices? }");
+  // Limits before allocation: the update factors an m×m matrix.
+  const rowsGiven = (candidates.points as { rows?: unknown })?.rows ?? (candidates.points as ArrayLike<unknown>)?.length;
+  if (typeof rowsGiven === "number" && rowsGiven > MAX_CAPACITY) {
+    throw new ValueError(`dictUpdate: ${rowsGiven} candidates; a dictionary update holds at most ${MAX_CAPACITY} points (it factors an m×m matrix: 8·m² bytes, m³/3 flops); thin the parts first (maxDictionary) or raise lambda`);
+  }
   const pts = asMatrix(candidates.points, "candidates.points");
   const m = pts.rows;
+  checkKernelRows(pts.data, m, pts.cols, "candidates.points");
   const pTilde = asVector(candidates.pTilde, "candidates.pTilde", { length: m }).slice();
   const copiesIn = asVector(candidates.copies, "candidates.copies", { length: m });
   const qbar = integer(opts.qbar, "qbar", 1, 1e9);

@@ -122,7 +122,11 @@ export interface TriangularOptions {
   transpose?: boolean;
 }
 
-/** Solve L·X = B (or Lᵀ·X = B) for lower-triangular L; B may be a vector or a matrix. */
+/** Solve L·X = B (or Lᵀ·X = B) for lower-triangular L; B may be a vector (the result is a
+ *  Float64Array) or a matrix (the result is a Matrix). */
+export function solveTriangular(L: MatrixLike, B: VectorLike, options?: TriangularOptions): Float64Array;
+export function solveTriangular(L: MatrixLike, B: MatrixLike, options?: TriangularOptions): Matrix;
+export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, options?: TriangularOptions): Matrix | Float64Array;
 export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, options: TriangularOptions = {}): Matrix | Float64Array {
   const opts = checkOptions<TriangularOptions>(options, "solveTriangular", ["transpose"]);
   const l = asMatrix(L, "L", { square: true });
@@ -136,7 +140,11 @@ export function solveTriangular(L: MatrixLike, B: MatrixLike | VectorLike, optio
   return isVec ? b.data : b;
 }
 
-/** Solve A·X = B given the Cholesky factor L of A. */
+/** Solve A·X = B given the Cholesky factor L of A (a Float64Array for a vector B, a Matrix
+ *  for a matrix B). */
+export function choSolve(L: MatrixLike, B: VectorLike): Float64Array;
+export function choSolve(L: MatrixLike, B: MatrixLike): Matrix;
+export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Float64Array;
 export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Float64Array {
   const l = asMatrix(L, "L", { square: true });
   const y = solveTriangular(l, B);
@@ -145,6 +153,9 @@ export function choSolve(L: MatrixLike, B: MatrixLike | VectorLike): Matrix | Fl
 
 /** Solve A·X = B for symmetric positive-definite A (Cholesky; throws NumericalError if A
  *  is not SPD unless `jitter` is given). */
+export function solveSPD(A: MatrixLike, B: VectorLike, opts?: CholeskyOptions): Float64Array;
+export function solveSPD(A: MatrixLike, B: MatrixLike, opts?: CholeskyOptions): Matrix;
+export function solveSPD(A: MatrixLike, B: MatrixLike | VectorLike, opts?: CholeskyOptions): Matrix | Float64Array;
 export function solveSPD(A: MatrixLike, B: MatrixLike | VectorLike, opts: CholeskyOptions = {}): Matrix | Float64Array {
   const { L } = cholesky(A, checkOptions<CholeskyOptions>(opts, "solveSPD", CHOLESKY_OPTIONS));
   return choSolve(L, B);
@@ -161,11 +172,17 @@ export function diagInverse(L: MatrixLike): Float64Array {
   return eng.call("chol_diag_inv", { n, l: input(l.data), ldl: n, out: output(n), work: scratch(work) }).output("out");
 }
 
-/** log det(A) from its Cholesky factor. */
+/** log det(A) from its Cholesky factor L (A = L·Lᵀ): 2·Σ log L_ii. A Cholesky factor has a
+ *  positive diagonal: a zero or negative L_ii (not a factor of a positive definite A) is a
+ *  ValueError naming it. */
 export function logDet(L: MatrixLike): number {
   const l = asMatrix(L, "L", { square: true });
   let s = 0;
-  for (let i = 0; i < l.rows; i++) s += detLog(l.data[i * l.rows + i]); // same bits in every JS engine
+  for (let i = 0; i < l.rows; i++) {
+    const v = l.data[i * l.rows + i];
+    if (!(v > 0)) throw new ValueError(`logDet: L[${i}, ${i}] is ${v}; a Cholesky factor has a positive diagonal (is L the factor of a positive definite matrix?)`);
+    s += detLog(v); // same bits in every JS engine
+  }
   return 2 * s;
 }
 

@@ -11,11 +11,16 @@ export interface RemoteErrorInfo {
   message: string;
   /** Its stack, as the worker printed it. */
   stack?: string;
+  /** Whether a second try with the same input would fail the same way (isDeterministicError
+   *  on the worker side): the pool does not retry such a task. */
+  deterministic?: boolean;
 }
 
 /** A task threw (or returned a rejected promise) on every attempt it was given. `cause` is
  *  the last error, rebuilt as its original class when it is one of seqlearn's typed errors. */
 export class TaskError extends SeqlearnError {
+  /** Always "TaskError". */
+  override name = "TaskError";
   /** The task name. */
   readonly task: string;
   /** Attempts made. */
@@ -40,6 +45,8 @@ export type WorkerLossReason = "exit" | "error" | "terminated" | "timeout" | "me
 /** The worker running a task died (exited, crashed with an uncaught error, was terminated, or
  *  exceeded the task's time limit) on every attempt the task was given. */
 export class WorkerLostError extends SeqlearnError {
+  /** Always "WorkerLostError". */
+  override name = "WorkerLostError";
   /** The task name. */
   readonly task: string;
   /** Attempts made. */
@@ -62,6 +69,8 @@ export class WorkerLostError extends SeqlearnError {
 
 /** The task was cancelled through its AbortSignal. `cause` is the signal's reason. */
 export class TaskAbortedError extends SeqlearnError {
+  /** Always "TaskAbortedError". */
+  override name = "TaskAbortedError";
   /** The task name. */
   readonly task: string;
   /** The abort reason. */
@@ -74,11 +83,16 @@ export class TaskAbortedError extends SeqlearnError {
 }
 
 /** The pool was closed while the task was queued or running. */
-export class PoolClosedError extends SeqlearnError {}
+export class PoolClosedError extends SeqlearnError {
+  /** Always "PoolClosedError". */
+  override name = "PoolClosedError";
+}
 
 /** Workers could not be started (worker script not found, module failed to load, no
  *  worker support in this runtime). Pending tasks are rejected with this error. */
 export class WorkerStartError extends SeqlearnError {
+  /** Always "WorkerStartError". */
+  override name = "WorkerStartError";
   /** Why the workers could not start. */
   readonly cause: unknown;
   constructor(message: string, cause?: unknown) {
@@ -88,4 +102,7 @@ export class WorkerStartError extends SeqlearnError {
 }
 
 /** No task of that name is in the table the worker serves (or the inline pool was given). */
-export class UnknownTaskError extends SeqlearnError {}
+export class UnknownTaskError extends SeqlearnError {
+  /** Always "UnknownTaskError". */
+  override name = "UnknownTaskError";
+}

@@ -1,6 +1,7 @@
 // Starting a worker in each runtime: Node worker_threads, or Web Workers (Deno, browsers).
 // Both are wrapped in the same small handle so the pool never branches on the runtime.
 import type { FromWorker, ToWorker } from "./protocol.js";
+import { prepareWorkers, startNodeWorker, startPackageWebWorker } from "../platform.js";
 
 export interface WorkerHandle {
   post(msg: ToWorker, transfer?: ArrayBuffer[]): void;
@@ -15,34 +16,16 @@ export interface WorkerEvents {
   died(reason: "exit" | "error" | "messageerror", detail: string, exitCode: number | null): void;
 }
 
-export function isNodeRuntime(): boolean {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  return !!g.process?.versions?.node && !g.Deno;
-}
-
-/** Number of logical cores available to this process (1 if unknown). */
-export async function availableCores(): Promise<number> {
-  if (isNodeRuntime()) {
-    const os = await import("node:os");
-    const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-    return Math.max(1, n | 0);
-  }
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, typeof n === "number" && n > 0 ? n | 0 : 1);
-}
-
-type NodeWorkerCtor = typeof import("node:worker_threads").Worker;
-let nodeWorkerCtor: NodeWorkerCtor | null = null;
+export { isNodeRuntime, availableCores } from "../platform.js";
 
 /** Load what spawning needs (async once, so spawn() itself can be synchronous). */
-export async function prepareHost(): Promise<void> {
-  if (isNodeRuntime() && !nodeWorkerCtor) nodeWorkerCtor = (await import("node:worker_threads")).Worker;
-}
+export const prepareHost = prepareWorkers;
 
-export function spawn(url: URL, events: WorkerEvents): WorkerHandle {
-  if (isNodeRuntime()) {
-    const W = nodeWorkerCtor!;
-    const w = new W(url, { stdout: false, stderr: false });
+/** Start a worker on `url`, or on the package's worker entry when `url` is null (the web
+ *  build starts it with the pattern bundlers follow: sdk/platform.web.ts). */
+export function spawn(url: URL | null, events: WorkerEvents): WorkerHandle {
+  const w = url ? startNodeWorker(url) : null;
+  if (w) {
     let gone = false;
     const die: WorkerEvents["died"] = (r, d, c) => {
       if (gone) return;
@@ -66,7 +49,10 @@ export function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   }
   const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
   if (typeof WebWorker !== "function") throw new Error("this runtime has no Worker (neither worker_threads nor Web Workers); use an inline pool (size 0)");
-  const w = new WebWorker(url, { type: "module", name: "seqlearn-worker" });
+  return webHandle(url ? new WebWorker(url, { type: "module", name: "seqlearn-worker" }) : startPackageWebWorker(), events);
+}
+
+function webHandle(w: Worker, events: WorkerEvents): WorkerHandle {
   let gone = false;
   const die: WorkerEvents["died"] = (r, d, c) => {
     if (gone) return;

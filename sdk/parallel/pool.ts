@@ -6,10 +6,11 @@
 // Which tasks exist is not the pool's business: a WorkerPool's workers serve the table of
 // their entry script (by default the package's, sdk/worker.ts) plus the `tasks` exports of
 // the pool's task modules; an InlinePool runs the table it is given.
-import { compile } from "../engine/loader.js";
+import { compile, engineModule, getEngine, isInitialised } from "../engine/loader.js";
 import { ValueError, ShapeError, NumericalError, EngineTrapError, EngineStateError, SeqlearnError } from "../engine/errors.js";
 import { integer, nonNegative } from "../core/validate.js";
 import { checkOptions } from "../core/options.js";
+import { isDeterministicError } from "../core/errors.js";
 import type { FromWorker } from "./protocol.js";
 import { errorInfo } from "./protocol.js";
 import {
@@ -86,8 +87,8 @@ export interface PoolOptions {
   abortGraceMs?: number;
   /** The compiled engine module to give each worker; default: compiled from the package. */
   module?: WebAssembly.Module;
-  /** The worker entry script; default: the package's (dist/worker.js, serving the package's
-   *  tasks). Give it when a bundler moves dist/worker.js, or to run your own entry script,
+  /** The worker entry script; default: the package's (worker.js of the package's build,
+   *  serving the package's tasks). Give it when a bundler moves that file, or to run your own entry script,
    *  which serves a table of its choice: `await parallel.serveWorker(taskTable(TASKS, mine))`. */
   workerUrl?: string | URL;
 }
@@ -175,12 +176,15 @@ interface Slot {
   abandoned: boolean; // the running job was aborted; the result will be ignored
 }
 
-const NON_RETRYABLE = new Set(["ShapeError", "ValueError", "UnknownTaskError"]);
 const MAX_START_FAILURES = 3;
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 let cachedModule: Promise<WebAssembly.Module> | null = null;
+/** The module workers get by default: the one init() was given (whatever its source: a URL a
+ *  bundler rewrote, bytes, a Response), else the package's, compiled once. */
 function defaultModule(): Promise<WebAssembly.Module> {
+  const own = isInitialised() ? engineModule(getEngine()) : undefined;
+  if (own) return Promise.resolve(own);
   if (!cachedModule) {
     cachedModule = compile();
     cachedModule.catch(() => (cachedModule = null));
@@ -205,7 +209,8 @@ export function rebuildError(info: RemoteErrorInfo): Error {
 
 /** A fixed number of workers, each with its own engine, running named tasks from a FIFO queue
  *  (`WorkerPool.create(options)`, then `run(task, input)`). A task that throws is retried
- *  (except ShapeError / ValueError / UnknownTaskError, which would throw again), a worker that
+ *  (except errors that would come back on every attempt: ShapeError, ValueError,
+ *  NumericalError, data and file-format errors, UnknownTaskError), a worker that
  *  dies is replaced and its task retried, and a task out of attempts rejects with a typed
  *  error (TaskError, WorkerLostError). Workers serve the package's tasks (TASKS) plus those of
  *  the `modules` option. Close it with `close()` (or `await using`). */
@@ -216,7 +221,7 @@ export class WorkerPool implements Executor {
   private readonly timeoutMs: number | undefined;
   private readonly abortGraceMs: number;
   private readonly module: WebAssembly.Module;
-  private readonly scriptUrl: URL;
+  private readonly scriptUrl: URL | null;
   private readonly modules: string[];
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -237,7 +242,7 @@ export class WorkerPool implements Executor {
     /** Workers that died or were terminated and were replaced. */ workersReplaced: 0,
   };
 
-  private constructor(size: number, opts: PoolOptions, module: WebAssembly.Module, url: URL, modules: string[]) {
+  private constructor(size: number, opts: PoolOptions, module: WebAssembly.Module, url: URL | null, modules: string[]) {
     this.size = size;
     this.retries = opts.retries ?? 2;
     this.timeoutMs = opts.timeoutMs;
@@ -427,7 +432,7 @@ export class WorkerPool implements Executor {
     if (this.startFailures >= MAX_START_FAILURES) {
       if (!this.slots.some((s) => s !== slot && s.state !== "dead")) {
         // No worker can be started: fail everything rather than wait forever.
-        this.broken = new WorkerStartError(`could not start a worker (${this.startFailures} attempts; last: ${error.name}: ${error.message}); worker script ${this.scriptUrl.href}`, rebuildError(error));
+        this.broken = new WorkerStartError(`could not start a worker (${this.startFailures} attempts; last: ${error.name}: ${error.message}); worker script ${this.scriptUrl?.href ?? "the package's worker.js"}`, rebuildError(error));
         for (const job of this.queue.splice(0)) job.reject(this.broken);
         for (const w of this.readyWaiters.splice(0)) w.reject(this.broken);
         for (const s of this.slots) this.kill(s);
@@ -494,7 +499,9 @@ export class WorkerPool implements Executor {
             }
             job.resolve(m.output);
           } else {
-            const retry = !NON_RETRYABLE.has(m.error.name) && this.canRetry(job);
+            // An error that says something about the input (a ValueError, a NumericalError, bad
+            // data...) would come back on every attempt: fail at once instead of retrying.
+            const retry = !(m.error.deterministic || isDeterministicError(m.error)) && this.canRetry(job);
             this.emit("fault", { kind: "task-error", workerId: slot.id, task: job.task, attempt: job.attempts, willRetry: retry, error: m.error });
             if (retry) this.requeue(job);
             else this.fail(job, new TaskError(job.task, job.attempts, slot.id, rebuildError(m.error)));

@@ -1,5 +1,6 @@
 // Messages between a pool and its workers.
 import type { RemoteErrorInfo } from "./errors.js";
+import { isDeterministicError } from "../core/errors.js";
 
 export type ToWorker =
   | { type: "init"; workerId: number; module: WebAssembly.Module | null; modules: string[] }
@@ -14,7 +15,7 @@ export type FromWorker =
   | { type: "error"; id: number; error: RemoteErrorInfo; ms: number };
 
 export function errorInfo(e: unknown): RemoteErrorInfo {
-  if (e instanceof Error) return { name: e.name || "Error", message: e.message, stack: e.stack };
+  if (e instanceof Error) return { name: e.name || "Error", message: e.message, stack: e.stack, deterministic: isDeterministicError(e) };
   return { name: "Error", message: typeof e === "string" ? e : safeString(e) };
 }
 

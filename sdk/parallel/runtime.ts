@@ -6,15 +6,17 @@
 //
 // The engine is this module's own import: an entry script and the task modules it loads must
 // therefore share one copy of the SDK, or a task would draw on an engine nobody initialised.
-// The package's bundles guarantee it: dist/index.js and dist/worker.js are entries of one
+// The package's bundles guarantee it: index.js and worker.js (of each target) are entries of one
 // esbuild build with code splitting, so both import the same chunk, and a task module that
-// imports "seqlearn" (dist/index.js) in a worker shares the worker's engine.
+// imports "seqlearn" (the same target's index.js) in a worker shares the worker's engine.
 import { init, initSync, getEngine, isInitialised } from "../engine/loader.js";
 import { ValueError } from "../engine/errors.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { errorInfo } from "./protocol.js";
 import { combineTasks, findTask, taskNames, type TaskContext, type TaskTable } from "./task-table.js";
 import { collectTransferables } from "./transfer.js";
+import { nodeParentPort } from "../platform.js";
+import { importModule } from "./import-module.js";
 
 interface Port {
   post(msg: FromWorker, transfer?: ArrayBuffer[]): void;
@@ -22,13 +24,10 @@ interface Port {
 }
 
 async function openPort(): Promise<Port> {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  if (g.process?.versions?.node && !g.Deno) {
-    const wt = await import("node:worker_threads");
-    const port = wt.parentPort;
-    if (!port) throw new Error("seqlearn worker entry loaded outside a worker thread");
+  const port = await nodeParentPort();
+  if (port) {
     return {
-      post: (m, t) => port.postMessage(m, t as never),
+      post: (m, t) => port.postMessage(m, t),
       listen: (fn) => port.on("message", fn),
     };
   }
@@ -120,7 +119,7 @@ export async function serveWorker(tasks: TaskTable): Promise<void> {
 
 /** The `tasks` export of a task module. */
 async function taskModule(url: string): Promise<unknown> {
-  const mod = (await import(/* @vite-ignore */ url)) as { tasks?: unknown };
+  const mod = (await importModule(url)) as { tasks?: unknown };
   if (mod.tasks === undefined) {
     throw new ValueError(`task module ${url} has no \`tasks\` export; a task module exports its table: export const tasks = { "my.task": (input, ctx) => ... }`);
   }

@@ -1,6 +1,6 @@
 // The seeded generator (xoshiro256** in the engine). A (seed, stream) pair names a stream:
 // the same pair gives the same numbers in every runtime and on every worker.
-import { getEngine, input, output, outputI32, outputU32, inout, type WasmBuffer, type Engine } from "../engine/index.js";
+import { getEngine, input, output, outputI32, outputU32, inout, Status, type WasmBuffer, type Engine } from "../engine/index.js";
 import { ValueError } from "../core/errors.js";
 import { EngineResource } from "../engine/resource.js";
 import { integer, probability, seed as checkSeed } from "../core/validate.js";
@@ -67,7 +67,9 @@ export class Rng extends EngineResource {
     this.assertLive();
     integer(n, "n", 0);
     probability(p, "p");
-    return this.engine.call("rng_fill_bernoulli", { s: this.state, out: outputI32(n), n, p }).output("out");
+    const r = this.engine.call("rng_fill_bernoulli", { s: this.state, out: outputI32(n), n, p });
+    if (r.ret !== Status.OK) throw new ValueError(`p must be a probability in [0, 1], got ${p}`);
+    return r.output("out");
   }
 
   /** `count` exact Binomial(trials, p) draws (inversion for small means, BTRD otherwise). */
@@ -76,7 +78,9 @@ export class Rng extends EngineResource {
     integer(trials, "trials", 0, Number.MAX_SAFE_INTEGER);
     probability(p, "p");
     integer(count, "count", 0);
-    return this.engine.call("rng_fill_binomial", { s: this.state, out: output(count), count, n: trials, p }).output("out");
+    const r = this.engine.call("rng_fill_binomial", { s: this.state, out: output(count), count, n: trials, p });
+    if (r.ret !== Status.OK) throw new ValueError(`p must be a probability in [0, 1], got ${p}`);
+    return r.output("out");
   }
 
   /** Thin counts in place: counts[i] ← Binomial(counts[i], probs[i]). */
@@ -87,7 +91,11 @@ export class Rng extends EngineResource {
     if (counts.length !== probs.length) throw new ValueError(`thin: counts has length ${counts.length} but probs has ${probs.length}`);
     for (let i = 0; i < probs.length; i++) probability(probs[i], `probs[${i}]`);
     for (let i = 0; i < counts.length; i++) if (counts[i] < 0) throw new ValueError(`counts[${i}] must be ≥ 0, got ${counts[i]}`);
-    this.engine.call("rng_binomial_thin", { s: this.state, counts: inout(counts), probs: input(probs), n: counts.length });
+    const st = this.engine.call("rng_binomial_thin", { s: this.state, counts: inout(counts), probs: input(probs), n: counts.length }).ret;
+    if (st !== Status.OK) {
+      const i = this.engine.statusArgs()[0];
+      throw new ValueError(`probs[${i}] must be a probability in [0, 1], got ${probs[i]}`);
+    }
     return counts;
   }
 

@@ -3,7 +3,7 @@
 /** The repository root. */
 export const root: string;
 
-/** Path of the bundled core suite, dist-test/core-suite.js. */
+/** Path of the bundled core suite, dist-test/suite/core-suite.js. */
 export const suiteBundle: string;
 
 /** Bundle test/runtime/suite-entry.ts into `suiteBundle`; resolves to its path. */

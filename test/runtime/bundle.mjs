@@ -1,13 +1,14 @@
 // Bundles the core suite (test/core/suite.ts + the SDK sources) into
-// dist-test/core-suite.js, an ES module with no imports that Deno, a browser page and the
-// WASI runner load. Like dist/index.js it finds the module at ../build/seqlearn.wasm relative
-// to itself, so `await init()` resolves the Wasm exactly as it does for users.
+// dist-test/suite/core-suite.js, an ES module with no imports that Deno, a browser page and the
+// WASI runner load. Like the package's builds it finds the module at ../../build/seqlearn.wasm
+// relative to itself, so `await init()` resolves the Wasm exactly as it does for users.
 // Usable as a module (bundleSuite()) or a script: `node test/runtime/bundle.mjs`.
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const suiteBundle = join(root, "dist-test", "core-suite.js");
+// Two levels below the root, like dist/web/, so the SDK's ../../build/seqlearn.wasm holds.
+export const suiteBundle = join(root, "dist-test", "suite", "core-suite.js");
 
 export async function bundleSuite() {
   const esbuild = await import("esbuild");
@@ -19,7 +20,6 @@ export async function bundleSuite() {
     platform: "neutral",
     target: "es2022",
     external: ["node:*"],
-    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") },
     sourcemap: true,
     logLevel: "warning",
   });

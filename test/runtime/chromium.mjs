@@ -13,11 +13,14 @@ export function chromiumAvailable() {
 
 /**
  * Open each `{ path, global }` page of the repository in one headless Chromium and wait for
- * `window[global]` to be set. Resolves to the values (plus console errors per page).
+ * `window[global]` to be set. Resolves to the values (plus console errors per page). With
+ * `baseUrl`, the pages are read from that server instead of a static server over `root`;
+ * `screenshots` maps a page's path to a PNG file to write once the page is done.
  */
-export async function runPages(root, pages, { timeoutMs = 90_000 } = {}) {
+export async function runPages(root, pages, { timeoutMs = 90_000, baseUrl, screenshots = {}, allow = ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"] } = {}) {
   const { chromium } = await import("playwright-core");
-  const server = await serveStatic(root);
+  // The test pages, their bundles and the package files they import.
+  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root, 0, { allow });
   const profile = mkdtempSync(join(tmpdir(), "seqlearn-chromium-"));
   let context;
   try {
@@ -40,6 +43,7 @@ export async function runPages(root, pages, { timeoutMs = 90_000 } = {}) {
       await page.waitForFunction((g) => window[g] !== undefined, global, { timeout: timeoutMs, polling: 100 });
       const value = await page.evaluate((g) => window[g], global);
       const userAgent = await page.evaluate(() => navigator.userAgent);
+      if (screenshots[path]) await page.screenshot({ path: screenshots[path], fullPage: true });
       results.push({ path, value, errors, userAgent });
       await page.close();
     }

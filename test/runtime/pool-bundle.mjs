@@ -19,7 +19,7 @@ export async function bundlePool() {
   await bundleSdk({
     root,
     outdir: poolDir,
-    wasmRel: "../../build/seqlearn.wasm",
+    target: "node",
     sourcemap: false,
     extraEntries: {
       "test-tasks": "test/parallel-tasks.ts",

@@ -1,4 +1,4 @@
-// Entry point of the core-suite bundle (dist-test/core-suite.js) that Deno, headless
+// Entry point of the core-suite bundle (dist-test/suite/core-suite.js) that Deno, headless
 // Chromium and the WASI runner load. It initialises the engine the way a user would
 // (`await init()`, or with explicit options for WASI) and runs every case of
 // test/core/suite.ts, collecting results instead of throwing.

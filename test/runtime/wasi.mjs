@@ -8,7 +8,7 @@
 // import object forwards to whichever is current.
 import { readFile } from "node:fs/promises";
 import { WASI } from "node:wasi";
-import { runSuite, sdk } from "../../dist-test/core-suite.js";
+import { runSuite, sdk } from "../../dist-test/suite/core-suite.js";
 
 const bytes = await readFile(new URL("../../build/seqlearn.wasi.wasm", import.meta.url));
 const module = await WebAssembly.compile(bytes);

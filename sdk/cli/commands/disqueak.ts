@@ -4,15 +4,18 @@
 // different machines. `tree` runs a whole tree locally on a worker pool and gives byte-for-byte
 // the dictionary the same leaf and merge commands (given the leaf index of each leaf and the
 // leaf range of each merge) produce one by one, and the dictionary of disqueak() in the SDK.
-import { readFileSync, mkdirSync } from "node:fs";
+import { clip } from "../../core/validate.js";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, type Executor } from "../../index.js";
 import { nodeStream, MAX_TREE_LEAVES } from "../../random/streams.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
 import { encodeDictionary, decodeDictionary, inspectDictionaryFile, isDictionaryFile } from "../../kernel/codec.js";
+import { MAX_CAPACITY } from "../../kernel/state.js";
+import { checkKernelRows } from "../../kernel/kernels.js";
 import { crc32 } from "../../core/crc32.js";
-import { dictionaryToJSON, dictionaryFromJSON, type RlsDictionary } from "../../kernel/dictionary.js";
+import { dictionaryToJSON, type RlsDictionary } from "../../kernel/dictionary.js";
 import {
   disqueakLeaf, disqueakMerge, disqueakParams, nodeSeed, DISQUEAK_LEAF_TASK, DISQUEAK_MERGE_TASK,
   type DisqueakLeaf, type DisqueakParams,
@@ -20,8 +23,10 @@ import {
 import { leafKind, leafSizes, EXACT_LEAF_MAX_ROWS } from "../../kernel/disqueak-plan.js";
 import { command, UsageError } from "../command.js";
 import { boolean, choice, custom, group, number, requiredFlag, string, withDefault, type Values } from "../flags.js";
-import { TABLE, KERNEL, DICTIONARY, PREFACTOR, ESTIMATOR, QUIET, JSON_OUT, output, tableOptions, kernelFromFlags } from "../options.js";
-import { writeFileAtomic, checkNotInput } from "../files.js";
+import { TABLE, KERNEL, DICTIONARY, PREFACTOR, ESTIMATOR, QUIET, FORCE, output, tableOptions, kernelFromFlags } from "../options.js";
+import { writeFileAtomic, checkOutput, FileError } from "../files.js";
+import { readBytes, dictionaryFileSize, parseDictionaryFile } from "../dictfile.js";
+import { out, err } from "../term.js";
 
 /** The flags of a tree's leaves (leaf, tree). */
 const LEAF_FLAGS = {
@@ -42,6 +47,12 @@ const LEAF_FLAGS = {
 function readRows(path: string, v: Values<typeof TABLE>): Promise<{ X: Matrix; features: string[] }> {
   return readTable(path, { ...tableOptions(v), targetOptional: true }).then((t) => {
     if (t.X.rows === 0) throw new DataError("no data rows after the header", { source: path });
+    // Leaves use the features as they are: refuse what the kernels cannot take, by row.
+    try {
+      checkKernelRows(t.X.data, t.X.rows, t.X.cols, "data");
+    } catch (e) {
+      throw new DataError(`${(e as Error).message.replace(/^data: row (\d+)/, (_m, r) => `data row ${Number(r) + 1}`)}`, { source: path });
+    }
     return { X: t.X, features: t.features };
   });
 }
@@ -51,26 +62,6 @@ function params(v: Values<typeof LEAF_FLAGS>, d: number, largestPart: number): D
   return disqueakParams({
     kernel: kernelFromFlags(v, d), lambda: v.lambda, eps: v.eps, qbar: v.qbar, prefactor: v.prefactor, estimator: v.estimator, maxDictionary: v.maxDictionary,
   }, leafKind(v.leaf, largestPart));
-}
-
-/** A dictionary file (binary), or its JSON form (as written by `seqlearn inspect --json`). */
-function readDict(path: string): RlsDictionary {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  if (!isDictionaryFile(bytes) && bytes.length > 0 && bytes[0] === 0x7b /* { */) {
-    let obj: unknown;
-    try {
-      obj = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (e) {
-      throw new DataError(`not a dictionary file, and not valid JSON either (${(e as Error).message})`, { source: path });
-    }
-    return dictionaryFromJSON(obj);
-  }
-  return decodeDictionary(bytes);
 }
 
 function summary(d: { size: number; params: { n: number; deff: number | null } }, out: string): string {
@@ -91,19 +82,20 @@ export const leaf = command({
     }),
     ...LEAF_FLAGS,
     output: DICT_OUT,
+    ...FORCE,
     ...QUIET,
   },
   async run({ positional, values: v }) {
     if (positional.length !== 1) throw new UsageError("expected one data file");
-    checkNotInput(v.output, positional);
+    checkOutput(v.output, { inputs: positional, force: v.force });
     await init();
     const { X } = await readRows(positional[0], v);
     const p = params(v, X.cols, X.rows);
     const node = v.node ?? v.start;
     const part: DisqueakLeaf = { data: X.data, n: X.rows, d: X.cols, start: v.start };
     const bytes = encodeDictionary(disqueakLeaf(part, p, v.seed, nodeStream(node % MAX_TREE_LEAVES, 1)));
-    writeFileAtomic(v.output, bytes, positional);
-    if (!v.quiet) console.error(summary(decodeDictionary(bytes), v.output));
+    writeFileAtomic(v.output, bytes, { inputs: positional, force: v.force });
+    if (!v.quiet) err(summary(decodeDictionary(bytes), v.output));
     return 0;
   },
 });
@@ -111,7 +103,7 @@ export const leaf = command({
 function leafRange(raw: string, flag: string): { first: number; last: number } {
   const m = /^(\d+)\.\.(\d+)$/.exec(raw);
   const first = m ? Number(m[1]) : NaN, last = m ? Number(m[2]) : NaN;
-  if (!m || !(first < last) || last >= MAX_TREE_LEAVES) throw new UsageError(`${flag} must be <first>..<last> with first < last < ${MAX_TREE_LEAVES} (e.g. 0..3), got ${JSON.stringify(raw)}`);
+  if (!m || !(first < last) || last >= MAX_TREE_LEAVES) throw new UsageError(`${flag} must be <first>..<last> with first < last < ${MAX_TREE_LEAVES} (e.g. 0..3), got ${JSON.stringify(clip(raw))}`);
   return { first, last };
 }
 
@@ -131,16 +123,25 @@ export const merge = command({
     seed: number({ int: true, min: 0, metavar: "<s>", help: "root seed", defaultText: "the inputs' seed" }),
     prefactor: { ...PREFACTOR, defaultText: "proof if either input was built with it, else printed" },
     estimator: ESTIMATOR,
-    maxDictionary: number({ int: true, min: 1, metavar: "<m>", help: "budget on the dictionary size", defaultText: "a's" }),
+    maxDictionary: number({ int: true, min: 1, metavar: "<m>", help: "budget on the dictionary size", defaultText: "the inputs' (they must agree)" }),
     output: DICT_OUT,
+    ...FORCE,
     ...QUIET,
   },
   async run({ positional, values: v }) {
     if (positional.length !== 2) throw new UsageError(`expected two dictionary files, got ${positional.length}`);
-    checkNotInput(v.output, positional);
+    checkOutput(v.output, { inputs: positional, force: v.force });
+    const raw = positional.map((f) => readBytes(f, "dictionary file"));
+    // Limits before allocation: the sizes are in the headers.
+    const sizes = raw.map((b, i) => dictionaryFileSize(b, positional[i]));
+    if (sizes[0] + sizes[1] > MAX_CAPACITY) {
+      throw new DataError(`cannot merge dictionaries of ${sizes[0]} and ${sizes[1]} points: a merge holds at most ${MAX_CAPACITY} points (it factors an m×m matrix: 8·m² bytes, m³/3 flops); thin the parts first (--leaf squeak, --max-dictionary) or raise --lambda`, { source: positional.join(" + ") });
+    }
     await init();
-    const [a, b] = positional.map(readDict);
-    const crcs = positional.map((f) => crc32(readFileSync(f))).sort((x, y) => x - y);
+    // Merging is symmetric (disqueakMerge orders the two by their smallest point index), and so
+    // is everything read from the files here: `merge a b` and `merge b a` give the same bytes.
+    const [a, b] = raw.map((bytes, i) => parseDictionaryFile(bytes, positional[i]));
+    const crcs = raw.map((bytes) => crc32(bytes)).sort((x, y) => x - y);
     const stream = v.leaves !== undefined ? nodeStream(v.leaves.first, v.leaves.last - v.leaves.first + 1) : nodeSeed(crcs[0], crcs[1]);
     let seed = v.seed;
     if (seed === undefined) {
@@ -148,13 +149,16 @@ export const merge = command({
       seed = a.params.seed ?? 0;
     }
     const prefactor = v.prefactor ?? (a.params.cPref > 1 || b.params.cPref > 1 ? "proof" : "printed");
+    if (v.maxDictionary === undefined && a.params.maxDictionary !== b.params.maxDictionary) {
+      throw new UsageError(`the inputs were built with different budgets (maxDictionary ${a.params.maxDictionary} and ${b.params.maxDictionary}); give --max-dictionary`);
+    }
     const p = disqueakParams({
       kernel: a.params.kernel, lambda: a.params.lambda, eps: a.params.eps, qbar: a.params.qbar, prefactor, estimator: v.estimator,
       maxDictionary: v.maxDictionary ?? a.params.maxDictionary ?? undefined,
     }, "exact");
     const ab = disqueakMerge(a, b, p, seed, stream);
-    writeFileAtomic(v.output, encodeDictionary(ab), positional);
-    if (!v.quiet) console.error(summary(ab, v.output));
+    writeFileAtomic(v.output, encodeDictionary(ab), { inputs: positional, force: v.force });
+    if (!v.quiet) err(summary(ab, v.output));
     return 0;
   },
 });
@@ -176,14 +180,16 @@ export const tree = command({
     }),
     ...LEAF_FLAGS,
     output: DICT_OUT,
-    ...group("output", { json: boolean({ help: "print the per-level timings as JSON" }) }),
+    ...FORCE,
+    ...group("output", { json: boolean({ help: "print the per-level timings as JSON on stdout" }) }),
     ...QUIET,
   },
   async run({ positional, values: v }) {
     if (positional.length === 0) throw new UsageError("expected at least one data file");
     const files = positional;
-    checkNotInput(v.output, files);
+    checkOutput(v.output, { inputs: files, force: v.force });
     if (files.length > 1 && v.leafSize !== undefined) throw new UsageError("--leaf-size splits a single file; with several files each file is a leaf");
+    if (v.keep !== undefined && existsSync(v.keep) && !statSync(v.keep).isDirectory()) throw new FileError(`--keep ${v.keep}: it exists and is not a folder`);
     await init();
     const leaves: DisqueakLeaf[] = [];
     let start = 0, d = -1;
@@ -203,7 +209,12 @@ export const tree = command({
     const seed = v.seed;
     const keep = v.keep;
     const plan = planTree(leaves.length, v.shape);
-    if (keep) mkdirSync(keep, { recursive: true });
+    const nodeFile = (i: number) => join(keep!, `node-${i}.dict`);
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      // Every node file is checked before the tree runs, as -o is.
+      for (let i = 0; i < leaves.length + plan.merges.length; i++) checkOutput(nodeFile(i), { inputs: files, force: v.force, flag: "--keep" });
+    }
     let pool: Executor;
     let own: WorkerPool | null = null;
     if (v.workers === 0) pool = new InlinePool(TASKS);
@@ -214,22 +225,22 @@ export const tree = command({
       const r = await runMergeTree<DisqueakLeaf, Uint8Array, DisqueakParams>(pool, {
         leaves, leafTask: DISQUEAK_LEAF_TASK, mergeTask: DISQUEAK_MERGE_TASK, shape: v.shape, seed, params: p,
         onNode: (i) => {
-          if (keep) writeFileAtomic(join(keep, `node-${i.node}.dict`), i.value as Uint8Array, files);
+          if (keep) writeFileAtomic(nodeFile(i.node), i.value as Uint8Array, { inputs: files, force: v.force, flag: "--keep" });
           if (tty) process.stderr.write(`\rtree: ${i.done}/${i.total} nodes`);
         },
       });
       if (tty) process.stderr.write("\n");
-      writeFileAtomic(v.output, r.value, files);
+      writeFileAtomic(v.output, r.value, { inputs: files, force: v.force });
       const dict = decodeDictionary(r.value);
-      if (v.json) console.log(JSON.stringify({ size: dict.size, n: dict.params.n, leaves: leaves.length, depth: plan.depth, wallMs: r.wallMs, levels: r.levels }));
+      if (v.json) out(JSON.stringify({ size: dict.size, n: dict.params.n, leaves: leaves.length, depth: plan.depth, wallMs: r.wallMs, levels: r.levels }));
       else if (!quiet) {
-        console.error(summary(dict, v.output));
-        for (const l of r.levels) console.error(`  level ${l.level}: ${l.nodes} node${l.nodes === 1 ? "" : "s"}, ${l.wallMs.toFixed(0)} ms wall, ${l.workMs.toFixed(0)} ms compute`);
+        err(summary(dict, v.output));
+        for (const l of r.levels) err(`  level ${l.level}: ${l.nodes} node${l.nodes === 1 ? "" : "s"}, ${l.wallMs.toFixed(0)} ms wall, ${l.workMs.toFixed(0)} ms compute`);
       }
       if (keep && !quiet) {
-        console.error(`node files in ${keep}/; the same tree, one step at a time:`);
-        for (let i = 0; i < leaves.length; i++) console.error(`  seqlearn leaf <rows ${leaves[i].start}..${leaves[i].start + leaves[i].n - 1}> --start ${leaves[i].start} --node ${i} --seed ${seed} -o ${join(keep, `node-${i}.dict`)} …`);
-        for (const m of plan.merges) console.error(`  seqlearn merge ${join(keep, `node-${m.left}.dict`)} ${join(keep, `node-${m.right}.dict`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.dict`)}`);
+        err(`node files in ${keep}/; the same tree, one step at a time:`);
+        for (let i = 0; i < leaves.length; i++) err(`  seqlearn leaf <rows ${leaves[i].start}..${leaves[i].start + leaves[i].n - 1}> --start ${leaves[i].start} --node ${i} --seed ${seed} -o ${join(keep, `node-${i}.dict`)} …`);
+        for (const m of plan.merges) err(`  seqlearn merge ${join(keep, `node-${m.left}.dict`)} ${join(keep, `node-${m.right}.dict`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.dict`)}`);
       }
     } finally {
       await own?.close();
@@ -245,17 +256,17 @@ export const inspect = command({
   flags: { ...group("output", { json: boolean({ help: "print the whole dictionary in its JSON form" }) }) },
   async run({ positional, values: v }) {
     if (positional.length !== 1) throw new UsageError("expected one dictionary file");
-    const bytes = readFileSync(positional[0]);
-    if (!isDictionaryFile(bytes)) throw new UsageError(`${positional[0]} is not a seqlearn dictionary file`);
+    const bytes = readBytes(positional[0], "dictionary file");
+    if (!isDictionaryFile(bytes)) throw new DataError("not a seqlearn dictionary file (it does not start with the dictionary magic)", { source: positional[0] });
     await init();
     const dict = decodeDictionary(bytes);
     if (v.json) {
-      console.log(JSON.stringify(dictionaryToJSON(dict)));
+      out(JSON.stringify(dictionaryToJSON(dict)));
       return 0;
     }
     const h = inspectDictionaryFile(bytes);
     const p = h.params;
-    console.log([
+    out([
       `${positional[0]}: seqlearn dictionary file, format version ${h.version}, ${h.bytes} bytes (CRC-32 verified)`,
       `method ${p.method}; kernel ${JSON.stringify(p.kernel)}; λ = ${p.lambda}, ε = ${p.eps}, q̄ = ${p.qbar}, c = ${p.c}, c_pref = ${p.cPref}, scale = ${p.scale}`,
       `${h.m} points of dimension ${h.d} summarising ${p.n} rows; seed ${p.seed}; d_eff ≈ ${p.deff ?? "–"}; max dictionary ${p.maxDictionary ?? "none"}`,

@@ -1,11 +1,13 @@
 // seqlearn game: run exact tabular preference-game solvers on a generated game, print a
 // convergence table (KL(π*‖π) against preference queries) and optionally write an SVG plot.
+import { clip } from "../../core/validate.js";
 import { init, games } from "../../index.js";
 import { randomStartPolicy } from "../../games/random-start.js";
 import { command, UsageError } from "../command.js";
 import { choice, custom, group, number, string, boolean } from "../flags.js";
 import { linePlot } from "../../io/svg.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic, checkOutput } from "../files.js";
+import { out as say } from "../term.js";
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return "–";
@@ -15,8 +17,8 @@ function fmt(v: number): string {
 
 function solverList(raw: string, flag: string): games.SolverName[] {
   const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new UsageError(`${flag} expects a comma-separated list of solvers, got ${JSON.stringify(raw)}`);
-  for (const s of names) if (!(games.SOLVERS as readonly string[]).includes(s)) throw new UsageError(`${flag}: unknown solver ${JSON.stringify(s)}; expected some of ${games.SOLVERS.join(", ")}`);
+  if (names.length === 0) throw new UsageError(`${flag} expects a comma-separated list of solvers, got ${JSON.stringify(clip(raw))}`);
+  for (const s of names) if (!(games.SOLVERS as readonly string[]).includes(s)) throw new UsageError(`${flag}: unknown solver ${JSON.stringify(clip(s))}; expected some of ${games.SOLVERS.join(", ")}`);
   return names as games.SolverName[];
 }
 
@@ -41,7 +43,8 @@ const FLAGS = {
   }),
   ...group("output", {
     out: string({ metavar: "<plot.svg>", help: "SVG plot of KL(π*‖π) against preference queries (log scale)" }),
-    json: boolean({ help: "print the runs as JSON" }),
+    force: boolean({ help: "replace an existing plot file (without it an existing file is never replaced)" }),
+    json: boolean({ help: "print the runs as JSON on stdout" }),
   }),
 };
 
@@ -51,7 +54,9 @@ export const game = command({
   synopsis: "seqlearn game [--generator rps] [--beta 0.1] [--solver nash-mp,nash-md,online-ipo] [--iters 200] [--out plot.svg]",
   flags: FLAGS,
   async run({ positional, values: v }) {
-    if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+    if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(clip(positional[0]))}`);
+    // Outputs are checked before any work.
+    if (v.out !== undefined) checkOutput(v.out, { force: v.force, flag: "--out" });
     await init();
     const gen = v.generator;
     const solvers = v.solver;
@@ -64,13 +69,13 @@ export const game = command({
       const init0 = initMode === "random" ? randomStartPolicy(g.n, seed) : undefined;
       const runs = solvers.map((s) => games.runSolver(s, g, { beta, iters, eta, mixture, init: init0, equilibrium: star.policy }));
       if (v.json) {
-        console.log(JSON.stringify({
+        say(JSON.stringify({
           generator: gen, n: g.n, beta, equilibrium: Array.from(star.policy),
           runs: runs.map((r) => ({ solver: r.solver, policy: Array.from(r.policy), queries: Array.from(r.metrics.queries), kl: Array.from(r.metrics.kl), exploitability: Array.from(r.metrics.exploitability) })),
         }));
       } else {
-        console.log(`game ${gen}: ${g.n} actions, β = ${beta}, μ uniform; π*_β = (${Array.from(star.policy, (v) => v.toFixed(4)).join(", ")})`);
-        console.log("");
+        say(`game ${gen}: ${g.n} actions, β = ${beta}, μ uniform; π*_β = (${Array.from(star.policy, (v) => v.toFixed(4)).join(", ")})`);
+        say("");
         // KL at equal preference-query budgets (the last iterate within each budget)
         const maxQ = Math.max(...runs.map((r) => r.queries));
         const budgets = [0, 2, 4, 10, 20, 50, 100, 200, 400, 1000, 2000, 5000, 10000].filter((b) => b <= maxQ);
@@ -83,17 +88,17 @@ export const game = command({
         })]);
         const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
         const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i])).join("  ");
-        console.log(line(head));
-        for (const r of rows) console.log(line(r));
-        console.log("");
+        say(line(head));
+        for (const r of rows) say(line(r));
+        say("");
         const sh = ["solver", "iters", "queries", "KL(π*‖π)", "E_β", "E_0", "P(π ≻ μ)"];
         const srows = runs.map((r) => {
           const last = r.metrics.kl.length - 1;
           return [r.solver, String(iters), String(r.queries), fmt(r.metrics.kl[last]), fmt(r.metrics.exploitability[last]), fmt(r.metrics.exploitability0[last]), fmt(r.metrics.winRate[last])];
         });
         const w2 = sh.map((h, c) => Math.max(h.length, ...srows.map((r) => r[c].length)));
-        console.log(sh.map((c, i) => c.padStart(w2[i])).join("  "));
-        for (const r of srows) console.log(r.map((c, i) => c.padStart(w2[i])).join("  "));
+        say(sh.map((c, i) => c.padStart(w2[i])).join("  "));
+        for (const r of srows) say(r.map((c, i) => c.padStart(w2[i])).join("  "));
       }
       const out = v.out;
       if (out) {
@@ -104,8 +109,8 @@ export const game = command({
           logY: true,
           series: runs.map((r) => ({ name: r.solver, x: r.metrics.queries, y: r.metrics.kl.map((v) => (v > 0 ? v : NaN)), markers: false })),
         });
-        writeFileAtomic(out, svg);
-        if (!v.json) console.log(`\nwrote ${out}`);
+        writeFileAtomic(out, svg, { force: v.force, flag: "--out" });
+        if (!v.json) say(`\nwrote ${out}`);
       }
       return 0;
     } finally {

@@ -2,6 +2,7 @@
 import { init, version, getEngine } from "../../index.js";
 import { command, UsageError } from "../command.js";
 import { JSON_OUT } from "../options.js";
+import { out } from "../term.js";
 
 function simdAvailable(): boolean {
   // The smallest module using a v128 constant: validates only where SIMD is supported.
@@ -30,7 +31,7 @@ export const info = command({
       memoryBytes: eng.memoryBytes,
     };
     if (v.json) {
-      console.log(JSON.stringify(facts, null, 2));
+      out(JSON.stringify(facts, null, 2));
       return 0;
     }
     const lines: Array<[string, string]> = [
@@ -41,7 +42,7 @@ export const info = command({
       ["engine memory", `${(facts.memoryBytes / 1048576).toFixed(2)} MiB`],
     ];
     const w = Math.max(...lines.map(([k]) => k.length));
-    for (const [k, v] of lines) console.log(`${k.padEnd(w)}  ${v}`);
+    for (const [k, v] of lines) out(`${k.padEnd(w)}  ${v}`);
     return 0;
   },
 });

@@ -9,10 +9,11 @@ import { centresFromPasses } from "../../kernel/fit-table.js";
 import { DataError } from "../../io/errors.js";
 import { command, UsageError } from "../command.js";
 import { boolean, group, withDefault, withHelp } from "../flags.js";
-import { TABLE, SCALE, KERNEL, DICTIONARY, BATCH, QUIET, JSON_OUT, output, tableOptions, kernelFromFlags } from "../options.js";
-import { openRows, scanStats, passes, scaled } from "../rows.js";
+import { TABLE, SCALE, KERNEL, DICTIONARY, BATCH, QUIET, FORCE, output, tableOptions, kernelFromFlags } from "../options.js";
+import { openRows, scanStats, passes, scaled, checkKernelRange } from "../rows.js";
 import { ProgressLine, formatCount } from "../progress.js";
-import { withOutput } from "../files.js";
+import { withOutput, checkOutput } from "../files.js";
+import { out, err } from "../term.js";
 
 /** --exact reads every row into memory and factors the n×n kernel matrix. */
 const EXACT_MAX_ROWS = 20000;
@@ -27,7 +28,8 @@ const FLAGS = {
   ...BATCH,
   ...group("scores", { exact: boolean({ help: `exact scores, O(n³) time (n ≤ ${EXACT_MAX_ROWS})` }) }),
   output: output("<scores.csv>", "where to write the scores (default: stdout)"),
-  ...JSON_OUT,
+  ...FORCE,
+  ...group("output", { json: boolean({ help: "print the summary as JSON on stdout (needs -o: the scores then go to the file)" }) }),
   ...QUIET,
 };
 
@@ -45,7 +47,10 @@ export const rls = command({
       const misplaced = (["qbar", "maxDictionary", "batch"] as const).filter((k) => given.has(k)).map((k) => spelled[k]);
       if (misplaced.length) throw new UsageError(`${misplaced.join(" and ")} ${misplaced.length > 1 ? "do" : "does"} not apply with --exact`);
     }
+    if (v.json && v.output === undefined) throw new UsageError("--json prints the summary as JSON on stdout, where the scores would go: give -o <scores.csv>");
     const topts = tableOptions(v); // an explicit --target must exist (it is left out of the features)
+    // Outputs are checked before any work (a missing folder, an existing file, an input).
+    if (v.output !== undefined) checkOutput(v.output, { inputs: [path], force: v.force });
     await init();
     const rows = await openRows(path, topts);
     const d = rows.features.length;
@@ -56,11 +61,15 @@ export const rls = command({
     if (v.exact && n > EXACT_MAX_ROWS) throw new UsageError(`--exact needs O(n³) time and n² memory; it is limited to ${EXACT_MAX_ROWS} rows (this input has ${n})`);
 
     let sum = 0, size = n, deffHT: number | null = null;
-    await withOutput(v.output, [path], async (write) => {
+    await withOutput(v.output, { inputs: [path], force: v.force }, async (write) => {
       write("row,score\n");
       if (v.exact) {
         const X = new Matrix(n, d);
-        for await (const b of rows.pass()) X.data.set(scaled(b.X, scaling).data, b.offset * d);
+        for await (const b of rows.pass()) {
+          const xb = scaled(b.X, scaling);
+          checkKernelRange(xb, b.lines, rows.source, scaling !== null);
+          X.data.set(xb.data, b.offset * d);
+        }
         const r = exactRls(X, kernel, lambda);
         const lines: string[] = [];
         for (let i = 0; i < n; i++) {
@@ -81,7 +90,9 @@ export const rls = command({
       const estimator = new RlsEstimator(dict, { eps });
       try {
         for await (const b of rows.pass((p) => bar.update(p))) {
-          const s = estimator.estimate(scaled(b.X, scaling));
+          const xb = scaled(b.X, scaling);
+          checkKernelRange(xb, b.lines, rows.source, scaling !== null);
+          const s = estimator.estimate(xb);
           const lines: string[] = [];
           for (let i = 0; i < s.length; i++) {
             lines.push(`${b.offset + i},${s[i]}`);
@@ -94,15 +105,16 @@ export const rls = command({
       }
       bar.done();
     });
-    const out = v.output;
+    const file = v.output;
     const facts = { rows: n, method: v.exact ? "exact" : "squeak", dictionarySize: v.exact ? null : size, sumOfScores: sum, deffEstimate: v.exact ? sum : sum / (1 - eps), deffHorvitzThompson: deffHT };
-    const say = out ? (s: string) => console.log(s) : (s: string) => console.error(s);
-    if (v.json) say(JSON.stringify(facts));
-    else if (!quiet || !out) {
+    // Scores may be on stdout: the summary then goes to stderr.
+    const say = file ? out : err;
+    if (v.json) out(JSON.stringify(facts));
+    else if (!quiet || !file) {
       say(v.exact
         ? `exact leverage scores of ${formatCount(n)} rows: d_eff(λ = ${lambda}) = ${sum.toFixed(2)}`
         : `leverage scores of ${formatCount(n)} rows from a ${size}-point SQUEAK dictionary: Σ τ̃ = ${sum.toFixed(2)}, so d_eff(λ = ${lambda}) ≈ Σ τ̃/(1−ε) = ${(sum / (1 - eps)).toFixed(2)}`);
-      if (out) say(`scores written to ${out}`);
+      if (file) say(`scores written to ${file}`);
     }
     return 0;
   },

@@ -11,11 +11,12 @@ import { boolean, number, string } from "../flags.js";
 import { readTable } from "../../io/table.js";
 import { RunningStats, applyScaling } from "../scaling.js";
 import { linePlot } from "../../io/svg.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic, checkOutput } from "../files.js";
+import { out } from "../term.js";
 
-/** The shipped data file, from the bundle (dist/cli.js) or from the sources (sdk/cli/commands). */
+/** The shipped data file, from the bundle (dist/node/cli.js) or from the sources (sdk/cli/commands). */
 export function shippedData(name: string): string {
-  for (const rel of [`../data/${name}`, `../../../data/${name}`]) {
+  for (const rel of [`../../data/${name}`, `../../../data/${name}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
@@ -48,6 +49,7 @@ export function textTable(head: string[], rows: string[][], right: boolean[]): s
 
 const FLAGS = {
   out: string({ metavar: "<dir>", help: "directory for the SVG plots", defaultText: "the current directory" }),
+  force: boolean({ help: "replace plots of an earlier run (without it an existing file is never replaced)" }),
   quick: boolean({ help: "fewer dictionary sizes and one seed (a quick check)" }),
   seed: number({ int: true, min: 0, default: 1, metavar: "<s>", help: "seed of the train/test split and of SQUEAK" }),
 };
@@ -67,6 +69,10 @@ export const tour = command({
     const quick = v.quick;
     const seed = v.seed;
     const t00 = performance.now();
+    const f1 = join(outDir, "seqlearn-tour-error.svg");
+    const f2 = join(outDir, "seqlearn-tour-rmse.svg");
+    // Outputs are checked before any work (the folder is created if missing).
+    if (existsSync(outDir)) for (const f of [f1, f2]) checkOutput(f, { force: v.force, flag: "--out" });
     await init();
 
     // Data: standardise with training statistics, centre the target.
@@ -101,9 +107,9 @@ export const tour = command({
     const g = 0.5, ridge = 0.1, lambda = 0.1, eps = 0.5;
     const kernel = rbf({ gamma: g });
     const deff = exactRls(tr.X, kernel, lambda).deff;
-    console.log(`seqlearn tour — USGS earthquakes, 31 Jan – 7 Feb 2018 (${n} events; ${nTr} to train, ${n - nTr} to test)`);
-    console.log(`features: ${t.features.join(", ")} (standardised) → target: magnitude (test std ${Math.sqrt(yte.reduce((s, v) => s + v * v, 0) / yte.length).toFixed(3)})`);
-    console.log(`kernel exp(−${g}·‖x−y‖²), KRR ridge μ = ${ridge}, leverage-score ridge λ = ${lambda} (d_eff(λ) = ${deff.toFixed(1)} on the training set), ε = ${eps}\n`);
+    out(`seqlearn tour — USGS earthquakes, 31 Jan – 7 Feb 2018 (${n} events; ${nTr} to train, ${n - nTr} to test)`);
+    out(`features: ${t.features.join(", ")} (standardised) → target: magnitude (test std ${Math.sqrt(yte.reduce((s, v) => s + v * v, 0) / yte.length).toFixed(3)})`);
+    out(`kernel exp(−${g}·‖x−y‖²), KRR ridge μ = ${ridge}, leverage-score ridge λ = ${lambda} (d_eff(λ) = ${deff.toFixed(1)} on the training set), ε = ${eps}\n`);
 
     const timeIt = <T>(f: () => T): { v: T; ms: number } => {
       const t0 = performance.now();
@@ -154,23 +160,22 @@ export const tour = command({
     }
 
     const fmtE = (v: number | null) => (v === null ? "–" : v === 0 ? "0" : v < 1e-3 ? v.toExponential(2) : v.toFixed(4));
-    console.log(textTable(
+    out(textTable(
       ["method", "centres m", "test RMSE", "‖K − K̃‖₂", "time (ms)", "note"],
       rows.map((r) => [r.method, String(r.m), r.rmse.toFixed(4), fmtE(r.err), r.ms.toFixed(1), r.note ?? ""]),
       [false, true, true, true, true, false],
     ));
     const best = squeakPts.find((p) => p.rmse <= rows[0].rmse * 1.05);
-    console.log("");
+    out("");
     if (best) {
-      console.log(`SQUEAK reaches exact KRR's test error (within 5%) with ${best.m} of ${nTr} points as centres;`);
+      out(`SQUEAK reaches exact KRR's test error (within 5%) with ${best.m} of ${nTr} points as centres;`);
       const u = uniformPts[squeakPts.indexOf(best)];
-      console.log(`uniform centres of the same size: test RMSE ${u.rmse.toFixed(4)} vs ${best.rmse.toFixed(4)}, Nyström error ${fmtE(u.err)} vs ${fmtE(best.err)}.`);
+      out(`uniform centres of the same size: test RMSE ${u.rmse.toFixed(4)} vs ${best.rmse.toFixed(4)}, Nyström error ${fmtE(u.err)} vs ${fmtE(best.err)}.`);
     }
-    console.log("The events crowd into a few regions (Alaska, California, ...); leverage scores keep the isolated ones that uniform sampling misses.");
+    out("The events crowd into a few regions (Alaska, California, ...); leverage scores keep the isolated ones that uniform sampling misses.");
 
     // Plots.
     mkdirSync(outDir, { recursive: true });
-    const f1 = join(outDir, "seqlearn-tour-error.svg");
     writeFileAtomic(f1, linePlot({
       title: "Nyström approximation error on the training kernel matrix",
       xLabel: "dictionary size m (centres)",
@@ -181,8 +186,7 @@ export const tour = command({
         { name: "SQUEAK (ridge leverage scores)", x: squeakPts.map((p) => p.m), y: squeakPts.map((p) => p.err) },
         { name: "uniform centres", x: uniformPts.map((p) => p.m), y: uniformPts.map((p) => p.err), dashed: true },
       ],
-    }));
-    const f2 = join(outDir, "seqlearn-tour-rmse.svg");
+    }), { force: v.force, flag: "--out" });
     const xs = [...squeakPts.map((p) => p.m)];
     writeFileAtomic(f2, linePlot({
       title: "Test error of kernel ridge regression (earthquake magnitude)",
@@ -193,11 +197,11 @@ export const tour = command({
         { name: "uniform + Nyström KRR", x: uniformPts.map((p) => p.m), y: uniformPts.map((p) => p.rmse), dashed: true },
         { name: `exact KRR (m = ${nTr})`, x: [Math.min(...xs), Math.max(...xs)], y: [rows[0].rmse, rows[0].rmse], color: "#000000", markers: false },
       ],
-    }));
+    }), { force: v.force, flag: "--out" });
     const show = (f: string) => (relative(process.cwd(), f).startsWith("..") ? f : relative(process.cwd(), f) || f);
-    console.log(`\nplots: ${show(f1)}, ${show(f2)}`);
-    console.log(`tour finished in ${((performance.now() - t00) / 1000).toFixed(1)} s`);
-    console.log("\nOn your own data:\n  npx seqlearn fit data.csv --target y -o model.json\n  npx seqlearn predict model.json new.csv -o predictions.csv\n  npx seqlearn rls data.csv --lambda 0.1 -o scores.csv");
+    out(`\nplots: ${show(f1)}, ${show(f2)}`);
+    out(`tour finished in ${((performance.now() - t00) / 1000).toFixed(1)} s`);
+    out("\nOn your own data:\n  npx seqlearn fit data.csv --target y -o model.json\n  npx seqlearn predict model.json new.csv -o predictions.csv\n  npx seqlearn rls data.csv --lambda 0.1 -o scores.csv");
     return 0;
   },
 });
