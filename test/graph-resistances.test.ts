@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { init, Rng, ValueError, ShapeError } from "../sdk/index.js";
 import {
-  Graph, LaplacianSolver, effectiveResistances, jlVectors, sparsify, complete, cycle, path, star, erdosRenyi, randomGeometric,
+  Graph, LaplacianSolver, effectiveResistances, effectiveResistancesAsync, jlVectors, sparsify, complete, cycle, path, star, erdosRenyi, randomGeometric,
   disjointUnion, withLogUniformWeights, barbell,
 } from "../sdk/graph/index.js";
 import { sketchResistances } from "../sdk/graph/resistances.js";
@@ -157,13 +157,27 @@ describe("JL resistances", () => {
   it("reports progress per block of columns and stops on an abort", () => {
     const g = erdosRenyi(200, 0.05, { seed: 1 });
     const seen: number[] = [];
-    effectiveResistances(g, { method: "jl", k: 70, onProgress: (p) => seen.push(p.columns) });
+    const sync = effectiveResistances(g, { method: "jl", k: 70, onProgress: (p) => {
+      seen.push(p.done);
+      expect(p).toMatchObject({ total: 70, unit: "columns" });
+      expect(p.products).toBeGreaterThan(0);
+    } });
     expect(seen.at(-1)).toBe(70);
     expect(seen.some((c) => c > 0 && c < 70)).toBe(true);
+    expect(() => effectiveResistances(g, { method: "jl", k: 8, onProgress: 3 as never })).toThrow(/onProgress must be a function/);
     const ac = new AbortController();
     expect(() => effectiveResistances(g, {
       method: "jl", k: 70, signal: ac.signal, onProgress: () => ac.abort(new Error("stop here")),
     })).toThrow(/stop here/);
+  });
+
+  it("effectiveResistancesAsync gives the same bits and can be aborted by a timer", async () => {
+    const g = erdosRenyi(300, 0.05, { seed: 2 });
+    const a = await effectiveResistancesAsync(g, { method: "jl", k: 80, seed: 5 });
+    const b = effectiveResistances(g, { method: "jl", k: 80, seed: 5 });
+    expect(Array.from(a.resistances)).toEqual(Array.from(b.resistances));
+    const big = path(20000);
+    await expect(effectiveResistancesAsync(big, { method: "jl", k: 200, tol: 1e-12, maxIter: 50000, signal: AbortSignal.timeout(30) })).rejects.toThrow(/timed out|abort/i);
   });
 });
 

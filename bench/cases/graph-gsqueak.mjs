@@ -84,7 +84,7 @@ export default {
   async run(ctx) {
     const { sl } = ctx;
     const n = ctx.quick ? 1000 : 2000, m = ctx.quick ? 200000 : 1000000, eps = 0.5;
-    const distUrl = pathToFileURL(join(root, "dist", "index.js")).href;
+    const distUrl = pathToFileURL(join(root, "dist", "node", "index.js")).href;
     ctx.log(`streaming pass: n = ${n}, m = ${m}`);
     const load0 = loadAverage()[0];
     const child = spawnSync(process.execPath, ["--input-type=module", "-e", STREAM(distUrl, n, m, eps)], { encoding: "utf8", timeout: 600_000, maxBuffer: 1 << 24 });

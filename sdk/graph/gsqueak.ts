@@ -38,7 +38,8 @@ import { Graph } from "./graph.js";
 import { LaplacianSolver, type LaplacianPreconditioner } from "./solver.js";
 import { sketchResistances, jlVectors, MAX_JL_VECTORS } from "./resistances.js";
 import { makeSparsifier, sparsifierGraph, sparsifierCopies, type SparsifierDictionary, type SparsifierParams } from "./sparsifier.js";
-import { encodeSparsifier, decodeSparsifier } from "./codec.js";
+import { encodeSparsifier, decodeSparsifier, inspectSparsifierFile } from "./codec.js";
+import { Work, yieldToEventLoop, type WorkProgress } from "../core/work.js";
 
 /** Hyper-parameters of every node of a GSQUEAK tree (plain data: sent to workers). */
 export interface GsqueakParams {
@@ -372,8 +373,24 @@ export interface GsqueakOptions extends GsqueakParamOptions {
   workers?: number;
   /** Cancels the call (pending and running tasks). */
   signal?: AbortSignal;
-  /** Called as each tree node completes. */
-  onProgress?: (info: { node: number; level: number; done: number; total: number }) => void;
+  /** Called as each tree node completes, with the size of its dictionary. */
+  onProgress?: (info: GsqueakTreeProgress) => void;
+}
+
+/** What `gsqueak`'s onProgress receives as each tree node completes. */
+export interface GsqueakTreeProgress {
+  /** The node's id (leaves 0..k−1, then the merges). */
+  node: number;
+  /** Its level (0 = leaves). */
+  level: number;
+  /** Nodes completed so far, this one included. */
+  done: number;
+  /** Nodes in the tree. */
+  total: number;
+  /** Entries in the node's dictionary. */
+  size: number;
+  /** Bytes of the node's sparsifier file (what moves between workers). */
+  bytes: number;
 }
 
 /** What `gsqueak` returns. */
@@ -484,7 +501,11 @@ export async function gsqueak(input: Graph | EdgeArrays, options: GsqueakOptions
   try {
     const r = await runMergeTree<GsqueakBlock, Uint8Array, GsqueakParams>(pool, {
       leaves, leafTask: GSQUEAK_LEAF_TASK, mergeTask: GSQUEAK_MERGE_TASK, shape: o.shape ?? "balanced", seed, params,
-      signal: o.signal, onNode: o.onProgress ? (e) => o.onProgress!({ node: e.node, level: e.level, done: e.done, total: e.total }) : undefined,
+      signal: o.signal,
+      onNode: o.onProgress ? (e) => {
+        const value = e.value as Uint8Array;
+        o.onProgress!({ node: e.node, level: e.level, done: e.done, total: e.total, size: inspectSparsifierFile(value).size, bytes: value.length });
+      } : undefined,
       leafCost: (b) => b.u.length,
     });
     const dictionary = decodeSparsifier(r.value);
@@ -517,9 +538,10 @@ export interface GsqueakStreamOptions extends GsqueakParamOptions {
   onProgress?: (p: GsqueakProgress) => void;
 }
 
-/** Progress of a streaming sparsifier, after each block. */
-export interface GsqueakProgress {
-  /** Edges pushed so far. */
+/** Progress of a streaming sparsifier, after each block: `done` counts the edges pushed (unit
+ *  "edges"; `total` is null, a stream's length being unknown). */
+export interface GsqueakProgress extends WorkProgress {
+  /** Edges pushed so far (= done). */
   edges: number;
   /** Blocks merged so far. */
   blocks: number;
@@ -527,8 +549,6 @@ export interface GsqueakProgress {
   entries: number;
   /** Σ q of the dictionary. */
   copies: number;
-  /** The last update's estimate of d_eff(γ). */
-  deff: number | null;
 }
 
 const STREAM_KEYS = [...PARAM_KEYS, "n", "seed", "blockSize", "signal", "onProgress"] as const;
@@ -562,7 +582,7 @@ export class Gsqueak {
   #finished = false;
   #lastDeff: number | null = null;
   readonly #signal: AbortSignal | undefined;
-  readonly #onProgress: ((p: GsqueakProgress) => void) | undefined;
+  readonly #work: Work;
 
   /** A streaming sparsifier for a graph on n nodes. Throws ValueError for a bad option (an
    *  unknown key names the closest valid one). */
@@ -577,10 +597,12 @@ export class Gsqueak {
     this.#bu = new Int32Array(cap);
     this.#bv = new Int32Array(cap);
     this.#bw = new Float64Array(cap);
-    if (o.signal !== undefined && typeof (o.signal as AbortSignal).throwIfAborted !== "function") throw new ValueError("Gsqueak: signal must be an AbortSignal");
-    if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new ValueError("Gsqueak: onProgress must be a function");
+    this.#work = new Work({ signal: o.signal, onProgress: o.onProgress }, null, "edges", () => {
+      const d = this.#dict;
+      const facts: Record<string, number> = { edges: this.#edges, blocks: this.#blocks, entries: d?.size ?? 0, copies: d ? sparsifierCopies(d) : 0 };
+      return facts;
+    });
     this.#signal = o.signal;
-    this.#onProgress = o.onProgress;
   }
 
   /** Edges pushed so far (self-loops included). */
@@ -631,12 +653,15 @@ export class Gsqueak {
   }
 
   /** Push every batch of an async (or sync) iterable, e.g. `streamEdges(file, { n })`;
-   *  yields to the event loop between batches, so `signal` can stop it. */
+   *  yields to the event loop between batches, so that `signal` can stop it (the edges pushed
+   *  before stay pushed). */
   async pushAll(batches: AsyncIterable<{ u: ArrayLike<number>; v: ArrayLike<number>; w?: ArrayLike<number> | null }> | Iterable<{ u: ArrayLike<number>; v: ArrayLike<number>; w?: ArrayLike<number> | null }>): Promise<void> {
     for await (const b of batches as AsyncIterable<{ u: ArrayLike<number>; v: ArrayLike<number>; w?: ArrayLike<number> | null }>) {
-      this.#signal?.throwIfAborted();
+      this.#work.check();
       this.push(b);
+      await yieldToEventLoop();
     }
+    this.#work.check();
   }
 
   /** Merge the last, partial block and return the final dictionary. Further pushes throw;
@@ -708,6 +733,7 @@ export class Gsqueak {
     this.#fill = 0;
     this.#blocks++;
     this.#lastDeff = this.#dict.params.deff;
-    this.#onProgress?.({ edges: this.#edges, blocks: this.#blocks, entries: this.#dict.size, copies: sparsifierCopies(this.#dict), deff: this.#lastDeff });
+    this.#work.done = this.#edges;
+    this.#work.report();
   }
 }

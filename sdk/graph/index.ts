@@ -32,7 +32,7 @@ export {
 export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
 export { knnGraph, epsilonGraph } from "./neighbors.js";
 export type { NeighborOptions, KnnOptions } from "./neighbors.js";
-export { effectiveResistances, jlVectors, EXACT_AUTO_MAX_NODES, MAX_JL_VECTORS } from "./resistances.js";
+export { effectiveResistances, effectiveResistancesAsync, jlVectors, EXACT_AUTO_MAX_NODES, MAX_JL_VECTORS } from "./resistances.js";
 export type { ResistanceOptions, ResistanceResult, ResistanceMethod, ResistanceProgress, NodePairs } from "./resistances.js";
 export { sparsify } from "./sparsify.js";
 export type { SparsifyOptions, SparsifyResult } from "./sparsify.js";

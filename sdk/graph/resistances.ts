@@ -21,7 +21,8 @@ import { integer, nonNegative, positive, seed as checkSeed } from "../core/valid
 import { Rng } from "../random/rng.js";
 import { cholesky, choSolve } from "../linalg/index.js";
 import { Graph, MAX_DENSE_NODES } from "./graph.js";
-import { LaplacianSolver, type LaplacianPreconditioner, type LaplacianSolveProgress } from "./solver.js";
+import { LaplacianSolver, type LaplacianPreconditioner, type LaplacianSolveResult } from "./solver.js";
+import { Work, type WorkProgress } from "../core/work.js";
 
 /** How `effectiveResistances` computes: `"exact"` (dense Cholesky of L + γI, or of L plus the
  *  projector onto the constants of each component when γ = 0; n ≤ 4096, O(n³)), `"jl"` (a JL
@@ -37,12 +38,10 @@ export interface NodePairs {
   v: ArrayLike<number>;
 }
 
-/** Progress of a JL resistance estimate, reported after each block of sketch columns. */
-export interface ResistanceProgress {
-  /** Sketch columns solved so far. */
-  columns: number;
-  /** Columns in all (k). */
-  k: number;
+/** Progress of a JL resistance estimate, reported after each block of sketch columns: `done`
+ *  and `total` count sketch columns (unit "columns"); `etaMs` is the time left at the rate so
+ *  far. */
+export interface ResistanceProgress extends WorkProgress {
   /** Products with L + γI the solves have computed so far. */
   products: number;
 }
@@ -69,9 +68,11 @@ export interface ResistanceOptions {
   maxIter?: number;
   /** Preconditioner of the solve (default "auto"). */
   preconditioner?: LaplacianPreconditioner;
-  /** Stops a JL estimate between chunks of solver iterations (the reason is thrown). */
+  /** Stops a JL estimate between chunks of solver iterations (the reason is thrown). The
+   *  synchronous call only sees an abort made from `onProgress`; `effectiveResistancesAsync`
+   *  yields to the event loop, so timers and other events can abort it. */
   signal?: AbortSignal;
-  /** Called after each block of JL columns. */
+  /** Called after each block of JL columns (at most 32 columns). */
   onProgress?: (p: ResistanceProgress) => void;
 }
 
@@ -141,63 +142,110 @@ export function jlVectors(n: number, eps: number): number {
  * effectiveResistances(g).resistances;                   // [2/3, 2/3, 2/3]
  */
 export function effectiveResistances(graph: Graph, options?: ResistanceOptions): ResistanceResult {
-  const o = checkOptions<ResistanceOptions>(options, "effectiveResistances", OPTION_KEYS);
-  if (!(graph instanceof Graph)) throw new ValueError(`effectiveResistances: graph must be a Graph (build one with Graph.fromEdges), got ${graph === null ? "null" : typeof graph}`);
-  const gamma = o.gamma === undefined ? 0 : nonNegative(o.gamma, "effectiveResistances: gamma");
-  if (!Number.isFinite(gamma)) throw new ValueError(`effectiveResistances: gamma must be finite, got ${gamma}`);
+  const plan = planResistances(graph, options, "effectiveResistances");
+  if (plan.use === "exact") return plan.finish(exactPairs(graph, plan.gamma, plan.a, plan.b), 0, true);
+  const job = plan.sketch();
+  try {
+    while (!job.stepSync()) { /* one block of columns per step */ }
+    return plan.finish(job.resistances(), job.iterations, job.converged);
+  } finally {
+    job.free();
+  }
+}
+
+/**
+ * As `effectiveResistances`, but a JL estimate yields to the event loop between blocks of
+ * columns and inside each block's solve, so that a page stays responsive and `signal` can be
+ * fired by a timer or a button; the result is bit for bit the synchronous one. (The exact
+ * method runs in one call.)
+ */
+export async function effectiveResistancesAsync(graph: Graph, options?: ResistanceOptions): Promise<ResistanceResult> {
+  const plan = planResistances(graph, options, "effectiveResistancesAsync");
+  if (plan.use === "exact") return plan.finish(exactPairs(graph, plan.gamma, plan.a, plan.b), 0, true);
+  const job = plan.sketch();
+  try {
+    while (!(await job.stepAsync())) { /* one block of columns per step */ }
+    return plan.finish(job.resistances(), job.iterations, job.converged);
+  } finally {
+    job.free();
+  }
+}
+
+/** A validated resistance computation: what to compute, and how to finish the result. */
+interface ResistancePlan {
+  use: "exact" | "jl";
+  gamma: number;
+  a: Int32Array;
+  b: Int32Array;
+  /** Start the JL sketch (owns a solver and a generator until free()). */
+  sketch(): SketchJob;
+  /** The result from the raw resistances. */
+  finish(r: Float64Array, iterations: number, converged: boolean): ResistanceResult;
+}
+
+function planResistances(graph: Graph, options: ResistanceOptions | undefined, where: string): ResistancePlan {
+  const o = checkOptions<ResistanceOptions>(options, where, OPTION_KEYS);
+  if (!(graph instanceof Graph)) throw new ValueError(`${where}: graph must be a Graph (build one with Graph.fromEdges), got ${graph === null ? "null" : typeof graph}`);
+  const gamma = o.gamma === undefined ? 0 : nonNegative(o.gamma, `${where}: gamma`);
+  if (!Number.isFinite(gamma)) throw new ValueError(`${where}: gamma must be finite, got ${gamma}`);
   const method = o.method ?? "auto";
-  if (method !== "auto" && method !== "exact" && method !== "jl") throw new ValueError(`effectiveResistances: method must be "auto", "exact" or "jl", got ${JSON.stringify(method)}`);
+  if (method !== "auto" && method !== "exact" && method !== "jl") throw new ValueError(`${where}: method must be "auto", "exact" or "jl", got ${JSON.stringify(method)}`);
   const n = graph.n;
-  const pairs = o.pairs === undefined ? null : pairArrays(o.pairs, n, "effectiveResistances: pairs");
+  const pairs = o.pairs === undefined ? null : pairArrays(o.pairs, n, `${where}: pairs`);
   const a = pairs ? pairs.u : graph.u, b = pairs ? pairs.v : graph.v;
   const use = method === "auto" ? (n <= EXACT_AUTO_MAX_NODES ? "exact" : "jl") : method;
-  if (o.eps !== undefined && o.k !== undefined) throw new ValueError("effectiveResistances: give eps or k, not both (k = ⌈4·ln n/ε²⌉)");
-  if (use === "exact" && (o.k !== undefined || o.eps !== undefined || o.seed !== undefined)) {
-    if (method === "exact") throw new ValueError("effectiveResistances: eps, k and seed apply to method \"jl\" only");
-  }
-  const comps = graph.components();
-  let r: Float64Array;
-  let k: number | null = null, eps: number | null = null, iterations = 0, converged = true;
-  if (use === "exact") {
-    r = exactPairs(graph, gamma, a, b);
-  } else {
-    if (o.k !== undefined) k = integer(o.k, "effectiveResistances: k", 1, MAX_JL_VECTORS);
+  if (o.eps !== undefined && o.k !== undefined) throw new ValueError(`${where}: give eps or k, not both (k = ⌈4·ln n/ε²⌉)`);
+  if (method === "exact" && (o.k !== undefined || o.eps !== undefined || o.seed !== undefined)) throw new ValueError(`${where}: eps, k and seed apply to method "jl" only`);
+  let k: number | null = null, eps: number | null = null;
+  if (use === "jl") {
+    if (o.k !== undefined) k = integer(o.k, `${where}: k`, 1, MAX_JL_VECTORS);
     else {
       eps = o.eps ?? 0.5;
-      if (typeof eps !== "number" || !(eps > 0 && eps <= 1)) throw new ValueError(`effectiveResistances: eps must be in (0, 1], got ${String(eps)}`);
+      if (typeof eps !== "number" || !(eps > 0 && eps <= 1)) throw new ValueError(`${where}: eps must be in (0, 1], got ${String(eps)}`);
       k = jlVectors(n, eps);
     }
-    const seed = checkSeed(o.seed ?? 0, "effectiveResistances: seed");
-    const tol = positive(o.tol ?? 1e-3, "effectiveResistances: tol");
-    const solver = new LaplacianSolver(graph, { shift: gamma, tol, maxIter: o.maxIter, preconditioner: o.preconditioner });
-    const rng = new Rng(seed, 0);
-    try {
-      const s = sketchResistances(solver, gamma, a, b, k, rng, { signal: o.signal, onProgress: o.onProgress });
-      iterations = s.iterations;
-      converged = s.converged;
-      r = s.sums;
-      for (let t = 0; t < r.length; t++) r[t] /= k;
-    } finally {
-      rng.dispose();
-      solver.dispose();
-    }
   }
-  if (gamma === 0) {
-    const lab = comps.labels;
-    for (let t = 0; t < r.length; t++) if (lab[a[t]] !== lab[b[t]]) r[t] = Infinity;
-  }
-  for (let t = 0; t < r.length; t++) if (a[t] === b[t]) r[t] = 0;
-  let leverage: Float64Array | null = null, deff: number | null = null;
-  if (pairs === null) {
-    leverage = new Float64Array(graph.m);
-    let s = 0;
-    for (let e = 0; e < graph.m; e++) {
-      leverage[e] = graph.w[e] * r[e];
-      s += leverage[e];
-    }
-    deff = s;
-  }
-  return { resistances: r, leverage, deff, method: use, gamma, k, eps, components: comps.count, iterations, converged };
+  const seed = checkSeed(o.seed ?? 0, `${where}: seed`);
+  const tol = positive(o.tol ?? 1e-3, `${where}: tol`);
+  // Checks signal and onProgress up front, also for the exact method (and throws the reason of
+  // a signal that has already fired).
+  new Work({ signal: o.signal, onProgress: o.onProgress }, k, "columns");
+  return {
+    use, gamma, a, b,
+    sketch: () => {
+      const solver = new LaplacianSolver(graph, { shift: gamma, tol, maxIter: o.maxIter, preconditioner: o.preconditioner });
+      let rng: Rng;
+      try {
+        rng = new Rng(seed, 0);
+      } catch (e) {
+        solver.dispose();
+        throw e;
+      }
+      return new SketchJob(solver, gamma, a, b, k!, rng, { signal: o.signal, onProgress: o.onProgress }, () => {
+        rng.dispose();
+        solver.dispose();
+      });
+    },
+    finish: (r, iterations, converged) => {
+      const comps = graph.components();
+      if (gamma === 0) {
+        const lab = comps.labels;
+        for (let t = 0; t < r.length; t++) if (lab[a[t]] !== lab[b[t]]) r[t] = Infinity;
+      }
+      for (let t = 0; t < r.length; t++) if (a[t] === b[t]) r[t] = 0;
+      let leverage: Float64Array | null = null, deff: number | null = null;
+      if (pairs === null) {
+        leverage = new Float64Array(graph.m);
+        let sum = 0;
+        for (let e = 0; e < graph.m; e++) {
+          leverage[e] = graph.w[e] * r[e];
+          sum += leverage[e];
+        }
+        deff = sum;
+      }
+      return { resistances: r, leverage, deff, method: use, gamma, k, eps, components: comps.count, iterations, converged };
+    },
+  };
 }
 
 /** Pairs as two validated Int32Arrays. */
@@ -293,55 +341,148 @@ export interface SketchResult {
   products: number;
 }
 
-/** @internal The JL sketch of the solver's graph with ridge γ (F = [W^{1/2}B ; √γ·I]; the
- *  solver must have been built with `shift: gamma`), solved in blocks of columns and
- *  accumulated over the pairs (a, b). Draws (m + (γ > 0 ? n : 0))·⌈k/64⌉ words from `rng` and
- *  leaves it after them. */
-export function sketchResistances(solver: LaplacianSolver, gamma: number, a: Int32Array, b: Int32Array, k: number, rng: Rng, opts: SketchOptions = {}): SketchResult {
-  const graph = solver.graph;
-  const n = graph.n, m = graph.m;
-  const eng: Engine = getEngine();
-  const count = a.length;
-  const kb = opts.blockColumns ?? Math.min(k, Math.max(4, Math.min(JL_BLOCK, Math.floor(JL_BLOCK_BYTES / (48 * Math.max(1, n))))));
-  const start = rng.getState();
-  const bufs: Array<WasmBuffer<Int32Array> | WasmBuffer<Float64Array>> = [];
-  const keep = <T extends WasmBuffer<Int32Array> | WasmBuffer<Float64Array>>(x: T): T => {
-    bufs.push(x);
-    return x;
-  };
-  let iterations = 0, converged = true, products = 0;
-  try {
-    const eu = keep(eng.i32(Math.max(1, m))).set(graph.u);
-    const ev = keep(eng.i32(Math.max(1, m))).set(graph.v);
-    const ew = graph.w.every((x) => x === 1) ? null : keep(eng.f64(Math.max(1, m))).set(graph.w);
-    const pa = keep(eng.i32(Math.max(1, count))).set(a);
-    const pb = keep(eng.i32(Math.max(1, count))).set(b);
-    const acc = keep(eng.f64(Math.max(1, count)));
-    acc.view.fill(0);
-    if (n === 0) return { sums: new Float64Array(count), iterations: 0, converged: true, products: 0 };
-    for (let col0 = 0; col0 < k; col0 += kb) {
-      const w = Math.min(kb, k - col0);
-      rng.setState(start);
-      const call = eng.call("graph_jl_rhs", { n, m, u: eu, v: ev, w: ew, gamma, k, col0, kb: w, rng: rng.stateBuffer, y: output(n * w) });
-      if (call.ret !== Status.OK) throw new ValueError("sketchResistances: the engine rejected the sketch's arguments (a bug in seqlearn's validation)");
-      const Y = new Matrix(n, w, call.output("y"));
-      const res = solver.solve(Y, {
-        signal: opts.signal,
-        onProgress: opts.onProgress ? (p: LaplacianSolveProgress) => opts.onProgress!({ columns: col0, k, products: products + p.products }) : undefined,
-      });
-      iterations = Math.max(iterations, res.iterations);
-      converged &&= res.converged;
-      products += res.products;
-      const st = eng.call("graph_jl_accumulate", { n, kb: w, z: input(res.x.data), count, a: pa, b: pb, acc }).ret;
-      if (st !== Status.OK) throw new ValueError("sketchResistances: a pair names a node outside the graph");
-      opts.onProgress?.({ columns: col0 + w, k, products });
-      opts.signal?.throwIfAborted();
+/** @internal The JL sketch of a solver's graph with ridge γ (F = [W^{1/2}B ; √γ·I]; the solver
+ *  must have been built with `shift: gamma`), solved block by block and accumulated over the
+ *  pairs (a, b): `stepSync()` / `stepAsync()` run one block of columns and say whether the
+ *  sketch is complete. Every block rebuilds its columns from one saved generator state and
+ *  draws the whole sketch's (m + (γ > 0 ? n : 0))·⌈k/64⌉ words, so the generator ends after the
+ *  sketch and the sums do not depend on the blocking. `free()` releases the job's engine
+ *  blocks and calls `onFree`. */
+export class SketchJob {
+  /** Most iterations of any column so far. */
+  iterations = 0;
+  /** Whether every column so far reached the tolerance. */
+  converged = true;
+  /** Products with L + γI so far. */
+  products = 0;
+  /** Columns done. */
+  col0 = 0;
+  readonly #solver: LaplacianSolver;
+  readonly #gamma: number;
+  readonly #k: number;
+  readonly #kb: number;
+  readonly #count: number;
+  readonly #rng: Rng;
+  readonly #start: Uint8Array;
+  readonly #eng: Engine;
+  readonly #bufs: Array<WasmBuffer<Int32Array> | WasmBuffer<Float64Array>> = [];
+  readonly #work: Work;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onFree: (() => void) | undefined;
+  #eu!: WasmBuffer<Int32Array>;
+  #ev!: WasmBuffer<Int32Array>;
+  #ew: WasmBuffer<Float64Array> | null = null;
+  #pa!: WasmBuffer<Int32Array>;
+  #pb!: WasmBuffer<Int32Array>;
+  #acc!: WasmBuffer<Float64Array>;
+  #freed = false;
+
+  constructor(solver: LaplacianSolver, gamma: number, a: Int32Array, b: Int32Array, k: number, rng: Rng, opts: SketchOptions = {}, onFree?: () => void) {
+    this.#solver = solver;
+    this.#gamma = gamma;
+    this.#k = k;
+    this.#rng = rng;
+    this.#onFree = onFree;
+    this.#signal = opts.signal;
+    const n = solver.graph.n, m = solver.graph.m;
+    this.#kb = opts.blockColumns ?? Math.min(k, Math.max(4, Math.min(JL_BLOCK, Math.floor(JL_BLOCK_BYTES / (48 * Math.max(1, n))))));
+    this.#count = a.length;
+    this.#start = rng.getState();
+    this.#eng = getEngine();
+    this.#work = new Work({ signal: opts.signal, onProgress: opts.onProgress }, k, "columns", () => ({ products: this.products }));
+    const eng = this.#eng;
+    const keep = <T extends WasmBuffer<Int32Array> | WasmBuffer<Float64Array>>(x: T): T => {
+      this.#bufs.push(x);
+      return x;
+    };
+    try {
+      const g = solver.graph;
+      this.#eu = keep(eng.i32(Math.max(1, m))).set(g.u);
+      this.#ev = keep(eng.i32(Math.max(1, m))).set(g.v);
+      this.#ew = g.w.every((x) => x === 1) ? null : keep(eng.f64(Math.max(1, m))).set(g.w);
+      this.#pa = keep(eng.i32(Math.max(1, a.length))).set(a);
+      this.#pb = keep(eng.i32(Math.max(1, b.length))).set(b);
+      this.#acc = keep(eng.f64(Math.max(1, a.length)));
+      this.#acc.view.fill(0);
+    } catch (e) {
+      this.free();
+      throw e;
     }
-    // Every block drew the whole sketch's words, so the generator is now after the sketch,
-    // whatever the blocking was.
-    return { sums: acc.toArray().slice(0, count), iterations, converged, products };
-  } finally {
-    for (const x of bufs) x.dispose();
+    if (n === 0) this.col0 = k;
+  }
+
+  /** The next block's right-hand sides Y (n × w). */
+  #block(): { Y: Matrix; w: number } {
+    const g = this.#solver.graph, n = g.n, m = g.m;
+    const w = Math.min(this.#kb, this.#k - this.col0);
+    this.#rng.setState(this.#start);
+    const call = this.#eng.call("graph_jl_rhs", {
+      n, m, u: this.#eu, v: this.#ev, w: this.#ew, gamma: this.#gamma, k: this.#k, col0: this.col0, kb: w, rng: this.#rng.stateBuffer, y: output(n * w),
+    });
+    if (call.ret !== Status.OK) throw new ValueError("sketchResistances: the engine rejected the sketch's arguments (a bug in seqlearn's validation)");
+    return { Y: new Matrix(n, w, call.output("y")), w };
+  }
+
+  /** Add the block's squared differences. */
+  #accumulate(res: LaplacianSolveResult<Matrix>, w: number): void {
+    this.iterations = Math.max(this.iterations, res.iterations);
+    this.converged &&= res.converged;
+    this.products += res.products;
+    const st = this.#eng.call("graph_jl_accumulate", { n: this.#solver.graph.n, kb: w, z: input(res.x.data), count: this.#count, a: this.#pa, b: this.#pb, acc: this.#acc }).ret;
+    if (st !== Status.OK) throw new ValueError("sketchResistances: a pair names a node outside the graph");
+    this.col0 += w;
+  }
+
+  /** Run one block of columns (synchronously); true when the sketch is complete. */
+  stepSync(): boolean {
+    if (this.col0 >= this.#k) return true;
+    const { Y, w } = this.#block();
+    this.#accumulate(this.#solver.solve(Y, { signal: this.#signal }), w);
+    this.#work.done = this.col0;
+    this.#work.report();
+    this.#work.check();
+    return this.col0 >= this.#k;
+  }
+
+  /** Run one block of columns, yielding to the event loop inside its solve and after it. */
+  async stepAsync(): Promise<boolean> {
+    if (this.col0 >= this.#k) return true;
+    const { Y, w } = this.#block();
+    this.#accumulate(await this.#solver.solveAsync(Y, { signal: this.#signal }), w);
+    await this.#work.step(w);
+    return this.col0 >= this.#k;
+  }
+
+  /** Per pair, Σ_j (Z[a, j] − Z[b, j])² over the columns done. */
+  sums(): Float64Array {
+    return this.#acc.toArray().slice(0, this.#count);
+  }
+
+  /** Per pair, the estimate r̂ = sums / k (the sketch must be complete). */
+  resistances(): Float64Array {
+    const r = this.sums();
+    for (let t = 0; t < r.length; t++) r[t] /= this.#k;
+    return r;
+  }
+
+  /** Free the engine blocks (and what onFree releases). Safe to call twice. */
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    for (const x of this.#bufs) x.dispose();
+    this.#bufs.length = 0;
+    this.#onFree?.();
   }
 }
 
+/** @internal The whole JL sketch in one call (see SketchJob): the per-pair sums of squared
+ *  differences over the k columns. */
+export function sketchResistances(solver: LaplacianSolver, gamma: number, a: Int32Array, b: Int32Array, k: number, rng: Rng, opts: SketchOptions = {}): SketchResult {
+  const job = new SketchJob(solver, gamma, a, b, k, rng, opts);
+  try {
+    while (!job.stepSync()) { /* one block of columns per step */ }
+    return { sums: job.sums(), iterations: job.iterations, converged: job.converged, products: job.products };
+  } finally {
+    job.free();
+  }
+}

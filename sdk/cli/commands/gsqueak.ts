@@ -7,7 +7,7 @@
 // format tag). `tree --graph` gives byte for byte the file that the same leaf and merge
 // commands produce one at a time (given each leaf's index and each merge's leaf range), and the
 // dictionary of gsqueak() in the SDK on the same edges and blocks.
-import { readFileSync, mkdirSync, existsSync, openSync, readSync, closeSync } from "node:fs";
+import { mkdirSync, existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { init, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, type Executor } from "../../index.js";
 import { nodeStream, nodeSeed, MAX_TREE_LEAVES } from "../../random/streams.js";
@@ -25,8 +25,10 @@ import { sparsifierGraph, sparsifierCopies, sparsifierToJSON, sparsifierFromJSON
 import { encodeSparsifier, decodeSparsifier, inspectSparsifierFile, isSparsifierFile } from "../../graph/codec.js";
 import { command, UsageError } from "../command.js";
 import { boolean, choice, custom, group, list, number, requiredFlag, string, type Values } from "../flags.js";
-import { output, QUIET } from "../options.js";
-import { OutputFile, writeFileAtomic, checkNotInput } from "../files.js";
+import { output, QUIET, FORCE } from "../options.js";
+import { OutputFile, writeFileAtomic, checkOutput, FileError } from "../files.js";
+import { readBytes } from "../dictfile.js";
+import { out, err, write } from "../term.js";
 
 // ---- flags ------------------------------------------------------------------------------
 
@@ -126,12 +128,7 @@ async function readEdgeFile(path: string, opts: EdgeReadOptions): Promise<EdgeFi
 
 /** A sparsifier file (binary), or its JSON form (as written by `seqlearn inspect --json`). */
 function readSparsifier(path: string): SparsifierDictionary {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
-  }
+  const bytes = readBytes(path, "sparsifier file");
   if (!isSparsifierFile(bytes) && bytes.length > 0 && bytes[0] === 0x7b /* { */) {
     let obj: unknown;
     try {
@@ -210,19 +207,20 @@ export const graphLeaf = command({
     ...EDGE_READ,
     ...SPARSIFIER,
     output: SPAR_OUT,
+    ...FORCE,
     ...QUIET,
   },
   async run({ positional, values: v }) {
     if (positional.length !== 1) throw new UsageError("expected one edge-list file");
-    checkNotInput(v.output, positional);
+    checkOutput(v.output, { inputs: positional, force: v.force });
     await init();
     const params = paramsOf(v.nodes, v);
     const e = await readEdgeFile(positional[0], readOptions(v, "integer", v.nodes));
     const node = v.node ?? v.start;
     const block: GsqueakBlock = { u: e.u, v: e.v, w: e.w, start: v.start };
     const d = gsqueakLeaf(block, params, v.seed, nodeStream(node % MAX_TREE_LEAVES, 1));
-    writeFileAtomic(v.output, encodeSparsifier(d), positional);
-    if (!v.quiet) console.error(summary(d, v.output));
+    writeFileAtomic(v.output, encodeSparsifier(d), { inputs: positional, force: v.force });
+    if (!v.quiet) err(summary(d, v.output));
     return 0;
   },
 });
@@ -250,14 +248,15 @@ export const graphMerge = command({
     }),
     seed: number({ int: true, min: 0, metavar: "<s>", help: "root seed", defaultText: "the inputs' seed" }),
     output: SPAR_OUT,
+    ...FORCE,
     ...QUIET,
   },
   async run({ positional, values: v }) {
     if (positional.length !== 2) throw new UsageError(`expected two sparsifier files, got ${positional.length}`);
-    checkNotInput(v.output, positional);
+    checkOutput(v.output, { inputs: positional, force: v.force });
     await init();
     const [a, b] = positional.map(readSparsifier);
-    const crcs = positional.map((f) => crc32(readFileSync(f))).sort((x, y) => x - y);
+    const crcs = positional.map((f) => crc32(readBytes(f, "sparsifier file"))).sort((x, y) => x - y);
     const stream = v.leaves !== undefined ? nodeStream(v.leaves.first, v.leaves.last - v.leaves.first + 1) : nodeSeed(crcs[0], crcs[1]);
     let seed = v.seed;
     if (seed === undefined) {
@@ -267,8 +266,8 @@ export const graphMerge = command({
     const p = a.params;
     const params = gsqueakParams(p.n, { eps: p.eps, gamma: p.gamma, qbar: p.qbar, k: p.k, tol: p.tol }, "seqlearn merge");
     const ab = gsqueakMerge(a, b, params, seed, stream);
-    writeFileAtomic(v.output, encodeSparsifier(ab), positional);
-    if (!v.quiet) console.error(summary(ab, v.output));
+    writeFileAtomic(v.output, encodeSparsifier(ab), { inputs: positional, force: v.force });
+    if (!v.quiet) err(summary(ab, v.output));
     return 0;
   },
 });
@@ -294,6 +293,7 @@ export const graphTree = command({
     ...IDS,
     ...SPARSIFIER,
     output: SPAR_OUT,
+    ...FORCE,
     ...group("output", {
       edgesOut: string({ metavar: "<file.csv>", help: "also write the sparsifier as an edge list (source,target,weight; the input's ids)" }),
       json: boolean({ help: "print the summary and the per-level timings as JSON" }),
@@ -303,8 +303,9 @@ export const graphTree = command({
   async run({ positional, values: v }) {
     if (positional.length === 0) throw new UsageError("expected at least one edge-list file");
     const files = positional;
-    checkNotInput(v.output, files);
-    if (v.edgesOut !== undefined) checkNotInput(v.edgesOut, files, "--edges-out");
+    checkOutput(v.output, { inputs: files, force: v.force });
+    if (v.edgesOut !== undefined) checkOutput(v.edgesOut, { inputs: files, force: v.force, flag: "--edges-out" });
+    if (v.keep !== undefined && existsSync(v.keep) && !statSync(v.keep).isDirectory()) throw new FileError(`--keep ${v.keep}: it exists and is not a folder`);
     if (files.length > 1 && v.blockSize !== undefined) throw new UsageError("--block-size cuts a single file; with several files each file is a leaf");
     if (files.length > 1 && v.ids === "string") throw new UsageError("--ids string needs a single file: with several files the ids must be integers (one numbering for all)");
     await init();
@@ -329,7 +330,12 @@ export const graphTree = command({
     const seed = v.seed;
     const keep = v.keep;
     const plan = planTree(leaves.length, v.shape);
-    if (keep) mkdirSync(keep, { recursive: true });
+    const nodeFile = (i: number): string => join(keep!, `node-${i}.spar`);
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      // Every node file is checked before the tree runs, as -o is.
+      for (let i = 0; i < leaves.length + plan.merges.length; i++) checkOutput(nodeFile(i), { inputs: files, force: v.force, flag: "--keep" });
+    }
     let pool: Executor;
     let own: WorkerPool | null = null;
     if (v.workers === 0) pool = new InlinePool(TASKS);
@@ -341,15 +347,15 @@ export const graphTree = command({
         leaves, leafTask: GSQUEAK_LEAF_TASK, mergeTask: GSQUEAK_MERGE_TASK, shape: v.shape, seed, params,
         leafCost: (b) => b.u.length,
         onNode: (i) => {
-          if (keep) writeFileAtomic(join(keep, `node-${i.node}.spar`), i.value as Uint8Array, files);
+          if (keep) writeFileAtomic(nodeFile(i.node), i.value as Uint8Array, { inputs: files, force: v.force, flag: "--keep" });
           if (tty) process.stderr.write(`\rtree: ${i.done}/${i.total} nodes`);
         },
       });
       if (tty) process.stderr.write("\n");
-      writeFileAtomic(v.output, r.value, files);
+      writeFileAtomic(v.output, r.value, { inputs: files, force: v.force });
       const d = decodeSparsifier(r.value);
       if (v.edgesOut !== undefined) {
-        const f = new OutputFile(v.edgesOut, files);
+        const f = new OutputFile(v.edgesOut, { inputs: files, force: v.force, flag: "--edges-out" });
         try {
           for (const chunk of edgeListChunks(sparsifierGraph(d, ids))) f.write(chunk);
           f.commit();
@@ -360,20 +366,20 @@ export const graphTree = command({
       const g = sparsifierGraph(d);
       const seconds = (performance.now() - t0) / 1000;
       if (v.json) {
-        console.log(JSON.stringify({
+        out(JSON.stringify({
           n, edges: start, kept: g.m, entries: d.size, copies: sparsifierCopies(d), deff: d.params.deff, eps: params.eps, gamma: params.gamma,
           qbar: params.qbar, k: params.k, leaves: leaves.length, depth: plan.depth, wallMs: r.wallMs, levels: r.levels,
         }));
       } else if (!quiet) {
-        console.error(summary(d, v.output));
-        console.error(`  n = ${n}, ε = ${params.eps}, γ = ${params.gamma}, q̄ = ${params.qbar}, k = ${params.k}; ${leaves.length} leaves, depth ${plan.depth}; kept ${g.m} of ${start} edges (${((100 * g.m) / Math.max(1, start)).toFixed(1)} %) in ${seconds.toFixed(2)} s`);
-        for (const l of r.levels) console.error(`  level ${l.level}: ${l.nodes} node${l.nodes === 1 ? "" : "s"}, ${l.wallMs.toFixed(0)} ms wall, ${l.workMs.toFixed(0)} ms compute`);
+        err(summary(d, v.output));
+        err(`  n = ${n}, ε = ${params.eps}, γ = ${params.gamma}, q̄ = ${params.qbar}, k = ${params.k}; ${leaves.length} leaves, depth ${plan.depth}; kept ${g.m} of ${start} edges (${((100 * g.m) / Math.max(1, start)).toFixed(1)} %) in ${seconds.toFixed(2)} s`);
+        for (const l of r.levels) err(`  level ${l.level}: ${l.nodes} node${l.nodes === 1 ? "" : "s"}, ${l.wallMs.toFixed(0)} ms wall, ${l.workMs.toFixed(0)} ms compute`);
       }
       if (keep && !quiet) {
-        console.error(`node files in ${keep}/; the same tree, one step at a time:`);
+        err(`node files in ${keep}/; the same tree, one step at a time:`);
         const common = `--nodes ${n} --eps ${params.eps} --gamma ${params.gamma} --qbar ${params.qbar} --jl ${params.k} --tol ${params.tol} --seed ${seed}${params.leafUpdate ? "" : " --no-leaf-update"}`;
-        for (let i = 0; i < leaves.length; i++) console.error(`  seqlearn leaf --graph <edges ${leaves[i].start}..${leaves[i].start + leaves[i].u.length - 1}> --start ${leaves[i].start} --node ${i} ${common} -o ${join(keep, `node-${i}.spar`)}`);
-        for (const m of plan.merges) console.error(`  seqlearn merge ${join(keep, `node-${m.left}.spar`)} ${join(keep, `node-${m.right}.spar`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.spar`)}`);
+        for (let i = 0; i < leaves.length; i++) err(`  seqlearn leaf --graph <edges ${leaves[i].start}..${leaves[i].start + leaves[i].u.length - 1}> --start ${leaves[i].start} --node ${i} ${common} -o ${join(keep, `node-${i}.spar`)}`);
+        for (const m of plan.merges) err(`  seqlearn merge ${join(keep, `node-${m.left}.spar`)} ${join(keep, `node-${m.right}.spar`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.spar`)}`);
       }
     } finally {
       await own?.close();
@@ -399,18 +405,18 @@ export const graphInspect = command({
     await init();
     const d = readSparsifier(positional[0]);
     if (v.json) {
-      console.log(JSON.stringify(sparsifierToJSON(d)));
+      out(JSON.stringify(sparsifierToJSON(d)));
       return 0;
     }
     const g = sparsifierGraph(d);
     if (v.edges) {
-      for (const chunk of edgeListChunks(g)) process.stdout.write(chunk);
+      for (const chunk of edgeListChunks(g)) write(chunk);
       return 0;
     }
-    const bytes = readFileSync(positional[0]);
+    const bytes = readBytes(positional[0], "sparsifier file");
     const head = isSparsifierFile(bytes) ? inspectSparsifierFile(bytes) : null;
     const p = d.params;
-    console.log([
+    out([
       head ? `${positional[0]}: seqlearn sparsifier file, format version ${head.version}, ${head.bytes} bytes (CRC-32 verified)` : `${positional[0]}: seqlearn sparsifier, JSON form (${SPARSIFIER_JSON_FORMAT})`,
       `n = ${p.n}; ε = ${p.eps}, γ = ${p.gamma}, q̄ = ${p.qbar}, k = ${p.k}, tol = ${p.tol}; seed ${p.seed}`,
       `${d.size} entries (${g.m} distinct edges) summarising ${p.edges} edges; d_eff(γ) ≈ ${p.deff ?? "–"}`,
@@ -450,12 +456,13 @@ export const resistances = command({
     ...EDGE_READ,
     ...IDS,
     output: output("<out.csv>", "where to write the resistances (default: standard output)"),
+    ...FORCE,
     ...QUIET,
   },
   async run({ positional, values: v }) {
     if (positional.length !== 1) throw new UsageError("expected one edge-list file");
     const inputs = v.pairs !== undefined ? [positional[0], v.pairs] : [positional[0]];
-    if (v.output !== undefined) checkNotInput(v.output, inputs);
+    if (v.output !== undefined) checkOutput(v.output, { inputs, force: v.force });
     if (v.eps !== undefined && v.jl !== undefined) throw new UsageError("give --eps or --jl, not both (k = ⌈4·ln n/ε²⌉)");
     if (v.method === "exact" && (v.eps !== undefined || v.jl !== undefined || v.seed !== undefined || v.tol !== undefined)) {
       throw new UsageError("--eps, --jl, --seed and --tol apply to --method jl (or auto on large graphs)");
@@ -493,7 +500,7 @@ export const resistances = command({
       ...(v.method === "exact" ? {} : { ...(v.jl !== undefined ? { k: v.jl } : v.eps !== undefined ? { eps: v.eps } : {}), ...(v.seed !== undefined ? { seed: v.seed } : {}), ...(v.tol !== undefined ? { tol: v.tol } : {}) }),
     });
     const name = (i: number): string => (g.nodeIds ? csvField(g.nodeIds[i]) : String(i));
-    const write = (sink: (s: string) => void): void => {
+    const emit = (sink: (s: string) => void): void => {
       let buf = pairs ? "source,target,resistance\n" : "source,target,weight,resistance,leverage\n";
       const a = pairs ? pairs.u : g.u, b = pairs ? pairs.v : g.v;
       for (let t = 0; t < a.length; t++) {
@@ -505,11 +512,11 @@ export const resistances = command({
       }
       sink(buf);
     };
-    if (v.output === undefined) write((s) => process.stdout.write(s));
+    if (v.output === undefined) emit((s) => write(s));
     else {
-      const f = new OutputFile(v.output, inputs);
+      const f = new OutputFile(v.output, { inputs, force: v.force });
       try {
-        write((s) => f.write(s));
+        emit((s) => f.write(s));
         f.commit();
       } finally {
         f.abort();
@@ -518,9 +525,9 @@ export const resistances = command({
     if (!v.quiet) {
       const secs = ((performance.now() - t0) / 1000).toFixed(2);
       const how = res.method === "exact" ? "exact" : `JL, k = ${res.k}${res.eps !== null ? ` (ε = ${res.eps})` : ""}, ${res.iterations} iterations${res.converged ? "" : " (some columns did not reach the tolerance)"}`;
-      console.error(`${g.n} nodes, ${g.m} edges, ${res.components} component${res.components === 1 ? "" : "s"}; γ = ${res.gamma}; ${how}; ${secs} s`);
-      if (res.deff !== null) console.error(`d_eff(γ) = Σ w·r = ${res.deff.toFixed(4)}${res.gamma === 0 ? ` (n − c = ${g.n - res.components})` : ""}`);
-      if (skipped > 0) console.error(`${skipped} pair${skipped === 1 ? "" : "s"} (u, u) skipped`);
+      err(`${g.n} nodes, ${g.m} edges, ${res.components} component${res.components === 1 ? "" : "s"}; γ = ${res.gamma}; ${how}; ${secs} s`);
+      if (res.deff !== null) err(`d_eff(γ) = Σ w·r = ${res.deff.toFixed(4)}${res.gamma === 0 ? ` (n − c = ${g.n - res.components})` : ""}`);
+      if (skipped > 0) err(`${skipped} pair${skipped === 1 ? "" : "s"} (u, u) skipped`);
     }
     return 0;
   },
