@@ -60,7 +60,7 @@ describe("error names", () => {
     const classes = Object.entries(sl).filter(([, v]) => typeof v === "function" && (v as { prototype?: unknown }).prototype instanceof Error);
     expect(classes.map(([k]) => k).sort()).toEqual([
       "DataError", "DictionaryFormatError", "EngineMemoryError", "EngineStateError", "EngineTrapError", "NumericalError", "PoolClosedError", "SeqlearnError",
-      "ShapeError", "TaskAbortedError", "TaskError", "UnknownTaskError", "ValueError", "WorkerLostError", "WorkerStartError",
+      "ShapeError", "SparsifierFormatError", "TaskAbortedError", "TaskError", "UnknownTaskError", "ValueError", "WorkerLostError", "WorkerStartError",
     ]);
     for (const [name, C] of classes) {
       const e = new (C as new (...a: unknown[]) => Error)("x", 1, 1, new Error("x"));

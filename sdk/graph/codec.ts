@@ -42,6 +42,8 @@ export type SparsifierFormatErrorCode =
 /** A sparsifier file could not be decoded (or a dictionary could not be encoded). `code` says
  *  which check failed; `offset` is the byte offset of the offending field when known. */
 export class SparsifierFormatError extends SeqlearnError {
+  /** Always "SparsifierFormatError" (an own property, so that minified bundles keep it). */
+  override name = "SparsifierFormatError";
   /** Which check failed. */
   readonly code: SparsifierFormatErrorCode;
   /** Byte offset of the offending field, when known. */

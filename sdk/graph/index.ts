@@ -41,7 +41,7 @@ export {
   GSQUEAK_LEAF_TASK, GSQUEAK_MERGE_TASK,
 } from "./gsqueak.js";
 export type {
-  GsqueakOptions, GsqueakResult, GsqueakParams, GsqueakParamOptions, GsqueakBlock, GsqueakStreamOptions, GsqueakProgress,
+  GsqueakOptions, GsqueakResult, GsqueakTreeProgress, GsqueakParams, GsqueakParamOptions, GsqueakBlock, GsqueakStreamOptions, GsqueakProgress,
   EdgeArrays, GsqueakUpdateStats,
 } from "./gsqueak.js";
 export {

@@ -59,6 +59,8 @@ export const SPARSIFIER_JSON_FORMAT = "seqlearn.sparsifier/1";
 /** A dictionary failed a check (shared by the binary and the JSON readers); `field` names the
  *  parameter or the entry array. */
 export class SparsifierCheckError extends ValueError {
+  /** Always "ValueError": a failed check is a ValueError (`field` says which). */
+  override name = "ValueError";
   /** The parameter ("eps", …) or entry array ("p", …) that failed. */
   readonly field: string;
   constructor(field: string, message: string) {
