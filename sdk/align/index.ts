@@ -35,6 +35,7 @@ export { Tokenizer, TokenizerError, TOKENIZER_FORMAT, SPECIAL_TOKENS, ROLES } fr
 export type { TokenizerJSON, TokenizerErrorCode, SpecialToken, Role } from "./tokenizer.js";
 export {
   LAYOUTS, DatasetError, detectLayout, parseRecord, readJsonl, tokenizeRecord, loadDataset, shuffledOrder, padSequences, collate, batches,
+  lmBatch, stackPadded,
 } from "./data.js";
 export type {
   Layout, Message, Turns, DatasetErrorCode, DataRecord, PreferenceRecord, UnpairedRecord, RewardRecord, CompletionRecord,

@@ -9,7 +9,7 @@
 // shift Hugging Face models apply to `labels`), and masks follow the targets.
 import { getEngine, input, outputF32, outputI32, output, Status, ModelConfig, ModelKind, NnTensor, TensorInfo, Activation, type Engine, type WasmBuffer } from "../engine/index.js";
 import { EngineResource } from "../engine/resource.js";
-import { EngineStateError, ShapeError, ValueError } from "../core/errors.js";
+import { EngineStateError, NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import { integer, positive, nonNegative, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
@@ -159,8 +159,9 @@ export interface LmBatch {
 
 /** Per-token and per-sequence log-probabilities of a batch's targets. */
 export interface LogProbs {
-  /** log p(targets[b][t] | inputs[b][0..t]) [B·T] row-major; 0 where the mask is 0. */
-  tokens: Float32Array;
+  /** log p(targets[b][t] | inputs[b][0..t]) [B·T] row-major, in f64 (the log-softmax is
+   *  computed in f64 from the f32 logits); 0 where the mask is 0. */
+  tokens: Float64Array;
   /** Σ_t mask·log p per sequence [B], accumulated in f64. */
   sums: Float64Array;
   /** Σ_t mask per sequence [B]. */
@@ -671,8 +672,12 @@ export class LanguageModel extends EngineResource {
     last.mask = mask ? this.engine.u8(B * T).set(mask) : null;
     const r = this.engine.call("nn_logprobs", {
       cfg: this.cfg, work: this.work!, targets: last.targets, mask: last.mask, B, T,
-      logp: outputF32(B * T), sums: output(B), counts: output(B),
+      logp: output(B * T), sums: output(B), counts: output(B),
     });
+    if (r.ret === Status.NON_FINITE) {
+      const row = this.engine.statusArgs()[0];
+      throw new NumericalError(`logProbs: the logits of sequence ${Math.floor(row / T)}, position ${row % T} are not finite (a diverged model?)`, { row });
+    }
     if (r.ret !== Status.OK) throw new ValueError(`logProbs: the engine rejected the targets (index ${this.engine.statusArgs()[0]})`);
     return { tokens: r.output("logp"), sums: r.output("sums"), counts: r.output("counts") };
   }
@@ -723,16 +728,17 @@ export class LanguageModel extends EngineResource {
     const { B, T } = last;
     const V = this.vocab;
     if (g.dlogp === undefined && g.dlogits === undefined && g.dvalues === undefined) throw new ValueError("backward: give at least one of dlogp, dlogits, dvalues");
-    const f32 = (a: ArrayLike<number>, n: number, name: string): Float32Array => {
+    const typed = <A extends Float32Array | Float64Array>(a: ArrayLike<number>, n: number, name: string, Type: { new (n: number): A; from(a: ArrayLike<number>): A }): A => {
       if (!a || a.length !== n) throw new ShapeError(`backward: ${name} has ${a?.length} entries, expected ${n}`);
-      const out = a instanceof Float32Array ? a : Float32Array.from(a);
+      const out = a instanceof Type ? (a as A) : Type.from(a);
       for (let i = 0; i < n; i++) if (!Number.isFinite(out[i])) throw new ValueError(`backward: ${name}[${i}] = ${out[i]} is not finite`);
       return out;
     };
-    let dlogp: Float32Array | null = null, dlogits: Float32Array | null = null, dvalues: Float32Array | null = null;
+    const f32 = (a: ArrayLike<number>, n: number, name: string) => typed(a, n, name, Float32Array);
+    let dlogp: Float64Array | null = null, dlogits: Float32Array | null = null, dvalues: Float32Array | null = null;
     if (g.dlogp !== undefined) {
       if (!last.targets) throw new EngineStateError("backward: dlogp needs the targets of a logProbs call on this batch");
-      dlogp = f32(g.dlogp, B * T, "dlogp");
+      dlogp = typed(g.dlogp, B * T, "dlogp", Float64Array);
     }
     if ((g.dlogp !== undefined || g.dlogits !== undefined) && last.headless) {
       throw new EngineStateError("backward: the last forward pass was headless (values only); dlogp and dlogits need one with the vocabulary head");
