@@ -16,7 +16,7 @@ export type {
   ModelConfigInput, TransformerConfig, MlpConfig, NormalizedModelConfig, ModelKindName, ActivationName,
   TensorSpec, TokenBatch, ShiftedBatch, Tokens, LmBatch, LogProbs, OutputGradients,
 } from "./model.js";
-export { AdamW, scheduledLr } from "./optim.js";
+export { AdamW, scheduledLr, sgdStep } from "./optim.js";
 export type { AdamWOptions, ResolvedAdamWOptions, Schedule, ConstantSchedule, WarmupSchedule, CosineSchedule, StepInfo, AdamWState } from "./optim.js";
 export { sample } from "./sample.js";
 export type { SampleOptions, SampleResult } from "./sample.js";
@@ -48,3 +48,5 @@ export {
   encodeModelFile, decodeModelFile, saveModel, loadModel,
 } from "./modelfile.js";
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
+export { LMPolicy } from "./policy.js";
+export type { LMPrompt, LMPolicyOptions } from "./policy.js";

@@ -371,7 +371,7 @@ export type TensorInfo = (typeof TensorInfo)[keyof typeof TensorInfo];
  * Pairwise preference losses of loss_pair; the names are TRL's `DPOConfig.loss_type`. z = βh
  * with h = ρ_w − ρ_l and ρ = S − S_ref (ρ = (S − S_ref)/N with PairParam.LENGTH_NORM).
  *
- * Defined in [assembly/nn/losses.ts:408](../../assembly/nn/losses.ts#L408).
+ * Defined in [assembly/nn/losses.ts:410](../../assembly/nn/losses.ts#L410).
  */
 export const PairLoss = {
   /** DPO: softplus(−z) = −log σ(z) (Rafailov et al. 2023, Eq. 7). */
@@ -398,7 +398,7 @@ export type PairLoss = (typeof PairLoss)[keyof typeof PairLoss];
 /**
  * Slots of the f64 `cfg` block of loss_pair.
  *
- * Defined in [assembly/nn/losses.ts:430](../../assembly/nn/losses.ts#L430).
+ * Defined in [assembly/nn/losses.ts:432](../../assembly/nn/losses.ts#L432).
  */
 export const PairParam = {
   /** β (for IPO: τ). */
@@ -419,7 +419,7 @@ export type PairParam = (typeof PairParam)[keyof typeof PairParam];
 /**
  * Single-sequence losses of loss_point. ρ = S − S_ref (ρ/N with PointParam.LENGTH_NORM).
  *
- * Defined in [assembly/nn/losses.ts:573](../../assembly/nn/losses.ts#L573).
+ * Defined in [assembly/nn/losses.ts:575](../../assembly/nn/losses.ts#L575).
  */
 export const PointLoss = {
   /**
@@ -445,7 +445,7 @@ export type PointLoss = (typeof PointLoss)[keyof typeof PointLoss];
 /**
  * Slots of the f64 `cfg` block of loss_point.
  *
- * Defined in [assembly/nn/losses.ts:588](../../assembly/nn/losses.ts#L588).
+ * Defined in [assembly/nn/losses.ts:590](../../assembly/nn/losses.ts#L590).
  */
 export const PointParam = {
   /** β (KTO, APO) or τ (DRO). */
@@ -469,7 +469,7 @@ export type PointParam = (typeof PointParam)[keyof typeof PointParam];
  * Token-level distillation divergences of loss_token_divergence, between the teacher's
  * next-token distribution T and the student's S = softmax(z/t).
  *
- * Defined in [assembly/nn/losses.ts:679](../../assembly/nn/losses.ts#L679).
+ * Defined in [assembly/nn/losses.ts:681](../../assembly/nn/losses.ts#L681).
  */
 export const Divergence = {
   /** Forward KL(T‖S) = Σ T log(T/S); ∂/∂z = S − T. */
@@ -1037,13 +1037,13 @@ export interface WasmExports {
    * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
    * for a row with a NaN or ±∞ maximum or sum.
    *
-   * [assembly/nn/losses.ts:181](../../assembly/nn/losses.ts#L181)
+   * [assembly/nn/losses.ts:183](../../assembly/nn/losses.ts#L183)
    */
   loss_token_logprobs(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
   /**
    * loss_token_logprobs with f64 logits (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:186](../../assembly/nn/losses.ts#L186)
+   * [assembly/nn/losses.ts:188](../../assembly/nn/losses.ts#L188)
    */
   loss_token_logprobs_f64(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
   /**
@@ -1052,27 +1052,27 @@ export interface WasmExports {
    * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
    * get 0. With `accumulate` the result is added to dz instead of overwriting it.
    *
-   * [assembly/nn/losses.ts:262](../../assembly/nn/losses.ts#L262)
+   * [assembly/nn/losses.ts:264](../../assembly/nn/losses.ts#L264)
    */
   loss_logits_backward(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
   /**
    * loss_logits_backward with f64 logits and dz (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:267](../../assembly/nn/losses.ts#L267)
+   * [assembly/nn/losses.ts:269](../../assembly/nn/losses.ts#L269)
    */
   loss_logits_backward_f64(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
   /**
    * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
    * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
    *
-   * [assembly/nn/losses.ts:281](../../assembly/nn/losses.ts#L281)
+   * [assembly/nn/losses.ts:283](../../assembly/nn/losses.ts#L283)
    */
   loss_masked_row_sum(logp: number, mask: number, batch: number, len: number, scores: number, tokens: number): void;
   /**
    * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
    * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
    *
-   * [assembly/nn/losses.ts:310](../../assembly/nn/losses.ts#L310)
+   * [assembly/nn/losses.ts:312](../../assembly/nn/losses.ts#L312)
    */
   loss_scatter_seq_grad(g: number, mask: number, tokens: number, batch: number, len: number, dl: number): void;
   /**
@@ -1083,7 +1083,7 @@ export interface WasmExports {
    * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
    * call without token counts.
    *
-   * [assembly/nn/losses.ts:543](../../assembly/nn/losses.ts#L543)
+   * [assembly/nn/losses.ts:545](../../assembly/nn/losses.ts#L545)
    */
   loss_pair(kind: number, cfg: number, chosen: number, refChosen: number, rejected: number, refRejected: number, chosenTokens: number, rejectedTokens: number, batch: number, loss: number, gw: number, gl: number): number;
   /**
@@ -1091,13 +1091,13 @@ export interface WasmExports {
    * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
    * values, or LENGTH_NORM without token counts.
    *
-   * [assembly/nn/losses.ts:619](../../assembly/nn/losses.ts#L619)
+   * [assembly/nn/losses.ts:621](../../assembly/nn/losses.ts#L621)
    */
   loss_point(kind: number, cfg: number, scores: number, refScores: number, tokens: number, labels: number, values: number, batch: number, loss: number, g: number, gv: number): number;
   /**
    * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
    *
-   * [assembly/nn/losses.ts:690](../../assembly/nn/losses.ts#L690)
+   * [assembly/nn/losses.ts:692](../../assembly/nn/losses.ts#L692)
    */
   loss_divergence_workspace_size(vocab: number): number;
   /**
@@ -1109,13 +1109,13 @@ export interface WasmExports {
    * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
    * whose logits have no finite log-sum-exp.
    *
-   * [assembly/nn/losses.ts:799](../../assembly/nn/losses.ts#L799)
+   * [assembly/nn/losses.ts:801](../../assembly/nn/losses.ts#L801)
    */
   loss_token_divergence(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
   /**
    * loss_token_divergence with f64 logits and dz (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:805](../../assembly/nn/losses.ts#L805)
+   * [assembly/nn/losses.ts:807](../../assembly/nn/losses.ts#L807)
    */
   loss_token_divergence_f64(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
   /**
@@ -1128,7 +1128,7 @@ export interface WasmExports {
    * the last token back, over k in order inside each token. Returns BAD_ARG (status_arg = i) when
    * the offsets decrease or offsets[0] ≠ 0.
    *
-   * [assembly/nn/losses.ts:338](../../assembly/nn/losses.ts#L338)
+   * [assembly/nn/losses.ts:340](../../assembly/nn/losses.ts#L340)
    */
   loss_reward_to_go(logp: number, refs: number, coefs: number, K: number, labels: number, offsets: number, batch: number, denom: number, w: number): number;
   /**
@@ -2065,7 +2065,7 @@ export interface AbiArgs {
    * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
    * for a row with a NaN or ±∞ maximum or sum.
    *
-   * Engine side: [assembly/nn/losses.ts:181](../../assembly/nn/losses.ts#L181).
+   * Engine side: [assembly/nn/losses.ts:183](../../assembly/nn/losses.ts#L183).
    */
   loss_token_logprobs: {
     /** `ptr<f32>` — R×V f32, row-major */ logits: Ptr<Float32Array>;
@@ -2079,7 +2079,7 @@ export interface AbiArgs {
   /**
    * loss_token_logprobs with f64 logits (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:186](../../assembly/nn/losses.ts#L186).
+   * Engine side: [assembly/nn/losses.ts:188](../../assembly/nn/losses.ts#L188).
    */
   loss_token_logprobs_f64: {
     /** `ptr<f64>` */ logits: Ptr<Float64Array>;
@@ -2096,7 +2096,7 @@ export interface AbiArgs {
    * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
    * get 0. With `accumulate` the result is added to dz instead of overwriting it.
    *
-   * Engine side: [assembly/nn/losses.ts:262](../../assembly/nn/losses.ts#L262).
+   * Engine side: [assembly/nn/losses.ts:264](../../assembly/nn/losses.ts#L264).
    */
   loss_logits_backward: {
     /** `ptr<f64>` — R gradients w.r.t. the target log-probabilities */ dl: Ptr<Float64Array>;
@@ -2112,7 +2112,7 @@ export interface AbiArgs {
   /**
    * loss_logits_backward with f64 logits and dz (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:267](../../assembly/nn/losses.ts#L267).
+   * Engine side: [assembly/nn/losses.ts:269](../../assembly/nn/losses.ts#L269).
    */
   loss_logits_backward_f64: {
     /** `ptr<f64>` */ dl: Ptr<Float64Array>;
@@ -2129,7 +2129,7 @@ export interface AbiArgs {
    * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
    * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
    *
-   * Engine side: [assembly/nn/losses.ts:281](../../assembly/nn/losses.ts#L281).
+   * Engine side: [assembly/nn/losses.ts:283](../../assembly/nn/losses.ts#L283).
    */
   loss_masked_row_sum: {
     /** `ptr<f64>` — B×T per-token log-probabilities */ logp: Ptr<Float64Array>;
@@ -2143,7 +2143,7 @@ export interface AbiArgs {
    * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
    * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
    *
-   * Engine side: [assembly/nn/losses.ts:310](../../assembly/nn/losses.ts#L310).
+   * Engine side: [assembly/nn/losses.ts:312](../../assembly/nn/losses.ts#L312).
    */
   loss_scatter_seq_grad: {
     /** `ptr<f64>` — B gradients w.r.t. the sequence scores */ g: Ptr<Float64Array>;
@@ -2161,7 +2161,7 @@ export interface AbiArgs {
    * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
    * call without token counts.
    *
-   * Engine side: [assembly/nn/losses.ts:543](../../assembly/nn/losses.ts#L543).
+   * Engine side: [assembly/nn/losses.ts:545](../../assembly/nn/losses.ts#L545).
    */
   loss_pair: {
     /** `PairLoss` — a PairLoss */ kind: PairLoss;
@@ -2182,7 +2182,7 @@ export interface AbiArgs {
    * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
    * values, or LENGTH_NORM without token counts.
    *
-   * Engine side: [assembly/nn/losses.ts:619](../../assembly/nn/losses.ts#L619).
+   * Engine side: [assembly/nn/losses.ts:621](../../assembly/nn/losses.ts#L621).
    */
   loss_point: {
     /** `PointLoss` — a PointLoss */ kind: PointLoss;
@@ -2200,7 +2200,7 @@ export interface AbiArgs {
   /**
    * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
    *
-   * Engine side: [assembly/nn/losses.ts:690](../../assembly/nn/losses.ts#L690).
+   * Engine side: [assembly/nn/losses.ts:692](../../assembly/nn/losses.ts#L692).
    */
   loss_divergence_workspace_size: {
     /** `i32` */ vocab: number;
@@ -2214,7 +2214,7 @@ export interface AbiArgs {
    * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
    * whose logits have no finite log-sum-exp.
    *
-   * Engine side: [assembly/nn/losses.ts:799](../../assembly/nn/losses.ts#L799).
+   * Engine side: [assembly/nn/losses.ts:801](../../assembly/nn/losses.ts#L801).
    */
   loss_token_divergence: {
     /** `Divergence` — a Divergence */ kind: Divergence;
@@ -2234,7 +2234,7 @@ export interface AbiArgs {
   /**
    * loss_token_divergence with f64 logits and dz (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:805](../../assembly/nn/losses.ts#L805).
+   * Engine side: [assembly/nn/losses.ts:807](../../assembly/nn/losses.ts#L807).
    */
   loss_token_divergence_f64: {
     /** `Divergence` */ kind: Divergence;
@@ -2261,7 +2261,7 @@ export interface AbiArgs {
    * the last token back, over k in order inside each token. Returns BAD_ARG (status_arg = i) when
    * the offsets decrease or offsets[0] ≠ 0.
    *
-   * Engine side: [assembly/nn/losses.ts:338](../../assembly/nn/losses.ts#L338).
+   * Engine side: [assembly/nn/losses.ts:340](../../assembly/nn/losses.ts#L340).
    */
   loss_reward_to_go: {
     /** `ptr<f64>` — total per-token log-probabilities of the policy, sequences back to back */ logp: Ptr<Float64Array>;
