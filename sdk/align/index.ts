@@ -50,3 +50,12 @@ export {
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
 export { LMPolicy } from "./policy.js";
 export type { LMPrompt, LMPolicyOptions } from "./policy.js";
+export {
+  Trainer, TreeSum, treeRanges, combineMetrics, CHECKPOINT_FORMAT, SftTrainer, PreferenceTrainer, UnpairedTrainer, DistillTrainer,
+  OnlineTrainer, replayDataset, MultiTurnTrainer,
+} from "./trainers/index.js";
+export type {
+  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums,
+  PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
+  PairSelection, JudgeFeedback, ReplayEntry, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
+} from "./trainers/index.js";

@@ -446,6 +446,14 @@ async function nodeFs(where: string): Promise<{ fs: Fs; path: typeof import("nod
 
 let tmpCounter = 0;
 
+/** Write `data` to `file` atomically (temporary file + rename), refusing a symlink and, unless
+ *  `overwrite`, an existing file; throws ModelFileError("io"). Node and Deno. Shared with the
+ *  trainers' checkpoints and metrics files. @internal */
+export async function writeFileAtomic(file: string, data: Uint8Array | string, overwrite: boolean): Promise<void> {
+  const { fs, path } = await nodeFs("writing a file");
+  await writeAtomic(fs, path, file, data, overwrite);
+}
+
 /** Write bytes to `path` through a temporary file in the same directory and a rename: a reader
  *  never sees a partial file, a failure leaves an existing file untouched. Refuses a symlink
  *  target, and an existing file unless `overwrite`. */
