@@ -173,9 +173,11 @@ export const CHECKPOINT_FORMAT = "seqlearn.checkpoint/1";
 export class TreeSum {
   private readonly stack: Array<{ size: number; data: Float32Array }> = [];
 
-  /** Add the next leaf (it is not copied: do not modify it afterwards). */
-  push(leaf: Float32Array): void {
-    let node = { size: 1, data: leaf };
+  /** Add the next leaf (not copied: do not modify it afterwards). `size`: how many leaves it
+   *  already sums, when it is a data-parallel worker's node of the tree (treeRanges), pushed in
+   *  order. */
+  push(leaf: Float32Array, size = 1): void {
+    let node = { size: integer(size, "size", 1), data: leaf };
     while (this.stack.length && this.stack[this.stack.length - 1].size === node.size) {
       const left = this.stack.pop()!;
       node = { size: left.size * 2, data: addF32(left.data, node.data) };

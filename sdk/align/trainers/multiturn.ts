@@ -210,8 +210,19 @@ export class MultiTurnTrainer extends Trainer<MtMicro> {
     return out;
   }
 
-  /** Roll the policy out on `prompts`, `samples` times each (turn by turn, all rollouts batched). */
-  async rollout(prompts: readonly PromptItem[]): Promise<Trajectory[]> {
+  /** Roll the policy out `samples` times on each prompt of the prompt set named by index (turn
+   *  by turn, all rollouts batched, with the trainer's generator): what an iteration does, also
+   *  for evaluating the policy (the generator advances). */
+  async rollout(promptIndices: readonly number[]): Promise<Trajectory[]> {
+    this.live();
+    if (!Array.isArray(promptIndices) || promptIndices.length === 0) throw new ValueError("MultiTurnTrainer.rollout: give prompt indices");
+    return this.rolloutItems(promptIndices.map((i) => {
+      const p = this.prompts[integer(i, "prompt index", 0, this.prompts.length - 1)];
+      return p;
+    }));
+  }
+
+  private async rolloutItems(prompts: readonly PromptItem[]): Promise<Trajectory[]> {
     const S = this.n.samples, P = prompts.length, ctx = this.model.context;
     interface Live { p: PromptItem; r: number; seq: number[]; trained: number[]; turns: number; done: boolean; reward: number; truncated: boolean; previous: boolean }
     const all: Live[] = [];
@@ -347,7 +358,7 @@ export class MultiTurnTrainer extends Trainer<MtMicro> {
   private async startIteration(): Promise<void> {
     this.ref.sync(this.model); // mode "previous": π_ref ← π_{t−1}
     const prompts = this.nextPrompts();
-    this.rollouts = await this.rollout(prompts);
+    this.rollouts = await this.rolloutItems(prompts);
     if (this.prev) this.prev.copyFrom(this.model);
     this.iteration++;
     this.training = this.trainingSet();
