@@ -453,3 +453,148 @@ describe("checkpoint and resume", () => {
     for (const x of [m, other, given, given2]) x.dispose();
   });
 });
+
+describe("the data-parallel seam", () => {
+  it("TreeSum over micro-batch gradients equals the sum of tree-aligned worker ranges, bit for bit, for 1, 2, 3 and 4 workers", async () => {
+    const data = Array.from({ length: 14 }, (_, i) => ex({ prompt: `w${i % 5}`, chosen: "alpha".slice(0, 1 + (i % 5)), rejected: "beta" }, i + 1));
+    for (const n of [8, 7]) {
+      const model = tiny(13);
+      const t = new PreferenceTrainer(model, { data, batchSize: n, microBatchSize: 1, seed: 2 });
+      const inner = t as unknown as { nextBatch(): Promise<unknown[]>; denominators(m: unknown[]): Record<string, number> };
+      const micro = await inner.nextBatch();
+      expect(micro.length).toBe(n);
+      const denom = inner.denominators(micro);
+      const single = t.microBatchGradients(micro, denom);
+      const g1 = model.getGradients();
+      for (const workers of [2, 3, 4]) {
+        const ranges = treeRanges(n, workers);
+        expect(ranges[0][0]).toBe(0);
+        expect(ranges[ranges.length - 1][1]).toBe(n);
+        const sum = new TreeSum();
+        const parts: unknown[] = [];
+        for (const [a, b] of ranges) {
+          parts.push(...t.microBatchGradients(micro.slice(a, b), denom)); // one worker's share
+          sum.push(model.getGradients(), b - a);
+        }
+        expect(sameBits(sum.result()!, g1)).toBe(true);
+        expect(JSON.stringify(parts)).toBe(JSON.stringify(single));
+      }
+      // gradient accumulation is the mean's gradient: one micro-batch of n gives the same to f32 rounding
+      const whole = new PreferenceTrainer(model, { data, batchSize: n, seed: 2 });
+      const w = whole as unknown as typeof inner;
+      const m1 = await w.nextBatch();
+      whole.microBatchGradients(m1, w.denominators(m1));
+      const gw = model.getGradients();
+      const scale = Math.max(...Array.from(gw, Math.abs));
+      expect(maxAbsDiff(gw, g1) / scale).toBeLessThan(1e-5);
+      for (const x of [t, whole]) x.dispose();
+      model.dispose();
+    }
+    expect(treeRanges(8, 2)).toEqual([[0, 4], [4, 8]]);
+    expect(treeRanges(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
+    expect(treeRanges(7, 4)).toEqual([[0, 2], [2, 4], [4, 6], [6, 7]]);
+    expect(treeRanges(5, 1)).toEqual([[0, 5]]);
+  });
+});
+
+describe("reference handling, metrics, progress, abort", () => {
+  const data = Array.from({ length: 8 }, (_, i) => ex({ prompt: `r${i % 3}`, chosen: "good", rejected: "bad!" }, i + 1));
+
+  it("a precomputed reference gives the frozen reference's run bit for bit; the previous iterate differs", async () => {
+    const run = async (reference: object) => {
+      const m = tiny(17);
+      const t = new PreferenceTrainer(m, { data, batchSize: 4, epochs: 3, seed: 1, reference });
+      await t.train();
+      const p = m.getParameters();
+      t.dispose();
+      m.dispose();
+      return p;
+    };
+    const frozen = await run({}), pre = await run({ mode: "precomputed" }), prev = await run({ mode: "previous", syncEvery: 2 });
+    expect(sameBits(pre, frozen)).toBe(true);
+    expect(maxAbsDiff(prev, frozen)).toBeGreaterThan(0);
+  });
+
+  it("metrics go to a JSON-lines file (created exclusively, never through a symlink; a restored run truncates and appends); progress and abort", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "seqlearn-trainers-"));
+    try {
+      const file = join(dir, "metrics.jsonl");
+      const m = tiny(19);
+      const progress: number[] = [];
+      const ac = new AbortController();
+      const t = new PreferenceTrainer(m, { data, batchSize: 2, epochs: 2, seed: 1, metricsFile: file, onMetrics: (r) => r.step === 5 && ac.abort(new Error("enough")) });
+      await expect(t.train({ signal: ac.signal, onProgress: (e) => progress.push(e.step) })).rejects.toThrow("enough");
+      expect(progress).toEqual([1, 2, 3, 4, 5]);
+      const rows = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
+      expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(["step", "epoch", "loss", "rewards/chosen", "rewards/accuracies", "lr", "grad_norm", "tokens"]));
+      const bytes = t.checkpoint();
+      // the same file again: refused without overwrite, unless resuming
+      const m2 = tiny(19);
+      const fresh = new PreferenceTrainer(m2, { data, batchSize: 2, seed: 1, metricsFile: file });
+      await expect(fresh.train()).rejects.toThrow(/exists/);
+      writeFileSync(file, readFileSync(file, "utf8") + JSON.stringify({ step: 6, loss: 0 }) + "\n"); // a row after the checkpoint
+      const resumed = new PreferenceTrainer(m2, { data, batchSize: 2, epochs: 2, seed: 1, metricsFile: file });
+      resumed.restore(bytes);
+      await resumed.train();
+      const after = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(after.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(after[5].loss).not.toBe(0);
+      symlinkSync(file, join(dir, "link.jsonl"));
+      const viaLink = new PreferenceTrainer(m2, { data, batchSize: 2, seed: 1, metricsFile: { path: join(dir, "link.jsonl"), overwrite: true } });
+      await expect(viaLink.train()).rejects.toThrow(/symbolic link/);
+      for (const x of [t, fresh, resumed, viaLink]) x.dispose();
+      m.dispose();
+      m2.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("typed errors for bad configurations and data", () => {
+  it("names the key, the line or the rule", () => {
+    const m = tiny(23);
+    const pairs = [ex({ prompt: "p", chosen: "a", rejected: "b" }, 1), ex({ prompt: "q", chosen: "a", rejected: "b" }, 2)];
+    const unp = [ex({ prompt: "p", completion: "a", label: true }, 1), ex({ prompt: "q", completion: "b", label: false }, 2)];
+    const E = (f: () => unknown, re: RegExp, type: new (...a: never[]) => Error = ValueError) => expect(f).toThrow(type) && expect(f).toThrow(re);
+    E(() => new PreferenceTrainer(m, { data: pairs, betta: 0.1 } as never), /did you mean "beta"/);
+    E(() => new PreferenceTrainer(m, { data: unp }), /line 1 has layout "unpaired"/);
+    E(() => new PreferenceTrainer(m, { data: pairs, loss: "dpoo" as never }), /did you mean "dpo"/);
+    E(() => new PreferenceTrainer(m, { data: pairs, loss: "kto" as never }), /not a pairwise loss/);
+    E(() => new PreferenceTrainer(m, { data: pairs, loss: "robust", labelSmoothing: 0.5 }), /0\.5/);
+    E(() => new PreferenceTrainer(m, { data: pairs, groups: [1, 1] }), /shuffle: false/);
+    E(() => new PreferenceTrainer(m, { data: pairs, optimizer: { accumulate: 2 } as never }), /accumulate/);
+    E(() => new PreferenceTrainer(m, { data: pairs, reference: { model: m } }), /policy itself/);
+    E(() => new PreferenceTrainer(m, { data: pairs, batchSize: 2, microBatchSize: 3 }), /microBatchSize/);
+    E(() => new UnpairedTrainer(m, { data: unp, loss: "dro", beta: 0.1 }), /DRO's coefficient is tau/);
+    E(() => new UnpairedTrainer(m, { data: unp, loss: "kto", tau: 1 }), /KTO's coefficient is beta/);
+    E(() => new UnpairedTrainer(m, { data: unp, microBatchSize: 1, batchSize: 2 }), /microBatchSize must be ≥ 2/);
+    E(() => new UnpairedTrainer(m, { data: unp, loss: "dro", value: "shared" }), /value head/);
+    E(() => new OnlineTrainer(m, { prompts: [[1]], reward: () => 1, judge: () => 0.5 }), /exactly one of/);
+    E(() => new OnlineTrainer(m, { prompts: [[1]], judge: () => 0.5, k: 3 }), /k must be 2/);
+    E(() => new OnlineTrainer(m, { prompts: [[1]], reward: () => 1, reference: { mode: "precomputed" } }), /"frozen" or "previous"/);
+    E(() => new OnlineTrainer(m, { prompts: ["text"], reward: () => 1 }), /need a tokenizer/);
+    const small = LanguageModel.create({ kind: "transformer", vocab: 8, context: 8, layers: 1, heads: 2, width: 8 });
+    E(() => new DistillTrainer(m, { teacher: small, data: pairs }), /vocabulary/);
+    E(() => new DistillTrainer(m, { teacher: m.clone(), data: pairs, loss: "fkl", beta: 0.5 }), /"gjsd"/);
+    E(() => new MultiTurnTrainer(m, { prompts: [[1]], env: () => ({ done: true, reward: 1 }), samples: 4 }), /eos/);
+    E(() => new SftTrainer(m, { data: [] }), /no examples/);
+    small.dispose();
+    m.dispose();
+  });
+
+  it("data errors surface at training time with the line: a sequence longer than the context, a judge out of range", async () => {
+    const m = tiny(29, 8);
+    const long = [ex({ prompt: "p", completion: "a long completion" }, 7)];
+    const t = new SftTrainer(m, { data: long });
+    await expect(t.train()).rejects.toThrow(ShapeError);
+    await expect(new SftTrainer(m, { data: long }).train()).rejects.toThrow(/line 7/);
+    const o = new OnlineTrainer(m, { prompts: [[1]], judge: () => 1.5, batchSize: 1, maxNewTokens: 2 });
+    await expect(o.train()).rejects.toThrow(/judge returned 1.5/);
+    const env = new MultiTurnTrainer(m, { prompts: [[1]], env: () => ({ done: true }), eos: 3, samples: 2 });
+    await expect(env.train()).rejects.toThrow(/without a finite reward/);
+    for (const x of [t, o, env]) x.dispose();
+    m.dispose();
+  });
+});

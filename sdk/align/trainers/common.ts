@@ -201,26 +201,24 @@ function addF32(a: Float32Array, b: Float32Array): Float32Array {
   return out;
 }
 
-/** The nodes of the reduction tree over `n` micro-batches at the depth where there are at most
- *  `parts` of them: contiguous [from, to) ranges, in order, each a subtree (so per-range sums,
- *  added in order with TreeSum, equal the single-worker sum bit for bit). */
+/** `parts` (at most; fewer when n < parts) nodes of the reduction tree over `n` micro-batches:
+ *  contiguous [from, to) ranges, in order, found by splitting the largest node (the first of
+ *  equal ones) by the tree's rule until there are `parts`. Each is a subtree, so per-range sums
+ *  pushed in order into a TreeSum with their sizes equal the single-worker sum bit for bit. */
 export function treeRanges(n: number, parts: number): Array<[number, number]> {
   integer(n, "n", 1);
   integer(parts, "parts", 1);
-  let nodes: Array<[number, number]> = [[0, n]];
-  for (;;) {
-    const next: Array<[number, number]> = [];
-    for (const [a, b] of nodes) {
-      if (b - a === 1) next.push([a, b]);
-      else {
-        let k = 1;
-        while (k * 2 < b - a) k *= 2;
-        next.push([a, a + k], [a + k, b]);
-      }
-    }
-    if (next.length > parts || next.length === nodes.length) return nodes;
-    nodes = next;
+  const nodes: Array<[number, number]> = [[0, n]];
+  while (nodes.length < parts) {
+    let best = -1;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i][1] - nodes[i][0] > 1 && (best < 0 || nodes[i][1] - nodes[i][0] > nodes[best][1] - nodes[best][0])) best = i;
+    if (best < 0) break;
+    const [a, b] = nodes[best];
+    let k = 1;
+    while (k * 2 < b - a) k *= 2;
+    nodes.splice(best, 1, [a, a + k], [a + k, b]);
   }
+  return nodes;
 }
 
 // ---- metrics --------------------------------------------------------------------------------------
