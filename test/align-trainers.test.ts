@@ -373,7 +373,7 @@ describe("MultiTurnTrainer", () => {
 describe("checkpoint and resume", () => {
   /** Run to the end; run again but abort after `stop` steps, checkpoint, restore into a fresh
    *  trainer on fresh models, finish: the parameters and the rows after `stop` must be identical. */
-  async function resumeIsIdentical(make: (models: LanguageModel[], onMetrics?: (r: MetricsRow) => void) => Trainer<unknown>, fresh: () => LanguageModel[], stop: number) {
+  async function resumeIsIdentical(make: (models: LanguageModel[], onMetrics?: (r: MetricsRow) => void) => Trainer, fresh: () => LanguageModel[], stop: number) {
     const A = fresh();
     const ta = make(A);
     await ta.train();
@@ -460,7 +460,7 @@ describe("the data-parallel seam", () => {
     for (const n of [8, 7]) {
       const model = tiny(13);
       const t = new PreferenceTrainer(model, { data, batchSize: n, microBatchSize: 1, seed: 2 });
-      const inner = t as unknown as { nextBatch(): Promise<unknown[]>; denominators(m: unknown[]): Record<string, number> };
+      const inner = t as unknown as { nextBatch(): Promise<object[]>; denominators(m: object[]): Record<string, number> };
       const micro = await inner.nextBatch();
       expect(micro.length).toBe(n);
       const denom = inner.denominators(micro);
@@ -557,7 +557,10 @@ describe("typed errors for bad configurations and data", () => {
     const m = tiny(23);
     const pairs = [ex({ prompt: "p", chosen: "a", rejected: "b" }, 1), ex({ prompt: "q", chosen: "a", rejected: "b" }, 2)];
     const unp = [ex({ prompt: "p", completion: "a", label: true }, 1), ex({ prompt: "q", completion: "b", label: false }, 2)];
-    const E = (f: () => unknown, re: RegExp, type: new (...a: never[]) => Error = ValueError) => expect(f).toThrow(type) && expect(f).toThrow(re);
+    const E = (f: () => unknown, re: RegExp, type: new (...a: never[]) => Error = ValueError) => {
+      expect(f).toThrow(type);
+      expect(f).toThrow(re);
+    };
     E(() => new PreferenceTrainer(m, { data: pairs, betta: 0.1 } as never), /did you mean "beta"/);
     E(() => new PreferenceTrainer(m, { data: unp }), /line 1 has layout "unpaired"/);
     E(() => new PreferenceTrainer(m, { data: pairs, loss: "dpoo" as never }), /did you mean "dpo"/);

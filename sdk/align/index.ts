@@ -55,7 +55,7 @@ export {
   OnlineTrainer, replayDataset, MultiTurnTrainer,
 } from "./trainers/index.js";
 export type {
-  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums,
+  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums, MicroBatch,
   PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
   PairSelection, JudgeFeedback, ReplayEntry, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
 } from "./trainers/index.js";

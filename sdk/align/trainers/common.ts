@@ -223,6 +223,10 @@ export function treeRanges(n: number, parts: number): Array<[number, number]> {
 
 // ---- metrics --------------------------------------------------------------------------------------
 
+/** A trainer's micro-batch: token rows, masks, labels or weights (typed arrays and plain
+ *  objects). Opaque: the trainer makes it and takes it back in `microBatchGradients`. */
+export type MicroBatch = object;
+
 /** Per-micro-batch metric sums and their counts: a step's metric is Σ sums / Σ counts, or
  *  Σ sums for a metric without a count (`tokens`, `examples`). */
 export interface MetricSums {
@@ -363,7 +367,7 @@ interface Position {
  * The shared trainer: data order, the gradient seam, optimizer steps, metrics, evaluation,
  * checkpoints. Subclasses supply the batches and the loss of a micro-batch.
  */
-export abstract class Trainer<MB> {
+export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
   /** The policy being trained. */
   readonly model: LanguageModel;
   /** The policy's optimizer. */
@@ -501,7 +505,8 @@ export abstract class Trainer<MB> {
    * (`denominators` over ALL the step's micro-batches, also on a worker). Returns each
    * micro-batch's metric sums, in order.
    */
-  microBatchGradients(micro: readonly MB[], denom: Record<string, number>): MetricSums[] {
+  microBatchGradients(batches: readonly MicroBatch[], denom: Record<string, number>): MetricSums[] {
+    const micro = batches as readonly MB[];
     const models = this.trained();
     const out: MetricSums[] = [];
     if (micro.length === 1) {

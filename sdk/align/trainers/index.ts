@@ -1,7 +1,7 @@
 // The trainers of the alignment domain: one class and one config object per trainer.
 export { Trainer, TreeSum, treeRanges, combineMetrics, CHECKPOINT_FORMAT } from "./common.js";
 export type {
-  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums,
+  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums, MicroBatch,
 } from "./common.js";
 export type { PairLossConfig } from "./pairs.js";
 export { SftTrainer } from "./sft.js";
