@@ -49,13 +49,13 @@ export {
 } from "./modelfile.js";
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
 export { LMPolicy } from "./policy.js";
-export type { LMPrompt, LMPolicyOptions } from "./policy.js";
+export type { LMPrompt, LMPolicyOptions, PromptWithId } from "./policy.js";
 export {
   Trainer, TreeSum, treeRanges, combineMetrics, CHECKPOINT_FORMAT, SftTrainer, PreferenceTrainer, UnpairedTrainer, DistillTrainer,
   OnlineTrainer, replayDataset, MultiTurnTrainer,
 } from "./trainers/index.js";
 export type {
-  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums, MicroBatch,
+  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums, MicroBatch, MetricsFileOptions,
   PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
-  PairSelection, JudgeFeedback, ReplayEntry, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
+  PairSelection, JudgeFeedback, ReplayEntry, ReplayData, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
 } from "./trainers/index.js";

@@ -23,9 +23,17 @@ import { sample } from "./sample.js";
 import { Tokenizer } from "./tokenizer.js";
 import { padSequences, lmBatch, type PaddedBatch, type Segment } from "./data.js";
 
+/** A prompt with the prompt id of a model that has a prompt embedding. */
+export interface PromptWithId {
+  /** Text (BOS, then the tokenizer's encoding) or token ids. */
+  tokens: string | ArrayLike<number>;
+  /** The prompt id (an index into the model's prompt embedding). */
+  promptId?: number;
+}
+
 /** A prompt as LMPolicy reads it: text (BOS, then the tokenizer's encoding), token ids (used as
  *  given), or either with the prompt id of a model that has a prompt embedding. */
-export type LMPrompt = string | ArrayLike<number> | { tokens: string | ArrayLike<number>; promptId?: number };
+export type LMPrompt = string | ArrayLike<number> | PromptWithId;
 
 /** Options of LMPolicy. */
 export interface LMPolicyOptions<X> {

@@ -111,6 +111,14 @@ export interface ReferenceOptions {
   scores?: (example: Example, part: "chosen" | "rejected" | "completion") => number;
 }
 
+/** Where a trainer writes its metrics rows as JSON lines. */
+export interface MetricsFileOptions {
+  /** The file. */
+  path: string;
+  /** Replace an existing file (default false: an existing file is an error). */
+  overwrite?: boolean;
+}
+
 /** Options every trainer accepts. */
 export interface TrainerOptions {
   /** Examples (pairs, prompts) per optimizer step. Default 8. */
@@ -136,7 +144,7 @@ export interface TrainerOptions {
   /** Write the rows as JSON lines (Node, Deno): created exclusively (an existing file is an error
    *  unless `overwrite`), never through a symlink; a restored run keeps the rows up to its step
    *  and appends. */
-  metricsFile?: string | { path: string; overwrite?: boolean };
+  metricsFile?: string | MetricsFileOptions;
   /** Evaluate every this many steps, and after the last (0: never). Default 0. */
   evalEvery?: number;
   /** Held-out data for the built-in held-out loss (`eval/loss` and the loss's metrics). */

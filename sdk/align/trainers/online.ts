@@ -16,10 +16,11 @@ import { COMMON_KEYS, Trainer, examplesOf, parameterCrc, type TrainerOptions, ty
 import { Reference } from "./reference.js";
 import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, pairMicroStep, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
 import { preferenceMicro } from "./preference.js";
+import type { PromptWithId } from "../policy.js";
 
 /** A prompt of the online trainers: a tokenised example (its prompt segment), text (BOS + the
  *  tokenizer's encoding), token ids, or either with a prompt id. */
-export type OnlinePrompt = Example | string | ArrayLike<number> | { tokens: string | ArrayLike<number>; promptId?: number };
+export type OnlinePrompt = Example | string | ArrayLike<number> | PromptWithId;
 
 /** How pairs are built from k scored responses of one prompt (RLHFlow's `run_dpo.py` rules):
  *  `max_min` best vs worst, `max_random` best vs a random other, `max_max` best vs second best,
@@ -351,12 +352,24 @@ export class OnlineTrainer extends Trainer<PairMicro> {
   }
 }
 
+/** What replayDataset returns: PreferenceTrainer's `data`, `weights`, `groups` and `promptId`. */
+export interface ReplayData {
+  /** The pairs as preference examples, in the log's order. */
+  data: PreferenceExample[];
+  /** Each pair's weight. */
+  weights: Float64Array;
+  /** Each pair's step (consecutive pairs of one step form one batch). */
+  groups: Int32Array;
+  /** The prompt id of one of these examples (models with a prompt embedding). */
+  promptId: (e: Example) => number;
+}
+
 /** The replay log as offline training data: preference examples in the log's order (line = the
  *  entry's index + 1), their weights, and a group id per example (the step): give all three
  *  to PreferenceTrainer with `shuffle: false` to replay the online run step by step (the same
  *  updates, bit for bit, from the same initial model and options), or the examples alone,
  *  shuffled, for the coverage ablation. `promptId` maps the examples to their prompt ids. */
-export function replayDataset(log: readonly ReplayEntry[]): { data: PreferenceExample[]; weights: Float64Array; groups: Int32Array; promptId: (e: Example) => number } {
+export function replayDataset(log: readonly ReplayEntry[]): ReplayData {
   if (!Array.isArray(log)) throw new ValueError("replayDataset: expected the replay log (an array of entries)");
   const data = log.map((e, i) => pairExample(e.prompt, e.chosen, e.rejected, i + 1));
   const ids = new Map<Example, number>(data.map((d, i) => [d as Example, log[i].promptId ?? 0]));
