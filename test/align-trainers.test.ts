@@ -231,6 +231,28 @@ describe("OnlineTrainer", () => {
     }
   });
 
+  it("scores from another model (a value head) or a batched async scorer; held-out pairs give eval/rewards/accuracies", async () => {
+    const rm = LanguageModel.create({ kind: "transformer", vocab: V, context: 8, layers: 1, heads: 2, width: 8, valueHead: true }, { seed: 3 });
+    const model = policyOf(24);
+    const held = [pref(1, [0], [3, 3, EOS], [1, EOS]), pref(2, [1], [3, EOS], [2, 2, EOS])];
+    const t = new OnlineTrainer(model, { prompts, rewardModel: rm, k: 3, eos: EOS, maxNewTokens: 4, batchSize: 4, maxSteps: 2, seed: 2, evalData: held, evalEvery: 2 });
+    const r = await t.train();
+    expect(r.history.some((h) => Number.isFinite(h["objective/scores"]))).toBe(true);
+    expect(r.history.find((h) => "eval/rewards/accuracies" in h)).toBeTruthy();
+    let calls = 0;
+    const u = new OnlineTrainer(model, {
+      prompts, k: 2, eos: EOS, maxNewTokens: 4, batchSize: 4, maxSteps: 2, seed: 2,
+      rewards: async (items) => {
+        calls++;
+        return items.map((it) => threes(it.completion) - it.completion.length / 10);
+      },
+    });
+    await u.train();
+    expect(calls).toBe(2);
+    for (const x of [t, u]) x.dispose();
+    for (const m of [rm, model]) m.dispose();
+  });
+
   it("the replay log, trained offline in order (PreferenceTrainer, groups = steps), reproduces the online run bit for bit", async () => {
     // lengthNorm explicit: the online trainer sums (TRL's online DPO), the offline one averages IPO per token (TRL's DPOTrainer)
     const opts = { loss: "ipo" as const, beta: 0.5, lengthNorm: false, batchSize: 8, microBatchSize: 4, optimizer: { lr: 1e-2, schedule: { kind: "cosine" as const, totalSteps: 5 } }, seed: 3 };

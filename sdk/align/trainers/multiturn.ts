@@ -8,11 +8,11 @@
 import { ValueError } from "../../core/errors.js";
 import { checkOptions } from "../../core/options.js";
 import { integer, nonNegative, probability } from "../../core/validate.js";
-import { shuffledOrder, type Dataset, type Example, type PreferenceExample, type Segment } from "../data.js";
+import { shuffledOrder, type Dataset, type Example, type PreferenceExample, type Segment, type UnpairedExample } from "../data.js";
 import { LanguageModel } from "../model.js";
 import { sample } from "../sample.js";
 import type { Tensor } from "../modelfile.js";
-import { COMMON_KEYS, Trainer, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
+import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
 import { Reference } from "./reference.js";
 import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, pairMicroStep, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
 import { preferenceMicro } from "./preference.js";
@@ -158,6 +158,7 @@ export class MultiTurnTrainer extends Trainer<MtMicro> {
   private pass = { epoch: 0, offset: 0 };
   private stepExtra: Record<string, number> | null = null;
   private readonly threshold: number;
+  private readonly evalSet: Example[] | null;
 
   constructor(model: LanguageModel, config: MultiTurnConfig) {
     const c = checkOptions<MultiTurnConfig>(config, "MultiTurnTrainer", KEYS);
@@ -187,6 +188,8 @@ export class MultiTurnTrainer extends Trainer<MtMicro> {
       this.threshold = c.threshold ?? 0.5;
       if (typeof this.threshold !== "number" || !Number.isFinite(this.threshold)) throw new ValueError("MultiTurnTrainer: threshold must be a finite number");
       if (c.selection !== undefined && !["max_min", "max_random", "random", "max_max"].includes(c.selection)) throw new ValueError(`MultiTurnTrainer: selection must be "random", "max_min", "max_random" or "max_max"`);
+      this.evalSet = c.evalData === undefined ? null : examplesOf(c.evalData, "MultiTurnTrainer: evalData");
+      if (this.evalSet) checkLayouts(this.evalSet, this.kto ? ["unpaired"] : ["preference"], "MultiTurnTrainer: evalData");
       this.ref = new Reference(model, c.reference ?? { mode: "previous" }, "MultiTurnTrainer", ["frozen", "previous"]);
       this.prev = this.n.previous > 0 ? model.clone() : null;
     } catch (e) {
@@ -403,6 +406,25 @@ export class MultiTurnTrainer extends Trainer<MtMicro> {
       return ktoMicroStep(this.model, this.ref, { loss: "kto", beta: this.cfg.beta ?? 0.1, desirableWeight: this.cfg.desirableWeight ?? 1, undesirableWeight: this.cfg.undesirableWeight ?? 1 }, mb.kto, denom, backward);
     }
     return pairMicroStep(this.model, this.ref, this.spec!, mb.pair!, denom, backward);
+  }
+
+  /** Held-out transcripts (preference pairs for M-DPO, labelled examples for M-KTO): the loss
+   *  and its metrics against the current reference. @internal */
+  protected evalBatches(): MtMicro[][] | null {
+    if (!this.evalSet?.length) return null;
+    const out: MtMicro[][] = [];
+    const B = this.common.batchSize;
+    for (let s = 0; s < this.evalSet.length; s += B) {
+      const part = this.evalSet.slice(s, s + B);
+      if (this.kto) {
+        if (part.length < 2) break;
+        const its: Item[] = part.map((e, i) => ({ example: e, prompt: e.prompt, completion: (e as UnpairedExample).completion, label: (e as UnpairedExample).label ? 1 : 0, index: -1 - s - i }));
+        out.push([{ kto: unpairedMicro(its, true, this.pad, this.model, this.opts.promptId) }]);
+      } else {
+        out.push(this.chunk(part.map((_, i) => i)).map((c) => ({ pair: preferenceMicro(c.map((i) => part[i] as PreferenceExample), c.map((i) => -1 - s - i), null, this.pad, this.model, this.opts.promptId) })));
+      }
+    }
+    return out;
   }
 
   /** @internal */

@@ -12,7 +12,7 @@ import { LanguageModel } from "../model.js";
 import { sample } from "../sample.js";
 import type { Dataset, Example, PreferenceExample, Segment } from "../data.js";
 import type { Tensor } from "../modelfile.js";
-import { COMMON_KEYS, Trainer, examplesOf, parameterCrc, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
+import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, parameterCrc, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
 import { Reference } from "./reference.js";
 import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, pairMicroStep, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
 import { preferenceMicro } from "./preference.js";
@@ -183,6 +183,7 @@ export class OnlineTrainer extends Trainer<PairMicro> {
   private readonly keep: boolean;
   private stepExtra: Record<string, number> | null = null;
   private readonly rmCrc: number | null;
+  private readonly evalPairs: PreferenceExample[] | null;
 
   constructor(model: LanguageModel, config: OnlineConfig) {
     const c = checkOptions<OnlineConfig>(config, "OnlineTrainer", KEYS);
@@ -209,6 +210,8 @@ export class OnlineTrainer extends Trainer<PairMicro> {
       if (this.penalty > 0 && this.eos === null) throw new ValueError("OnlineTrainer: missingEosPenalty needs an eos");
       if (c.temperature !== undefined) nonNegative(c.temperature, "temperature");
       this.keep = c.replay ?? true;
+      this.evalPairs = c.evalData === undefined ? null : (examplesOf(c.evalData, "OnlineTrainer: evalData") as PreferenceExample[]);
+      if (this.evalPairs) checkLayouts(this.evalPairs, ["preference"], "OnlineTrainer: evalData");
       this.ref = new Reference(model, c.reference, "OnlineTrainer", ["frozen", "previous"]);
     } catch (e) {
       super.dispose();
@@ -315,6 +318,18 @@ export class OnlineTrainer extends Trainer<PairMicro> {
   /** @internal */
   protected microStep(mb: PairMicro, denom: Record<string, number>, backward: boolean): MetricSums {
     return pairMicroStep(this.model, this.ref, this.spec, mb, denom, backward);
+  }
+
+  /** Held-out preference pairs: the pairwise loss and its metrics (`eval/rewards/accuracies` is
+   *  the implicit reward's pairwise accuracy of Tang et al. 2024). @internal */
+  protected evalBatches(): PairMicro[][] | null {
+    if (!this.evalPairs?.length) return null;
+    const out: PairMicro[][] = [];
+    for (let s = 0; s < this.evalPairs.length; s += this.common.batchSize) {
+      const ids = Array.from({ length: Math.min(this.common.batchSize, this.evalPairs.length - s) }, (_, k) => s + k);
+      out.push(this.chunk(ids).map((c) => preferenceMicro(c.map((i) => this.evalPairs![i]), c.map((i) => -1 - i), null, this.pad, this.model, this.opts.promptId)));
+    }
+    return out;
   }
 
   /** @internal */
