@@ -77,7 +77,7 @@ function completionOf(e: Example): Segment | null {
  * await trainer.train();
  * ```
  */
-export class DistillTrainer extends Trainer<DistillMicro> {
+export class DistillTrainer extends Trainer {
   /** The teacher. */
   readonly teacher: LanguageModel;
   private readonly divergence: DivergenceType;

@@ -140,7 +140,7 @@ interface TrajJson { p: number; x: number[]; t: number[]; m: number[]; turns: nu
  * await t.train();
  * ```
  */
-export class MultiTurnTrainer extends Trainer<MtMicro> {
+export class MultiTurnTrainer extends Trainer {
   /** The last iteration's rollouts. */
   rollouts: Trajectory[] = [];
   private readonly ref: Reference;

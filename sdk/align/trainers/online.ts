@@ -168,7 +168,7 @@ export function selectPair(scores: ArrayLike<number>, rule: PairSelection, below
  * const replay = replayDataset(t.replayLog); // offline replay: PreferenceTrainer(model2, { data: replay.data, weights: replay.weights, groups: replay.groups, shuffle: false })
  * ```
  */
-export class OnlineTrainer extends Trainer<PairMicro> {
+export class OnlineTrainer extends Trainer {
   /** Every pair trained on, in order (when `replay` is on). */
   readonly replayLog: ReplayEntry[] = [];
   private readonly ref: Reference;

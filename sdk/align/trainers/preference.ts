@@ -59,7 +59,7 @@ export function preferenceMicro(ex: readonly PreferenceExample[], index: ArrayLi
  * await trainer.train();
  * ```
  */
-export class PreferenceTrainer extends Trainer<PairMicro> {
+export class PreferenceTrainer extends Trainer {
   /** The reference policy. @internal */
   protected readonly ref: Reference;
   private readonly spec: PairLossSpec;

@@ -42,7 +42,7 @@ function sftPart(e: Example): [Example["prompt"], SequenceExample["completion"]]
  * await trainer.train();
  * ```
  */
-export class SftTrainer extends Trainer<SftMicro> {
+export class SftTrainer extends Trainer {
   private readonly data: Example[];
   private readonly evalData: Example[] | null;
 

@@ -166,7 +166,7 @@ export function ktoMicroStep(model: LanguageModel, ref: Reference, o: { loss: "k
  * const dro = new UnpairedTrainer(model, { data: rewards, loss: "dro", tau: 1, valueOptimizer: { lr: 5e-3 } });
  * ```
  */
-export class UnpairedTrainer extends Trainer<UnpairedMicro> {
+export class UnpairedTrainer extends Trainer {
   /** The loss. */
   readonly loss: UnpairedTrainerLoss;
   /** Warnings about the configuration (KTO's weight balance band). */
