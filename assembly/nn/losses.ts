@@ -320,7 +320,7 @@ export function loss_scatter_seq_grad(g: ptr<f64>, mask: ptr<u8>, tokens: opt_pt
 
 // ---- score-function weights with reward-to-go ------------------------------------------------
 
-/** Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024, §7; the
+/** Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024; the
  *  half-steps of Nash-MP, Tiapkin et al. 2025): for sequence i, whose tokens are positions
  *  offsets[i] ≤ t < offsets[i+1] of the flat arrays,
  *    w[t] = (label_i − ½ − Σ_{m ≥ t} Σ_k coef_k·(logp[m] − refs[k][m])) / denom,

@@ -1119,7 +1119,7 @@ export interface WasmExports {
    */
   loss_token_divergence_f64(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
   /**
-   * Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024, §7; the
+   * Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024; the
    * half-steps of Nash-MP, Tiapkin et al. 2025): for sequence i, whose tokens are positions
    * offsets[i] ≤ t < offsets[i+1] of the flat arrays,
    *   w[t] = (label_i − ½ − Σ_{m ≥ t} Σ_k coef_k·(logp[m] − refs[k][m])) / denom,
@@ -2252,7 +2252,7 @@ export interface AbiArgs {
     /** `ptr<f64>` */ work: Ptr<Float64Array>;
   };
   /**
-   * Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024, §7; the
+   * Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024; the
    * half-steps of Nash-MP, Tiapkin et al. 2025): for sequence i, whose tokens are positions
    * offsets[i] ≤ t < offsets[i+1] of the flat arrays,
    *   w[t] = (label_i − ½ − Σ_{m ≥ t} Σ_k coef_k·(logp[m] − refs[k][m])) / denom,

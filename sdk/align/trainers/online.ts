@@ -29,7 +29,8 @@ export type PairSelection = "max_min" | "max_random" | "random" | "max_max";
 
 /** How a pairwise judge's probability p = P(a ≻ b) becomes training pairs: `bernoulli` draws
  *  the label (default), `argmax` takes 1[p > ½] (½: both orders at weight ½, TRL-style hard
- *  labels), `soft` trains both orders with weights p and 1 − p (Calandriello et al. 2024, §3). */
+ *  labels), `soft` trains both orders with weights p and 1 − p (the soft labels of
+ *  Calandriello et al. 2024). */
 export type JudgeFeedback = "bernoulli" | "argmax" | "soft";
 
 /** One entry of the replay log. */
