@@ -564,7 +564,8 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
         if (this.stepCount >= c.maxSteps) break;
         const micro = await this.nextBatch();
         if (micro === null) break;
-        r.signal?.throwIfAborted();
+        // once a batch is drawn (the data position and the generator have moved), the step is
+        // completed: the signal is honoured between steps only, so a checkpoint is always resumable
         let metrics: Record<string, number> = {};
         let infos: Array<{ name: string; info: StepInfo }> = [];
         if (micro.length > 0) { // an online step may find nothing to train on (all ties)
