@@ -9,7 +9,7 @@ import { integer, nonNegative } from "../../core/validate.js";
 import { LanguageModel } from "../model.js";
 import { sample } from "../sample.js";
 import { tokenDivergence, lossType, type DivergenceType } from "../losses.js";
-import type { Dataset, Example, PaddedBatch, Segment } from "../data.js";
+import { lmBatch, type Dataset, type Example, type PaddedBatch, type Segment } from "../data.js";
 import type { Tensor } from "../modelfile.js";
 import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, addMean, parameterCrc, type TrainerOptions, type MetricSums } from "./common.js";
 import { padRows, promptIdsOf, maskCounts } from "./batches.js";
@@ -186,7 +186,7 @@ export class DistillTrainer extends Trainer {
     const N = Math.max(denom.tokens, 1);
     const sp = this.model.config.promptVocab > 0 && mb.promptIds ? { promptIds: mb.promptIds } : {};
     const tp = this.teacher.config.promptVocab > 0 && mb.promptIds ? { promptIds: mb.promptIds } : {};
-    const inputs = { data: mb.rows.inputs, batch: mb.rows.rows, length: mb.rows.cols };
+    const inputs = lmBatch(mb.rows).inputs;
     const S = this.model.forward(inputs, { ...sp, logits: true })!;
     const T = this.teacher.logits(inputs, tp);
     const r = tokenDivergence(this.divergence, S, T, {
