@@ -20,8 +20,7 @@
 //     record (j_t, f);  c ← c·(1 − f)
 //   record (j_len, 1); the pivot is d_i = c·w_len
 //
-// In expectation the sampled edges equal the clique of the exact elimination (Gao, Kyng &
-// Spielman, §3), every vertex keeps the Laplacian structure, and each elimination adds at most
+// In expectation the sampled edges equal the clique of the exact elimination, every vertex keeps the Laplacian structure, and each elimination adds at most
 // len − 1 edges while removing len: the number of live edges never grows, so the elimination
 // runs in the memory of the input (each new edge reuses the two half-edges of the star edge it
 // replaces) and the factor has Σ_i len_i entries. For stars of one or two edges the elimination

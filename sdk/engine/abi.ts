@@ -148,7 +148,7 @@ export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 /**
  * What a call of graph_approxchol ended with.
  *
- * Defined in [assembly/graph/approxchol.ts:64](../../assembly/graph/approxchol.ts#L64).
+ * Defined in [assembly/graph/approxchol.ts:63](../../assembly/graph/approxchol.ts#L63).
  */
 export const ApproxCholRun = {
   /**
@@ -1322,28 +1322,29 @@ export interface WasmExports {
    * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
    * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
    *
-   * [assembly/graph/approxchol.ts:108](../../assembly/graph/approxchol.ts#L108)
+   * [assembly/graph/approxchol.ts:107](../../assembly/graph/approxchol.ts#L107)
    */
   graph_approxchol_workspace_size(n: number, nnz: number, shifted: number): number;
   /**
    * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries. The entries come last: the block for a larger cap starts like this one.
    *
-   * [assembly/graph/approxchol.ts:118](../../assembly/graph/approxchol.ts#L118)
+   * [assembly/graph/approxchol.ts:117](../../assembly/graph/approxchol.ts#L117)
    */
   graph_approxchol_factor_size(n: number, shifted: number, cap: number): number;
   /**
    * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries (elimination order, column starts, then the entries' neighbours).
    *
-   * [assembly/graph/approxchol.ts:124](../../assembly/graph/approxchol.ts#L124)
+   * [assembly/graph/approxchol.ts:123](../../assembly/graph/approxchol.ts#L123)
    */
   graph_approxchol_index_size(n: number, shifted: number, cap: number): number;
   /**
    * A starting capacity (factor entries) for n nodes, nnz stored adjacency entries and `shifted`
-   * shifted nodes: the input's edge count plus a third, which covered grids, random geometric
-   * graphs, expanders and preferential-attachment graphs in our measurements (the factor had
-   * 0.9–1.2 entries per edge); a larger factor is grown on demand.
+   * shifted nodes: 2.5 entries per edge of the augmented graph. Measured (entries per edge):
+   * paths and trees 1–2, random geometric graphs 1.6, 2-D grids 2.2 (2.75 with a shift),
+   * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
+   * grown on demand.
    *
    * [assembly/graph/approxchol.ts:132](../../assembly/graph/approxchol.ts#L132)
    */
@@ -2620,7 +2621,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
    * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
    *
-   * Engine side: [assembly/graph/approxchol.ts:108](../../assembly/graph/approxchol.ts#L108).
+   * Engine side: [assembly/graph/approxchol.ts:107](../../assembly/graph/approxchol.ts#L107).
    */
   graph_approxchol_workspace_size: {
     /** `i32` */ n: number;
@@ -2631,7 +2632,7 @@ export interface AbiArgs {
    * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries. The entries come last: the block for a larger cap starts like this one.
    *
-   * Engine side: [assembly/graph/approxchol.ts:118](../../assembly/graph/approxchol.ts#L118).
+   * Engine side: [assembly/graph/approxchol.ts:117](../../assembly/graph/approxchol.ts#L117).
    */
   graph_approxchol_factor_size: {
     /** `i32` */ n: number;
@@ -2642,7 +2643,7 @@ export interface AbiArgs {
    * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries (elimination order, column starts, then the entries' neighbours).
    *
-   * Engine side: [assembly/graph/approxchol.ts:124](../../assembly/graph/approxchol.ts#L124).
+   * Engine side: [assembly/graph/approxchol.ts:123](../../assembly/graph/approxchol.ts#L123).
    */
   graph_approxchol_index_size: {
     /** `i32` */ n: number;
@@ -2651,9 +2652,10 @@ export interface AbiArgs {
   };
   /**
    * A starting capacity (factor entries) for n nodes, nnz stored adjacency entries and `shifted`
-   * shifted nodes: the input's edge count plus a third, which covered grids, random geometric
-   * graphs, expanders and preferential-attachment graphs in our measurements (the factor had
-   * 0.9–1.2 entries per edge); a larger factor is grown on demand.
+   * shifted nodes: 2.5 entries per edge of the augmented graph. Measured (entries per edge):
+   * paths and trees 1–2, random geometric graphs 1.6, 2-D grids 2.2 (2.75 with a shift),
+   * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
+   * grown on demand.
    *
    * Engine side: [assembly/graph/approxchol.ts:132](../../assembly/graph/approxchol.ts#L132).
    */
