@@ -30,3 +30,16 @@ export {
 export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
 export { knnGraph, epsilonGraph } from "./neighbors.js";
 export type { NeighborOptions, KnnOptions } from "./neighbors.js";
+export { spectralError, sparsifierQuality, EXACT_SPECTRAL_NODES } from "./quality.js";
+export type {
+  SpectralErrorOptions, SpectralErrorProgress, SpectralErrorResult, SparsifierQualityOptions, SparsifierQuality, RatioStats,
+} from "./quality.js";
+export {
+  laplacianSmoothing, harmonicFunction, softHarmonicFunction, harmonicClassify, accuracy, spectralEmbedding,
+  smoothingGap, softHarmonicGap, embeddingGap, DENSE_EMBEDDING_NODES,
+} from "./learn.js";
+export type {
+  LearnSolverOptions, LearnResult, SmoothingOptions, HarmonicOptions, HarmonicResult, SoftHarmonicOptions,
+  HarmonicClassifyOptions, HarmonicClassification, EmbeddingOptions, Embedding, GapOptions, SmoothingGap, SoftHarmonicGap,
+  EmbeddingGap,
+} from "./learn.js";
