@@ -516,22 +516,28 @@ function projectColumns(M: Matrix, labels: Int32Array, sizes: Int32Array): void 
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] -= sums[labels[i] * cols + j];
 }
 
-/** An orthonormal basis of the columns of S (and L·S mapped along), from the eigenvectors of
- *  SᵀS; directions with a Gram eigenvalue below 1e-12 of the largest are dropped. */
+/** An orthonormal basis of the columns of S (and L·S mapped along): S·T with T from the
+ *  eigenvectors of SᵀS, directions with a Gram eigenvalue below 1e-12 of the largest dropped;
+ *  done twice, as the first pass leaves an orthogonality error of order √ε_mach·κ(S). */
 function orthonormalBasis(S: Matrix, LS: Matrix): { Q: Matrix; LQ: Matrix } {
-  const G = linalg.gemm(S, S, { transA: true });
-  symmetrise(G);
-  const { values, vectors } = linalg.eigh(G);
-  const m = values.length;
-  const top = values[m - 1];
-  const keep: number[] = [];
-  for (let j = 0; j < m; j++) if (values[j] > 1e-12 * top) keep.push(j);
-  const T = new Matrix(m, keep.length);
-  keep.forEach((j, c) => {
-    const s = 1 / Math.sqrt(values[j]);
-    for (let i = 0; i < m; i++) T.data[i * keep.length + c] = vectors.data[i * m + j] * s;
-  });
-  return { Q: linalg.matmul(S, T), LQ: linalg.matmul(LS, T) };
+  let Q = S, LQ = LS;
+  for (let pass = 0; pass < 2; pass++) {
+    const G = linalg.gemm(Q, Q, { transA: true });
+    symmetrise(G);
+    const { values, vectors } = linalg.eigh(G);
+    const m = values.length;
+    const top = values[m - 1];
+    const keep: number[] = [];
+    for (let j = 0; j < m; j++) if (values[j] > 1e-12 * top) keep.push(j);
+    const T = new Matrix(m, keep.length);
+    keep.forEach((j, c) => {
+      const s = 1 / Math.sqrt(values[j]);
+      for (let i = 0; i < m; i++) T.data[i * keep.length + c] = vectors.data[i * m + j] * s;
+    });
+    Q = linalg.matmul(Q, T);
+    LQ = linalg.matmul(LQ, T);
+  }
+  return { Q, LQ };
 }
 
 function symmetrise(M: Matrix): void {
@@ -595,6 +601,9 @@ function lobpcg(g: Graph, k: number, s: LobpcgSettings): Embedding {
       normaliseColumns(Wn);
       const blocks = P ? [X, Wn, P] : [X, Wn];
       const S = hcat(blocks);
+      // Rounding leaves traces of the constants; orthonormalising would magnify them (the
+      // new directions are small near convergence) and Rayleigh–Ritz would pick them up.
+      projectColumns(S, labels, sizes);
       const { Q, LQ } = orthonormalBasis(S, solver.multiply(S));
       const Hm = linalg.gemm(Q, LQ, { transA: true });
       symmetrise(Hm);
