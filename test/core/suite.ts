@@ -13,6 +13,7 @@ import * as alignLosses from "./align-losses.cases.js";
 import * as align from "./align.cases.js";
 import * as graph from "./graph.cases.js";
 import * as graphIo from "./graph-io.cases.js";
+import * as graphLearn from "./graph-learn.cases.js";
 
 export interface Case {
   name: string;
@@ -35,6 +36,7 @@ const modules: Record<string, CaseModule> = {
   align,
   graph,
   graphIo,
+  graphLearn,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
