@@ -313,7 +313,7 @@ describe("approximate Cholesky: determinism", () => {
 });
 
 describe("approximate Cholesky: choice and validation", () => {
-  it('"auto" picks approxchol for large graphs at γ = 0 or tiny shifts, Jacobi otherwise', () => {
+  it('"auto" picks approxchol for large, poorly conditioned graphs at γ = 0 or tiny shifts, Jacobi otherwise', () => {
     const big = grid(80, 80);
     expect(big.n).toBeGreaterThanOrEqual(AUTO_APPROXCHOL_NODES);
     const pick = (g: Graph, shift?: number) => {
@@ -328,6 +328,9 @@ describe("approximate Cholesky: choice and validation", () => {
     expect(pick(big, 1e-4)).toBe("approxchol");
     expect(pick(big, 0.1)).toBe("jacobi");
     expect(pick(grid(50, 50))).toBe("jacobi");
+    // An expander at γ = 0: the probe sees Jacobi converge fast and keeps it.
+    expect(pick(erdosRenyi(6000, 0.002, { seed: 1 }))).toBe("jacobi");
+    expect(pick(randomGeometric(6000, 0.03, { seed: 1 }))).toBe("approxchol");
     const explicit = new LaplacianSolver(grid(5, 5), { preconditioner: "approxchol" });
     expect(explicit.preconditioner).toBe("approxchol");
     expect(explicit.factorEntries).toBeGreaterThanOrEqual(40);

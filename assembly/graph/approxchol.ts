@@ -17,8 +17,8 @@
 //     pick k among t+1 … len with probability w_k / S_{t+1}
 //     add the edge j_t–k_t of weight c·w_t·(1 − f)     (= f(1 − f)·W_t, W_t = c·S_t the
 //                                                        current weighted degree of i)
-//     record (j_t, f);  c ← c·(1 − f)
-//   record (j_len, 1); the pivot is d_i = c·w_len
+//     record (j_t, c·f);  c ← c·(1 − f)
+//   record (j_len, c); the pivot is d_i = c·w_len
 //
 // In expectation the sampled edges equal the clique of the exact elimination, every vertex keeps the Laplacian structure, and each elimination adds at most
 // len − 1 edges while removing len: the number of live edges never grows, so the elimination
@@ -33,11 +33,19 @@
 // popped vertex is one of the smallest bucket; its repeated neighbours are merged when it is
 // eliminated.
 //
-// Applying the factor (z = P⁻¹·r) replays the eliminations: a forward sweep in elimination order
-// (for each recorded (j, f): y_j += f·y_i, y_i ← (1 − f)·y_i; the last neighbour receives the
-// rest), a division by the pivots, and the transposed sweep in reverse order. A pivot of 0 marks
-// the last vertex of a component (or an isolated vertex): its value is left as it is, which
-// picks one solution of the singular system; the caller projects it.
+// Applying the factor (z = P⁻¹·r) replays the eliminations. Eliminating the star edge by edge
+// moves the fraction f_t of what is left at i to j_t: y_j_t += f_t·y_i, y_i ← (1 − f_t)·y_i, and
+// the rest to the last neighbour. Unrolled, neighbour t receives c_t·y_i with
+// c_t = f_t·Π_{s<t}(1 − f_s), and both the last neighbour and i keep π_i·y_i, π_i = Π_t (1 − f_t):
+// these products are what the factor records (c_t per entry, π_i as the last entry), so the
+// forward sweep is y_j += c_t·y_i (independent updates) and y_i ← π_i·y_i, and its transpose in
+// reverse elimination order is y_i ← π_i·(y_i + y_last) + Σ_t c_t·y_j_t (one sum) — instead of
+// a chain of dependent multiplications per entry, which made both sweeps latency-bound
+// (measured per PCG iteration: 1.7 against 3.9 ms on a random geometric graph with n = 20,000
+// and 310,000 factor entries, 43–49 against 93–96 ms on the 1000×1000 grid with 4.5·10⁶).
+// Between the sweeps, a division by the pivots. A pivot of 0 marks the last vertex
+// of a component (or an isolated vertex): its value is left as it is, which picks one solution
+// of the singular system; the caller projects it.
 //
 // Shifts (L + diag(s), s ≥ 0): the matrix is the Laplacian of the graph with one more vertex g
 // ("ground") joined to every node i with s_i > 0 by an edge of weight s_i, with g's potential
@@ -418,7 +426,7 @@ export function graph_approxchol(n: i32, nnz: i32, rowPtr: ptr<i32>, col: ptr<i3
         sti(head, kk, h);
         pqShift(kk, 1, N, key, prev, next, lists);
         sti(frow, used, j);
-        st(fval, used, f);
+        st(fval, used, c * f);
         used++;
         c *= 1.0 - f;
       }
@@ -428,7 +436,7 @@ export function graph_approxchol(n: i32, nnz: i32, rowPtr: ptr<i32>, col: ptr<i3
       const b = pqShift(j, -1, N, key, prev, next, lists);
       if (b < minlist) minlist = b;
       sti(frow, used, j);
-      st(fval, used, 1.0);
+      st(fval, used, c);
       used++;
       st(dpiv, i, c * ld(vals, len - 1));
     }
@@ -498,16 +506,12 @@ export function approxCholApply(n: i32, k: i32, factor: usize, index: usize, com
       const i = ldi(order, t);
       const b = ldi(cptr, t), e = ldi(cptr, t + 1);
       if (b == e) continue;
-      let yi = ld(y, i);
-      for (let p = b; p < e - 1; p++) {
-        const f = ld(fval, p);
+      const yi = ld(y, i);
+      for (let p = b; p < e; p++) {
         const j = ldi(frow, p);
-        st(y, j, ld(y, j) + f * yi);
-        yi *= 1.0 - f;
+        st(y, j, ld(y, j) + ld(fval, p) * yi);
       }
-      const jl = ldi(frow, e - 1);
-      st(y, jl, ld(y, jl) + yi);
-      st(y, i, yi);
+      st(y, i, ld(fval, e - 1) * yi);
     }
     for (let i = 0; i < N; i++) {
       const d = ld(dpiv, i);
@@ -518,12 +522,9 @@ export function approxCholApply(n: i32, k: i32, factor: usize, index: usize, com
       const i = ldi(order, t);
       const b = ldi(cptr, t), e = ldi(cptr, t + 1);
       if (b == e) continue;
-      let yi = ld(y, i) + ld(y, ldi(frow, e - 1));
-      for (let p = e - 2; p >= b; p--) {
-        const f = ld(fval, p);
-        yi = (1.0 - f) * yi + f * ld(y, ldi(frow, p));
-      }
-      st(y, i, yi);
+      let acc = ld(fval, e - 1) * (ld(y, i) + ld(y, ldi(frow, e - 1)));
+      for (let p = b; p < e - 1; p++) acc += ld(fval, p) * ld(y, ldi(frow, p));
+      st(y, i, acc);
     }
   } else {
     for (let t = 0; t < N; t++) {
@@ -531,12 +532,8 @@ export function approxCholApply(n: i32, k: i32, factor: usize, index: usize, com
       const b = ldi(cptr, t), e = ldi(cptr, t + 1);
       if (b == e) continue;
       const yi = y + <usize>i * rs;
-      for (let p = b; p < e - 1; p++) {
-        const f = ld(fval, p);
-        rowAxpy(k, f, yi, y + <usize>ldi(frow, p) * rs);
-        rowScale(k, 1.0 - f, yi);
-      }
-      rowAxpy(k, 1.0, yi, y + <usize>ldi(frow, e - 1) * rs);
+      for (let p = b; p < e; p++) rowAxpy(k, ld(fval, p), yi, y + <usize>ldi(frow, p) * rs);
+      rowScale(k, ld(fval, e - 1), yi);
     }
     for (let i = 0; i < N; i++) {
       const d = ld(dpiv, i);
@@ -550,7 +547,8 @@ export function approxCholApply(n: i32, k: i32, factor: usize, index: usize, com
       if (b == e) continue;
       const yi = y + <usize>i * rs;
       rowAdd(k, yi, y + <usize>ldi(frow, e - 1) * rs);
-      for (let p = e - 2; p >= b; p--) rowBlend(k, ld(fval, p), yi, y + <usize>ldi(frow, p) * rs);
+      rowScale(k, ld(fval, e - 1), yi);
+      for (let p = b; p < e - 1; p++) rowAxpy(k, ld(fval, p), y + <usize>ldi(frow, p) * rs, yi);
     }
   }
   if (g >= 0) {
@@ -566,7 +564,7 @@ export function approxCholApply(n: i32, k: i32, factor: usize, index: usize, com
 // Row operations on k contiguous f64, f64x2 over pairs of columns and a scalar tail; each
 // element gets exactly the scalar path's operations.
 
-/** yj += f·yi (f = 1: yj += yi, which is what f·yi gives for f = 1). */
+/** yj += f·yi */
 @inline function rowAxpy(k: i32, f: f64, yi: usize, yj: usize): void {
   const fv = f64x2.splat(f);
   let c = 0;
@@ -596,15 +594,4 @@ export function approxCholApply(n: i32, k: i32, factor: usize, index: usize, com
     v128.store(yi + o, f64x2.add(v128.load(yi + o), v128.load(yj + o)));
   }
   if (c < k) st(yi, c, ld(yi, c) + ld(yj, c));
-}
-
-/** yi ← (1 − f)·yi + f·yj */
-@inline function rowBlend(k: i32, f: f64, yi: usize, yj: usize): void {
-  const av = f64x2.splat(1.0 - f), fv = f64x2.splat(f);
-  let c = 0;
-  for (; c + 2 <= k; c += 2) {
-    const o = <usize>c << 3;
-    v128.store(yi + o, f64x2.add(f64x2.mul(av, v128.load(yi + o)), f64x2.mul(fv, v128.load(yj + o))));
-  }
-  if (c < k) st(yi, c, (1.0 - f) * ld(yi, c) + f * ld(yj, c));
 }

@@ -148,7 +148,7 @@ export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 /**
  * What a call of graph_approxchol ended with.
  *
- * Defined in [assembly/graph/approxchol.ts:63](../../assembly/graph/approxchol.ts#L63).
+ * Defined in [assembly/graph/approxchol.ts:71](../../assembly/graph/approxchol.ts#L71).
  */
 export const ApproxCholRun = {
   /**
@@ -1322,21 +1322,21 @@ export interface WasmExports {
    * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
    * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
    *
-   * [assembly/graph/approxchol.ts:107](../../assembly/graph/approxchol.ts#L107)
+   * [assembly/graph/approxchol.ts:115](../../assembly/graph/approxchol.ts#L115)
    */
   graph_approxchol_workspace_size(n: number, nnz: number, shifted: number): number;
   /**
    * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries. The entries come last: the block for a larger cap starts like this one.
    *
-   * [assembly/graph/approxchol.ts:117](../../assembly/graph/approxchol.ts#L117)
+   * [assembly/graph/approxchol.ts:125](../../assembly/graph/approxchol.ts#L125)
    */
   graph_approxchol_factor_size(n: number, shifted: number, cap: number): number;
   /**
    * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries (elimination order, column starts, then the entries' neighbours).
    *
-   * [assembly/graph/approxchol.ts:123](../../assembly/graph/approxchol.ts#L123)
+   * [assembly/graph/approxchol.ts:131](../../assembly/graph/approxchol.ts#L131)
    */
   graph_approxchol_index_size(n: number, shifted: number, cap: number): number;
   /**
@@ -1346,7 +1346,7 @@ export interface WasmExports {
    * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
    * grown on demand.
    *
-   * [assembly/graph/approxchol.ts:132](../../assembly/graph/approxchol.ts#L132)
+   * [assembly/graph/approxchol.ts:140](../../assembly/graph/approxchol.ts#L140)
    */
   graph_approxchol_capacity_hint(n: number, nnz: number, shifted: number): number;
   /**
@@ -1356,14 +1356,14 @@ export interface WasmExports {
    * generator state. Runs at most `maxSteps` eliminations per call (PAUSED: call again with
    * resume = 1); returns FULL when the factor needs more capacity (see ApproxCholRun.FULL).
    *
-   * [assembly/graph/approxchol.ts:255](../../assembly/graph/approxchol.ts#L255)
+   * [assembly/graph/approxchol.ts:263](../../assembly/graph/approxchol.ts#L263)
    */
   graph_approxchol(n: number, nnz: number, rowPtr: number, col: number, val: number, shift: number, shifted: number, rng: number, cap: number, factor: number, index: number, maxSteps: number, resume: number, work: number): number;
   /**
    * f64 slots of the `factorWork` block graph_pcg needs with an approximate-Cholesky factor,
    * for n nodes and k right-hand sides: one (n + 1)×k block.
    *
-   * [assembly/graph/approxchol.ts:462](../../assembly/graph/approxchol.ts#L462)
+   * [assembly/graph/approxchol.ts:470](../../assembly/graph/approxchol.ts#L470)
    */
   graph_approxchol_apply_workspace_size(n: number, k: number): number;
 }
@@ -2621,7 +2621,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
    * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
    *
-   * Engine side: [assembly/graph/approxchol.ts:107](../../assembly/graph/approxchol.ts#L107).
+   * Engine side: [assembly/graph/approxchol.ts:115](../../assembly/graph/approxchol.ts#L115).
    */
   graph_approxchol_workspace_size: {
     /** `i32` */ n: number;
@@ -2632,7 +2632,7 @@ export interface AbiArgs {
    * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries. The entries come last: the block for a larger cap starts like this one.
    *
-   * Engine side: [assembly/graph/approxchol.ts:117](../../assembly/graph/approxchol.ts#L117).
+   * Engine side: [assembly/graph/approxchol.ts:125](../../assembly/graph/approxchol.ts#L125).
    */
   graph_approxchol_factor_size: {
     /** `i32` */ n: number;
@@ -2643,7 +2643,7 @@ export interface AbiArgs {
    * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
    * `cap` entries (elimination order, column starts, then the entries' neighbours).
    *
-   * Engine side: [assembly/graph/approxchol.ts:123](../../assembly/graph/approxchol.ts#L123).
+   * Engine side: [assembly/graph/approxchol.ts:131](../../assembly/graph/approxchol.ts#L131).
    */
   graph_approxchol_index_size: {
     /** `i32` */ n: number;
@@ -2657,7 +2657,7 @@ export interface AbiArgs {
    * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
    * grown on demand.
    *
-   * Engine side: [assembly/graph/approxchol.ts:132](../../assembly/graph/approxchol.ts#L132).
+   * Engine side: [assembly/graph/approxchol.ts:140](../../assembly/graph/approxchol.ts#L140).
    */
   graph_approxchol_capacity_hint: {
     /** `i32` */ n: number;
@@ -2671,7 +2671,7 @@ export interface AbiArgs {
    * generator state. Runs at most `maxSteps` eliminations per call (PAUSED: call again with
    * resume = 1); returns FULL when the factor needs more capacity (see ApproxCholRun.FULL).
    *
-   * Engine side: [assembly/graph/approxchol.ts:255](../../assembly/graph/approxchol.ts#L255).
+   * Engine side: [assembly/graph/approxchol.ts:263](../../assembly/graph/approxchol.ts#L263).
    */
   graph_approxchol: {
     /** `i32` — nodes (n ≥ 1) */ n: number;
@@ -2693,7 +2693,7 @@ export interface AbiArgs {
    * f64 slots of the `factorWork` block graph_pcg needs with an approximate-Cholesky factor,
    * for n nodes and k right-hand sides: one (n + 1)×k block.
    *
-   * Engine side: [assembly/graph/approxchol.ts:462](../../assembly/graph/approxchol.ts#L462).
+   * Engine side: [assembly/graph/approxchol.ts:470](../../assembly/graph/approxchol.ts#L470).
    */
   graph_approxchol_apply_workspace_size: {
     /** `i32` */ n: number;

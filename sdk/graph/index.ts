@@ -11,7 +11,7 @@
 // Graph domain. Imports engine, core, random, io, parallel and linalg only.
 export { Graph, MAX_NODES, MAX_DENSE_NODES } from "./graph.js";
 export type { GraphParts, GraphStats, GraphCsr, GraphComponents, FromEdgesOptions } from "./graph.js";
-export { LaplacianSolver, solveLaplacian, AUTO_APPROXCHOL_NODES, AUTO_SHIFT_SHARE } from "./solver.js";
+export { LaplacianSolver, solveLaplacian, AUTO_APPROXCHOL_NODES, AUTO_SHIFT_SHARE, AUTO_PROBE_ITERATIONS, AUTO_PROBE_TOL } from "./solver.js";
 export type {
   LaplacianPreconditioner, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult,
   LaplacianSolveProgress, LaplacianColumnReport, SolveLaplacianOptions,

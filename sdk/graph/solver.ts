@@ -24,9 +24,14 @@ import { Graph } from "./graph.js";
  *   weights' range — the choice for γ = 0 or tiny shifts on large, poorly connected graphs
  *   (meshes, geometric graphs, paths, trees, barbells);
  * - `"none"`: plain conjugate gradient;
- * - `"auto"` (default): `"approxchol"` when the graph has at least `AUTO_APPROXCHOL_NODES`
- *   nodes and the shift is small next to the degrees (some component is unshifted, or
- *   Σ s_i < `AUTO_SHIFT_SHARE`·Σ d_i), else `"jacobi"`.
+ * - `"auto"` (default): `"jacobi"` for graphs with fewer than `AUTO_APPROXCHOL_NODES` nodes
+ *   and when the shift dominates (every component shifted and Σ s_i ≥ `AUTO_SHIFT_SHARE`·
+ *   Σ (d_i + s_i), which bounds Jacobi's condition number by about 2/AUTO_SHIFT_SHARE);
+ *   otherwise a probe measures the conditioning: `AUTO_PROBE_ITERATIONS` Jacobi-PCG iterations
+ *   on a seeded random right-hand side, and `"jacobi"` if they reduced the residual below
+ *   `AUTO_PROBE_TOL` (an expander: Jacobi will finish in a few dozen iterations), else
+ *   `"approxchol"` (meshes, geometric graphs, long paths: Jacobi would need hundreds to
+ *   thousands).
  */
 export type LaplacianPreconditioner = "auto" | "jacobi" | "approxchol" | "none";
 
@@ -124,11 +129,15 @@ const PRECONDITIONERS: Readonly<Record<Exclude<LaplacianPreconditioner, "auto">,
 /** `"auto"` picks `"approxchol"` only for graphs with at least this many nodes (below it a
  *  Jacobi solve takes milliseconds whatever the conditioning). */
 export const AUTO_APPROXCHOL_NODES = 5000;
-/** `"auto"` picks `"approxchol"` when the shift's share of the diagonal, Σ s_i / Σ (d_i + s_i),
- *  is below this (and no component is left unshifted, which always counts as small). */
+/** `"auto"` keeps `"jacobi"` when every component is shifted and the shift's share of the
+ *  diagonal, Σ s_i / Σ (d_i + s_i), is at least this. */
 export const AUTO_SHIFT_SHARE = 1e-3;
+/** Jacobi-PCG iterations of `"auto"`'s conditioning probe. */
+export const AUTO_PROBE_ITERATIONS = 40;
+/** Relative residual the probe must reach for `"auto"` to keep `"jacobi"`. */
+export const AUTO_PROBE_TOL = 1e-3;
 /** Eliminations per engine call while building an approximate-Cholesky factor. */
-const FACTOR_STEPS = 1 << 16;
+const FACTOR_STEPS = 1 << 12;
 /** Work per engine call, in (stored entries + n) × columns: about 20 ms. */
 const CHUNK_WORK = 2e7;
 const MAX_I32 = 2 ** 31 - 1;
@@ -213,9 +222,7 @@ export class LaplacianSolver extends EngineResource {
     let projected = 0;
     for (let c = 0; c < comps.count; c++) if (!shifted[c]) index[c] = projected++;
     this.projected = projected;
-    const choice = pre === "auto" ? autoPreconditioner(graph, s, projected) : pre;
-    this.#code = PRECONDITIONERS[choice];
-    this.preconditioner = choice;
+    const plan = pre === "auto" ? autoPlan(graph, s, projected) : pre;
     const { rowPtr, col, val } = graph.csr();
     this.#nnz = col.length;
     const eng = getEngine();
@@ -233,6 +240,9 @@ export class LaplacianSolver extends EngineResource {
         for (let i = 0; i < n; i++) comp[i] = index[comps.labels[i]];
         this.#comp = track(owned, eng.i32(n)).set(comp);
       } else this.#comp = null;
+      const choice = plan === "probe" ? this.#probe(seed) : plan;
+      this.#code = PRECONDITIONERS[choice];
+      this.preconditioner = choice;
       if (this.#code === GraphPreconditioner.APPROXCHOL && n > 0) {
         const f = buildFactor(eng, n, col.length, this.#rowPtr, this.#col, this.#val, this.#shift, s, seed);
         this.#factor = f.factor;
@@ -243,6 +253,29 @@ export class LaplacianSolver extends EngineResource {
     } catch (err) {
       for (const b of owned) b.dispose();
       throw err;
+    }
+  }
+
+  /** `"auto"`'s conditioning probe: a few Jacobi-PCG iterations on a seeded random right-hand
+   *  side; Jacobi when they reached AUTO_PROBE_TOL. */
+  #probe(seed: number): "jacobi" | "approxchol" {
+    const rng = new Rng(seed, 1);
+    let b: Float64Array;
+    try {
+      b = rng.normal(this.n);
+    } finally {
+      rng.dispose();
+    }
+    const run = new SolveRun({
+      eng: this.#eng, n: this.n, k: 1, vector: true, b, x0: null, tol: AUTO_PROBE_TOL, maxIter: AUTO_PROBE_ITERATIONS,
+      passes: AUTO_PROBE_ITERATIONS + 8, throwOnFail: false, signal: undefined, onProgress: undefined, where: "LaplacianSolver",
+      code: GraphPreconditioner.JACOBI, rowPtr: this.#rowPtr, col: this.#col, val: this.#val, shift: this.#shift, comp: this.#comp,
+      factor: null, factorIndex: null, components: this.components, projected: this.projected,
+    });
+    try {
+      for (;;) if (run.step()) return run.finish().converged ? "jacobi" : "approxchol";
+    } finally {
+      run.free();
     }
   }
 
@@ -499,14 +532,14 @@ export function solveLaplacian(graph: Graph, b: VectorLike | MatrixLike, options
   }
 }
 
-/** The preconditioner "auto" resolves to (see LaplacianPreconditioner). */
-function autoPreconditioner(graph: Graph, s: Float64Array, projected: number): "jacobi" | "approxchol" {
+/** What "auto" does (see LaplacianPreconditioner): Jacobi by size or shift, or a probe. */
+function autoPlan(graph: Graph, s: Float64Array, projected: number): "jacobi" | "probe" {
   if (graph.n < AUTO_APPROXCHOL_NODES || graph.m === 0) return "jacobi";
-  if (projected > 0) return "approxchol";
+  if (projected > 0) return "probe";
   let shiftSum = 0;
   for (let i = 0; i < s.length; i++) shiftSum += s[i];
   const degreeSum = 2 * graph.totalWeight();
-  return shiftSum < AUTO_SHIFT_SHARE * (degreeSum + shiftSum) ? "approxchol" : "jacobi";
+  return shiftSum < AUTO_SHIFT_SHARE * (degreeSum + shiftSum) ? "probe" : "jacobi";
 }
 
 /** Build the approximate-Cholesky factor of L + diag(s) in the engine: eliminations in chunks,
