@@ -3,8 +3,10 @@
  * CSR, connected components, the dense Laplacian for small graphs), `LaplacianSolver`, which
  * solves (L + diag(s))·X = B for one or many right-hand sides by preconditioned conjugate
  * gradient in the engine, edge-list readers and writers (CSV, TSV, JSON lines; streamed),
- * graphology interoperability, seeded generators, and k-nearest-neighbour / ε-graphs from
- * points.
+ * graphology interoperability, seeded generators, k-nearest-neighbour / ε-graphs from
+ * points, the quality of a sparsifier (spectral error, cut / degree / resistance ratios) and
+ * learning over the Laplacian (smoothing, harmonic functions, classification, spectral
+ * embedding, and their gap between a graph and its sparsifier).
  *
  * @module
  */
@@ -33,6 +35,7 @@ export type { NeighborOptions, KnnOptions } from "./neighbors.js";
 export { spectralError, sparsifierQuality, EXACT_SPECTRAL_NODES } from "./quality.js";
 export type {
   SpectralErrorOptions, SpectralErrorProgress, SpectralErrorResult, SparsifierQualityOptions, SparsifierQuality, RatioStats,
+  RitzBounds, SizeReport,
 } from "./quality.js";
 export {
   laplacianSmoothing, harmonicFunction, softHarmonicFunction, harmonicClassify, accuracy, spectralEmbedding,
