@@ -61,7 +61,7 @@
 // eliminations and resume from its work block).
 //
 // Memory: per stored adjacency entry (half-edge) 8 bytes (neighbour, next in list) plus 8 per
-// edge (weight); 48 bytes per node. The factor needs 12 bytes per entry (neighbour, fraction)
+// edge (weight); 68 bytes per node. The factor needs 12 bytes per entry (neighbour, coefficient)
 // and 12 per node; the caller gives it a capacity and grows it when the export says FULL.
 import { ld, st, ptr, opt_ptr, flag } from "../core/mem";
 import { setStatusArg } from "../core/status";
@@ -85,7 +85,7 @@ export const enum ApproxCholRun {
   BAD_ARG = 3,
 }
 
-// Factor block (f64): header, pivots d (N), fractions f (cap).
+// Factor block (f64): header, pivots d (N), coefficients c (cap).
 const F_NODES = 0; // N = n + 1 with a ground vertex, else n
 const F_GROUND = 1; // index of the ground vertex, or −1
 const F_ENTRIES = 2; // entries recorded
