@@ -19,7 +19,7 @@ import { Graph } from "./graph.js";
  *   shift is not tiny or the graph is an expander;
  * - `"approxchol"`: a randomized approximate Cholesky factorisation of L + diag(s) (Gao, Kyng &
  *   Spielman 2023, the preconditioner of Laplacians.jl's `approxchol_lap`), built once when the
- *   solver is constructed (seeded by `seed`); each iteration costs about three Jacobi
+ *   solver is constructed (seeded by `seed`); each iteration costs about 3–5 Jacobi
  *   iterations, but the iteration count hardly grows with the graph's diameter or the
  *   weights' range — the choice for γ = 0 or tiny shifts on large, poorly connected graphs
  *   (meshes, geometric graphs, paths, trees, barbells);
