@@ -35,3 +35,7 @@ export { nn_adamw, nn_grad_norm, nn_sgd } from "./nn/optim";
 export { nn_matmul } from "./nn/matmul";
 export { graph_spmm } from "./graph/laplacian";
 export { graph_pcg_workspace_size, graph_pcg } from "./graph/pcg";
+export {
+  graph_approxchol_workspace_size, graph_approxchol_factor_size, graph_approxchol_index_size,
+  graph_approxchol_capacity_hint, graph_approxchol, graph_approxchol_apply_workspace_size,
+} from "./graph/approxchol";

@@ -63,8 +63,9 @@ export type {
   LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun,
 } from "./games/index.js";
 
-// Graphs: the graph type and the Laplacian solver.
+// Graphs: the graph type, the Laplacian solver, sparsifier quality and learning over the Laplacian.
 export { Graph, LaplacianSolver, solveLaplacian } from "./graph/index.js";
+export { spectralError, sparsifierQuality, laplacianSmoothing, harmonicFunction, harmonicClassify, spectralEmbedding } from "./graph/index.js";
 export type {
   GraphParts, GraphStats, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult, LaplacianPreconditioner,
 } from "./graph/index.js";

@@ -152,22 +152,57 @@ export const GamesMetric = {
 export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 
 /**
+ * What a call of graph_approxchol ended with.
+ *
+ * Defined in [assembly/graph/approxchol.ts:71](../../assembly/graph/approxchol.ts#L71).
+ */
+export const ApproxCholRun = {
+  /**
+   * Every vertex eliminated: the factor is complete. status_arg() = factor entries,
+   * status_arg2() = vertices of the (augmented) graph.
+   */
+  DONE: 0,
+  /** `maxSteps` eliminations done: call again with resume = 1 and the same arguments. */
+  PAUSED: 1,
+  /**
+   * The next elimination would exceed the factor's capacity: status_arg() = the capacity it
+   * needs at least. Copy the factor and index blocks into larger ones (sizes from
+   * graph_approxchol_factor_size / _index_size for the new capacity: their layouts put the
+   * entries last, so a copy of each old block to the start of the new one keeps everything
+   * in place) and call again with resume = 1 and the new capacity.
+   */
+  FULL: 2,
+  /**
+   * An argument was out of range (n < 1, nnz < 0, shifted not in [0, n], cap < 0,
+   * maxSteps < 1, a shift that is negative or not finite, a weight that is not > 0).
+   */
+  BAD_ARG: 3,
+} as const;
+export type ApproxCholRun = (typeof ApproxCholRun)[keyof typeof ApproxCholRun];
+
+/**
  * Preconditioners of graph_pcg (its `precond` argument): P in z = P⁻¹·r.
  *
- * Defined in [assembly/graph/pcg.ts:52](../../assembly/graph/pcg.ts#L52).
+ * Defined in [assembly/graph/pcg.ts:58](../../assembly/graph/pcg.ts#L58).
  */
 export const GraphPreconditioner = {
   /** None: z = r. */
   NONE: 0,
   /** Jacobi: z_i = r_i / (d_i + s_i), d the weighted degree. */
   JACOBI: 1,
+  /**
+   * Approximate Cholesky (Gao, Kyng & Spielman 2023; approxchol.ts): z = P⁻¹·r by a forward
+   * and a backward sweep over the factor built by graph_approxchol for the same graph and
+   * shift; graph_pcg then needs `factor`, `factorIndex` and `factorWork`.
+   */
+  APPROXCHOL: 2,
 } as const;
 export type GraphPreconditioner = (typeof GraphPreconditioner)[keyof typeof GraphPreconditioner];
 
 /**
  * What a call of graph_pcg ended with.
  *
- * Defined in [assembly/graph/pcg.ts:62](../../assembly/graph/pcg.ts#L62).
+ * Defined in [assembly/graph/pcg.ts:70](../../assembly/graph/pcg.ts#L70).
  */
 export const PcgRun = {
   /** Every column finished: per-column Status codes in `colStatus`, x holds the solutions. */
@@ -1329,7 +1364,7 @@ export interface WasmExports {
    * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
    * components.
    *
-   * [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100)
+   * [assembly/graph/pcg.ts:108](../../assembly/graph/pcg.ts#L108)
    */
   graph_pcg_workspace_size(n: number, k: number, ncomp: number): number;
   /**
@@ -1341,9 +1376,57 @@ export interface WasmExports {
    * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
    * products computed by this call, status_arg2() = products since the start.
    *
-   * [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303)
+   * [assembly/graph/pcg.ts:315](../../assembly/graph/pcg.ts#L315)
    */
-  graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number): number;
+  graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number, factor: number, factorIndex: number, factorWork: number): number;
+  /**
+   * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
+   * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
+   *
+   * [assembly/graph/approxchol.ts:115](../../assembly/graph/approxchol.ts#L115)
+   */
+  graph_approxchol_workspace_size(n: number, nnz: number, shifted: number): number;
+  /**
+   * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries. The entries come last: the block for a larger cap starts like this one.
+   *
+   * [assembly/graph/approxchol.ts:125](../../assembly/graph/approxchol.ts#L125)
+   */
+  graph_approxchol_factor_size(n: number, shifted: number, cap: number): number;
+  /**
+   * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries (elimination order, column starts, then the entries' neighbours).
+   *
+   * [assembly/graph/approxchol.ts:131](../../assembly/graph/approxchol.ts#L131)
+   */
+  graph_approxchol_index_size(n: number, shifted: number, cap: number): number;
+  /**
+   * A starting capacity (factor entries) for n nodes, nnz stored adjacency entries and `shifted`
+   * shifted nodes: 2.5 entries per edge of the augmented graph. Measured (entries per edge):
+   * paths and trees 1–2, random geometric graphs 1.6, 2-D grids 2.2 (2.75 with a shift),
+   * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
+   * grown on demand.
+   *
+   * [assembly/graph/approxchol.ts:140](../../assembly/graph/approxchol.ts#L140)
+   */
+  graph_approxchol_capacity_hint(n: number, nnz: number, shifted: number): number;
+  /**
+   * Approximate Cholesky factorisation of L + diag(s) (Gao, Kyng & Spielman 2023), L the
+   * Laplacian of a graph in CSR form (both directions of every edge, as for graph_spmm), for use
+   * as the preconditioner of graph_pcg (precond = APPROXCHOL). Deterministic for a given
+   * generator state. Runs at most `maxSteps` eliminations per call (PAUSED: call again with
+   * resume = 1); returns FULL when the factor needs more capacity (see ApproxCholRun.FULL).
+   *
+   * [assembly/graph/approxchol.ts:263](../../assembly/graph/approxchol.ts#L263)
+   */
+  graph_approxchol(n: number, nnz: number, rowPtr: number, col: number, val: number, shift: number, shifted: number, rng: number, cap: number, factor: number, index: number, maxSteps: number, resume: number, work: number): number;
+  /**
+   * f64 slots of the `factorWork` block graph_pcg needs with an approximate-Cholesky factor,
+   * for n nodes and k right-hand sides: one (n + 1)×k block.
+   *
+   * [assembly/graph/approxchol.ts:470](../../assembly/graph/approxchol.ts#L470)
+   */
+  graph_approxchol_apply_workspace_size(n: number, k: number): number;
 }
 
 /** Every export's name. */
@@ -2637,7 +2720,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
    * components.
    *
-   * Engine side: [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100).
+   * Engine side: [assembly/graph/pcg.ts:108](../../assembly/graph/pcg.ts#L108).
    */
   graph_pcg_workspace_size: {
     /** `i32` */ n: number;
@@ -2653,7 +2736,7 @@ export interface AbiArgs {
    * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
    * products computed by this call, status_arg2() = products since the start.
    *
-   * Engine side: [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303).
+   * Engine side: [assembly/graph/pcg.ts:315](../../assembly/graph/pcg.ts#L315).
    */
   graph_pcg: {
     /** `i32` — nodes (n ≥ 1) */ n: number;
@@ -2675,6 +2758,91 @@ export interface AbiArgs {
     /** `i32` — most products with the graph this call may compute (≥ 1) */ maxPasses: number;
     /** `flag` — 0 to start, 1 to continue after PcgRun.PAUSED (same arguments and work) */ resume: boolean | 0 | 1;
     /** `ptr<f64>` — graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls */ work: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — with precond = APPROXCHOL: the factor block of graph_approxchol (complete, for this graph and shift); else 0 */ factor?: Ptr<Float64Array> | null;
+    /** `opt_ptr<i32>` — with APPROXCHOL: the factor's index block; else 0 */ factorIndex?: Ptr<Int32Array> | null;
+    /** `opt_ptr<f64>` — with APPROXCHOL: graph_approxchol_apply_workspace_size(n, k) f64; else 0 */ factorWork?: Ptr<Float64Array> | null;
+  };
+  /**
+   * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
+   * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:115](../../assembly/graph/approxchol.ts#L115).
+   */
+  graph_approxchol_workspace_size: {
+    /** `i32` */ n: number;
+    /** `f64` */ nnz: number;
+    /** `i32` */ shifted: number;
+  };
+  /**
+   * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries. The entries come last: the block for a larger cap starts like this one.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:125](../../assembly/graph/approxchol.ts#L125).
+   */
+  graph_approxchol_factor_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ shifted: number;
+    /** `f64` */ cap: number;
+  };
+  /**
+   * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries (elimination order, column starts, then the entries' neighbours).
+   *
+   * Engine side: [assembly/graph/approxchol.ts:131](../../assembly/graph/approxchol.ts#L131).
+   */
+  graph_approxchol_index_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ shifted: number;
+    /** `f64` */ cap: number;
+  };
+  /**
+   * A starting capacity (factor entries) for n nodes, nnz stored adjacency entries and `shifted`
+   * shifted nodes: 2.5 entries per edge of the augmented graph. Measured (entries per edge):
+   * paths and trees 1–2, random geometric graphs 1.6, 2-D grids 2.2 (2.75 with a shift),
+   * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
+   * grown on demand.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:140](../../assembly/graph/approxchol.ts#L140).
+   */
+  graph_approxchol_capacity_hint: {
+    /** `i32` */ n: number;
+    /** `f64` */ nnz: number;
+    /** `i32` */ shifted: number;
+  };
+  /**
+   * Approximate Cholesky factorisation of L + diag(s) (Gao, Kyng & Spielman 2023), L the
+   * Laplacian of a graph in CSR form (both directions of every edge, as for graph_spmm), for use
+   * as the preconditioner of graph_pcg (precond = APPROXCHOL). Deterministic for a given
+   * generator state. Runs at most `maxSteps` eliminations per call (PAUSED: call again with
+   * resume = 1); returns FULL when the factor needs more capacity (see ApproxCholRun.FULL).
+   *
+   * Engine side: [assembly/graph/approxchol.ts:263](../../assembly/graph/approxchol.ts#L263).
+   */
+  graph_approxchol: {
+    /** `i32` — nodes (n ≥ 1) */ n: number;
+    /** `i32` — stored adjacency entries (rowPtr[n]) */ nnz: number;
+    /** `ptr<i32>` — n + 1 CSR offsets */ rowPtr: Ptr<Int32Array>;
+    /** `ptr<i32>` — neighbour of each stored entry */ col: Ptr<Int32Array>;
+    /** `opt_ptr<f64>` — weight of each stored entry (> 0), or 0 when every weight is 1 */ val?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — s_i ≥ 0 per node */ shift: Ptr<Float64Array>;
+    /** `i32` — the number of nodes with s_i > 0 */ shifted: number;
+    /** `ptr<u64>` — the generator state (32 bytes), advanced by one draw per sampled edge */ rng: Ptr<Typed>;
+    /** `f64` — entries the factor block has room for */ cap: number;
+    /** `ptr<f64>` — graph_approxchol_factor_size(n, shifted, cap) f64: the factor */ factor: Ptr<Float64Array>;
+    /** `ptr<i32>` — graph_approxchol_index_size(n, shifted, cap) i32: the factor's indices */ index: Ptr<Int32Array>;
+    /** `i32` — most eliminations this call may perform (≥ 1) */ maxSteps: number;
+    /** `flag` — 0 to start, 1 to continue after PAUSED or FULL */ resume: boolean | 0 | 1;
+    /** `ptr<f64>` — graph_approxchol_workspace_size(n, nnz, shifted) f64, kept between calls */ work: Ptr<Float64Array>;
+  };
+  /**
+   * f64 slots of the `factorWork` block graph_pcg needs with an approximate-Cholesky factor,
+   * for n nodes and k right-hand sides: one (n + 1)×k block.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:470](../../assembly/graph/approxchol.ts#L470).
+   */
+  graph_approxchol_apply_workspace_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ k: number;
   };
 }
 
@@ -2770,6 +2938,12 @@ export interface AbiReturns {
   graph_spmm: Status;
   graph_pcg_workspace_size: number;
   graph_pcg: PcgRun;
+  graph_approxchol_workspace_size: number;
+  graph_approxchol_factor_size: number;
+  graph_approxchol_index_size: number;
+  graph_approxchol_capacity_hint: number;
+  graph_approxchol: ApproxCholRun;
+  graph_approxchol_apply_workspace_size: number;
 }
 
 /** The parameter names of each export, in the order the export takes them. */
@@ -2863,7 +3037,13 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   nn_matmul: ["transA", "transB", "m", "n", "k", "a", "lda", "b", "ldb", "accumulate", "c", "ldc"],
   graph_spmm: ["n", "k", "rowPtr", "col", "val", "s", "x", "y"],
   graph_pcg_workspace_size: ["n", "k", "ncomp"],
-  graph_pcg: ["n", "k", "rowPtr", "col", "val", "shift", "comp", "ncomp", "precond", "tol", "maxIter", "b", "x", "iterations", "residuals", "colStatus", "maxPasses", "resume", "work"],
+  graph_pcg: ["n", "k", "rowPtr", "col", "val", "shift", "comp", "ncomp", "precond", "tol", "maxIter", "b", "x", "iterations", "residuals", "colStatus", "maxPasses", "resume", "work", "factor", "factorIndex", "factorWork"],
+  graph_approxchol_workspace_size: ["n", "nnz", "shifted"],
+  graph_approxchol_factor_size: ["n", "shifted", "cap"],
+  graph_approxchol_index_size: ["n", "shifted", "cap"],
+  graph_approxchol_capacity_hint: ["n", "nnz", "shifted"],
+  graph_approxchol: ["n", "nnz", "rowPtr", "col", "val", "shift", "shifted", "rng", "cap", "factor", "index", "maxSteps", "resume", "work"],
+  graph_approxchol_apply_workspace_size: ["n", "k"],
 };
 
 /** Parameters that may be left out (address 0). */
@@ -2886,7 +3066,8 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   nn_sample: ["refCfg", "refParams", "refWork", "prompts", "logp"],
   nn_layer: ["dy", "dx", "dparams"],
   graph_spmm: ["val"],
-  graph_pcg: ["val", "comp"],
+  graph_pcg: ["val", "comp", "factor", "factorIndex", "factorWork"],
+  graph_approxchol: ["val"],
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */

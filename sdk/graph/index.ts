@@ -3,15 +3,17 @@
  * CSR, connected components, the dense Laplacian for small graphs), `LaplacianSolver`, which
  * solves (L + diag(s))·X = B for one or many right-hand sides by preconditioned conjugate
  * gradient in the engine, edge-list readers and writers (CSV, TSV, JSON lines; streamed),
- * graphology interoperability, seeded generators, and k-nearest-neighbour / ε-graphs from
- * points.
+ * graphology interoperability, seeded generators, k-nearest-neighbour / ε-graphs from
+ * points, the quality of a sparsifier (spectral error, cut / degree / resistance ratios) and
+ * learning over the Laplacian (smoothing, harmonic functions, classification, spectral
+ * embedding, and their gap between a graph and its sparsifier).
  *
  * @module
  */
 // Graph domain. Imports engine, core, random, io, parallel and linalg only.
 export { Graph, MAX_NODES, MAX_DENSE_NODES } from "./graph.js";
 export type { GraphParts, GraphStats, GraphCsr, GraphComponents, FromEdgesOptions } from "./graph.js";
-export { LaplacianSolver, solveLaplacian } from "./solver.js";
+export { LaplacianSolver, solveLaplacian, AUTO_APPROXCHOL_NODES, AUTO_SHIFT_SHARE, AUTO_PROBE_ITERATIONS, AUTO_PROBE_TOL } from "./solver.js";
 export type {
   LaplacianPreconditioner, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult,
   LaplacianSolveProgress, LaplacianColumnReport, SolveLaplacianOptions,
@@ -30,3 +32,17 @@ export {
 export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
 export { knnGraph, epsilonGraph } from "./neighbors.js";
 export type { NeighborOptions, KnnOptions } from "./neighbors.js";
+export { spectralError, sparsifierQuality, EXACT_SPECTRAL_NODES } from "./quality.js";
+export type {
+  SpectralErrorOptions, SpectralErrorProgress, SpectralErrorResult, SparsifierQualityOptions, SparsifierQuality, RatioStats,
+  RitzBounds, SizeReport,
+} from "./quality.js";
+export {
+  laplacianSmoothing, harmonicFunction, softHarmonicFunction, harmonicClassify, accuracy, spectralEmbedding,
+  smoothingGap, softHarmonicGap, embeddingGap, DENSE_EMBEDDING_NODES,
+} from "./learn.js";
+export type {
+  LearnSolverOptions, LearnResult, SmoothingOptions, HarmonicOptions, HarmonicResult, SoftHarmonicOptions,
+  HarmonicClassifyOptions, HarmonicClassification, EmbeddingOptions, Embedding, GapOptions, SmoothingGap, SoftHarmonicGap,
+  EmbeddingGap,
+} from "./learn.js";

@@ -14,6 +14,7 @@ import * as align from "./align.cases.js";
 import * as graph from "./graph.cases.js";
 import * as graphIo from "./graph-io.cases.js";
 import * as alignTrainers from "./align-trainers.cases.js";
+import * as graphLearn from "./graph-learn.cases.js";
 
 export interface Case {
   name: string;
@@ -37,6 +38,7 @@ const modules: Record<string, CaseModule> = {
   graph,
   graphIo,
   alignTrainers,
+  graphLearn,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
