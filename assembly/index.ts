@@ -25,16 +25,20 @@ export { mtpo_workspace_size, mtpo_run, mtpo_exploitability } from "./games/mtpo
 export {
   loss_token_logprobs, loss_token_logprobs_f64, loss_logits_backward, loss_logits_backward_f64,
   loss_masked_row_sum, loss_scatter_seq_grad, loss_pair, loss_point,
-  loss_divergence_workspace_size, loss_token_divergence, loss_token_divergence_f64,
+  loss_divergence_workspace_size, loss_token_divergence, loss_token_divergence_f64, loss_reward_to_go,
 } from "./nn/losses";
 export {
   nn_check_config, nn_param_count, nn_tensor_count, nn_tensor_info, nn_workspace_size, nn_logits_offset, nn_init,
-  nn_forward, nn_logprobs, nn_values, nn_backward, nn_sample_workspace_size, nn_sample, nn_layer,
+  nn_forward, nn_logprobs, nn_mixture_logprobs, nn_values, nn_backward, nn_sample_workspace_size, nn_sample, nn_layer,
 } from "./nn/model";
-export { nn_adamw, nn_grad_norm } from "./nn/optim";
+export { nn_adamw, nn_grad_norm, nn_sgd } from "./nn/optim";
 export { nn_matmul } from "./nn/matmul";
 export { graph_spmm } from "./graph/laplacian";
 export { graph_pcg_workspace_size, graph_pcg } from "./graph/pcg";
+export {
+  graph_approxchol_workspace_size, graph_approxchol_factor_size, graph_approxchol_index_size,
+  graph_approxchol_capacity_hint, graph_approxchol, graph_approxchol_apply_workspace_size,
+} from "./graph/approxchol";
 export { graph_jl_rhs, graph_jl_accumulate } from "./graph/jl";
 export { graph_dict_update } from "./graph/gsqueak";
 export { graph_sample_edges } from "./graph/sample";

@@ -64,8 +64,10 @@ export type {
   LayeredMdp, LayeredPolicy, MtpoOptions, MtpoRun,
 } from "./games/index.js";
 
-// Graphs: the graph type, the Laplacian solver, resistances and sparsifiers.
+// Graphs: the graph type, the Laplacian solver, resistances and sparsifiers, sparsifier quality
+// and learning over the Laplacian.
 export { Graph, LaplacianSolver, solveLaplacian, effectiveResistances, sparsify, gsqueak, Gsqueak } from "./graph/index.js";
+export { spectralError, sparsifierQuality, laplacianSmoothing, harmonicFunction, harmonicClassify, spectralEmbedding } from "./graph/index.js";
 export type {
   GraphParts, GraphStats, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult, LaplacianPreconditioner,
   ResistanceOptions, ResistanceResult, SparsifyOptions, SparsifyResult, GsqueakOptions, GsqueakResult, GsqueakStreamOptions,

@@ -215,3 +215,36 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir.replace(/[\\/]+$/, "")}/${name}`;
 }
+
+/** What is at `path`: nothing, a file, a directory, a symbolic link (not followed), or
+ *  something else. Other failures throw with the system's code. */
+export async function pathKind(path: string): Promise<"missing" | "file" | "directory" | "symlink" | "other"> {
+  const fs = await import("node:fs/promises");
+  try {
+    const st = await fs.lstat(path);
+    return st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "directory" : st.isFile() ? "file" : "other";
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return "missing";
+    throw e;
+  }
+}
+
+/** A file open for appending text. */
+export interface AppendFile {
+  append(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Open `path` for appending: `create` makes a new file and fails (EEXIST) if one exists;
+ *  `append` adds to an existing one. */
+export async function openAppendFile(path: string, mode: "create" | "append"): Promise<AppendFile> {
+  const fs = await import("node:fs/promises");
+  const h = await fs.open(path, mode === "create" ? "wx" : "a");
+  return { append: (t) => h.appendFile(t), close: () => h.close() };
+}
+
+/** Remove a file (no error if it is already gone). */
+export async function removeFile(path: string): Promise<void> {
+  const fs = await import("node:fs/promises");
+  await fs.unlink(path).catch((e) => { if ((e as { code?: string }).code !== "ENOENT") throw e; });
+}

@@ -141,3 +141,24 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir.replace(/[\\/]+$/, "")}/${name}`;
 }
+
+/** No file system in this build: always "missing". */
+export async function pathKind(_path: string): Promise<"missing" | "file" | "directory" | "symlink" | "other"> {
+  return "missing";
+}
+
+/** A file open for appending text (see platform.ts). */
+export interface AppendFile {
+  append(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** No file system in this build: ENOSYS. */
+export async function openAppendFile(path: string, _mode: "create" | "append"): Promise<AppendFile> {
+  throw noFiles(`cannot write ${path}`);
+}
+
+/** No file system in this build: ENOSYS. */
+export async function removeFile(path: string): Promise<void> {
+  throw noFiles(`cannot remove ${path}`);
+}

@@ -42,11 +42,17 @@
 // max|b_ij| into [1, 2) — exact, and every step of PCG commutes with it exactly — so sums of
 // squares can neither overflow nor underflow; x is scaled back at the end.
 //
+// With the approximate-Cholesky preconditioner z = P⁻¹·r is not a diagonal scaling, so it is
+// computed into its own block after pass B (for every column; a frozen column's z is unused),
+// rᵀz is summed from it, and pass C reads z instead of r·dinv. The apply goes through each
+// column's values with the same operations whatever k is, so the block property above holds.
+//
 // The export can stop after `maxPasses` products and be called again with resume = 1: all of
 // its state lives in `work`, b and x, so the SDK can check an AbortSignal between calls.
 import { ld, st, ptr, opt_ptr, flag } from "../core/mem";
 import { Status, setStatusArg } from "../core/status";
 import { laplacianProduct } from "./laplacian";
+import { approxCholApply, approxCholReady } from "./approxchol";
 
 /** Preconditioners of graph_pcg (its `precond` argument): P in z = P⁻¹·r. */
 export const enum GraphPreconditioner {
@@ -54,8 +60,10 @@ export const enum GraphPreconditioner {
   NONE = 0,
   /** Jacobi: z_i = r_i / (d_i + s_i), d the weighted degree. */
   JACOBI = 1,
-  // 2 is reserved for the approximate-Cholesky preconditioner (Gao, Kyng & Spielman 2023),
-  // which applies P⁻¹ by two triangular sweeps instead of a diagonal scaling.
+  /** Approximate Cholesky (Gao, Kyng & Spielman 2023; approxchol.ts): z = P⁻¹·r by a forward
+   *  and a backward sweep over the factor built by graph_approxchol for the same graph and
+   *  shift; graph_pcg then needs `factor`, `factorIndex` and `factorWork`. */
+  APPROXCHOL = 2,
 }
 
 /** What a call of graph_pcg ended with. */
@@ -299,13 +307,20 @@ function restart(n: i32, k: i32, t: usize, r: usize, p: usize, dinv: usize, mask
  *  @param colStatus k Status codes
  *  @param maxPasses most products with the graph this call may compute (≥ 1)
  *  @param resume 0 to start, 1 to continue after PcgRun.PAUSED (same arguments and work)
- *  @param work graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls */
+ *  @param work graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls
+ *  @param factor with precond = APPROXCHOL: the factor block of graph_approxchol (complete, for
+ *   this graph and shift); else 0
+ *  @param factorIndex with APPROXCHOL: the factor's index block; else 0
+ *  @param factorWork with APPROXCHOL: graph_approxchol_apply_workspace_size(n, k) f64; else 0 */
 export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: opt_ptr<f64>, shift: ptr<f64>,
   comp: opt_ptr<i32>, ncomp: i32, precond: GraphPreconditioner, tol: f64, maxIter: i32,
   b: ptr<f64>, x: ptr<f64>, iterations: ptr<i32>, residuals: ptr<f64>, colStatus: ptr<i32>,
-  maxPasses: i32, resume: flag, work: ptr<f64>): PcgRun {
+  maxPasses: i32, resume: flag, work: ptr<f64>, factor: opt_ptr<f64>, factorIndex: opt_ptr<i32>,
+  factorWork: opt_ptr<f64>): PcgRun {
   if (n < 1 || k < 1 || !(tol > 0.0) || maxIter < 0 || maxPasses < 1 || ncomp < 0 || (ncomp > 0 && comp == 0)) return PcgRun.BAD_ARG;
-  if (precond != GraphPreconditioner.NONE && precond != GraphPreconditioner.JACOBI) return PcgRun.BAD_ARG;
+  const chol = precond == GraphPreconditioner.APPROXCHOL;
+  if (precond != GraphPreconditioner.NONE && precond != GraphPreconditioner.JACOBI && !chol) return PcgRun.BAD_ARG;
+  if (chol && (factor == 0 || factorIndex == 0 || factorWork == 0 || !approxCholReady(factor, n))) return PcgRun.BAD_ARG;
   const nk = <usize>n * <usize>k;
   const R = work, P = R + (nk << 3), Q = P + (nk << 3);
   const DINV = Q + (nk << 3);
@@ -328,7 +343,8 @@ export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: 
 
   if (resume == 0) {
     // Inverse diagonal of the preconditioner: 1/(d_i + s_i) (0 on an isolated node with s_i = 0,
-    // whose residual is always 0), or 1 for none.
+    // whose residual is always 0), or 1 for none (and for approxchol, where pass B's rᵀ(r·1)
+    // is not used).
     for (let i = 0; i < n; i++) {
       let d = 0.0;
       if (precond == GraphPreconditioner.JACOBI) {
@@ -419,16 +435,32 @@ export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: 
         const rel = Math.sqrt(ld(rr, j)) / ld(bnorm, j);
         st(residuals, j, rel);
         const z = ld(rz, j);
-        if (!(rel < Infinity) || !(z < Infinity)) st(state, j, BROKEN);
+        if (!(rel < Infinity) || (!chol && !(z < Infinity))) st(state, j, BROKEN);
         else if (rel <= tol) st(state, j, CHECK);
         else if (its >= maxIter) st(state, j, EXHAUSTED);
-        else {
+        else if (!chol) {
           st(beta, j, z / ld(rho, j));
           st(rho, j, z);
         }
       }
       setMask(k, state, mask);
-      passC(n, k, R, P, DINV, beta, mask);
+      if (!chol) passC(n, k, R, P, DINV, beta, mask);
+      else if (anyOn(k, mask)) {
+        // z = P⁻¹·r, then β = rᵀz / ρ and p ← z + β·p.
+        applyFactor(n, k, factor, factorIndex, comp, ncomp, R, factorWork, CSUM, CSIZE);
+        columnDots(n, k, R, factorWork, rz);
+        for (let j = 0; j < k; j++) {
+          if (ld(state, j) != ACTIVE) continue;
+          const z = ld(rz, j);
+          if (!(z > 0.0) || !(z < Infinity)) st(state, j, BROKEN);
+          else {
+            st(beta, j, z / ld(rho, j));
+            st(rho, j, z);
+          }
+        }
+        setMask(k, state, mask);
+        passCz(n, k, factorWork, P, beta, mask);
+      }
     } else if (checks > 0) {
       // True residuals t = b − M·x of the columns waiting for a check.
       laplacianProduct(n, k, rowPtr, col, val, shift, x, Q, 0);
@@ -454,7 +486,20 @@ export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: 
         }
       }
       setMask(k, state, mask);
-      restart(n, k, Q, R, P, DINV, mask, rho);
+      if (!chol) restart(n, k, Q, R, P, DINV, mask, rho);
+      else if (anyOn(k, mask)) {
+        copyColumns(n, k, Q, R, mask);
+        applyFactor(n, k, factor, factorIndex, comp, ncomp, R, factorWork, CSUM, CSIZE);
+        columnDots(n, k, R, factorWork, rz);
+        for (let j = 0; j < k; j++) {
+          if (!isOn(mask, j)) continue;
+          const z = ld(rz, j);
+          if (!(z > 0.0) || !(z < Infinity)) st(state, j, BROKEN);
+          else st(rho, j, z);
+        }
+        setMask(k, state, mask);
+        copyColumns(n, k, factorWork, P, mask); // p ← z
+      }
     } else {
       // Every column finished: scale x back, project it, report.
       for (let i = 0; i < n; i++) {
@@ -482,4 +527,65 @@ export function graph_pcg(n: i32, k: i32, rowPtr: ptr<i32>, col: ptr<i32>, val: 
 /** mask_j = all ones when column j is active, else 0. */
 function setMask(k: i32, state: usize, mask: usize): void {
   for (let j = 0; j < k; j++) store<u64>(mask + (<usize>j << 3), ld(state, j) == ACTIVE ? <u64>-1 : 0);
+}
+
+/** Whether some column is on in `mask`. */
+function anyOn(k: i32, mask: usize): bool {
+  for (let j = 0; j < k; j++) if (isOn(mask, j)) return true;
+  return false;
+}
+
+/** out[j] = Σ_i a_ij·b_ij, in row order (f64x2 over pairs of columns). */
+function columnDots(n: i32, k: i32, a: usize, b: usize, out: usize): void {
+  const rs = <usize>k << 3;
+  memory.fill(out, 0, rs);
+  for (let i = 0; i < n; i++) {
+    const ar = a + <usize>i * rs, br = b + <usize>i * rs;
+    let j = 0;
+    for (; j + 2 <= k; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(v128.load(ar + o), v128.load(br + o))));
+    }
+    if (j < k) st(out, j, ld(out, j) + ld(ar, j) * ld(br, j));
+  }
+}
+
+/** dst ← src for the columns of `mask`. */
+function copyColumns(n: i32, k: i32, src: usize, dst: usize, mask: usize): void {
+  const rs = <usize>k << 3;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) {
+      if (!isOn(mask, j)) continue;
+      const o = <usize>i * rs + (<usize>j << 3);
+      store<f64>(dst + o, load<f64>(src + o));
+    }
+  }
+}
+
+/** Z = P⁻¹·R with the approximate-Cholesky factor (rows of Z: n, plus the ground vertex's),
+ *  then Z projected onto 1⊥ on the unshifted components. */
+function applyFactor(n: i32, k: i32, factor: usize, index: usize, comp: usize, ncomp: i32, R: usize, Z: usize,
+  sums: usize, sizes: usize): void {
+  memory.copy(Z, R, (<usize>n * <usize>k) << 3);
+  approxCholApply(n, k, factor, index, comp, ncomp, Z);
+  if (ncomp > 0) project(n, k, comp, ncomp, Z, sums, sizes);
+}
+
+/** p ← z + β·p for the columns of `mask`. */
+function passCz(n: i32, k: i32, z: usize, p: usize, beta: usize, mask: usize): void {
+  const rs = <usize>k << 3;
+  for (let i = 0; i < n; i++) {
+    const o0 = <usize>i * rs;
+    let j = 0;
+    for (; j + 2 <= k; j += 2) {
+      const c = <usize>j << 3, o = o0 + c;
+      const pv = v128.load(p + o);
+      const pn = f64x2.add(v128.load(z + o), f64x2.mul(v128.load(beta + c), pv));
+      v128.store(p + o, v128.bitselect(pn, pv, v128.load(mask + c)));
+    }
+    if (j < k && isOn(mask, j)) {
+      const o = o0 + (<usize>j << 3);
+      store<f64>(p + o, load<f64>(z + o) + ld(beta, j) * load<f64>(p + o));
+    }
+  }
 }

@@ -1,7 +1,9 @@
 // Losses of alignment training, each written once: the per-token work (log-softmax and gather,
 // masked sequence sums, scattering a sequence gradient back onto its tokens, the log-softmax
 // backward, token-level distillation divergences) and the scalar pair / point losses that turn
-// sequence scores into a loss and its gradient. Trainers chain them the same way for every
+// sequence scores into a loss and its gradient. The log-softmax here is the only one in
+// assembly/nn: the models' per-token log-probabilities (nn_logprobs), their backward (ops.ts
+// logitsGradient) and the sampler's Nash-MD mixture (mixtureRow) call these functions. Trainers chain them the same way for every
 // loss (the sequence-score chain of Rafailov et al. 2023, DPO, §4):
 //
 //   logits ─logSoftmaxGather→ ℓ, lse ─maskedRowSum→ S, N ─loss_pair / loss_point→ g
@@ -79,10 +81,28 @@ const LOG_TINY: f64 = -87.33654475055310898657;
 
 // ---- per-row reductions (fixed order) ----------------------------------------------------
 
-/** max_v z_v of one row (NaN entries are skipped; the caller checks the sum afterwards). */
+/** Elements i, i+1 of a block as two f64 lanes (f32 promoted: the same values as ldT). */
+@inline function ld2<T>(base: usize, i: isize): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(v128.load64_zero(base + (<usize>i << 2)));
+  return v128.load(base + (<usize>i << 3));
+}
+/** Store two f64 lanes at elements i, i+1 (f32: rounded as stT rounds). */
+@inline function st2<T>(base: usize, i: isize, x: v128): void {
+  if (sizeof<T>() == 4) v128.store64_lane(base + (<usize>i << 2), f32x4.demote_f64x2_zero(x), 0);
+  else v128.store(base + (<usize>i << 3), x);
+}
+
+/** max_v z_v of one row (NaN entries are skipped; the caller checks the sum afterwards). Two
+ *  lanes (pmax keeps the accumulator when the entry is NaN or not larger), then the lanes and
+ *  the odd element: a maximum is exact, so the value does not depend on the order. */
 function rowMax<T>(row: usize, V: i32): f64 {
-  let m: f64 = -Infinity;
-  for (let v = 0; v < V; v++) {
+  let acc = f64x2.splat(-Infinity);
+  let v = 0;
+  for (; v + 2 <= V; v += 2) acc = f64x2.pmax(acc, ld2<T>(row, v));
+  let m = f64x2.extract_lane(acc, 0);
+  const m1 = f64x2.extract_lane(acc, 1);
+  if (m1 > m) m = m1;
+  if (v < V) {
     const z = ldT<T>(row, v);
     if (z > m) m = z;
   }
@@ -94,18 +114,16 @@ function rowSumExp<T>(row: usize, V: i32, m: f64, s: f64): f64 {
   let acc = f64x2.splat(0);
   const mm = f64x2.splat(m), ss = f64x2.splat(s);
   let v = 0;
-  for (; v + 2 <= V; v += 2) {
-    let x = f64x2.splat(ldT<T>(row, v));
-    x = f64x2.replace_lane(x, 1, ldT<T>(row, v + 1));
-    acc = f64x2.add(acc, expNonPos(f64x2.mul(f64x2.sub(x, mm), ss)));
-  }
+  for (; v + 2 <= V; v += 2) acc = f64x2.add(acc, expNonPos(f64x2.mul(f64x2.sub(ld2<T>(row, v), mm), ss)));
   let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   if (v < V) sum += f64x2.extract_lane(expNonPos(f64x2.splat((ldT<T>(row, v) - m) * s)), 0);
   return sum;
 }
 
-/** lse = log Σ_v exp(z_v·s) of one row, through the row maximum. */
-@inline function rowLse<T>(row: usize, V: i32, s: f64): f64 {
+/** lse = log Σ_v exp(z_v·s) of one row, through the row maximum; NaN for a row whose maximum
+ *  is not finite (NaN, +∞, or every entry −∞). The one log-sum-exp of assembly/nn: the model's
+ *  log-probabilities and their backward, the losses, and the sampler's mixture all call it. */
+@inline export function rowLse<T>(row: usize, V: i32, s: f64): f64 {
   const m = rowMax<T>(row, V);
   if (!(m > -Infinity && m < Infinity)) return NaN;
   return m * s + Math.log(rowSumExp<T>(row, V, m, s));
@@ -119,9 +137,11 @@ function rowSumExp<T>(row: usize, V: i32, m: f64, s: f64): f64 {
 // ---- logSoftmaxGather ---------------------------------------------------------------------
 
 // logits [R,V], targets [R] → ℓ[r] = z[r,y_r]/t − lse[r], lse[r] = log Σ_v exp(z[r,v]/t).
-// A negative target means "no target" (ℓ = 0; its row gets no gradient). Exported (not in the
-// ABI) so that model code in assembly/nn can call it on its own activations.
-export function logSoftmaxGather<T>(logits: usize, targets: usize, R: i32, V: i32, invTemp: f64, logp: usize, lse: usize): i32 {
+// A negative target, or mask[r] = 0 (mask u8 [R], or 0 for every row), means "no target"
+// (ℓ = 0, lse not computed; its row gets no gradient). `lse` may be 0 (not stored). Exported
+// (not in the ABI) so that model code in assembly/nn calls it on its own logits: one
+// log-softmax for the losses and the models.
+export function logSoftmaxGather<T>(logits: usize, targets: usize, mask: usize, R: i32, V: i32, invTemp: f64, logp: usize, lse: usize): i32 {
   for (let r = 0; r < R; r++) {
     const y = load<i32>(targets + (<usize>r << 2));
     if (y >= V) {
@@ -130,14 +150,19 @@ export function logSoftmaxGather<T>(logits: usize, targets: usize, R: i32, V: i3
     }
   }
   for (let r = 0; r < R; r++) {
+    const y = load<i32>(targets + (<usize>r << 2));
+    if (mask != 0 && load<u8>(mask + <usize>r) == 0) {
+      st(logp, r, 0.0);
+      if (lse != 0) st(lse, r, 0.0);
+      continue;
+    }
     const row = logits + (<usize>r * <usize>V << alignof<T>());
     const l = rowLse<T>(row, V, invTemp);
     if (!(l > -Infinity && l < Infinity)) {
       setStatusArg(<f64>r, 0);
       return Status.NON_FINITE;
     }
-    st(lse, r, l);
-    const y = load<i32>(targets + (<usize>r << 2));
+    if (lse != 0) st(lse, r, l);
     st(logp, r, y >= 0 ? ldT<T>(row, y) * invTemp - l : 0.0);
   }
   return Status.OK;
@@ -156,12 +181,12 @@ export function logSoftmaxGather<T>(logits: usize, targets: usize, R: i32, V: i3
  *  @param logp out: R log-probabilities
  *  @param lse out: R log-sum-exps, kept for loss_logits_backward */
 export function loss_token_logprobs(logits: ptr<f32>, targets: ptr<i32>, rows: i32, vocab: i32, invTemp: f64, logp: ptr<f64>, lse: ptr<f64>): i32 {
-  return logSoftmaxGather<f32>(logits, targets, rows, vocab, invTemp, logp, lse);
+  return logSoftmaxGather<f32>(logits, targets, 0, rows, vocab, invTemp, logp, lse);
 }
 
 /** loss_token_logprobs with f64 logits (the float64 reference path). */
 export function loss_token_logprobs_f64(logits: ptr<f64>, targets: ptr<i32>, rows: i32, vocab: i32, invTemp: f64, logp: ptr<f64>, lse: ptr<f64>): i32 {
-  return logSoftmaxGather<f64>(logits, targets, rows, vocab, invTemp, logp, lse);
+  return logSoftmaxGather<f64>(logits, targets, 0, rows, vocab, invTemp, logp, lse);
 }
 
 // ---- gatherSoftmaxBackward ----------------------------------------------------------------
@@ -176,8 +201,11 @@ export function loss_token_logprobs_f64(logits: ptr<f64>, targets: ptr<i32>, row
 
 // dℓ [R], logits [R,V], lse [R] → dz[r,v] (+)= dℓ[r]·(1[v = y_r] − p[r,v])/t, p = exp(z/t − lse),
 // two elements per exp (the vector exp of core/vmath.ts; the lanes are independent, so the
-// result is the same as one element at a time). Exported for model code, like logSoftmaxGather.
-export function gatherSoftmaxBackward<T>(dl: usize, logits: usize, lse: usize, targets: usize, R: i32, V: i32, invTemp: f64, dz: usize, accumulate: i32): i32 {
+// result is the same as one element at a time). Rows with no target (negative, or mask[r] = 0
+// with a mask) or dℓ = 0 get nothing. `lse` may be 0: each live row's lse is then recomputed by
+// rowLse, bit for bit the forward's. dz may be the logits block itself (in place: each row is
+// read before it is written). Exported for model code, like logSoftmaxGather.
+export function gatherSoftmaxBackward<T>(dl: usize, logits: usize, lse: usize, targets: usize, mask: usize, R: i32, V: i32, invTemp: f64, dz: usize, accumulate: i32): i32 {
   for (let r = 0; r < R; r++) {
     const y = load<i32>(targets + (<usize>r << 2));
     if (y >= V) {
@@ -189,22 +217,33 @@ export function gatherSoftmaxBackward<T>(dl: usize, logits: usize, lse: usize, t
     const off = <isize>r * <isize>V;
     const row = logits + (<usize>off << alignof<T>());
     const y = load<i32>(targets + (<usize>r << 2));
-    const g = y >= 0 ? ld(dl, r) : 0.0;
+    const live = y >= 0 && (mask == 0 || load<u8>(mask + <usize>r) != 0);
+    const g = live ? ld(dl, r) : 0.0;
     if (g == 0.0) { // also −0: nothing flows through this row
       if (!accumulate) for (let v = 0; v < V; v++) stT<T>(dz, off + v, 0.0);
       continue;
     }
     const gs = g * invTemp;
-    const ll = f64x2.splat(ld(lse, r)), it = f64x2.splat(invTemp);
-    let v = 0;
-    for (; v + 2 <= V; v += 2) {
-      let x = f64x2.splat(ldT<T>(row, v));
-      x = f64x2.replace_lane(x, 1, ldT<T>(row, v + 1));
-      const p = expNonPos(f64x2.sub(f64x2.mul(x, it), ll)); // z/t − lse ≤ 0
-      softmaxGrad<T>(dz, off, v, y, gs, f64x2.extract_lane(p, 0), accumulate);
-      softmaxGrad<T>(dz, off, v + 1, y, gs, f64x2.extract_lane(p, 1), accumulate);
+    const lr = lse != 0 ? ld(lse, r) : rowLse<T>(row, V, invTemp);
+    const ll = f64x2.splat(lr), it = f64x2.splat(invTemp), ng = f64x2.splat(-gs);
+    // Every element gets −g·p (+ the old value); the target then g·(1 − p) as softmaxGrad forms
+    // it, from its p and old value read first (dz may be the logits themselves).
+    const vEnd = V & ~1;
+    const py = y < vEnd ? expNP(ldT<T>(row, y) * invTemp - lr) : 0.0;
+    const oy = accumulate && y < vEnd ? ldT<T>(dz, off + y) : 0.0;
+    for (let v = 0; v < vEnd; v += 2) {
+      const p = expNonPos(f64x2.sub(f64x2.mul(ld2<T>(row, v), it), ll)); // z/t − lse ≤ 0
+      let d = f64x2.mul(ng, p);
+      if (accumulate) d = f64x2.add(d, ld2<T>(dz, off + v));
+      st2<T>(dz, off + v, d);
     }
-    if (v < V) softmaxGrad<T>(dz, off, v, y, gs, expNP(ldT<T>(row, v) * invTemp - ld(lse, r)), accumulate);
+    if (vEnd < V) softmaxGrad<T>(dz, off, vEnd, y, gs, expNP(ldT<T>(row, vEnd) * invTemp - lr), accumulate);
+    if (y < vEnd) {
+      let d = -gs * py;
+      d += gs;
+      if (accumulate) d += oy;
+      stT<T>(dz, off + y, d);
+    }
   }
   return Status.OK;
 }
@@ -223,12 +262,12 @@ export function gatherSoftmaxBackward<T>(dl: usize, logits: usize, lse: usize, t
  *  @param dz out (or in-out with accumulate): R×V f32
  *  @param accumulate add into dz instead of overwriting it */
 export function loss_logits_backward(dl: ptr<f64>, logits: ptr<f32>, lse: ptr<f64>, targets: ptr<i32>, rows: i32, vocab: i32, invTemp: f64, dz: ptr<f32>, accumulate: flag): i32 {
-  return gatherSoftmaxBackward<f32>(dl, logits, lse, targets, rows, vocab, invTemp, dz, accumulate);
+  return gatherSoftmaxBackward<f32>(dl, logits, lse, targets, 0, rows, vocab, invTemp, dz, accumulate);
 }
 
 /** loss_logits_backward with f64 logits and dz (the float64 reference path). */
 export function loss_logits_backward_f64(dl: ptr<f64>, logits: ptr<f64>, lse: ptr<f64>, targets: ptr<i32>, rows: i32, vocab: i32, invTemp: f64, dz: ptr<f64>, accumulate: flag): i32 {
-  return gatherSoftmaxBackward<f64>(dl, logits, lse, targets, rows, vocab, invTemp, dz, accumulate);
+  return gatherSoftmaxBackward<f64>(dl, logits, lse, targets, 0, rows, vocab, invTemp, dz, accumulate);
 }
 
 // ---- maskedRowSum / scatterSeqGrad ---------------------------------------------------------
@@ -242,11 +281,17 @@ export function loss_logits_backward_f64(dl: ptr<f64>, logits: ptr<f64>, lse: pt
  *  @param scores out: B sums
  *  @param tokens out: B counts */
 export function loss_masked_row_sum(logp: ptr<f64>, mask: ptr<u8>, batch: i32, len: i32, scores: ptr<f64>, tokens: ptr<f64>): void {
+  maskedRowSum(logp, mask, batch, len, scores, tokens);
+}
+
+// S[b] = Σ_t m[b,t]·ℓ[b,t], N[b] = Σ_t m[b,t] (mask 0: every position), in f64 from t = 0 up.
+// Exported for the model's per-sequence sums (nn_logprobs).
+export function maskedRowSum(logp: usize, mask: usize, batch: i32, len: i32, scores: usize, tokens: usize): void {
   for (let b = 0; b < batch; b++) {
     let s = 0.0, n = 0.0;
     const off = <isize>b * <isize>len;
     for (let t = 0; t < len; t++) {
-      if (load<u8>(mask + <usize>(off + t)) != 0) {
+      if (mask == 0 || load<u8>(mask + <usize>(off + t)) != 0) {
         s += ld(logp, off + t);
         n += 1.0;
       }
@@ -271,6 +316,91 @@ export function loss_scatter_seq_grad(g: ptr<f64>, mask: ptr<u8>, tokens: opt_pt
     const off = <isize>b * <isize>len;
     for (let t = 0; t < len; t++) st(dl, off + t, load<u8>(mask + <usize>(off + t)) != 0 ? gb : 0.0);
   }
+}
+
+// ---- score-function weights with reward-to-go ------------------------------------------------
+
+/** Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024; the
+ *  half-steps of Nash-MP, Tiapkin et al. 2025): for sequence i, whose tokens are positions
+ *  offsets[i] ≤ t < offsets[i+1] of the flat arrays,
+ *    w[t] = (label_i − ½ − Σ_{m ≥ t} Σ_k coef_k·(logp[m] − refs[k][m])) / denom,
+ *  the reward-to-go form of the KL terms: the score of token t is weighted by the log-ratios of
+ *  the tokens from t on (the sequence's whole log-ratio at its first token). Each sum runs from
+ *  the last token back, over k in order inside each token. Returns BAD_ARG (status_arg = i) when
+ *  the offsets decrease or offsets[0] ≠ 0.
+ *  @param logp total per-token log-probabilities of the policy, sequences back to back
+ *  @param refs K×total per-token log-probabilities of the K reference policies (row k for coefs[k])
+ *  @param coefs K KL coefficients
+ *  @param K number of KL terms (0: none)
+ *  @param labels B labels (the judged preference of each sequence)
+ *  @param offsets B + 1 start positions (offsets[B] = total)
+ *  @param batch B
+ *  @param denom the divisor of every weight (the batch size of a mean)
+ *  @param w out: total weights */
+export function loss_reward_to_go(logp: ptr<f64>, refs: ptr<f64>, coefs: ptr<f64>, K: i32, labels: ptr<f64>, offsets: ptr<i32>, batch: i32,
+  denom: f64, w: ptr<f64>): i32 {
+  if (batch < 0 || load<i32>(offsets) != 0) {
+    setStatusArg(0);
+    return Status.BAD_ARG;
+  }
+  for (let i = 0; i < batch; i++) {
+    if (load<i32>(offsets + (<usize>(i + 1) << 2)) < load<i32>(offsets + (<usize>i << 2))) {
+      setStatusArg(<f64>i);
+      return Status.BAD_ARG;
+    }
+  }
+  const total = <isize>load<i32>(offsets + (<usize>batch << 2));
+  for (let i = 0; i < batch; i++) {
+    const a = <isize>load<i32>(offsets + (<usize>i << 2)), b = <isize>load<i32>(offsets + (<usize>(i + 1) << 2));
+    const base = ld(labels, i) - 0.5;
+    let togo = 0.0;
+    for (let t = b - 1; t >= a; t--) {
+      const l = ld(logp, t);
+      for (let k = 0; k < K; k++) togo += ld(coefs, k) * (l - ld(refs, <isize>k * total + t));
+      st(w, t, (base - togo) / denom);
+    }
+  }
+  return Status.OK;
+}
+
+// ---- the per-token geometric mixture -------------------------------------------------------
+
+/** s[v] = (1−γ)·log π(v) + γ·log μ(v) at one position, from the two models' logits rows
+ *  za (π) and zb (μ), each log-softmax through rowLse: the log-scores of the per-token geometric
+ *  mixture of Nash-MD (Munos et al. 2024, App. F.1), unnormalised. The sampler draws from
+ *  exp(s/τ) normalised; mixtureLogSoftmaxGather scores given tokens under it. */
+export function mixtureRow<T>(za: usize, zb: usize, V: i32, gamma: f64, out: usize): void {
+  const la = rowLse<T>(za, V, 1.0), lb = rowLse<T>(zb, V, 1.0);
+  for (let v = 0; v < V; v++) st(out, v, (1.0 - gamma) * (ldT<T>(za, v) - la) + gamma * (ldT<T>(zb, v) - lb));
+}
+
+// ℓ[r] = log q(y_r) with q = softmax(mixtureRow(za[r], zb[r])): the per-token log-probabilities
+// of given targets under the mixture (0 where the mask is 0 or the target negative).
+// scratch: V f64. NON_FINITE (status_arg = row) for a row without a finite normaliser.
+export function mixtureLogSoftmaxGather<T>(za: usize, zb: usize, gamma: f64, targets: usize, mask: usize, R: i32, V: i32, logp: usize, scratch: usize): i32 {
+  for (let r = 0; r < R; r++) {
+    const y = load<i32>(targets + (<usize>r << 2));
+    if (y >= V) {
+      setStatusArg(<f64>r, <f64>y);
+      return Status.BAD_ARG;
+    }
+  }
+  for (let r = 0; r < R; r++) {
+    const y = load<i32>(targets + (<usize>r << 2));
+    if (y < 0 || (mask != 0 && load<u8>(mask + <usize>r) == 0)) {
+      st(logp, r, 0.0);
+      continue;
+    }
+    const off = <usize>r * <usize>V << alignof<T>();
+    mixtureRow<T>(za + off, zb + off, V, gamma, scratch);
+    const l = rowLse<f64>(scratch, V, 1.0);
+    if (!(l > -Infinity && l < Infinity)) {
+      setStatusArg(<f64>r, 0);
+      return Status.NON_FINITE;
+    }
+    st(logp, r, ld(scratch, y) - l);
+  }
+  return Status.OK;
 }
 
 // ---- pair losses ---------------------------------------------------------------------------

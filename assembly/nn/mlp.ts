@@ -9,7 +9,7 @@
 // Workspace (f32 elements, N = B·T): X [N, D], hpre [N, H], h [N, H], logits [N, V],
 // then backward scratch dh [N, H], dX [N, D] (D = mlpInputs).
 import { ModelConfig, ModelKind, NnTensor, cfgi, tensorOffset, mlpInputs, layStart, lay, layTotal } from "./config";
-import { linearForward, linearBackward, activationForward, activationBackward, logSoftmaxGatherBackward, addInto } from "./ops";
+import { linearForward, linearBackward, activationForward, activationBackward, addInto, logitsGradient } from "./ops";
 import { valueBackward } from "./value";
 import { at } from "./mathf";
 
@@ -94,13 +94,13 @@ export function mlpForward(cfg: usize, params: usize, tokens: usize, prompts: us
 // grads += ∂/∂θ (see transformerBackward for the three gradient inputs); consumes the logits.
 export function mlpBackward(
   cfg: usize, params: usize, grads: usize, tokens: usize, prompts: usize, targets: usize, mask: usize,
-  dlp: usize, dlogits: usize, positions: usize, dvalues: usize, B: i32, T: i32, work: usize,
+  dlp: usize, lse: usize, dlogits: usize, positions: usize, dvalues: usize, B: i32, T: i32, work: usize,
 ): void {
   setup(cfg, B, T);
   const dh = at(work, O_DH), dX = at(work, O_DX), h = at(work, O_H);
   if (dlp != 0 || dlogits != 0) {
     const dz = at(work, O_LOGITS);
-    logSoftmaxGatherBackward(dz, dlp, targets, mask, dlogits, N, V);
+    logitsGradient(dz, dlp, lse, targets, mask, dlogits, N, V);
     linearBackward(dh, at(grads, tensorOffset(cfg, NnTensor.OUT_WEIGHT, -1)), at(grads, tensorOffset(cfg, NnTensor.OUT_BIAS, -1)), dz, h,
       at(params, tensorOffset(cfg, NnTensor.OUT_WEIGHT, -1)), N, H, V, false);
   } else {

@@ -20,8 +20,9 @@ import { valueForward } from "./value";
 import { sample, sampleWorkspace } from "./sample";
 import {
   linearForward, linearBackward, layernormForward, layernormBackward, activationForward, activationBackward,
-  embeddingForward, embeddingBackward, logSoftmaxGather, logSoftmaxGatherBackward, addRows, addInto,
+  embeddingForward, embeddingBackward, addRows, addInto,
 } from "./ops";
+import { logSoftmaxGather, gatherSoftmaxBackward, maskedRowSum, mixtureLogSoftmaxGather } from "./losses";
 import { attentionForward, attentionBackward } from "./attention";
 import { at } from "./mathf";
 
@@ -53,7 +54,15 @@ export function nn_tensor_info(cfg: ptr<f64>, index: i32, info: ptr<i32>): void 
  *  (activations, logits and backward scratch). A workspace sized for (B, T) serves any
  *  smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped. */
 export function nn_workspace_size(cfg: ptr<f64>, B: i32, T: i32): f64 {
-  return cfgi(cfg, ModelConfig.KIND) == ModelKind.TRANSFORMER ? transformerWorkspace(cfg, B, T) : mlpWorkspace(cfg, B, T);
+  return lseOffset(cfg, B, T) + 2 * <f64>B * <f64>T;
+}
+
+// The workspace: the model's activations and logits, then (at an even offset, so 8-byte
+// aligned) the f64 log-sum-exp of every logits row, written by nn_logprobs and read by the
+// backward of dlogp (one normaliser per row, computed once).
+@inline function lseOffset(cfg: usize, B: i32, T: i32): f64 {
+  const a = cfgi(cfg, ModelConfig.KIND) == ModelKind.TRANSFORMER ? transformerWorkspace(cfg, B, T) : mlpWorkspace(cfg, B, T);
+  return a + (a % 2);
 }
 
 /** Offset (f32 elements) of the logits [B·T, V] inside the workspace after nn_forward. */
@@ -163,27 +172,40 @@ export function nn_forward(cfg: ptr<f64>, params: ptr<f32>, tokens: ptr<i32>, pr
 }
 
 /** After nn_forward on the same batch: logp[b, t] = log p(targets[b, t] | tokens[b, ≤t]) (the
- *  log-softmax of the logits row, max subtracted, normaliser summed in f64) where mask[b, t] ≠ 0
- *  (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t] accumulated in f64 in increasing t;
- *  counts[b] = number of unmasked positions. */
+ *  log-softmax of the logits row: logSoftmaxGather of losses.ts, max subtracted, normaliser
+ *  summed in f64) where mask[b, t] ≠ 0 (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t]
+ *  accumulated in f64 in increasing t; counts[b] = number of unmasked positions. The row
+ *  normalisers stay in the workspace for nn_backward's dlogp. Returns BAD_ARG
+ *  for a target out of range (status_arg: its flat index), NON_FINITE (status_arg: the row) for
+ *  a scored row whose logits have no finite log-sum-exp (a diverged model). */
 export function nn_logprobs(cfg: ptr<f64>, work: ptr<f32>, targets: ptr<i32>, mask: opt_ptr<u8>, B: i32, T: i32,
-  logp: ptr<f32>, sums: ptr<f64>, counts: ptr<f64>): Status {
+  logp: ptr<f64>, sums: ptr<f64>, counts: ptr<f64>): Status {
   const V = cfgi(cfg, ModelConfig.VOCAB);
   const st = checkIds(targets, B * T, V);
   if (st != Status.OK) return st;
-  logSoftmaxGather(logp, at(work, nn_logits_offset(cfg, B, T)), targets, mask, B * T, V);
-  for (let b = 0; b < B; b++) {
-    let s = 0.0, c = 0.0;
-    for (let t = 0; t < T; t++) {
-      const r = b * T + t;
-      if (mask == 0 || load<u8>(mask + <usize>r) != 0) {
-        s += <f64>load<f32>(at(logp, r));
-        c += 1;
-      }
-    }
-    store<f64>(sums + (<usize>b << 3), s);
-    store<f64>(counts + (<usize>b << 3), c);
-  }
+  const lse = at(work, <i32><i64>lseOffset(cfg, B, T));
+  const s = logSoftmaxGather<f32>(at(work, nn_logits_offset(cfg, B, T)), targets, mask, B * T, V, 1.0, logp, lse);
+  if (s != Status.OK) return s;
+  maskedRowSum(logp, mask, B, T, sums, counts);
+  return Status.OK;
+}
+
+/** After nn_forward of this model (cfg, work) and of a reference (refCfg, refWork; same
+ *  vocabulary) on the same batch: logp[b, t] = log q(targets[b, t]) under the per-token geometric
+ *  mixture q ∝ exp((1−γ)·log π + γ·log μ) that nn_sample draws from with MIXTURE γ (at
+ *  temperature 1, unfiltered), where mask ≠ 0 (0 elsewhere); sums and counts as nn_logprobs.
+ *  `scratch`: V f64. Returns BAD_ARG (a target out of range, or vocabularies that differ) or
+ *  NON_FINITE as nn_logprobs. */
+export function nn_mixture_logprobs(cfg: ptr<f64>, work: ptr<f32>, refCfg: ptr<f64>, refWork: ptr<f32>, gamma: f64, targets: ptr<i32>,
+  mask: opt_ptr<u8>, B: i32, T: i32, logp: ptr<f64>, sums: ptr<f64>, counts: ptr<f64>, scratch: ptr<f64>): Status {
+  const V = cfgi(cfg, ModelConfig.VOCAB);
+  if (cfgi(refCfg, ModelConfig.VOCAB) != V || !(gamma >= 0 && gamma <= 1)) return badIndex(-1);
+  const st = checkIds(targets, B * T, V);
+  if (st != Status.OK) return st;
+  const s = mixtureLogSoftmaxGather<f32>(at(work, nn_logits_offset(cfg, B, T)), at(refWork, nn_logits_offset(refCfg, B, T)), gamma,
+    targets, mask, B * T, V, logp, scratch);
+  if (s != Status.OK) return s;
+  maskedRowSum(logp, mask, B, T, sums, counts);
   return Status.OK;
 }
 
@@ -211,9 +233,10 @@ export function nn_values(cfg: ptr<f64>, params: ptr<f32>, work: ptr<f32>, posit
  *  with respect to the parameters. Any of the three terms may be absent: dlogp (with targets) is
  *  the per-token path every sequence-level loss uses (dℓ = ∂L/∂ℓ_t), dlogits [B·T, V] the
  *  full-vocabulary path (distillation divergences), dvalues [B] (with positions) the value head.
+ *  dlogp needs nn_logprobs on the batch first (its row normalisers are read from the workspace).
  *  The logits in the workspace are consumed (run nn_forward again to read them). */
 export function nn_backward(cfg: ptr<f64>, params: ptr<f32>, grads: ptr<f32>, tokens: ptr<i32>, prompts: opt_ptr<i32>,
-  targets: opt_ptr<i32>, mask: opt_ptr<u8>, dlogp: opt_ptr<f32>, dlogits: opt_ptr<f32>,
+  targets: opt_ptr<i32>, mask: opt_ptr<u8>, dlogp: opt_ptr<f64>, dlogits: opt_ptr<f32>,
   positions: opt_ptr<i32>, dvalues: opt_ptr<f32>, B: i32, T: i32, work: ptr<f32>): Status {
   const st = checkBatch(cfg, tokens, prompts, B, T);
   if (st != Status.OK) return st;
@@ -227,10 +250,11 @@ export function nn_backward(cfg: ptr<f64>, params: ptr<f32>, grads: ptr<f32>, to
     const s = checkIds(positions, B, T);
     if (s != Status.OK) return s;
   }
+  const lse = at(work, <i32><i64>lseOffset(cfg, B, T));
   if (cfgi(cfg, ModelConfig.KIND) == ModelKind.TRANSFORMER) {
-    transformerBackward(cfg, params, grads, tokens, targets, mask, dlogp, dlogits, positions, dvalues, B, T, work);
+    transformerBackward(cfg, params, grads, tokens, targets, mask, dlogp, lse, dlogits, positions, dvalues, B, T, work);
   } else {
-    mlpBackward(cfg, params, grads, tokens, prompts, targets, mask, dlogp, dlogits, positions, dvalues, B, T, work);
+    mlpBackward(cfg, params, grads, tokens, prompts, targets, mask, dlogp, lse, dlogits, positions, dvalues, B, T, work);
   }
   return Status.OK;
 }
@@ -317,12 +341,17 @@ export function nn_layer(op: LayerOp, dims: ptr<i32>, x: ptr<f32>, params: ptr<f
     const targets = dims + 8;
     const st = checkIds(targets, d0, d1);
     if (st != Status.OK) return st;
-    logSoftmaxGather(y, x, targets, 0, d0, d1);
+    // the model's path: logSoftmaxGather / gatherSoftmaxBackward with f64 per-row values
+    const lp = heap.alloc(<usize>d0 << 3);
+    logSoftmaxGather<f32>(x, targets, 0, d0, d1, 1.0, lp, 0);
+    for (let r = 0; r < d0; r++) store<f32>(at(y, r), <f32>load<f64>(lp + (<usize>r << 3)));
     if (back) {
+      for (let r = 0; r < d0; r++) store<f64>(lp + (<usize>r << 3), <f64>load<f32>(at(dy, r)));
       memory.copy(work, x, <usize>(d0 * d1) << 2);
-      logSoftmaxGatherBackward(work, dy, targets, 0, 0, d0, d1);
+      gatherSoftmaxBackward<f32>(lp, work, 0, targets, 0, d0, d1, 1.0, work, 0);
       addInto(dx, work, d0 * d1);
     }
+    heap.free(lp);
   } else if (op == LayerOp.RESIDUAL) {
     addRows(y, x, at(x, d0), d0);
     if (back) {

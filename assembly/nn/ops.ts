@@ -7,10 +7,11 @@
 // Conventions: N rows (B·T positions), C channels; all arrays row-major f32. Reductions run in
 // a fixed order (SIMD lanes combined as (l0 + l1) + (l2 + l3), rows in increasing index), so
 // results are bit-identical in every runtime and for any batch composition. Sums that feed a
-// log-probability (softmax normalisers) and sequence sums are accumulated in f64 (spec rule:
-// a sum of 10³–10⁴ log-probs loses ~3 digits in f32).
-import { expf4, tanhf4, loadPartial, storePartial, hsum, hmax, accumulateF64, at } from "./mathf";
+// log-probability (softmax normalisers) and sequence sums are accumulated in f64 (a sum of
+// 10³–10⁴ f32 log-probabilities loses about three digits), in losses.ts.
+import { tanhf4, loadPartial, storePartial, hsum, at } from "./mathf";
 import { sgemm } from "./matmul";
+import { gatherSoftmaxBackward } from "./losses";
 
 // ---- embedding -----------------------------------------------------------------------------
 
@@ -248,69 +249,18 @@ export function activationBackward(kind: i32, dx: usize, dy: usize, x: usize, y:
   return v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1.0)); // ReLU: 1 where x > 0
 }
 
-// ---- log-softmax of the output rows -----------------------------------------------------------
+// ---- the output layer's backward ----------------------------------------------------------
 
-/** log Σ_v exp(z_v) of one row of V logits: the maximum is subtracted first, exponentials are
- *  computed in f32 lanes and summed in f64 (fixed order), the log taken in f64. */
-export function rowLogSumExp(z: usize, V: i32): f64 {
-  let mx = f32x4.splat(-Infinity);
-  let i = 0;
-  for (; i + 4 <= V; i += 4) mx = f32x4.pmax(mx, v128.load(at(z, i)));
-  let m = hmax(mx);
-  for (; i < V; i++) m = max(m, load<f32>(at(z, i)));
-  if (!(m > -Infinity && m < Infinity)) return <f64>m; // ±Inf or NaN rows: propagate
-  const mv = f32x4.splat(m);
-  let acc = f64x2.splat(0);
-  i = 0;
-  for (; i + 4 <= V; i += 4) acc = accumulateF64(acc, expf4(f32x4.sub(v128.load(at(z, i)), mv)));
-  if (i < V) {
-    const k = V - i;
-    // Pad with −Inf so the padding lanes contribute exp(−Inf) = 0.
-    let v = f32x4.replace_lane(f32x4.splat(-Infinity), 0, load<f32>(at(z, i)));
-    if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(at(z, i + 1)));
-    if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(at(z, i + 2)));
-    acc = accumulateF64(acc, expf4(f32x4.sub(v, mv)));
-  }
-  const s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  return <f64>m + Math.log(s);
-}
-
-// lp[r] = z[r, target[r]] − logsumexp(z[r, :]) for rows with mask[r] ≠ 0 (mask 0 = all rows);
-// masked-out rows get lp = 0.   z [N, V], target i32 [N], mask u8 [N], lp f32 [N]
-// Returns nothing; the caller sums lp per sequence in f64 (sequenceSums).
-export function logSoftmaxGather(lp: usize, z: usize, target: usize, mask: usize, N: i32, V: i32): void {
-  for (let r = 0; r < N; r++) {
-    if (mask != 0 && load<u8>(mask + <usize>r) == 0) {
-      store<f32>(at(lp, r), 0);
-      continue;
-    }
-    const row = at(z, r * V);
-    const lse = rowLogSumExp(row, V);
-    store<f32>(at(lp, r), <f32>(<f64>load<f32>(at(row, load<i32>(at(target, r)))) - lse));
-  }
-}
-
-// Through log-softmax + gather, in place over the logits (the logits are consumed):
-// z[r, :] ← dl[r]·(onehot(target[r]) − softmax(z[r, :])) + extra[r, :]
-// dl may be 0 (no per-token term), extra may be 0 (no full-vocabulary term); rows with
-// mask 0 take only the extra term.   z, extra [N, V]; dl f32 [N]; target i32 [N]; mask u8 [N]
-export function logSoftmaxGatherBackward(z: usize, dl: usize, target: usize, mask: usize, extra: usize, N: i32, V: i32): void {
-  for (let r = 0; r < N; r++) {
-    const row = at(z, r * V);
-    const live = dl != 0 && (mask == 0 || load<u8>(mask + <usize>r) != 0);
-    if (live) {
-      const g = load<f32>(at(dl, r));
-      const lse = <f32>rowLogSumExp(row, V);
-      const lv = f32x4.splat(lse);
-      const ng = f32x4.splat(-g);
-      let i = 0;
-      for (; i + 4 <= V; i += 4) v128.store(at(row, i), f32x4.mul(ng, expf4(f32x4.sub(v128.load(at(row, i)), lv))));
-      if (i < V) storePartial(at(row, i), f32x4.mul(ng, expf4(f32x4.sub(loadPartial(at(row, i), V - i), lv))), V - i);
-      const ti = at(row, load<i32>(at(target, r)));
-      store<f32>(ti, load<f32>(ti) + g);
-    } else {
-      memory.fill(row, 0, <usize>V << 2);
-    }
-    if (extra != 0) addInto(row, at(extra, r * V), V);
-  }
+// The log-softmax of the output rows (forward: logSoftmaxGather in losses.ts, which the
+// models' nn_logprobs calls) and its backward are written once, in losses.ts, with f64 sums.
+// Here, the gradient of the models' two output paths with respect to the logits, in place over
+// the logits (which it consumes):
+//   z[r, :] ← dl[r]·(onehot(target[r]) − softmax(z[r, :])) + extra[r, :]
+// dl f64 [N] may be 0 (no per-token term), extra f32 [N, V] may be 0 (no full-vocabulary
+// term); rows with mask 0 take only the extra term. lse f64 [N]: the rows' log-sum-exps from
+// the forward (nn_logprobs), or 0 to recompute them.   z, extra [N, V]; target i32 [N]; mask u8 [N]
+export function logitsGradient(z: usize, dl: usize, lse: usize, target: usize, mask: usize, extra: usize, N: i32, V: i32): void {
+  if (dl != 0) gatherSoftmaxBackward<f32>(dl, z, lse, target, mask, N, V, 1.0, z, 0);
+  else memory.fill(z, 0, <usize>N * <usize>V << 2);
+  if (extra != 0) addRows(z, z, extra, N * V);
 }

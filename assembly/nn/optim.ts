@@ -102,3 +102,14 @@ export function nn_grad_norm(grads: ptr<f32>, n: i32): f64 {
   }
   return Math.sqrt(s);
 }
+
+/** Plain gradient descent θ ← θ − lr·g over n f32 parameters (each update in f64, rounded once
+ *  to f32): the step of a policy-gradient trainer that prescribes its own update (the Policy
+ *  contract of the games trainers: θ ← θ + lr·Σ w·∇log π, with g the gradient of −Σ w·log π).
+ *  The gradients are read, not modified. */
+export function nn_sgd(params: ptr<f32>, grads: ptr<f32>, n: i32, lr: f64): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(params + o, <f32>(<f64>load<f32>(params + o) - lr * <f64>load<f32>(grads + o)));
+  }
+}

@@ -17,7 +17,7 @@ import { next_f64 } from "../core/rng";
 import { ModelConfig, ModelKind, cfgi } from "./config";
 import { transformerForward, transformerWorkspace, transformerLogits, transformerStep, transformerCacheSize, transformerCacheLogits } from "./transformer";
 import { mlpForward, mlpWorkspace, mlpLogits, mlpStep } from "./mlp";
-import { rowLogSumExp } from "./ops";
+import { mixtureRow } from "./losses";
 import { at } from "./mathf";
 
 /** Slots of the f64 `options` block of nn_sample. */
@@ -240,12 +240,7 @@ export function sample(
       const z = base + (<usize>(b * stride) << 2);
       if (mix) {
         // s = (1−γ)·log π + γ·log μ  (each log-softmax in f64)
-        const zr = rbase + (<usize>(b * rstride) << 2);
-        const lp = rowLogSumExp(z, V), lr = rowLogSumExp(zr, V);
-        for (let v = 0; v < V; v++) {
-          const a = <f64>load<f32>(at(z, v)) - lp, r = <f64>load<f32>(at(zr, v)) - lr;
-          store<f64>(scores + (<usize>v << 3), (1 - gamma) * a + gamma * r);
-        }
+        mixtureRow<f32>(z, rbase + (<usize>(b * rstride) << 2), V, gamma, scores);
       } else {
         for (let v = 0; v < V; v++) store<f64>(scores + (<usize>v << 3), <f64>load<f32>(at(z, v)));
       }

@@ -12,7 +12,7 @@
 import { ModelConfig, NnTensor, cfgi, cfgf, tensorOffset, layStart, lay, layF, layTotal } from "./config";
 import {
   embeddingForward, embeddingBackward, linearForward, linearBackward, layernormForward,
-  layernormBackward, activationForward, activationBackward, logSoftmaxGatherBackward, addRows,
+  layernormBackward, activationForward, activationBackward, addRows, logitsGradient,
 } from "./ops";
 import { attentionForward, attentionBackward, attentionScratch, causalSoftmaxRow } from "./attention";
 import { sgemm } from "./matmul";
@@ -127,14 +127,14 @@ export function transformerForward(cfg: usize, params: usize, tokens: usize, B: 
 // transformerForward on the same batch. The logits in the workspace are consumed.
 export function transformerBackward(
   cfg: usize, params: usize, grads: usize, tokens: usize, targets: usize, mask: usize,
-  dlp: usize, dlogits: usize, positions: usize, dvalues: usize, B: i32, T: i32, work: usize,
+  dlp: usize, lse: usize, dlogits: usize, positions: usize, dvalues: usize, B: i32, T: i32, work: usize,
 ): void {
   setup(cfg, B, T);
   const lnf = at(work, O_LNF), dx = at(work, O_DX), dres = at(work, O_DRES);
   const wte = P(params, cfg, NnTensor.TOKEN_EMBEDDING, -1), dwte = P(grads, cfg, NnTensor.TOKEN_EMBEDDING, -1);
   if (dlp != 0 || dlogits != 0) {
     const dz = at(work, O_LOGITS);
-    logSoftmaxGatherBackward(dz, dlp, targets, mask, dlogits, N, V);
+    logitsGradient(dz, dlp, lse, targets, mask, dlogits, N, V);
     sgemm(0, 0, N, C, V, dz, V, wte, C, false, dx, C); // dlnf = dz · Wte
     sgemm(1, 0, V, C, N, dz, V, lnf, C, true, dwte, C); // dWte += dzᵀ · lnf
   } else {

@@ -30,6 +30,7 @@ import { Rng } from "../random/rng.js";
 import { seed as checkSeed } from "../core/validate.js";
 import { ROLES, type Role, Tokenizer } from "./tokenizer.js";
 import { ktoMismatchedPairs } from "./losses.js";
+import type { LmBatch } from "./model.js";
 
 /** The dataset layouts. */
 export const LAYOUTS = ["preference", "unpaired", "reward", "completion", "messages", "text"] as const;
@@ -529,6 +530,54 @@ export interface PaddedBatch {
   mask: Uint8Array;
   /** Positions with a real target per row (sequence length − 1). */
   lengths: Int32Array;
+}
+
+/** The model's view of a padded batch: `{ inputs, targets, mask }` in the form
+ *  `LanguageModel.logProbs` takes (the token ids are shared, not copied), plus `promptIds`
+ *  for a model with a prompt embedding. The one bridge between the data and the models:
+ *  trainers never re-pack rows by hand. */
+export function lmBatch(batch: PaddedBatch, promptIds?: ArrayLike<number>): LmBatch {
+  checkPadded(batch, "lmBatch");
+  const out: LmBatch = {
+    inputs: { data: batch.inputs, batch: batch.rows, length: batch.cols },
+    targets: { data: batch.targets, batch: batch.rows, length: batch.cols },
+    mask: batch.mask,
+  };
+  if (promptIds !== undefined) out.promptIds = promptIds;
+  return out;
+}
+
+/** Rows of several padded batches of the same width, stacked in order into one (e.g. the
+ *  chosen rows, then the rejected rows: one forward pass for both halves of a preference
+ *  batch, as TRL concatenates them). */
+export function stackPadded(parts: readonly PaddedBatch[]): PaddedBatch {
+  if (!Array.isArray(parts) || parts.length === 0) throw new ValueError("stackPadded: give at least one batch");
+  parts.forEach((p, i) => checkPadded(p, `stackPadded: parts[${i}]`));
+  const cols = parts[0].cols;
+  for (let i = 1; i < parts.length; i++) if (parts[i].cols !== cols) throw new ValueError(`stackPadded: parts[${i}] has ${parts[i].cols} columns, parts[0] ${cols}`);
+  const rows = parts.reduce((a, p) => a + p.rows, 0);
+  const out: PaddedBatch = {
+    rows, cols, inputs: new Int32Array(rows * cols), targets: new Int32Array(rows * cols), mask: new Uint8Array(rows * cols), lengths: new Int32Array(rows),
+  };
+  let r = 0;
+  for (const p of parts) {
+    out.inputs.set(p.inputs, r * cols);
+    out.targets.set(p.targets, r * cols);
+    out.mask.set(p.mask, r * cols);
+    out.lengths.set(p.lengths, r);
+    r += p.rows;
+  }
+  return out;
+}
+
+function checkPadded(b: PaddedBatch, where: string): void {
+  if (!b || typeof b !== "object" || !(b.inputs instanceof Int32Array) || !(b.targets instanceof Int32Array) || !(b.mask instanceof Uint8Array)) {
+    throw new ValueError(`${where}: expected a PaddedBatch { rows, cols, inputs, targets, mask, lengths } (from collate or padSequences)`);
+  }
+  const n = b.rows * b.cols;
+  if (!(Number.isInteger(b.rows) && b.rows >= 1 && Number.isInteger(b.cols) && b.cols >= 1) || b.inputs.length !== n || b.targets.length !== n || b.mask.length !== n) {
+    throw new ValueError(`${where}: a PaddedBatch of ${b.rows}×${b.cols} needs inputs, targets and mask of ${n} entries`);
+  }
 }
 
 /** A batch of preference pairs: chosen and rejected rows of the same width. */

@@ -16,7 +16,7 @@ export type {
   ModelConfigInput, TransformerConfig, MlpConfig, NormalizedModelConfig, ModelKindName, ActivationName,
   TensorSpec, TokenBatch, ShiftedBatch, Tokens, LmBatch, LogProbs, OutputGradients,
 } from "./model.js";
-export { AdamW, scheduledLr } from "./optim.js";
+export { AdamW, scheduledLr, sgdStep } from "./optim.js";
 export type { AdamWOptions, ResolvedAdamWOptions, Schedule, ConstantSchedule, WarmupSchedule, CosineSchedule, StepInfo, AdamWState } from "./optim.js";
 export { sample } from "./sample.js";
 export type { SampleOptions, SampleResult } from "./sample.js";
@@ -35,6 +35,7 @@ export { Tokenizer, TokenizerError, TOKENIZER_FORMAT, SPECIAL_TOKENS, ROLES } fr
 export type { TokenizerJSON, TokenizerErrorCode, SpecialToken, Role } from "./tokenizer.js";
 export {
   LAYOUTS, DatasetError, detectLayout, parseRecord, readJsonl, tokenizeRecord, loadDataset, shuffledOrder, padSequences, collate, batches,
+  lmBatch, stackPadded,
 } from "./data.js";
 export type {
   Layout, Message, Turns, DatasetErrorCode, DataRecord, PreferenceRecord, UnpairedRecord, RewardRecord, CompletionRecord,
@@ -47,3 +48,14 @@ export {
   encodeModelFile, decodeModelFile, saveModel, loadModel,
 } from "./modelfile.js";
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
+export { LMPolicy } from "./policy.js";
+export type { LMPrompt, LMPolicyOptions, PromptWithId } from "./policy.js";
+export {
+  Trainer, TreeSum, treeRanges, combineMetrics, CHECKPOINT_FORMAT, SftTrainer, PreferenceTrainer, UnpairedTrainer, DistillTrainer,
+  OnlineTrainer, replayDataset, MultiTurnTrainer,
+} from "./trainers/index.js";
+export type {
+  TrainerOptions, OptimizerOptions, ReferenceOptions, MetricsRow, TrainProgress, TrainRunOptions, TrainResult, EvalContext, MetricSums, MicroBatch, MetricsFileOptions,
+  PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
+  PairSelection, JudgeFeedback, ReplayEntry, ReplayData, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
+} from "./trainers/index.js";

@@ -7,9 +7,9 @@
 // the logits is the distribution of targets[b, t] given inputs[b, 0..t]. For the usual
 // next-token case, `shiftTokens(sequences)` builds inputs = y[:, :−1], targets = y[:, 1:] (the
 // shift Hugging Face models apply to `labels`), and masks follow the targets.
-import { getEngine, input, outputF32, outputI32, output, Status, ModelConfig, ModelKind, NnTensor, TensorInfo, Activation, type Engine, type WasmBuffer } from "../engine/index.js";
+import { getEngine, input, outputF32, outputI32, output, scratch, Status, ModelConfig, ModelKind, NnTensor, TensorInfo, Activation, type Engine, type WasmBuffer } from "../engine/index.js";
 import { EngineResource } from "../engine/resource.js";
-import { EngineStateError, ShapeError, ValueError } from "../core/errors.js";
+import { EngineStateError, NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import { integer, positive, nonNegative, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
@@ -159,8 +159,9 @@ export interface LmBatch {
 
 /** Per-token and per-sequence log-probabilities of a batch's targets. */
 export interface LogProbs {
-  /** log p(targets[b][t] | inputs[b][0..t]) [B·T] row-major; 0 where the mask is 0. */
-  tokens: Float32Array;
+  /** log p(targets[b][t] | inputs[b][0..t]) [B·T] row-major, in f64 (the log-softmax is
+   *  computed in f64 from the f32 logits); 0 where the mask is 0. */
+  tokens: Float64Array;
   /** Σ_t mask·log p per sequence [B], accumulated in f64. */
   sums: Float64Array;
   /** Σ_t mask per sequence [B]. */
@@ -393,6 +394,9 @@ export class LanguageModel extends EngineResource {
   /** @internal */ readonly cfg: WasmBuffer<Float64Array>;
   /** @internal */ readonly params: WasmBuffer<Float32Array>;
   /** @internal */ readonly grads: WasmBuffer<Float32Array>;
+  /** @internal Bumped by every pass and every change of the parameters: a cached forward pass
+   *  (LMPolicy) is reused only while the model's version is the one it was computed at. */
+  version = 0;
   private work: WasmBuffer<Float32Array> | null = null;
   private workFor = { B: 0, T: 0 };
   private last: {
@@ -485,6 +489,7 @@ export class LanguageModel extends EngineResource {
     if (!values || values.length !== this.parameterCount) throw new ShapeError(`setParameters: expected ${this.parameterCount} values, got ${values?.length}`);
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw new ValueError(`setParameters: values[${i}] = ${values[i]} is not finite`);
     this.params.set(values);
+    this.version++;
   }
 
   /** A copy of one tensor by name (see `tensors`). */
@@ -500,6 +505,7 @@ export class LanguageModel extends EngineResource {
     if (!values || values.length !== n) throw new ShapeError(`setTensor(${name}): expected ${n} values (shape [${t.shape.join(", ")}]), got ${values?.length}`);
     for (let i = 0; i < n; i++) if (!Number.isFinite(values[i])) throw new ValueError(`setTensor(${name}): values[${i}] = ${values[i]} is not finite`);
     this.params.view.set(values, t.offset);
+    this.version++;
   }
 
   private tensor(name: string): TensorSpec {
@@ -547,6 +553,7 @@ export class LanguageModel extends EngineResource {
     this.assertLive();
     this.checkSame(other, "copyFrom");
     this.params.set(other.params.view);
+    this.version++;
   }
 
   /** θ ← decay·θ + (1 − decay)·θ_other (an exponential moving average; same configuration). */
@@ -556,12 +563,16 @@ export class LanguageModel extends EngineResource {
     if (typeof decay !== "number" || !(decay >= 0 && decay <= 1)) throw new ValueError(`blend: decay must be in [0, 1], got ${String(decay)}`);
     const a = this.params.view, b = other.params.view;
     for (let i = 0; i < a.length; i++) a[i] = decay * a[i] + (1 - decay) * b[i];
+    this.version++;
   }
 
-  /** @internal */ checkSame(other: LanguageModel, what: string): void {
+  /** @internal */ checkSame(other: LanguageModel, what: string, vocabOnly = false): void {
     if (!(other instanceof LanguageModel)) throw new ValueError(`${what}: expected a LanguageModel`);
     other.check();
-    if (JSON.stringify(other.config) !== JSON.stringify(this.config)) throw new ValueError(`${what}: the models' configurations differ`);
+    if (other.engine !== this.engine) throw new ValueError(`${what}: the models live in different engines`);
+    if (vocabOnly ? other.vocab !== this.vocab : JSON.stringify(other.config) !== JSON.stringify(this.config)) {
+      throw new ValueError(`${what}: the models' ${vocabOnly ? "vocabularies" : "configurations"} differ`);
+    }
   }
 
   // ---- forward -------------------------------------------------------------------------------------
@@ -625,6 +636,7 @@ export class LanguageModel extends EngineResource {
     this.last = { tokens, prompts: pbuf, B, T, consumed: false, headless: o.headless === true, targets: null, mask: null, positions: null };
     const V = this.vocab;
     const want = o.logits === true && o.headless !== true;
+    this.version++;
     const r = this.engine.call("nn_forward", {
       cfg: this.cfg, params: this.params, tokens, prompts: pbuf, B, T, work, headless: o.headless === true,
       logits: want ? outputF32(B * T * V) : null,
@@ -671,9 +683,43 @@ export class LanguageModel extends EngineResource {
     last.mask = mask ? this.engine.u8(B * T).set(mask) : null;
     const r = this.engine.call("nn_logprobs", {
       cfg: this.cfg, work: this.work!, targets: last.targets, mask: last.mask, B, T,
-      logp: outputF32(B * T), sums: output(B), counts: output(B),
+      logp: output(B * T), sums: output(B), counts: output(B),
     });
+    if (r.ret === Status.NON_FINITE) {
+      const row = this.engine.statusArgs()[0];
+      throw new NumericalError(`logProbs: the logits of sequence ${Math.floor(row / T)}, position ${row % T} are not finite (a diverged model?)`, { row });
+    }
     if (r.ret !== Status.OK) throw new ValueError(`logProbs: the engine rejected the targets (index ${this.engine.statusArgs()[0]})`);
+    return { tokens: r.output("logp"), sums: r.output("sums"), counts: r.output("counts") };
+  }
+
+  /** Per-token log-probabilities of `batch.targets` under the per-token geometric mixture
+   *  q ∝ exp((1−γ)·log π + γ·log μ) of this model (π) and `ref` (μ, same vocabulary), γ =
+   *  `mixture` ∈ [0, 1]: the distribution `sample(model, …, { refModel: ref, mixture })` draws
+   *  from at temperature 1 without filtering (Munos et al. 2024, App. F.1). Runs a forward pass of
+   *  both models (this model's is kept, like logProbs', but a backward of it needs logProbs). */
+  mixtureLogProbs(ref: LanguageModel, batch: LmBatch, mixture: number): LogProbs {
+    this.assertLive();
+    this.checkSame(ref, "mixtureLogProbs", true);
+    if (typeof mixture !== "number" || !(mixture >= 0 && mixture <= 1)) throw new ValueError(`mixtureLogProbs: mixture must be in [0, 1], got ${String(mixture)}`);
+    const b = checkOptions<LmBatch>(batch, "LanguageModel.mixtureLogProbs", ["inputs", "targets", "mask", "promptIds"]);
+    if (b.inputs === undefined || b.targets === undefined) throw new ValueError("mixtureLogProbs: the batch needs `inputs` and `targets`");
+    const inputs = toTokenBatch(b.inputs, "inputs", this.vocab);
+    const targets = toTokenBatch(b.targets, "targets", this.vocab);
+    if (targets.batch !== inputs.batch || targets.length !== inputs.length) {
+      throw new ShapeError(`targets are [${targets.batch}, ${targets.length}] but inputs are [${inputs.batch}, ${inputs.length}]`);
+    }
+    const { batch: B, length: T } = inputs;
+    if (T > ref.context) throw new ShapeError(`inputs have ${T} tokens per sequence, above the reference model's context of ${ref.context}`);
+    const mask = b.mask === undefined ? null : toMask(b.mask, B, T);
+    ref.forward(inputs, { promptIds: ref.config.promptVocab > 0 ? b.promptIds : undefined });
+    this.forward(inputs, { promptIds: this.config.promptVocab > 0 ? b.promptIds : undefined });
+    const r = this.engine.call("nn_mixture_logprobs", {
+      cfg: this.cfg, work: this.work!, refCfg: ref.cfg, refWork: ref.work!, gamma: mixture, targets: input(targets.data),
+      mask: mask ? input(mask) : null, B, T, logp: output(B * T), sums: output(B), counts: output(B), scratch: scratch(this.vocab),
+    });
+    if (r.ret === Status.NON_FINITE) throw new NumericalError(`mixtureLogProbs: the logits of row ${this.engine.statusArgs()[0]} are not finite`, { row: this.engine.statusArgs()[0] });
+    if (r.ret !== Status.OK) throw new ValueError(`mixtureLogProbs: the engine rejected the arguments (status ${r.ret})`);
     return { tokens: r.output("logp"), sums: r.output("sums"), counts: r.output("counts") };
   }
 
@@ -723,16 +769,17 @@ export class LanguageModel extends EngineResource {
     const { B, T } = last;
     const V = this.vocab;
     if (g.dlogp === undefined && g.dlogits === undefined && g.dvalues === undefined) throw new ValueError("backward: give at least one of dlogp, dlogits, dvalues");
-    const f32 = (a: ArrayLike<number>, n: number, name: string): Float32Array => {
+    const typed = <A extends Float32Array | Float64Array>(a: ArrayLike<number>, n: number, name: string, Type: { new (n: number): A; from(a: ArrayLike<number>): A }): A => {
       if (!a || a.length !== n) throw new ShapeError(`backward: ${name} has ${a?.length} entries, expected ${n}`);
-      const out = a instanceof Float32Array ? a : Float32Array.from(a);
+      const out = a instanceof Type ? (a as A) : Type.from(a);
       for (let i = 0; i < n; i++) if (!Number.isFinite(out[i])) throw new ValueError(`backward: ${name}[${i}] = ${out[i]} is not finite`);
       return out;
     };
-    let dlogp: Float32Array | null = null, dlogits: Float32Array | null = null, dvalues: Float32Array | null = null;
+    const f32 = (a: ArrayLike<number>, n: number, name: string) => typed(a, n, name, Float32Array);
+    let dlogp: Float64Array | null = null, dlogits: Float32Array | null = null, dvalues: Float32Array | null = null;
     if (g.dlogp !== undefined) {
       if (!last.targets) throw new EngineStateError("backward: dlogp needs the targets of a logProbs call on this batch");
-      dlogp = f32(g.dlogp, B * T, "dlogp");
+      dlogp = typed(g.dlogp, B * T, "dlogp", Float64Array);
     }
     if ((g.dlogp !== undefined || g.dlogits !== undefined) && last.headless) {
       throw new EngineStateError("backward: the last forward pass was headless (values only); dlogp and dlogits need one with the vocabulary head");
@@ -743,6 +790,7 @@ export class LanguageModel extends EngineResource {
       dvalues = f32(g.dvalues, B, "dvalues");
     }
     last.consumed = true;
+    this.version++;
     const r = this.engine.call("nn_backward", {
       cfg: this.cfg, params: this.params, grads: this.grads, tokens: last.tokens, prompts: last.prompts,
       targets: last.targets, mask: last.mask, dlogp: dlogp ? input(dlogp) : null, dlogits: dlogits ? input(dlogits) : null,

@@ -435,8 +435,10 @@ export function decodeModelFile(bytes: Uint8Array, opts: { maxHeaderBytes?: numb
 
 // ---- directories (Node, Deno) ----------------------------------------------------------------
 
-/** Write one file of a model directory (temporary file + rename; see platform.ts). */
-async function writeAtomic(file: string, data: Uint8Array | string, overwrite: boolean): Promise<void> {
+/** Write `data` to `file` atomically (temporary file + rename, see platform.ts), refusing a
+ *  symlink and, unless `overwrite`, an existing file; throws ModelFileError("io"). Node and
+ *  Deno. Shared with the trainers' checkpoints and metrics files. @internal */
+export async function writeFileSafely(file: string, data: Uint8Array | string, overwrite: boolean): Promise<void> {
   try {
     await writeFileAtomic(file, data, { overwrite });
   } catch (e) {
@@ -469,8 +471,8 @@ export async function saveModel(dir: string, m: ModelFile, opts: { overwrite?: b
     }
   }
   const config = JSON.stringify({ format: LM_FORMAT, config: m.config, tokenizer: m.tokenizer.toJSON() }, null, 1) + "\n";
-  await writeAtomic(joinPath(dir, MODEL_FILES.weights), bytes, overwrite);
-  await writeAtomic(joinPath(dir, MODEL_FILES.config), config, overwrite);
+  await writeFileSafely(joinPath(dir, MODEL_FILES.weights), bytes, overwrite);
+  await writeFileSafely(joinPath(dir, MODEL_FILES.config), config, overwrite);
 }
 
 /** Load a model saved by saveModel from directory `dir`. The weights file is authoritative;

@@ -231,6 +231,7 @@ export class AdamW extends EngineResource {
     slots[AdamConfig.GRAD_SCALE] = avg * clipFactor;
     slots[AdamConfig.DECAY_RULE] = o.decay === "all" ? 0 : 1;
     model.engine.call("nn_adamw", { cfg: model.cfg, params: model.params, grads: model.grads, m: this.m, v: this.v, opt: this.opt });
+    model.version++;
     this.t = t;
     model.zeroGrad();
     return { step: t, lr, gradNorm, scale: avg * clipFactor };
@@ -255,4 +256,20 @@ export class AdamW extends EngineResource {
     this.v.set(s.v);
     this.t = s.step;
   }
+}
+
+/** Plain gradient descent with the model's accumulated gradients: θ ← θ − lr·∇ (each update in
+ *  f64, rounded once to f32), then the gradients are zeroed. No clipping, no state: the update
+ *  the games trainers' Policy contract prescribes (θ ← θ + lr·Σ w·∇log π, from the gradient of
+ *  −Σ w·log π), used by LMPolicy. Throws NumericalError (parameters unchanged) when the gradient
+ *  norm is not finite. */
+export function sgdStep(model: LanguageModel, lr: number): void {
+  if (!(model instanceof LanguageModel)) throw new ValueError("sgdStep: the first argument must be a LanguageModel");
+  model.check();
+  if (typeof lr !== "number" || !Number.isFinite(lr)) throw new ValueError(`sgdStep: lr must be a finite number, got ${String(lr)}`);
+  const norm = model.gradNorm();
+  if (!Number.isFinite(norm)) throw new NumericalError(`sgdStep: the gradient norm is ${norm}; the step was skipped (parameters unchanged)`);
+  model.engine.call("nn_sgd", { params: model.params, grads: model.grads, n: model.parameterCount, lr });
+  model.version++;
+  model.zeroGrad();
 }

@@ -152,6 +152,35 @@ export const GamesMetric = {
 export type GamesMetric = (typeof GamesMetric)[keyof typeof GamesMetric];
 
 /**
+ * What a call of graph_approxchol ended with.
+ *
+ * Defined in [assembly/graph/approxchol.ts:71](../../assembly/graph/approxchol.ts#L71).
+ */
+export const ApproxCholRun = {
+  /**
+   * Every vertex eliminated: the factor is complete. status_arg() = factor entries,
+   * status_arg2() = vertices of the (augmented) graph.
+   */
+  DONE: 0,
+  /** `maxSteps` eliminations done: call again with resume = 1 and the same arguments. */
+  PAUSED: 1,
+  /**
+   * The next elimination would exceed the factor's capacity: status_arg() = the capacity it
+   * needs at least. Copy the factor and index blocks into larger ones (sizes from
+   * graph_approxchol_factor_size / _index_size for the new capacity: their layouts put the
+   * entries last, so a copy of each old block to the start of the new one keeps everything
+   * in place) and call again with resume = 1 and the new capacity.
+   */
+  FULL: 2,
+  /**
+   * An argument was out of range (n < 1, nnz < 0, shifted not in [0, n], cap < 0,
+   * maxSteps < 1, a shift that is negative or not finite, a weight that is not > 0).
+   */
+  BAD_ARG: 3,
+} as const;
+export type ApproxCholRun = (typeof ApproxCholRun)[keyof typeof ApproxCholRun];
+
+/**
  * Slots of the f64 `cfg` block of graph_dict_update.
  *
  * Defined in [assembly/graph/gsqueak.ts:38](../../assembly/graph/gsqueak.ts#L38).
@@ -193,20 +222,26 @@ export type GsqInfo = (typeof GsqInfo)[keyof typeof GsqInfo];
 /**
  * Preconditioners of graph_pcg (its `precond` argument): P in z = P⁻¹·r.
  *
- * Defined in [assembly/graph/pcg.ts:52](../../assembly/graph/pcg.ts#L52).
+ * Defined in [assembly/graph/pcg.ts:58](../../assembly/graph/pcg.ts#L58).
  */
 export const GraphPreconditioner = {
   /** None: z = r. */
   NONE: 0,
   /** Jacobi: z_i = r_i / (d_i + s_i), d the weighted degree. */
   JACOBI: 1,
+  /**
+   * Approximate Cholesky (Gao, Kyng & Spielman 2023; approxchol.ts): z = P⁻¹·r by a forward
+   * and a backward sweep over the factor built by graph_approxchol for the same graph and
+   * shift; graph_pcg then needs `factor`, `factorIndex` and `factorWork`.
+   */
+  APPROXCHOL: 2,
 } as const;
 export type GraphPreconditioner = (typeof GraphPreconditioner)[keyof typeof GraphPreconditioner];
 
 /**
  * What a call of graph_pcg ended with.
  *
- * Defined in [assembly/graph/pcg.ts:62](../../assembly/graph/pcg.ts#L62).
+ * Defined in [assembly/graph/pcg.ts:70](../../assembly/graph/pcg.ts#L70).
  */
 export const PcgRun = {
   /** Every column finished: per-column Status codes in `colStatus`, x holds the solutions. */
@@ -437,7 +472,7 @@ export type TensorInfo = (typeof TensorInfo)[keyof typeof TensorInfo];
  * Pairwise preference losses of loss_pair; the names are TRL's `DPOConfig.loss_type`. z = βh
  * with h = ρ_w − ρ_l and ρ = S − S_ref (ρ = (S − S_ref)/N with PairParam.LENGTH_NORM).
  *
- * Defined in [assembly/nn/losses.ts:280](../../assembly/nn/losses.ts#L280).
+ * Defined in [assembly/nn/losses.ts:410](../../assembly/nn/losses.ts#L410).
  */
 export const PairLoss = {
   /** DPO: softplus(−z) = −log σ(z) (Rafailov et al. 2023, Eq. 7). */
@@ -464,7 +499,7 @@ export type PairLoss = (typeof PairLoss)[keyof typeof PairLoss];
 /**
  * Slots of the f64 `cfg` block of loss_pair.
  *
- * Defined in [assembly/nn/losses.ts:302](../../assembly/nn/losses.ts#L302).
+ * Defined in [assembly/nn/losses.ts:432](../../assembly/nn/losses.ts#L432).
  */
 export const PairParam = {
   /** β (for IPO: τ). */
@@ -485,7 +520,7 @@ export type PairParam = (typeof PairParam)[keyof typeof PairParam];
 /**
  * Single-sequence losses of loss_point. ρ = S − S_ref (ρ/N with PointParam.LENGTH_NORM).
  *
- * Defined in [assembly/nn/losses.ts:445](../../assembly/nn/losses.ts#L445).
+ * Defined in [assembly/nn/losses.ts:575](../../assembly/nn/losses.ts#L575).
  */
 export const PointLoss = {
   /**
@@ -511,7 +546,7 @@ export type PointLoss = (typeof PointLoss)[keyof typeof PointLoss];
 /**
  * Slots of the f64 `cfg` block of loss_point.
  *
- * Defined in [assembly/nn/losses.ts:460](../../assembly/nn/losses.ts#L460).
+ * Defined in [assembly/nn/losses.ts:590](../../assembly/nn/losses.ts#L590).
  */
 export const PointParam = {
   /** β (KTO, APO) or τ (DRO). */
@@ -535,7 +570,7 @@ export type PointParam = (typeof PointParam)[keyof typeof PointParam];
  * Token-level distillation divergences of loss_token_divergence, between the teacher's
  * next-token distribution T and the student's S = softmax(z/t).
  *
- * Defined in [assembly/nn/losses.ts:551](../../assembly/nn/losses.ts#L551).
+ * Defined in [assembly/nn/losses.ts:681](../../assembly/nn/losses.ts#L681).
  */
 export const Divergence = {
   /** Forward KL(T‖S) = Σ T log(T/S); ∂/∂z = S − T. */
@@ -553,7 +588,7 @@ export type Divergence = (typeof Divergence)[keyof typeof Divergence];
 /**
  * Layers nn_layer runs on their own.
  *
- * Defined in [assembly/nn/model.ts:275](../../assembly/nn/model.ts#L275).
+ * Defined in [assembly/nn/model.ts:299](../../assembly/nn/model.ts#L299).
  */
 export const LayerOp = {
   /** dims [N, C, OC]: y [N,OC] = x [N,C]·W + b; params [W (C·OC), b (OC)]. */
@@ -576,7 +611,7 @@ export type LayerOp = (typeof LayerOp)[keyof typeof LayerOp];
 /**
  * Activation codes (slot ACTIVATION of a ModelConfig).
  *
- * Defined in [assembly/nn/ops.ts:187](../../assembly/nn/ops.ts#L187).
+ * Defined in [assembly/nn/ops.ts:188](../../assembly/nn/ops.ts#L188).
  */
 export const Activation = {
   /** GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016). */
@@ -1121,13 +1156,13 @@ export interface WasmExports {
    * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
    * for a row with a NaN or ±∞ maximum or sum.
    *
-   * [assembly/nn/losses.ts:158](../../assembly/nn/losses.ts#L158)
+   * [assembly/nn/losses.ts:183](../../assembly/nn/losses.ts#L183)
    */
   loss_token_logprobs(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
   /**
    * loss_token_logprobs with f64 logits (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:163](../../assembly/nn/losses.ts#L163)
+   * [assembly/nn/losses.ts:188](../../assembly/nn/losses.ts#L188)
    */
   loss_token_logprobs_f64(logits: number, targets: number, rows: number, vocab: number, invTemp: number, logp: number, lse: number): number;
   /**
@@ -1136,27 +1171,27 @@ export interface WasmExports {
    * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
    * get 0. With `accumulate` the result is added to dz instead of overwriting it.
    *
-   * [assembly/nn/losses.ts:225](../../assembly/nn/losses.ts#L225)
+   * [assembly/nn/losses.ts:264](../../assembly/nn/losses.ts#L264)
    */
   loss_logits_backward(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
   /**
    * loss_logits_backward with f64 logits and dz (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:230](../../assembly/nn/losses.ts#L230)
+   * [assembly/nn/losses.ts:269](../../assembly/nn/losses.ts#L269)
    */
   loss_logits_backward_f64(dl: number, logits: number, lse: number, targets: number, rows: number, vocab: number, invTemp: number, dz: number, accumulate: number): number;
   /**
    * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
    * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
    *
-   * [assembly/nn/losses.ts:244](../../assembly/nn/losses.ts#L244)
+   * [assembly/nn/losses.ts:283](../../assembly/nn/losses.ts#L283)
    */
   loss_masked_row_sum(logp: number, mask: number, batch: number, len: number, scores: number, tokens: number): void;
   /**
    * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
    * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
    *
-   * [assembly/nn/losses.ts:267](../../assembly/nn/losses.ts#L267)
+   * [assembly/nn/losses.ts:312](../../assembly/nn/losses.ts#L312)
    */
   loss_scatter_seq_grad(g: number, mask: number, tokens: number, batch: number, len: number, dl: number): void;
   /**
@@ -1167,7 +1202,7 @@ export interface WasmExports {
    * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
    * call without token counts.
    *
-   * [assembly/nn/losses.ts:415](../../assembly/nn/losses.ts#L415)
+   * [assembly/nn/losses.ts:545](../../assembly/nn/losses.ts#L545)
    */
   loss_pair(kind: number, cfg: number, chosen: number, refChosen: number, rejected: number, refRejected: number, chosenTokens: number, rejectedTokens: number, batch: number, loss: number, gw: number, gl: number): number;
   /**
@@ -1175,13 +1210,13 @@ export interface WasmExports {
    * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
    * values, or LENGTH_NORM without token counts.
    *
-   * [assembly/nn/losses.ts:491](../../assembly/nn/losses.ts#L491)
+   * [assembly/nn/losses.ts:621](../../assembly/nn/losses.ts#L621)
    */
   loss_point(kind: number, cfg: number, scores: number, refScores: number, tokens: number, labels: number, values: number, batch: number, loss: number, g: number, gv: number): number;
   /**
    * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
    *
-   * [assembly/nn/losses.ts:562](../../assembly/nn/losses.ts#L562)
+   * [assembly/nn/losses.ts:692](../../assembly/nn/losses.ts#L692)
    */
   loss_divergence_workspace_size(vocab: number): number;
   /**
@@ -1193,40 +1228,53 @@ export interface WasmExports {
    * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
    * whose logits have no finite log-sum-exp.
    *
-   * [assembly/nn/losses.ts:671](../../assembly/nn/losses.ts#L671)
+   * [assembly/nn/losses.ts:801](../../assembly/nn/losses.ts#L801)
    */
   loss_token_divergence(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
   /**
    * loss_token_divergence with f64 logits and dz (the float64 reference path).
    *
-   * [assembly/nn/losses.ts:677](../../assembly/nn/losses.ts#L677)
+   * [assembly/nn/losses.ts:807](../../assembly/nn/losses.ts#L807)
    */
   loss_token_divergence_f64(kind: number, beta: number, invTemp: number, student: number, teacher: number, mask: number, rows: number, vocab: number, gscale: number, loss: number, dz: number, accumulate: number, work: number): number;
+  /**
+   * Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024; the
+   * half-steps of Nash-MP, Tiapkin et al. 2025): for sequence i, whose tokens are positions
+   * offsets[i] ≤ t < offsets[i+1] of the flat arrays,
+   *   w[t] = (label_i − ½ − Σ_{m ≥ t} Σ_k coef_k·(logp[m] − refs[k][m])) / denom,
+   * the reward-to-go form of the KL terms: the score of token t is weighted by the log-ratios of
+   * the tokens from t on (the sequence's whole log-ratio at its first token). Each sum runs from
+   * the last token back, over k in order inside each token. Returns BAD_ARG (status_arg = i) when
+   * the offsets decrease or offsets[0] ≠ 0.
+   *
+   * [assembly/nn/losses.ts:340](../../assembly/nn/losses.ts#L340)
+   */
+  loss_reward_to_go(logp: number, refs: number, coefs: number, K: number, labels: number, offsets: number, batch: number, denom: number, w: number): number;
   /**
    * Status.OK when `cfg` (ModelConfig slots) describes a model the engine can run; otherwise
    * BAD_ARG with the offending slot in status_arg().
    *
-   * [assembly/nn/model.ts:30](../../assembly/nn/model.ts#L30)
+   * [assembly/nn/model.ts:31](../../assembly/nn/model.ts#L31)
    */
   nn_check_config(cfg: number): number;
   /**
    * Number of parameters: the f32 length of the model's parameter block (and of its gradient
    * and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped.
    *
-   * [assembly/nn/model.ts:36](../../assembly/nn/model.ts#L36)
+   * [assembly/nn/model.ts:37](../../assembly/nn/model.ts#L37)
    */
   nn_param_count(cfg: number): number;
   /**
    * Number of parameter tensors (rows nn_tensor_info can describe).
    *
-   * [assembly/nn/model.ts:42](../../assembly/nn/model.ts#L42)
+   * [assembly/nn/model.ts:43](../../assembly/nn/model.ts#L43)
    */
   nn_tensor_count(cfg: number): number;
   /**
    * Writes the TensorInfo fields (kind, layer, offset, rows, cols, decay) of tensor `index`
    * (0 ≤ index < nn_tensor_count) to `info`. Linear weights are [in, out] row-major.
    *
-   * [assembly/nn/model.ts:48](../../assembly/nn/model.ts#L48)
+   * [assembly/nn/model.ts:49](../../assembly/nn/model.ts#L49)
    */
   nn_tensor_info(cfg: number, index: number, info: number): void;
   /**
@@ -1234,13 +1282,13 @@ export interface WasmExports {
    * (activations, logits and backward scratch). A workspace sized for (B, T) serves any
    * smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped.
    *
-   * [assembly/nn/model.ts:55](../../assembly/nn/model.ts#L55)
+   * [assembly/nn/model.ts:56](../../assembly/nn/model.ts#L56)
    */
   nn_workspace_size(cfg: number, B: number, T: number): number;
   /**
    * Offset (f32 elements) of the logits [B·T, V] inside the workspace after nn_forward.
    *
-   * [assembly/nn/model.ts:60](../../assembly/nn/model.ts#L60)
+   * [assembly/nn/model.ts:69](../../assembly/nn/model.ts#L69)
    */
   nn_logits_offset(cfg: number, B: number, T: number): number;
   /**
@@ -1249,7 +1297,7 @@ export interface WasmExports {
    * stream N(0, σ²/(2L)), biases 0, LayerNorm gains 1. MLPs (fan-in scaling, so tanh starts in its
    * linear range): embeddings N(0, 1), a layer with n inputs N(0, 1/n), biases 0.
    *
-   * [assembly/nn/model.ts:86](../../assembly/nn/model.ts#L86)
+   * [assembly/nn/model.ts:95](../../assembly/nn/model.ts#L95)
    */
   nn_init(cfg: number, params: number, rng: number): void;
   /**
@@ -1259,23 +1307,37 @@ export interface WasmExports {
    * when given. `headless` stops before the vocabulary head (for nn_values only). Returns BAD_ARG
    * for an id out of range (status_arg: its flat index; −3 for a prompt id) or a bad shape.
    *
-   * [assembly/nn/model.ts:153](../../assembly/nn/model.ts#L153)
+   * [assembly/nn/model.ts:162](../../assembly/nn/model.ts#L162)
    */
   nn_forward(cfg: number, params: number, tokens: number, prompts: number, B: number, T: number, work: number, headless: number, logits: number): number;
   /**
    * After nn_forward on the same batch: logp[b, t] = log p(targets[b, t] | tokens[b, ≤t]) (the
-   * log-softmax of the logits row, max subtracted, normaliser summed in f64) where mask[b, t] ≠ 0
-   * (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t] accumulated in f64 in increasing t;
-   * counts[b] = number of unmasked positions.
+   * log-softmax of the logits row: logSoftmaxGather of losses.ts, max subtracted, normaliser
+   * summed in f64) where mask[b, t] ≠ 0 (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t]
+   * accumulated in f64 in increasing t; counts[b] = number of unmasked positions. The row
+   * normalisers stay in the workspace for nn_backward's dlogp. Returns BAD_ARG
+   * for a target out of range (status_arg: its flat index), NON_FINITE (status_arg: the row) for
+   * a scored row whose logits have no finite log-sum-exp (a diverged model).
    *
-   * [assembly/nn/model.ts:169](../../assembly/nn/model.ts#L169)
+   * [assembly/nn/model.ts:181](../../assembly/nn/model.ts#L181)
    */
   nn_logprobs(cfg: number, work: number, targets: number, mask: number, B: number, T: number, logp: number, sums: number, counts: number): number;
+  /**
+   * After nn_forward of this model (cfg, work) and of a reference (refCfg, refWork; same
+   * vocabulary) on the same batch: logp[b, t] = log q(targets[b, t]) under the per-token geometric
+   * mixture q ∝ exp((1−γ)·log π + γ·log μ) that nn_sample draws from with MIXTURE γ (at
+   * temperature 1, unfiltered), where mask ≠ 0 (0 elsewhere); sums and counts as nn_logprobs.
+   * `scratch`: V f64. Returns BAD_ARG (a target out of range, or vocabularies that differ) or
+   * NON_FINITE as nn_logprobs.
+   *
+   * [assembly/nn/model.ts:199](../../assembly/nn/model.ts#L199)
+   */
+  nn_mixture_logprobs(cfg: number, work: number, refCfg: number, refWork: number, gamma: number, targets: number, mask: number, B: number, T: number, logp: number, sums: number, counts: number, scratch: number): number;
   /**
    * After nn_forward (headless or not): the value head V(x_b) = w·h[b, positions[b]] + bias on the
    * final hidden state at one position per sequence (the last prompt token). Needs VALUE_HEAD = 1.
    *
-   * [assembly/nn/model.ts:199](../../assembly/nn/model.ts#L199)
+   * [assembly/nn/model.ts:221](../../assembly/nn/model.ts#L221)
    */
   nn_values(cfg: number, params: number, work: number, positions: number, B: number, T: number, values: number): number;
   /**
@@ -1284,9 +1346,10 @@ export interface WasmExports {
    * with respect to the parameters. Any of the three terms may be absent: dlogp (with targets) is
    * the per-token path every sequence-level loss uses (dℓ = ∂L/∂ℓ_t), dlogits [B·T, V] the
    * full-vocabulary path (distillation divergences), dvalues [B] (with positions) the value head.
+   * dlogp needs nn_logprobs on the batch first (its row normalisers are read from the workspace).
    * The logits in the workspace are consumed (run nn_forward again to read them).
    *
-   * [assembly/nn/model.ts:215](../../assembly/nn/model.ts#L215)
+   * [assembly/nn/model.ts:238](../../assembly/nn/model.ts#L238)
    */
   nn_backward(cfg: number, params: number, grads: number, tokens: number, prompts: number, targets: number, mask: number, dlogp: number, dlogits: number, positions: number, dvalues: number, B: number, T: number, work: number): number;
   /**
@@ -1294,7 +1357,7 @@ export interface WasmExports {
    * cache for the transformer, one row per sequence for the MLPs; with `recompute`, a full forward
    * workspace). The reference model of a mixture needs its own, sized by its own config.
    *
-   * [assembly/nn/model.ts:243](../../assembly/nn/model.ts#L243)
+   * [assembly/nn/model.ts:267](../../assembly/nn/model.ts#L267)
    */
   nn_sample_workspace_size(cfg: number, B: number, T: number, recompute: number): number;
   /**
@@ -1306,14 +1369,14 @@ export interface WasmExports {
    * (optional) gets log q(token) under the distribution it was drawn from (0 at prompt and PAD
    * positions, 0 for greedy). One uniform per sampled token from `rng`.
    *
-   * [assembly/nn/model.ts:254](../../assembly/nn/model.ts#L254)
+   * [assembly/nn/model.ts:278](../../assembly/nn/model.ts#L278)
    */
   nn_sample(cfg: number, params: number, work: number, refCfg: number, refParams: number, refWork: number, options: number, tokens: number, promptLen: number, prompts: number, B: number, T: number, rng: number, lengths: number, logp: number): number;
   /**
    * Run one layer forward (y), and when dy is given its backward: dx and dparams receive (ADD)
    * the gradient of ⟨dy, y⟩. For the tests' finite-difference checks of every layer.
    *
-   * [assembly/nn/model.ts:294](../../assembly/nn/model.ts#L294)
+   * [assembly/nn/model.ts:318](../../assembly/nn/model.ts#L318)
    */
   nn_layer(op: number, dims: number, x: number, params: number, y: number, dy: number, dx: number, dparams: number, work: number): number;
   /**
@@ -1330,6 +1393,15 @@ export interface WasmExports {
    * [assembly/nn/optim.ts:91](../../assembly/nn/optim.ts#L91)
    */
   nn_grad_norm(grads: number, n: number): number;
+  /**
+   * Plain gradient descent θ ← θ − lr·g over n f32 parameters (each update in f64, rounded once
+   * to f32): the step of a policy-gradient trainer that prescribes its own update (the Policy
+   * contract of the games trainers: θ ← θ + lr·Σ w·∇log π, with g the gradient of −Σ w·log π).
+   * The gradients are read, not modified.
+   *
+   * [assembly/nn/optim.ts:110](../../assembly/nn/optim.ts#L110)
+   */
+  nn_sgd(params: number, grads: number, n: number, lr: number): void;
   /**
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
@@ -1352,7 +1424,7 @@ export interface WasmExports {
    * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
    * components.
    *
-   * [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100)
+   * [assembly/graph/pcg.ts:108](../../assembly/graph/pcg.ts#L108)
    */
   graph_pcg_workspace_size(n: number, k: number, ncomp: number): number;
   /**
@@ -1364,9 +1436,57 @@ export interface WasmExports {
    * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
    * products computed by this call, status_arg2() = products since the start.
    *
-   * [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303)
+   * [assembly/graph/pcg.ts:315](../../assembly/graph/pcg.ts#L315)
    */
-  graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number): number;
+  graph_pcg(n: number, k: number, rowPtr: number, col: number, val: number, shift: number, comp: number, ncomp: number, precond: number, tol: number, maxIter: number, b: number, x: number, iterations: number, residuals: number, colStatus: number, maxPasses: number, resume: number, work: number, factor: number, factorIndex: number, factorWork: number): number;
+  /**
+   * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
+   * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
+   *
+   * [assembly/graph/approxchol.ts:115](../../assembly/graph/approxchol.ts#L115)
+   */
+  graph_approxchol_workspace_size(n: number, nnz: number, shifted: number): number;
+  /**
+   * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries. The entries come last: the block for a larger cap starts like this one.
+   *
+   * [assembly/graph/approxchol.ts:125](../../assembly/graph/approxchol.ts#L125)
+   */
+  graph_approxchol_factor_size(n: number, shifted: number, cap: number): number;
+  /**
+   * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries (elimination order, column starts, then the entries' neighbours).
+   *
+   * [assembly/graph/approxchol.ts:131](../../assembly/graph/approxchol.ts#L131)
+   */
+  graph_approxchol_index_size(n: number, shifted: number, cap: number): number;
+  /**
+   * A starting capacity (factor entries) for n nodes, nnz stored adjacency entries and `shifted`
+   * shifted nodes: 2.5 entries per edge of the augmented graph. Measured (entries per edge):
+   * paths and trees 1–2, random geometric graphs 1.6, 2-D grids 2.2 (2.75 with a shift),
+   * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
+   * grown on demand.
+   *
+   * [assembly/graph/approxchol.ts:140](../../assembly/graph/approxchol.ts#L140)
+   */
+  graph_approxchol_capacity_hint(n: number, nnz: number, shifted: number): number;
+  /**
+   * Approximate Cholesky factorisation of L + diag(s) (Gao, Kyng & Spielman 2023), L the
+   * Laplacian of a graph in CSR form (both directions of every edge, as for graph_spmm), for use
+   * as the preconditioner of graph_pcg (precond = APPROXCHOL). Deterministic for a given
+   * generator state. Runs at most `maxSteps` eliminations per call (PAUSED: call again with
+   * resume = 1); returns FULL when the factor needs more capacity (see ApproxCholRun.FULL).
+   *
+   * [assembly/graph/approxchol.ts:263](../../assembly/graph/approxchol.ts#L263)
+   */
+  graph_approxchol(n: number, nnz: number, rowPtr: number, col: number, val: number, shift: number, shifted: number, rng: number, cap: number, factor: number, index: number, maxSteps: number, resume: number, work: number): number;
+  /**
+   * f64 slots of the `factorWork` block graph_pcg needs with an approximate-Cholesky factor,
+   * for n nodes and k right-hand sides: one (n + 1)×k block.
+   *
+   * [assembly/graph/approxchol.ts:470](../../assembly/graph/approxchol.ts#L470)
+   */
+  graph_approxchol_apply_workspace_size(n: number, k: number): number;
   /**
    * The columns [col0, col0 + kb) of the sketch Y = Bᵀ W^{1/2} Sᵀ + √γ·Sᵀ_nodes (n × kb,
    * row-major), S a k-column ±1 matrix drawn from the generator: for edge e (in order) the bits
@@ -2174,7 +2294,7 @@ export interface AbiArgs {
    * Returns BAD_ARG (status_arg = row, target) for a target ≥ V, NON_FINITE (status_arg = row)
    * for a row with a NaN or ±∞ maximum or sum.
    *
-   * Engine side: [assembly/nn/losses.ts:158](../../assembly/nn/losses.ts#L158).
+   * Engine side: [assembly/nn/losses.ts:183](../../assembly/nn/losses.ts#L183).
    */
   loss_token_logprobs: {
     /** `ptr<f32>` — R×V f32, row-major */ logits: Ptr<Float32Array>;
@@ -2188,7 +2308,7 @@ export interface AbiArgs {
   /**
    * loss_token_logprobs with f64 logits (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:163](../../assembly/nn/losses.ts#L163).
+   * Engine side: [assembly/nn/losses.ts:188](../../assembly/nn/losses.ts#L188).
    */
   loss_token_logprobs_f64: {
     /** `ptr<f64>` */ logits: Ptr<Float64Array>;
@@ -2205,7 +2325,7 @@ export interface AbiArgs {
    * p = exp(logits/t − lse) (lse from loss_token_logprobs). Rows with dℓ = 0 or no target
    * get 0. With `accumulate` the result is added to dz instead of overwriting it.
    *
-   * Engine side: [assembly/nn/losses.ts:225](../../assembly/nn/losses.ts#L225).
+   * Engine side: [assembly/nn/losses.ts:264](../../assembly/nn/losses.ts#L264).
    */
   loss_logits_backward: {
     /** `ptr<f64>` — R gradients w.r.t. the target log-probabilities */ dl: Ptr<Float64Array>;
@@ -2221,7 +2341,7 @@ export interface AbiArgs {
   /**
    * loss_logits_backward with f64 logits and dz (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:230](../../assembly/nn/losses.ts#L230).
+   * Engine side: [assembly/nn/losses.ts:269](../../assembly/nn/losses.ts#L269).
    */
   loss_logits_backward_f64: {
     /** `ptr<f64>` */ dl: Ptr<Float64Array>;
@@ -2238,7 +2358,7 @@ export interface AbiArgs {
    * Sequence scores from per-token log-probabilities: S[b] = Σ_t m[b,t]·ℓ[b,t] and
    * N[b] = Σ_t m[b,t] (m ≠ 0 counts as 1), summed in f64 from t = 0 up.
    *
-   * Engine side: [assembly/nn/losses.ts:244](../../assembly/nn/losses.ts#L244).
+   * Engine side: [assembly/nn/losses.ts:283](../../assembly/nn/losses.ts#L283).
    */
   loss_masked_row_sum: {
     /** `ptr<f64>` — B×T per-token log-probabilities */ logp: Ptr<Float64Array>;
@@ -2252,7 +2372,7 @@ export interface AbiArgs {
    * Scatter per-sequence gradients onto the trained tokens: dℓ[b,t] = m[b,t]·g[b], or
    * m[b,t]·g[b]/max(N[b], 1) when `tokens` is given (length-normalised losses).
    *
-   * Engine side: [assembly/nn/losses.ts:267](../../assembly/nn/losses.ts#L267).
+   * Engine side: [assembly/nn/losses.ts:312](../../assembly/nn/losses.ts#L312).
    */
   loss_scatter_seq_grad: {
     /** `ptr<f64>` — B gradients w.r.t. the sequence scores */ g: Ptr<Float64Array>;
@@ -2270,7 +2390,7 @@ export interface AbiArgs {
    * scores; the reference gets none). Returns BAD_ARG for an unknown kind or a LENGTH_NORM
    * call without token counts.
    *
-   * Engine side: [assembly/nn/losses.ts:415](../../assembly/nn/losses.ts#L415).
+   * Engine side: [assembly/nn/losses.ts:545](../../assembly/nn/losses.ts#L545).
    */
   loss_pair: {
     /** `PairLoss` — a PairLoss */ kind: PairLoss;
@@ -2291,7 +2411,7 @@ export interface AbiArgs {
    * for DRO, gv[i] = ∂loss[i]/∂V_i. Returns BAD_ARG for an unknown kind, DRO without
    * values, or LENGTH_NORM without token counts.
    *
-   * Engine side: [assembly/nn/losses.ts:491](../../assembly/nn/losses.ts#L491).
+   * Engine side: [assembly/nn/losses.ts:621](../../assembly/nn/losses.ts#L621).
    */
   loss_point: {
     /** `PointLoss` — a PointLoss */ kind: PointLoss;
@@ -2309,7 +2429,7 @@ export interface AbiArgs {
   /**
    * f64 slots of the `work` block of loss_token_divergence for a vocabulary of V.
    *
-   * Engine side: [assembly/nn/losses.ts:562](../../assembly/nn/losses.ts#L562).
+   * Engine side: [assembly/nn/losses.ts:692](../../assembly/nn/losses.ts#L692).
    */
   loss_divergence_workspace_size: {
     /** `i32` */ vocab: number;
@@ -2323,7 +2443,7 @@ export interface AbiArgs {
    * Returns BAD_ARG for an unknown kind or β ∉ [0, 1], NON_FINITE (status_arg = row) for a row
    * whose logits have no finite log-sum-exp.
    *
-   * Engine side: [assembly/nn/losses.ts:671](../../assembly/nn/losses.ts#L671).
+   * Engine side: [assembly/nn/losses.ts:801](../../assembly/nn/losses.ts#L801).
    */
   loss_token_divergence: {
     /** `Divergence` — a Divergence */ kind: Divergence;
@@ -2343,7 +2463,7 @@ export interface AbiArgs {
   /**
    * loss_token_divergence with f64 logits and dz (the float64 reference path).
    *
-   * Engine side: [assembly/nn/losses.ts:677](../../assembly/nn/losses.ts#L677).
+   * Engine side: [assembly/nn/losses.ts:807](../../assembly/nn/losses.ts#L807).
    */
   loss_token_divergence_f64: {
     /** `Divergence` */ kind: Divergence;
@@ -2361,10 +2481,33 @@ export interface AbiArgs {
     /** `ptr<f64>` */ work: Ptr<Float64Array>;
   };
   /**
+   * Per-token weights of the policy-gradient trainers (Nash-MD-PG, Munos et al. 2024; the
+   * half-steps of Nash-MP, Tiapkin et al. 2025): for sequence i, whose tokens are positions
+   * offsets[i] ≤ t < offsets[i+1] of the flat arrays,
+   *   w[t] = (label_i − ½ − Σ_{m ≥ t} Σ_k coef_k·(logp[m] − refs[k][m])) / denom,
+   * the reward-to-go form of the KL terms: the score of token t is weighted by the log-ratios of
+   * the tokens from t on (the sequence's whole log-ratio at its first token). Each sum runs from
+   * the last token back, over k in order inside each token. Returns BAD_ARG (status_arg = i) when
+   * the offsets decrease or offsets[0] ≠ 0.
+   *
+   * Engine side: [assembly/nn/losses.ts:340](../../assembly/nn/losses.ts#L340).
+   */
+  loss_reward_to_go: {
+    /** `ptr<f64>` — total per-token log-probabilities of the policy, sequences back to back */ logp: Ptr<Float64Array>;
+    /** `ptr<f64>` — K×total per-token log-probabilities of the K reference policies (row k for coefs[k]) */ refs: Ptr<Float64Array>;
+    /** `ptr<f64>` — K KL coefficients */ coefs: Ptr<Float64Array>;
+    /** `i32` — number of KL terms (0: none) */ K: number;
+    /** `ptr<f64>` — B labels (the judged preference of each sequence) */ labels: Ptr<Float64Array>;
+    /** `ptr<i32>` — B + 1 start positions (offsets[B] = total) */ offsets: Ptr<Int32Array>;
+    /** `i32` — B */ batch: number;
+    /** `f64` — the divisor of every weight (the batch size of a mean) */ denom: number;
+    /** `ptr<f64>` — out: total weights */ w: Ptr<Float64Array>;
+  };
+  /**
    * Status.OK when `cfg` (ModelConfig slots) describes a model the engine can run; otherwise
    * BAD_ARG with the offending slot in status_arg().
    *
-   * Engine side: [assembly/nn/model.ts:30](../../assembly/nn/model.ts#L30).
+   * Engine side: [assembly/nn/model.ts:31](../../assembly/nn/model.ts#L31).
    */
   nn_check_config: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2373,7 +2516,7 @@ export interface AbiArgs {
    * Number of parameters: the f32 length of the model's parameter block (and of its gradient
    * and optimiser-moment blocks). An f64, so an oversized configuration is reported, not wrapped.
    *
-   * Engine side: [assembly/nn/model.ts:36](../../assembly/nn/model.ts#L36).
+   * Engine side: [assembly/nn/model.ts:37](../../assembly/nn/model.ts#L37).
    */
   nn_param_count: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2381,7 +2524,7 @@ export interface AbiArgs {
   /**
    * Number of parameter tensors (rows nn_tensor_info can describe).
    *
-   * Engine side: [assembly/nn/model.ts:42](../../assembly/nn/model.ts#L42).
+   * Engine side: [assembly/nn/model.ts:43](../../assembly/nn/model.ts#L43).
    */
   nn_tensor_count: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2390,7 +2533,7 @@ export interface AbiArgs {
    * Writes the TensorInfo fields (kind, layer, offset, rows, cols, decay) of tensor `index`
    * (0 ≤ index < nn_tensor_count) to `info`. Linear weights are [in, out] row-major.
    *
-   * Engine side: [assembly/nn/model.ts:48](../../assembly/nn/model.ts#L48).
+   * Engine side: [assembly/nn/model.ts:49](../../assembly/nn/model.ts#L49).
    */
   nn_tensor_info: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2402,7 +2545,7 @@ export interface AbiArgs {
    * (activations, logits and backward scratch). A workspace sized for (B, T) serves any
    * smaller batch. An f64: sizes beyond the engine's blocks are reported, not wrapped.
    *
-   * Engine side: [assembly/nn/model.ts:55](../../assembly/nn/model.ts#L55).
+   * Engine side: [assembly/nn/model.ts:56](../../assembly/nn/model.ts#L56).
    */
   nn_workspace_size: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2412,7 +2555,7 @@ export interface AbiArgs {
   /**
    * Offset (f32 elements) of the logits [B·T, V] inside the workspace after nn_forward.
    *
-   * Engine side: [assembly/nn/model.ts:60](../../assembly/nn/model.ts#L60).
+   * Engine side: [assembly/nn/model.ts:69](../../assembly/nn/model.ts#L69).
    */
   nn_logits_offset: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2425,7 +2568,7 @@ export interface AbiArgs {
    * stream N(0, σ²/(2L)), biases 0, LayerNorm gains 1. MLPs (fan-in scaling, so tanh starts in its
    * linear range): embeddings N(0, 1), a layer with n inputs N(0, 1/n), biases 0.
    *
-   * Engine side: [assembly/nn/model.ts:86](../../assembly/nn/model.ts#L86).
+   * Engine side: [assembly/nn/model.ts:95](../../assembly/nn/model.ts#L95).
    */
   nn_init: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2439,7 +2582,7 @@ export interface AbiArgs {
    * when given. `headless` stops before the vocabulary head (for nn_values only). Returns BAD_ARG
    * for an id out of range (status_arg: its flat index; −3 for a prompt id) or a bad shape.
    *
-   * Engine side: [assembly/nn/model.ts:153](../../assembly/nn/model.ts#L153).
+   * Engine side: [assembly/nn/model.ts:162](../../assembly/nn/model.ts#L162).
    */
   nn_forward: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2454,11 +2597,14 @@ export interface AbiArgs {
   };
   /**
    * After nn_forward on the same batch: logp[b, t] = log p(targets[b, t] | tokens[b, ≤t]) (the
-   * log-softmax of the logits row, max subtracted, normaliser summed in f64) where mask[b, t] ≠ 0
-   * (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t] accumulated in f64 in increasing t;
-   * counts[b] = number of unmasked positions.
+   * log-softmax of the logits row: logSoftmaxGather of losses.ts, max subtracted, normaliser
+   * summed in f64) where mask[b, t] ≠ 0 (no mask: everywhere), 0 elsewhere; sums[b] = Σ_t logp[b, t]
+   * accumulated in f64 in increasing t; counts[b] = number of unmasked positions. The row
+   * normalisers stay in the workspace for nn_backward's dlogp. Returns BAD_ARG
+   * for a target out of range (status_arg: its flat index), NON_FINITE (status_arg: the row) for
+   * a scored row whose logits have no finite log-sum-exp (a diverged model).
    *
-   * Engine side: [assembly/nn/model.ts:169](../../assembly/nn/model.ts#L169).
+   * Engine side: [assembly/nn/model.ts:181](../../assembly/nn/model.ts#L181).
    */
   nn_logprobs: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2467,15 +2613,40 @@ export interface AbiArgs {
     /** `opt_ptr<u8>` */ mask?: Ptr<Uint8Array> | null;
     /** `i32` */ B: number;
     /** `i32` */ T: number;
-    /** `ptr<f32>` */ logp: Ptr<Float32Array>;
+    /** `ptr<f64>` */ logp: Ptr<Float64Array>;
     /** `ptr<f64>` */ sums: Ptr<Float64Array>;
     /** `ptr<f64>` */ counts: Ptr<Float64Array>;
+  };
+  /**
+   * After nn_forward of this model (cfg, work) and of a reference (refCfg, refWork; same
+   * vocabulary) on the same batch: logp[b, t] = log q(targets[b, t]) under the per-token geometric
+   * mixture q ∝ exp((1−γ)·log π + γ·log μ) that nn_sample draws from with MIXTURE γ (at
+   * temperature 1, unfiltered), where mask ≠ 0 (0 elsewhere); sums and counts as nn_logprobs.
+   * `scratch`: V f64. Returns BAD_ARG (a target out of range, or vocabularies that differ) or
+   * NON_FINITE as nn_logprobs.
+   *
+   * Engine side: [assembly/nn/model.ts:199](../../assembly/nn/model.ts#L199).
+   */
+  nn_mixture_logprobs: {
+    /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ work: Ptr<Float32Array>;
+    /** `ptr<f64>` */ refCfg: Ptr<Float64Array>;
+    /** `ptr<f32>` */ refWork: Ptr<Float32Array>;
+    /** `f64` */ gamma: number;
+    /** `ptr<i32>` */ targets: Ptr<Int32Array>;
+    /** `opt_ptr<u8>` */ mask?: Ptr<Uint8Array> | null;
+    /** `i32` */ B: number;
+    /** `i32` */ T: number;
+    /** `ptr<f64>` */ logp: Ptr<Float64Array>;
+    /** `ptr<f64>` */ sums: Ptr<Float64Array>;
+    /** `ptr<f64>` */ counts: Ptr<Float64Array>;
+    /** `ptr<f64>` */ scratch: Ptr<Float64Array>;
   };
   /**
    * After nn_forward (headless or not): the value head V(x_b) = w·h[b, positions[b]] + bias on the
    * final hidden state at one position per sequence (the last prompt token). Needs VALUE_HEAD = 1.
    *
-   * Engine side: [assembly/nn/model.ts:199](../../assembly/nn/model.ts#L199).
+   * Engine side: [assembly/nn/model.ts:221](../../assembly/nn/model.ts#L221).
    */
   nn_values: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2492,9 +2663,10 @@ export interface AbiArgs {
    * with respect to the parameters. Any of the three terms may be absent: dlogp (with targets) is
    * the per-token path every sequence-level loss uses (dℓ = ∂L/∂ℓ_t), dlogits [B·T, V] the
    * full-vocabulary path (distillation divergences), dvalues [B] (with positions) the value head.
+   * dlogp needs nn_logprobs on the batch first (its row normalisers are read from the workspace).
    * The logits in the workspace are consumed (run nn_forward again to read them).
    *
-   * Engine side: [assembly/nn/model.ts:215](../../assembly/nn/model.ts#L215).
+   * Engine side: [assembly/nn/model.ts:238](../../assembly/nn/model.ts#L238).
    */
   nn_backward: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2504,7 +2676,7 @@ export interface AbiArgs {
     /** `opt_ptr<i32>` */ prompts?: Ptr<Int32Array> | null;
     /** `opt_ptr<i32>` */ targets?: Ptr<Int32Array> | null;
     /** `opt_ptr<u8>` */ mask?: Ptr<Uint8Array> | null;
-    /** `opt_ptr<f32>` */ dlogp?: Ptr<Float32Array> | null;
+    /** `opt_ptr<f64>` */ dlogp?: Ptr<Float64Array> | null;
     /** `opt_ptr<f32>` */ dlogits?: Ptr<Float32Array> | null;
     /** `opt_ptr<i32>` */ positions?: Ptr<Int32Array> | null;
     /** `opt_ptr<f32>` */ dvalues?: Ptr<Float32Array> | null;
@@ -2517,7 +2689,7 @@ export interface AbiArgs {
    * cache for the transformer, one row per sequence for the MLPs; with `recompute`, a full forward
    * workspace). The reference model of a mixture needs its own, sized by its own config.
    *
-   * Engine side: [assembly/nn/model.ts:243](../../assembly/nn/model.ts#L243).
+   * Engine side: [assembly/nn/model.ts:267](../../assembly/nn/model.ts#L267).
    */
   nn_sample_workspace_size: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2534,7 +2706,7 @@ export interface AbiArgs {
    * (optional) gets log q(token) under the distribution it was drawn from (0 at prompt and PAD
    * positions, 0 for greedy). One uniform per sampled token from `rng`.
    *
-   * Engine side: [assembly/nn/model.ts:254](../../assembly/nn/model.ts#L254).
+   * Engine side: [assembly/nn/model.ts:278](../../assembly/nn/model.ts#L278).
    */
   nn_sample: {
     /** `ptr<f64>` */ cfg: Ptr<Float64Array>;
@@ -2557,7 +2729,7 @@ export interface AbiArgs {
    * Run one layer forward (y), and when dy is given its backward: dx and dparams receive (ADD)
    * the gradient of ⟨dy, y⟩. For the tests' finite-difference checks of every layer.
    *
-   * Engine side: [assembly/nn/model.ts:294](../../assembly/nn/model.ts#L294).
+   * Engine side: [assembly/nn/model.ts:318](../../assembly/nn/model.ts#L318).
    */
   nn_layer: {
     /** `LayerOp` */ op: LayerOp;
@@ -2593,6 +2765,20 @@ export interface AbiArgs {
   nn_grad_norm: {
     /** `ptr<f32>` */ grads: Ptr<Float32Array>;
     /** `i32` */ n: number;
+  };
+  /**
+   * Plain gradient descent θ ← θ − lr·g over n f32 parameters (each update in f64, rounded once
+   * to f32): the step of a policy-gradient trainer that prescribes its own update (the Policy
+   * contract of the games trainers: θ ← θ + lr·Σ w·∇log π, with g the gradient of −Σ w·log π).
+   * The gradients are read, not modified.
+   *
+   * Engine side: [assembly/nn/optim.ts:110](../../assembly/nn/optim.ts#L110).
+   */
+  nn_sgd: {
+    /** `ptr<f32>` */ params: Ptr<Float32Array>;
+    /** `ptr<f32>` */ grads: Ptr<Float32Array>;
+    /** `i32` */ n: number;
+    /** `f64` */ lr: number;
   };
   /**
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
@@ -2638,7 +2824,7 @@ export interface AbiArgs {
    * f64 slots of the `work` block of graph_pcg for n nodes, k columns and ncomp projected
    * components.
    *
-   * Engine side: [assembly/graph/pcg.ts:100](../../assembly/graph/pcg.ts#L100).
+   * Engine side: [assembly/graph/pcg.ts:108](../../assembly/graph/pcg.ts#L108).
    */
   graph_pcg_workspace_size: {
     /** `i32` */ n: number;
@@ -2654,7 +2840,7 @@ export interface AbiArgs {
    * NON_FINITE: breakdown). With PcgRun.PAUSED, call again with resume = 1. status_arg() =
    * products computed by this call, status_arg2() = products since the start.
    *
-   * Engine side: [assembly/graph/pcg.ts:303](../../assembly/graph/pcg.ts#L303).
+   * Engine side: [assembly/graph/pcg.ts:315](../../assembly/graph/pcg.ts#L315).
    */
   graph_pcg: {
     /** `i32` — nodes (n ≥ 1) */ n: number;
@@ -2676,6 +2862,91 @@ export interface AbiArgs {
     /** `i32` — most products with the graph this call may compute (≥ 1) */ maxPasses: number;
     /** `flag` — 0 to start, 1 to continue after PcgRun.PAUSED (same arguments and work) */ resume: boolean | 0 | 1;
     /** `ptr<f64>` — graph_pcg_workspace_size(n, k, ncomp) f64, kept between resumed calls */ work: Ptr<Float64Array>;
+    /** `opt_ptr<f64>` — with precond = APPROXCHOL: the factor block of graph_approxchol (complete, for this graph and shift); else 0 */ factor?: Ptr<Float64Array> | null;
+    /** `opt_ptr<i32>` — with APPROXCHOL: the factor's index block; else 0 */ factorIndex?: Ptr<Int32Array> | null;
+    /** `opt_ptr<f64>` — with APPROXCHOL: graph_approxchol_apply_workspace_size(n, k) f64; else 0 */ factorWork?: Ptr<Float64Array> | null;
+  };
+  /**
+   * f64 slots of the `work` block of graph_approxchol for n nodes, nnz stored adjacency entries
+   * (both directions of every edge, as in the CSR) and `shifted` nodes with a shift > 0.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:115](../../assembly/graph/approxchol.ts#L115).
+   */
+  graph_approxchol_workspace_size: {
+    /** `i32` */ n: number;
+    /** `f64` */ nnz: number;
+    /** `i32` */ shifted: number;
+  };
+  /**
+   * f64 slots of the factor block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries. The entries come last: the block for a larger cap starts like this one.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:125](../../assembly/graph/approxchol.ts#L125).
+   */
+  graph_approxchol_factor_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ shifted: number;
+    /** `f64` */ cap: number;
+  };
+  /**
+   * i32 elements of the index block for n nodes, `shifted` nodes with a shift > 0 and room for
+   * `cap` entries (elimination order, column starts, then the entries' neighbours).
+   *
+   * Engine side: [assembly/graph/approxchol.ts:131](../../assembly/graph/approxchol.ts#L131).
+   */
+  graph_approxchol_index_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ shifted: number;
+    /** `f64` */ cap: number;
+  };
+  /**
+   * A starting capacity (factor entries) for n nodes, nnz stored adjacency entries and `shifted`
+   * shifted nodes: 2.5 entries per edge of the augmented graph. Measured (entries per edge):
+   * paths and trees 1–2, random geometric graphs 1.6, 2-D grids 2.2 (2.75 with a shift),
+   * preferential attachment 3.2–3.5, Erdős–Rényi with mean degree 20 4.3; a larger factor is
+   * grown on demand.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:140](../../assembly/graph/approxchol.ts#L140).
+   */
+  graph_approxchol_capacity_hint: {
+    /** `i32` */ n: number;
+    /** `f64` */ nnz: number;
+    /** `i32` */ shifted: number;
+  };
+  /**
+   * Approximate Cholesky factorisation of L + diag(s) (Gao, Kyng & Spielman 2023), L the
+   * Laplacian of a graph in CSR form (both directions of every edge, as for graph_spmm), for use
+   * as the preconditioner of graph_pcg (precond = APPROXCHOL). Deterministic for a given
+   * generator state. Runs at most `maxSteps` eliminations per call (PAUSED: call again with
+   * resume = 1); returns FULL when the factor needs more capacity (see ApproxCholRun.FULL).
+   *
+   * Engine side: [assembly/graph/approxchol.ts:263](../../assembly/graph/approxchol.ts#L263).
+   */
+  graph_approxchol: {
+    /** `i32` — nodes (n ≥ 1) */ n: number;
+    /** `i32` — stored adjacency entries (rowPtr[n]) */ nnz: number;
+    /** `ptr<i32>` — n + 1 CSR offsets */ rowPtr: Ptr<Int32Array>;
+    /** `ptr<i32>` — neighbour of each stored entry */ col: Ptr<Int32Array>;
+    /** `opt_ptr<f64>` — weight of each stored entry (> 0), or 0 when every weight is 1 */ val?: Ptr<Float64Array> | null;
+    /** `ptr<f64>` — s_i ≥ 0 per node */ shift: Ptr<Float64Array>;
+    /** `i32` — the number of nodes with s_i > 0 */ shifted: number;
+    /** `ptr<u64>` — the generator state (32 bytes), advanced by one draw per sampled edge */ rng: Ptr<Typed>;
+    /** `f64` — entries the factor block has room for */ cap: number;
+    /** `ptr<f64>` — graph_approxchol_factor_size(n, shifted, cap) f64: the factor */ factor: Ptr<Float64Array>;
+    /** `ptr<i32>` — graph_approxchol_index_size(n, shifted, cap) i32: the factor's indices */ index: Ptr<Int32Array>;
+    /** `i32` — most eliminations this call may perform (≥ 1) */ maxSteps: number;
+    /** `flag` — 0 to start, 1 to continue after PAUSED or FULL */ resume: boolean | 0 | 1;
+    /** `ptr<f64>` — graph_approxchol_workspace_size(n, nnz, shifted) f64, kept between calls */ work: Ptr<Float64Array>;
+  };
+  /**
+   * f64 slots of the `factorWork` block graph_pcg needs with an approximate-Cholesky factor,
+   * for n nodes and k right-hand sides: one (n + 1)×k block.
+   *
+   * Engine side: [assembly/graph/approxchol.ts:470](../../assembly/graph/approxchol.ts#L470).
+   */
+  graph_approxchol_apply_workspace_size: {
+    /** `i32` */ n: number;
+    /** `i32` */ k: number;
   };
   /**
    * The columns [col0, col0 + kb) of the sketch Y = Bᵀ W^{1/2} Sᵀ + √γ·Sᵀ_nodes (n × kb,
@@ -2833,6 +3104,7 @@ export interface AbiReturns {
   loss_divergence_workspace_size: number;
   loss_token_divergence: number;
   loss_token_divergence_f64: number;
+  loss_reward_to_go: number;
   nn_check_config: Status;
   nn_param_count: number;
   nn_tensor_count: number;
@@ -2842,6 +3114,7 @@ export interface AbiReturns {
   nn_init: void;
   nn_forward: Status;
   nn_logprobs: Status;
+  nn_mixture_logprobs: Status;
   nn_values: Status;
   nn_backward: Status;
   nn_sample_workspace_size: number;
@@ -2849,10 +3122,17 @@ export interface AbiReturns {
   nn_layer: Status;
   nn_adamw: void;
   nn_grad_norm: number;
+  nn_sgd: void;
   nn_matmul: void;
   graph_spmm: Status;
   graph_pcg_workspace_size: number;
   graph_pcg: PcgRun;
+  graph_approxchol_workspace_size: number;
+  graph_approxchol_factor_size: number;
+  graph_approxchol_index_size: number;
+  graph_approxchol_capacity_hint: number;
+  graph_approxchol: ApproxCholRun;
+  graph_approxchol_apply_workspace_size: number;
   graph_jl_rhs: Status;
   graph_jl_accumulate: Status;
   graph_dict_update: Status;
@@ -2928,6 +3208,7 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   loss_divergence_workspace_size: ["vocab"],
   loss_token_divergence: ["kind", "beta", "invTemp", "student", "teacher", "mask", "rows", "vocab", "gscale", "loss", "dz", "accumulate", "work"],
   loss_token_divergence_f64: ["kind", "beta", "invTemp", "student", "teacher", "mask", "rows", "vocab", "gscale", "loss", "dz", "accumulate", "work"],
+  loss_reward_to_go: ["logp", "refs", "coefs", "K", "labels", "offsets", "batch", "denom", "w"],
   nn_check_config: ["cfg"],
   nn_param_count: ["cfg"],
   nn_tensor_count: ["cfg"],
@@ -2937,6 +3218,7 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   nn_init: ["cfg", "params", "rng"],
   nn_forward: ["cfg", "params", "tokens", "prompts", "B", "T", "work", "headless", "logits"],
   nn_logprobs: ["cfg", "work", "targets", "mask", "B", "T", "logp", "sums", "counts"],
+  nn_mixture_logprobs: ["cfg", "work", "refCfg", "refWork", "gamma", "targets", "mask", "B", "T", "logp", "sums", "counts", "scratch"],
   nn_values: ["cfg", "params", "work", "positions", "B", "T", "values"],
   nn_backward: ["cfg", "params", "grads", "tokens", "prompts", "targets", "mask", "dlogp", "dlogits", "positions", "dvalues", "B", "T", "work"],
   nn_sample_workspace_size: ["cfg", "B", "T", "recompute"],
@@ -2944,10 +3226,17 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   nn_layer: ["op", "dims", "x", "params", "y", "dy", "dx", "dparams", "work"],
   nn_adamw: ["cfg", "params", "grads", "m", "v", "opt"],
   nn_grad_norm: ["grads", "n"],
+  nn_sgd: ["params", "grads", "n", "lr"],
   nn_matmul: ["transA", "transB", "m", "n", "k", "a", "lda", "b", "ldb", "accumulate", "c", "ldc"],
   graph_spmm: ["n", "k", "rowPtr", "col", "val", "s", "x", "y"],
   graph_pcg_workspace_size: ["n", "k", "ncomp"],
-  graph_pcg: ["n", "k", "rowPtr", "col", "val", "shift", "comp", "ncomp", "precond", "tol", "maxIter", "b", "x", "iterations", "residuals", "colStatus", "maxPasses", "resume", "work"],
+  graph_pcg: ["n", "k", "rowPtr", "col", "val", "shift", "comp", "ncomp", "precond", "tol", "maxIter", "b", "x", "iterations", "residuals", "colStatus", "maxPasses", "resume", "work", "factor", "factorIndex", "factorWork"],
+  graph_approxchol_workspace_size: ["n", "nnz", "shifted"],
+  graph_approxchol_factor_size: ["n", "shifted", "cap"],
+  graph_approxchol_index_size: ["n", "shifted", "cap"],
+  graph_approxchol_capacity_hint: ["n", "nnz", "shifted"],
+  graph_approxchol: ["n", "nnz", "rowPtr", "col", "val", "shift", "shifted", "rng", "cap", "factor", "index", "maxSteps", "resume", "work"],
+  graph_approxchol_apply_workspace_size: ["n", "k"],
   graph_jl_rhs: ["n", "m", "u", "v", "w", "gamma", "k", "col0", "kb", "rng", "y"],
   graph_jl_accumulate: ["n", "kb", "z", "count", "a", "b", "acc"],
   graph_dict_update: ["cfg", "s", "u", "v", "a", "p", "q", "idx", "rsum", "rng", "info", "tauOut"],
@@ -2969,11 +3258,13 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
   loss_token_divergence_f64: ["mask"],
   nn_forward: ["prompts", "logits"],
   nn_logprobs: ["mask"],
+  nn_mixture_logprobs: ["mask"],
   nn_backward: ["prompts", "targets", "mask", "dlogp", "dlogits", "positions", "dvalues"],
   nn_sample: ["refCfg", "refParams", "refWork", "prompts", "logp"],
   nn_layer: ["dy", "dx", "dparams"],
   graph_spmm: ["val"],
-  graph_pcg: ["val", "comp"],
+  graph_pcg: ["val", "comp", "factor", "factorIndex", "factorWork"],
+  graph_approxchol: ["val"],
   graph_jl_rhs: ["w"],
   graph_dict_update: ["tauOut"],
 };

@@ -51,6 +51,14 @@ export interface Policy<X = number, Y = number> {
   tokenLogProbs?(xs: readonly X[], ys: readonly Y[]): Float64Array[];
   /** θ ← θ + lr·Σ_i Σ_t w_it·∇_θ log π(y_it | x_i, y_i,<t) (optional). */
   applyTokenGradient?(xs: readonly X[], ys: readonly Y[], weights: Float64Array[], lr: number): void;
+  /** log q(y_i | x_i) under the distribution `sample(xs, rng, mix)` draws from (optional; without
+   *  `mix`, logProbs): the exact geometric mixture for tabular policies, the product of per-step
+   *  mixtures for sequence policies. Feedback "exact" with a mixture weight > 0 takes its
+   *  expectations under it, so that the exact step is the mean of the sampled one. */
+  sampleLogProbs?(xs: readonly X[], ys: readonly Y[], mix?: PolicyMix<X, Y>): Float64Array;
+  /** Free what the policy owns (optional): the trainers call it on the snapshots they make when
+   *  they are done with them (a language-model policy's snapshot owns engine memory). */
+  dispose?(): void;
 }
 
 /**
@@ -159,6 +167,34 @@ export class TabularPolicy implements Policy<number, number> {
     for (let i = 0; i < xs.length; i++) {
       let l = cache.get(xs[i]);
       if (!l) cache.set(xs[i], (l = this.logProbsRow(xs[i])));
+      this.checkAction(ys[i]);
+      out[i] = l[ys[i]];
+    }
+    return out;
+  }
+
+  /** log q(y|x) of the exact geometric mixture q ∝ π^{1−γ}·ref^γ that `sample` draws from with
+   *  `mix` (logProbs without it). */
+  sampleLogProbs(xs: readonly number[], ys: readonly number[], mix?: PolicyMix<number, number>): Float64Array {
+    const n = this.actions;
+    const { mixture: gamma, ref } = mixArg(mix, "TabularPolicy.sampleLogProbs", (r): r is TabularPolicy => r instanceof TabularPolicy && r.actions === n, "a TabularPolicy with the same number of actions");
+    if (!ref) return this.logProbs(xs, ys);
+    if (xs.length !== ys.length) throw new ShapeError(`xs has ${xs.length} entries but ys has ${ys.length}`);
+    const out = new Float64Array(xs.length);
+    const cache = new Map<number, Float64Array>();
+    for (let i = 0; i < xs.length; i++) {
+      let l = cache.get(xs[i]);
+      if (!l) {
+        l = this.logProbsRow(xs[i]);
+        const lr = ref.logProbsRow(xs[i]);
+        let m = -Infinity;
+        for (let y = 0; y < n; y++) m = Math.max(m, (l[y] = (1 - gamma) * l[y] + gamma * lr[y]));
+        let z = 0;
+        for (let y = 0; y < n; y++) z += exp(l[y] - m);
+        const lz = m + log(z);
+        for (let y = 0; y < n; y++) l[y] -= lz;
+        cache.set(xs[i], l);
+      }
       this.checkAction(ys[i]);
       out[i] = l[ys[i]];
     }
@@ -313,6 +349,24 @@ export class SequencePolicy implements Policy<number, number[]> {
       let s = 0;
       for (let t = 0; t < this.length; t++) {
         this.rowLogSoftmax(this.row(x, ys[i], t), lp);
+        s += lp[ys[i][t]];
+      }
+      return s;
+    });
+  }
+
+  /** log q(y|x) under what `sample` draws from with `mix`: the product over steps of the per-token
+   *  mixtures softmax((1−γ)·z_θ + γ·z_ref) (logProbs without `mix`). */
+  sampleLogProbs(xs: readonly number[], ys: readonly number[][], mix?: PolicyMix<number, number[]>): Float64Array {
+    const m = mixArg(mix, "SequencePolicy.sampleLogProbs", (r): r is SequencePolicy => r instanceof SequencePolicy && r.logits.length === this.logits.length, "a SequencePolicy of the same shape");
+    if (!m.ref) return this.logProbs(xs, ys);
+    if (xs.length !== ys.length) throw new ShapeError(`xs has ${xs.length} entries but ys has ${ys.length}`);
+    const lp = new Float64Array(this.vocab);
+    return Float64Array.from(xs, (x, i) => {
+      this.check(x, ys[i]);
+      let s = 0;
+      for (let t = 0; t < this.length; t++) {
+        this.rowLogSoftmax(this.row(x, ys[i], t), lp, m.ref!, m.mixture);
         s += lp[ys[i][t]];
       }
       return s;

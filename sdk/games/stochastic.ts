@@ -6,11 +6,12 @@
 //
 // Every trainer draws its randomness (contexts, responses, Bernoulli labels) from one engine
 // Rng seeded by `seed`: the same seed gives bit-identical runs.
-import { ValueError } from "../core/errors.js";
+import { ShapeError, ValueError } from "../core/errors.js";
 import { checkOptions, type Renames } from "../core/options.js";
 import { integer, positive, probability, oneOf, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { exp } from "../core/detmath.js";
+import { getEngine, input, output, Status } from "../engine/index.js";
 import type { Policy } from "./policy.js";
 import { PreferenceGame } from "./preference.js";
 import { MIXTURE } from "./deprecated.js";
@@ -192,21 +193,31 @@ export function trainNashMP<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>,
   if (ema !== null && !policy.blend) throw new ValueError("emaDecay needs a policy with blend()");
   const c = setup(opts, 1);
   const { log, finish } = trainLogger(c, policy, opts.evaluate);
+  let centre: Policy<X, Y> | null = null;
   try {
-    const centre = policy.snapshot();
+    centre = policy.snapshot();
     log(0);
     for (let k = 0; k < outer; k++) {
       if (ema === null) centre.copyFrom(policy);
       else if (k > 0) centre.blend!(policy, ema);
       const half = centre.snapshot();
-      halfStep(c, half, centre, centre, ref, judge, eta, inner);
-      const upd = centre.snapshot();
-      halfStep(c, upd, half, centre, ref, judge, eta, inner);
-      policy.copyFrom(upd);
+      try {
+        halfStep(c, half, centre, centre, ref, judge, eta, inner);
+        const upd = centre.snapshot();
+        try {
+          halfStep(c, upd, half, centre, ref, judge, eta, inner);
+          policy.copyFrom(upd);
+        } finally {
+          upd.dispose?.();
+        }
+      } finally {
+        half.dispose?.();
+      }
       log(k + 1);
     }
     return finish();
   } finally {
+    centre?.dispose?.();
     c.rng.dispose();
   }
 }
@@ -216,7 +227,7 @@ function halfStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, centre:
   const b = 1 / eta;
   for (let s = 0; s < steps; s++) {
     if (c.feedback === "exact") {
-      exactStep(c, cur, opp, judge, (xs, ys) => {
+      exactStep(c, cur, (xs, ys) => opp.logProbs(xs, ys), judge, (xs, ys) => {
         const lc = cur.logProbs(xs, ys), lm = ref.logProbs(xs, ys), lk = centre.logProbs(xs, ys);
         return Float64Array.from(lc, (l, i) => -c.beta * (l - lm[i]) - b * (l - lk[i]));
       });
@@ -244,16 +255,7 @@ export function scoreFunctionUpdate<X, Y>(policy: Policy<X, Y>, xs: X[], ys: Y[]
   if (policy.tokenLogProbs && policy.applyTokenGradient && kl.every((k) => k.ref.tokenLogProbs)) {
     const lc = policy.tokenLogProbs(xs, ys);
     const refs = kl.map((k) => k.ref.tokenLogProbs!(xs, ys));
-    const tw = lc.map((row, i) => {
-      const out = new Float64Array(row.length);
-      let togo = 0;
-      for (let t = row.length - 1; t >= 0; t--) {
-        for (let k = 0; k < kl.length; k++) togo += kl[k].coef * (row[t] - refs[k][i][t]);
-        out[t] = (labels[i] - 0.5 - togo) / B;
-      }
-      return out;
-    });
-    policy.applyTokenGradient(xs, ys, tw, lr);
+    policy.applyTokenGradient(xs, ys, rewardToGo(lc, refs, kl.map((k) => k.coef), labels, B), lr);
     return;
   }
   const lc = policy.logProbs(xs, ys);
@@ -267,16 +269,41 @@ export function scoreFunctionUpdate<X, Y>(policy: Policy<X, Y>, xs: X[], ys: Y[]
   policy.applyGradient(xs, ys, w, lr);
 }
 
+/** The per-token weights of scoreFunctionUpdate, computed by the engine (loss_reward_to_go):
+ *  w_it = (label_i − ½ − Σ_{m≥t} Σ_k coef_k·(ℓ_im − ℓ^k_im))/B, each sum from the last token
+ *  back (the same additions, in the same order, as a loop over the tokens would make). */
+function rewardToGo(lc: Float64Array[], refs: Float64Array[][], coefs: number[], labels: Float64Array, B: number): Float64Array[] {
+  const offsets = new Int32Array(lc.length + 1);
+  for (let i = 0; i < lc.length; i++) {
+    for (let k = 0; k < refs.length; k++) {
+      if (!refs[k][i] || refs[k][i].length !== lc[i].length) throw new ShapeError(`scoreFunctionUpdate: reference ${k} gives ${refs[k][i]?.length} token log-probabilities for sequence ${i}, the policy ${lc[i].length}`);
+    }
+    offsets[i + 1] = offsets[i] + lc[i].length;
+  }
+  const total = offsets[lc.length];
+  const flat = new Float64Array(total), rflat = new Float64Array(Math.max(1, refs.length * total));
+  lc.forEach((row, i) => flat.set(row, offsets[i]));
+  refs.forEach((rows, k) => rows.forEach((row, i) => rflat.set(row, k * total + offsets[i])));
+  const r = getEngine().call("loss_reward_to_go", {
+    logp: input(flat), refs: input(rflat), coefs: input(Float64Array.from(coefs.length ? coefs : [0])), K: refs.length,
+    labels: input(labels), offsets: input(offsets), batch: lc.length, denom: B, w: output(Math.max(1, total)),
+  });
+  if (r.ret !== Status.OK) throw new ValueError("scoreFunctionUpdate: the engine rejected the token layout");
+  const w = r.output("w");
+  return lc.map((_, i) => w.slice(offsets[i], offsets[i + 1]));
+}
+
 /**
- * One exact policy-gradient step for tabular policies: weights π(y|x)·(P(y ≻ opp|x) − ½ + extra(y))
- * over every response y and every context (averaged over contexts).
+ * One exact policy-gradient step for enumerable policies: weights π(y|x)·(P(y ≻ opp|x) − ½ + extra(y))
+ * over every response y and every context (averaged over contexts); `oppLogProbs` gives the
+ * opponent's log-probabilities (the distribution its samples would come from).
  */
-function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, opp: Policy<X, Y>, judge: Judge<X, Y>,
+function exactStep<X, Y>(c: Ctx<X>, cur: Policy<X, Y>, oppLogProbs: (xs: X[], ys: Y[]) => Float64Array, judge: Judge<X, Y>,
   extra: (xs: X[], ys: Y[]) => Float64Array): void {
   const support = needSupport(cur, "trainer");
   const xs: X[] = [], ys: Y[] = [];
   for (const x of c.contexts) for (const y of support(x)) xs.push(x), ys.push(y);
-  const lp = cur.logProbs(xs, ys), lo = opp.logProbs(xs, ys);
+  const lp = cur.logProbs(xs, ys), lo = oppLogProbs(xs, ys);
   const ex = extra(xs, ys);
   const w = new Float64Array(xs.length);
   let start = 0;
@@ -327,15 +354,14 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>,
   const emaDecay = opts.opponentEma === undefined ? null : probability(opts.opponentEma, "opponentEma");
   if (emaDecay !== null && !policy.blend) throw new ValueError("opponentEma needs a policy with blend()");
   const c = setup(opts, 1);
-  const ema = emaDecay === null ? null : policy.snapshot();
+  let ema: Policy<X, Y> | null = null;
   const { log, finish } = trainLogger(c, policy, opts.evaluate);
   try {
+    ema = emaDecay === null ? null : policy.snapshot();
     log(0);
     for (let t = 0; t < iters; t++) {
       if (c.feedback === "exact") {
-        const opp = ema ?? policy.snapshot();
-        if (!ema) mixInPlace(opp, ref, mixture, policy);
-        exactStep(c, policy, opp, judge, (xs, ys) => {
+        exactStep(c, policy, (xs, ys) => opponentLogProbs(policy, ema, ref, mixture, xs, ys), judge, (xs, ys) => {
           const lc = policy.logProbs(xs, ys), lm = ref.logProbs(xs, ys);
           return Float64Array.from(lc, (l, i) => -c.beta * (l - lm[i]));
         });
@@ -351,16 +377,29 @@ export function trainNashMD<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>,
     }
     return finish();
   } finally {
+    ema?.dispose?.();
     c.rng.dispose();
   }
 }
 
-/** For tabular policies with blend(): opp ← the geometric mixture of `pol` and `ref`
- *  (logits (1−γ)·θ + γ·θ_ref give exactly π^{1−γ}μ^γ after normalisation). */
-function mixInPlace<X, Y>(opp: Policy<X, Y>, ref: Policy<X, Y>, mixture: number, pol: Policy<X, Y>): void {
-  if (!opp.blend) throw new ValueError("feedback \"exact\" with a mixture needs a policy with blend()");
-  opp.copyFrom(pol);
-  opp.blend(ref, 1 - mixture);
+/** Log-probabilities of the Nash-MD opponent's distribution: the EMA policy's, or the geometric
+ *  mixture of `pol` and `ref` that `pol.sample(…, { ref, mixture })` draws from — through
+ *  sampleLogProbs (per token for sequence policies), or, for a policy without it but with
+ *  blend(), through a snapshot with logits (1−γ)·θ + γ·θ_ref (exactly π^{1−γ}μ^γ for a softmax
+ *  policy). */
+function opponentLogProbs<X, Y>(pol: Policy<X, Y>, ema: Policy<X, Y> | null, ref: Policy<X, Y>, mixture: number, xs: X[], ys: Y[]): Float64Array {
+  if (ema) return ema.logProbs(xs, ys);
+  if (mixture === 0) return pol.logProbs(xs, ys);
+  if (pol.sampleLogProbs) return pol.sampleLogProbs(xs, ys, { ref, mixture });
+  if (mixture > 0 && pol.tokenLogProbs) throw new ValueError("feedback \"exact\" with a mixture: a sequence policy needs sampleLogProbs() (its samples follow the per-token mixture)");
+  if (!pol.blend) throw new ValueError("feedback \"exact\" with a mixture needs a policy with sampleLogProbs() or blend()");
+  const opp = pol.snapshot();
+  try {
+    opp.blend!(ref, 1 - mixture);
+    return opp.logProbs(xs, ys);
+  } finally {
+    opp.dispose?.();
+  }
 }
 
 // ---- Online IPO / IPO-MD (Calandriello et al. 2024) --------------------------------------------
@@ -412,14 +451,19 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, 
         const mix = mixture > 0 ? { ref, mixture } : undefined;
         const ys = policy.sample(xs, c.rng, mix), y2 = policy.sample(xs, c.rng, mix);
         const p = labels(c, judge, xs, ys, y2);
-        const l1 = policy.logProbs(xs, ys), m1 = ref.logProbs(xs, ys);
-        const l2 = policy.logProbs(xs, y2), m2 = ref.logProbs(xs, y2);
+        // both responses of every pair in one batch, (y_i, y′_i) at 2i, 2i + 1: one pass of the
+        // policy, which applyGradient may reuse (a language model keeps its forward pass)
         const B = xs.length;
         const xx: X[] = new Array(2 * B), yy: Y[] = new Array(2 * B), w = new Float64Array(2 * B);
         for (let i = 0; i < B; i++) {
-          const d = ipoPairSlope(l1[i] - m1[i] - (l2[i] - m2[i]), p[i], c.beta) / B;
-          xx[2 * i] = xs[i], yy[2 * i] = ys[i], w[2 * i] = -d;
-          xx[2 * i + 1] = xs[i], yy[2 * i + 1] = y2[i], w[2 * i + 1] = d;
+          xx[2 * i] = xs[i], yy[2 * i] = ys[i];
+          xx[2 * i + 1] = xs[i], yy[2 * i + 1] = y2[i];
+        }
+        const lm = ref.logProbs(xx, yy), lp = policy.logProbs(xx, yy);
+        for (let i = 0; i < B; i++) {
+          const d = ipoPairSlope(lp[2 * i] - lm[2 * i] - (lp[2 * i + 1] - lm[2 * i + 1]), p[i], c.beta) / B;
+          w[2 * i] = -d;
+          w[2 * i + 1] = d;
         }
         policy.applyGradient(xx, yy, w, c.lr);
       }
@@ -434,8 +478,9 @@ export function trainOnlineIpo<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, 
 /**
  * The exact expectation of the sampled online-IPO step for enumerable policies: weights w(y)
  * such that Σ_y w(y)·∇log π_θ(y|x) = −E_{y,y′∼q}[dL/dh·(∇log π_θ(y) − ∇log π_θ(y′))], i.e. minus
- * the gradient of the population loss with q = π^{1−γ}μ^γ (γ = `mixture`, μ = `refPolicy`)
- * held fixed (averaged over contexts).
+ * the gradient of the population loss with q held fixed (averaged over contexts), where q is the
+ * distribution the sampled trainer draws from: π^{1−γ}μ^γ (γ = `mixture`, μ = `refPolicy`),
+ * mixed per token for sequence policies (Policy.sampleLogProbs), as their sample() mixes.
  */
 export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, refPolicy: Policy<X, Y>, judge: Judge<X, Y>, contexts: readonly X[],
   beta: number, mixture: number, feedback: Feedback = "soft"): {
@@ -448,14 +493,22 @@ export function ipoExpectedWeights<X, Y>(policy: Policy<X, Y>, refPolicy: Policy
   const xs: X[] = [], ys: Y[] = [];
   for (const x of contexts) for (const y of support(x)) xs.push(x), ys.push(y);
   const lp = policy.logProbs(xs, ys), lm = refPolicy.logProbs(xs, ys);
+  // q: what the sampled trainer draws both responses from, policy.sample(…, { ref, mixture }) —
+  // per token for a sequence policy (sampleLogProbs), which is not the sequence-level mixture
+  // π^{1−γ}μ^γ; the sequence-level form serves policies that sample it exactly (one step).
+  let lmix: Float64Array | null = null;
+  if (mixture > 0) {
+    if (policy.sampleLogProbs) lmix = policy.sampleLogProbs(xs, ys, { ref: refPolicy, mixture });
+    else if (policy.tokenLogProbs) throw new ValueError("ipoExpectedWeights: a sequence policy (with tokenLogProbs) needs sampleLogProbs() for a mixture weight > 0: it samples the per-token mixture, not the sequence-level one");
+  }
   const w = new Float64Array(xs.length);
   let start = 0, queries = 0;
   for (const x of contexts) {
     const n = support(x).length;
-    // q ∝ π^{1−γ}μ^γ
+    // q ∝ exp(lq), normalised over the support
     const lq = new Float64Array(n);
     let m = -Infinity;
-    for (let a = 0; a < n; a++) m = Math.max(m, (lq[a] = (1 - mixture) * lp[start + a] + mixture * lm[start + a]));
+    for (let a = 0; a < n; a++) m = Math.max(m, (lq[a] = lmix ? lmix[start + a] : (1 - mixture) * lp[start + a] + mixture * lm[start + a]));
     let z = 0;
     for (let a = 0; a < n; a++) z += exp(lq[a] - m);
     const qv = Float64Array.from(lq, (v) => exp(v - m) / z);

@@ -5,15 +5,18 @@
  * gradient in the engine, edge-list readers and writers (CSV, TSV, JSON lines; streamed),
  * graphology interoperability, seeded generators, k-nearest-neighbour / ε-graphs from
  * points, effective resistances (exact, and by JL sketches with a ridge γ), one-shot
- * Spielman–Srivastava sparsification, and GSQUEAK — streaming and distributed spectral
- * sparsification — with its dictionaries and sparsifier files.
+ * Spielman–Srivastava sparsification, GSQUEAK — streaming and distributed spectral
+ * sparsification — with its dictionaries and sparsifier files, the quality of a sparsifier
+ * (spectral error, cut / degree / resistance ratios) and learning over the Laplacian
+ * (smoothing, harmonic functions, classification, spectral embedding, and their gap between
+ * a graph and its sparsifier).
  *
  * @module
  */
 // Graph domain. Imports engine, core, random, io, parallel and linalg only.
 export { Graph, MAX_NODES, MAX_DENSE_NODES } from "./graph.js";
 export type { GraphParts, GraphStats, GraphCsr, GraphComponents, FromEdgesOptions } from "./graph.js";
-export { LaplacianSolver, solveLaplacian } from "./solver.js";
+export { LaplacianSolver, solveLaplacian, AUTO_APPROXCHOL_NODES, AUTO_SHIFT_SHARE, AUTO_PROBE_ITERATIONS, AUTO_PROBE_TOL } from "./solver.js";
 export type {
   LaplacianPreconditioner, LaplacianSolverOptions, LaplacianSolveOptions, LaplacianSolveResult,
   LaplacianSolveProgress, LaplacianColumnReport, SolveLaplacianOptions,
@@ -32,6 +35,20 @@ export {
 export type { GeneratorOptions, GridOptions, BarbellOptions } from "./generators.js";
 export { knnGraph, epsilonGraph } from "./neighbors.js";
 export type { NeighborOptions, KnnOptions } from "./neighbors.js";
+export { spectralError, sparsifierQuality, EXACT_SPECTRAL_NODES } from "./quality.js";
+export type {
+  SpectralErrorOptions, SpectralErrorProgress, SpectralErrorResult, SparsifierQualityOptions, SparsifierQuality, RatioStats,
+  RitzBounds, SizeReport,
+} from "./quality.js";
+export {
+  laplacianSmoothing, harmonicFunction, softHarmonicFunction, harmonicClassify, accuracy, spectralEmbedding,
+  smoothingGap, softHarmonicGap, embeddingGap, DENSE_EMBEDDING_NODES,
+} from "./learn.js";
+export type {
+  LearnSolverOptions, LearnResult, SmoothingOptions, HarmonicOptions, HarmonicResult, SoftHarmonicOptions,
+  HarmonicClassifyOptions, HarmonicClassification, EmbeddingOptions, Embedding, GapOptions, SmoothingGap, SoftHarmonicGap,
+  EmbeddingGap,
+} from "./learn.js";
 export { effectiveResistances, effectiveResistancesAsync, jlVectors, EXACT_AUTO_MAX_NODES, MAX_JL_VECTORS } from "./resistances.js";
 export type { ResistanceOptions, ResistanceResult, ResistanceMethod, ResistanceProgress, NodePairs } from "./resistances.js";
 export { sparsify } from "./sparsify.js";

@@ -5,23 +5,35 @@
 // between chunks) and frees them. One interface, several preconditioners behind it, chosen by
 // the caller or by default — the shape of Laplacians.jl's solvers.
 import { getEngine, output, EngineResource, type Engine, type WasmBuffer } from "../engine/index.js";
-import { GraphPreconditioner, PcgRun, Status } from "../engine/abi.js";
+import { ApproxCholRun, GraphPreconditioner, PcgRun, Status } from "../engine/abi.js";
 import { NumericalError, ShapeError, ValueError } from "../core/errors.js";
 import { Matrix, asMatrix, asVector, type MatrixLike, type VectorLike } from "../core/matrix.js";
 import { checkOptions } from "../core/options.js";
-import { integer, positive } from "../core/validate.js";
+import { integer, positive, seed as checkSeed } from "../core/validate.js";
+import { Rng } from "../random/rng.js";
 import { Graph } from "./graph.js";
 
 /**
  * Preconditioner of a LaplacianSolver:
  * - `"jacobi"`: z_i = r_i / (d_i + s_i) — the diagonal of L + diag(s); cheap, and enough when the
  *   shift is not tiny or the graph is an expander;
+ * - `"approxchol"`: a randomized approximate Cholesky factorisation of L + diag(s) (Gao, Kyng &
+ *   Spielman 2023, the preconditioner of Laplacians.jl's `approxchol_lap`), built once when the
+ *   solver is constructed (seeded by `seed`); each iteration costs about 3–5 Jacobi
+ *   iterations, but the iteration count hardly grows with the graph's diameter or the
+ *   weights' range — the choice for γ = 0 or tiny shifts on large, poorly connected graphs
+ *   (meshes, geometric graphs, paths, trees, barbells);
  * - `"none"`: plain conjugate gradient;
- * - `"auto"` (default): Jacobi in this version. A stronger preconditioner for hard graphs
- *   (`"approxchol"`, approximate Cholesky after Gao, Kyng & Spielman 2023) will take this slot
- *   and `"auto"` will pick it by graph size and conditioning.
+ * - `"auto"` (default): `"jacobi"` for graphs with fewer than `AUTO_APPROXCHOL_NODES` nodes
+ *   and when the shift dominates (every component shifted and Σ s_i ≥ `AUTO_SHIFT_SHARE`·
+ *   Σ (d_i + s_i), which bounds Jacobi's condition number by about 2/AUTO_SHIFT_SHARE);
+ *   otherwise a probe measures the conditioning: `AUTO_PROBE_ITERATIONS` Jacobi-PCG iterations
+ *   on a seeded random right-hand side, and `"jacobi"` if they reduced the residual below
+ *   `AUTO_PROBE_TOL` (an expander: Jacobi will finish in a few dozen iterations), else
+ *   `"approxchol"` (meshes, geometric graphs, long paths: Jacobi would need hundreds to
+ *   thousands).
  */
-export type LaplacianPreconditioner = "auto" | "jacobi" | "none";
+export type LaplacianPreconditioner = "auto" | "jacobi" | "approxchol" | "none";
 
 /** Options of `new LaplacianSolver(graph, options)`. */
 export interface LaplacianSolverOptions {
@@ -41,6 +53,10 @@ export interface LaplacianSolverOptions {
   /** Throw NumericalError when a column does not converge (default false: the result says
    *  `converged: false`). */
   throwOnNoConvergence?: boolean;
+  /** Seed of the approximate-Cholesky factorisation's random choices (default 0): the same
+   *  seed gives the same factor, iterations and solutions, bit for bit, in every runtime.
+   *  Ignored by the other preconditioners. */
+  seed?: number;
 }
 
 /** Progress of a solve, reported between chunks of iterations. */
@@ -103,13 +119,25 @@ export interface LaplacianSolveResult<X extends Float64Array | Matrix = Float64A
   products: number;
 }
 
-const SOLVER_KEYS = ["shift", "preconditioner", "tol", "maxIter", "throwOnNoConvergence"] as const;
+const SOLVER_KEYS = ["shift", "preconditioner", "tol", "maxIter", "throwOnNoConvergence", "seed"] as const;
 const SOLVE_KEYS = ["tol", "maxIter", "x0", "signal", "onProgress", "throwOnNoConvergence"] as const;
-const PRECONDITIONERS: Readonly<Record<LaplacianPreconditioner, GraphPreconditioner>> = {
-  auto: GraphPreconditioner.JACOBI,
+const PRECONDITIONERS: Readonly<Record<Exclude<LaplacianPreconditioner, "auto">, GraphPreconditioner>> = {
   jacobi: GraphPreconditioner.JACOBI,
+  approxchol: GraphPreconditioner.APPROXCHOL,
   none: GraphPreconditioner.NONE,
 };
+/** `"auto"` picks `"approxchol"` only for graphs with at least this many nodes (below it a
+ *  Jacobi solve takes milliseconds whatever the conditioning). */
+export const AUTO_APPROXCHOL_NODES = 5000;
+/** `"auto"` keeps `"jacobi"` when every component is shifted and the shift's share of the
+ *  diagonal, Σ s_i / Σ (d_i + s_i), is at least this. */
+export const AUTO_SHIFT_SHARE = 1e-3;
+/** Jacobi-PCG iterations of `"auto"`'s conditioning probe. */
+export const AUTO_PROBE_ITERATIONS = 40;
+/** Relative residual the probe must reach for `"auto"` to keep `"jacobi"`. */
+export const AUTO_PROBE_TOL = 1e-3;
+/** Eliminations per engine call while building an approximate-Cholesky factor. */
+const FACTOR_STEPS = 1 << 12;
 /** Work per engine call, in (stored entries + n) × columns: about 20 ms. */
 const CHUNK_WORK = 2e7;
 const MAX_I32 = 2 ** 31 - 1;
@@ -141,7 +169,10 @@ export class LaplacianSolver extends EngineResource {
   /** Number of nodes. */
   readonly n: number;
   /** The preconditioner in use ("auto" resolved). */
-  readonly preconditioner: "jacobi" | "none";
+  readonly preconditioner: "jacobi" | "approxchol" | "none";
+  /** Entries of the approximate-Cholesky factor (0 for the other preconditioners): its memory
+   *  is 12 bytes per entry plus 12 per node. */
+  readonly factorEntries: number;
   /** Default relative residual of solves. */
   readonly tol: number;
   /** Default iteration limit per column. */
@@ -159,6 +190,8 @@ export class LaplacianSolver extends EngineResource {
   readonly #val: WasmBuffer<Float64Array> | null;
   readonly #shift: WasmBuffer<Float64Array>;
   readonly #comp: WasmBuffer<Int32Array> | null;
+  #factor: WasmBuffer<Float64Array> | null = null;
+  #factorIndex: WasmBuffer<Int32Array> | null = null;
 
   /** A solver for `graph` with the given shift, preconditioner and defaults. Throws
    *  ValueError for a negative or non-finite shift (naming the node), an unknown
@@ -172,15 +205,13 @@ export class LaplacianSolver extends EngineResource {
     this.graph = graph;
     this.n = n;
     const pre = o.preconditioner ?? "auto";
-    if (typeof pre !== "string" || !Object.prototype.hasOwnProperty.call(PRECONDITIONERS, pre)) {
-      const later = (pre as string) === "approxchol" ? " (\"approxchol\" is not available in this version)" : "";
-      throw new ValueError(`LaplacianSolver: preconditioner must be "auto", "jacobi" or "none", got ${JSON.stringify(pre)}${later}`);
+    if (typeof pre !== "string" || (pre !== "auto" && !Object.prototype.hasOwnProperty.call(PRECONDITIONERS, pre))) {
+      throw new ValueError(`LaplacianSolver: preconditioner must be "auto", "jacobi", "approxchol" or "none", got ${JSON.stringify(pre)}`);
     }
-    this.#code = PRECONDITIONERS[pre];
-    this.preconditioner = this.#code === GraphPreconditioner.NONE ? "none" : "jacobi";
     this.tol = positive(o.tol ?? 1e-8, "LaplacianSolver: tol");
     this.maxIter = integer(o.maxIter ?? defaultMaxIter(n), "LaplacianSolver: maxIter", 0, MAX_I32);
     this.#throw = flagOption(o.throwOnNoConvergence, false, "LaplacianSolver: throwOnNoConvergence");
+    const seed = checkSeed(o.seed ?? 0, "LaplacianSolver: seed");
     const s = shiftVector(o.shift ?? 0, n);
     // Components whose shift is 0 everywhere are singular: number them 0..projected−1.
     const comps = graph.components();
@@ -191,6 +222,7 @@ export class LaplacianSolver extends EngineResource {
     let projected = 0;
     for (let c = 0; c < comps.count; c++) if (!shifted[c]) index[c] = projected++;
     this.projected = projected;
+    const plan = pre === "auto" ? autoPlan(graph, s, projected) : pre;
     const { rowPtr, col, val } = graph.csr();
     this.#nnz = col.length;
     const eng = getEngine();
@@ -208,9 +240,42 @@ export class LaplacianSolver extends EngineResource {
         for (let i = 0; i < n; i++) comp[i] = index[comps.labels[i]];
         this.#comp = track(owned, eng.i32(n)).set(comp);
       } else this.#comp = null;
+      const choice = plan === "probe" ? this.#probe(seed) : plan;
+      this.#code = PRECONDITIONERS[choice];
+      this.preconditioner = choice;
+      if (this.#code === GraphPreconditioner.APPROXCHOL && n > 0) {
+        const f = buildFactor(eng, n, col.length, this.#rowPtr, this.#col, this.#val, this.#shift, s, seed);
+        this.#factor = f.factor;
+        this.#factorIndex = f.index;
+        owned.push(f.factor, f.index);
+        this.factorEntries = f.entries;
+      } else this.factorEntries = 0;
     } catch (err) {
       for (const b of owned) b.dispose();
       throw err;
+    }
+  }
+
+  /** `"auto"`'s conditioning probe: a few Jacobi-PCG iterations on a seeded random right-hand
+   *  side; Jacobi when they reached AUTO_PROBE_TOL. */
+  #probe(seed: number): "jacobi" | "approxchol" {
+    const rng = new Rng(seed, 1);
+    let b: Float64Array;
+    try {
+      b = rng.normal(this.n);
+    } finally {
+      rng.dispose();
+    }
+    const run = new SolveRun({
+      eng: this.#eng, n: this.n, k: 1, vector: true, b, x0: null, tol: AUTO_PROBE_TOL, maxIter: AUTO_PROBE_ITERATIONS,
+      passes: AUTO_PROBE_ITERATIONS + 8, throwOnFail: false, signal: undefined, onProgress: undefined, where: "LaplacianSolver",
+      code: GraphPreconditioner.JACOBI, rowPtr: this.#rowPtr, col: this.#col, val: this.#val, shift: this.#shift, comp: this.#comp,
+      factor: null, factorIndex: null, components: this.components, projected: this.projected,
+    });
+    try {
+      for (;;) if (run.step()) return run.finish().converged ? "jacobi" : "approxchol";
+    } finally {
+      run.free();
     }
   }
 
@@ -272,6 +337,8 @@ export class LaplacianSolver extends EngineResource {
     this.#val?.dispose();
     this.#shift.dispose();
     this.#comp?.dispose();
+    this.#factor?.dispose();
+    this.#factorIndex?.dispose();
   }
 
   #start(b: VectorLike | MatrixLike, options: LaplacianSolveOptions | undefined, where: string): SolveRun {
@@ -299,6 +366,7 @@ export class LaplacianSolver extends EngineResource {
       eng: this.#eng, n: this.n, k, vector: rhs.vector, b: rhs.data, x0, tol, maxIter, passes, throwOnFail,
       signal: o.signal, onProgress: o.onProgress, where, code: this.#code,
       rowPtr: this.#rowPtr, col: this.#col, val: this.#val, shift: this.#shift, comp: this.#comp,
+      factor: this.#factor, factorIndex: this.#factorIndex,
       components: this.components, projected: this.projected,
     });
   }
@@ -324,6 +392,8 @@ interface RunSetup {
   val: WasmBuffer<Float64Array> | null;
   shift: WasmBuffer<Float64Array>;
   comp: WasmBuffer<Int32Array> | null;
+  factor: WasmBuffer<Float64Array> | null;
+  factorIndex: WasmBuffer<Int32Array> | null;
   components: number;
   projected: number;
 }
@@ -338,6 +408,7 @@ class SolveRun {
   #res: WasmBuffer<Float64Array> | null = null;
   #status: WasmBuffer<Int32Array> | null = null;
   #work: WasmBuffer<Float64Array> | null = null;
+  #factorWork: WasmBuffer<Float64Array> | null = null;
   #started = false;
   #products = 0;
   #empty: boolean;
@@ -357,6 +428,7 @@ class SolveRun {
       this.#status = this.#keep(eng.i32(k));
       const size = eng.call("graph_pcg_workspace_size", { n, k, ncomp: setup.projected }).ret;
       this.#work = this.#keep(eng.f64(size));
+      if (setup.factor !== null) this.#factorWork = this.#keep(eng.f64(eng.call("graph_approxchol_apply_workspace_size", { n, k }).ret));
     } catch (err) {
       this.free();
       throw err;
@@ -376,6 +448,7 @@ class SolveRun {
       n: s.n, k: s.k, rowPtr: s.rowPtr, col: s.col, val: s.val, shift: s.shift, comp: s.comp, ncomp: s.projected,
       precond: s.code, tol: s.tol, maxIter: s.maxIter, b: this.#b!, x: this.#x!, iterations: this.#its!,
       residuals: this.#res!, colStatus: this.#status!, maxPasses: s.passes, resume: this.#started, work: this.#work!,
+      factor: s.factor, factorIndex: s.factorIndex, factorWork: this.#factorWork,
     }).ret;
     this.#started = true;
     this.#products = s.eng.statusArgs()[1];
@@ -456,6 +529,69 @@ export function solveLaplacian(graph: Graph, b: VectorLike | MatrixLike, options
     return solver.solve(b as MatrixLike, { x0: o.x0, signal: o.signal, onProgress: o.onProgress });
   } finally {
     solver.dispose();
+  }
+}
+
+/** What "auto" does (see LaplacianPreconditioner): Jacobi by size or shift, or a probe. */
+function autoPlan(graph: Graph, s: Float64Array, projected: number): "jacobi" | "probe" {
+  if (graph.n < AUTO_APPROXCHOL_NODES || graph.m === 0) return "jacobi";
+  if (projected > 0) return "probe";
+  let shiftSum = 0;
+  for (let i = 0; i < s.length; i++) shiftSum += s[i];
+  const degreeSum = 2 * graph.totalWeight();
+  return shiftSum < AUTO_SHIFT_SHARE * (degreeSum + shiftSum) ? "probe" : "jacobi";
+}
+
+/** Build the approximate-Cholesky factor of L + diag(s) in the engine: eliminations in chunks,
+ *  the factor's blocks grown when the engine asks for more room. */
+function buildFactor(eng: Engine, n: number, nnz: number, rowPtr: WasmBuffer<Int32Array>, col: WasmBuffer<Int32Array>,
+  val: WasmBuffer<Float64Array> | null, shift: WasmBuffer<Float64Array>, s: Float64Array, seed: number):
+  { factor: WasmBuffer<Float64Array>; index: WasmBuffer<Int32Array>; entries: number } {
+  let shifted = 0;
+  for (let i = 0; i < n; i++) if (s[i] > 0) shifted++;
+  let cap = eng.call("graph_approxchol_capacity_hint", { n, nnz, shifted }).ret;
+  const sized = (c: number) => {
+    const factor = eng.f64(eng.call("graph_approxchol_factor_size", { n, shifted, cap: c }).ret);
+    try {
+      return { factor, index: eng.i32(eng.call("graph_approxchol_index_size", { n, shifted, cap: c }).ret) };
+    } catch (err) {
+      factor.dispose();
+      throw err;
+    }
+  };
+  let blocks: { factor: WasmBuffer<Float64Array>; index: WasmBuffer<Int32Array> } | null = null;
+  let work: WasmBuffer<Float64Array> | null = null;
+  const rng = new Rng(seed);
+  try {
+    work = eng.f64(eng.call("graph_approxchol_workspace_size", { n, nnz, shifted }).ret);
+    blocks = sized(cap);
+    let resume = false;
+    for (;;) {
+      const ret = eng.call("graph_approxchol", {
+        n, nnz, rowPtr, col, val, shift, shifted, rng: rng.stateBuffer, cap, factor: blocks.factor, index: blocks.index,
+        maxSteps: FACTOR_STEPS, resume, work,
+      }).ret;
+      resume = true;
+      if (ret === ApproxCholRun.DONE) return { ...blocks, entries: eng.statusArgs()[0] };
+      if (ret === ApproxCholRun.BAD_ARG) throw new ValueError("LaplacianSolver: the engine rejected the factorisation's arguments (a bug in seqlearn's validation)");
+      if (ret === ApproxCholRun.FULL) {
+        // The entries come last in both blocks: the old blocks are prefixes of the new ones.
+        cap = Math.max(eng.statusArgs()[0], Math.ceil(cap * 1.5));
+        const grown = sized(cap);
+        grown.factor.view.set(blocks.factor.view);
+        grown.index.view.set(blocks.index.view);
+        blocks.factor.dispose();
+        blocks.index.dispose();
+        blocks = grown;
+      }
+    }
+  } catch (err) {
+    blocks?.factor.dispose();
+    blocks?.index.dispose();
+    throw err;
+  } finally {
+    work?.dispose();
+    rng.dispose();
   }
 }
 

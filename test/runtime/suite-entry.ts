@@ -47,7 +47,7 @@ export async function runSuite(options?: InitOptions): Promise<SuiteReport> {
   let d: Record<string, string> = {};
   let digestError: string | undefined;
   try {
-    d = digest();
+    d = await digest();
   } catch (e) {
     digestError = `${(e as Error)?.name}: ${(e as Error)?.message}`;
   }
