@@ -162,7 +162,7 @@ export default {
     return [
       table(["stream", "parameters (ε = 0.5, γ = 0)", "one pass, one core", "sparsifier", "largest dictionary", "peak memory of the pass", "xᵀL_Hx / xᵀL_Gx, 24 cut vectors"], streamRows),
       "",
-      `\`new Gsqueak({ n, eps: 0.5 })\` with the defaults (q̄ = ⌈4·ln n/ε²⌉, k = ⌈4·ln n/ε²⌉ JL columns per update, blocks of max(4096, ⌈(1 − ε)·q̄·n⌉) edges, tol 1e-3), ` +
+      `\`new Gsqueak({ n, eps: 0.5 })\` with the defaults (q̄ = ⌈4·ln n/ε²⌉, k = ⌈4·ln n/max(ε, 0.5)²⌉ JL columns per update, blocks of max(4096, ⌈(1 − ε)·q̄·n⌉) edges, tol 1e-3), ` +
         "fed 65,536 edges at a time by a generator that keeps nothing: each full block becomes a leaf (one update) and is merged into the dictionary (one update on the union). " +
         "The pass runs in a Node process of its own; its engine memory (WebAssembly memory only grows, so this is its peak) and its JS heap are reported. " +
         `For scale, the edge list alone would take ${MiB(m * 16)} (u, v, w) and a Graph of it with its CSR about ${MiB(m * 40)}: memory follows the dictionary (${st.peakEntries.toLocaleString("en-US")} entries at most, 36 bytes each, ` +

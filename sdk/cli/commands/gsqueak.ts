@@ -67,7 +67,7 @@ const SPARSIFIER = group("sparsifier", {
   eps: number({ gt: 0, lt: 1, default: 0.5, metavar: "<ε>", help: "accuracy: (1−ε)(L_G + γI) ⪯ L_H + γI ⪯ (1+ε)(L_G + γI)" }),
   gamma: number({ min: 0, default: 0, metavar: "<γ>", help: "ridge γ ≥ 0 of the resistances (0: an ordinary spectral sparsifier)" }),
   qbar: number({ int: true, min: 1, max: 2 ** 31 - 1, metavar: "<q̄>", help: "copies per edge", defaultText: "⌈4·ln n/ε²⌉" }),
-  jl: number({ int: true, min: 1, max: 65536, metavar: "<k>", aliases: ["k"], help: "JL columns per update", defaultText: "⌈4·ln n/ε²⌉" }),
+  jl: number({ int: true, min: 1, max: 65536, metavar: "<k>", aliases: ["k"], help: "JL columns per update", defaultText: "⌈4·ln n/max(ε, 0.5)²⌉" }),
   tol: number({ gt: 0, metavar: "<t>", help: "relative residual of the solves", defaultText: "1e-3" }),
   seed: number({ int: true, min: 0, default: 0, metavar: "<s>", help: "root seed" }),
   noLeafUpdate: boolean({ help: "merge leaves as they are (every edge with p̃ = 1, q = q̄) instead of updating each first" }),
