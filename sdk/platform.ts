@@ -215,3 +215,15 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir.replace(/[\\/]+$/, "")}/${name}`;
 }
+
+/** Remove a file or a folder with everything in it; nothing happens when nothing is there. */
+export async function removePath(path: string): Promise<void> {
+  const fs = await import("node:fs/promises");
+  await fs.rm(path, { recursive: true, force: true });
+}
+
+/** `path` made absolute against the current directory (a path that is absolute stays). */
+export async function absolutePath(path: string): Promise<string> {
+  const { resolve } = await import("node:path");
+  return resolve(path);
+}

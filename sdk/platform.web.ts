@@ -141,3 +141,13 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir.replace(/[\\/]+$/, "")}/${name}`;
 }
+
+/** No file system in this build: ENOSYS. */
+export async function removePath(path: string): Promise<void> {
+  throw noFiles(`cannot remove ${path}`);
+}
+
+/** `path` as it is: there is no current directory in this build. */
+export async function absolutePath(path: string): Promise<string> {
+  return path;
+}
