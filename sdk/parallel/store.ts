@@ -41,6 +41,13 @@ export const REDIS_MAX_BYTES = 1 << 20;
 /** Default lifetime of a tree's keys: 7 days. */
 export const STORE_TTL_SECONDS = 7 * 24 * 3600;
 
+/** The bytes as a Node Buffer (a view, no copy): ioredis sends a Buffer as binary, but would
+ *  send any other Uint8Array as the text of its numbers. */
+function asBuffer(bytes: Uint8Array): Uint8Array {
+  const B = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): Uint8Array } }).Buffer;
+  return B ? B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+}
+
 function toBase64(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -87,7 +94,7 @@ export class ResultStore {
     const dir = this.dir();
     if (bytes.length <= s.redisMaxBytes || dir === null) {
       const key = `${this.keyBase}:v:${name}`;
-      await this.client.set(key, bytes, "EX", s.ttlSeconds);
+      await this.client.set(key, asBuffer(bytes), "EX", s.ttlSeconds);
       return { at: "redis", key, bytes: bytes.length };
     }
     const rel = `${this.folder()}/${name}.bin`;
