@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  init, Rng, Matrix, rbf, disqueak, disqueakManifest, encodeDictionary, runMergeTree, InlinePool, TASKS, bullmqExecutor,
+  init, Rng, Matrix, rbf, disqueak, disqueakManifest, encodeDictionary, runMergeTree, InlinePool, TASKS, taskTable, bullmqExecutor,
   ValueError, DataError, ManifestError, MissingDependencyError, TaskAbortedError, JobFailedError, RedisConnectionError,
 } from "../sdk/index.js";
 import { parseManifest, readPart, MANIFEST_FORMAT } from "../sdk/io/manifest.js";
@@ -28,7 +28,8 @@ import type { TreeExecutor, TreeRun, TreeRunHooks } from "../sdk/parallel/tree.j
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist", "cli.js");
-const userTasks = join(root, "test", "parallel-user-tasks.mjs");
+// Task modules of other owners than DISQUEAK: the executor runs any task table's tasks.
+const userTasks = `${join(root, "test", "parallel-user-tasks.mjs")},${join(root, "examples", "pool-tasks.mjs")}`;
 
 // ---------------------------------------------------------------------------------------------
 // Units (no Redis needed).
@@ -387,6 +388,7 @@ function run(args: string[], cwd: string): Proc {
     hold = true;
     const tree = run(["tree", "http.json", "--redis", url, "-o", "restart.dict", ...common], dir);
     await until(() => held.length >= 3, 30_000, "three leaves to be running");
+    const before = workers.map((w) => w.lines.length);
     await stopRedis();
     await new Promise((r) => setTimeout(r, 300));
     await startRedis();
@@ -395,6 +397,8 @@ function run(args: string[], cwd: string): Proc {
     const code = await tree.exit;
     expect(code, tree.lines.join("\n")).toBe(0);
     expect(bytes("restart.dict")).toEqual(local);
+    // The workers did lose Redis (and said so) while their jobs were running.
+    expect(workers.flatMap((w, i) => w.lines.slice(before[i])).some((l) => /^worker w\d: \w*Error: /.test(l))).toBe(true);
     timings.push(`restart: ${Date.now() - t} ms (done ${Date.now() - restartedAt} ms after Redis was back)`);
   }, 60_000);
 
@@ -475,6 +479,21 @@ function run(args: string[], cwd: string): Proc {
     const rr = new Rng(7, 3);
     expect(Array.from(u)).toEqual(Array.from(rr.uniform(5)));
     rr.dispose();
+    // Another owner's merge tree (examples/pool-tasks.mjs): the same value as inline.
+    // (Its tasks import the built package; this thread's inline pool runs the same functions on
+    // the sources' engine.)
+    const leafMean = ({ seed, stream, leaf }: { seed: number; stream: number; leaf: { count: number } }) => {
+      const rng = new Rng(seed, stream);
+      const x = rng.normal(leaf.count);
+      rng.dispose();
+      return { sum: x.reduce((a, b) => a + b, 0), count: leaf.count };
+    };
+    const mergeMean = ({ left, right }: { left: { sum: number; count: number }; right: { sum: number; count: number } }) => ({ sum: left.sum + right.sum, count: left.count + right.count });
+    const meanTree = { leaves: [500, 300, 200, 1000].map((count) => ({ count })), leafTask: "examples.leafMean", mergeTask: "examples.mergeMean", seed: 5 };
+    const inline = await runMergeTree(new InlinePool(taskTable(TASKS, { "examples.leafMean": leafMean, "examples.mergeMean": mergeMean })), meanTree);
+    const remote = await runMergeTree(inRedis, meanTree);
+    expect(remote.value).toEqual(inline.value);
+    expect(remote.levels.map((l) => l.nodes)).toEqual([4, 2, 1]);
     // Cancellation: the tree's running jobs stop, its jobs are removed, the call rejects.
     hold = true;
     const ac = new AbortController();
@@ -483,9 +502,39 @@ function run(args: string[], cwd: string): Proc {
     ac.abort(new Error("stop"));
     const tc = Date.now();
     await expect(pending).rejects.toThrow(TaskAbortedError);
-    release();
     expect(Date.now() - tc).toBeLessThan(8000);
+    release();
+    const { bullmq, Redis } = await loadRedisModules();
+    const client = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new bullmq.Queue("seqlearn", { connection: client });
+    try {
+      const counts = await (queue as unknown as { getJobCounts(...t: string[]): Promise<Record<string, number>> }).getJobCounts("active", "wait", "waiting-children", "prioritized", "delayed", "failed", "completed");
+      expect(counts).toEqual({ active: 0, wait: 0, "waiting-children": 0, prioritized: 0, delayed: 0, failed: 0, completed: 0 });
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
     timings.push(`SDK: ${Date.now() - t} ms`);
+  }, 60_000);
+
+  it("SIGTERM: a worker finishes its running job, then exits 0; the tree needs no rerun", async () => {
+    const t = Date.now();
+    requests.clear();
+    hold = true;
+    const tree = run(["tree", "http.json", "--redis", url, "-o", "term.dict", "--quiet", ...common], dir);
+    await until(() => held.length >= 3, 30_000, "three leaves to be running");
+    const w = workers[1];
+    w.child.kill("SIGTERM");
+    await until(() => w.lines.some((l) => l.includes("SIGTERM: finishing the running jobs")), 10_000, "the worker to acknowledge SIGTERM");
+    expect(w.child.exitCode).toBe(null); // still running: its job is not done
+    release();
+    expect(await w.exit).toBe(0);
+    expect(w.lines.at(-1)).toMatch(/worker w1: stopped/);
+    expect(await tree.exit, tree.lines.join("\n")).toBe(0);
+    expect(bytes("term.dict")).toEqual(local);
+    expect([...requests.values()].every((c) => c === 1)).toBe(true);
+    timings.push(`SIGTERM: ${Date.now() - t} ms`);
+    await startWorker(1);
   }, 60_000);
 
   it("typed errors: a bad task name, an unreachable Redis", async () => {
