@@ -52,9 +52,16 @@ export interface RedisOptions {
   tls?: boolean | Record<string, unknown>;
 }
 
+/** An ioredis client of yours (what `new Redis(…)` returns). */
+export interface RedisClient {
+  /** A new connection with the same options (ioredis `duplicate()`): the executor and the
+   *  worker work on duplicates, and never close your client. */
+  duplicate(): unknown;
+}
+
 /** Where Redis is: a URL ("redis://host:6379", "rediss://…" for TLS), connection options, or an
  *  ioredis client of yours (the executor works on duplicates of it and never closes it). */
-export type RedisConnection = string | RedisOptions | { duplicate(): unknown };
+export type RedisConnection = string | RedisOptions | RedisClient;
 
 /** Options of `bullmqExecutor`. */
 export interface BullmqExecutorOptions {
@@ -477,7 +484,14 @@ export class BullmqExecutor implements TreeExecutor {
     aborted.catch(() => {});
     const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
 
-    const c = await guard(this.connect());
+    let c: Conn;
+    try {
+      c = await guard(this.connect());
+    } catch (e) {
+      s.signal?.removeEventListener("abort", onOuter);
+      this.active.delete(ac);
+      throw e;
+    }
     const tree = crypto.randomUUID();
     const key = treeKey(this.prefix, this.queue, tree);
     const store = new ResultStore(c.client, key, tree, this.settings);

@@ -19,7 +19,7 @@ export { serveWorker } from "./runtime.js";
 export { planTree, runMergeTree } from "./tree.js";
 export type { TreeShape, TreePlan, MergeStep, LeafInput, MergeInput, LevelTiming, MergeTreeOptions, MergeTreeResult, NodeEvent, TreeExecutor, TreeRun, TreeRunHooks } from "./tree.js";
 export { bullmqExecutor, BullmqExecutor, serveBullmqWorker } from "./bullmq.js";
-export type { BullmqExecutorOptions, BullmqWorkerOptions, BullmqWorkerEvent, BullmqWorker, RedisConnection, RedisOptions } from "./bullmq.js";
+export type { BullmqExecutorOptions, BullmqWorkerOptions, BullmqWorkerEvent, BullmqWorker, RedisConnection, RedisOptions, RedisClient } from "./bullmq.js";
 export { encodeValue, decodeValue } from "./wire.js";
 export { INLINE_MAX_BYTES, REDIS_MAX_BYTES, STORE_TTL_SECONDS } from "./store.js";
 export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError, JobFailedError, MissingDependencyError, RedisConnectionError } from "./errors.js";
