@@ -31,7 +31,7 @@ if (!sdkOnly) run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.wasi.j
 if (wasmOnly) process.exit(0);
 
 const esbuild = await import("esbuild");
-const { bundleSdk, SUBPATHS, TARGETS, OPTIONAL_PEERS, denoTypesHeader } = await import("./bundle.mjs");
+const { bundleSdk, SUBPATHS, TARGETS, denoTypesHeader } = await import("./bundle.mjs");
 rmSync("dist", { recursive: true, force: true });
 let t = Date.now();
 // One build per runtime target (scripts/bundle.mjs): dist/node/, dist/web/, dist/workerd/, each
@@ -64,7 +64,7 @@ await esbuild.build({
   format: "esm",
   target: "es2022",
   sourcemap: true,
-  external: ["node:*", ...OPTIONAL_PEERS],
+  external: ["node:*"],
   logLevel: "warning",
   platform: "node",
 });

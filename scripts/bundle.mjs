@@ -31,9 +31,6 @@ import { join, relative, resolve, sep } from "node:path";
  *  scripts/exports.mjs --write` writes it into package.json) and the tests follow. */
 export const SUBPATHS = ["kernel", "games", "parallel", "io", "linalg", "random", "graph", "align"];
 
-/** Optional peer dependencies (the Redis executor's): imported at run time, never bundled. */
-export const OPTIONAL_PEERS = ["bullmq", "ioredis"];
-
 /** The runtime targets: output folder (under dist/), variant suffixes, esbuild platform. */
 export const TARGETS = {
   node: { dir: "node", variants: [], platform: "node", worker: true },
@@ -126,11 +123,8 @@ export async function bundleSdk({ root, outdir, target = "node", extraEntries = 
     sourcemap,
     minify,
     // Only the Node target may import Node's modules; in the others a `node:` import fails
-    // the build (esbuild cannot resolve it for the browser platform). The Redis executor's
-    // optional peer dependencies stay imports of the Node build, resolved from the user's
-    // node_modules when the executor is first used; the other targets import neither
-    // (sdk/parallel/redis-modules.web.ts).
-    external: target === "node" ? ["node:*", ...OPTIONAL_PEERS] : [],
+    // the build (esbuild cannot resolve it for the browser platform).
+    external: target === "node" ? ["node:*"] : [],
     plugins: [variantsPlugin(t.variants), ...(target === "workerd" ? [wasmExternal] : [])],
     logLevel: "warning",
   });

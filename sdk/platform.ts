@@ -227,3 +227,19 @@ export async function absolutePath(path: string): Promise<string> {
   const { resolve } = await import("node:path");
   return resolve(path);
 }
+
+// ---- optional peer dependencies ------------------------------------------------------------
+
+/** The optional peer dependencies (the Redis executor's), the only packages importPeer loads. */
+const PEERS = ["bullmq", "ioredis"];
+
+/** Import an optional peer dependency of the package by name (the Redis executor's `bullmq` and
+ *  `ioredis`), resolved at run time from the application's node_modules. The specifier is
+ *  computed, so bundlers leave the import alone: the package's builds, and an application
+ *  bundled for Node that never uses the executor, neither contain nor need it. Fails with the
+ *  import's error (code ERR_MODULE_NOT_FOUND when it is not installed). */
+export function importPeer(name: string): Promise<Record<string, unknown>> {
+  if (!PEERS.includes(name)) return Promise.reject(new Error(`importPeer: ${name} is not an optional peer dependency of seqlearn`));
+  const specifier = name;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+}

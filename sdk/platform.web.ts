@@ -151,3 +151,9 @@ export async function removePath(path: string): Promise<void> {
 export async function absolutePath(path: string): Promise<string> {
   return path;
 }
+
+/** No optional peer dependencies in this build: the Redis executor runs in Node only (code
+ *  ENOSYS). */
+export async function importPeer(name: string): Promise<Record<string, unknown>> {
+  throw Object.assign(new Error(`${name} cannot be loaded in the package's browser/edge build`), { code: "ENOSYS" });
+}

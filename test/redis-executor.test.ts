@@ -23,7 +23,7 @@ import {
 import { parseManifest, readPart, MANIFEST_FORMAT } from "../sdk/io/manifest.js";
 import { encodeValue, decodeValue } from "../sdk/parallel/wire.js";
 import { loadRedisModules } from "../sdk/parallel/redis-modules.js";
-import { loadRedisModules as loadRedisModulesWeb } from "../sdk/parallel/redis-modules.web.js";
+import { importPeer as importPeerWeb } from "../sdk/platform.web.js";
 import type { TreeExecutor, TreeRun, TreeRunHooks } from "../sdk/parallel/tree.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -128,7 +128,7 @@ describe("optional peer dependencies", () => {
     const both = await loadRedisModules(async () => { throw missing; }).catch((e) => e);
     expect(both.packages).toEqual(["bullmq", "ioredis"]);
     // The browser/edge build has no Redis executor at all.
-    const web = await loadRedisModulesWeb().catch((e) => e);
+    const web = await loadRedisModules(importPeerWeb).catch((e) => e);
     expect(web).toBeInstanceOf(MissingDependencyError);
     expect(web.message).toMatch(/runs in Node only/);
     // Installed (devDependencies here): both load.

@@ -282,7 +282,8 @@ interface FailRecord extends RemoteErrorInfo {
 const treeKey = (prefix: string, queue: string, tree: string): string => `${prefix}:${queue}:seqlearn:${tree}`;
 const jobId = (tree: string, node: number): string => `${tree}-${node}`;
 
-/** The error of a failed job, rebuilt from "Name: message" (how workers phrase failedReason). */
+/** The error of a failed job, rebuilt from its failedReason, which workers phrase as
+ *  `<name>: <message>`. */
 function parseReason(reason: string | undefined): RemoteErrorInfo {
   const m = /^([A-Za-z_$][\w$]*): ([\s\S]*)$/.exec(reason ?? "");
   if (m) return { name: m[1], message: m[2] };

@@ -1,15 +1,15 @@
 // Loading BullMQ and ioredis, the optional peer dependencies of the Redis executor
-// (sdk/parallel/bullmq.ts). They are imported here, and only here, on the first use of the
-// executor or of a Redis worker: nothing else in the package pulls them in, and a program that
-// never uses the executor never needs them installed. The browser and edge builds replace
-// this file with redis-modules.web.ts (scripts/bundle.mjs), which has no import of either, so
-// no browser bundle contains them; the Node build and the CLI keep the two imports as they are
-// (esbuild leaves them external), and Node resolves them from the application's node_modules.
+// (sdk/parallel/bullmq.ts), on the first use of the executor or of a Redis worker: nothing else
+// in the package pulls them in, and a program that never uses the executor never needs them
+// installed. The import itself is the platform's (sdk/platform.ts, importPeer: a dynamic import
+// that bundlers leave alone); the browser and edge builds' platform (platform.web.ts) has none,
+// so no browser bundle contains either library, and this module says the executor runs in Node.
 //
 // The shapes below are the few members of the two libraries the executor uses, declared here so
 // that the package's type declarations never mention a type of an optional dependency (a user
 // without BullMQ installed must still be able to type-check against the package).
 import { MissingDependencyError } from "./errors.js";
+import { importPeer } from "../platform.js";
 
 /** The members of an ioredis client the executor uses. */
 export interface RedisClientLike {
@@ -75,7 +75,7 @@ export interface RedisModules {
 /** Imports a package by name (the default; tests pass one that fails). */
 export type Importer = (name: "bullmq" | "ioredis") => Promise<Record<string, unknown>>;
 
-const importPackage: Importer = (name) => (name === "bullmq" ? import("bullmq") : import("ioredis")) as Promise<Record<string, unknown>>;
+const importPackage: Importer = (name) => importPeer(name);
 
 const INSTALL = "npm install bullmq ioredis";
 let loaded: Promise<RedisModules> | null = null;
@@ -99,6 +99,12 @@ async function load(importer: Importer): Promise<RedisModules> {
       return await importer(name);
     } catch (e) {
       const code = (e as { code?: string }).code;
+      if (code === "ENOSYS") {
+        throw new MissingDependencyError(
+          "the Redis executor (bullmqExecutor, serveBullmqWorker) runs in Node only: this is the package's browser/edge build, which has no Redis client. Run the submitter and the workers in Node, with `npm install bullmq ioredis`",
+          ["bullmq", "ioredis"], e,
+        );
+      }
       if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || /cannot find (package|module)/i.test(String((e as Error)?.message))) {
         missing.push(name);
         causes.push(e);
