@@ -25,6 +25,9 @@ import { encodeValue, decodeValue } from "../sdk/parallel/wire.js";
 import { loadRedisModules } from "../sdk/parallel/redis-modules.js";
 import { importPeer as importPeerWeb } from "../sdk/platform.web.js";
 import type { TreeExecutor, TreeRun, TreeRunHooks } from "../sdk/parallel/tree.js";
+import { invoke, UsageError } from "../sdk/cli/command.js";
+import { tree as treeCommand } from "../sdk/cli/commands/disqueak.js";
+import { worker as workerCommand } from "../sdk/cli/commands/worker.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist", "cli.js");
@@ -578,7 +581,21 @@ describe("manifests without Redis", () => {
       await expect(disqueakManifest(join(dir, "m2.json"), opts)).rejects.toThrow(/q1\.tsv: has 90 data rows, but the manifest says 91/);
       await expect(readPart({ source: join(dir, "nope.csv"), rows: null }, {})).rejects.toThrow(/cannot read/);
       await expect(disqueakManifest(join(dir, "missing.json"), opts)).rejects.toThrow(ManifestError);
-      expect(DataError).toBeDefined();
+      // The CLI: a manifest tree equals the file tree; flags that do not fit are usage errors.
+      const flags = ["--gamma", "1", "--lambda", "0.5", "--qbar", "5", "--seed", "9", "--quiet", "--workers", "0"];
+      expect(await invoke(treeCommand, [join(dir, "m.json"), "-o", join(dir, "m.dict"), ...flags])).toBe(0);
+      expect(await invoke(treeCommand, [0, 1, 2].map((p) => join(dir, `q${p}.tsv`)).concat(["-o", join(dir, "f.dict"), ...flags]))).toBe(0);
+      expect(readFileSync(join(dir, "m.dict"))).toEqual(readFileSync(join(dir, "f.dict")));
+      expect(readFileSync(join(dir, "m.dict"))).toEqual(Buffer.from(encodeDictionary(a.dictionary)));
+      await expect(invoke(treeCommand, [join(dir, "m.json"), "--leaf-size", "10", "-o", join(dir, "x.dict"), ...flags])).rejects.toThrow(/--leaf-size splits a single data file/);
+      await expect(invoke(treeCommand, [join(dir, "q0.tsv"), "--queue", "q", "-o", join(dir, "x.dict"), ...flags])).rejects.toThrow(/--queue applies with --redis only/);
+      await expect(invoke(treeCommand, [join(dir, "m.json"), "--redis", "redis://127.0.0.1:1", "-o", join(dir, "x.dict"), ...flags])).rejects.toThrow(/--workers sets this machine's threads/);
+      await expect(invoke(treeCommand, [join(dir, "m.json"), join(dir, "q0.tsv"), "-o", join(dir, "x.dict"), ...flags])).rejects.toThrow(/is a data manifest: give it alone/);
+      await expect(invoke(workerCommand, [])).rejects.toThrow(UsageError);
+      await expect(invoke(workerCommand, [])).rejects.toThrow(/--redis/);
+      writeFileSync(join(dir, "bad.json"), JSON.stringify({ format: MANIFEST_FORMAT, parts: [{ source: "q0.tsv", rows: "many" }] }));
+      await expect(invoke(treeCommand, [join(dir, "bad.json"), "-o", join(dir, "x.dict"), ...flags])).rejects.toThrow(/bad\.json: parts\[0\]\.rows: must be an integer ≥ 1/);
+      expect(existsSync(join(dir, "x.dict"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -193,7 +193,7 @@ export const tree = command({
     if (positional.length === 0) throw new UsageError("expected at least one data file");
     // Parts that each leaf reads where it runs: a data manifest, or files sent to Redis workers.
     const distributed = [v.redis, v.queue, v.prefix, v.sharedDir, v.redisMaxBytes, v.retries].some((x) => x !== undefined);
-    if (distributed || (positional.length === 1 && isManifestFile(positional[0]))) return runPartsTree(positional, v);
+    if (distributed || positional.some(isManifestFile)) return runPartsTree(positional, v);
     const files = positional;
     checkOutput(v.output, { inputs: files, force: v.force });
     if (files.length > 1 && v.leafSize !== undefined) throw new UsageError("--leaf-size splits a single file; with several files each file is a leaf");
