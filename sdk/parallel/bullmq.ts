@@ -532,8 +532,9 @@ export class BullmqExecutor implements TreeExecutor {
         return job;
       };
       names.push(...s.nodes.map((n) => `node-${n.node}`));
-      await guard(c.flows.add(flow(byNode.get(s.root)!, true)));
+      // (Counted as submitted before the answer: an abort may end the wait while the flow is added.)
       submitted = true;
+      await guard(c.flows.add(flow(byNode.get(s.root)!, true)));
       const value = await this.wait<V>(c, s, tree, key, store, guard, aborted, ac.signal);
       finished = true;
       return value;
