@@ -20,10 +20,12 @@ export { version } from "./version.js";
 
 // The typed errors, every one the SDK throws on purpose.
 export { SeqlearnError, ShapeError, ValueError, NumericalError, EngineTrapError, EngineStateError, EngineMemoryError } from "./core/errors.js";
-export { DataError } from "./io/errors.js";
+export { DataError, ManifestError } from "./io/errors.js";
 export { DictionaryFormatError } from "./kernel/codec.js";
 export { SparsifierFormatError } from "./graph/codec.js";
-export { TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError } from "./parallel/errors.js";
+export {
+  TaskError, WorkerLostError, TaskAbortedError, PoolClosedError, WorkerStartError, UnknownTaskError, JobFailedError, MissingDependencyError, RedisConnectionError,
+} from "./parallel/errors.js";
 
 // Data and randomness.
 export { Matrix } from "./core/matrix.js";
@@ -47,13 +49,13 @@ export * as kernels from "./kernel/index.js";
 export { Kernel, rbf, laplacian, linear, polynomial, matern12, matern32, matern52, kernelFromSpec } from "./kernel/index.js";
 export type { KernelSpec, KernelName } from "./kernel/index.js";
 export {
-  exactRls, exactRlsAsync, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, estimateRls,
+  exactRls, exactRlsAsync, uniformNystrom, fullDictionary, dictUpdate, Squeak, InkEstimate, disqueak, disqueakManifest, estimateRls,
   NystromFeatures, nystromError, NystromKRR,
   dictionaryToJSON, dictionaryFromJSON, encodeDictionary, decodeDictionary,
 } from "./kernel/index.js";
 export type {
   RlsDictionary, DictionaryParams, ExactRls, UniformOptions, SqueakOptions, Rows, RowSource, InkOptions,
-  DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
+  DictUpdateOptions, DictUpdateResult, DisqueakOptions, DisqueakResult, DisqueakManifestOptions, EstimateOptions, NystromMode, NystromOptions, ErrorOptions,
   KrrOptions, KrrAsyncOptions, KrrScore, KrrJSON, JSONMatrix, Centres, StreamOptions, DictionaryProgress, LongWorkOptions, WorkProgress,
 } from "./kernel/index.js";
 
@@ -74,12 +76,12 @@ export type {
 } from "./graph/index.js";
 
 // Distribution: pools, task tables and merge trees.
-export { WorkerPool, InlinePool, taskTable, runMergeTree, planTree } from "./parallel/index.js";
+export { WorkerPool, InlinePool, taskTable, runMergeTree, planTree, bullmqExecutor, serveBullmqWorker } from "./parallel/index.js";
 export { TASKS } from "./tasks.js";
 export type {
   Executor, PoolOptions, PoolEvents, RunOptions, TaskStats, FaultEvent, TaskContext, TaskFn, TaskTable,
   TreeShape, TreePlan, MergeStep, LeafInput, MergeInput, LevelTiming, MergeTreeOptions, MergeTreeResult, NodeEvent,
-  RemoteErrorInfo, WorkerLossReason,
+  RemoteErrorInfo, WorkerLossReason, BullmqExecutorOptions, BullmqWorkerOptions, RedisConnection,
 } from "./parallel/index.js";
 
 // Tables.

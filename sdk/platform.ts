@@ -248,3 +248,31 @@ export async function removeFile(path: string): Promise<void> {
   const fs = await import("node:fs/promises");
   await fs.unlink(path).catch((e) => { if ((e as { code?: string }).code !== "ENOENT") throw e; });
 }
+
+/** Remove a file or a folder with everything in it; nothing happens when nothing is there. */
+export async function removePath(path: string): Promise<void> {
+  const fs = await import("node:fs/promises");
+  await fs.rm(path, { recursive: true, force: true });
+}
+
+/** `path` made absolute against the current directory (a path that is absolute stays). */
+export async function absolutePath(path: string): Promise<string> {
+  const { resolve } = await import("node:path");
+  return resolve(path);
+}
+
+// ---- optional peer dependencies ------------------------------------------------------------
+
+/** The optional peer dependencies (the Redis executor's), the only packages importPeer loads. */
+const PEERS = ["bullmq", "ioredis"];
+
+/** Import an optional peer dependency of the package by name (the Redis executor's `bullmq` and
+ *  `ioredis`), resolved at run time from the application's node_modules. The specifier is
+ *  computed, so bundlers leave the import alone: the package's builds, and an application
+ *  bundled for Node that never uses the executor, neither contain nor need it. Fails with the
+ *  import's error (code ERR_MODULE_NOT_FOUND when it is not installed). */
+export function importPeer(name: string): Promise<Record<string, unknown>> {
+  if (!PEERS.includes(name)) return Promise.reject(new Error(`importPeer: ${name} is not an optional peer dependency of seqlearn`));
+  const specifier = name;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+}

@@ -162,3 +162,19 @@ export async function openAppendFile(path: string, _mode: "create" | "append"): 
 export async function removeFile(path: string): Promise<void> {
   throw noFiles(`cannot remove ${path}`);
 }
+
+/** No file system in this build: ENOSYS. */
+export async function removePath(path: string): Promise<void> {
+  throw noFiles(`cannot remove ${path}`);
+}
+
+/** `path` as it is: there is no current directory in this build. */
+export async function absolutePath(path: string): Promise<string> {
+  return path;
+}
+
+/** No optional peer dependencies in this build: the Redis executor runs in Node only (code
+ *  ENOSYS). */
+export async function importPeer(name: string): Promise<Record<string, unknown>> {
+  throw Object.assign(new Error(`${name} cannot be loaded in the package's browser/edge build`), { code: "ENOSYS" });
+}

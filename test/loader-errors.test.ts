@@ -59,7 +59,8 @@ describe("error names", () => {
   it("every error class the root exports has its own fixed name, set on the instance", () => {
     const classes = Object.entries(sl).filter(([, v]) => typeof v === "function" && (v as { prototype?: unknown }).prototype instanceof Error);
     expect(classes.map(([k]) => k).sort()).toEqual([
-      "DataError", "DictionaryFormatError", "EngineMemoryError", "EngineStateError", "EngineTrapError", "NumericalError", "PoolClosedError", "SeqlearnError",
+      "DataError", "DictionaryFormatError", "EngineMemoryError", "EngineStateError", "EngineTrapError", "JobFailedError", "ManifestError",
+      "MissingDependencyError", "NumericalError", "PoolClosedError", "RedisConnectionError", "SeqlearnError",
       "ShapeError", "SparsifierFormatError", "TaskAbortedError", "TaskError", "UnknownTaskError", "ValueError", "WorkerLostError", "WorkerStartError",
     ]);
     for (const [name, C] of classes) {

@@ -119,6 +119,22 @@ describe("Node", () => {
     expect(got.dataRows as number).toBeGreaterThan(100);
   });
 
+  it("the Redis executor without its optional peers: a MissingDependencyError naming them; nothing else needs them", () => {
+    const pkg = JSON.parse(readFileSync(join(project, "node_modules", "seqlearn", "package.json"), "utf8"));
+    expect(pkg.peerDependenciesMeta).toEqual({ bullmq: { optional: true }, ioredis: { optional: true } });
+    expect(existsSync(join(project, "node_modules", "bullmq"))).toBe(false); // optional peers are not installed
+    writeFileSync(join(project, "node", "redis.mjs"), [
+      'import { bullmqExecutor } from "seqlearn";',
+      'const ex = bullmqExecutor({ connection: "redis://127.0.0.1:1" });',
+      "const e = await ex.run(\"x\", 1).catch((err) => err);",
+      "console.log(JSON.stringify({ name: e.name, packages: e.packages, message: e.message }));",
+    ].join("\n"));
+    const got = lastJson(ok(sh(process.execPath, ["node/redis.mjs"], project), "node node/redis.mjs"));
+    expect(got.name).toBe("MissingDependencyError");
+    expect(got.packages).toEqual(["bullmq", "ioredis"]);
+    expect(got.message).toMatch(/npm install bullmq ioredis/);
+  });
+
   it("CommonJS: require() of the root and a subpath, one engine", () => {
     const r = sh(process.execPath, ["node/cjs.cjs"], project);
     expect(r.stderr).toBe(""); // no ExperimentalWarning or deprecation on this Node
@@ -189,7 +205,12 @@ describe("bundled pages in headless Chromium (2 Web Workers each)", () => {
       const files = readdirSync(join(project, "out", dir), { recursive: true }) as string[];
       const js = files.filter((f) => f.endsWith(".js"));
       expect(js.length, dir).toBeGreaterThan(0);
-      for (const f of js) expect(readFileSync(join(project, "out", dir, f), "utf8"), `${dir}/${f}`).not.toMatch(/["']node:/);
+      for (const f of js) {
+        const code = readFileSync(join(project, "out", dir, f), "utf8");
+        expect(code, `${dir}/${f}`).not.toMatch(/["']node:/);
+        // The Redis executor's optional peers stay out of every browser bundle.
+        expect(code, `${dir}/${f}`).not.toMatch(/(?:import\s*\(|from|require\s*\()\s*["'](?:bullmq|ioredis)["']/);
+      }
       expect(files.some((f) => f.endsWith(".wasm")), `${dir} emitted the .wasm`).toBe(true);
     }
   });
@@ -227,6 +248,7 @@ describe("Cloudflare Workers (wrangler → workerd)", () => {
     expect(out.some((f) => f.endsWith("seqlearn.wasm")), "the module is uploaded as a .wasm module").toBe(true);
     const bundle = readFileSync(join(dir, "out", "worker.js"), "utf8");
     expect(bundle).not.toMatch(/["']node:/);
+    expect(bundle).not.toMatch(/(?:import\s*\(|from|require\s*\()\s*["'](?:bullmq|ioredis)["']/);
     expect(bundle).toMatch(/seqlearn\/dist\/workerd\/index\.js/); // wrangler chose the workerd build
     const { Miniflare } = await import(pathToFileURL(join(project, "node_modules", "miniflare", "dist", "src", "index.js")).href);
     const mf = new Miniflare({ modules: true, modulesRoot: join(dir, "out"), scriptPath: join(dir, "out", "worker.js"), compatibilityDate: "2025-01-01", modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }] });

@@ -376,7 +376,7 @@ describe("task tables: the package's tasks and yours", () => {
       const inp = leafInput();
       expect(Array.from(await p.run<Uint8Array>(DISQUEAK_LEAF_TASK, inp))).toEqual(Array.from(disqueakLeafTask(inp)));
       const e = await rejection<TaskError & { cause: Error }>(p.run("test.echo", 1));
-      expect(e.cause.message).toMatch(/no task named "test\.echo" in this worker \(known: seqlearn\.disqueak\.leaf, seqlearn\.disqueak\.merge, seqlearn\.gsqueak\.leaf, seqlearn\.gsqueak\.merge, user\.uniform\)/);
+      expect(e.cause.message).toMatch(/no task named "test\.echo" in this worker \(known: seqlearn\.disqueak\.leaf, seqlearn\.disqueak\.merge, seqlearn\.disqueak\.partLeaf, seqlearn\.gsqueak\.leaf, seqlearn\.gsqueak\.merge, user\.uniform\)/);
     } finally {
       await p.close();
     }

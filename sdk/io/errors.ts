@@ -24,3 +24,20 @@ export class DataError extends SeqlearnError {
     this.columnName = where.columnName;
   }
 }
+
+/** A data manifest (`seqlearn.manifest/1`) that is not valid: not JSON, a missing or misspelt
+ *  field, a value of the wrong kind. `field` names the field as a path (`parts[2].rows`), and
+ *  the message says what it must be. */
+export class ManifestError extends SeqlearnError {
+  /** Always "ManifestError". */
+  override name = "ManifestError";
+  /** The field at fault, as a path (`parts[2].rows`), or null for the manifest as a whole. */
+  readonly field: string | null;
+  /** The manifest's file, when it was read from one. */
+  readonly source: string | null;
+  constructor(message: string, field: string | null = null, source: string | null = null) {
+    super(`${source ? `${source}: ` : ""}${field ? `${field}: ` : ""}${message}`);
+    this.field = field;
+    this.source = source;
+  }
+}

@@ -30,6 +30,8 @@ export { InkEstimate } from "./ink.js";
 export type { InkOptions } from "./ink.js";
 export { disqueak, disqueakLeaf, disqueakMerge, disqueakParams } from "./disqueak.js";
 export type { DisqueakOptions, DisqueakResult, DisqueakParams, DisqueakLeaf, DisqueakProgress } from "./disqueak.js";
+export { disqueakManifest, DISQUEAK_PART_LEAF_TASK } from "./disqueak-manifest.js";
+export type { DisqueakManifestOptions, DisqueakPartLeaf } from "./disqueak-manifest.js";
 export { NystromFeatures, nystromError } from "./nystrom.js";
 export type { NystromMode, NystromOptions, ErrorOptions } from "./nystrom.js";
 export { NystromKRR, KrrAccumulator } from "./krr.js";

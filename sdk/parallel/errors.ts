@@ -106,3 +106,59 @@ export class UnknownTaskError extends SeqlearnError {
   /** Always "UnknownTaskError". */
   override name = "UnknownTaskError";
 }
+
+/** An optional peer dependency is not installed (the Redis executor needs `bullmq` and
+ *  `ioredis`), or this build of the package cannot load it (the browser and edge builds have
+ *  no Redis executor). The message says what to install. */
+export class MissingDependencyError extends SeqlearnError {
+  /** Always "MissingDependencyError". */
+  override name = "MissingDependencyError";
+  /** The npm packages to install, e.g. ["bullmq", "ioredis"]. */
+  readonly packages: readonly string[];
+  /** The import error, when there was one. */
+  readonly cause: unknown;
+  constructor(message: string, packages: readonly string[], cause?: unknown) {
+    super(message);
+    this.packages = packages;
+    this.cause = cause;
+  }
+}
+
+/** A job of a distributed merge tree (the Redis executor) failed for good: it threw an error
+ *  that would come back on every attempt (ValueError, NumericalError, DataError, …), used up its
+ *  attempts, stalled more often than its workers allow, or vanished from Redis. The message
+ *  names the node, its task, the attempts and the worker; `cause` is the task's error, rebuilt
+ *  as its class when it is one of seqlearn's. */
+export class JobFailedError extends TaskError {
+  /** Always "JobFailedError". */
+  override name = "JobFailedError";
+  /** The tree node (leaves 0…k−1, then the merges; 0 for a single task). */
+  readonly node: number;
+  /** The BullMQ job id. */
+  readonly jobId: string;
+  /** The name of the worker of the last attempt, when known. */
+  readonly worker: string | null;
+  constructor(info: { task: string; node: number; what: string; jobId: string; attempts: number; worker: string | null; cause: unknown }) {
+    super(info.task, info.attempts, 0, info.cause);
+    const c = info.cause as { name?: string; message?: string };
+    this.message = `${info.what} (task ${JSON.stringify(info.task)}, job ${info.jobId}) failed after ${info.attempts} attempt${info.attempts === 1 ? "" : "s"}` +
+      `${info.worker ? ` on worker ${info.worker}` : ""}: ${c?.name ?? "Error"}: ${c?.message ?? String(info.cause)}`;
+    this.node = info.node;
+    this.jobId = info.jobId;
+    this.worker = info.worker;
+  }
+}
+
+/** The Redis server of a Redis executor or worker could not be reached in time (wrong address,
+ *  server down, a firewall, TLS or a password that does not match). Once connected, the
+ *  executor and its workers ride out Redis restarts: they reconnect and carry on. */
+export class RedisConnectionError extends SeqlearnError {
+  /** Always "RedisConnectionError". */
+  override name = "RedisConnectionError";
+  /** The last connection error, when there was one. */
+  readonly cause: unknown;
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.cause = cause;
+  }
+}

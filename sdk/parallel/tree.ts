@@ -214,6 +214,52 @@ export interface MergeTreeResult<V> {
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
+/** A whole merge tree, as runMergeTree hands it to a `TreeExecutor`. */
+export interface TreeRun {
+  /** The plan (node ids, levels, streams). */
+  plan: TreePlan;
+  /** Name of the leaf task. */
+  leafTask: string;
+  /** Name of the merge task. */
+  mergeTask: string;
+  /** The root seed. */
+  seed: number;
+  /** The shared parameters (every merge task receives them). */
+  params: unknown;
+  /** The input of every leaf task, by leaf id (what a pool's leaf task would receive). */
+  leaves: ReadonlyArray<LeafInput<unknown, unknown>>;
+  /** The leaves' ids, costliest first (see `MergeTreeOptions.leafCost`): the order in which
+   *  to start them. It never changes a result. */
+  order: readonly number[];
+}
+
+/** How a `TreeExecutor` reports back to runMergeTree. */
+export interface TreeRunHooks<V> {
+  /** Aborted when the tree is cancelled (by the caller, or because a node failed). */
+  signal: AbortSignal;
+  /** Per-task options of the caller (retries, per-attempt time limit). */
+  taskOptions?: Pick<RunOptions, "retries" | "timeoutMs">;
+  /** Whether nodeDone needs each node's value (false: pass undefined and save the transfer). */
+  wantValues: boolean;
+  /** Call once per node as it completes (children before parents), with its value when
+   *  `wantValues`, and its timings (any one clock, in ms; levels use differences only). */
+  nodeDone(node: number, value: V | undefined, stats: { startedAt: number; endedAt: number; computeMs: number }): void;
+}
+
+/** An executor that schedules a whole merge tree itself (a job system whose jobs wait for
+ *  their children, such as BullMQ flows; see `bullmqExecutor`). runMergeTree hands it the tree
+ *  at once instead of submitting node by node; the tasks, their inputs and hence the results
+ *  are the same. `runTree` resolves with the root's value. */
+export interface TreeExecutor extends Executor {
+  /** Run the tree's tasks (a merge after both its children), resolve with the root's value. */
+  runTree<V>(tree: TreeRun, hooks: TreeRunHooks<V>): Promise<V>;
+}
+
+function isTreeExecutor(e: Executor): e is TreeExecutor {
+  return typeof (e as Partial<TreeExecutor>).runTree === "function";
+}
+
+
 /** Leaf indices in decreasing estimated cost, ties (and non-finite costs) in index order. */
 function leafOrder<L>(leaves: readonly L[], cost: ((leaf: L, index: number) => number) | undefined): number[] {
   const order = leaves.map((_, i) => i);
@@ -226,10 +272,11 @@ function leafOrder<L>(leaves: readonly L[], cost: ((leaf: L, index: number) => n
   return order.sort((a, b) => c[b] - c[a] || a - b);
 }
 
-/** Run a merge tree on an executor. Rejects with the first task failure (other pending
- *  tasks are cancelled). */
+/** Run a merge tree on an executor: a pool (each merge is submitted once both children are
+ *  done), or a `TreeExecutor` such as `bullmqExecutor`, which receives the whole tree at once.
+ *  Rejects with the first task failure (other pending tasks are cancelled). */
 export async function runMergeTree<L, V, P = unknown>(executor: Executor, options: MergeTreeOptions<L, P>): Promise<MergeTreeResult<V>> {
-  if (!executor || typeof executor.run !== "function") throw new ValueError("runMergeTree: executor must be a pool (WorkerPool or InlinePool)");
+  if (!executor || typeof executor.run !== "function") throw new ValueError("runMergeTree: executor must be a pool (WorkerPool or InlinePool) or another executor (bullmqExecutor)");
   if (!options || typeof options !== "object") throw new ValueError("runMergeTree: options { leaves, leafTask, mergeTask, seed, ... } are required");
   const opts = checkOptions<MergeTreeOptions<L, P>>(options, "runMergeTree", TREE_KEYS);
   if (opts.taskOptions !== undefined) opts.taskOptions = checkOptions(opts.taskOptions, "runMergeTree: taskOptions", TASK_OPTION_KEYS);
@@ -258,12 +305,38 @@ export async function runMergeTree<L, V, P = unknown>(executor: Executor, option
     e.nodes++;
     byLevel.set(level, e);
   };
+  const levelTimings = (): LevelTiming[] => [...byLevel.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([level, e]) => ({ level, nodes: e.nodes, wallMs: e.end - e.start, workMs: e.work }));
   const runNode = async (node: number, level: number, task: string, input: unknown): Promise<void> => {
     const v = await executor.run<V>(task, input, { ...opts.taskOptions, signal: ac.signal, onStats: (s) => record(level, s) });
     values[node] = v;
     done++;
     opts.onNode?.({ node, level, done, total, value: v });
   };
+
+  if (isTreeExecutor(executor)) {
+    // The executor schedules the dependencies itself: hand it the whole tree.
+    const levelOf = (node: number): number => (node < k ? 0 : plan.merges[node - k].level);
+    const leafInputs = opts.leaves.map((leaf, i): LeafInput<L, P> => ({ node: i, seed, stream: plan.streams[i], level: 0, leaf, params }));
+    try {
+      values[plan.root] = await executor.runTree<V>(
+        { plan, leafTask: opts.leafTask, mergeTask: opts.mergeTask, seed, params, leaves: leafInputs, order },
+        {
+          signal: ac.signal, taskOptions: opts.taskOptions, wantValues: opts.onNode !== undefined,
+          nodeDone: (node, value, stats) => {
+            const level = levelOf(node);
+            record(level, stats);
+            done++;
+            opts.onNode?.({ node, level, done, total, value });
+          },
+        },
+      );
+    } finally {
+      opts.signal?.removeEventListener("abort", onOuterAbort);
+    }
+    return { value: values[plan.root] as V, plan, levels: levelTimings(), wallMs: now() - t0 };
+  }
 
   // Each node's promise; a merge waits for its two children, then drops their values.
   const promises = new Array<Promise<void>>(total);
@@ -294,8 +367,5 @@ export async function runMergeTree<L, V, P = unknown>(executor: Executor, option
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
   }
-  const levels: LevelTiming[] = [...byLevel.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([level, e]) => ({ level, nodes: e.nodes, wallMs: e.end - e.start, workMs: e.work }));
-  return { value: values[plan.root] as V, plan, levels, wallMs: now() - t0 };
+  return { value: values[plan.root] as V, plan, levels: levelTimings(), wallMs: now() - t0 };
 }

@@ -27,6 +27,7 @@ import { TABLE, KERNEL, DICTIONARY, PREFACTOR, ESTIMATOR, QUIET, FORCE, output, 
 import { writeFileAtomic, checkOutput, FileError } from "../files.js";
 import { readBytes, dictionaryFileSize, parseDictionaryFile } from "../dictfile.js";
 import { out, err } from "../term.js";
+import { REDIS_SUBMIT, isManifestFile, runPartsTree } from "../distributed.js";
 
 /** The flags of a tree's leaves (leaf, tree). */
 const LEAF_FLAGS = {
@@ -165,11 +166,14 @@ export const merge = command({
 
 export const tree = command({
   name: "tree",
-  summary: "DISQUEAK over a whole merge tree on local worker threads (the leaves: part files, or one file split by --leaf-size)",
-  synopsis: "seqlearn tree <part1.csv> [part2.csv ...] -o all.dict --lambda <λ> [--leaf-size <rows>] [--workers <w>] [options]",
+  summary: "DISQUEAK over a whole merge tree, on local worker threads or (--redis) on `seqlearn worker` processes anywhere",
+  synopsis: "seqlearn tree <part1.csv> [part2.csv ...] -o all.dict --lambda <λ> [--leaf-size <rows>] [--workers <w>] [options]\n" +
+    "       seqlearn tree <data-manifest.json> -o all.dict --lambda <λ> [--redis redis://host:port] [options]",
   description: [
     "Each file is a leaf, in order (global row indices run on from one file to the next); with one file,",
-    "--leaf-size splits it into contiguous leaves. Node ids: leaves 0..k−1, merges k, k+1, …",
+    "--leaf-size splits it into contiguous leaves. A data manifest (seqlearn.manifest/1) lists the parts",
+    "(paths or URLs), each a leaf that reads its own part. With --redis the tree is one BullMQ flow run by",
+    "`seqlearn worker` processes (docs/guide/distributed-redis.md). Node ids: leaves 0..k−1, merges k, k+1, …",
   ],
   flags: {
     ...group("tree", {
@@ -183,9 +187,13 @@ export const tree = command({
     ...FORCE,
     ...group("output", { json: boolean({ help: "print the per-level timings as JSON on stdout" }) }),
     ...QUIET,
+    ...REDIS_SUBMIT,
   },
   async run({ positional, values: v }) {
     if (positional.length === 0) throw new UsageError("expected at least one data file");
+    // Parts that each leaf reads where it runs: a data manifest, or files sent to Redis workers.
+    const distributed = [v.redis, v.queue, v.prefix, v.sharedDir, v.redisMaxBytes, v.retries].some((x) => x !== undefined);
+    if (distributed || positional.some(isManifestFile)) return runPartsTree(positional, v);
     const files = positional;
     checkOutput(v.output, { inputs: files, force: v.force });
     if (files.length > 1 && v.leafSize !== undefined) throw new UsageError("--leaf-size splits a single file; with several files each file is a leaf");
