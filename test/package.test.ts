@@ -78,7 +78,8 @@ describe("the tarball", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     const leaves = (v: unknown): string[] => (typeof v === "string" ? [v] : Object.values(v as object).flatMap(leaves));
     for (const target of leaves(pkg.exports).filter((t) => !t.includes("*"))) expect(files, target).toContain(target.replace(/^\.\//, ""));
-    expect(packed.size, "packed size").toBeLessThan(2_600_000);
+    // The CLI bundle's source map (2 MB unpacked) is not shipped; the library's are.
+    expect(packed.size, "packed size").toBeLessThan(3_000_000);
   });
 
   it("npm publish --dry-run is clean", () => {
