@@ -14,8 +14,9 @@ import { rls } from "./commands/rls.js";
 import { tour } from "./commands/tour.js";
 import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
 import { game } from "./commands/game.js";
+import { experiment } from "./commands/experiment.js";
 
-export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game];
+export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game, experiment];
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length), 4);

@@ -1,6 +1,7 @@
 /**
  * Readers and writers: streaming numeric tables (CSV, TSV, JSON lines) from files, streams,
- * Blobs or strings, a CSV tokenizer, and SVG line plots. The `io` namespace of the package,
+ * Blobs or strings, a CSV tokenizer, and SVG plots (lines with bands, scatter with a Pareto
+ * frontier, matrix heat maps). The `io` namespace of the package,
  * also its subpath `seqlearn/io`.
  *
  * @module
@@ -15,5 +16,5 @@ export { CsvParser, parseCsv } from "./csv.js";
 export type { CsvRecord, CsvOptions } from "./csv.js";
 export { streamTable, readTable, readHeader } from "./table.js";
 export type { TableFormat, TableOptions, RowBatch, Table, TableHeader, Progress } from "./table.js";
-export { linePlot } from "./svg.js";
-export type { LinePlotOptions, PlotSeries } from "./svg.js";
+export { linePlot, scatterPlot, matrixPlot } from "./svg.js";
+export type { LinePlotOptions, PlotSeries, PlotBand, ScatterPlotOptions, ScatterSeries, MatrixPlotOptions } from "./svg.js";
