@@ -21,7 +21,12 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
 /** One logged point of a seed's curves: the step (optimizer steps, iterations, epochs — the
  *  experiment says which) and any number of named metrics at that step. Metric names are
  *  stable strings such as `"ipo/beta=0.5/kl"`; a row need not carry every metric. */
-export type CurveRow = { step: number } & Record<string, number>;
+export interface CurveRow {
+  /** The step. */
+  step: number;
+  /** The metrics logged at this step, by name. */
+  [metric: string]: number;
+}
 
 /** What a per-seed run returns. */
 export interface SeedOutput {

@@ -12,7 +12,7 @@
 // (demo-bandit, and the papers' studies) are listed in registry.ts, and their per-seed task in
 // tasks.ts (part of the package's task table, sdk/tasks.ts).
 export { runExperiment, getExperiment, applyOverrides, resolveSeeds, ExperimentError, ExperimentFileError, EXPERIMENT_FORMAT } from "./runner.js";
-export type { ExperimentRunOptions, ExperimentRun, ExperimentProgress } from "./runner.js";
+export type { ExperimentRunOptions, ExperimentRun, ExperimentProgress, AppliedOverrides } from "./runner.js";
 export { defineExperiment, experimentTable, PRESETS } from "./experiment.js";
 export type {
   Experiment, ExperimentTable, ExperimentContext, Preset, JsonValue, CurveRow, SeedOutput, SeedResult, Contrast, ContrastSummary,

@@ -172,9 +172,18 @@ function kindOf(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "an array" : isPlainObject(v) ? "an object" : `a ${typeof v}`;
 }
 
-/** The preset's configuration with the overrides applied (a fresh JSON copy), and the dotted
- *  paths of the keys overridden. */
-export function applyOverrides(base: object, overrides: unknown, where: string): { config: Record<string, unknown>; overridden: string[] } {
+/** What applyOverrides returns. */
+export interface AppliedOverrides {
+  /** The configuration: a fresh JSON copy of the preset's with the overrides applied. */
+  config: Record<string, unknown>;
+  /** The dotted paths of the keys overridden, in the order given. */
+  overridden: string[];
+}
+
+/** The preset's configuration with the overrides applied: nested objects merge, arrays and
+ *  values replace; an unknown key, or a value of another kind than the preset's, is a
+ *  ValueError naming the closest key. */
+export function applyOverrides(base: object, overrides: unknown, where: string): AppliedOverrides {
   const config = JSON.parse(canonicalJson(base, `${where}: preset`)) as Record<string, unknown>;
   const overridden: string[] = [];
   if (overrides === undefined) return { config, overridden };
