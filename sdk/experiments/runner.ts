@@ -404,12 +404,12 @@ export async function runExperiment(experiment: string | Experiment<any>, option
     : primary.map((c) => `${c.name} ${c.verdict} (mean ${fmtShort(c.mean)}, 95 % t-interval ${c.t ? `[${fmtShort(c.t.lo)}, ${fmtShort(c.t.hi)}]` : "–"}, ${c.agree} of ${c.values.length} seeds ${c.expected === "positive" ? "> 0" : "< 0"})`).join("; ");
 
   // Everything rendered in memory before anything is written.
-  const files: Record<string, string> = {};
-  files["metrics.jsonl"] = metricsJsonl(name, results);
+  const rendered: Record<string, string> = {};
+  rendered["metrics.jsonl"] = metricsJsonl(name, results);
   for (const p of plots) {
     const svg = p.kind === "curves" ? renderCurves(p, results, seeds.length) : p.render(results, contrasts);
     if (typeof svg !== "string" || !svg.startsWith("<svg")) throw new ValueError(`${name}: plot ${p.file} must render an SVG document`);
-    files[p.file] = svg;
+    rendered[p.file] = svg;
   }
   const wallMs = now() - t0;
   const input: ReportInput = {
@@ -417,8 +417,10 @@ export async function runExperiment(experiment: string | Experiment<any>, option
     overridden, seeds, workers, wallMs, results, contrasts, verdict, reason, plots, files: names,
     best: (m) => (def.best ? def.best(m) : null),
   };
-  files["summary.json"] = renderSummary(input, EXPERIMENT_FORMAT);
-  files["report.md"] = renderReport(input);
+  rendered["summary.json"] = renderSummary(input, EXPERIMENT_FORMAT);
+  rendered["report.md"] = renderReport(input);
+  const files: Record<string, string> = {};
+  for (const f of names) files[f] = rendered[f]; // report.md, metrics.jsonl, summary.json, the plots
 
   const written: string[] = [];
   if (opts.out !== undefined) {

@@ -137,8 +137,7 @@ export const experiment = command({
       const ci = c.t ? `[${f(c.t.lo)}, ${f(c.t.hi)}]` : "–";
       out(`  ${c.name}${c.primary ? "" : " (secondary)"}: mean ${f(c.mean)}, 95 % t-interval ${ci}, ${c.agree} of ${c.values.length} seeds ${c.expected === "positive" ? "> 0" : "< 0"}: ${c.verdict}`);
     }
-    const first = ["report.md", "metrics.jsonl", "summary.json"];
-    out(`files written to ${v.out}: ${[...first, ...Object.keys(run.files).filter((k) => !first.includes(k))].join(", ")}`);
+    out(`files written to ${v.out}: ${Object.keys(run.files).join(", ")}`);
     return 0;
   },
 });
