@@ -64,6 +64,9 @@ await esbuild.build({
   format: "esm",
   target: "es2022",
   sourcemap: true,
+  // The map points stack traces at sdk/ files and lines; the sources themselves are not
+  // shipped, and embedding them (sourcesContent) would make this one map most of the tarball.
+  sourcesContent: false,
   external: ["node:*"],
   logLevel: "warning",
   platform: "node",

@@ -15,9 +15,10 @@ import { tour } from "./commands/tour.js";
 import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
 import { game } from "./commands/game.js";
 import { worker } from "./commands/worker.js";
+import { experiment } from "./commands/experiment.js";
 import { graphLeaf, graphMerge, graphTree, graphInspect, resistances, wantsGraph } from "./commands/gsqueak.js";
 
-export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, worker, game, resistances];
+export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, worker, game, resistances, experiment];
 
 /** The graph (GSQUEAK) variants of the tree commands, run instead of the kernel ones when the
  *  command line says --graph or (merge, inspect) the first input is a sparsifier file. */
