@@ -9,6 +9,7 @@
 // worker entry (`workerUrl`), and run it inline with new InlinePool(taskTable(TASKS, yours)).
 import { taskTable, type TaskTable } from "./parallel/task-table.js";
 import { KERNEL_TASKS } from "./kernel/tasks.js";
+import { ALIGN_TASKS } from "./align/tasks.js";
 
 /** Every task of the package, by name (e.g. "seqlearn.disqueak.leaf"). */
-export const TASKS: TaskTable = taskTable(KERNEL_TASKS);
+export const TASKS: TaskTable = taskTable(KERNEL_TASKS, ALIGN_TASKS);
