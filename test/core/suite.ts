@@ -15,6 +15,7 @@ import * as graph from "./graph.cases.js";
 import * as graphIo from "./graph-io.cases.js";
 import * as alignTrainers from "./align-trainers.cases.js";
 import * as graphLearn from "./graph-learn.cases.js";
+import * as alignParallel from "./align-parallel.cases.js";
 
 export interface Case {
   name: string;
@@ -39,6 +40,7 @@ const modules: Record<string, CaseModule> = {
   graphIo,
   alignTrainers,
   graphLearn,
+  alignParallel,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
