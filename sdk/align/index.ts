@@ -47,6 +47,7 @@ export {
   LM_FORMAT, MODEL_FILES, MAX_HEADER_BYTES, ModelFileError, encodeSafetensors, inspectSafetensors, decodeSafetensors,
   encodeModelFile, decodeModelFile, saveModel, loadModel,
 } from "./modelfile.js";
+export { modelFile, modelFromFile } from "./saved.js";
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
 export { LMPolicy } from "./policy.js";
 export type { LMPrompt, LMPolicyOptions, PromptWithId } from "./policy.js";

@@ -90,7 +90,10 @@ export function alignGradientsTask(input: GradientTaskInput): GradientTaskOutput
     const p = input.params?.[role];
     if (!p) throw new ValueError(`seqlearn.align.gradients: no parameters for the ${role}`);
     if (p.data) {
-      model.setParameters(p.data);
+      // the trainer's own parameters (finite, the right length): copied without setParameters' checks
+      if (!(p.data instanceof Float32Array) || p.data.length !== model.parameterCount) throw new ValueError(`seqlearn.align.gradients: the ${role}'s parameters do not fit its configuration`);
+      model.params.set(p.data);
+      model.version++;
       if (role === "reference" && rep.versions.get(role) !== p.version) rep.reference?.invalidate();
       rep.versions.set(role, p.version);
     } else if (rep.versions.get(role) !== p.version) return { missing: role };

@@ -14,8 +14,24 @@ import { rls } from "./commands/rls.js";
 import { tour } from "./commands/tour.js";
 import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
 import { game } from "./commands/game.js";
+import { lmTrain, lmSample } from "./commands/lm.js";
+import { alignCommand, distill } from "./commands/align.js";
 
-export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game];
+// A name of two words ("lm train") is a command group's subcommand: `seqlearn lm train …`.
+export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, game, lmTrain, lmSample, alignCommand, distill];
+
+/** The command named by the first one or two words of argv, and how many words it took. */
+function findCommand(argv: readonly string[], from = 0): { cmd: Command<any> | undefined; words: number } {
+  const two = COMMANDS.find((c) => argv.length > from + 1 && c.name === `${argv[from]} ${argv[from + 1]}`);
+  if (two) return { cmd: two, words: 2 };
+  return { cmd: COMMANDS.find((c) => c.name === argv[from]), words: 1 };
+}
+
+/** "seqlearn lm: expected train or sample" for a group name without (or with an unknown) subcommand. */
+function groupHint(name: string | undefined): string | null {
+  const subs = COMMANDS.filter((c) => name !== undefined && c.name.startsWith(`${name} `)).map((c) => c.name.slice(name!.length + 1));
+  return subs.length ? `seqlearn ${name}: expected a subcommand: ${subs.join(" or ")} (seqlearn help ${name} ${subs[0]})` : null;
+}
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length), 4);
@@ -60,8 +76,13 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 async function dispatchCommand(argv: readonly string[], io: CliIo, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const name = argv[0] ?? "help";
   if (name === "help" || name === "--help" || name === "-h") {
-    const c = COMMANDS.find((x) => x.name === argv[1]);
+    const c = findCommand(argv, 1).cmd;
     if (argv[1] !== undefined && !c) {
+      const hint = groupHint(argv[1]);
+      if (hint) {
+        err(hint);
+        return 2;
+      }
       err(`seqlearn: unknown command ${JSON.stringify(clip(argv[1]))}\n\n${usage()}`);
       return 2;
     }
@@ -72,12 +93,17 @@ async function dispatchCommand(argv: readonly string[], io: CliIo, out: (s: stri
     out(version);
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const { cmd, words } = findCommand(argv);
   if (!cmd) {
+    const hint = groupHint(name);
+    if (hint) {
+      err(hint);
+      return 2;
+    }
     err(`seqlearn: unknown command ${JSON.stringify(clip(name))}\n\n${usage()}`);
     return 2;
   }
-  const rest = argv.slice(1);
+  const rest = argv.slice(words);
   const end = rest.indexOf("--");
   if ((end < 0 ? rest : rest.slice(0, end)).some((a) => a === "--help" || a === "-h")) {
     out(commandHelp(cmd));
