@@ -178,6 +178,13 @@ export function trainerOptions(v: Values<typeof TRAINING>, examples: number, wor
   };
 }
 
+/** The text of a training progress line: step, loss, tokens/s and the time left. */
+export function progressText(label: string, p: TrainProgress): string {
+  const parts = [`step ${p.step}${Number.isFinite(p.totalSteps) ? `/${p.totalSteps}` : ""}`, `loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : "–"}`, `${formatCount(p.tokensPerSecond)} tokens/s`];
+  if (Number.isFinite(p.etaMs)) parts.push(`ETA ${formatDuration(p.etaMs)}`);
+  return `${label}: ${parts.join(" · ")}`;
+}
+
 /** A progress line on stderr: rewritten in place on a terminal, a line every 5 s otherwise. */
 class StepLine {
   private last = -Infinity;
@@ -187,16 +194,11 @@ class StepLine {
   constructor(private readonly label: string, private readonly enabled: boolean) {
     this.tty = !!(globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY;
   }
-  static text(label: string, p: TrainProgress): string {
-    const parts = [`step ${p.step}${Number.isFinite(p.totalSteps) ? `/${p.totalSteps}` : ""}`, `loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : "–"}`, `${formatCount(p.tokensPerSecond)} tokens/s`];
-    if (Number.isFinite(p.etaMs)) parts.push(`ETA ${formatDuration(p.etaMs)}`);
-    return `${label}: ${parts.join(" · ")}`;
-  }
   update(p: TrainProgress, final: boolean): void {
     // nothing for a run that ends within a second; then a line per interval, and the last step
     if (!this.enabled || (final ? !this.shown : p.elapsedMs < 1000 || p.elapsedMs - this.last < (this.tty ? 200 : 5000))) return;
     this.last = p.elapsedMs;
-    const s = StepLine.text(this.label, p);
+    const s = progressText(this.label, p);
     if (this.tty) {
       (globalThis as unknown as { process: { stderr: { write(s: string): void } } }).process.stderr.write(`\r${s}${" ".repeat(Math.max(0, this.width - s.length))}`);
       this.width = s.length;

@@ -123,7 +123,7 @@ export const alignCommand = command({
           const s = await runTraining("align", trainer, { workers: v.workers, quiet: v.quiet || v.json });
           const extra = unpaired ? (loss === "dro" ? ["dro/mse"] : ["kl"]) : ["rewards/margins"];
           writeModelDir(v.output, policy, tok, curvesSvg(`align --loss ${v.loss}: ${policy.parameterCount.toLocaleString("en-US")} parameters`, trainer.history, extra), {
-            force: v.force, inputs, metadata: { "seqlearn.loss": loss },
+            force: v.force, inputs, metadata: { loss },
           });
           if (v.json) out(JSON.stringify({ model: v.output, loss, examples: ds.examples.length, ...s }));
           else out(summaryLine(`align (${v.loss})`, s, v.output));
@@ -226,7 +226,7 @@ export const distill = command({
         try {
           const s = await runTraining("distill", trainer, { workers: v.workers, quiet: v.quiet || v.json });
           writeModelDir(v.output, student, tok, curvesSvg(`distill --loss ${v.loss}: ${student.parameterCount.toLocaleString("en-US")}-parameter student`, trainer.history), {
-            force: v.force, inputs, metadata: { "seqlearn.loss": v.loss },
+            force: v.force, inputs, metadata: { loss: v.loss },
           });
           if (v.json) out(JSON.stringify({ model: v.output, loss: v.loss, examples: ds.examples.length, ...s }));
           else out(summaryLine(`distill (${v.loss})`, s, v.output));
