@@ -13,8 +13,6 @@ import { Reference, type RowKey } from "./reference.js";
 import { padRows, promptIdsOf } from "./batches.js";
 import { runStep, type StepSpec, type StepModels } from "./steps.js";
 
-export { ktoMicroStep } from "./steps.js";
-
 /** The losses of UnpairedTrainer. */
 export type UnpairedTrainerLoss = "kto" | "apo_zero_unpaired" | "dro";
 
