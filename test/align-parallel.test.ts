@@ -223,6 +223,19 @@ describe("data-parallel mechanics", () => {
     for (const o of again.own) o.dispose();
   });
 
+  it("train() yields to the event loop between steps: a timer can abort a long run", async () => {
+    const m = tiny(2);
+    const t = new SftTrainer(m, { data: completions, batchSize: 2, epochs: 100000 });
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(new Error("timer")), 50);
+    await expect(t.train({ signal: stop.signal })).rejects.toThrow("timer");
+    clearTimeout(timer);
+    expect(t.steps).toBeGreaterThan(0);
+    expect(t.steps).toBeLessThan(700000);
+    t.dispose();
+    m.dispose();
+  });
+
   it("typed errors: a pool that is not an executor, a pool without the alignment tasks", async () => {
     const m = tiny(1);
     const t = new SftTrainer(m, { data: completions, batchSize: 4, microBatchSize: 2 });

@@ -671,7 +671,7 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
     await writer?.open(this.stepCount > 0 ? this.stepCount : null);
     const history: MetricsRow[] = [];
     const t0 = now();
-    let tokens = 0, startStep = this.stepCount;
+    let tokens = 0, startStep = this.stepCount, lastYield = t0;
     const emit = async (row: MetricsRow) => {
       history.push(row);
       this.history.push(row);
@@ -680,6 +680,11 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
     };
     try {
       for (;;) {
+        // a macrotask now and then (every ~20 ms): timers, messages and abort events get to run
+        if (now() - lastYield >= 20) {
+          await yieldTask();
+          lastYield = now();
+        }
         r.signal?.throwIfAborted();
         if (this.stepCount >= c.maxSteps) break;
         const micro = await this.nextBatch();
@@ -866,6 +871,26 @@ function metricsFileOf(v: TrainerOptions["metricsFile"], kind: string): { path: 
 
 function now(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
+
+/** Yield to the event loop with an ordinary task, behind the messages already queued (a worker's
+ *  "stop" message, a timer): setImmediate in Node, a MessageChannel message elsewhere. Not
+ *  `scheduler.yield()`, whose continuation Chromium runs ahead of pending tasks of the same
+ *  priority, so that a Web Worker's trainer would never see a message that aborts it. */
+function yieldTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void; MessageChannel?: typeof MessageChannel };
+  if (typeof g.setImmediate === "function") return new Promise((r) => g.setImmediate!(r));
+  if (typeof g.MessageChannel === "function") {
+    return new Promise((r) => {
+      const c = new g.MessageChannel!();
+      c.port1.onmessage = () => {
+        c.port1.close(); // a closed channel keeps no runtime alive
+        r();
+      };
+      c.port2.postMessage(0);
+    });
+  }
+  return new Promise((r) => setTimeout(r, 0));
 }
 
 /** CRC-32 of a model's parameters (to recognise a reference model on restore). @internal */
