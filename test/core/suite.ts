@@ -17,6 +17,7 @@ import * as alignTrainers from "./align-trainers.cases.js";
 import * as graphLearn from "./graph-learn.cases.js";
 import * as graphSparsify from "./graph-sparsify.cases.js";
 import * as experiments from "./experiments.cases.js";
+import * as alignParallel from "./align-parallel.cases.js";
 
 export interface Case {
   name: string;
@@ -43,6 +44,7 @@ const modules: Record<string, CaseModule> = {
   graphLearn,
   graphSparsify,
   experiments,
+  alignParallel,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
