@@ -5,6 +5,7 @@
 // and writes sdk/engine/abi.ts: the typed boundary (docs/internals/engine-abi.md).
 export { mem_alloc, mem_free, mem_size } from "./core/mem";
 export { status_arg, status_arg2 } from "./core/status";
+export { threads_control, threads_config, threads_registered, thread_run, threads_stop } from "./core/threads";
 export {
   rng_seed, rng_fill_u32, rng_fill_uniform, rng_fill_normal, rng_below, rng_bernoulli,
   rng_fill_bernoulli, rng_binomial, rng_binomial_thin, rng_fill_binomial,
