@@ -38,7 +38,7 @@ for (let i = 0; i < argv.length; i++) {
 // sources start it in their workers (sdk/platform.ts): it must be built from the current sources.
 const { SUBPATHS, TARGETS } = await import("./bundle.mjs");
 const ARTIFACTS = [
-  "build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "build/seqlearn.threads.wasm", "dist/cli.js", "dist/node/cli.js", "dist/node/require.cjs",
+  "build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "build/seqlearn.threads.wasm", "build/seqlearn.threads.wat", "dist/cli.js", "dist/node/cli.js", "dist/node/require.cjs",
   "dist/types/index.d.ts", "dist/types-deno/index.d.ts",
   // every entry of every target (scripts/bundle.mjs)
   ...Object.values(TARGETS).flatMap((t) => ["index", ...SUBPATHS, ...(t.worker ? ["worker"] : [])].map((e) => `dist/${t.dir}/${e}.js`)),

@@ -141,15 +141,14 @@ function control(): usize {
 /** This thread's scratch block (ThreadScratch offsets). The main thread allocates its own on
  *  first use; a helper's was allocated by the main thread before the helper joined a job. */
 export function threadScratch(): usize {
-  if (myScratch == 0) {
-    if (tid == 0) {
-      myScratch = heap.alloc(<usize>ThreadScratch.BYTES);
-      store<u32>(control() + SCRATCH, <u32>myScratch);
-    } else {
-      myScratch = <usize>load<u32>(ctl + SCRATCH + (<usize>tid << 2));
-    }
-  }
+  if (myScratch == 0) myScratch = tid == 0 ? mainScratch() : <usize>load<u32>(ctl + SCRATCH + (<usize>tid << 2));
   return myScratch;
+}
+
+// The main thread's scratch, allocated on first use (the one allocation on a path that tasks can
+// reach: helpers have tid ≠ 0 and read theirs from the control block).
+function mainScratch(): usize {
+  return heap.alloc(<usize>ThreadScratch.BYTES);
 }
 
 /** How many threads a kernel may split its work over right now: 1 in the single-threaded builds,

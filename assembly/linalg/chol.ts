@@ -11,7 +11,7 @@
 import { ld, st, ptr } from "../core/mem";
 import { Status, setStatusArg } from "../core/status";
 import { dot, axpy, scal } from "./blas1";
-import { gemm, gemmWith } from "./gemm";
+import { gemmWith } from "./gemm";
 import { ThreadScratch, threadScratch, parallelism, tasksFor, fork, setArg, argI, argP } from "../core/threads";
 
 const NB: i32 = 96; // panel width of the blocked factorisation and the triangular solves
@@ -52,7 +52,7 @@ function trsmRightLT(m: i32, nb: i32, l: usize, ldl: i32, b: usize, ldb: i32): v
   }
   const h = ((nb >> 1) + 7) & ~7;
   trsmRightLT(m, h, l, ldl, b, ldb);
-  gemm(0, 1, m, nb - h, h, -1.0, b, ldb, rowp(l, ldl, h), ldl, 1.0, b + (<usize>h << 3), ldb);
+  gemmWith(0, 1, m, nb - h, h, -1.0, b, ldb, rowp(l, ldl, h), ldl, 1.0, b + (<usize>h << 3), ldb, 0, false);
   trsmRightLT(m, nb - h, rowp(l, ldl, h) + (<usize>h << 3), ldl, b + (<usize>h << 3), ldb);
 }
 
@@ -194,7 +194,7 @@ function trsmLowerSerial(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32)
   }
   const h = ((n >> 1) + 7) & ~7;
   trsmLowerSerial(h, r, l, ldl, b, ldb);
-  gemm(0, 0, n - h, r, h, -1.0, rowp(l, ldl, h), ldl, b, ldb, 1.0, rowp(b, ldb, h), ldb);
+  gemmWith(0, 0, n - h, r, h, -1.0, rowp(l, ldl, h), ldl, b, ldb, 1.0, rowp(b, ldb, h), ldb, 0, false);
   trsmLowerSerial(n - h, r, rowp(l, ldl, h) + (<usize>h << 3), ldl, rowp(b, ldb, h), ldb);
 }
 
@@ -228,7 +228,7 @@ function trsmLowerTSerial(n: i32, r: i32, l: usize, ldl: i32, b: usize, ldb: i32
   }
   const h = ((n >> 1) + 7) & ~7;
   trsmLowerTSerial(n - h, r, rowp(l, ldl, h) + (<usize>h << 3), ldl, rowp(b, ldb, h), ldb);
-  gemm(1, 0, h, r, n - h, -1.0, rowp(l, ldl, h), ldl, rowp(b, ldb, h), ldb, 1.0, b, ldb);
+  gemmWith(1, 0, h, r, n - h, -1.0, rowp(l, ldl, h), ldl, rowp(b, ldb, h), ldb, 1.0, b, ldb, 0, false);
   trsmLowerTSerial(h, r, l, ldl, b, ldb);
 }
 

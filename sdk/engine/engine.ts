@@ -193,7 +193,7 @@ export interface EngineThreading {
 export interface EngineThreadInfo {
   /** Threads the kernels use, the calling one included (1 when single-threaded). */
   threads: number;
-  /** Helper threads running now (threads − 1 once they have all started). */
+  /** Helper threads running and taking part (threads − 1 once they have all started). */
   helpers: number;
   /** Which build of the module the engine runs: "threads" (shared memory), or "single". */
   module: "threads" | "single";
@@ -265,7 +265,7 @@ export class Engine {
 
   /** How the engine runs its kernels: threads, helpers running, which module, and why. */
   threadInfo(): EngineThreadInfo {
-    const helpers = this.helpers ? this.exports.threads_registered() : 0;
+    const helpers = this.helpers ? Math.min(this.exports.threads_registered(), this.threadCount - 1) : 0;
     const threaded = !!this.helpers;
     let note = this.threadNote;
     if (!note) {
@@ -287,7 +287,8 @@ export class Engine {
   async threadsReady(timeoutMs = 5000): Promise<boolean> {
     const t0 = clock();
     while (this.helpers && this.exports.threads_registered() < this.threadCount - 1) {
-      if (clock() - t0 > timeoutMs || this.helpers.count < this.threadCount - 1) return false;
+      // Helpers that left (after a trap, or idle in Deno) are started again.
+      if (clock() - t0 > timeoutMs || !this.helpers.ensure(this.threadCount - 1)) return false;
       await new Promise((r) => setTimeout(r, 2));
     }
     return true;

@@ -1,6 +1,6 @@
 // Finding and instantiating the module in every runtime: Node ≥ 20, Deno 2, browsers, edge
 // runtimes (bytes / Module / Response), strict CSPs (a precompiled Module), and WASI hosts.
-import { Engine, type Instantiator } from "./engine.js";
+import { Engine, type Instantiator, type EngineThreadInfo } from "./engine.js";
 import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
 import { packagedWasm, packagedThreadsWasm } from "./packaged.js";
 import { isThreadedModule, sharedMemory, threadSupport, MAX_THREADS } from "./threads.js";
@@ -193,7 +193,12 @@ export function engineModule(engine: Engine): WebAssembly.Module | undefined {
 export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
   const opts: InitOptions = isOptions(options) ? options : { source: options };
   const plain = opts.source === undefined && !opts.imports;
-  const threads = checkThreads(opts.threads);
+  let threads: number | undefined;
+  try {
+    threads = checkThreads(opts.threads);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const adjust = (e: Engine): Engine => {
     if (opts.memoryLimit !== undefined) e.memoryLimit = opts.memoryLimit;
     if (threads !== undefined) e.setThreads(threads);
@@ -206,12 +211,11 @@ export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
     const want = threads ?? support.cores;
     let mod: WebAssembly.Module;
     let note = "";
-    let origin = describe(opts.source);
+    const origin = describe(opts.source);
     const threadsUrl = opts.source === undefined && want > 1 && support.possible ? packagedThreadsWasm() : null;
     if (threadsUrl) {
       try {
         mod = await compile(threadsUrl);
-        origin = `${describe(threadsUrl)} (threads)`;
       } catch (e) {
         note = `could not load the threaded module (${(e as Error)?.message ?? e}); running the single-threaded one`;
         mod = await compile(undefined);
@@ -253,6 +257,39 @@ export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferV
   }
   defaultEngine = engineFromModule(mod, opts, describe(source));
   return defaultEngine;
+}
+
+/** What `engineInfo()` reports: how the engine runs its kernels and why, and what the runtime
+ *  allows. */
+export interface EngineInfo extends EngineThreadInfo {
+  /** Logical cores of this machine (navigator.hardwareConcurrency, os.availableParallelism). */
+  cores: number;
+  /** Whether this runtime can run the threaded module (shared memory and workers). */
+  threadsPossible: boolean;
+  /** Why it cannot, when it cannot ("" otherwise). */
+  threadsUnavailable: string;
+  /** `crossOriginIsolated` in a browser (threads need it), null elsewhere. */
+  crossOriginIsolated: boolean | null;
+  /** Where the module came from ("bundled", a URL, "bytes", "module"). */
+  origin: string;
+  /** Bytes of linear memory the engine holds. */
+  memoryBytes: number;
+}
+
+/** How the default engine (or `engine`) runs: its threads and helpers, which module (threaded or
+ *  single-threaded), why it runs on one thread when it does, and what this runtime allows
+ *  (cores, shared memory, cross-origin isolation). `seqlearn info` prints it. */
+export function engineInfo(engine: Engine = getEngine()): EngineInfo {
+  const support = threadSupport();
+  return {
+    ...engine.threadInfo(),
+    cores: support.cores,
+    threadsPossible: support.possible,
+    threadsUnavailable: support.reason,
+    crossOriginIsolated: support.crossOriginIsolated,
+    origin: engine.origin,
+    memoryBytes: engine.memoryBytes,
+  };
 }
 
 /** The default engine; throws a clear error if init() has not completed. */
