@@ -754,7 +754,7 @@ export interface WasmExports {
    * Address of this engine's thread control block (allocated on first call). The engine hands it
    * to each helper, which passes it to thread_run. 0 in the single-threaded builds.
    *
-   * [assembly/core/threads.ts:296](../../assembly/core/threads.ts#L296)
+   * [assembly/core/threads.ts:295](../../assembly/core/threads.ts#L295)
    */
   threads_control(): number;
   /**
@@ -764,13 +764,13 @@ export interface WasmExports {
    * every kernel into many tasks). Returns the number of threads now allowed (1 in the
    * single-threaded builds). Main thread only.
    *
-   * [assembly/core/threads.ts:309](../../assembly/core/threads.ts#L309)
+   * [assembly/core/threads.ts:308](../../assembly/core/threads.ts#L308)
    */
   threads_config(threads: number, blocking: number, grain: number): number;
   /**
    * Helpers in thread_run right now (main thread).
    *
-   * [assembly/core/threads.ts:319](../../assembly/core/threads.ts#L319)
+   * [assembly/core/threads.ts:318](../../assembly/core/threads.ts#L318)
    */
   threads_registered(): number;
   /**
@@ -781,13 +781,13 @@ export interface WasmExports {
    * was free, or in the single-threaded builds. Called by sdk/engine/threads.ts in each helper
    * worker, never on the main thread.
    *
-   * [assembly/core/threads.ts:344](../../assembly/core/threads.ts#L344)
+   * [assembly/core/threads.ts:343](../../assembly/core/threads.ts#L343)
    */
   thread_run(control: number, idleMs: number): number;
   /**
    * Tell every helper to leave thread_run (main thread; before the engine drops this memory).
    *
-   * [assembly/core/threads.ts:372](../../assembly/core/threads.ts#L372)
+   * [assembly/core/threads.ts:371](../../assembly/core/threads.ts#L371)
    */
   threads_stop(): void;
   /**
@@ -1464,7 +1464,7 @@ export interface AbiArgs {
    * Address of this engine's thread control block (allocated on first call). The engine hands it
    * to each helper, which passes it to thread_run. 0 in the single-threaded builds.
    *
-   * Engine side: [assembly/core/threads.ts:296](../../assembly/core/threads.ts#L296).
+   * Engine side: [assembly/core/threads.ts:295](../../assembly/core/threads.ts#L295).
    */
   threads_control: Record<string, never>;
   /**
@@ -1474,7 +1474,7 @@ export interface AbiArgs {
    * every kernel into many tasks). Returns the number of threads now allowed (1 in the
    * single-threaded builds). Main thread only.
    *
-   * Engine side: [assembly/core/threads.ts:309](../../assembly/core/threads.ts#L309).
+   * Engine side: [assembly/core/threads.ts:308](../../assembly/core/threads.ts#L308).
    */
   threads_config: {
     /** `i32` — threads to use, the calling one included */ threads: number;
@@ -1484,7 +1484,7 @@ export interface AbiArgs {
   /**
    * Helpers in thread_run right now (main thread).
    *
-   * Engine side: [assembly/core/threads.ts:319](../../assembly/core/threads.ts#L319).
+   * Engine side: [assembly/core/threads.ts:318](../../assembly/core/threads.ts#L318).
    */
   threads_registered: Record<string, never>;
   /**
@@ -1495,7 +1495,7 @@ export interface AbiArgs {
    * was free, or in the single-threaded builds. Called by sdk/engine/threads.ts in each helper
    * worker, never on the main thread.
    *
-   * Engine side: [assembly/core/threads.ts:344](../../assembly/core/threads.ts#L344).
+   * Engine side: [assembly/core/threads.ts:343](../../assembly/core/threads.ts#L343).
    */
   thread_run: {
     /** `usize` — the address threads_control returned on the main thread */ control: number;
@@ -1504,7 +1504,7 @@ export interface AbiArgs {
   /**
    * Tell every helper to leave thread_run (main thread; before the engine drops this memory).
    *
-   * Engine side: [assembly/core/threads.ts:372](../../assembly/core/threads.ts#L372).
+   * Engine side: [assembly/core/threads.ts:371](../../assembly/core/threads.ts#L371).
    */
   threads_stop: Record<string, never>;
   /**
