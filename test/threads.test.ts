@@ -380,3 +380,31 @@ describe("traps, memory release, and what the engine reports", () => {
     expect(e.threadInfo().note).toMatch(/single-threaded build/);
   });
 });
+
+describe("merge trees use the threads of idle workers", () => {
+  it("each task's hint is the executor's size over the nodes of its level; withThreads raises, then restores", async () => {
+    const { runMergeTree } = await import("../sdk/parallel/tree.js");
+    const { withThreads } = await import("../sdk/engine/index.js");
+    const seen: Array<[number, number]> = [];
+    const executor = {
+      size: 4,
+      async run<O>(_task: string, input: unknown): Promise<O> {
+        const i = input as { level: number; threads: number };
+        seen.push([i.level, i.threads]);
+        return 0 as O;
+      },
+    };
+    await runMergeTree(executor, { leaves: Array.from({ length: 8 }, (_, i) => i), leafTask: "l", mergeTask: "m", seed: 1 });
+    const byLevel = new Map<number, Set<number>>();
+    for (const [l, t] of seen) byLevel.set(l, (byLevel.get(l) ?? new Set()).add(t));
+    expect([...byLevel].sort((a, b) => a[0] - b[0]).map(([l, t]) => [l, [...t]])).toEqual([[0, [1]], [1, [1]], [2, [2]], [3, [4]]]);
+
+    const eng = await init();
+    const before = eng.threads;
+    expect(withThreads(before + 1, () => eng.threads)).toBe(before + 1);
+    expect(eng.threads).toBe(before);
+    expect(withThreads(1, () => eng.threads), "never lowers").toBe(before);
+    expect(() => withThreads(before + 1, () => { throw new Error("boom"); })).toThrow("boom");
+    expect(eng.threads, "restored after a throw").toBe(before);
+  });
+});

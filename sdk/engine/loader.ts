@@ -292,6 +292,22 @@ export function engineInfo(engine: Engine = getEngine()): EngineInfo {
   };
 }
 
+/** Run `fn` with the default engine on at least `threads` threads, then go back to the number it
+ *  had: how a task that runs alone (a merge near the root of a tree, on a pool worker whose
+ *  engine has one thread) uses the cores other workers leave idle. Never lowers the engine's
+ *  threads, and changes no result (results do not depend on the number of threads). */
+export function withThreads<T>(threads: number | undefined, fn: () => T): T {
+  const eng = getEngine();
+  const before = eng.threads;
+  if (threads === undefined || !(threads > before) || eng.threadInfo().module !== "threads") return fn();
+  eng.setThreads(Math.min(Math.floor(threads), MAX_THREADS));
+  try {
+    return fn();
+  } finally {
+    eng.setThreads(before);
+  }
+}
+
 /** The default engine; throws a clear error if init() has not completed. */
 export function getEngine(): Engine {
   if (!defaultEngine) throw new EngineStateError("seqlearn is not initialised: call `await init()` (or initSync(bytes)) first");
