@@ -12,7 +12,7 @@ export {
 } from "./core/rng";
 export { vexp } from "./core/vmath";
 export { dot, axpy, scal, axpby, sum, nrm2, all_finite, gemv, gemv_t } from "./linalg/blas1";
-export { gemm, syrk } from "./linalg/gemm";
+export { gemm, syrk, syrk_t } from "./linalg/gemm";
 export { cholesky, cholesky_jitter, trsm_lower, trsm_lower_t, trsm_right_lower_t, chol_diag_inv, chol_diag_inv_workspace_size } from "./linalg/chol";
 export { cg } from "./linalg/cg";
 export { eigh, eigh_workspace_size } from "./linalg/eigh";

@@ -101,7 +101,13 @@ const KERNELS: Record<string, (e: Engine) => string[]> = {
     const n = 203, k = 45;
     const a = data(n * k, 5), c = data(n * n, 6);
     e.call("syrk", { n, k, alpha: 0.5, a: input(a), lda: k, beta: 1, c: inout(c), ldc: n });
-    return [bits(c)];
+    // syrk_t: C ← α·AᵀA + β·C (C symmetric), the bits of the full product gemm(1, 0).
+    const at = data(k * n, 7), s0 = spd(n, 8);
+    const full = s0.slice(), half = s0.slice();
+    e.call("gemm", { transA: 1, transB: 0, m: n, n, k, alpha: 0.75, a: input(at), lda: n, b: input(at), ldb: n, beta: 1, c: inout(full), ldc: n });
+    e.call("syrk_t", { n, k, alpha: 0.75, a: input(at), lda: n, beta: 1, c: inout(half), ldc: n });
+    expect(bits(half), "syrk_t = gemm(1, 0)").toBe(bits(full));
+    return [bits(c), bits(half)];
   },
   kernels: (e) => {
     const out: string[] = [];

@@ -326,6 +326,38 @@ export function syrkRow(r: i32, n: i32, k: i32, alpha: f64, a: usize, lda: i32, 
     beta, c + (<usize>(i0 * ldc) << 3), ldc, epi, useEpi, i0, 0);
 }
 
+/** Block row `r` of a syrk_t: C[i0:i0+bi, 0:i0+bi] = α·A[:, i0:i0+bi]ᵀ·A[:, 0:i0+bi] + β·C. */
+function syrkTRow(r: i32, n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32): void {
+  const i0 = r * SYRK_BS;
+  const bi = min(SYRK_BS, n - i0);
+  gemmWith(1, 0, bi, i0 + bi, k, alpha, a + (<usize>i0 << 3), lda, a, lda,
+    beta, c + (<usize>(i0 * ldc) << 3), ldc, 0, false);
+}
+
+/** C (n×n) ← α·Aᵀ·A + β·C for A k×n (lda), C symmetric on entry when β ≠ 0: the lower block
+ *  rows are computed, then mirrored. Bit-identical to gemm(1, 0, n, n, k, α, A, A, β, C) — each
+ *  element of that product is Σ_p a_pi·a_pj in the same order of p, and a_pi·a_pj = a_pj·a_pi
+ *  exactly, so its upper triangle equals the mirrored lower one — in half the work. With several
+ *  threads the block rows are tasks, then the mirror is split by rows. */
+export function syrk_t(n: i32, k: i32, alpha: f64, a: ptr<f64>, lda: i32, beta: f64, c: ptr<f64>, ldc: i32): void {
+  const rows = (n + SYRK_BS - 1) / SYRK_BS;
+  const threads = parallelism();
+  if (threads > 1 && tasksFor(0.5 * <f64>n * <f64>n * <f64>k, threads, rows) > 1) {
+    setArg(0, <f64>n); setArg(1, <f64>k); setArg(2, alpha); setArg(3, <f64>a); setArg(4, <f64>lda);
+    setArg(5, beta); setArg(6, <f64>c); setArg(7, <f64>ldc); setArg(8, <f64>rows);
+    fork(rows, changetype<usize>(syrkTRowTask));
+  } else {
+    for (let r = 0; r < rows; r++) syrkTRow(r, n, k, alpha, a, lda, beta, c, ldc);
+  }
+  mirrorLower(n, c, ldc);
+}
+
+function syrkTRowTask(t: i32): void {
+  const n = argI(0), k = argI(1), alpha = arg(2), a = argP(3), lda = argI(4);
+  const beta = arg(5), c = argP(6), ldc = argI(7), rows = argI(8);
+  syrkTRow(rows - 1 - t, n, k, alpha, a, lda, beta, c, ldc);
+}
+
 /** Lower triangle (and mirrored upper) of C (n×n) ← α·A·Aᵀ + β·C for A n×k (lda).
  *  Block rows of C are computed only up to the diagonal block, then mirrored; with several
  *  threads the block rows are tasks (the longest first), then the mirror is split by rows. */

@@ -925,9 +925,19 @@ export interface WasmExports {
    * Block rows of C are computed only up to the diagonal block, then mirrored; with several
    * threads the block rows are tasks (the longest first), then the mirror is split by rows.
    *
-   * [assembly/linalg/gemm.ts:332](../../assembly/linalg/gemm.ts#L332)
+   * [assembly/linalg/gemm.ts:364](../../assembly/linalg/gemm.ts#L364)
    */
   syrk(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
+  /**
+   * C (n×n) ← α·Aᵀ·A + β·C for A k×n (lda), C symmetric on entry when β ≠ 0: the lower block
+   * rows are computed, then mirrored. Bit-identical to gemm(1, 0, n, n, k, α, A, A, β, C) — each
+   * element of that product is Σ_p a_pi·a_pj in the same order of p, and a_pi·a_pj = a_pj·a_pi
+   * exactly, so its upper triangle equals the mirrored lower one — in half the work. With several
+   * threads the block rows are tasks, then the mirror is split by rows.
+   *
+   * [assembly/linalg/gemm.ts:342](../../assembly/linalg/gemm.ts#L342)
+   */
+  syrk_t(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
   /**
    * In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
    * the strict upper triangle is zeroed. Returns Status.OK or Status.NOT_SPD (status_arg = pivot index).
@@ -1747,9 +1757,28 @@ export interface AbiArgs {
    * Block rows of C are computed only up to the diagonal block, then mirrored; with several
    * threads the block rows are tasks (the longest first), then the mirror is split by rows.
    *
-   * Engine side: [assembly/linalg/gemm.ts:332](../../assembly/linalg/gemm.ts#L332).
+   * Engine side: [assembly/linalg/gemm.ts:364](../../assembly/linalg/gemm.ts#L364).
    */
   syrk: {
+    /** `i32` */ n: number;
+    /** `i32` */ k: number;
+    /** `f64` */ alpha: number;
+    /** `ptr<f64>` */ a: Ptr<Float64Array>;
+    /** `i32` */ lda: number;
+    /** `f64` */ beta: number;
+    /** `ptr<f64>` */ c: Ptr<Float64Array>;
+    /** `i32` */ ldc: number;
+  };
+  /**
+   * C (n×n) ← α·Aᵀ·A + β·C for A k×n (lda), C symmetric on entry when β ≠ 0: the lower block
+   * rows are computed, then mirrored. Bit-identical to gemm(1, 0, n, n, k, α, A, A, β, C) — each
+   * element of that product is Σ_p a_pi·a_pj in the same order of p, and a_pi·a_pj = a_pj·a_pi
+   * exactly, so its upper triangle equals the mirrored lower one — in half the work. With several
+   * threads the block rows are tasks, then the mirror is split by rows.
+   *
+   * Engine side: [assembly/linalg/gemm.ts:342](../../assembly/linalg/gemm.ts#L342).
+   */
+  syrk_t: {
     /** `i32` */ n: number;
     /** `i32` */ k: number;
     /** `f64` */ alpha: number;
@@ -2770,6 +2799,7 @@ export interface AbiReturns {
   gemv_t: void;
   gemm: void;
   syrk: void;
+  syrk_t: void;
   cholesky: Status;
   cholesky_jitter: Status;
   trsm_lower: void;
@@ -2866,6 +2896,7 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   gemv_t: ["m", "n", "a", "lda", "x", "y"],
   gemm: ["transA", "transB", "m", "n", "k", "alpha", "a", "lda", "b", "ldb", "beta", "c", "ldc"],
   syrk: ["n", "k", "alpha", "a", "lda", "beta", "c", "ldc"],
+  syrk_t: ["n", "k", "alpha", "a", "lda", "beta", "c", "ldc"],
   cholesky: ["a", "n", "lda"],
   cholesky_jitter: ["a", "n", "lda", "work", "jitter0", "maxTries"],
   trsm_lower: ["n", "r", "l", "ldl", "b", "ldb"],
