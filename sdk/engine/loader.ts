@@ -188,8 +188,9 @@ export function engineModule(engine: Engine): WebAssembly.Module | undefined {
 
 /** Load the module and make it the default engine. Safe to call more than once: later calls
  *  without options return the engine from the first (`threads` or `memoryLimit` alone apply to
- *  it). Without a source, the threaded module is loaded where threads are possible and more than
- *  one is wanted, else the single-threaded one; it resolves once the helper threads have started. */
+ *  it). Without a source, the threaded module is loaded where threads are possible (shared
+ *  memory and workers), else the single-threaded one; it resolves once the helper threads have
+ *  started. */
 export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
   const opts: InitOptions = isOptions(options) ? options : { source: options };
   const plain = opts.source === undefined && !opts.imports;
@@ -212,7 +213,9 @@ export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
     let mod: WebAssembly.Module;
     let note = "";
     const origin = describe(opts.source);
-    const threadsUrl = opts.source === undefined && want > 1 && support.possible ? packagedThreadsWasm() : null;
+    // Where threads are possible the threaded module is loaded even for one thread, so that
+    // setThreads() can raise them later (withThreads, a pool worker's merge near the root).
+    const threadsUrl = opts.source === undefined && support.possible ? packagedThreadsWasm() : null;
     if (threadsUrl) {
       try {
         mod = await compile(threadsUrl);
@@ -222,7 +225,7 @@ export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
       }
     } else {
       mod = await compile(opts.source);
-      if (opts.source === undefined) note = want > 1 ? support.reason : threads === 1 ? "one thread was asked for" : "one core";
+      if (opts.source === undefined) note = support.reason;
     }
     if (isThreadedModule(mod)) await prepareWorkers(); // Node < 20.16: worker_threads, loaded once
     // A plain init() that completes after an explicit init(source) / initSync(...) keeps

@@ -11,7 +11,7 @@ export function packagedWasm(): URL | WebAssembly.Module {
 }
 
 /** Where init() loads the threaded module from (build/seqlearn.threads.wasm: shared memory,
- *  helper threads), when threads are possible and more than one is wanted. */
+ *  helper threads) where threads are possible. */
 export function packagedThreadsWasm(): URL | WebAssembly.Module | null {
   return new URL("../../build/seqlearn.threads.wasm", import.meta.url);
 }
