@@ -117,7 +117,7 @@ const DENO_IDLE_MS = 200;
 // in a kernel, traps too (and the engine resets), and reports its message.
 const HELPER_SOURCE = `"use strict";
 const node = typeof self === "undefined";
-const port = node ? require("node:worker_threads").parentPort : null;
+const port = node ? require("worker_threads").parentPort : null;
 const post = (m) => (node ? port.postMessage(m) : self.postMessage(m));
 const onMessage = (fn) => (node ? port.on("message", fn) : self.addEventListener("message", (e) => fn(e.data)));
 onMessage((msg) => {
