@@ -9,10 +9,15 @@
 // last one to finish. Everything else — allocation, the generator, status words, the export
 // calls from JavaScript — happens on the main thread only.
 //
-// Rules that keep this correct (test/threads.test.ts checks the first two on the compiled module):
-// - A helper never allocates: the code reachable from `thread_run` never reaches the allocator,
-//   and the main thread allocates each helper's scratch (pack buffers, …) before letting it
-//   take part in a job.
+// Rules that keep this correct (test/threads.test.ts checks the first, second and fourth on the
+// compiled module):
+// - A helper never allocates: the main thread allocates each helper's scratch (pack buffers, …)
+//   before letting it take part in a job, and the one allocation on a path from `thread_run`
+//   (threadScratch's, for the main thread's own scratch) is taken only by thread id 0.
+// - No start-up side effects: instantiating the module again on the shared memory (each helper
+//   does) re-applies its data segments; `--zeroFilledMemory` leaves only constants there (no
+//   static scratch: the solves' pairs live in the thread's scratch block), and there is no
+//   start function.
 // - Nothing a helper runs touches the shadow stack (no managed references in task code; the
 //   GEMM epilogue is a table index, not a function object): every instance starts its stack
 //   pointer at the same address, so they would share one stack.
@@ -21,14 +26,19 @@
 //   the job's argument slots of the control block, written before the job is published.
 // - Only the main thread at depth 0 forks. A kernel asks `parallelism()` first and, when it is 1
 //   (one thread, or already inside a task on any thread), runs its serial code without touching
-//   the job slots; so a task's nested kernels run serially and never overwrite the job of the
-//   fork they belong to.
+//   the job slots; and task functions call only serial code (gemmWith, syrkRow, the serial
+//   solves), so no task can reach `fork` and overwrite the job it belongs to.
 // - Determinism: a kernel splits its output into tasks so that every element is computed by one
 //   task, with exactly the operations of the serial kernel in the same order (the partitions are
 //   chosen where the serial code's result does not depend on the block boundaries: GEMM's
 //   elements do not depend on the m and n blocking, a triangular solve's rows or columns are
 //   independent, …). Which thread runs a task, and how many threads there are, cannot change a
 //   bit of the result. Reductions across tasks (sums over rows) are never split.
+//
+// Helpers take an id (1…63) from the LIVE bit mask when they enter `thread_run` and give it back
+// when they leave (after threads_stop, or after `idleMs` without work: Deno, where a live worker
+// keeps the process running); an id's scratch block stays allocated for whichever helper takes
+// the id next.
 //
 // Protocol. Publishing job e: write FN, TASKS, ALLOWED and the arguments; DONE ← 0;
 // CLAIM ← e·2³² (task 0 of epoch e); EPOCH ← e; notify EPOCH. A thread claims task t by a
