@@ -110,6 +110,19 @@ describe("runtime matrix: the core suite everywhere", () => {
     checkReport("deno", report, true);
   });
 
+  it("Deno 2: idle helper threads leave (so the process exits by itself) and come back when there is work", async () => {
+    const out = await run(deno, ["run", "--allow-read", "--no-prompt", "test/runtime/deno-threads.mjs"], denoEnv);
+    const exited = Date.now();
+    expect(out.code, out.stderr).toBe(0);
+    const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as { info: { module: string; threads: number }; before: number; idle: number; after: number; same: boolean; end: number };
+    expect(r.info).toMatchObject({ module: "threads", threads: 2 });
+    expect([r.before, r.idle, r.after], "helpers: running, gone after 800 ms idle, running again").toEqual([1, 0, 1]);
+    expect(r.same, "the same product before and after").toBe(true);
+    // The script ends at r.end; the process must not wait for its helpers (it would hang: a live
+    // worker keeps Deno running). Start-up and reporting take well under the 120 s time-out.
+    expect(exited - r.end).toBeLessThan(10_000);
+  });
+
   it("WASI build under node:wasi: every case passes, digest identical, traps reset the engine", async () => {
     const out = await run(process.execPath, ["--no-warnings", "test/runtime/wasi.mjs"]);
     const report = lastJson(out, "the WASI runner");
