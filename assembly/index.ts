@@ -5,13 +5,14 @@
 // and writes sdk/engine/abi.ts: the typed boundary (docs/internals/engine-abi.md).
 export { mem_alloc, mem_free, mem_size } from "./core/mem";
 export { status_arg, status_arg2 } from "./core/status";
+export { threads_control, threads_config, threads_registered, thread_run, threads_stop } from "./core/threads";
 export {
   rng_seed, rng_fill_u32, rng_fill_uniform, rng_fill_normal, rng_below, rng_bernoulli,
   rng_fill_bernoulli, rng_binomial, rng_binomial_thin, rng_fill_binomial,
 } from "./core/rng";
 export { vexp } from "./core/vmath";
 export { dot, axpy, scal, axpby, sum, nrm2, all_finite, gemv, gemv_t } from "./linalg/blas1";
-export { gemm, syrk } from "./linalg/gemm";
+export { gemm, syrk, syrk_t } from "./linalg/gemm";
 export { cholesky, cholesky_jitter, trsm_lower, trsm_lower_t, trsm_right_lower_t, chol_diag_inv, chol_diag_inv_workspace_size } from "./linalg/chol";
 export { cg } from "./linalg/cg";
 export { eigh, eigh_workspace_size } from "./linalg/eigh";

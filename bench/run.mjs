@@ -6,9 +6,12 @@
 // returning markdown (the runner adds the "## title" heading). ctx has:
 //   sl            the seqlearn module (dist/node/index.js), initialised
 //   time(fn, { minReps = 3, minMs = 300, warmup = true })   median ms per call
-//   python(code, input?)  runs code in a numpy-capable python3, single-threaded; `input` is
-//                 the dict INPUT, bench_ms(fn) gives a median ms; returns the JSON object
-//                 printed on the last stdout line, or null when python / a module is missing
+//   python(code, input?, { threads })  runs code in a numpy-capable python3, single-threaded
+//                 unless `threads` says otherwise (a count, or "default"); `input` is the dict
+//                 INPUT, bench_ms(fn) gives a median ms; returns the JSON object printed on the
+//                 last stdout line, or null when python / a module is missing
+//   The engine runs on one thread (init({ threads: 1 })); a case that measures threads sets
+//   them with sl.getEngine().setThreads(n) and puts them back.
 //   peers         { numpy, scipy, sklearn, mlMatrix, mlKernel }: versions or null
 //   quick, log(msg), summary (push { case, what, value, target } rows for the header)
 //
@@ -71,7 +74,7 @@ if (!existsSync(distEntry)) {
   process.exit(2);
 }
 const sl = await import(pathToFileURL(distEntry).href);
-await sl.init();
+await sl.init({ threads: 1 });
 
 log("looking for peers");
 const py = findPython() ? pythonPeers() : null;
@@ -88,7 +91,7 @@ const started = new Date();
 const ctx = {
   sl,
   time,
-  python: (code, input) => runPython(code, input),
+  python: (code, input, options) => runPython(code, input, options),
   peers,
   quick,
   log: (msg) => log(msg),

@@ -7,6 +7,11 @@
 //   - never a file whose real path (symbolic links resolved) leaves the root;
 //   - only to requests whose Host header names this server (127.0.0.1:<port> or
 //     localhost:<port>), so a web page on another name cannot read it through DNS rebinding.
+// With `isolate` (`--isolate` on the command line), responses carry the two headers that make a
+// page cross-origin isolated, which browsers require before they give it shared memory, and so
+// before seqlearn's engine runs on several threads there (docs/guide/runtimes.md):
+//   Cross-Origin-Opener-Policy: same-origin
+//   Cross-Origin-Embedder-Policy: require-corp
 import { createServer } from "node:http";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
@@ -24,14 +29,23 @@ const TYPES = {
   ".svg": "image/svg+xml",
 };
 
+/** The headers of a cross-origin isolated page (every resource here is same-origin, which
+ *  `require-corp` allows without a Cross-Origin-Resource-Policy header). */
+export const ISOLATION_HEADERS = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
+
 /** The folders of the repository the examples need. */
 export const EXAMPLE_FOLDERS = ["examples/", "dist/", "build/", "data/"];
 
 /** Serve files of `root` on 127.0.0.1:`port` (0 = a free port); resolves to { url, close() }.
  *  `options.allow`: the folders under the root that may be served (paths relative to the
- *  root, ending in "/"; default EXAMPLE_FOLDERS). */
+ *  root, ending in "/"; default EXAMPLE_FOLDERS). `options.isolate`: true, or a function of the
+ *  request's path, to send ISOLATION_HEADERS. */
 export function serveStatic(root, port = 0, options = {}) {
   const allow = (options.allow ?? EXAMPLE_FOLDERS).map((a) => a.replace(/^\/+/, ""));
+  const isolate = typeof options.isolate === "function" ? options.isolate : () => options.isolate === true;
   let hosts = new Set();
   const rootReal = realpath(root);
   const server = createServer(async (req, res) => {
@@ -53,7 +67,7 @@ export function serveStatic(root, port = 0, options = {}) {
       const base = await rootReal;
       if (real !== base && !real.startsWith(base + sep)) return refuse(404, "not found");
       const body = await readFile(real);
-      res.writeHead(200, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff" });
+      res.writeHead(200, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff", ...(isolate(path) ? ISOLATION_HEADERS : {}) });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       refuse(404, "not found");
@@ -74,7 +88,9 @@ export function serveStatic(root, port = 0, options = {}) {
 // http://127.0.0.1:<port>/dist/demo/ shows the interactive demo.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = join(fileURLToPath(new URL(".", import.meta.url)), "..").replace(/\/$/, "");
-  const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
-  const { url } = await serveStatic(root, port);
-  console.log(`serving ${EXAMPLE_FOLDERS.join(", ")} of ${root} — open ${url}dist/demo/ (the interactive demo, \`npm run build\` first) or ${url}examples/browser/ (Ctrl-C to stop)`);
+  const args = process.argv.slice(2);
+  const isolate = args.includes("--isolate");
+  const port = Number(args.find((a) => a !== "--isolate") ?? process.env.PORT ?? 8080);
+  const { url } = await serveStatic(root, port, { isolate });
+  console.log(`serving ${EXAMPLE_FOLDERS.join(", ")} of ${root}${isolate ? " (cross-origin isolated: threads)" : ""} — open ${url}dist/demo/ (the interactive demo, \`npm run build\` first) or ${url}examples/browser/ (Ctrl-C to stop)`);
 }

@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const wasmOnly = process.argv.includes("--wasm-only");
 // `--sdk-only`: keep the modules in build/ (for work on the SDK alone).
-const sdkOnly = process.argv.includes("--sdk-only") && existsSync("build/seqlearn.wasm") && existsSync("build/seqlearn.wasi.wasm");
+const sdkOnly = process.argv.includes("--sdk-only") && existsSync("build/seqlearn.wasm") && existsSync("build/seqlearn.wasi.wasm") && existsSync("build/seqlearn.threads.wasm");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
 function run(cmd, args, label) {
@@ -28,6 +28,9 @@ mkdirSync("build", { recursive: true });
 run(process.execPath, [join(root, "scripts", "abi.mjs")], "sdk/engine/abi.ts from assembly/ (scripts/abi.mjs)");
 if (!sdkOnly) run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.json", "--target", "release"], "build/seqlearn.wasm");
 if (!sdkOnly) run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.wasi.json", "--target", "release"], "build/seqlearn.wasi.wasm");
+// The threaded build: the same sources with shared, imported memory and atomics (assembly/core/
+// threads.ts); the engine and its helper threads each instantiate it on one shared memory.
+if (!sdkOnly) run(bin("asc"), ["assembly/index.ts", "--config", "asconfig.threads.json", "--target", "release"], "build/seqlearn.threads.wasm");
 if (wasmOnly) process.exit(0);
 
 const esbuild = await import("esbuild");

@@ -59,6 +59,7 @@ export function exportsMap() {
     "./worker": { node: "./dist/node/worker.js", default: "./dist/web/worker.js" },
     "./seqlearn.wasm": "./build/seqlearn.wasm",
     "./seqlearn.wasi.wasm": "./build/seqlearn.wasi.wasm",
+    "./seqlearn.threads.wasm": "./build/seqlearn.threads.wasm",
     "./wasm": "./build/seqlearn.wasm",
     "./wasi": "./build/seqlearn.wasi.wasm",
     "./data/*": "./data/*",

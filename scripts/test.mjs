@@ -38,12 +38,12 @@ for (let i = 0; i < argv.length; i++) {
 // sources start it in their workers (sdk/platform.ts): it must be built from the current sources.
 const { SUBPATHS, TARGETS } = await import("./bundle.mjs");
 const ARTIFACTS = [
-  "build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "dist/cli.js", "dist/node/cli.js", "dist/node/require.cjs",
+  "build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "build/seqlearn.threads.wasm", "build/seqlearn.threads.wat", "dist/cli.js", "dist/node/cli.js", "dist/node/require.cjs",
   "dist/types/index.d.ts", "dist/types-deno/index.d.ts",
   // every entry of every target (scripts/bundle.mjs)
   ...Object.values(TARGETS).flatMap((t) => ["index", ...SUBPATHS, ...(t.worker ? ["worker"] : [])].map((e) => `dist/${t.dir}/${e}.js`)),
 ];
-const SOURCES = ["assembly", "sdk", "scripts/build.mjs", "scripts/bundle.mjs", "asconfig.json", "asconfig.wasi.json", "tsconfig.json", "tsconfig.build.json"];
+const SOURCES = ["assembly", "sdk", "scripts/build.mjs", "scripts/bundle.mjs", "asconfig.json", "asconfig.wasi.json", "asconfig.threads.json", "tsconfig.json", "tsconfig.build.json"];
 
 function newest(path) {
   if (!existsSync(path)) return 0;

@@ -13,10 +13,10 @@
 // engine-side state, helpers of the CLI) are imported by path by tasks.ts, worker.ts and cli/.
 
 // Loading the engine, and what it is.
-export { init, initSync, getEngine, isInitialised, defaultWasmUrl } from "./engine/loader.js";
-export type { InitOptions, WasmSource } from "./engine/loader.js";
+export { init, initSync, getEngine, isInitialised, defaultWasmUrl, engineInfo, withThreads } from "./engine/loader.js";
+export type { InitOptions, WasmSource, EngineInfo } from "./engine/loader.js";
 export { Engine, WasmBuffer } from "./engine/engine.js";
-export type { Typed } from "./engine/engine.js";
+export type { Typed, EngineThreadInfo } from "./engine/engine.js";
 export { version } from "./version.js";
 
 // The typed errors, every one the SDK throws on purpose.

@@ -78,6 +78,22 @@ export async function availableCores(): Promise<number> {
   return Math.max(1, typeof n === "number" && n > 0 ? n | 0 : 1);
 }
 
+/** Number of logical cores available to this process, synchronously (1 if unknown). */
+export function coresSync(): number {
+  if (isNodeRuntime()) {
+    const os = builtin<typeof import("node:os")>("node:os");
+    if (os) return Math.max(1, (typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length) | 0);
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, typeof n === "number" && n > 0 ? n | 0 : 1);
+}
+
+/** A Node built-in module, synchronously (process.getBuiltinModule: Node ≥ 20.16), or null. */
+function builtin<T>(name: string): T | null {
+  const get = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process?.getBuiltinModule;
+  return typeof get === "function" ? (get(name) as T) : null;
+}
+
 type NodeWorkerCtor = new (url: URL, opts: { stdout: boolean; stderr: boolean }) => NodeWorkerLike;
 let nodeWorker: NodeWorkerCtor | null = null;
 
@@ -85,6 +101,13 @@ let nodeWorker: NodeWorkerCtor | null = null;
  *  synchronous); a no-op outside Node. */
 export async function prepareWorkers(): Promise<void> {
   if (isNodeRuntime() && !nodeWorker) nodeWorker = (await import("node:worker_threads")).Worker as unknown as NodeWorkerCtor;
+}
+
+/** The Worker class of node:worker_threads, synchronously if it can be had (already loaded, or
+ *  process.getBuiltinModule), else null. */
+function nodeWorkerClass(): NodeWorkerCtor | null {
+  if (!nodeWorker) nodeWorker = (builtin<typeof import("node:worker_threads")>("node:worker_threads")?.Worker as unknown as NodeWorkerCtor) ?? null;
+  return nodeWorker;
 }
 
 /** Start a Node worker thread on `url` (after prepareWorkers()), or null outside Node. */
@@ -275,4 +298,53 @@ export function importPeer(name: string): Promise<Record<string, unknown>> {
   if (!PEERS.includes(name)) return Promise.reject(new Error(`importPeer: ${name} is not an optional peer dependency of seqlearn`));
   const specifier = name;
   return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+}
+
+// ---- helper threads of a threaded engine (sdk/engine/threads.ts) ------------------------------
+
+/** A helper thread of the engine: a worker running a small script given as source text. */
+export interface HelperWorker {
+  post(message: unknown): void;
+  terminate(): void;
+}
+
+const blobUrls = new Map<string, string>();
+
+/** Start a Web Worker from source text (a module worker from a Blob URL: Deno accepts only
+ *  module workers). Throws where workers cannot be created (no Worker, or a Content Security
+ *  Policy without `worker-src blob:`). */
+function startBlobWorker(source: string, onMessage: (message: unknown) => void): HelperWorker {
+  const W = (globalThis as { Worker?: typeof Worker }).Worker;
+  if (typeof W !== "function") throw new Error("this runtime has no Worker");
+  // One Blob URL per source for the life of the page or process (a few kB), never revoked: a
+  // worker may fetch it after its constructor returns.
+  let url = blobUrls.get(source);
+  if (!url) {
+    url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    blobUrls.set(source, url);
+  }
+  const w = new W(url, { type: "module", name: "seqlearn-thread" });
+  w.addEventListener("message", (e: MessageEvent) => onMessage(e.data));
+  return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+}
+
+/** Start a helper thread running `source`: in Node a worker thread evaluating it (unref'd, so an
+ *  idle helper never keeps the process alive), elsewhere (Deno from the sources) a Web Worker;
+ *  `onMessage` receives what the helper posts.
+ *  Throws if none can be started (in Node < 20.16 before prepareWorkers() completed). */
+export function startHelperThread(source: string, onMessage: (message: unknown) => void): HelperWorker {
+  if (!isNodeRuntime()) return startBlobWorker(source, onMessage);
+  const W = nodeWorkerClass() as unknown as (new (src: string, opts: { eval: boolean; stdout: boolean; stderr: boolean; name?: string }) => NodeWorkerLike) | null;
+  if (!W) throw new Error("node:worker_threads is not loaded yet (Node < 20.16: await init() loads it)");
+  const w = new W(source, { eval: true, stdout: false, stderr: false, name: "seqlearn-thread" });
+  // The listener first, then unref (a listener added after unref() refs the worker again).
+  w.on("message", onMessage as (v: never) => void);
+  w.unref();
+  return { post: (m) => w.postMessage(m), terminate: () => { void w.terminate(); } };
+}
+
+/** Whether helper threads keep the process alive until they are terminated: in Deno every live
+ *  worker does, so the engine stops idle ones itself; Node's are unref'd. */
+export function helpersHoldProcess(): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno === "object";
 }

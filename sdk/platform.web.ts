@@ -80,6 +80,12 @@ export async function availableCores(): Promise<number> {
   return Math.max(1, typeof n === "number" && n > 0 ? n | 0 : 1);
 }
 
+/** Number of logical cores, synchronously (navigator.hardwareConcurrency; 1 if unknown). */
+export function coresSync(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, typeof n === "number" && n > 0 ? n | 0 : 1);
+}
+
 /** Nothing to prepare: workers here are Web Workers. */
 export async function prepareWorkers(): Promise<void> {}
 
@@ -177,4 +183,44 @@ export async function absolutePath(path: string): Promise<string> {
  *  ENOSYS). */
 export async function importPeer(name: string): Promise<Record<string, unknown>> {
   throw Object.assign(new Error(`${name} cannot be loaded in the package's browser/edge build`), { code: "ENOSYS" });
+}
+
+// ---- helper threads of a threaded engine (sdk/engine/threads.ts) ------------------------------
+
+/** A helper thread of the engine: a worker running a small script given as source text. */
+export interface HelperWorker {
+  post(message: unknown): void;
+  terminate(): void;
+}
+
+const blobUrls = new Map<string, string>();
+
+/** Start a Web Worker from source text (a module worker from a Blob URL: Deno accepts only
+ *  module workers). Throws where workers cannot be created (no Worker, or a Content Security
+ *  Policy without `worker-src blob:`). */
+function startBlobWorker(source: string, onMessage: (message: unknown) => void): HelperWorker {
+  const W = (globalThis as { Worker?: typeof Worker }).Worker;
+  if (typeof W !== "function") throw new Error("this runtime has no Worker");
+  // One Blob URL per source for the life of the page or process (a few kB), never revoked: a
+  // worker may fetch it after its constructor returns.
+  let url = blobUrls.get(source);
+  if (!url) {
+    url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    blobUrls.set(source, url);
+  }
+  const w = new W(url, { type: "module", name: "seqlearn-thread" });
+  w.addEventListener("message", (e: MessageEvent) => onMessage(e.data));
+  return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+}
+
+/** Start a helper thread running `source` (a Web Worker); `onMessage` receives what it posts.
+ *  Throws if none can be started. */
+export function startHelperThread(source: string, onMessage: (message: unknown) => void): HelperWorker {
+  return startBlobWorker(source, onMessage);
+}
+
+/** Whether helper threads keep the process alive until they are terminated (Deno: every live
+ *  worker does), so that the engine stops idle ones itself. */
+export function helpersHoldProcess(): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno === "object";
 }

@@ -28,15 +28,19 @@ describe("abi.ts is generated from assembly/", () => {
     expect(generateAbi(root)).toBe(readFileSync(join(root, OUTPUT), "utf8"));
   });
 
-  it("every function of both compiled modules is declared, with its parameter count, and nothing else", () => {
-    for (const file of ["build/seqlearn.wasm", "build/seqlearn.wasi.wasm"]) {
+  it("every function of the three compiled modules is declared, with its parameter count, and nothing else", () => {
+    for (const file of ["build/seqlearn.wasm", "build/seqlearn.wasi.wasm", "build/seqlearn.threads.wasm"]) {
       const mod = new WebAssembly.Module(readFileSync(join(root, file)));
       const fns = WebAssembly.Module.exports(mod).filter((e) => e.kind === "function").map((e) => e.name);
       // The WASI build is a WASI command: the shim adds its `_start` entry point.
       const own = fns.filter((n) => !(file.includes("wasi") && n === "_start")).sort();
       expect(own, file).toEqual(declared);
       const imports: WebAssembly.Imports = {};
-      for (const i of WebAssembly.Module.imports(mod)) ((imports[i.module] ??= {}) as Record<string, unknown>)[i.name] = () => 0;
+      for (const i of WebAssembly.Module.imports(mod)) {
+        // The threaded build imports its memory: a shared one.
+        const value = i.kind === "memory" ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor) : () => 0;
+        ((imports[i.module] ??= {}) as Record<string, unknown>)[i.name] = value;
+      }
       const inst = new WebAssembly.Instance(mod, imports);
       for (const name of declared) {
         expect((inst.exports[name] as (...a: number[]) => unknown).length, `${file}: ${name}`).toBe((ABI_PARAMS as Record<string, readonly string[]>)[name].length);

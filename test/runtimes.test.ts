@@ -21,6 +21,8 @@ interface SuiteReport {
   digest: Record<string, string>;
   digestError?: string;
   trapRecovery?: { ok: boolean; error?: string };
+  engine?: { threads: number; module: string; note: string; waiting: string | null; threadsPossible: boolean; threadsUnavailable: string; crossOriginIsolated: boolean | null };
+  threadDigests?: Record<string, Record<string, string>>;
 }
 
 const deno = join(root, "node_modules", ".bin", "deno");
@@ -48,7 +50,7 @@ let reference: Record<string, string> = {};
 const matrix: Record<string, { status: string; passed?: number; failed?: number; digest?: string; detail?: string }> = {};
 
 /** Assert a report: every case of the suite ran and passed, and the digest equals Node's. */
-function checkReport(label: string, report: SuiteReport): void {
+function checkReport(label: string, report: SuiteReport, threaded = false): void {
   const failed = report.results.filter((r) => !r.ok);
   matrix[label] = {
     status: failed.length === 0 && JSON.stringify(report.digest) === JSON.stringify(reference) ? "ok" : "FAILED",
@@ -61,6 +63,20 @@ function checkReport(label: string, report: SuiteReport): void {
   expect(failed.map((r) => `${r.name} — ${r.error}`), `${label}: failing cases`).toEqual([]);
   expect(report.digestError, `${label}: digest() threw`).toBeUndefined();
   expect(report.digest, `${label}: determinism digest vs Node`).toEqual(reference);
+  if (threaded) {
+    // The threaded engine: the digests with 1, 2 and 4 threads (kernels split into small tasks)
+    // are Node's, and the helpers really ran (threads − 1 of them took part).
+    expect(report.engine?.module, `${label}: the threaded module`).toBe("threads");
+    expect(Object.keys(report.threadDigests ?? {}), `${label}: digests with threads`).toEqual(["1", "2", "4"]);
+    for (const t of ["1", "2", "4"]) {
+      const { helpers, ...d } = report.threadDigests![t];
+      expect(d, `${label}: digest with ${t} threads vs Node`).toEqual(reference);
+      expect(Number(helpers), `${label}: helpers running with ${t} threads`).toBe(Number(t) - 1);
+    }
+    matrix[label].detail += `; threads 1, 2, 4: same digest (${report.engine?.waiting === "spin" ? "main thread polls" : "main thread waits"})`;
+  } else {
+    expect(report.threadDigests, `${label}: no threads`).toBeUndefined();
+  }
 }
 
 beforeAll(async () => {
@@ -91,7 +107,20 @@ describe("runtime matrix: the core suite everywhere", () => {
     const out = await run(deno, ["run", "--allow-read", "--no-prompt", "test/runtime/deno.mjs"], denoEnv);
     const report = lastJson(out, "deno");
     expect(report.runtime).toMatch(/^deno 2\./);
-    checkReport("deno", report);
+    checkReport("deno", report, true);
+  });
+
+  it("Deno 2: idle helper threads leave (so the process exits by itself) and come back when there is work", async () => {
+    const out = await run(deno, ["run", "--allow-read", "--no-prompt", "test/runtime/deno-threads.mjs"], denoEnv);
+    const exited = Date.now();
+    expect(out.code, out.stderr).toBe(0);
+    const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as { info: { module: string; threads: number }; before: number; idle: number; after: number; same: boolean; end: number };
+    expect(r.info).toMatchObject({ module: "threads", threads: 2 });
+    expect([r.before, r.idle, r.after], "helpers: running, gone after 800 ms idle, running again").toEqual([1, 0, 1]);
+    expect(r.same, "the same product before and after").toBe(true);
+    // The script ends at r.end; the process must not wait for its helpers (it would hang: a live
+    // worker keeps Deno running). Start-up and reporting take well under the 120 s time-out.
+    expect(exited - r.end).toBeLessThan(10_000);
   });
 
   it("WASI build under node:wasi: every case passes, digest identical, traps reset the engine", async () => {
@@ -109,14 +138,25 @@ describe("runtime matrix: the core suite everywhere", () => {
     matrix.chromium = { status: "skipped", detail: reason };
   }
   (haveChromium ? it : it.skip)(`headless Chromium: every case passes, digest identical, and the browser example works${haveChromium ? "" : ` (skipped: ${CHROMIUM} not found)`}`, async () => {
-    const [suite, example] = await runPages(root, [
+    // The suite page is served cross-origin isolated (COOP/COEP, examples/serve.mjs): shared
+    // memory, so the threaded module with helper Web Workers and a main thread that polls.
+    const [suite, example, plain] = await runPages(root, [
       { path: "test/runtime/browser.html", global: "__seqlearnReport" },
       { path: "examples/browser/index.html", global: "__example" },
-    ]);
+      { path: "test/runtime/not-isolated.html", global: "__notIsolated" },
+    ], { isolate: (path: string) => !/not-isolated|^examples\//.test(path) });
     expect(suite.value.fatal, "the suite page failed to run").toBeUndefined();
     expect(suite.errors, "page errors").toEqual([]);
     expect(suite.userAgent).toMatch(/HeadlessChrome/);
-    checkReport("chromium", suite.value as unknown as SuiteReport); // the page's report, structured-cloned out of the browser
+    const report = suite.value as unknown as SuiteReport;
+    expect(report.engine).toMatchObject({ module: "threads", crossOriginIsolated: true, threadsPossible: true, waiting: "spin" });
+    checkReport("chromium", report, true); // the page's report, structured-cloned out of the browser
+    // Without the headers: one thread, the reason said, the same numbers.
+    expect(plain.errors).toEqual([]);
+    const info = (plain.value as { info: { module: string; threads: number; note: string; crossOriginIsolated: boolean } }).info;
+    expect(info).toMatchObject({ module: "single", threads: 1, crossOriginIsolated: false });
+    expect(info.note).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+    expect((plain.value as { K: number[][] }).K).toEqual(rbf({ gamma: 1 }).matrix(Matrix.fromRows([[0, 0], [1, 0], [0, 1], [1, 1]])).toArray());
     // The example page imports dist/web/index.js as a site would; its numbers must equal Node's.
     expect(example.errors, "example page errors").toEqual([]);
     expect(example.value.error).toBeUndefined();

@@ -44,7 +44,7 @@ describe("subpath exports", () => {
     expect([...subpaths].sort()).toEqual(["align", "experiments", "games", "graph", "io", "kernel", "linalg", "parallel", "random"]);
     // The map is derived from scripts/bundle.mjs (`node scripts/exports.mjs --write`).
     expect(pkg.exports).toEqual(exportsMap());
-    const files = ["./worker", "./seqlearn.wasm", "./seqlearn.wasi.wasm", "./wasm", "./wasi", "./data/*", "./package.json"];
+    const files = ["./worker", "./seqlearn.wasm", "./seqlearn.wasi.wasm", "./seqlearn.threads.wasm", "./wasm", "./wasi", "./data/*", "./package.json"];
     const listed = Object.keys(pkg.exports).filter((k) => k !== "." && !files.includes(k));
     expect(listed.sort()).toEqual(subpaths.map((s) => `./${s}`).sort());
     const leaves = (v: unknown): string[] => (typeof v === "string" ? [v] : Object.values(v as object).flatMap(leaves));

@@ -31,8 +31,15 @@
 // and a scalar tail; k = 1 is a plain scalar loop. A block of k ≥ 8 columns costs about a third
 // per column of what k single products cost. (Timings taken on a shared 2-core machine, so
 // single figures move by ±20 %; the ordering of the variants was stable across runs.)
+//
+// Threads (assembly/core/threads.ts): the rows are split into strips of about equal numbers of
+// stored entries, each strip computed by the serial loops below (a row's elements depend only
+// on the row). The column sums `dots` are a reduction over all rows, so with several threads
+// they are summed afterwards by one thread in row order: the same additions in the same order
+// as the fused serial loop, hence the same bits.
 import { ld, st, ptr, opt_ptr } from "../core/mem";
 import { Status } from "../core/status";
+import { parallelism, tasksFor, fork, setArg, argI, argP } from "../core/threads";
 
 @inline function ldi(base: usize, i: i32): i32 {
   return load<i32>(base + (<usize>i << 2));
@@ -43,11 +50,11 @@ import { Status } from "../core/status";
 // on the unweighted random geometric graph (2.05 against 2.6 ms). Each loop is written once,
 // @inline with `unit` a constant at both call sites, and the compiler removes the dead side.
 
-/** Rows of Y = (L + diag(s))·X for one column (k = 1); returns Σ_i x_i·y_i. */
-@inline function rows1(unit: bool, n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize): f64 {
-  let cp = col + (<usize>ldi(rowPtr, 0) << 2), vp = val + (<usize>ldi(rowPtr, 0) << 3);
+/** Rows r0…r1−1 of Y = (L + diag(s))·X for one column (k = 1); returns Σ_i x_i·y_i over them. */
+@inline function rows1(unit: bool, r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize): f64 {
+  let cp = col + (<usize>ldi(rowPtr, r0) << 2), vp = val + (<usize>ldi(rowPtr, r0) << 3);
   let d = 0.0;
-  for (let i = 0; i < n; i++) {
+  for (let i = r0; i < r1; i++) {
     const ce = col + (<usize>ldi(rowPtr, i + 1) << 2);
     const xi = ld(x, i);
     let acc = 0.0;
@@ -65,7 +72,7 @@ import { Status } from "../core/status";
 
 /** Y = (L + diag(s))·X for one column (k = 1); with `dots` ≠ 0, dots[0] = Σ_i x_i·y_i. */
 function product1(n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
-  const d = val == 0 ? rows1(true, n, rowPtr, col, val, s, x, y) : rows1(false, n, rowPtr, col, val, s, x, y);
+  const d = val == 0 ? rows1(true, 0, n, rowPtr, col, val, s, x, y) : rows1(false, 0, n, rowPtr, col, val, s, x, y);
   if (dots != 0) st(dots, 0, d);
 }
 
@@ -87,11 +94,11 @@ function product1(n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: us
   return unit ? f64x2.sub(xi, xj) : f64x2.mul(v128.load64_splat(vp), f64x2.sub(xi, xj));
 }
 
-/** Rows of Y = (L + diag(s))·X for k ≥ 2 columns. */
-@inline function rowsK(unit: bool, n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
+/** Rows r0…r1−1 of Y = (L + diag(s))·X for k ≥ 2 columns. */
+@inline function rowsK(unit: bool, r0: i32, r1: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
   const rs = <usize>k << 3;
   const zero = f64x2.splat(0);
-  for (let i = 0; i < n; i++) {
+  for (let i = r0; i < r1; i++) {
     const b = ldi(rowPtr, i), e = ldi(rowPtr, i + 1);
     const cb = col + (<usize>b << 2), ce = col + (<usize>e << 2), vb = val + (<usize>b << 3);
     const xr = x + <usize>i * rs, yr = y + <usize>i * rs;
@@ -152,15 +159,68 @@ function product1(n: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: us
 /** Y = (L + diag(s))·X for k ≥ 2 columns; with `dots` ≠ 0, dots[j] = Σ_i x_ij·y_ij. */
 function productK(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
   if (dots != 0) memory.fill(dots, 0, <usize>k << 3);
-  if (val == 0) rowsK(true, n, k, rowPtr, col, val, s, x, y, dots);
-  else rowsK(false, n, k, rowPtr, col, val, s, x, y, dots);
+  if (val == 0) rowsK(true, 0, n, k, rowPtr, col, val, s, x, y, dots);
+  else rowsK(false, 0, n, k, rowPtr, col, val, s, x, y, dots);
 }
 
 /** Y = (L + diag(s))·X (internal entry, also used by the solver): `val` = 0 for unit weights;
  *  `dots` = 0 or k f64 that receive the column sums Σ_i x_ij·y_ij, each summed in row order. */
 export function laplacianProduct(n: i32, k: i32, rowPtr: usize, col: usize, val: usize, s: usize, x: usize, y: usize, dots: usize): void {
+  const threads = parallelism();
+  if (threads > 1 && n > 1) {
+    const base = ldi(rowPtr, 0), nnz = ldi(rowPtr, n) - base;
+    // A stored entry costs a gather, a subtraction and an addition per column.
+    const tasks = tasksFor(<f64>(nnz + n) * <f64>k, threads, n);
+    if (tasks > 1) {
+      setArg(0, <f64>n); setArg(1, <f64>k); setArg(2, <f64>rowPtr); setArg(3, <f64>col); setArg(4, <f64>val);
+      setArg(5, <f64>s); setArg(6, <f64>x); setArg(7, <f64>y); setArg(8, <f64>tasks);
+      fork(tasks, changetype<usize>(productTask));
+      if (dots != 0) sumDots(n, k, x, y, dots);
+      return;
+    }
+  }
   if (k == 1) product1(n, rowPtr, col, val, s, x, y, dots);
   else productK(n, k, rowPtr, col, val, s, x, y, dots);
+}
+
+// Task t of a threaded product: the rows holding entries [t·nnz/tasks, (t+1)·nnz/tasks).
+function productTask(t: i32): void {
+  const n = argI(0), k = argI(1), rowPtr = argP(2), col = argP(3), val = argP(4);
+  const s = argP(5), x = argP(6), y = argP(7), tasks = argI(8);
+  const base = ldi(rowPtr, 0), total = ldi(rowPtr, n) - base + n;
+  // Split rows by entries + 1 per row (so rows without entries are shared out too).
+  const e0 = <i32>(<i64>t * total / tasks), e1 = <i32>(<i64>(t + 1) * total / tasks);
+  const r0 = rowsBefore(rowPtr, n, base, e0), r1 = t == tasks - 1 ? n : rowsBefore(rowPtr, n, base, e1);
+  if (r0 >= r1) return;
+  if (k == 1) {
+    if (val == 0) rows1(true, r0, r1, rowPtr, col, val, s, x, y);
+    else rows1(false, r0, r1, rowPtr, col, val, s, x, y);
+  } else if (val == 0) rowsK(true, r0, r1, k, rowPtr, col, val, s, x, y, 0);
+  else rowsK(false, r0, r1, k, rowPtr, col, val, s, x, y, 0);
+}
+
+/** The number of rows i whose weight (entries before row i, plus i) is below `w`. */
+function rowsBefore(rowPtr: usize, n: i32, base: i32, w: i32): i32 {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ldi(rowPtr, mid) - base + mid < w) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** dots[j] = Σ_i x_ij·y_ij in row order (after a threaded product; the serial loops fuse it). */
+function sumDots(n: i32, k: i32, x: usize, y: usize, dots: usize): void {
+  if (k == 1) {
+    let d = 0.0;
+    for (let i = 0; i < n; i++) d += ld(x, i) * ld(y, i);
+    st(dots, 0, d);
+    return;
+  }
+  memory.fill(dots, 0, <usize>k << 3);
+  const rs = <usize>k << 3;
+  for (let i = 0; i < n; i++) addDots(dots, x + <usize>i * rs, y + <usize>i * rs, k);
 }
 
 /** Y = (L + diag(s))·X for the n×k row-major blocks X and Y (k ≥ 1), where L = D − A is the

@@ -16,7 +16,15 @@
 //   pointers advance once per four steps and each exit test is one compare.
 // Together these give ~10 % over a plain 4×4 loop: per k-step 6 loads, 8 mul, 8 add and
 // one compare-and-branch, close to what the front end can issue.
+//
+// Threads (assembly/core/threads.ts): every element of C is Σ_p a_ip·b_pj accumulated in
+// increasing p within blocks of KC that start at p = 0 — the micro-kernel's lanes are separate
+// elements, and an edge tile is computed by the same kernel and added to C the same way — so an
+// element's value does not depend on the m or n blocking, nor on which rows and columns are
+// computed together. A threaded GEMM therefore splits C into a grid of blocks (one task each) and
+// runs this serial code on each block: the result is bit-identical to one thread's.
 import { ld, st, ptr, flag } from "../core/mem";
+import { ThreadScratch, threadScratch, parallelism, tasksFor, fork, setArg, arg, argI, argP, planGrid, gridRows, gridCols } from "../core/threads";
 
 const MR: i32 = 4;
 const NR: i32 = 4;
@@ -24,15 +32,17 @@ const KC: i32 = 256;
 const MC: i32 = 48;
 const NC: i32 = 2048;
 
+// This thread's pack buffers (globals are per instance, so per thread): slices of its scratch.
 let packA: usize = 0;
 let packB: usize = 0;
 let edge: usize = 0;
 
 function ensureBuffers(): void {
   if (packA == 0) {
-    packA = heap.alloc(<usize>(MC * KC) << 4); // pre-splatted: 16 bytes per element
-    packB = heap.alloc(<usize>(KC * NC) << 3);
-    edge = heap.alloc(<usize>(MR * NR) << 3);
+    const s = threadScratch();
+    packA = s + <usize>ThreadScratch.GEMM_A; // pre-splatted: 16 bytes per element, MC·KC
+    packB = s + <usize>ThreadScratch.GEMM_B; // KC·NC
+    edge = s + <usize>ThreadScratch.GEMM_EDGE; // MR·NR
   }
 }
 
@@ -205,26 +215,56 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f64, be
 
 /** A per-block finishing step: called once for every finished MC×NC block of C, as
  *  (c, ldc, i0, j0, mc, nc) with c the address of C[i0, j0]. Lets a caller transform the
- *  block while it is still in cache (the kernels use it for distances → exp). */
+ *  block while it is still in cache (the kernels use it for distances → exp). gemmWith takes
+ *  it as a table index (`load<u32>(changetype<usize>(fn))`), not a function object, so that no managed reference (and no
+ *  shadow-stack slot) appears in code that helper threads run. */
 export type GemmEpilogue = (c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: i32) => void;
 
-function noEpilogue(c: usize, ldc: i32, i0: i32, j0: i32, mc: i32, nc: i32): void {}
-
-/** C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n. */
+/** C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n. With several threads, C is
+ *  split into a grid of blocks computed in parallel (bit-identical to one thread). */
 export function gemm(
   transA: flag, transB: flag, m: i32, n: i32, k: i32,
   alpha: f64, a: ptr<f64>, lda: i32, b: ptr<f64>, ldb: i32,
   beta: f64, c: ptr<f64>, ldc: i32,
 ): void {
-  gemmWith(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, noEpilogue, false);
+  const threads = parallelism();
+  if (threads > 1 && m > 0 && n > 0 && k > 0 && alpha != 0.0) {
+    const tasks = tasksFor(<f64>m * <f64>n * <f64>k, threads, ((m + 3) >> 2) * ((n + 3) >> 2));
+    if (tasks > 1) {
+      const blocks = planGrid(m, n, tasks, MR, NR);
+      setArg(0, <f64>transA); setArg(1, <f64>transB); setArg(2, <f64>m); setArg(3, <f64>n); setArg(4, <f64>k);
+      setArg(5, alpha); setArg(6, <f64>a); setArg(7, <f64>lda); setArg(8, <f64>b); setArg(9, <f64>ldb);
+      setArg(10, beta); setArg(11, <f64>c); setArg(12, <f64>ldc); setArg(13, <f64>gridRows()); setArg(14, <f64>gridCols());
+      fork(blocks, changetype<usize>(gemmBlockTask));
+      return;
+    }
+  }
+  gemmWith(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, false);
 }
 
-/** gemm, then `epi` on every finished block of C (when `useEpi`); the block coordinates
- *  passed to `epi` are offset by (ioff, joff). */
+/** Address of op(X)[r0, c0] for op(X) = X (trans 0) or Xᵀ (trans 1), X row-major with stride ld. */
+@inline export function opAt(x: usize, ld: i32, trans: i32, r0: i32, c0: i32): usize {
+  return trans == 0 ? x + (<usize>(r0 * ld + c0) << 3) : x + (<usize>(c0 * ld + r0) << 3);
+}
+
+// Task of a threaded gemm: block t of the grid, by the serial code.
+function gemmBlockTask(t: i32): void {
+  const transA = argI(0), transB = argI(1), m = argI(2), n = argI(3), k = argI(4);
+  const alpha = arg(5), a = argP(6), lda = argI(7), b = argP(8), ldb = argI(9);
+  const beta = arg(10), c = argP(11), ldc = argI(12), rows = argI(13), cols = argI(14);
+  const perRow = (n + cols - 1) / cols;
+  const i0 = (t / perRow) * rows, j0 = (t % perRow) * cols;
+  gemmWith(transA, transB, min(rows, m - i0), min(cols, n - j0), k, alpha,
+    opAt(a, lda, transA, i0, 0), lda, opAt(b, ldb, transB, 0, j0), ldb,
+    beta, c + (<usize>(i0 * ldc + j0) << 3), ldc, 0, false);
+}
+
+/** gemm on this thread only, then the epilogue with table index `epi` on every finished block of
+ *  C (when `useEpi`); the block coordinates passed to it are offset by (ioff, joff). */
 export function gemmWith(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   alpha: f64, a: usize, lda: i32, b: usize, ldb: i32,
-  beta: f64, c: usize, ldc: i32, epi: GemmEpilogue, useEpi: bool,
+  beta: f64, c: usize, ldc: i32, epi: u32, useEpi: bool,
   ioff: i32 = 0, joff: i32 = 0,
 ): void {
   if (m <= 0 || n <= 0) return;
@@ -233,7 +273,7 @@ export function gemmWith(
       const row = c + (<usize>(i * ldc) << 3);
       for (let j = 0; j < n; j++) st(row, j, beta == 0.0 ? 0.0 : beta * ld(row, j));
     }
-    if (useEpi) epi(c, ldc, ioff, joff, m, n);
+    if (useEpi) call_indirect<void>(epi, c, ldc, ioff, joff, m, n);
     return;
   }
   ensureBuffers();
@@ -268,48 +308,108 @@ export function gemmWith(
             }
           }
         }
-        if (useEpi && last) epi(c + (<usize>(ic * ldc + jc) << 3), ldc, ioff + ic, joff + jc, mc, nc);
+        if (useEpi && last) call_indirect<void>(epi, c + (<usize>(ic * ldc + jc) << 3), ldc, ioff + ic, joff + jc, mc, nc);
       }
     }
   }
 }
 
+/** Block rows of syrk / syrkWith (= MC: the wasted upper half of each diagonal block stays small). */
+export const SYRK_BS: i32 = 48;
+
+/** Block row `r` of a syrk: C[i0:i0+bi, 0:i0+bi] = α·A[i0:i0+bi]·A[0:i0+bi]ᵀ (+ β·C), then `epi`
+ *  (table index, when useEpi) on its finished blocks, with i0 = r·SYRK_BS. */
+export function syrkRow(r: i32, n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32, epi: u32, useEpi: bool): void {
+  const i0 = r * SYRK_BS;
+  const bi = min(SYRK_BS, n - i0);
+  gemmWith(0, 1, bi, i0 + bi, k, alpha, a + (<usize>(i0 * lda) << 3), lda, a, lda,
+    beta, c + (<usize>(i0 * ldc) << 3), ldc, epi, useEpi, i0, 0);
+}
+
+/** Block row `r` of a syrk_t: C[i0:i0+bi, 0:i0+bi] = α·A[:, i0:i0+bi]ᵀ·A[:, 0:i0+bi] + β·C. */
+function syrkTRow(r: i32, n: i32, k: i32, alpha: f64, a: usize, lda: i32, beta: f64, c: usize, ldc: i32): void {
+  const i0 = r * SYRK_BS;
+  const bi = min(SYRK_BS, n - i0);
+  gemmWith(1, 0, bi, i0 + bi, k, alpha, a + (<usize>i0 << 3), lda, a, lda,
+    beta, c + (<usize>(i0 * ldc) << 3), ldc, 0, false);
+}
+
+/** C (n×n) ← α·Aᵀ·A + β·C for A k×n (lda), C symmetric on entry when β ≠ 0: the lower block
+ *  rows are computed, then mirrored. Bit-identical to gemm(1, 0, n, n, k, α, A, A, β, C) — each
+ *  element of that product is Σ_p a_pi·a_pj in the same order of p, and a_pi·a_pj = a_pj·a_pi
+ *  exactly, so its upper triangle equals the mirrored lower one — in half the work. With several
+ *  threads the block rows are tasks, then the mirror is split by rows. */
+export function syrk_t(n: i32, k: i32, alpha: f64, a: ptr<f64>, lda: i32, beta: f64, c: ptr<f64>, ldc: i32): void {
+  const rows = (n + SYRK_BS - 1) / SYRK_BS;
+  const threads = parallelism();
+  if (threads > 1 && tasksFor(0.5 * <f64>n * <f64>n * <f64>k, threads, rows) > 1) {
+    setArg(0, <f64>n); setArg(1, <f64>k); setArg(2, alpha); setArg(3, <f64>a); setArg(4, <f64>lda);
+    setArg(5, beta); setArg(6, <f64>c); setArg(7, <f64>ldc); setArg(8, <f64>rows);
+    fork(rows, changetype<usize>(syrkTRowTask));
+  } else {
+    for (let r = 0; r < rows; r++) syrkTRow(r, n, k, alpha, a, lda, beta, c, ldc);
+  }
+  mirrorLower(n, c, ldc);
+}
+
+function syrkTRowTask(t: i32): void {
+  const n = argI(0), k = argI(1), alpha = arg(2), a = argP(3), lda = argI(4);
+  const beta = arg(5), c = argP(6), ldc = argI(7), rows = argI(8);
+  syrkTRow(rows - 1 - t, n, k, alpha, a, lda, beta, c, ldc);
+}
+
 /** Lower triangle (and mirrored upper) of C (n×n) ← α·A·Aᵀ + β·C for A n×k (lda).
- *  Block rows of C are computed only up to the diagonal block, then mirrored. */
+ *  Block rows of C are computed only up to the diagonal block, then mirrored; with several
+ *  threads the block rows are tasks (the longest first), then the mirror is split by rows. */
 export function syrk(n: i32, k: i32, alpha: f64, a: ptr<f64>, lda: i32, beta: f64, c: ptr<f64>, ldc: i32): void {
-  const BS: i32 = 48; // = MC: block rows of C; the wasted upper half of each diagonal block stays small
-  for (let i0 = 0; i0 < n; i0 += BS) {
-    const bi = min(BS, n - i0);
-    // C[i0:i0+bi, 0:i0+bi] = A[i0:i0+bi] · A[0:i0+bi]ᵀ
-    gemm(0, 1, bi, i0 + bi, k, alpha, a + (<usize>(i0 * lda) << 3), lda, a, lda,
-      beta, c + (<usize>(i0 * ldc) << 3), ldc);
+  const rows = (n + SYRK_BS - 1) / SYRK_BS;
+  const threads = parallelism();
+  if (threads > 1 && tasksFor(0.5 * <f64>n * <f64>n * <f64>k, threads, rows) > 1) {
+    setArg(0, <f64>n); setArg(1, <f64>k); setArg(2, alpha); setArg(3, <f64>a); setArg(4, <f64>lda);
+    setArg(5, beta); setArg(6, <f64>c); setArg(7, <f64>ldc); setArg(8, <f64>rows);
+    fork(rows, changetype<usize>(syrkRowTask));
+  } else {
+    for (let r = 0; r < rows; r++) syrkRow(r, n, k, alpha, a, lda, beta, c, ldc, 0, false);
   }
   mirrorLower(n, c, ldc);
 }
 
-/** C (n×n) ← α·A·Aᵀ on the lower block rows, `epi` on each finished block, then the
- *  lower triangle mirrored to the upper. */
-export function syrkWith(n: i32, k: i32, alpha: f64, a: usize, lda: i32, c: usize, ldc: i32, epi: GemmEpilogue): void {
-  const BS: i32 = 48; // = MC: block rows of C; the wasted upper half of each diagonal block stays small
-  for (let i0 = 0; i0 < n; i0 += BS) {
-    const bi = min(BS, n - i0);
-    gemmWith(0, 1, bi, i0 + bi, k, alpha, a + (<usize>(i0 * lda) << 3), lda, a, lda,
-      0.0, c + (<usize>(i0 * ldc) << 3), ldc, epi, true, i0, 0);
-  }
-  mirrorLower(n, c, ldc);
+// Task of a threaded syrk: block row rows−1−t (the longest rows are claimed first).
+function syrkRowTask(t: i32): void {
+  const n = argI(0), k = argI(1), alpha = arg(2), a = argP(3), lda = argI(4);
+  const beta = arg(5), c = argP(6), ldc = argI(7), rows = argI(8);
+  syrkRow(rows - 1 - t, n, k, alpha, a, lda, beta, c, ldc, 0, false);
 }
 
-// C[i, j] ← C[j, i] for j > i, in 32×32 tiles so both sides stay in cache.
-function mirrorLower(n: i32, c: usize, ldc: i32): void {
-  const T: i32 = 32;
-  for (let i0 = 0; i0 < n; i0 += T) {
-    const i1 = min(n, i0 + T);
-    for (let j0 = i0; j0 < n; j0 += T) {
-      const j1 = min(n, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        const row = c + (<usize>(i * ldc) << 3);
-        for (let j = max(j0, i + 1); j < j1; j++) st(row, j, ld(c, j * ldc + i));
-      }
+const MIRROR_T: i32 = 32;
+
+/** C[i, j] ← C[j, i] for j > i (n×n, ldc): the lower triangle copied to the upper one, in
+ *  32×32 tiles so both sides stay in cache; with several threads, by strips of 32 rows. */
+export function mirrorLower(n: i32, c: usize, ldc: i32): void {
+  const strips = (n + MIRROR_T - 1) / MIRROR_T;
+  const threads = parallelism();
+  // A copy costs about as much as a few multiply-adds: count it as 4.
+  if (threads > 1 && tasksFor(2.0 * <f64>n * <f64>n, threads, strips) > 1) {
+    setArg(0, <f64>n); setArg(1, <f64>c); setArg(2, <f64>ldc);
+    fork(strips, changetype<usize>(mirrorTask));
+    return;
+  }
+  for (let s = 0; s < strips; s++) mirrorStrip(s, n, c, ldc);
+}
+
+function mirrorTask(t: i32): void {
+  mirrorStrip(t, argI(0), argP(1), argI(2));
+}
+
+// Rows [s·32, s·32 + 32) of the mirror, tile by tile.
+function mirrorStrip(s: i32, n: i32, c: usize, ldc: i32): void {
+  const i0 = s * MIRROR_T;
+  const i1 = min(n, i0 + MIRROR_T);
+  for (let j0 = i0; j0 < n; j0 += MIRROR_T) {
+    const j1 = min(n, j0 + MIRROR_T);
+    for (let i = i0; i < i1; i++) {
+      const row = c + (<usize>(i * ldc) << 3);
+      for (let j = max(j0, i + 1); j < j1; j++) st(row, j, ld(c, j * ldc + i));
     }
   }
 }

@@ -50,7 +50,10 @@
 // KC started from zero and added to C in block order — whatever m, the tile, or whether the
 // element falls in an edge tile. So a product computed for one row (a
 // KV-cache sampling step) gives bit for bit the same row as the full product it replaces.
+// The same property lets several threads (assembly/core/threads.ts) compute a large product as a
+// grid of blocks, one task each, bit-identical to one thread.
 import { ptr, flag } from "../core/mem";
+import { ThreadScratch, threadScratch, parallelism, tasksFor, fork, setArg, argI, argP, planGrid, gridRows, gridCols } from "../core/threads";
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -58,15 +61,17 @@ const KC: i32 = 256;
 const MC: i32 = 64;
 const NC: i32 = 512;
 
+// This thread's pack buffers (globals are per instance, so per thread): slices of its scratch.
 let packA: usize = 0;
 let packB: usize = 0;
 let edge: usize = 0;
 
 function ensureBuffers(): void {
   if (packA == 0) {
-    packA = heap.alloc(<usize>(MC * KC) << 4); // pre-splatted: 16 bytes per element
-    packB = heap.alloc(<usize>(KC * NC) << 2);
-    edge = heap.alloc(<usize>(MR * NR) << 2);
+    const s = threadScratch();
+    packA = s + <usize>ThreadScratch.SGEMM_A; // pre-splatted: 16 bytes per element, MC·KC
+    packB = s + <usize>ThreadScratch.SGEMM_B; // KC·NC
+    edge = s + <usize>ThreadScratch.SGEMM_EDGE; // MR·NR
   }
 }
 
@@ -228,6 +233,42 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, accumulate: bo
 /** C (m×n, ldc) ← op(A)·op(B), or C + op(A)·op(B) when `accumulate`; op(A) is m×k, op(B)
  *  k×n, all f32 row-major. With k = 0 the product is zero. */
 export function sgemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, accumulate: bool, c: usize, ldc: i32,
+): void {
+  const threads = parallelism();
+  if (threads > 1 && m > 0 && n > 0 && k > 0) {
+    const tasks = tasksFor(<f64>m * <f64>n * <f64>k * 0.5, threads, ((m + MR - 1) / MR) * ((n + NR - 1) / NR));
+    if (tasks > 1) {
+      const blocks = planGrid(m, n, tasks, MR, NR);
+      setArg(0, <f64>transA); setArg(1, <f64>transB); setArg(2, <f64>m); setArg(3, <f64>n); setArg(4, <f64>k);
+      setArg(5, <f64>a); setArg(6, <f64>lda); setArg(7, <f64>b); setArg(8, <f64>ldb); setArg(9, accumulate ? 1.0 : 0.0);
+      setArg(10, <f64>c); setArg(11, <f64>ldc); setArg(12, <f64>gridRows()); setArg(13, <f64>gridCols());
+      fork(blocks, changetype<usize>(sgemmBlockTask));
+      return;
+    }
+  }
+  sgemmSerial(transA, transB, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+}
+
+/** Address of op(X)[r0, c0] for f32 X (row-major, stride ld), op(X) = X or Xᵀ. */
+@inline function opAt(x: usize, ld: i32, trans: i32, r0: i32, c0: i32): usize {
+  return trans == 0 ? x + (<usize>(r0 * ld + c0) << 2) : x + (<usize>(c0 * ld + r0) << 2);
+}
+
+// Task of a threaded sgemm: block t of the grid, by the serial code.
+function sgemmBlockTask(t: i32): void {
+  const transA = argI(0), transB = argI(1), m = argI(2), n = argI(3), k = argI(4);
+  const a = argP(5), lda = argI(6), b = argP(7), ldb = argI(8), accumulate = argI(9) != 0;
+  const c = argP(10), ldc = argI(11), rows = argI(12), cols = argI(13);
+  const perRow = (n + cols - 1) / cols;
+  const i0 = (t / perRow) * rows, j0 = (t % perRow) * cols;
+  sgemmSerial(transA, transB, min(rows, m - i0), min(cols, n - j0), k, opAt(a, lda, transA, i0, 0), lda,
+    opAt(b, ldb, transB, 0, j0), ldb, accumulate, c + (<usize>(i0 * ldc + j0) << 2), ldc);
+}
+
+/** sgemm on this thread only. */
+function sgemmSerial(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32, accumulate: bool, c: usize, ldc: i32,
 ): void {

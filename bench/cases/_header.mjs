@@ -56,7 +56,9 @@ Written by \`npm run bench\` (bench/run.mjs; cases in bench/cases/). Every figur
 wall-clock time of repeated calls after a warm-up call, seqlearn through its public SDK
 (dist/node/index.js, validation and copies included) and the peers through theirs. Python peers run
 single-threaded (\`OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1\`, with
-\`OPENBLAS_CORETYPE\` / \`OPENBLAS_L2_SIZE\` unset); seqlearn is single-threaded Wasm. Ratios
+\`OPENBLAS_CORETYPE\` / \`OPENBLAS_L2_SIZE\` unset) and seqlearn runs its engine on one thread,
+except in the section on threads, where both run with one thread and with two (or their
+default, all cores), in the same run. Ratios
 compare measurements taken in the same run. Targets are those of issue 2.
 
 ${table(["", ""], rows)}

@@ -43,3 +43,29 @@ export function npmVersion(root, name) {
 export function loadAverage() {
   return os.loadavg();
 }
+
+/** How much faster two threads finish twice the work of one, on a plain JavaScript loop: the
+ *  speed-up this (possibly shared) machine offers at the moment, as a control for a threaded
+ *  measurement (2.0 on two free cores). */
+export async function twoThreadScaling(iterations = 5e7) {
+  const { Worker } = await import("node:worker_threads");
+  const code = `const { parentPort } = require("node:worker_threads");
+parentPort.on("message", (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + Math.sqrt(i)) % 1e9; parentPort.postMessage(x); });`;
+  const ws = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
+  const run = (w, k) => new Promise((r) => { w.once("message", r); w.postMessage(k); });
+  try {
+    await Promise.all(ws.map((w) => run(w, 1e6)));
+    let best = 0;
+    for (let rep = 0; rep < 2; rep++) {
+      let t = performance.now();
+      await run(ws[0], iterations);
+      const one = performance.now() - t;
+      t = performance.now();
+      await Promise.all(ws.map((w) => run(w, iterations)));
+      best = Math.max(best, (2 * one) / (performance.now() - t));
+    }
+    return best;
+  } finally {
+    for (const w of ws) await w.terminate();
+  }
+}

@@ -6,8 +6,14 @@ const CANDIDATES = ["/usr/bin/python3", "python3"];
 // Single-threaded BLAS for every peer run. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set on
 // some machines of this workplace to work around old OpenBLAS builds; they slow a current
 // one, so they are removed for the benchmark's Python processes only.
-export function pythonEnv() {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1", PYTHONDONTWRITEBYTECODE: "1" };
+// `threads`: 1 (the default), another count, or "default" (the variables unset: the libraries'
+// own default, all cores).
+export function pythonEnv(threads = 1) {
+  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+  for (const v of ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]) {
+    if (threads === "default") delete env[v];
+    else env[v] = String(threads);
+  }
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
@@ -46,12 +52,13 @@ export function findPython() {
 }
 
 /** Run `code` with INPUT = input; returns the JSON object printed on the last stdout line,
- *  or null when python, numpy or a module the code imports is unavailable. */
-export function runPython(code, input) {
+ *  or null when python, numpy or a module the code imports is unavailable. `options.threads`:
+ *  the BLAS / OpenMP threads (1 by default; "default" leaves the libraries' own default). */
+export function runPython(code, input, options = {}) {
   const exe = findPython();
   if (!exe) return null;
   const r = spawnSync(exe, ["-c", PRELUDE + "\n" + code], {
-    env: pythonEnv(),
+    env: pythonEnv(options.threads ?? 1),
     input: JSON.stringify(input ?? null),
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,

@@ -28,6 +28,68 @@ export const Status = {
 export type Status = (typeof Status)[keyof typeof Status];
 
 /**
+ * Byte offsets in the thread control block (threads_control). The words that different threads
+ * write often sit on their own 64-byte line. sdk/engine/threads.ts reads DONE and sets ERROR in it
+ * when a helper traps.
+ *
+ * Defined in [assembly/core/threads.ts:54](../../assembly/core/threads.ts#L54).
+ */
+export const ThreadControl = {
+  /** i32: job counter; helpers sleep on it. */
+  EPOCH: 0,
+  /** i32: 1 tells the helpers to leave thread_run. */
+  QUIT: 4,
+  /** i64: (epoch << 32) | next task to claim. */
+  CLAIM: 64,
+  /** i32: tasks of the current job finished (| ERROR). */
+  DONE: 128,
+  /** u32: table index of the task function, (task: i32) => void. */
+  FN: 192,
+  /** i32: tasks of the current job. */
+  TASKS: 196,
+  /** i32: threads with id < ALLOWED may claim tasks of the current job. */
+  ALLOWED: 200,
+  /** f64: work per task (0: the default). */
+  GRAIN: 216,
+  /** i64: bit i set while the helper with id i is in thread_run (bit 0, the main thread, never). */
+  LIVE: 320,
+  /** f64 × 24: the current job's arguments. */
+  ARGS: 384,
+  /** u32 × MAX_THREADS: each thread's scratch block (0 until the main thread allocates it). */
+  SCRATCH: 576,
+  /** Bytes of the control block. */
+  BYTES: 832,
+  /** The bit of DONE (2³⁰) a helper sets (from JavaScript) when it traps. */
+  ERROR: 1073741824,
+} as const;
+export type ThreadControl = (typeof ThreadControl)[keyof typeof ThreadControl];
+
+/**
+ * Byte offsets in a thread's scratch block: the buffers the kernels of one thread use.
+ *
+ * Defined in [assembly/core/threads.ts:106](../../assembly/core/threads.ts#L106).
+ */
+export const ThreadScratch = {
+  /** f64 GEMM, packed block of op(A): MC·KC·16 bytes (48·256, pre-splatted). */
+  GEMM_A: 0,
+  /** f64 GEMM, packed panel of op(B): KC·NC·8 bytes (256·2048). */
+  GEMM_B: 196608,
+  /** f64 GEMM, an edge tile: MR·NR·8 bytes. */
+  GEMM_EDGE: 4390912,
+  /** The pairs of the right-sided triangular solve's base case: 16·16 bytes. */
+  TRSM_PAIRS: 4391040,
+  /** f32 GEMM (assembly/nn/matmul.ts), packed op(A): 64·256·16 bytes. */
+  SGEMM_A: 4391296,
+  /** f32 GEMM, packed op(B): 256·512·4 bytes. */
+  SGEMM_B: 4653440,
+  /** f32 GEMM, an edge tile: 4·8·4 bytes. */
+  SGEMM_EDGE: 5177728,
+  /** Bytes of a scratch block. */
+  BYTES: 5177856,
+} as const;
+export type ThreadScratch = (typeof ThreadScratch)[keyof typeof ThreadScratch];
+
+/**
  * The `variant` argument of mtpo_run.
  *
  * Defined in [assembly/games/mtpo.ts:15](../../assembly/games/mtpo.ts#L15).
@@ -284,7 +346,7 @@ export type EdgeSampling = (typeof EdgeSampling)[keyof typeof EdgeSampling];
  * Kernel kind codes (the `kind` argument of kernel_block / kernel_diag; cfg slot KIND of the
  * rls exports). The SDK's kernel names are these names in lower case.
  *
- * Defined in [assembly/kernels/kernels.ts:18](../../assembly/kernels/kernels.ts#L18).
+ * Defined in [assembly/kernels/kernels.ts:19](../../assembly/kernels/kernels.ts#L19).
  */
 export const KernelCode = {
   LINEAR: 0,
@@ -784,6 +846,46 @@ export interface WasmExports {
    */
   status_arg2(): number;
   /**
+   * Address of this engine's thread control block (allocated on first call). The engine hands it
+   * to each helper, which passes it to thread_run. 0 in the single-threaded builds.
+   *
+   * [assembly/core/threads.ts:295](../../assembly/core/threads.ts#L295)
+   */
+  threads_control(): number;
+  /**
+   * Set how many threads the kernels may use (1…64; helpers that have not started yet join when
+   * they do), whether this thread may sleep while it waits for helpers (0 on a browser's main
+   * thread: it polls instead), and the work per task (0 = default; tests set it small to split
+   * every kernel into many tasks). Returns the number of threads now allowed (1 in the
+   * single-threaded builds). Main thread only.
+   *
+   * [assembly/core/threads.ts:308](../../assembly/core/threads.ts#L308)
+   */
+  threads_config(threads: number, blocking: number, grain: number): number;
+  /**
+   * Helpers in thread_run right now (main thread).
+   *
+   * [assembly/core/threads.ts:318](../../assembly/core/threads.ts#L318)
+   */
+  threads_registered(): number;
+  /**
+   * The helper loop: take a helper id in the control block `control` (from threads_control on the
+   * main thread), then sleep until a job is published, run its tasks (when its id may take part
+   * and its scratch is allocated), and sleep again — until threads_stop, or until no job came for
+   * `idleMs` milliseconds (0: never), when it gives its id back and returns it. Returns 0 when no id
+   * was free, or in the single-threaded builds. Called by sdk/engine/threads.ts in each helper
+   * worker, never on the main thread.
+   *
+   * [assembly/core/threads.ts:343](../../assembly/core/threads.ts#L343)
+   */
+  thread_run(control: number, idleMs: number): number;
+  /**
+   * Tell every helper to leave thread_run (main thread; before the engine drops this memory).
+   *
+   * [assembly/core/threads.ts:371](../../assembly/core/threads.ts#L371)
+   */
+  threads_stop(): void;
+  /**
    * Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id.
    *
    * [assembly/core/rng.ts:21](../../assembly/core/rng.ts#L21)
@@ -907,23 +1009,35 @@ export interface WasmExports {
    */
   gemv_t(m: number, n: number, a: number, lda: number, x: number, y: number): void;
   /**
-   * C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n.
+   * C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n. With several threads, C is
+   * split into a grid of blocks computed in parallel (bit-identical to one thread).
    *
-   * [assembly/linalg/gemm.ts:214](../../assembly/linalg/gemm.ts#L214)
+   * [assembly/linalg/gemm.ts:225](../../assembly/linalg/gemm.ts#L225)
    */
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
   /**
    * Lower triangle (and mirrored upper) of C (n×n) ← α·A·Aᵀ + β·C for A n×k (lda).
-   * Block rows of C are computed only up to the diagonal block, then mirrored.
+   * Block rows of C are computed only up to the diagonal block, then mirrored; with several
+   * threads the block rows are tasks (the longest first), then the mirror is split by rows.
    *
-   * [assembly/linalg/gemm.ts:279](../../assembly/linalg/gemm.ts#L279)
+   * [assembly/linalg/gemm.ts:364](../../assembly/linalg/gemm.ts#L364)
    */
   syrk(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
+  /**
+   * C (n×n) ← α·Aᵀ·A + β·C for A k×n (lda), C symmetric on entry when β ≠ 0: the lower block
+   * rows are computed, then mirrored. Bit-identical to gemm(1, 0, n, n, k, α, A, A, β, C) — each
+   * element of that product is Σ_p a_pi·a_pj in the same order of p, and a_pi·a_pj = a_pj·a_pi
+   * exactly, so its upper triangle equals the mirrored lower one — in half the work. With several
+   * threads the block rows are tasks, then the mirror is split by rows.
+   *
+   * [assembly/linalg/gemm.ts:342](../../assembly/linalg/gemm.ts#L342)
+   */
+  syrk_t(n: number, k: number, alpha: number, a: number, lda: number, beta: number, c: number, ldc: number): void;
   /**
    * In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
    * the strict upper triangle is zeroed. Returns Status.OK or Status.NOT_SPD (status_arg = pivot index).
    *
-   * [assembly/linalg/chol.ts:80](../../assembly/linalg/chol.ts#L80)
+   * [assembly/linalg/chol.ts:91](../../assembly/linalg/chol.ts#L91)
    */
   cholesky(a: number, n: number, lda: number): number;
   /**
@@ -933,27 +1047,30 @@ export interface WasmExports {
    * jitter multiplied by 10, up to maxTries retries. status_arg = total jitter added to the
    * diagonal (absolute), status_arg2 = number of retries used.
    *
-   * [assembly/linalg/chol.ts:115](../../assembly/linalg/chol.ts#L115)
+   * [assembly/linalg/chol.ts:144](../../assembly/linalg/chol.ts#L144)
    */
   cholesky_jitter(a: number, n: number, lda: number, work: number, jitter0: number, maxTries: number): number;
   /**
    * Solve L·X = B in place (L n×n lower, B n×r). Recursive halving: the coupling block
-   * B₂ −= L₂₁·X₁ goes through GEMM; blocks of ≤ TRSM_BASE rows by row operations.
+   * B₂ −= L₂₁·X₁ goes through GEMM; blocks of ≤ TRSM_BASE rows by row operations. With several
+   * threads, B is split into strips of columns solved in parallel.
    *
-   * [assembly/linalg/chol.ts:142](../../assembly/linalg/chol.ts#L142)
+   * [assembly/linalg/chol.ts:172](../../assembly/linalg/chol.ts#L172)
    */
   trsm_lower(n: number, r: number, l: number, ldl: number, b: number, ldb: number): void;
   /**
    * Solve Lᵀ·X = B in place (L n×n lower, B n×r). Recursive halving, bottom block first:
-   * X₂ = L₂₂⁻ᵀ·B₂, then B₁ −= L₂₁ᵀ·X₂ through GEMM, then X₁ = L₁₁⁻ᵀ·B₁.
+   * X₂ = L₂₂⁻ᵀ·B₂, then B₁ −= L₂₁ᵀ·X₂ through GEMM, then X₁ = L₁₁⁻ᵀ·B₁. With several threads, B
+   * is split into strips of columns solved in parallel.
    *
-   * [assembly/linalg/chol.ts:169](../../assembly/linalg/chol.ts#L169)
+   * [assembly/linalg/chol.ts:204](../../assembly/linalg/chol.ts#L204)
    */
   trsm_lower_t(n: number, r: number, l: number, ldl: number, b: number, ldb: number): void;
   /**
-   * Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ.
+   * Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ. With several
+   * threads, B is split into strips of rows solved in parallel.
    *
-   * [assembly/linalg/chol.ts:197](../../assembly/linalg/chol.ts#L197)
+   * [assembly/linalg/chol.ts:237](../../assembly/linalg/chol.ts#L237)
    */
   trsm_right_lower_t(m: number, n: number, l: number, ldl: number, b: number, ldb: number): void;
   /**
@@ -963,13 +1080,13 @@ export interface WasmExports {
    * instead of n³ for a solve against the whole identity, in n·64 f64 of workspace instead
    * of n². work: chol_diag_inv_workspace_size(n) f64.
    *
-   * [assembly/linalg/chol.ts:214](../../assembly/linalg/chol.ts#L214)
+   * [assembly/linalg/chol.ts:295](../../assembly/linalg/chol.ts#L295)
    */
   chol_diag_inv(n: number, l: number, ldl: number, out: number, work: number): void;
   /**
    * f64 slots of the `work` block of chol_diag_inv for an n×n factor: n·min(n, 64).
    *
-   * [assembly/linalg/chol.ts:205](../../assembly/linalg/chol.ts#L205)
+   * [assembly/linalg/chol.ts:286](../../assembly/linalg/chol.ts#L286)
    */
   chol_diag_inv_workspace_size(n: number): number;
   /**
@@ -996,15 +1113,16 @@ export interface WasmExports {
    */
   eigh_workspace_size(n: number, vectors: number): number;
   /**
-   * out (n×m) ← K(X, Y). work holds n + m f64.
+   * out (n×m) ← K(X, Y). work holds n + m f64. With several threads the product, the map and
+   * the distance sweep are split over rows or blocks of the output, bit-identical to one thread.
    *
-   * [assembly/kernels/kernels.ts:168](../../assembly/kernels/kernels.ts#L168)
+   * [assembly/kernels/kernels.ts:272](../../assembly/kernels/kernels.ts#L272)
    */
   kernel_block(kind: number, p0: number, p1: number, p2: number, x: number, n: number, y: number, m: number, d: number, out: number, work: number): void;
   /**
    * out[i] = k(x_i, x_i).
    *
-   * [assembly/kernels/kernels.ts:206](../../assembly/kernels/kernels.ts#L206)
+   * [assembly/kernels/kernels.ts:289](../../assembly/kernels/kernels.ts#L289)
    */
   kernel_diag(kind: number, p0: number, p1: number, p2: number, x: number, n: number, d: number, out: number): void;
   /**
@@ -1406,7 +1524,7 @@ export interface WasmExports {
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
    *
-   * [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278)
+   * [assembly/nn/matmul.ts:319](../../assembly/nn/matmul.ts#L319)
    */
   nn_matmul(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, accumulate: number, c: number, ldc: number): void;
   /**
@@ -1417,7 +1535,7 @@ export interface WasmExports {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * [assembly/graph/laplacian.ts:180](../../assembly/graph/laplacian.ts#L180)
+   * [assembly/graph/laplacian.ts:240](../../assembly/graph/laplacian.ts#L240)
    */
   graph_spmm(n: number, k: number, rowPtr: number, col: number, val: number, s: number, x: number, y: number): number;
   /**
@@ -1576,6 +1694,53 @@ export interface AbiArgs {
    * Engine side: [assembly/core/status.ts:31](../../assembly/core/status.ts#L31).
    */
   status_arg2: Record<string, never>;
+  /**
+   * Address of this engine's thread control block (allocated on first call). The engine hands it
+   * to each helper, which passes it to thread_run. 0 in the single-threaded builds.
+   *
+   * Engine side: [assembly/core/threads.ts:295](../../assembly/core/threads.ts#L295).
+   */
+  threads_control: Record<string, never>;
+  /**
+   * Set how many threads the kernels may use (1…64; helpers that have not started yet join when
+   * they do), whether this thread may sleep while it waits for helpers (0 on a browser's main
+   * thread: it polls instead), and the work per task (0 = default; tests set it small to split
+   * every kernel into many tasks). Returns the number of threads now allowed (1 in the
+   * single-threaded builds). Main thread only.
+   *
+   * Engine side: [assembly/core/threads.ts:308](../../assembly/core/threads.ts#L308).
+   */
+  threads_config: {
+    /** `i32` — threads to use, the calling one included */ threads: number;
+    /** `flag` — 1 if the calling thread may sleep on a wait */ blocking: boolean | 0 | 1;
+    /** `f64` — work per task, in multiply-adds (0: the default, 2·10⁶) */ grain: number;
+  };
+  /**
+   * Helpers in thread_run right now (main thread).
+   *
+   * Engine side: [assembly/core/threads.ts:318](../../assembly/core/threads.ts#L318).
+   */
+  threads_registered: Record<string, never>;
+  /**
+   * The helper loop: take a helper id in the control block `control` (from threads_control on the
+   * main thread), then sleep until a job is published, run its tasks (when its id may take part
+   * and its scratch is allocated), and sleep again — until threads_stop, or until no job came for
+   * `idleMs` milliseconds (0: never), when it gives its id back and returns it. Returns 0 when no id
+   * was free, or in the single-threaded builds. Called by sdk/engine/threads.ts in each helper
+   * worker, never on the main thread.
+   *
+   * Engine side: [assembly/core/threads.ts:343](../../assembly/core/threads.ts#L343).
+   */
+  thread_run: {
+    /** `usize` — the address threads_control returned on the main thread */ control: number;
+    /** `i32` — leave after this long without a job (0: stay until threads_stop) */ idleMs: number;
+  };
+  /**
+   * Tell every helper to leave thread_run (main thread; before the engine drops this memory).
+   *
+   * Engine side: [assembly/core/threads.ts:371](../../assembly/core/threads.ts#L371).
+   */
+  threads_stop: Record<string, never>;
   /**
    * Seed the stream at `s` from a 64-bit seed given as two u32 halves and a 64-bit stream id.
    *
@@ -1791,9 +1956,10 @@ export interface AbiArgs {
     /** `ptr<f64>` */ y: Ptr<Float64Array>;
   };
   /**
-   * C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n.
+   * C (m×n, ldc) ← α·op(A)·op(B) + β·C. op(A) is m×k, op(B) is k×n. With several threads, C is
+   * split into a grid of blocks computed in parallel (bit-identical to one thread).
    *
-   * Engine side: [assembly/linalg/gemm.ts:214](../../assembly/linalg/gemm.ts#L214).
+   * Engine side: [assembly/linalg/gemm.ts:225](../../assembly/linalg/gemm.ts#L225).
    */
   gemm: {
     /** `flag` */ transA: boolean | 0 | 1;
@@ -1812,11 +1978,31 @@ export interface AbiArgs {
   };
   /**
    * Lower triangle (and mirrored upper) of C (n×n) ← α·A·Aᵀ + β·C for A n×k (lda).
-   * Block rows of C are computed only up to the diagonal block, then mirrored.
+   * Block rows of C are computed only up to the diagonal block, then mirrored; with several
+   * threads the block rows are tasks (the longest first), then the mirror is split by rows.
    *
-   * Engine side: [assembly/linalg/gemm.ts:279](../../assembly/linalg/gemm.ts#L279).
+   * Engine side: [assembly/linalg/gemm.ts:364](../../assembly/linalg/gemm.ts#L364).
    */
   syrk: {
+    /** `i32` */ n: number;
+    /** `i32` */ k: number;
+    /** `f64` */ alpha: number;
+    /** `ptr<f64>` */ a: Ptr<Float64Array>;
+    /** `i32` */ lda: number;
+    /** `f64` */ beta: number;
+    /** `ptr<f64>` */ c: Ptr<Float64Array>;
+    /** `i32` */ ldc: number;
+  };
+  /**
+   * C (n×n) ← α·Aᵀ·A + β·C for A k×n (lda), C symmetric on entry when β ≠ 0: the lower block
+   * rows are computed, then mirrored. Bit-identical to gemm(1, 0, n, n, k, α, A, A, β, C) — each
+   * element of that product is Σ_p a_pi·a_pj in the same order of p, and a_pi·a_pj = a_pj·a_pi
+   * exactly, so its upper triangle equals the mirrored lower one — in half the work. With several
+   * threads the block rows are tasks, then the mirror is split by rows.
+   *
+   * Engine side: [assembly/linalg/gemm.ts:342](../../assembly/linalg/gemm.ts#L342).
+   */
+  syrk_t: {
     /** `i32` */ n: number;
     /** `i32` */ k: number;
     /** `f64` */ alpha: number;
@@ -1830,7 +2016,7 @@ export interface AbiArgs {
    * In-place lower Cholesky of the n×n matrix at a (lda). Only the lower triangle is read;
    * the strict upper triangle is zeroed. Returns Status.OK or Status.NOT_SPD (status_arg = pivot index).
    *
-   * Engine side: [assembly/linalg/chol.ts:80](../../assembly/linalg/chol.ts#L80).
+   * Engine side: [assembly/linalg/chol.ts:91](../../assembly/linalg/chol.ts#L91).
    */
   cholesky: {
     /** `ptr<f64>` */ a: Ptr<Float64Array>;
@@ -1844,7 +2030,7 @@ export interface AbiArgs {
    * jitter multiplied by 10, up to maxTries retries. status_arg = total jitter added to the
    * diagonal (absolute), status_arg2 = number of retries used.
    *
-   * Engine side: [assembly/linalg/chol.ts:115](../../assembly/linalg/chol.ts#L115).
+   * Engine side: [assembly/linalg/chol.ts:144](../../assembly/linalg/chol.ts#L144).
    */
   cholesky_jitter: {
     /** `ptr<f64>` */ a: Ptr<Float64Array>;
@@ -1856,9 +2042,10 @@ export interface AbiArgs {
   };
   /**
    * Solve L·X = B in place (L n×n lower, B n×r). Recursive halving: the coupling block
-   * B₂ −= L₂₁·X₁ goes through GEMM; blocks of ≤ TRSM_BASE rows by row operations.
+   * B₂ −= L₂₁·X₁ goes through GEMM; blocks of ≤ TRSM_BASE rows by row operations. With several
+   * threads, B is split into strips of columns solved in parallel.
    *
-   * Engine side: [assembly/linalg/chol.ts:142](../../assembly/linalg/chol.ts#L142).
+   * Engine side: [assembly/linalg/chol.ts:172](../../assembly/linalg/chol.ts#L172).
    */
   trsm_lower: {
     /** `i32` */ n: number;
@@ -1870,9 +2057,10 @@ export interface AbiArgs {
   };
   /**
    * Solve Lᵀ·X = B in place (L n×n lower, B n×r). Recursive halving, bottom block first:
-   * X₂ = L₂₂⁻ᵀ·B₂, then B₁ −= L₂₁ᵀ·X₂ through GEMM, then X₁ = L₁₁⁻ᵀ·B₁.
+   * X₂ = L₂₂⁻ᵀ·B₂, then B₁ −= L₂₁ᵀ·X₂ through GEMM, then X₁ = L₁₁⁻ᵀ·B₁. With several threads, B
+   * is split into strips of columns solved in parallel.
    *
-   * Engine side: [assembly/linalg/chol.ts:169](../../assembly/linalg/chol.ts#L169).
+   * Engine side: [assembly/linalg/chol.ts:204](../../assembly/linalg/chol.ts#L204).
    */
   trsm_lower_t: {
     /** `i32` */ n: number;
@@ -1883,9 +2071,10 @@ export interface AbiArgs {
     /** `i32` */ ldb: number;
   };
   /**
-   * Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ.
+   * Solve X·Lᵀ = B in place (B m×n, L n×n lower): each row x solves L·xᵀ = bᵀ. With several
+   * threads, B is split into strips of rows solved in parallel.
    *
-   * Engine side: [assembly/linalg/chol.ts:197](../../assembly/linalg/chol.ts#L197).
+   * Engine side: [assembly/linalg/chol.ts:237](../../assembly/linalg/chol.ts#L237).
    */
   trsm_right_lower_t: {
     /** `i32` */ m: number;
@@ -1902,7 +2091,7 @@ export interface AbiArgs {
    * instead of n³ for a solve against the whole identity, in n·64 f64 of workspace instead
    * of n². work: chol_diag_inv_workspace_size(n) f64.
    *
-   * Engine side: [assembly/linalg/chol.ts:214](../../assembly/linalg/chol.ts#L214).
+   * Engine side: [assembly/linalg/chol.ts:295](../../assembly/linalg/chol.ts#L295).
    */
   chol_diag_inv: {
     /** `i32` */ n: number;
@@ -1914,7 +2103,7 @@ export interface AbiArgs {
   /**
    * f64 slots of the `work` block of chol_diag_inv for an n×n factor: n·min(n, 64).
    *
-   * Engine side: [assembly/linalg/chol.ts:205](../../assembly/linalg/chol.ts#L205).
+   * Engine side: [assembly/linalg/chol.ts:286](../../assembly/linalg/chol.ts#L286).
    */
   chol_diag_inv_workspace_size: {
     /** `i32` */ n: number;
@@ -1964,9 +2153,10 @@ export interface AbiArgs {
     /** `flag` */ vectors: boolean | 0 | 1;
   };
   /**
-   * out (n×m) ← K(X, Y). work holds n + m f64.
+   * out (n×m) ← K(X, Y). work holds n + m f64. With several threads the product, the map and
+   * the distance sweep are split over rows or blocks of the output, bit-identical to one thread.
    *
-   * Engine side: [assembly/kernels/kernels.ts:168](../../assembly/kernels/kernels.ts#L168).
+   * Engine side: [assembly/kernels/kernels.ts:272](../../assembly/kernels/kernels.ts#L272).
    */
   kernel_block: {
     /** `KernelCode` */ kind: KernelCode;
@@ -1984,7 +2174,7 @@ export interface AbiArgs {
   /**
    * out[i] = k(x_i, x_i).
    *
-   * Engine side: [assembly/kernels/kernels.ts:206](../../assembly/kernels/kernels.ts#L206).
+   * Engine side: [assembly/kernels/kernels.ts:289](../../assembly/kernels/kernels.ts#L289).
    */
   kernel_diag: {
     /** `KernelCode` */ kind: KernelCode;
@@ -2784,7 +2974,7 @@ export interface AbiArgs {
    * C (m×n, ldc) ← op(A)·op(B) (+ C when `accumulate`), f32 row-major; op(A) is m×k, op(B) k×n.
    * The kernel of every linear layer of assembly/nn (exported for tests and benchmarks).
    *
-   * Engine side: [assembly/nn/matmul.ts:278](../../assembly/nn/matmul.ts#L278).
+   * Engine side: [assembly/nn/matmul.ts:319](../../assembly/nn/matmul.ts#L319).
    */
   nn_matmul: {
     /** `flag` */ transA: boolean | 0 | 1;
@@ -2808,7 +2998,7 @@ export interface AbiArgs {
    * column of Y is bit-identical to the product of that column alone. Returns Status.OK, or
    * Status.BAD_ARG for n < 0 or k < 1.
    *
-   * Engine side: [assembly/graph/laplacian.ts:180](../../assembly/graph/laplacian.ts#L180).
+   * Engine side: [assembly/graph/laplacian.ts:240](../../assembly/graph/laplacian.ts#L240).
    */
   graph_spmm: {
     /** `i32` — nodes (rows of X and Y) */ n: number;
@@ -3042,6 +3232,11 @@ export interface AbiReturns {
   mem_size: number;
   status_arg: number;
   status_arg2: number;
+  threads_control: number;
+  threads_config: number;
+  threads_registered: number;
+  thread_run: number;
+  threads_stop: void;
   rng_seed: void;
   rng_fill_u32: void;
   rng_fill_uniform: void;
@@ -3064,6 +3259,7 @@ export interface AbiReturns {
   gemv_t: void;
   gemm: void;
   syrk: void;
+  syrk_t: void;
   cholesky: Status;
   cholesky_jitter: Status;
   trsm_lower: void;
@@ -3146,6 +3342,11 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   mem_size: [],
   status_arg: [],
   status_arg2: [],
+  threads_control: [],
+  threads_config: ["threads", "blocking", "grain"],
+  threads_registered: [],
+  thread_run: ["control", "idleMs"],
+  threads_stop: [],
   rng_seed: ["s", "seedLo", "seedHi", "streamLo", "streamHi"],
   rng_fill_u32: ["s", "out", "n"],
   rng_fill_uniform: ["s", "out", "n"],
@@ -3168,6 +3369,7 @@ export const ABI_PARAMS: { readonly [K in ExportName]: readonly (keyof AbiArgs[K
   gemv_t: ["m", "n", "a", "lda", "x", "y"],
   gemm: ["transA", "transB", "m", "n", "k", "alpha", "a", "lda", "b", "ldb", "beta", "c", "ldc"],
   syrk: ["n", "k", "alpha", "a", "lda", "beta", "c", "ldc"],
+  syrk_t: ["n", "k", "alpha", "a", "lda", "beta", "c", "ldc"],
   cholesky: ["a", "n", "lda"],
   cholesky_jitter: ["a", "n", "lda", "work", "jitter0", "maxTries"],
   trsm_lower: ["n", "r", "l", "ldl", "b", "ldb"],
@@ -3270,4 +3472,4 @@ export const ABI_OPTIONAL: { readonly [K in ExportName]?: readonly (keyof AbiArg
 };
 
 /** Exports whose result is unsigned (u32, usize): Engine.call returns it as a number ≥ 0. */
-export const ABI_UNSIGNED: readonly ExportName[] = ["mem_alloc", "mem_size", "rng_below", "loss_divergence_workspace_size"];
+export const ABI_UNSIGNED: readonly ExportName[] = ["mem_alloc", "mem_size", "threads_control", "rng_below", "loss_divergence_workspace_size"];

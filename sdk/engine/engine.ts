@@ -2,9 +2,10 @@
 // the domain folders call exports with typed arrays and named arguments instead of addresses.
 // The names and types of the arguments come from sdk/engine/abi.ts, generated from assembly/.
 import "./polyfill.js";
-import { ABI_PARAMS, ABI_OPTIONAL, ABI_UNSIGNED, type AbiArgs, type AbiReturns, type ExportName, type WasmExports } from "./abi.js";
+import { ABI_PARAMS, ABI_OPTIONAL, ABI_UNSIGNED, ThreadControl, type AbiArgs, type AbiReturns, type ExportName, type WasmExports } from "./abi.js";
 import { EngineMemoryError, EngineStateError, EngineTrapError, ValueError } from "./errors.js";
 import { disposedError } from "./resource.js";
+import { HelperThreads, MAX_THREADS, threadSupport } from "./threads.js";
 
 /** Largest single block the engine's allocator can hand out (its size classes stop at 1 GiB);
  *  larger requests are rejected before reaching the module. */
@@ -180,6 +181,29 @@ const NO_OUTPUTS: ReadonlyMap<string, Typed> = new Map();
 
 export type Instantiator = () => WebAssembly.Instance;
 
+/** What an engine built from the threaded module needs to run helper threads. @internal */
+export interface EngineThreading {
+  /** The compiled threaded module (each helper instantiates it on the engine's memory). */
+  module: WebAssembly.Module;
+  /** Threads to use at first (the engine's thread included). */
+  threads: number;
+}
+
+/** How an engine runs its kernels: how many threads, and why. */
+export interface EngineThreadInfo {
+  /** Threads the kernels use, the calling one included (1 when single-threaded). */
+  threads: number;
+  /** Helper threads running and taking part (threads − 1 once they have all started). */
+  helpers: number;
+  /** Which build of the module the engine runs: "threads" (shared memory), or "single". */
+  module: "threads" | "single";
+  /** Why the engine runs on one thread, or how it waits for its helpers; always set. */
+  note: string;
+  /** How the calling thread waits for the helpers: "wait" (sleeps, Atomics.wait) or "spin"
+   *  (a browser's main thread, which may not sleep); null when single-threaded. */
+  waiting: "wait" | "spin" | null;
+}
+
 /** One instance of the seqlearn WebAssembly module: its memory, allocations and exports.
  * `init()` creates the default engine that every SDK function uses; `getEngine()` returns it.
  * After a trap the engine re-instantiates the module with fresh memory and keeps working. */
@@ -197,13 +221,104 @@ export class Engine {
   private readonly initialBytes: number;
   private lastUse = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Helper threads (threaded module only). */
+  private readonly helpers: HelperThreads | null;
+  private threadCount = 1;
+  private threadNote: string;
+  private grain = 0;
 
   /** @internal use init() / initSync() */
-  constructor(instantiate: Instantiator, origin: string) {
+  constructor(instantiate: Instantiator, origin: string, threading?: EngineThreading, note = "") {
     this.instantiate = instantiate;
     this.origin = origin;
+    this.helpers = threading ? new HelperThreads(threading.module) : null;
+    this.threadNote = note || (threading ? "" : "the engine runs the single-threaded module");
     this.exports = instantiate().exports as unknown as WasmExports;
     this.initialBytes = this.memoryBytes;
+    this.bindThreads(null);
+    if (threading) this.setThreads(threading.threads);
+  }
+
+  /** Threads the kernels use, the calling thread included (1 for the single-threaded module).
+   *  Results never depend on it: every kernel splits its work so that each number is computed
+   *  by one thread in the order one thread would use (docs/internals/determinism.md). */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  /** Use `n` threads (1…64) from now on; returns the number the engine will use: 1 for the
+   *  single-threaded module (see threadInfo().note). Helpers that are not running yet are
+   *  started; until they have started, the calling thread does their share. */
+  setThreads(n: number): number {
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+      throw new ValueError(`threads must be a whole number ≥ 1, got ${typeof n === "number" ? n : typeof n}`);
+    }
+    if (!this.helpers) return 1;
+    const want = Math.min(n, MAX_THREADS);
+    this.threadCount = want;
+    this.threadNote = n > MAX_THREADS ? `threads capped at ${MAX_THREADS}` : "";
+    const support = threadSupport();
+    this.exports.threads_config(want, support.canBlock ? 1 : 0, this.grain);
+    if (want > 1 && !this.helpers.ensure(want - 1)) this.threadNote = this.helpers.startError;
+    return want;
+  }
+
+  /** How the engine runs its kernels: threads, helpers running, which module, and why. */
+  threadInfo(): EngineThreadInfo {
+    const helpers = this.helpers ? Math.min(this.exports.threads_registered(), this.threadCount - 1) : 0;
+    const threaded = !!this.helpers;
+    let note = this.threadNote;
+    if (!note) {
+      note = !threaded ? "the engine runs the single-threaded module"
+        : this.threadCount === 1 ? "one thread was asked for"
+        : threadSupport().canBlock ? "the calling thread sleeps (Atomics.wait) while helpers finish"
+        : "the calling thread is a browser's main thread, which may not sleep: it polls while helpers finish their last tasks";
+    }
+    return {
+      threads: this.threadCount,
+      helpers,
+      module: threaded ? "threads" : "single",
+      note,
+      waiting: !threaded || this.threadCount === 1 ? null : threadSupport().canBlock ? "wait" : "spin",
+    };
+  }
+
+  /** Resolves once the helpers have started (at most `timeoutMs`); true if they all have. */
+  async threadsReady(timeoutMs = 5000): Promise<boolean> {
+    const t0 = clock();
+    while (this.helpers && this.exports.threads_registered() < this.threadCount - 1) {
+      // Helpers that left (after a trap, or idle in Deno) are started again.
+      if (clock() - t0 > timeoutMs || !this.helpers.ensure(this.threadCount - 1)) return false;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return true;
+  }
+
+  /** Work per task of the threaded kernels, in multiply-adds (0: the default, 2·10⁶). Tests set
+   *  it small, so that every kernel splits into many tasks. Never changes a result.
+   *  @internal */
+  set threadGrain(units: number) {
+    this.grain = units > 0 ? units : 0;
+    if (this.helpers) this.exports.threads_config(this.threadCount, threadSupport().canBlock ? 1 : 0, this.grain);
+  }
+
+  /** Stop the helper threads (the engine keeps working on one thread until setThreads). */
+  stopThreads(): void {
+    if (!this.helpers) return;
+    this.exports.threads_stop();
+    this.helpers.close();
+    this.threadCount = 1;
+    this.threadNote = "the helper threads were stopped (stopThreads)";
+    this.exports.threads_config(1, threadSupport().canBlock ? 1 : 0, this.grain);
+  }
+
+  /** After a new instance: move the helpers to its memory (the previous instance's helpers are
+   *  told to leave it). */
+  private bindThreads(previous: WasmExports | null): void {
+    if (!this.helpers) return;
+    previous?.threads_stop();
+    this.exports.threads_config(this.threadCount, threadSupport().canBlock ? 1 : 0, this.grain);
+    this.helpers.bind(this.exports.memory, this.exports.threads_control() >>> 0);
   }
 
   /** Bytes of linear memory currently reserved by the module. */
@@ -244,7 +359,9 @@ export class Engine {
     if (this.live.size > 0) return 0;
     const before = this.memoryBytes;
     if (before <= this.initialBytes) return 0;
+    const previous = this.exports;
     this.exports = this.instantiate().exports as unknown as WasmExports;
+    this.bindThreads(previous);
     return before - this.memoryBytes;
   }
 
@@ -342,6 +459,8 @@ export class Engine {
   call<K extends ExportName>(name: K, args: AbiArgs[K]): CallResult<K> {
     const fn = (this.exports as unknown as Record<string, unknown>)[name];
     const params = ABI_PARAMS[name] as readonly string[] | undefined;
+    // Helpers that left (idle in Deno, or after a trap) are started again.
+    if (this.helpers && this.helpers.count < this.threadCount - 1) this.helpers.ensure(this.threadCount - 1);
     if (typeof fn !== "function" || !params) throw new EngineStateError(`the engine has no export named ${String(name)}`);
     const given = args as unknown as Record<string, Arg>;
     if (!given || typeof given !== "object") throw new EngineStateError(`${name}: arguments must be an object of named arguments (${params.join(", ")})`);
@@ -398,8 +517,9 @@ export class Engine {
       try {
         ret = (fn as (...x: number[]) => number)(...raw) as number;
       } catch (err) {
+        const inHelper = this.helperTrapped();
         this.reset();
-        throw new EngineTrapError(`the engine trapped in ${name}: ${(err as Error)?.message ?? err}; it has been reset`, err);
+        throw new EngineTrapError(`the engine trapped in ${name}${inHelper}: ${(err as Error)?.message ?? err}; it has been reset`, err);
       }
       const buf = this.exports.memory.buffer;
       let out = NO_OUTPUTS;
@@ -427,12 +547,26 @@ export class Engine {
     }
   }
 
+  /** " (in a helper thread)" when the trap came from a helper (the DONE word's ERROR bit). */
+  private helperTrapped(): string {
+    if (!this.helpers) return "";
+    try {
+      const ctl = this.exports.threads_control() >>> 0;
+      const done = new Int32Array(this.exports.memory.buffer, ctl + ThreadControl.DONE, 1);
+      return (Atomics.load(done, 0) & ThreadControl.ERROR) !== 0 ? ` (in a helper thread${this.helpers.lastTrap ? `: ${this.helpers.lastTrap}` : ""})` : "";
+    } catch {
+      return "";
+    }
+  }
+
   /** Re-instantiate the module with fresh memory (after a trap). Outstanding buffers from
    *  before become invalid and say so when used. */
   reset(): void {
     this.generation++;
     this.live.clear();
     this.liveTotal = 0;
+    const previous = this.exports;
     this.exports = this.instantiate().exports as unknown as WasmExports;
+    this.bindThreads(previous);
   }
 }

@@ -1,8 +1,10 @@
 // Finding and instantiating the module in every runtime: Node ≥ 20, Deno 2, browsers, edge
 // runtimes (bytes / Module / Response), strict CSPs (a precompiled Module), and WASI hosts.
-import { Engine, type Instantiator } from "./engine.js";
+import { Engine, type Instantiator, type EngineThreadInfo } from "./engine.js";
 import { EngineStateError, EngineTrapError, ValueError } from "./errors.js";
-import { packagedWasm } from "./packaged.js";
+import { packagedWasm, packagedThreadsWasm } from "./packaged.js";
+import { isThreadedModule, sharedMemory, threadSupport, MAX_THREADS } from "./threads.js";
+import { prepareWorkers } from "../platform.js";
 import { readLocalFile } from "../platform.js";
 import { GUIDE_URL } from "../version.js";
 
@@ -28,6 +30,12 @@ export interface InitOptions {
   /** Ceiling on the engine memory live objects may hold, in bytes (default 2 GiB): past it an
    *  allocation raises EngineMemoryError (see Engine.memoryLimit). */
   memoryLimit?: number;
+  /** Threads the kernels run on, the calling one included (1…64). Default: every core where
+   *  threads are possible — Node, Deno, Web Workers, and pages that are cross-origin isolated
+   *  (COOP/COEP headers) — and 1 elsewhere (engineInfo() says why). Results are bit-identical
+   *  for any number of threads. With a `source`, threads need the threaded module
+   *  (seqlearn.threads.wasm); the single-threaded one runs on one thread. */
+  threads?: number;
 }
 
 let defaultEngine: Engine | null = null;
@@ -135,19 +143,39 @@ function compileError(err: unknown, named: string): EngineStateError {
     : `it is WebAssembly, so this runtime probably lacks WebAssembly SIMD (Chrome 91, Firefox 89, Safari 16.4, Node 16.4 or later)`));
 }
 
-/** Build an engine from a compiled module (sync). Each engine has its own memory. */
-export function engineFromModule(module: WebAssembly.Module, opts: Omit<InitOptions, "source"> = {}, origin = "module"): Engine {
+/** Build an engine from a compiled module (sync). Each engine has its own memory. The threaded
+ *  module (seqlearn.threads.wasm) gets a shared memory and `opts.threads` threads (default: the
+ *  cores); the single-threaded one runs on one thread. */
+export function engineFromModule(module: WebAssembly.Module, opts: Omit<InitOptions, "source"> = {}, origin = "module", note = ""): Engine {
+  const threads = checkThreads(opts.threads);
   let eng: Engine | null = null;
   const imports = { ...envImports(() => eng), ...(opts.imports ?? {}) };
+  const threaded = isThreadedModule(module);
+  if (threaded) {
+    const support = threadSupport();
+    if (!support.possible) {
+      throw new EngineStateError(`the module given to init() is the threaded build (seqlearn.threads.wasm), which needs shared memory, but ${support.reason}; give it the single-threaded build (seqlearn.wasm)`);
+    }
+  }
   const make: Instantiator = () => {
-    const inst = new WebAssembly.Instance(module, imports);
+    const inst = new WebAssembly.Instance(module, threaded ? { ...imports, env: { ...imports.env, memory: sharedMemory() } } : imports);
     opts.onInstance?.(inst);
     return inst;
   };
-  eng = new Engine(make, origin);
+  const want = threads ?? threadSupport().cores;
+  if (!threaded && threads !== undefined && threads > 1 && !note) note = "the module given to init() is the single-threaded build (seqlearn.wasm); threads need seqlearn.threads.wasm";
+  eng = new Engine(make, origin, threaded ? { module, threads: want } : undefined, note);
   modules.set(eng, module);
   if (opts.memoryLimit !== undefined) eng.memoryLimit = opts.memoryLimit;
   return eng;
+}
+
+function checkThreads(t: unknown): number | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t !== "number" || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
+    throw new ValueError(`threads must be a whole number in [1, ${MAX_THREADS}], got ${typeof t === "number" ? t : typeof t}`);
+  }
+  return t;
 }
 
 const modules = new WeakMap<Engine, WebAssembly.Module>();
@@ -159,32 +187,54 @@ export function engineModule(engine: Engine): WebAssembly.Module | undefined {
 }
 
 /** Load the module and make it the default engine. Safe to call more than once: later calls
- *  without options return the engine from the first. */
+ *  without options return the engine from the first (`threads` or `memoryLimit` alone apply to
+ *  it). Without a source, the threaded module is loaded where threads are possible (shared
+ *  memory and workers), else the single-threaded one; it resolves once the helper threads have
+ *  started. */
 export function init(options: InitOptions | WasmSource = {}): Promise<Engine> {
   const opts: InitOptions = isOptions(options) ? options : { source: options };
   const plain = opts.source === undefined && !opts.imports;
-  if (defaultEngine && plain) {
-    // A limit alone applies to the engine already loaded.
-    if (opts.memoryLimit !== undefined) defaultEngine.memoryLimit = opts.memoryLimit;
-    return Promise.resolve(defaultEngine);
+  let threads: number | undefined;
+  try {
+    threads = checkThreads(opts.threads);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  if (pending && plain) {
-    const limit = opts.memoryLimit;
-    return limit === undefined ? pending : pending.then((e) => {
-      e.memoryLimit = limit;
-      return e;
-    });
-  }
+  const adjust = (e: Engine): Engine => {
+    if (opts.memoryLimit !== undefined) e.memoryLimit = opts.memoryLimit;
+    if (threads !== undefined) e.setThreads(threads);
+    return e;
+  };
+  if (defaultEngine && plain) return adjust(defaultEngine).threadsReady().then(() => defaultEngine!);
+  if (pending && plain) return pending.then(async (e) => { await adjust(e).threadsReady(); return e; });
   const p = (async () => {
-    const mod = await compile(opts.source);
+    const support = threadSupport();
+    const want = threads ?? support.cores;
+    let mod: WebAssembly.Module;
+    let note = "";
+    const origin = describe(opts.source);
+    // Where threads are possible the threaded module is loaded even for one thread, so that
+    // setThreads() can raise them later (withThreads, a pool worker's merge near the root).
+    const threadsUrl = opts.source === undefined && support.possible ? packagedThreadsWasm() : null;
+    if (threadsUrl) {
+      try {
+        mod = await compile(threadsUrl);
+      } catch (e) {
+        note = `could not load the threaded module (${(e as Error)?.message ?? e}); running the single-threaded one`;
+        mod = await compile(undefined);
+      }
+    } else {
+      mod = await compile(opts.source);
+      if (opts.source === undefined) note = support.reason;
+    }
+    if (isThreadedModule(mod)) await prepareWorkers(); // Node < 20.16: worker_threads, loaded once
     // A plain init() that completes after an explicit init(source) / initSync(...) keeps
     // the explicit engine rather than replacing it.
-    if (plain && defaultEngine) {
-      if (opts.memoryLimit !== undefined) defaultEngine.memoryLimit = opts.memoryLimit;
-      return defaultEngine;
-    }
-    defaultEngine = engineFromModule(mod, opts, describe(opts.source));
-    return defaultEngine;
+    if (plain && defaultEngine) return adjust(defaultEngine);
+    const eng = engineFromModule(mod, { ...opts, threads: want }, origin, note);
+    defaultEngine = eng;
+    await eng.threadsReady();
+    return eng;
   })();
   if (plain) pending = p;
   p.catch(() => { if (pending === p) pending = null; });
@@ -210,6 +260,55 @@ export function initSync(source: WebAssembly.Module | ArrayBuffer | ArrayBufferV
   }
   defaultEngine = engineFromModule(mod, opts, describe(source));
   return defaultEngine;
+}
+
+/** What `engineInfo()` reports: how the engine runs its kernels and why, and what the runtime
+ *  allows. */
+export interface EngineInfo extends EngineThreadInfo {
+  /** Logical cores of this machine (navigator.hardwareConcurrency, os.availableParallelism). */
+  cores: number;
+  /** Whether this runtime can run the threaded module (shared memory and workers). */
+  threadsPossible: boolean;
+  /** Why it cannot, when it cannot ("" otherwise). */
+  threadsUnavailable: string;
+  /** `crossOriginIsolated` in a browser (threads need it), null elsewhere. */
+  crossOriginIsolated: boolean | null;
+  /** Where the module came from ("bundled", a URL, "bytes", "module"). */
+  origin: string;
+  /** Bytes of linear memory the engine holds. */
+  memoryBytes: number;
+}
+
+/** How the default engine (or `engine`) runs: its threads and helpers, which module (threaded or
+ *  single-threaded), why it runs on one thread when it does, and what this runtime allows
+ *  (cores, shared memory, cross-origin isolation). `seqlearn info` prints it. */
+export function engineInfo(engine: Engine = getEngine()): EngineInfo {
+  const support = threadSupport();
+  return {
+    ...engine.threadInfo(),
+    cores: support.cores,
+    threadsPossible: support.possible,
+    threadsUnavailable: support.reason,
+    crossOriginIsolated: support.crossOriginIsolated,
+    origin: engine.origin,
+    memoryBytes: engine.memoryBytes,
+  };
+}
+
+/** Run `fn` with the default engine on at least `threads` threads, then go back to the number it
+ *  had: how a task that runs alone (a merge near the root of a tree, on a pool worker whose
+ *  engine has one thread) uses the cores other workers leave idle. Never lowers the engine's
+ *  threads, and changes no result (results do not depend on the number of threads). */
+export function withThreads<T>(threads: number | undefined, fn: () => T): T {
+  const eng = getEngine();
+  const before = eng.threads;
+  if (threads === undefined || !(threads > before) || eng.threadInfo().module !== "threads") return fn();
+  eng.setThreads(Math.min(Math.floor(threads), MAX_THREADS));
+  try {
+    return fn();
+  } finally {
+    eng.setThreads(before);
+  }
 }
 
 /** The default engine; throws a clear error if init() has not completed. */

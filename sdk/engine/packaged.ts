@@ -9,3 +9,9 @@
 export function packagedWasm(): URL | WebAssembly.Module {
   return new URL("../../build/seqlearn.wasm", import.meta.url);
 }
+
+/** Where init() loads the threaded module from (build/seqlearn.threads.wasm: shared memory,
+ *  helper threads) where threads are possible. */
+export function packagedThreadsWasm(): URL | WebAssembly.Module | null {
+  return new URL("../../build/seqlearn.threads.wasm", import.meta.url);
+}

@@ -8,3 +8,8 @@ import wasm from "../../build/seqlearn.wasm";
 export function packagedWasm(): URL | WebAssembly.Module {
   return wasm;
 }
+
+/** None: workerd runs one thread (no workers, no shared memory). */
+export function packagedThreadsWasm(): URL | WebAssembly.Module | null {
+  return null;
+}

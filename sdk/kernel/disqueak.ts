@@ -21,6 +21,7 @@ import { defaultLeafSize, leafKind, leafSizes } from "./disqueak-plan.js";
 import { asKernel, checkKernelRows, type Kernel, type KernelSpec } from "./kernels.js";
 import { encodeDictionary, decodeDictionary, inspectDictionaryFile } from "./codec.js";
 import { WorkerPool, InlinePool, type Executor } from "../parallel/pool.js";
+import { withThreads } from "../engine/index.js";
 import { runMergeTree, type TreeShape, type LeafInput, type MergeInput, type LevelTiming, type TreePlan } from "../parallel/tree.js";
 
 /** Hyper-parameters shared by every node of a DISQUEAK tree (plain data: sent to workers). */
@@ -260,12 +261,14 @@ export function disqueakMerge(a: RlsDictionary, b: RlsDictionary, params: Disque
 /** The DISQUEAK leaf task (DISQUEAK_LEAF_TASK): a part's dictionary, encoded. A leaf input
  *  without a stream id (a hand-made task input) is leaf `node` of a tree. */
 export function disqueakLeafTask(inp: LeafInput<DisqueakLeaf, DisqueakParams>): Uint8Array {
-  return encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.stream ?? nodeStream(inp.node, 1)));
+  return withThreads(inp.threads, () => encodeDictionary(disqueakLeaf(inp.leaf, inp.params, inp.seed, inp.stream ?? nodeStream(inp.node, 1))));
 }
 
-/** The DISQUEAK merge task (DISQUEAK_MERGE_TASK): two encoded dictionaries merged, encoded. */
+/** The DISQUEAK merge task (DISQUEAK_MERGE_TASK): two encoded dictionaries merged, encoded. A
+ *  merge near the root runs while other workers idle: it uses `inp.threads` engine threads (its
+ *  kernel blocks, Cholesky factorisation and diag(A⁻¹) split over them, bit-identically). */
 export function disqueakMergeTask(inp: MergeInput<Uint8Array, DisqueakParams>): Uint8Array {
-  return encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.stream));
+  return withThreads(inp.threads, () => encodeDictionary(disqueakMerge(decodeDictionary(inp.left), decodeDictionary(inp.right), inp.params, inp.seed, inp.stream)));
 }
 
 /** The options disqueakParams reads. */

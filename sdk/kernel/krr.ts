@@ -182,7 +182,8 @@ export class KrrAccumulator extends EngineResource {
       const nb = Math.min(cap, x.rows - r0);
       const xin = input(x.data.subarray(r0 * d, (r0 + nb) * d));
       this.eng.call("kernel_block", { kind, p0, p1, p2, x: xin, n: nb, y: this.P, m, d, out: this.Kb!, work: scratch(nb + m + 16) });
-      this.eng.call("gemm", { transA: 1, transB: 0, m, n: m, k: nb, alpha: 1, a: this.Kb!, lda: m, b: this.Kb!, ldb: m, beta: 1, c: this.H, ldc: m });
+      // H += Kbᵀ·Kb: syrk_t computes the lower half and mirrors it, the same bits as the full product.
+      this.eng.call("syrk_t", { n: m, k: nb, alpha: 1, a: this.Kb!, lda: m, beta: 1, c: this.H, ldc: m });
       this.eng.call("gemm", { transA: 1, transB: 0, m, n: k, k: nb, alpha: 1, a: this.Kb!, lda: m, b: input(Y.data.subarray(r0 * k, (r0 + nb) * k)), ldb: k, beta: 1, c: this.R!, ldc: k });
     }
     this.n += x.rows;

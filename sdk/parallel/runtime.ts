@@ -96,8 +96,10 @@ export async function serveWorker(tasks: TaskTable): Promise<void> {
       case "init":
         workerId = msg.workerId;
         (async () => {
-          if (msg.module) initSync(msg.module);
-          else await init();
+          // A pool's workers run one engine thread each by default (the pool already uses the
+          // cores); a task may raise it (getEngine().setThreads) when it runs alone.
+          if (msg.module) initSync(msg.module, { threads: 1 });
+          else await init({ threads: 1 });
           for (const url of msg.modules) {
             const where = `task module ${url}`;
             table = combineTasks([table, combineTasks([await taskModule(url)], where)], where);

@@ -119,6 +119,9 @@ export interface LeafInput<L, P> {
   leaf: L;
   /** The shared parameters. */
   params: P;
+  /** How many engine threads the task may use: the executor's size over the number of nodes of
+   *  its level (at least 1). A scheduling hint only (withThreads): no result depends on it. */
+  threads?: number;
 }
 
 /** What a merge task receives. Seed its randomness with `new Rng(seed, stream)`. */
@@ -137,6 +140,10 @@ export interface MergeInput<V, P> {
   right: V;
   /** The shared parameters. */
   params: P;
+  /** How many engine threads the task may use: the executor's size over the number of nodes of
+   *  its level (at least 1) — so the few merges near the root, which run while other workers
+   *  idle, use their cores. A scheduling hint only (withThreads): no result depends on it. */
+  threads?: number;
 }
 
 /** Timing of one tree level. */
@@ -338,15 +345,21 @@ export async function runMergeTree<L, V, P = unknown>(executor: Executor, option
     return { value: values[plan.root] as V, plan, levels: levelTimings(), wallMs: now() - t0 };
   }
 
+  // Threads a task may use: the executor's slots shared by the nodes of its level.
+  const perLevel = new Map<number, number>([[0, k]]);
+  for (const m of plan.merges) perLevel.set(m.level, (perLevel.get(m.level) ?? 0) + 1);
+  const slots = Number.isInteger(executor.size) && executor.size > 0 ? executor.size : 1;
+  const threadsAt = (level: number): number => Math.max(1, Math.floor(slots / perLevel.get(level)!));
+
   // Each node's promise; a merge waits for its two children, then drops their values.
   const promises = new Array<Promise<void>>(total);
   for (const i of order) {
-    const input: LeafInput<L, P> = { node: i, seed, stream: plan.streams[i], level: 0, leaf: opts.leaves[i], params };
+    const input: LeafInput<L, P> = { node: i, seed, stream: plan.streams[i], level: 0, leaf: opts.leaves[i], params, threads: threadsAt(0) };
     promises[i] = runNode(i, 0, opts.leafTask, input);
   }
   for (const m of plan.merges) {
     promises[m.node] = Promise.all([promises[m.left], promises[m.right]]).then(() => {
-      const input: MergeInput<V, P> = { node: m.node, seed, stream: m.stream, level: m.level, left: values[m.left]!, right: values[m.right]!, params };
+      const input: MergeInput<V, P> = { node: m.node, seed, stream: m.stream, level: m.level, left: values[m.left]!, right: values[m.right]!, params, threads: threadsAt(m.level) };
       values[m.left] = values[m.right] = undefined;
       return runNode(m.node, m.level, opts.mergeTask, input);
     });

@@ -22,4 +22,4 @@ export interface PageResult {
 }
 
 /** Open each page in one headless Chromium, in order, and wait for `window[global]`. */
-export function runPages(root: string, pages: readonly PageSpec[], options?: { timeoutMs?: number; baseUrl?: string; screenshots?: Record<string, string>; allow?: readonly string[] }): Promise<PageResult[]>;
+export function runPages(root: string, pages: readonly PageSpec[], options?: { timeoutMs?: number; baseUrl?: string; screenshots?: Record<string, string>; allow?: readonly string[]; isolate?: boolean | ((path: string) => boolean) }): Promise<PageResult[]>;

@@ -15,12 +15,13 @@ export function chromiumAvailable() {
  * Open each `{ path, global }` page of the repository in one headless Chromium and wait for
  * `window[global]` to be set. Resolves to the values (plus console errors per page). With
  * `baseUrl`, the pages are read from that server instead of a static server over `root`;
+ * `isolate` (true, or a function of the path) sends the cross-origin isolation headers;
  * `screenshots` maps a page's path to a PNG file to write once the page is done.
  */
-export async function runPages(root, pages, { timeoutMs = 90_000, baseUrl, screenshots = {}, allow = ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"] } = {}) {
+export async function runPages(root, pages, { timeoutMs = 90_000, baseUrl, screenshots = {}, allow = ["test/runtime/", "dist-test/", "dist/", "build/", "examples/", "data/"], isolate } = {}) {
   const { chromium } = await import("playwright-core");
   // The test pages, their bundles and the package files they import.
-  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root, 0, { allow });
+  const server = baseUrl ? { url: baseUrl, close: async () => {} } : await serveStatic(root, 0, { allow, isolate });
   const profile = mkdtempSync(join(tmpdir(), "seqlearn-chromium-"));
   let context;
   try {

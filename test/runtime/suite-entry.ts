@@ -2,7 +2,7 @@
 // Chromium and the WASI runner load. It initialises the engine the way a user would
 // (`await init()`, or with explicit options for WASI) and runs every case of
 // test/core/suite.ts, collecting results instead of throwing.
-import { init, getEngine, version, type InitOptions } from "../../sdk/index.js";
+import { init, getEngine, engineInfo, version, type InitOptions, type EngineInfo } from "../../sdk/index.js";
 import { cases, digest } from "../core/suite.js";
 
 /** The SDK instance the suite runs against, for runtime-specific extra checks. */
@@ -22,6 +22,11 @@ export interface SuiteReport {
   results: CaseResult[];
   digest: Record<string, string>;
   digestError?: string;
+  /** How the engine ran (threads, module, why). */
+  engine?: EngineInfo;
+  /** With the threaded module: the digests with 1, 2 and 4 threads, every kernel split into
+   *  small tasks (they must equal `digest`). */
+  threadDigests?: Record<string, Record<string, string>>;
 }
 
 function runtimeName(): string {
@@ -51,5 +56,24 @@ export async function runSuite(options?: InitOptions): Promise<SuiteReport> {
   } catch (e) {
     digestError = `${(e as Error)?.name}: ${(e as Error)?.message}`;
   }
-  return { runtime: runtimeName(), version, origin: getEngine().origin, results, digest: d, ...(digestError ? { digestError } : {}) };
+  const engine = engineInfo();
+  let threadDigests: Record<string, Record<string, string>> | undefined;
+  if (engine.module === "threads" && !digestError) {
+    const eng = getEngine();
+    threadDigests = {};
+    try {
+      for (const t of [1, 2, 4]) {
+        eng.setThreads(t);
+        eng.threadGrain = 1; // every threaded kernel split into as many tasks as it allows
+        await eng.threadsReady(30_000);
+        threadDigests[t] = { ...digest(), helpers: String(eng.threadInfo().helpers) };
+      }
+    } catch (e) {
+      threadDigests.error = { message: `${(e as Error)?.name}: ${(e as Error)?.message}` };
+    } finally {
+      eng.threadGrain = 0;
+      eng.setThreads(engine.threads);
+    }
+  }
+  return { runtime: runtimeName(), version, origin: getEngine().origin, results, digest: d, ...(digestError ? { digestError } : {}), engine, ...(threadDigests ? { threadDigests } : {}) };
 }

@@ -1,5 +1,5 @@
-// seqlearn info: version, runtime, SIMD support and engine memory.
-import { init, version, getEngine } from "../../index.js";
+// seqlearn info: version, runtime, SIMD support, threads and engine memory.
+import { init, version, getEngine, engineInfo } from "../../index.js";
 import { command, UsageError } from "../command.js";
 import { JSON_OUT } from "../options.js";
 import { out } from "../term.js";
@@ -12,7 +12,7 @@ function simdAvailable(): boolean {
 
 export const info = command({
   name: "info",
-  summary: "version, runtime, SIMD support and engine memory",
+  summary: "version, runtime, SIMD support, threads and engine memory",
   synopsis: "seqlearn info [--json]",
   flags: { ...JSON_OUT },
   async run({ positional, values: v }) {
@@ -21,6 +21,7 @@ export const info = command({
     await init();
     const t1 = performance.now();
     const eng = getEngine();
+    const ei = engineInfo(eng);
     const g = globalThis as { Deno?: { version: { deno: string } } };
     const rt = g.Deno ? `Deno ${g.Deno.version.deno}` : `Node ${process.versions.node} (V8 ${process.versions.v8})`;
     const facts = {
@@ -29,6 +30,10 @@ export const info = command({
       simd: simdAvailable(),
       engine: `loaded from ${eng.origin} in ${(t1 - t0).toFixed(1)} ms`,
       memoryBytes: eng.memoryBytes,
+      threads: ei.threads,
+      cores: ei.cores,
+      module: ei.module,
+      threadsNote: ei.note,
     };
     if (v.json) {
       out(JSON.stringify(facts, null, 2));
@@ -39,6 +44,7 @@ export const info = command({
       ["runtime", facts.runtime],
       ["wasm simd", facts.simd ? "available" : "NOT available"],
       ["engine", facts.engine],
+      ["threads", `${facts.threads} of ${facts.cores} cores (${facts.module === "threads" ? "threaded module" : "single-threaded module"}): ${facts.threadsNote}`],
       ["engine memory", `${(facts.memoryBytes / 1048576).toFixed(2)} MiB`],
     ];
     const w = Math.max(...lines.map(([k]) => k.length));
