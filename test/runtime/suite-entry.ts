@@ -66,7 +66,7 @@ export async function runSuite(options?: InitOptions): Promise<SuiteReport> {
         eng.setThreads(t);
         eng.threadGrain = 1; // every threaded kernel split into as many tasks as it allows
         await eng.threadsReady(30_000);
-        threadDigests[t] = { ...digest(), helpers: String(eng.threadInfo().helpers) };
+        threadDigests[t] = { ...(await digest()), helpers: String(eng.threadInfo().helpers) };
       }
     } catch (e) {
       threadDigests.error = { message: `${(e as Error)?.name}: ${(e as Error)?.message}` };
