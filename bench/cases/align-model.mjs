@@ -1,33 +1,151 @@
 // Small language models in the engine (issue 10): the transformer training step (forward +
 // backward + AdamW) and KV-cache sampling against PyTorch on the CPU with one thread, on the
 // identical model (the same parameters are loaded into a PyTorch re-implementation, and the two
-// initial losses must agree) and batch; and the MLP language models' token-updates per second.
-// Targets (issue 10): step time ≤ 1.5× PyTorch's; sampling ≥ 0.7× PyTorch's tokens/s;
-// MLP LM ≥ 10⁵ token-updates/s on one core.
+// initial losses must agree) and batch; the same training step against TensorFlow.js on its
+// Wasm backend (the model rebuilt in tf ops from the same parameters; the losses before and
+// after one step must agree); and the MLP language models' token-updates per second.
+// Targets (issue 10): step time ≤ 1.5× PyTorch's and ≥ 3× faster than TF.js-Wasm; sampling
+// ≥ 0.7× PyTorch's tokens/s; MLP LM ≥ 10⁵ token-updates/s on one core.
 import { mkdirSync, writeFileSync, rmSync } from "node:fs";
-import { join, dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { table, ms, ratio, verdict } from "../lib/format.mjs";
 import { bestOfRounds } from "../lib/timing.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+// The TensorFlow.js peer (in this process, after the other measurements' set-up): the same
+// transformer written with tf ops on the Wasm backend, its parameters copied from the engine's
+// flat block, the same loss, clipping and AdamW.
 
-/** The alignment domain: from dist/ when the package exports it, else bundled from sdk/ (with
- *  its own engine instance) so the benchmark runs before the public index re-exports it. */
-async function alignModule(sl) {
-  if (sl.align?.LanguageModel) return sl.align;
-  const esbuild = await import("esbuild");
-  const out = join(root, "dist-test", "bench-align.mjs");
-  mkdirSync(dirname(out), { recursive: true });
-  await esbuild.build({
-    stdin: { contents: 'export { init } from "./sdk/index.ts";\nexport * from "./sdk/align/index.ts";\n', resolveDir: root, loader: "ts" },
-    bundle: true, format: "esm", platform: "node", target: "es2022", outfile: out, logLevel: "warning",
-    define: { __SEQLEARN_WASM_REL__: JSON.stringify("../build/seqlearn.wasm") },
+/** TF.js on its Wasm backend, or { reason } when a package is missing or the backend fails.
+ *  Single-threaded: the backend never uses its threaded binary in Node (its
+ *  WASM_HAS_MULTITHREAD_SUPPORT flag is false there), and setThreadsCount(1) says so anyway.
+ *  The Node build reads its .wasm from its own dist/ directory with fs (no setWasmPaths, no
+ *  network). */
+async function tfjsWasm() {
+  let tf, wasm;
+  try {
+    tf = await import("@tensorflow/tfjs");
+  } catch (e) {
+    return { reason: `@tensorflow/tfjs is not installed (${e.code ?? e.message})` };
+  }
+  try {
+    wasm = await import("@tensorflow/tfjs-backend-wasm");
+  } catch (e) {
+    return { reason: `@tensorflow/tfjs-backend-wasm is not installed (${e.code ?? e.message})` };
+  }
+  wasm.setThreadsCount(1);
+  let ok = false;
+  try {
+    ok = await tf.setBackend("wasm");
+    await tf.ready();
+  } catch (e) {
+    return { reason: `the wasm backend did not start (${e.message})` };
+  }
+  if (!ok || tf.getBackend() !== "wasm") return { reason: "tf.setBackend('wasm') failed" };
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const multithread = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  return {
+    tf,
+    version: tf.version?.tfjs ?? tf.version_core,
+    wasmVersion: wasm.version_wasm,
+    threads: wasm.getThreadsCount(),
+    binary: multithread && simd ? "threaded SIMD" : simd ? "SIMD" : "plain (no SIMD)",
+  };
+}
+
+/** GFLOP/s of one tf.matMul of [m, k]·[k, n] on the current backend, with operands laid out so
+ *  that the flags ta / tb are needed (median of 3 after a warm-up call). */
+function tfMatMulRate(tf, m, k, n, ta, tb) {
+  const a = tf.randomNormal(ta ? [k, m] : [m, k]), b = tf.randomNormal(tb ? [n, k] : [k, n]);
+  const ts = [];
+  for (let r = 0; r < 4; r++) {
+    const t0 = performance.now();
+    tf.matMul(a, b, ta, tb).dispose();
+    ts.push(performance.now() - t0);
+  }
+  tf.dispose([a, b]);
+  const t = ts.slice(1).sort((x, y) => x - y)[1];
+  return (2 * m * k * n) / (t * 1e6);
+}
+
+let tfModels = 0;
+
+/** The model of `TORCH` below in TF.js ops on the current backend: `flat` is the engine's
+ *  parameter block and `tensors` its layout (linear weights [in, out], the tied head wteᵀ).
+ *  Returns { step() (forward, backward, clipping, AdamW; returns the forward's loss), dispose() }. The optimiser is tf.train.adam (the same bias-corrected update
+ *  as torch.optim.Adam, ε added to √v̂) with the decoupled weight decay of AdamW written out. */
+function tfTransformer(tf, cfg, tensors, flat, inputs, targets, B, T, { lr = 1e-3, weightDecay = 0.01, clip = 1.0, explicitTranspose = false } = {}) {
+  const { vocab: V, width: C, layers: L, heads: NH, lnEps } = cfg;
+  const hs = C / NH;
+  const P = {};
+  const decay = [];
+  const prefix = `align-model.${++tfModels}.`; // TF.js variable names are global
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    P[t.name] = tf.tidy(() => tf.variable(tf.tensor(flat.subarray(t.offset, t.offset + n), t.shape, "float32"), true, prefix + t.name));
+    if (t.decay) decay.push(P[t.name]); // the engine's rule: the 2-D tensors (as `TORCH`)
+  }
+  const vars = Object.values(P);
+  // Constants: one-hot inputs (the wasm backend has no UnsortedSegmentSum, the gradient of
+  // tf.gather, so the embedding lookup is a product with the one-hot matrix), targets, mask.
+  const xOneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(inputs, "int32"), V).toFloat());
+  const yOneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(targets, "int32"), V).toFloat());
+  // Causal mask as an additive bias: 0 on and below the diagonal, −10⁹ above (exp underflows
+  // to exactly 0 in f32, as with −∞, without ∞ arithmetic in the backward pass).
+  const causal = tf.tidy(() => tf.linalg.bandPart(tf.ones([T, T]), -1, 0).sub(1).mul(1e9));
+  const scale = 1 / Math.sqrt(hs);
+  // Products: tf.matMul with its transpose flags (what tf.variableGrads differentiates it
+  // into), or — explicitTranspose — a custom gradient whose three products all take
+  // untransposed operands (the transposes done by tf.transpose), because the Wasm backend's
+  // BatchMatMul runs ~10× slower with a transpose flag set than without.
+  const swap = (z) => (z.rank === 2 ? z.transpose() : z.transpose([0, 1, 3, 2]));
+  const plain = (a, b, ta = false, tb = false) => tf.matMul(a, b, ta, tb);
+  const untransposed = tf.customGrad((a, b, save) => {
+    save([a, b]);
+    return { value: tf.matMul(a, b), gradFunc: (dy, [a, b]) => [tf.matMul(dy, swap(b)), tf.matMul(swap(a), dy)] };
   });
-  const mod = await import(pathToFileURL(out).href);
-  await mod.init();
-  return mod;
+  const mm = explicitTranspose ? (a, b, ta = false, tb = false) => untransposed(ta ? swap(a) : a, tb ? swap(b) : b) : plain;
+  const ln = (x, name) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x.sub(mean).mul(variance.add(lnEps).rsqrt()).mul(P[name + ".weight"]).add(P[name + ".bias"]);
+  };
+  const gelu = (x) => x.mul(x.mul(x).mul(0.044715).add(1).mul(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5);
+  const heads = (z) => z.reshape([B, T, NH, hs]).transpose([0, 2, 1, 3]);
+  const lossFn = () => {
+    let x = mm(xOneHot, P.wte).reshape([B, T, C]).add(P.wpe.slice([0, 0], [T, C])).reshape([B * T, C]);
+    for (let l = 0; l < L; l++) {
+      const h = `h.${l}.`;
+      const qkv = mm(ln(x, h + "ln_1"), P[h + "attn.c_attn.weight"]).add(P[h + "attn.c_attn.bias"]);
+      const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
+      const att = tf.softmax(mm(q, k, false, true).mul(scale).add(causal));
+      const y = mm(att, v).transpose([0, 2, 1, 3]).reshape([B * T, C]);
+      x = x.add(mm(y, P[h + "attn.c_proj.weight"]).add(P[h + "attn.c_proj.bias"]));
+      const f = gelu(mm(ln(x, h + "ln_2"), P[h + "mlp.c_fc.weight"]).add(P[h + "mlp.c_fc.bias"]));
+      x = x.add(mm(f, P[h + "mlp.c_proj.weight"]).add(P[h + "mlp.c_proj.bias"]));
+    }
+    const logits = mm(ln(x, "ln_f"), P.wte, false, true);
+    return tf.losses.softmaxCrossEntropy(yOneHot, logits); // mean over the B·T tokens
+  };
+  const opt = tf.train.adam(lr, 0.9, 0.999, 1e-8);
+  const step = () => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(lossFn, vars);
+    // Clipping by global norm as torch.nn.utils.clip_grad_norm_ (factor max / (‖g‖ + 1e-6), at most 1).
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0];
+    const f = Math.min(1, clip / (norm + 1e-6));
+    const scaled = {};
+    for (const [name, g] of Object.entries(grads)) scaled[name] = f < 1 ? g.mul(f) : g;
+    // Decoupled weight decay (torch.optim.AdamW): p ← p·(1 − lr·λ) on the 2-D tensors, then Adam.
+    for (const p of decay) p.assign(p.mul(1 - lr * weightDecay));
+    opt.applyGradients(scaled);
+    return value.dataSync()[0];
+  });
+  return {
+    step,
+    dispose() {
+      opt.dispose();
+      tf.dispose([xOneHot, yOneHot, causal, ...vars]);
+    },
+  };
 }
 
 // The PyTorch peer: the same transformer written with torch ops, its parameters read from the
@@ -112,7 +230,7 @@ export default {
   title: "Alignment: small language models (transformer step, sampling, MLP LM)",
   order: 80,
   async run(ctx) {
-    const A = await alignModule(ctx.sl);
+    const A = ctx.sl.align;
     const quick = ctx.quick;
     const cfg = { kind: "transformer", vocab: 256, context: 128, layers: 4, heads: 4, width: 128 };
     const B = quick ? 4 : 16, T = quick ? 64 : 128;
@@ -126,10 +244,10 @@ export default {
     const inputs = Int32Array.from({ length: B * T }, next), targets = Int32Array.from({ length: B * T }, next);
     const batch = { inputs: { data: inputs, batch: B, length: T }, targets: { data: targets, batch: B, length: T } };
     const dlogp = new Float32Array(B * T).fill(-1 / (B * T));
-    let loss0 = null;
+    const losses = []; // the forward's mean NLL of the first two steps (before and after one update)
     const step = () => {
       const lp = model.logProbs(batch);
-      if (loss0 === null) loss0 = -lp.sums.reduce((a, b) => a + b, 0) / (B * T);
+      if (losses.length < 2) losses.push(-lp.sums.reduce((a, b) => a + b, 0) / (B * T));
       model.backward({ dlogp });
       opt.step();
     };
@@ -149,9 +267,30 @@ export default {
     };
     let peer = null;
     const ours = { step: Infinity, sample: {} };
-    ctx.log("align-model: transformer step and sampling, seqlearn and PyTorch in interleaved rounds");
+    // TF.js: both variants start from p0 and take their first two steps now, whose losses are
+    // checked against seqlearn's first two (taken here too, as the warm-up).
+    const tfjs = await tfjsWasm();
+    const tfVariants = [];
+    const notes = [];
+    step();
+    step();
+    const [loss0, loss1] = losses;
+    const TF_TOL = 1e-4;
+    if (tfjs.tf) {
+      ctx.log(`align-model: TF.js ${tfjs.version}, wasm backend (${tfjs.binary}, ${tfjs.threads} thread)`);
+      for (const [explicitTranspose, label] of [[false, "tf.matMul as written"], [true, "products on untransposed operands"]]) {
+        const net = tfTransformer(tfjs.tf, model.config, model.tensors, p0, inputs, targets, B, T, { lr: 1e-3, weightDecay: 0.01, clip: 1.0, explicitTranspose });
+        const l0 = net.step(), l1 = net.step();
+        const d0 = Math.abs(l0 - loss0), d1 = Math.abs(l1 - loss1);
+        if (!(d0 < TF_TOL && d1 < TF_TOL)) {
+          throw new Error(`align-model: seqlearn and TF.js (${label}) disagree: mean NLL ${loss0} / ${loss1} vs ${l0} / ${l1} before / after one step`);
+        }
+        tfVariants.push({ label, explicitTranspose, net, l0, l1, d0, d1 });
+      }
+    }
+    ctx.log("align-model: transformer step and sampling, seqlearn, PyTorch and TF.js in interleaved rounds");
     const sampleOnce = (b) => () => A.sample(model, Array.from({ length: b }, () => prompt), { maxNewTokens: newTokens, seed: 1 });
-    const [tStep, tS16, tS1, tPeer] = bestOfRounds(rounds, [
+    const [tStep, tS16, tS1, , ...tfTimes] = bestOfRounds(rounds, [
       () => ctx.time(step, { minReps: 5, minMs: quick ? 200 : 1000 }),
       () => ctx.time(sampleOnce(16), { minReps: 3, minMs: quick ? 200 : 1000 }),
       () => ctx.time(sampleOnce(1), { minReps: 3, minMs: quick ? 200 : 1000 }),
@@ -161,13 +300,22 @@ export default {
         if (peer === null || r.step_ms < peer.step_ms) peer = r;
         return r.step_ms;
       },
+      // A TF.js step takes seconds: 3 per round (2 in --quick), the warm-up done above.
+      ...tfVariants.map((v) => () => ctx.time(v.net.step, { minReps: quick ? 2 : 3, minMs: 0, warmup: false })),
     ]);
+    tfVariants.forEach((v, i) => { v.ms = tfTimes[i]; });
+    // What limits TF.js: its BatchMatMul rate with and without a transpose flag, on the shape
+    // of the MLP's first product and of its weight gradient.
+    const tfRates = tfVariants.length ? {
+      plain: tfMatMulRate(tfjs.tf, B * T, cfg.width, 4 * cfg.width, false, false),
+      transA: tfMatMulRate(tfjs.tf, cfg.width, B * T, 4 * cfg.width, true, false),
+    } : null;
+    for (const v of tfVariants) v.net.dispose();
     ours.step = tStep;
     ours.sample = { 16: tS16, 1: tS1 };
     rmSync(dir, { recursive: true, force: true });
     const tokS = (b, t) => (t ? (b * newTokens) / (t / 1000) : null);
     const rows = [];
-    const notes = [];
     const stepRatio = peer ? tStep / peer.step_ms : null;
     rows.push([
       `training step (forward + backward + AdamW), B=${B}, T=${T}`,
@@ -187,12 +335,42 @@ export default {
       ]);
       ctx.summary.push({ case: "align-model", what: `sampling ${b}×${newTokens} tokens: tokens/s ÷ PyTorch's`, value: r ? ratio(r) : "peer skipped", target: r ? verdict(r, 0.7) : "–" });
     }
+    const tfRows = [];
+    for (const v of tfVariants) {
+      const r = v.ms / tStep;
+      tfRows.push([
+        `TF.js ${tfjs.version}, Wasm backend (${tfjs.binary}, ${tfjs.threads} thread): ${v.label}`,
+        `${ms(v.ms)} ms`, `${ms(tStep)} ms`, `${ratio(r)} (${verdict(r, 3)})`,
+      ]);
+      ctx.summary.push({ case: "align-model", what: `transformer training step: TF.js-Wasm's time ÷ seqlearn's (${v.label})`, value: ratio(r), target: verdict(r, 3) });
+    }
+    if (!tfjs.tf) {
+      ctx.summary.push({ case: "align-model", what: "transformer training step: TF.js-Wasm's time ÷ seqlearn's", value: "peer skipped", target: "–" });
+    }
     if (peer) {
       const d = Math.abs(peer.loss0 - loss0);
       notes.push(`Same model: the initial mean NLL is ${loss0.toFixed(6)} in seqlearn and ${peer.loss0.toFixed(6)} in PyTorch ${peer.torch} (difference ${d.toExponential(1)}).`);
       if (!(d < 1e-4)) throw new Error(`align-model: seqlearn and PyTorch disagree on the initial loss (${loss0} vs ${peer.loss0})`);
     } else {
       notes.push("PyTorch: peer skipped (no python3 with torch; Debian: `apt-get install python3-torch`).");
+    }
+    const tfNotes = [];
+    if (tfVariants.length) {
+      const [a, b] = tfVariants;
+      tfNotes.push(
+        `Same model in TF.js: mean NLL ${loss0.toFixed(6)} before and ${loss1.toFixed(6)} after the first step in seqlearn; ` +
+          `${a.l0.toFixed(6)} and ${a.l1.toFixed(6)} in TF.js (${a.label}), ${b.l0.toFixed(6)} and ${b.l1.toFixed(6)} (${b.label}); ` +
+          `largest difference ${Math.max(a.d0, a.d1, b.d0, b.d1).toExponential(1)}, tolerance ${TF_TOL.toExponential(0)} absolute on both (f32 sums in different orders; the loss after one step checks the gradients' signs, the clipping and the AdamW update as well).`,
+        `TF.js side: parameters copied from the engine's block into \`tf.variable\`s; \`tf.variableGrads\` of the mean NLL (\`tf.losses.softmaxCrossEntropy\`); clipping by global norm as PyTorch's \`clip_grad_norm_\`; ` +
+          `\`tf.train.adam(1e-3, 0.9, 0.999, 1e-8)\` with AdamW's decoupled decay written out (p ← p·(1 − 10⁻³·0.01) on the 2-D tensors before the Adam update; the same update as \`torch.optim.AdamW\`). ` +
+          `Differences in how it is written, not in what it computes: the token embedding is a product with the one-hot inputs (the Wasm backend has no kernel for the gradient of \`tf.gather\`), GELU is composed from element-wise ops (TF.js has no GELU op), and the causal mask is an additive −10⁹. Each step ends with the loss read back, as seqlearn's does.`,
+        `Two TF.js variants: *${a.label}* (what \`tf.variableGrads\` makes of \`tf.matMul(a, b, transposeA, transposeB)\`: the gradients' products carry transpose flags) and *${b.label}* ` +
+          `(every product, forward and backward, through a \`tf.customGrad\` that transposes with \`tf.transpose\` first). The second is the stronger peer; the target is judged on it.`,
+        `Backend: \`@tensorflow/tfjs-backend-wasm\` ${tfjs.wasmVersion}, its ${tfjs.binary} binary read from node_modules (no \`setWasmPaths\` needed in Node, no network), \`setThreadsCount(1)\`, \`getThreadsCount()\` = ${tfjs.threads}: one thread (in Node the backend never loads its threaded binary). ` +
+          `The TF.js CPU backend (JavaScript kernels) is not timed: one step of this model took 81 s in a trial when this case was written (this machine, load average ≈ 13).`,
+      );
+    } else {
+      tfNotes.push(`TF.js: peer skipped (${tfjs.reason}; the npm devDependencies \`@tensorflow/tfjs\` and \`@tensorflow/tfjs-backend-wasm\`).`);
     }
     opt.dispose();
     model.dispose();
@@ -228,6 +406,11 @@ export default {
       "",
       ...notes.map((t) => `- ${t}`),
       "",
+      `The same training step against TensorFlow.js on its Wasm backend, in this process (B=${B}, T=${T}):`,
+      "",
+      ...(tfRows.length ? [table(["peer", "TF.js step", "seqlearn step", "TF.js time ÷ seqlearn's (target)"], tfRows), ""] : []),
+      ...tfNotes.map((t) => `- ${t}`),
+      "",
       "MLP language models (window of k tokens or the full context; prompt embedding, d = 16; batch 32 × 16 tokens; one step = forward, backward and AdamW):",
       "",
       table(["model", "parameters", "step", "token-updates/s", "target"], mlpRows),
@@ -235,7 +418,10 @@ export default {
       "What limits them: every product runs through one f32x4 micro-kernel (4 rows × 8 columns, 30–32 GFLOP/s, ~65 % of the 4-lane multiply+add peak) because WebAssembly SIMD128 has " +
         "no fused multiply-add and V8 gives it 15 vector registers (assembly/nn/matmul.ts has the measurements); PyTorch 1.13 as Debian builds it runs its GEMMs at about the same rate on these shapes (28–32 GFLOP/s), " +
         "so the step is decided by the products plus attention, softmax and packing overheads. Sampling is per-step overhead for PyTorch (dozens of small eager ops per layer and token) and compute for seqlearn. " +
-        "TensorFlow.js with the Wasm backend is not measured here (not installed).",
+        (tfRates
+          ? `TF.js-Wasm is limited by its products: its BatchMatMul ran at ${tfRates.plain.toFixed(1)} GFLOP/s on [${B * T}, ${cfg.width}]·[${cfg.width}, ${4 * cfg.width}] and at ${tfRates.transA.toFixed(1)} GFLOP/s on the same product with a transpose flag (the weight-gradient layout), measured in this run; ` +
+            "the element-wise ops (LayerNorm, GELU, residuals, the optimiser) are separate passes over freshly allocated tensors, and the autodiff tape adds their backward passes."
+          : "TensorFlow.js was not measured in this run."),
     ].join("\n");
   },
 };
