@@ -53,10 +53,11 @@ async function tfjsWasm() {
   };
 }
 
-/** GFLOP/s of one tf.matMul of [m, k]·[k, n] on the current backend, with operands laid out so
- *  that the flags ta / tb are needed (median of 3 after a warm-up call). */
-function tfMatMulRate(tf, m, k, n, ta, tb) {
-  const a = tf.randomNormal(ta ? [k, m] : [m, k]), b = tf.randomNormal(tb ? [n, k] : [k, n]);
+/** GFLOP/s of one tf.matMul of [..., m, k]·[..., k, n] (`batch` leading dimensions of size
+ *  given) on the current backend, with operands laid out so that the flags ta / tb are needed
+ *  (median of 3 after a warm-up call). */
+function tfMatMulRate(tf, batch, m, k, n, ta, tb) {
+  const a = tf.randomNormal([...batch, ...(ta ? [k, m] : [m, k])]), b = tf.randomNormal([...batch, ...(tb ? [n, k] : [k, n])]);
   const ts = [];
   for (let r = 0; r < 4; r++) {
     const t0 = performance.now();
@@ -65,7 +66,7 @@ function tfMatMulRate(tf, m, k, n, ta, tb) {
   }
   tf.dispose([a, b]);
   const t = ts.slice(1).sort((x, y) => x - y)[1];
-  return (2 * m * k * n) / (t * 1e6);
+  return (2 * batch.reduce((x, y) => x * y, 1) * m * k * n) / (t * 1e6);
 }
 
 let tfModels = 0;
@@ -305,10 +306,12 @@ export default {
     ]);
     tfVariants.forEach((v, i) => { v.ms = tfTimes[i]; });
     // What limits TF.js: its BatchMatMul rate with and without a transpose flag, on the shape
-    // of the MLP's first product and of its weight gradient.
+    // of the MLP's first product and of its weight gradient, and on attention's batched product.
+    const hs = cfg.width / cfg.heads;
     const tfRates = tfVariants.length ? {
-      plain: tfMatMulRate(tfjs.tf, B * T, cfg.width, 4 * cfg.width, false, false),
-      transA: tfMatMulRate(tfjs.tf, cfg.width, B * T, 4 * cfg.width, true, false),
+      plain: tfMatMulRate(tfjs.tf, [], B * T, cfg.width, 4 * cfg.width, false, false),
+      transA: tfMatMulRate(tfjs.tf, [], cfg.width, B * T, 4 * cfg.width, true, false),
+      attention: tfMatMulRate(tfjs.tf, [B, cfg.heads], T, T, hs, false, false),
     } : null;
     for (const v of tfVariants) v.net.dispose();
     ours.step = tStep;
@@ -419,7 +422,8 @@ export default {
         "no fused multiply-add and V8 gives it 15 vector registers (assembly/nn/matmul.ts has the measurements); PyTorch 1.13 as Debian builds it runs its GEMMs at about the same rate on these shapes (28–32 GFLOP/s), " +
         "so the step is decided by the products plus attention, softmax and packing overheads. Sampling is per-step overhead for PyTorch (dozens of small eager ops per layer and token) and compute for seqlearn. " +
         (tfRates
-          ? `TF.js-Wasm is limited by its products: its BatchMatMul ran at ${tfRates.plain.toFixed(1)} GFLOP/s on [${B * T}, ${cfg.width}]·[${cfg.width}, ${4 * cfg.width}] and at ${tfRates.transA.toFixed(1)} GFLOP/s on the same product with a transpose flag (the weight-gradient layout), measured in this run; ` +
+          ? `TF.js-Wasm is limited by its products: its BatchMatMul ran at ${tfRates.plain.toFixed(1)} GFLOP/s on [${B * T}, ${cfg.width}]·[${cfg.width}, ${4 * cfg.width}], at ${tfRates.transA.toFixed(1)} GFLOP/s on the same product with a transpose flag (the weight-gradient layout), ` +
+            `and at ${tfRates.attention.toFixed(1)} GFLOP/s on attention's batched [${B}·${cfg.heads}, ${T}, ${T}]·[${B}·${cfg.heads}, ${T}, ${hs}] (untransposed), measured in this run (at B=16, T=128 attention's batched products were the largest share of the faster variant's step in a \`tf.profile\` taken when this case was written); ` +
             "the element-wise ops (LayerNorm, GELU, residuals, the optimiser) are separate passes over freshly allocated tensors, and the autodiff tape adds their backward passes."
           : "TensorFlow.js was not measured in this run."),
     ].join("\n");
