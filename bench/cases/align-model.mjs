@@ -363,7 +363,7 @@ export default {
       tfNotes.push(
         `Same model in TF.js: mean NLL ${loss0.toFixed(6)} before and ${loss1.toFixed(6)} after the first step in seqlearn; ` +
           `${a.l0.toFixed(6)} and ${a.l1.toFixed(6)} in TF.js (${a.label}), ${b.l0.toFixed(6)} and ${b.l1.toFixed(6)} (${b.label}); ` +
-          `largest difference ${Math.max(a.d0, a.d1, b.d0, b.d1).toExponential(1)}, tolerance ${TF_TOL.toExponential(0)} absolute on both (f32 sums in different orders; the loss after one step checks the gradients' signs, the clipping and the AdamW update as well).`,
+          `largest difference ${Math.max(a.d0, a.d1, b.d0, b.d1).toExponential(1)}, tolerance ${TF_TOL.toExponential(0)} absolute on both (f32 sums in different orders; the loss after one step also checks the gradients' signs and the AdamW update, though not the clipping factor, which Adam's first step is almost blind to).`,
         `TF.js side: parameters copied from the engine's block into \`tf.variable\`s; \`tf.variableGrads\` of the mean NLL (\`tf.losses.softmaxCrossEntropy\`); clipping by global norm as PyTorch's \`clip_grad_norm_\`; ` +
           `\`tf.train.adam(1e-3, 0.9, 0.999, 1e-8)\` with AdamW's decoupled decay written out (p ← p·(1 − 10⁻³·0.01) on the 2-D tensors before the Adam update; the same update as \`torch.optim.AdamW\`). ` +
           `Differences in how it is written, not in what it computes: the token embedding is a product with the one-hot inputs (the Wasm backend has no kernel for the gradient of \`tf.gather\`), GELU is composed from element-wise ops (TF.js has no GELU op), and the causal mask is an additive −10⁹. Each step ends with the loss read back, as seqlearn's does.`,
