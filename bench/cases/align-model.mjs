@@ -73,7 +73,8 @@ let tfModels = 0;
 
 /** The model of `TORCH` below in TF.js ops on the current backend: `flat` is the engine's
  *  parameter block and `tensors` its layout (linear weights [in, out], the tied head wteᵀ).
- *  Returns { step() (forward, backward, clipping, AdamW; returns the forward's loss), dispose() }. The optimiser is tf.train.adam (the same bias-corrected update
+ *  Returns { step() (forward, backward, clipping, AdamW; returns the forward's loss), gradNorms
+ *  (the gradient norm before clipping, per step), dispose() }. The optimiser is tf.train.adam (the same bias-corrected update
  *  as torch.optim.Adam, ε added to √v̂) with the decoupled weight decay of AdamW written out. */
 function tfTransformer(tf, cfg, tensors, flat, inputs, targets, B, T, { lr = 1e-3, weightDecay = 0.01, clip = 1.0, explicitTranspose = false } = {}) {
   const { vocab: V, width: C, layers: L, heads: NH, lnEps } = cfg;
@@ -132,6 +133,7 @@ function tfTransformer(tf, cfg, tensors, flat, inputs, targets, B, T, { lr = 1e-
     const { value, grads } = tf.variableGrads(lossFn, vars);
     // Clipping by global norm as torch.nn.utils.clip_grad_norm_ (factor max / (‖g‖ + 1e-6), at most 1).
     const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0];
+    net.gradNorms.push(norm);
     const f = Math.min(1, clip / (norm + 1e-6));
     const scaled = {};
     for (const [name, g] of Object.entries(grads)) scaled[name] = f < 1 ? g.mul(f) : g;
@@ -140,13 +142,15 @@ function tfTransformer(tf, cfg, tensors, flat, inputs, targets, B, T, { lr = 1e-
     opt.applyGradients(scaled);
     return value.dataSync()[0];
   });
-  return {
+  const net = {
     step,
+    gradNorms: [], // ‖g‖₂ before clipping, each step
     dispose() {
       opt.dispose();
       tf.dispose([xOneHot, yOneHot, causal, ...vars]);
     },
   };
+  return net;
 }
 
 // The PyTorch peer: the same transformer written with torch ops, its parameters read from the
@@ -245,12 +249,14 @@ export default {
     const inputs = Int32Array.from({ length: B * T }, next), targets = Int32Array.from({ length: B * T }, next);
     const batch = { inputs: { data: inputs, batch: B, length: T }, targets: { data: targets, batch: B, length: T } };
     const dlogp = new Float32Array(B * T).fill(-1 / (B * T));
-    const losses = []; // the forward's mean NLL of the first two steps (before and after one update)
+    const losses = [], norms = []; // the forward's mean NLL and the gradient norm of the first two steps
     const step = () => {
       const lp = model.logProbs(batch);
-      if (losses.length < 2) losses.push(-lp.sums.reduce((a, b) => a + b, 0) / (B * T));
+      const first = losses.length < 2;
+      if (first) losses.push(-lp.sums.reduce((a, b) => a + b, 0) / (B * T));
       model.backward({ dlogp });
-      opt.step();
+      const info = opt.step();
+      if (first) norms.push(info.gradNorm);
     };
     // Parameters for the peer are written before the first step (the initial losses must agree).
     const dir = join(tmpdir(), `seqlearn-bench-align-${process.pid}`);
@@ -276,17 +282,18 @@ export default {
     step();
     step();
     const [loss0, loss1] = losses;
-    const TF_TOL = 1e-4;
+    const TF_TOL = 1e-4, TF_NORM_TOL = 1e-4;
     if (tfjs.tf) {
       ctx.log(`align-model: TF.js ${tfjs.version}, wasm backend (${tfjs.binary}, ${tfjs.threads} thread)`);
       for (const [explicitTranspose, label] of [[false, "tf.matMul as written"], [true, "products on untransposed operands"]]) {
         const net = tfTransformer(tfjs.tf, model.config, model.tensors, p0, inputs, targets, B, T, { lr: 1e-3, weightDecay: 0.01, clip: 1.0, explicitTranspose });
         const l0 = net.step(), l1 = net.step();
         const d0 = Math.abs(l0 - loss0), d1 = Math.abs(l1 - loss1);
-        if (!(d0 < TF_TOL && d1 < TF_TOL)) {
-          throw new Error(`align-model: seqlearn and TF.js (${label}) disagree: mean NLL ${loss0} / ${loss1} vs ${l0} / ${l1} before / after one step`);
+        const dn = Math.max(...norms.map((g, i) => Math.abs(net.gradNorms[i] - g) / g));
+        if (!(d0 < TF_TOL && d1 < TF_TOL && dn < TF_NORM_TOL)) {
+          throw new Error(`align-model: seqlearn and TF.js (${label}) disagree: mean NLL ${loss0} / ${loss1} vs ${l0} / ${l1} before / after one step, gradient norms ${norms} vs ${net.gradNorms.slice(0, 2)}`);
         }
-        tfVariants.push({ label, explicitTranspose, net, l0, l1, d0, d1 });
+        tfVariants.push({ label, explicitTranspose, net, l0, l1, d0, d1, dn });
       }
     }
     ctx.log("align-model: transformer step and sampling, seqlearn, PyTorch and TF.js in interleaved rounds");
@@ -363,7 +370,8 @@ export default {
       tfNotes.push(
         `Same model in TF.js: mean NLL ${loss0.toFixed(6)} before and ${loss1.toFixed(6)} after the first step in seqlearn; ` +
           `${a.l0.toFixed(6)} and ${a.l1.toFixed(6)} in TF.js (${a.label}), ${b.l0.toFixed(6)} and ${b.l1.toFixed(6)} (${b.label}); ` +
-          `largest difference ${Math.max(a.d0, a.d1, b.d0, b.d1).toExponential(1)}, tolerance ${TF_TOL.toExponential(0)} absolute on both (f32 sums in different orders; the loss after one step also checks the gradients' signs and the AdamW update, though not the clipping factor, which Adam's first step is almost blind to).`,
+          `largest difference ${Math.max(a.d0, a.d1, b.d0, b.d1).toExponential(1)}, tolerance ${TF_TOL.toExponential(0)} absolute on both (f32 sums in different orders). ` +
+          `The gradient norm before clipping (${norms.map((g) => g.toFixed(4)).join(" and ")} in seqlearn's first two steps; clipping at 1.0 ${norms.some((g) => g > 1) ? "is active" : "is not active"}) agrees to ${Math.max(a.dn, b.dn).toExponential(1)} relative, tolerance ${TF_NORM_TOL.toExponential(0)}: the gradients' magnitudes agree, and the loss after one step checks their signs and the AdamW update.`,
         `TF.js side: parameters copied from the engine's block into \`tf.variable\`s; \`tf.variableGrads\` of the mean NLL (\`tf.losses.softmaxCrossEntropy\`); clipping by global norm as PyTorch's \`clip_grad_norm_\`; ` +
           `\`tf.train.adam(1e-3, 0.9, 0.999, 1e-8)\` with AdamW's decoupled decay written out (p ← p·(1 − 10⁻³·0.01) on the 2-D tensors before the Adam update; the same update as \`torch.optim.AdamW\`). ` +
           `Differences in how it is written, not in what it computes: the token embedding is a product with the one-hot inputs (the Wasm backend has no kernel for the gradient of \`tf.gather\`), GELU is composed from element-wise ops (TF.js has no GELU op), and the causal mask is an additive −10⁹. Each step ends with the loss read back, as seqlearn's does.`,
