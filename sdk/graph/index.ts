@@ -6,7 +6,8 @@
  * graphology interoperability, seeded generators, k-nearest-neighbour / ε-graphs from
  * points, effective resistances (exact, and by JL sketches with a ridge γ), one-shot
  * Spielman–Srivastava sparsification, GSQUEAK — streaming and distributed spectral
- * sparsification — with its dictionaries and sparsifier files, the quality of a sparsifier
+ * sparsification — with its dictionaries and sparsifier files, two baselines without a
+ * guarantee (uniform edge sampling, the k-neighbour sparsifier), the quality of a sparsifier
  * (spectral error, cut / degree / resistance ratios) and learning over the Laplacian
  * (smoothing, harmonic functions, classification, spectral embedding, and their gap between
  * a graph and its sparsifier).
@@ -53,6 +54,8 @@ export { effectiveResistances, effectiveResistancesAsync, jlVectors, EXACT_AUTO_
 export type { ResistanceOptions, ResistanceResult, ResistanceMethod, ResistanceProgress, NodePairs } from "./resistances.js";
 export { sparsify } from "./sparsify.js";
 export type { SparsifyOptions, SparsifyResult } from "./sparsify.js";
+export { uniformSparsify, knnSparsify } from "./baselines.js";
+export type { UniformSparsifyOptions, KnnSparsifyOptions } from "./baselines.js";
 export {
   gsqueak, Gsqueak, gsqueakParams, gsqueakLeaf, gsqueakMerge, defaultQbar, defaultBlockSize, blockSizes, edgeBlocks,
   GSQUEAK_LEAF_TASK, GSQUEAK_MERGE_TASK,
