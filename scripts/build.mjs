@@ -64,6 +64,9 @@ await esbuild.build({
   format: "esm",
   target: "es2022",
   sourcemap: true,
+  // The map points stack traces at sdk/ files and lines; the sources themselves are not
+  // shipped, and embedding them (sourcesContent) would make this one map most of the tarball.
+  sourcesContent: false,
   external: ["node:*"],
   logLevel: "warning",
   platform: "node",
@@ -91,13 +94,14 @@ for (const name of ["index", ...SUBPATHS]) {
 }
 console.log(`build: dist/types-deno and the Deno type headers (${Date.now() - t} ms)`);
 
-// The interactive demo (examples/demo/): the page and its SQUEAK worker, bundled from the SDK's
+// The interactive demo (examples/demo/): the pages (index.html: SQUEAK, KRR, games; align.html: a
+// language model trained in a Web Worker) and their workers, bundled from the SDK's
 // sources for the browser (the web target's files), into dist/demo/, two levels below the root
 // like the package's builds, so the engine is at ../../build/seqlearn.wasm. Not in the tarball.
 t = Date.now();
 const { variantsPlugin } = await import("./bundle.mjs");
 await esbuild.build({
-  entryPoints: ["examples/demo/demo.js", "examples/demo/squeak-worker.js"],
+  entryPoints: ["examples/demo/demo.js", "examples/demo/squeak-worker.js", "examples/demo/align.js", "examples/demo/align-worker.js"],
   outdir: "dist/demo",
   bundle: true,
   splitting: true,
@@ -109,6 +113,7 @@ await esbuild.build({
   logLevel: "warning",
 });
 writeFileSync("dist/demo/index.html", readFileSync("examples/demo/index.html", "utf8"));
+writeFileSync("dist/demo/align.html", readFileSync("examples/demo/align.html", "utf8"));
 console.log(`build: dist/demo, the interactive demo (${Date.now() - t} ms)`);
 
 function copyTree(from, to, transform) {

@@ -29,7 +29,7 @@ import { join, relative, resolve, sep } from "node:path";
 /** The package's subpaths ("seqlearn/<name>"), each the index.ts of its SDK folder. Adding a
  *  subpath is adding its name here: the builds, the `exports` map (exportsMap() below; `node
  *  scripts/exports.mjs --write` writes it into package.json) and the tests follow. */
-export const SUBPATHS = ["kernel", "games", "parallel", "io", "linalg", "random", "graph", "align"];
+export const SUBPATHS = ["kernel", "games", "parallel", "io", "linalg", "random", "graph", "align", "experiments"];
 
 /** The runtime targets: output folder (under dist/), variant suffixes, esbuild platform. */
 export const TARGETS = {

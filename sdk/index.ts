@@ -2,8 +2,9 @@
  * seqlearn: provably accurate streaming sketches and preference games in a WebAssembly
  * engine. The root export holds what a user needs first — loading the engine, the typed
  * errors, `Matrix` and `Rng`, and the main entry point of each domain — and one namespace per
- * folder of the SDK (`linalg`, `kernel`, `graph`, `games`, `align`, `parallel`, `io`, `random`), each also a
- * subpath of the package (`seqlearn/kernel`, …) that shares this module's engine.
+ * folder of the SDK (`linalg`, `kernel`, `graph`, `games`, `align`, `experiments`, `parallel`,
+ * `io`, `random`), each also a subpath of the package (`seqlearn/kernel`, …) that shares this
+ * module's engine.
  *
  * @module seqlearn
  */
@@ -41,6 +42,7 @@ export * as io from "./io/index.js";
 export * as random from "./random/index.js";
 export * as graph from "./graph/index.js";
 export * as align from "./align/index.js";
+export * as experiments from "./experiments/index.js";
 /** @deprecated Renamed `kernel`, after its folder (and the subpath "seqlearn/kernel"); this
  *  alias is removed in the next release. */
 export * as kernels from "./kernel/index.js";

@@ -10,6 +10,8 @@
 import { taskTable, type TaskTable } from "./parallel/task-table.js";
 import { KERNEL_TASKS } from "./kernel/tasks.js";
 import { GRAPH_TASKS } from "./graph/tasks.js";
+import { ALIGN_TASKS } from "./align/tasks.js";
+import { EXPERIMENT_TASKS } from "./experiments/tasks.js";
 
-/** Every task of the package, by name (e.g. "seqlearn.disqueak.leaf"). */
-export const TASKS: TaskTable = taskTable(KERNEL_TASKS, GRAPH_TASKS);
+/** Every task of the package, by name (e.g. "seqlearn.disqueak.leaf", "seqlearn.experiments.seed"). */
+export const TASKS: TaskTable = taskTable(KERNEL_TASKS, GRAPH_TASKS, ALIGN_TASKS, EXPERIMENT_TASKS);

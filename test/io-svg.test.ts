@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { linePlot, niceTicks } from "../sdk/io/svg.js";
+import { linePlot, niceTicks, scatterPlot, matrixPlot, paretoFrontier } from "../sdk/io/svg.js";
 import { ValueError } from "../sdk/engine/errors.js";
 
 /** Pixel coordinates of every polyline, per series. */
@@ -64,5 +64,73 @@ describe("linePlot", () => {
     expect(t[0]).toBeGreaterThanOrEqual(0.13);
     expect(t.at(-1)).toBeLessThanOrEqual(9.7);
     expect(t.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+/** The points of every polygon (bands). */
+function polygons(svg: string): number[][][] {
+  return [...svg.matchAll(/<polygon[^>]*points="([^"]*)"/g)].map((m) => m[1].split(" ").map((p) => p.split(",").map(Number)));
+}
+
+describe("linePlot bands", () => {
+  it("shade between lower and upper, under the line, and widen the y range; a non-finite end breaks the band", () => {
+    const svg = linePlot({
+      yRange: undefined, series: [{ name: "s", x: [0, 1, 2, 3], y: [1, 1, 1, 1], band: { lower: [0, 0.5, NaN, 0.5], upper: [2, 1.5, 1.5, 1.5] } }],
+    });
+    const bands = polygons(svg);
+    expect(bands.length).toBe(1); // points 0-1 only: point 2 has no lower end, point 3 stands alone
+    expect(bands[0].length).toBe(4); // upper 0, upper 1, lower 1, lower 0
+    const [[, line0]] = polylines(svg)[0].map((p) => p);
+    expect(bands[0][0][1]).toBeLessThan(line0); // the upper edge is above the line (smaller pixel y)
+    expect(bands[0][3][1]).toBeGreaterThan(line0);
+    expect(svg.indexOf("<polygon")).toBeLessThan(svg.indexOf("<polyline"));
+    expect(svg).toContain(">2<"); // the y axis reaches the band's top
+    expect(() => linePlot({ series: [{ name: "s", x: [0, 1], y: [0, 1], band: { lower: [0], upper: [1, 2] } }] })).toThrow(/band must be/);
+  });
+});
+
+describe("scatterPlot", () => {
+  it("the Pareto frontier keeps the points no other point beats with a smaller-or-equal x", () => {
+    const x = [0.1, 0.5, 0.3, 0.9, 0.7, 0.3, NaN];
+    const y = [0.5, 0.6, 0.7, 0.8, 0.65, 0.4, 1];
+    expect(paretoFrontier(x, y, "max")).toEqual({ x: [0.1, 0.3, 0.9], y: [0.5, 0.7, 0.8] });
+    expect(paretoFrontier(x, y, "min")).toEqual({ x: [0.1, 0.3], y: [0.5, 0.4] });
+  });
+
+  it("draws markers without lines, one colour per series, the frontier dashed in the same colour, a marker in the legend", () => {
+    const svg = scatterPlot({
+      frontier: "max", xLabel: "KL", yLabel: "win rate",
+      series: [{ name: "online", x: [0.1, 0.5, 1], y: [0.55, 0.7, 0.72] }, { name: "offline", x: [0.2, 0.8, 0.6], y: [0.52, 0.6, 0.5] }],
+    });
+    expect((svg.match(/<circle[^>]*r="3"/g) ?? []).length).toBe(6 + 2); // the points, and a marker per point series in the legend
+    const lines = [...svg.matchAll(/<polyline fill="none" stroke="([^"]+)"[^>]*stroke-dasharray/g)].map((m) => m[1]);
+    expect(lines.length).toBe(2); // one dashed frontier per series
+    expect(new Set(lines).size).toBe(2);
+    expect(svg).toContain(">online frontier<");
+    expect(polylines(svg)[1].length).toBe(2); // offline's frontier: (0.2, 0.52), (0.8, 0.6)
+    expect(() => scatterPlot({ series: [{ name: "a", x: [1], y: [1, 2] }] })).toThrow(ValueError);
+    expect(() => scatterPlot({ series: [{ name: "a", x: [1], y: [1] }], frontier: "up" as never })).toThrow(/frontier/);
+  });
+});
+
+describe("matrixPlot", () => {
+  const cells = (svg: string) => [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="(\d+)" height="\1" fill="(#[0-9a-f]{6})" stroke="#ffffff"\/>/g)].map((m) => m[2]);
+
+  it("one cell per value, its number written in it; a diverging scale is white at the centre, blue above, orange below", () => {
+    const svg = matrixPlot({
+      title: "P(row ≻ column)", center: 0.5, range: [0, 1], rowLabels: ["A", "B"], colLabels: ["A", "B"],
+      values: [[0.5, 1], [0, NaN]],
+    });
+    const c = cells(svg);
+    expect(c).toEqual(["#ffffff", "#0072b2", "#d55e00", "#d9d9d9"]);
+    for (const t of [">0.50<", ">1.00<", ">0.00<", ">–<", ">P(row ≻ column)<"]) expect(svg).toContain(t);
+    // a sequential scale (no centre) runs from white at the minimum to blue at the maximum
+    expect(cells(matrixPlot({ values: [[1, 3]], rowLabels: ["r"], colLabels: ["a", "b"], digits: -1 }))).toEqual(["#ffffff", "#0072b2"]);
+  });
+
+  it("rejects ragged rows and missing labels", () => {
+    expect(() => matrixPlot({ values: [[1, 2], [3]], rowLabels: ["a", "b"], colLabels: ["x", "y"] })).toThrow(/values\[1\] has 1 entries/);
+    expect(() => matrixPlot({ values: [[1, 2]], rowLabels: ["a"], colLabels: ["x"] })).toThrow(/colLabels/);
+    expect(() => matrixPlot({ values: [[1]], rowLabels: ["a"], colLabels: ["x"], range: [1, 0] })).toThrow(/range/);
   });
 });

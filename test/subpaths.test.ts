@@ -41,7 +41,7 @@ beforeAll(() => {
 
 describe("subpath exports", () => {
   it("package.json exports the root and every subpath that the build bundles, with types, for every runtime target", () => {
-    expect([...subpaths].sort()).toEqual(["align", "games", "graph", "io", "kernel", "linalg", "parallel", "random"]);
+    expect([...subpaths].sort()).toEqual(["align", "experiments", "games", "graph", "io", "kernel", "linalg", "parallel", "random"]);
     // The map is derived from scripts/bundle.mjs (`node scripts/exports.mjs --write`).
     expect(pkg.exports).toEqual(exportsMap());
     const files = ["./worker", "./seqlearn.wasm", "./seqlearn.wasi.wasm", "./wasm", "./wasi", "./data/*", "./package.json"];
@@ -155,6 +155,7 @@ describe("subpath exports", () => {
       'import { readTable, linePlot, type LinePlotOptions, type Table } from "seqlearn/io";',
       'import { cholesky, type CgOptions, type EighResult } from "seqlearn/linalg";',
       'import { Rng, nodeStream } from "seqlearn/random";',
+      'import { runExperiment, type ExperimentRunOptions, type ExperimentRun } from "seqlearn/experiments";',
       "await init();",
       "const so: SolverOptions = { beta: 0.1, eta: 0.5, iters: 10 };",
       "const run: GameRun = nashMirrorProx(rps(), so);",
@@ -176,7 +177,9 @@ describe("subpath exports", () => {
       "const e: EighResult | null = null;",
       "const L: Matrix = cholesky([[1]]).L;",
       "const stream: number = nodeStream(0, 1) + new Rng(1).below(3);",
-      "void [run, sq, d, ko, ro, dq, mo, tree, tasks, t, svg, cg, e, L, stream, readTable];",
+      "const xo: ExperimentRunOptions = { preset: \"smoke\", seeds: 3, workers: 0 };",
+      "const xr: Promise<ExperimentRun> = runExperiment(\"demo-bandit\", xo);",
+      "void [run, sq, d, ko, ro, dq, mo, tree, tasks, t, svg, cg, e, L, stream, readTable, xr];",
       'import { rebuildError } from "seqlearn/parallel"; // ERROR internal',
       'import { nodeSeed } from "seqlearn/random"; // ERROR internal',
       'import { StreamingDictionary } from "seqlearn/kernel"; // ERROR internal',

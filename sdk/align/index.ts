@@ -11,7 +11,7 @@
 // Alignment domain. Models: Radford et al. 2019 (GPT-2 shape), Bengio et al. 2003 (MLP LM);
 // optimiser: Loshchilov & Hutter 2019 (AdamW), 2017 (cosine schedule); sampling: Holtzman et al.
 // 2020 (nucleus), Munos et al. 2024 (Nash-MD's geometric mixture).
-export { LanguageModel, normalizeConfig, shiftTokens } from "./model.js";
+export { LanguageModel, normalizeConfig, configInput, shiftTokens } from "./model.js";
 export type {
   ModelConfigInput, TransformerConfig, MlpConfig, NormalizedModelConfig, ModelKindName, ActivationName,
   TensorSpec, TokenBatch, ShiftedBatch, Tokens, LmBatch, LogProbs, OutputGradients,
@@ -47,6 +47,7 @@ export {
   LM_FORMAT, MODEL_FILES, MAX_HEADER_BYTES, ModelFileError, encodeSafetensors, inspectSafetensors, decodeSafetensors,
   encodeModelFile, decodeModelFile, saveModel, loadModel,
 } from "./modelfile.js";
+export { modelFile, modelFromFile } from "./saved.js";
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
 export { LMPolicy } from "./policy.js";
 export type { LMPrompt, LMPolicyOptions, PromptWithId } from "./policy.js";

@@ -240,6 +240,18 @@ export function normalizeConfig(config: ModelConfigInput): NormalizedModelConfig
   return Object.freeze(out);
 }
 
+/** The input form of a normalised configuration (what `LanguageModel.create` takes): the fields
+ *  of its kind, so that `normalizeConfig(configInput(c))` equals `c`. */
+export function configInput(c: NormalizedModelConfig): ModelConfigInput {
+  if (c.kind === "transformer") {
+    return { kind: "transformer", vocab: c.vocab, context: c.context, layers: c.layers, heads: c.heads, width: c.width, hidden: c.hidden, activation: c.activation, valueHead: c.valueHead, pad: c.pad, initStd: c.initStd, lnEps: c.lnEps };
+  }
+  return {
+    kind: c.kind, vocab: c.vocab, context: c.context, width: c.width, hidden: c.hidden, ...(c.kind === "window-mlp" ? { window: c.window } : {}),
+    promptVocab: c.promptVocab, activation: c.activation, valueHead: c.valueHead, pad: c.pad,
+  };
+}
+
 /** The f64 cfg block of a normalised configuration (ModelConfig slots). @internal */
 export function configBlock(c: NormalizedModelConfig): Float64Array {
   const b = new Float64Array(ModelConfig.SLOTS);

@@ -327,7 +327,7 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
   const tensors: Record<string, Tensor> = {};
   for (const t of info.tensors) {
     const src = bytes.subarray(base + t.offsets[0], base + t.offsets[1]);
-    const copy = src.slice(); // aligned, owned
+    const copy = new Uint8Array(src); // aligned, owned (not src.slice(): a Node Buffer's slice is a view of its pool)
     const n = src.length / DTYPE_BYTES[t.dtype];
     const dv = new DataView(copy.buffer);
     let data: TensorData;

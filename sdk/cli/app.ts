@@ -15,19 +15,36 @@ import { tour } from "./commands/tour.js";
 import { leaf, merge, tree, inspect } from "./commands/disqueak.js";
 import { game } from "./commands/game.js";
 import { worker } from "./commands/worker.js";
+import { experiment } from "./commands/experiment.js";
 import { graphLeaf, graphMerge, graphTree, graphInspect, resistances, wantsGraph } from "./commands/gsqueak.js";
+import { lmTrain, lmSample } from "./commands/lm.js";
+import { alignCommand, distill } from "./commands/align.js";
 
-export const COMMANDS: readonly Command<any>[] = [info, fit, predict, rls, tour, leaf, merge, tree, inspect, worker, game, resistances];
+// A name of two words ("lm train") is a command group's subcommand: `seqlearn lm train …`.
+export const COMMANDS: readonly Command<any>[] = [
+  info, fit, predict, rls, tour, leaf, merge, tree, inspect, worker, game, resistances,
+  lmTrain, lmSample, alignCommand, distill, experiment,
+];
 
 /** The graph (GSQUEAK) variants of the tree commands, run instead of the kernel ones when the
  *  command line says --graph or (merge, inspect) the first input is a sparsifier file. */
 export const GRAPH_VARIANTS: Readonly<Record<string, Command<any>>> = { leaf: graphLeaf, merge: graphMerge, tree: graphTree, inspect: graphInspect };
 
-/** The command `name` runs for these arguments (its graph variant when they ask for one). */
-function resolve(name: string | undefined, args: readonly string[]): Command<any> | undefined {
+/** The command named by the first one or two words of argv from `from` (its graph variant
+ *  when the arguments after it ask for one), and how many words it took. */
+function findCommand(argv: readonly string[], from = 0): { cmd: Command<any> | undefined; words: number } {
+  const two = COMMANDS.find((c) => argv.length > from + 1 && c.name === `${argv[from]} ${argv[from + 1]}`);
+  if (two) return { cmd: two, words: 2 };
+  const name = argv[from];
   const cmd = COMMANDS.find((c) => c.name === name);
   const g = name !== undefined && Object.prototype.hasOwnProperty.call(GRAPH_VARIANTS, name) ? GRAPH_VARIANTS[name] : undefined;
-  return g && wantsGraph(args) ? g : cmd;
+  return { cmd: g && wantsGraph(argv.slice(from + 1)) ? g : cmd, words: 1 };
+}
+
+/** "seqlearn lm: expected train or sample" for a group name without (or with an unknown) subcommand. */
+function groupHint(name: string | undefined): string | null {
+  const subs = COMMANDS.filter((c) => name !== undefined && c.name.startsWith(`${name} `)).map((c) => c.name.slice(name!.length + 1));
+  return subs.length ? `seqlearn ${name}: expected a subcommand: ${subs.join(" or ")} (seqlearn help ${name} ${subs[0]})` : null;
 }
 
 function helpOf(c: Command<any>): string {
@@ -82,8 +99,13 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 async function dispatchCommand(argv: readonly string[], io: CliIo, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const name = argv[0] ?? "help";
   if (name === "help" || name === "--help" || name === "-h") {
-    const c = resolve(argv[1], argv.slice(2));
+    const c = findCommand(argv, 1).cmd;
     if (argv[1] !== undefined && !c) {
+      const hint = groupHint(argv[1]);
+      if (hint) {
+        err(hint);
+        return 2;
+      }
       err(`seqlearn: unknown command ${JSON.stringify(clip(argv[1]))}\n\n${usage()}`);
       return 2;
     }
@@ -94,9 +116,14 @@ async function dispatchCommand(argv: readonly string[], io: CliIo, out: (s: stri
     out(version);
     return 0;
   }
-  const rest = argv.slice(1);
-  const cmd = resolve(name, rest);
+  const { cmd, words } = findCommand(argv);
+  const rest = argv.slice(words);
   if (!cmd) {
+    const hint = groupHint(name);
+    if (hint) {
+      err(hint);
+      return 2;
+    }
     err(`seqlearn: unknown command ${JSON.stringify(clip(name))}\n\n${usage()}`);
     return 2;
   }

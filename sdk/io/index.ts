@@ -1,7 +1,8 @@
 /**
  * Readers and writers: streaming numeric tables (CSV, TSV, JSON lines) from files, streams,
  * Blobs or strings, data manifests (a data set as a list of part files or URLs), a CSV
- * tokenizer, and SVG line plots. The `io` namespace of the package,
+ * tokenizer, and SVG plots (lines with bands, scatter with a Pareto frontier, matrix heat
+ * maps). The `io` namespace of the package,
  * also its subpath `seqlearn/io`.
  *
  * @module
@@ -18,5 +19,5 @@ export { streamTable, readTable, readHeader } from "./table.js";
 export type { TableFormat, TableOptions, RowBatch, Table, TableHeader, Progress } from "./table.js";
 export { parseManifest, readManifest, readPart, MANIFEST_FORMAT } from "./manifest.js";
 export type { DataManifest, ManifestPart, ManifestTable } from "./manifest.js";
-export { linePlot } from "./svg.js";
-export type { LinePlotOptions, PlotSeries } from "./svg.js";
+export { linePlot, scatterPlot, matrixPlot } from "./svg.js";
+export type { LinePlotOptions, PlotSeries, PlotBand, ScatterPlotOptions, ScatterSeries, MatrixPlotOptions } from "./svg.js";

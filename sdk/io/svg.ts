@@ -1,4 +1,5 @@
-// A dependency-free SVG line plot: several series, linear or log axes, axis labels, a legend.
+// Dependency-free SVG plots: line plots (several series, linear or log axes, shaded bands, a
+// legend), scatter plots with an optional Pareto frontier, and matrix (heat-map) plots.
 //
 //   const svg = linePlot({
 //     title: "Nyström error", xLabel: "dictionary size m", yLabel: "‖K − K̃‖₂", logY: true,
@@ -26,6 +27,17 @@ export interface PlotSeries {
   markers?: boolean;
   /** Draw the connecting line (default true). */
   line?: boolean;
+  /** A shaded band around the line (a confidence interval, a range over seeds). */
+  band?: PlotBand;
+}
+
+/** A shaded band of a `linePlot` series: lower and upper values at each x of the series (a
+ *  non-finite end breaks the band there). */
+export interface PlotBand {
+  /** Lower edge, one value per x. */
+  lower: ArrayLike<number>;
+  /** Upper edge, one value per x. */
+  upper: ArrayLike<number>;
 }
 
 /** Options of `linePlot`. */
@@ -61,7 +73,7 @@ const PLOT_KEYS = Object.keys({
   legend: true, xRange: true, yRange: true,
 } satisfies Record<keyof LinePlotOptions, true>);
 const SERIES_KEYS = Object.keys({
-  name: true, x: true, y: true, color: true, dashed: true, markers: true, line: true,
+  name: true, x: true, y: true, color: true, dashed: true, markers: true, line: true, band: true,
 } satisfies Record<keyof PlotSeries, true>);
 
 // Okabe–Ito palette (readable for the common forms of colour blindness).
@@ -125,6 +137,9 @@ export function linePlot(options: LinePlotOptions): string {
   opts.series = opts.series.map((s, i) => (s && typeof s === "object" ? checkOptions<PlotSeries>(s, `linePlot: series[${i}]`, SERIES_KEYS) : s));
   opts.series.forEach((s, i) => {
     if (!s || s.x.length !== s.y.length) throw new ValueError(`linePlot: series[${i}] (${JSON.stringify(s?.name)}) has ${s?.x.length} x values and ${s?.y.length} y values; they must match`);
+    if (s.band !== undefined && !(s.band && s.band.lower?.length === s.x.length && s.band.upper?.length === s.x.length)) {
+      throw new ValueError(`linePlot: series[${i}] (${JSON.stringify(s.name)}): band must be { lower, upper } with ${s.x.length} values each, like x`);
+    }
   });
   const okX = (v: number) => Number.isFinite(v) && (!opts.logX || v > 0);
   const okY = (v: number) => Number.isFinite(v) && (!opts.logY || v > 0);
@@ -133,6 +148,7 @@ export function linePlot(options: LinePlotOptions): string {
   for (const s of opts.series) for (let i = 0; i < s.x.length; i++) if (okX(s.x[i]) && okY(s.y[i])) {
     xs.push(s.x[i]);
     ys.push(s.y[i]);
+    if (s.band) for (const v of [s.band.lower[i], s.band.upper[i]]) if (okY(v)) ys.push(v);
   }
   if (xs.length === 0) {
     xs = opts.logX ? [1, 10] : [0, 1];
@@ -194,6 +210,25 @@ export function linePlot(options: LinePlotOptions): string {
   // Series, clipped to the plot area.
   out.push(`<defs><clipPath id="plot-area"><rect x="${left}" y="${top}" width="${pw}" height="${ph}"/></clipPath></defs>`);
   out.push(`<g clip-path="url(#plot-area)">`);
+  // Bands first, under every line: one polygon per run of points where both ends are drawable.
+  opts.series.forEach((s, si) => {
+    if (!s.band) return;
+    const color = s.color ?? PALETTE[si % PALETTE.length];
+    let run: number[] = [];
+    const flush = () => {
+      if (run.length > 1) {
+        const upper = run.map((i) => `${r(tx(s.x[i]))},${r(ty(s.band!.upper[i]))}`);
+        const lower = run.map((i) => `${r(tx(s.x[i]))},${r(ty(s.band!.lower[i]))}`).reverse();
+        out.push(`<polygon fill="${color}" fill-opacity="0.18" stroke="none" points="${[...upper, ...lower].join(" ")}"/>`);
+      }
+      run = [];
+    };
+    for (let i = 0; i < s.x.length; i++) {
+      if (okX(s.x[i]) && okY(s.band.lower[i]) && okY(s.band.upper[i])) run.push(i);
+      else flush();
+    }
+    flush();
+  });
   opts.series.forEach((s, si) => {
     const color = s.color ?? PALETTE[si % PALETTE.length];
     const dash = s.dashed ? ` stroke-dasharray="6 4"` : "";
@@ -226,10 +261,256 @@ export function linePlot(options: LinePlotOptions): string {
     opts.series.forEach((s, si) => {
       const color = s.color ?? PALETTE[si % PALETTE.length];
       const yy = ly + 16 + si * 18;
-      out.push(`<line x1="${lx + 8}" y1="${yy - 4}" x2="${lx + 28}" y2="${yy - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ` stroke-dasharray="6 4"` : ""}/>`);
+      if (s.line === false) out.push(`<circle cx="${lx + 18}" cy="${yy - 4}" r="3" fill="${color}"/>`);
+      else out.push(`<line x1="${lx + 8}" y1="${yy - 4}" x2="${lx + 28}" y2="${yy - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ` stroke-dasharray="6 4"` : ""}/>`);
       out.push(`<text x="${lx + 34}" y="${yy}">${esc(s.name)}</text>`);
     });
   }
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}
+
+// ---- scatter plots ---------------------------------------------------------------------------
+
+/** One set of points of a `scatterPlot`. */
+export interface ScatterSeries {
+  /** Legend label. */
+  name: string;
+  /** x coordinates. */
+  x: ArrayLike<number>;
+  /** y coordinates (same length as x; non-finite points are skipped). */
+  y: ArrayLike<number>;
+  /** CSS colour; default from the palette. */
+  color?: string;
+}
+
+/** Options of `scatterPlot`. */
+export interface ScatterPlotOptions {
+  /** The point sets. */
+  series: ScatterSeries[];
+  /** Also draw each set's Pareto frontier as a line (named "<name> frontier"): "max" the points
+   *  that no other point beats with a smaller-or-equal x and a larger y (the upper-left
+   *  envelope: say, the best win rate at each KL budget), "min" with a smaller y. Default none. */
+  frontier?: "max" | "min";
+  /** Title above the plot. */
+  title?: string;
+  /** Label of the x axis. */
+  xLabel?: string;
+  /** Label of the y axis. */
+  yLabel?: string;
+  /** Logarithmic x axis. */
+  logX?: boolean;
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** Width in pixels (default 640). */
+  width?: number;
+  /** Height in pixels (default 400). */
+  height?: number;
+  /** Legend corner (default "top-right"); "none" hides it. */
+  legend?: LinePlotOptions["legend"];
+  /** Fixed x range [min, max]. */
+  xRange?: [number, number];
+  /** Fixed y range [min, max]. */
+  yRange?: [number, number];
+}
+
+const SCATTER_KEYS = Object.keys({
+  series: true, frontier: true, title: true, xLabel: true, yLabel: true, logX: true, logY: true, width: true, height: true,
+  legend: true, xRange: true, yRange: true,
+} satisfies Record<keyof ScatterPlotOptions, true>);
+const SCATTER_SERIES_KEYS = Object.keys({ name: true, x: true, y: true, color: true } satisfies Record<keyof ScatterSeries, true>);
+
+/** The Pareto frontier of points (x ascending): "max" keeps each point whose y is larger than
+ *  every y at a smaller-or-equal x; "min" smaller. Non-finite points are ignored. @internal */
+export function paretoFrontier(x: ArrayLike<number>, y: ArrayLike<number>, sense: "max" | "min"): { x: number[]; y: number[] } {
+  const sign = sense === "max" ? 1 : -1;
+  const idx: number[] = [];
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]) && Number.isFinite(y[i])) idx.push(i);
+  // x ascending; at equal x the best y first, so that the others at that x are dominated.
+  idx.sort((a, b) => x[a] - x[b] || sign * (y[b] - y[a]) || a - b);
+  const fx: number[] = [];
+  const fy: number[] = [];
+  let best = -Infinity;
+  for (const i of idx) {
+    if (sign * y[i] > best) {
+      best = sign * y[i];
+      fx.push(x[i]);
+      fy.push(y[i]);
+    }
+  }
+  return { x: fx, y: fy };
+}
+
+/** Render a scatter plot as a standalone SVG document: one marker per point, a colour per
+ *  series, and optionally each series' Pareto frontier as a line of the same colour.
+ *
+ * ```ts
+ * const svg = scatterPlot({ frontier: "max", xLabel: "KL(π‖π_SFT)", yLabel: "win rate",
+ *   series: [{ name: "online", x: [0.1, 0.5, 1], y: [0.55, 0.7, 0.72] }, { name: "offline", x: [0.2, 0.8], y: [0.52, 0.6] }] });
+ * ```
+ */
+export function scatterPlot(options: ScatterPlotOptions): string {
+  if (!options || typeof options !== "object") throw new ValueError("scatterPlot: options { series, ... } are required");
+  const opts = checkOptions<ScatterPlotOptions>(options, "scatterPlot", SCATTER_KEYS);
+  if (!Array.isArray(opts.series) || opts.series.length === 0) throw new ValueError("scatterPlot: series must be a non-empty array");
+  if (opts.frontier !== undefined && opts.frontier !== "max" && opts.frontier !== "min") throw new ValueError(`scatterPlot: frontier must be "max" or "min", got ${JSON.stringify(opts.frontier)}`);
+  const series: PlotSeries[] = [];
+  opts.series.forEach((raw, i) => {
+    const s = raw && typeof raw === "object" ? checkOptions<ScatterSeries>(raw, `scatterPlot: series[${i}]`, SCATTER_SERIES_KEYS) : raw;
+    if (!s || s.x.length !== s.y.length) throw new ValueError(`scatterPlot: series[${i}] (${JSON.stringify(s?.name)}) has ${s?.x.length} x values and ${s?.y.length} y values; they must match`);
+    const color = s.color ?? PALETTE[i % PALETTE.length];
+    series.push({ name: s.name, x: s.x, y: s.y, color, line: false });
+    if (opts.frontier) {
+      const f = paretoFrontier(s.x, s.y, opts.frontier);
+      series.push({ name: `${s.name} frontier`, x: f.x, y: f.y, color, markers: false, dashed: true });
+    }
+  });
+  const { frontier: _f, series: _s, ...rest } = opts;
+  return linePlot({ ...rest, series });
+}
+
+// ---- matrix (heat-map) plots -----------------------------------------------------------------
+
+/** Options of `matrixPlot`. */
+export interface MatrixPlotOptions {
+  /** The values, one array per row (all rows the same length; non-finite cells are grey). */
+  values: ReadonlyArray<ArrayLike<number>>;
+  /** A label per row (shown on the left). */
+  rowLabels: readonly string[];
+  /** A label per column (shown below). */
+  colLabels: readonly string[];
+  /** Title above the plot. */
+  title?: string;
+  /** Label under the column labels. */
+  xLabel?: string;
+  /** Label left of the row labels. */
+  yLabel?: string;
+  /** The value range the colours span; default the data's (with `center` in the middle). */
+  range?: [number, number];
+  /** A diverging scale around this value (e.g. 0.5 for win rates, 0 for differences): below
+   *  in orange, above in blue, white at the centre. Default: a sequential white-to-blue scale. */
+  center?: number;
+  /** Decimals of the numbers written in the cells (default 2; -1: no numbers). */
+  digits?: number;
+  /** Pixels per cell side (default: the plot fits about 640 pixels wide, cells 28 to 72). */
+  cell?: number;
+}
+
+const MATRIX_KEYS = Object.keys({
+  values: true, rowLabels: true, colLabels: true, title: true, xLabel: true, yLabel: true, range: true, center: true, digits: true, cell: true,
+} satisfies Record<keyof MatrixPlotOptions, true>);
+
+function mix(a: string, b: string, t: number): string {
+  const p = (h: string, i: number) => parseInt(h.slice(1 + 2 * i, 3 + 2 * i), 16);
+  let out = "#";
+  for (let i = 0; i < 3; i++) out += Math.round(p(a, i) + (p(b, i) - p(a, i)) * t).toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Render a matrix as a heat map (a standalone SVG document): one coloured cell per value
+ *  with the value written in it, row and column labels, and a colour bar. For a win-rate
+ *  matrix, `center: 0.5`.
+ *
+ * ```ts
+ * const svg = matrixPlot({ title: "P(row ≻ column)", center: 0.5, range: [0, 1],
+ *   rowLabels: ["Nash-MP", "RLHF"], colLabels: ["Nash-MP", "RLHF"], values: [[0.5, 0.64], [0.36, 0.5]] });
+ * ```
+ */
+export function matrixPlot(options: MatrixPlotOptions): string {
+  if (!options || typeof options !== "object") throw new ValueError("matrixPlot: options { values, rowLabels, colLabels } are required");
+  const opts = checkOptions<MatrixPlotOptions>(options, "matrixPlot", MATRIX_KEYS);
+  const rows = opts.values;
+  if (!Array.isArray(rows) || rows.length === 0) throw new ValueError("matrixPlot: values must be a non-empty array of rows");
+  const nc = rows[0]?.length ?? 0;
+  if (nc === 0) throw new ValueError("matrixPlot: the rows of values must be non-empty");
+  rows.forEach((r, i) => {
+    if (!r || r.length !== nc) throw new ValueError(`matrixPlot: values[${i}] has ${r?.length} entries; every row must have ${nc} (like values[0])`);
+  });
+  if (!Array.isArray(opts.rowLabels) || opts.rowLabels.length !== rows.length) throw new ValueError(`matrixPlot: rowLabels must have one label per row (${rows.length})`);
+  if (!Array.isArray(opts.colLabels) || opts.colLabels.length !== nc) throw new ValueError(`matrixPlot: colLabels must have one label per column (${nc})`);
+  const digits = opts.digits ?? 2;
+  if (!Number.isInteger(digits) || digits < -1 || digits > 10) throw new ValueError(`matrixPlot: digits must be an integer in [-1, 10], got ${digits}`);
+  const center = opts.center;
+  if (center !== undefined && !Number.isFinite(center)) throw new ValueError(`matrixPlot: center must be a finite number, got ${center}`);
+  const finiteVals: number[] = rows.flatMap((r) => Array.from(r as ArrayLike<number>).filter((v) => Number.isFinite(v)));
+  let lo: number, hi: number;
+  if (opts.range) {
+    [lo, hi] = opts.range;
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new ValueError(`matrixPlot: range must be [lo, hi] with lo < hi, got [${opts.range}]`);
+  } else if (finiteVals.length === 0) {
+    [lo, hi] = [0, 1];
+  } else {
+    lo = Math.min(...finiteVals);
+    hi = Math.max(...finiteVals);
+    if (center !== undefined) {
+      const d = Math.max(Math.abs(hi - center), Math.abs(center - lo));
+      [lo, hi] = [center - d, center + d];
+    }
+    if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
+  }
+  const BLUE = "#0072B2", ORANGE = "#D55E00", WHITE = "#ffffff";
+  const clamp = (t: number) => Math.min(1, Math.max(0, t));
+  const colour = (v: number): string => {
+    if (!Number.isFinite(v)) return "#d9d9d9";
+    if (center === undefined) return mix(WHITE, BLUE, clamp((v - lo) / (hi - lo)));
+    if (v >= center) return mix(WHITE, BLUE, hi > center ? clamp((v - center) / (hi - center)) : 0);
+    return mix(WHITE, ORANGE, center > lo ? clamp((center - v) / (center - lo)) : 0);
+  };
+  const dark = (c: string) => {
+    const p = (i: number) => parseInt(c.slice(1 + 2 * i, 3 + 2 * i), 16);
+    return 0.299 * p(0) + 0.587 * p(1) + 0.114 * p(2) < 140;
+  };
+  const rowW = Math.max(...opts.rowLabels.map((l) => l.length)) * 7 + 12;
+  const cell = opts.cell ?? Math.max(28, Math.min(72, Math.floor((640 - rowW - 120) / nc)));
+  if (!(Number.isFinite(cell) && cell >= 8)) throw new ValueError(`matrixPlot: cell must be at least 8 pixels, got ${cell}`);
+  const colW = Math.max(...opts.colLabels.map((l) => l.length)) * 7;
+  const rotate = colW > cell - 4;
+  const left = rowW + (opts.yLabel ? 24 : 0) + 8;
+  const top = opts.title ? 40 : 14;
+  const gridW = cell * nc;
+  const gridH = cell * rows.length;
+  const labelsH = rotate ? Math.min(colW, 200) * 0.75 + 16 : 22;
+  const W = Math.max(left + gridW + 90, 200);
+  const H = top + gridH + labelsH + (opts.xLabel ? 26 : 8);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Math.ceil(H)}" viewBox="0 0 ${W} ${Math.ceil(H)}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${Math.ceil(H)}" fill="#ffffff"/>`);
+  if (opts.title) out.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(opts.title)}</text>`);
+  rows.forEach((row, i) => {
+    const y = top + i * cell;
+    out.push(`<text x="${left - 6}" y="${y + cell / 2 + 4}" text-anchor="end" fill="#333">${esc(opts.rowLabels[i])}</text>`);
+    for (let j = 0; j < nc; j++) {
+      const v = row[j];
+      const c = colour(v);
+      const x = left + j * cell;
+      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${c}" stroke="#ffffff"/>`);
+      if (digits >= 0) {
+        const text = Number.isFinite(v) ? v.toFixed(digits) : "–";
+        out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="${cell < 40 ? 10 : 12}" fill="${dark(c) ? "#ffffff" : "#222"}">${esc(text)}</text>`);
+      }
+    }
+  });
+  out.push(`<rect x="${left}" y="${top}" width="${gridW}" height="${gridH}" fill="none" stroke="#333"/>`);
+  for (let j = 0; j < nc; j++) {
+    const x = left + j * cell + cell / 2;
+    const y = top + gridH + 14;
+    if (rotate) out.push(`<text transform="translate(${x} ${y}) rotate(-35)" text-anchor="end" fill="#333">${esc(opts.colLabels[j])}</text>`);
+    else out.push(`<text x="${x}" y="${y}" text-anchor="middle" fill="#333">${esc(opts.colLabels[j])}</text>`);
+  }
+  if (opts.xLabel) out.push(`<text x="${left + gridW / 2}" y="${Math.ceil(H) - 10}" text-anchor="middle" font-size="13">${esc(opts.xLabel)}</text>`);
+  if (opts.yLabel) out.push(`<text transform="translate(16 ${top + gridH / 2}) rotate(-90)" text-anchor="middle" font-size="13">${esc(opts.yLabel)}</text>`);
+  // Colour bar: 20 steps from lo (bottom) to hi (top).
+  const bx = left + gridW + 24;
+  const bh = Math.max(60, gridH);
+  const steps = 20;
+  for (let k = 0; k < steps; k++) {
+    const v = lo + ((hi - lo) * (k + 0.5)) / steps;
+    out.push(`<rect x="${bx}" y="${(top + bh - ((k + 1) * bh) / steps).toFixed(1)}" width="14" height="${(bh / steps + 0.5).toFixed(1)}" fill="${colour(v)}"/>`);
+  }
+  out.push(`<rect x="${bx}" y="${top}" width="14" height="${bh}" fill="none" stroke="#999"/>`);
+  out.push(`<text x="${bx + 18}" y="${top + 10}" fill="#333">${fmt(hi)}</text>`);
+  out.push(`<text x="${bx + 18}" y="${top + bh}" fill="#333">${fmt(lo)}</text>`);
+  if (center !== undefined && center > lo && center < hi) out.push(`<text x="${bx + 18}" y="${(top + bh - ((center - lo) / (hi - lo)) * bh + 4).toFixed(1)}" fill="#333">${fmt(center)}</text>`);
   out.push(`</svg>`);
   return out.join("\n") + "\n";
 }

@@ -16,6 +16,8 @@ import * as graphIo from "./graph-io.cases.js";
 import * as alignTrainers from "./align-trainers.cases.js";
 import * as graphLearn from "./graph-learn.cases.js";
 import * as graphSparsify from "./graph-sparsify.cases.js";
+import * as experiments from "./experiments.cases.js";
+import * as alignParallel from "./align-parallel.cases.js";
 
 export interface Case {
   name: string;
@@ -41,6 +43,8 @@ const modules: Record<string, CaseModule> = {
   alignTrainers,
   graphLearn,
   graphSparsify,
+  experiments,
+  alignParallel,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));

@@ -28,12 +28,14 @@ import { checkOptions } from "../../core/options.js";
 import { integer, seed as checkSeed } from "../../core/validate.js";
 import { crc32 } from "../../core/crc32.js";
 import { Rng } from "../../random/rng.js";
-import { LanguageModel } from "../model.js";
+import { LanguageModel, type NormalizedModelConfig } from "../model.js";
 import { AdamW, type AdamWOptions, type StepInfo } from "../optim.js";
 import { Tokenizer } from "../tokenizer.js";
 import { shuffledOrder, type Dataset, type Example } from "../data.js";
 import { encodeSafetensors, decodeSafetensors, writeFileSafely, ModelFileError, type Tensor } from "../modelfile.js";
 import { openAppendFile, pathKind, readFileBytes, removeFile, type AppendFile } from "../../platform.js";
+import type { Executor } from "../../parallel/pool.js";
+import type { StepSpec, StepModels } from "./steps.js";
 
 // ---- public types -------------------------------------------------------------------------------
 
@@ -66,10 +68,19 @@ export interface TrainProgress {
 /** Options of `train()`. */
 export interface TrainRunOptions {
   /** Stops the run between two steps: train() then rejects with the signal's reason, and the
-   *  trainer holds the state after the last completed step (checkpoint() resumes from it). */
+   *  trainer holds the state after the last completed step (checkpoint() resumes from it). A
+   *  step handed to workers is finished first. */
   signal?: AbortSignal;
   /** Called after every step. */
   onProgress?: (e: TrainProgress) => void;
+  /** Data-parallel training: each step's micro-batches are split into `pool.size` tree-aligned
+   *  ranges (treeRanges), each worker computes its range's summed gradient, and the trainer adds
+   *  them in the tree's order (TreeSum) and takes the optimizer step. The parameters are bit-
+   *  identical to a run without a pool, for any number of workers. A WorkerPool (Node worker
+   *  threads, Web Workers) or `new InlinePool(TASKS)`; a failed worker's range is retried by the
+   *  pool. Use a `microBatchSize` that gives each worker a share (batchSize / microBatchSize ≥
+   *  pool.size). */
+  pool?: Executor;
 }
 
 /** What `train()` returns. */
@@ -210,6 +221,27 @@ function addF32(a: Float32Array, b: Float32Array): Float32Array {
   return out;
 }
 
+/** The gradients of `micro` (in order) summed in the tree's order into each model's gradient
+ *  block: `step(mb)` back-propagates one micro-batch into zeroed gradients. Returns the steps'
+ *  metric sums in order. The trainers' seam, and what a data-parallel worker runs on its range.
+ *  @internal */
+export function treeGradients<T>(models: readonly LanguageModel[], micro: readonly T[], step: (mb: T) => MetricSums): MetricSums[] {
+  const out: MetricSums[] = [];
+  if (micro.length === 1) {
+    for (const m of models) m.zeroGrad();
+    out.push(step(micro[0]));
+    return out;
+  }
+  const sums = models.map(() => new TreeSum());
+  for (const mb of micro) {
+    for (const m of models) m.zeroGrad();
+    out.push(step(mb));
+    models.forEach((m, k) => sums[k].push(m.getGradients()));
+  }
+  models.forEach((m, k) => m.setGradients(sums[k].result()!));
+  return out;
+}
+
 /** `parts` (at most; fewer when n < parts) nodes of the reduction tree over `n` micro-batches:
  *  contiguous [from, to) ranges, in order, found by splitting the largest node (the first of
  *  equal ones) by the tree's rule until there are `parts`. Each is a subtree, so per-range sums
@@ -228,6 +260,51 @@ export function treeRanges(n: number, parts: number): Array<[number, number]> {
     nodes.splice(best, 1, [a, a + k], [a + k, b]);
   }
   return nodes;
+}
+
+// ---- the data-parallel task's messages -------------------------------------------------------------
+
+/** The task that computes a range of a step's micro-batch gradients on a worker
+ *  (sdk/align/tasks.ts). */
+export const ALIGN_GRADIENTS_TASK = "seqlearn.align.gradients";
+
+/** What a worker needs to rebuild a trainer's micro-batch step: the step (plain JSON) and the
+ *  configurations of the models it reads, by role. @internal */
+export interface ReplicaSetup {
+  /** The trainer's kind (for messages). */
+  kind: string;
+  step: StepSpec;
+  /** Model configurations by role: "policy", "value" (trained), "reference", "teacher". */
+  configs: Record<string, NormalizedModelConfig>;
+  /** The roles whose gradients the worker returns, in the trainer's order. */
+  trained: string[];
+  /** The reference's mode (null: no reference). */
+  referenceMode: "frozen" | "precomputed" | "previous" | null;
+}
+
+/** The input of ALIGN_GRADIENTS_TASK. @internal */
+export interface GradientTaskInput {
+  /** The trainer's id: the worker keeps the replica it built between steps. */
+  session: string;
+  /** Sent with the first step, and again to a worker that does not know the session. */
+  setup?: ReplicaSetup;
+  /** Parameters by role: the trained models' with every step, the frozen models' (reference,
+   *  teacher) only when their version moved or the worker asks for them. */
+  params: Record<string, { version: number; data?: Float32Array }>;
+  /** The worker's range of the step's micro-batches. */
+  micro: readonly MicroBatch[];
+  /** The step's denominators (over all its micro-batches). */
+  denom: Record<string, number>;
+}
+
+/** The output of ALIGN_GRADIENTS_TASK: the range's summed gradients by trained role and each
+ *  micro-batch's metric sums, or `missing` when the worker lacks the session or a frozen
+ *  model's current parameters (the trainer then sends them). @internal */
+export type GradientTaskOutput = { missing: string } | { grads: Record<string, Float32Array>; metrics: MetricSums[] };
+
+function sessionId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 // ---- metrics --------------------------------------------------------------------------------------
@@ -386,6 +463,8 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
   private orderCache: { epoch: number; order: Int32Array } | null = null;
   private disposedFlag = false;
   private lastEval = -1;
+  /** The data-parallel session: its id, and the frozen models' versions the workers were sent. */
+  private remote: { session: string; sent: Record<string, number> | null } | null = null;
 
   /** @internal */
   protected constructor(kind: string, model: LanguageModel, opts: TrainerOptions) {
@@ -431,6 +510,20 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
   /** Held-out micro-batches (null: no built-in held-out loss). @internal */
   protected evalBatches(): MB[][] | null {
     return null;
+  }
+  /** The micro-batch step as a data-parallel worker rebuilds it (null: no data-parallel path).
+   *  @internal */
+  protected stepSpec(): StepSpec | null {
+    return null;
+  }
+  /** The models the micro-batch step reads. @internal */
+  protected stepModels(): StepModels {
+    return { policy: this.model, value: null, reference: null, teacher: null };
+  }
+  /** A micro-batch as it travels to a worker (examples dropped, known reference scores
+   *  resolved). @internal */
+  protected wireMicro(mb: MB): MB {
+    return mb;
   }
   /** Models updated by the optimizer steps (the policy first). @internal */
   protected trained(): Trained[] {
@@ -508,22 +601,50 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
    * micro-batch's metric sums, in order.
    */
   microBatchGradients(batches: readonly MicroBatch[], denom: Record<string, number>): MetricSums[] {
-    const micro = batches as readonly MB[];
-    const models = this.trained();
-    const out: MetricSums[] = [];
-    if (micro.length === 1) {
-      for (const t of models) t.model.zeroGrad();
-      out.push(this.microStep(micro[0], denom, true));
+    return treeGradients(this.trained().map((t) => t.model), batches as readonly MB[], (mb) => this.microStep(mb, denom, true));
+  }
+
+  /** microBatchGradients over a pool: tree-aligned ranges on the workers, their sums added in
+   *  the tree's order here. */
+  private async poolGradients(pool: Executor, micro: readonly MB[], denom: Record<string, number>): Promise<MetricSums[]> {
+    const step = this.stepSpec();
+    if (step === null) throw new ValueError(`${this.kind}: this trainer has no data-parallel path (train it without a pool)`);
+    const sm = this.stepModels();
+    const trained = this.trained();
+    const frozen: Array<{ role: string; model: LanguageModel; version: number }> = [];
+    if (sm.reference) frozen.push({ role: "reference", model: sm.reference.model!, version: sm.reference.version });
+    if (sm.teacher) frozen.push({ role: "teacher", model: sm.teacher, version: 0 });
+    const r = (this.remote ??= { session: sessionId(), sent: null });
+    const setup: ReplicaSetup = {
+      kind: this.kind, step, trained: trained.map((t) => t.name), referenceMode: sm.reference ? sm.reference.mode : null,
+      configs: Object.fromEntries([...trained.map((t) => [t.name, t.model.config]), ...frozen.map((f) => [f.role, f.model.config])]),
+    };
+    const lean: GradientTaskInput["params"] = {}, full: GradientTaskInput["params"] = {};
+    for (const t of trained) lean[t.name] = full[t.name] = { version: this.stepCount, data: t.model.getParameters() };
+    for (const f of frozen) {
+      const data = r.sent?.[f.role] === f.version ? null : f.model.getParameters();
+      lean[f.role] = data ? { version: f.version, data } : { version: f.version };
+      full[f.role] = { version: f.version, data: data ?? f.model.getParameters() };
+    }
+    const first = r.sent === null;
+    const ranges = treeRanges(micro.length, pool.size);
+    const wire = micro.map((mb) => this.wireMicro(mb));
+    const run = async ([a, b]: [number, number]): Promise<{ grads: Record<string, Float32Array>; metrics: MetricSums[] }> => {
+      const base = { session: r.session, micro: wire.slice(a, b), denom };
+      let out = await pool.run<GradientTaskOutput>(ALIGN_GRADIENTS_TASK, { ...base, ...(first ? { setup } : {}), params: lean } satisfies GradientTaskInput);
+      // a worker that has not seen this trainer (or a replacement after a failure) asks for it
+      if ("missing" in out) out = await pool.run<GradientTaskOutput>(ALIGN_GRADIENTS_TASK, { ...base, setup, params: full } satisfies GradientTaskInput);
+      if ("missing" in out) throw new ValueError(`${this.kind}: a worker could not rebuild the trainer's step (missing ${out.missing})`);
       return out;
+    };
+    const outs = await Promise.all(ranges.map(run));
+    r.sent = Object.fromEntries(frozen.map((f) => [f.role, f.version]));
+    for (const t of trained) {
+      const sum = new TreeSum();
+      outs.forEach((o, i) => sum.push(o.grads[t.name], ranges[i][1] - ranges[i][0]));
+      t.model.setGradients(sum.result()!);
     }
-    const sums = models.map(() => new TreeSum());
-    for (const mb of micro) {
-      for (const t of models) t.model.zeroGrad();
-      out.push(this.microStep(mb, denom, true));
-      models.forEach((t, k) => sums[k].push(t.model.getGradients()));
-    }
-    models.forEach((t, k) => t.model.setGradients(sums[k].result()!));
-    return out;
+    return outs.flatMap((o) => o.metrics);
   }
 
   // ---- the loop ----
@@ -536,8 +657,13 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
   /** Run optimizer steps until the data (epochs) or `maxSteps` run out. */
   async train(run: TrainRunOptions = {}): Promise<TrainResult> {
     this.live();
-    const r = checkOptions<TrainRunOptions>(run, `${this.kind}.train`, ["signal", "onProgress"]);
+    const r = checkOptions<TrainRunOptions>(run, `${this.kind}.train`, ["signal", "onProgress", "pool"]);
     if (r.signal !== undefined && typeof (r.signal as AbortSignal)?.throwIfAborted !== "function") throw new ValueError(`${this.kind}.train: signal must be an AbortSignal`);
+    const pool = r.pool;
+    if (pool !== undefined) {
+      if (!pool || typeof pool.run !== "function" || !Number.isInteger(pool.size) || pool.size < 1) throw new ValueError(`${this.kind}.train: pool must be a WorkerPool or an InlinePool (an Executor: run(task, input) and size)`);
+      if (this.stepSpec() === null) throw new ValueError(`${this.kind}.train: this trainer has no data-parallel path; train it without a pool`);
+    }
     if (r.onProgress !== undefined && typeof r.onProgress !== "function") throw new ValueError(`${this.kind}.train: onProgress must be a function`);
     const c = this.common;
     const file = this.opts.metricsFile === undefined ? null : metricsFileOf(this.opts.metricsFile, this.kind);
@@ -545,7 +671,7 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
     await writer?.open(this.stepCount > 0 ? this.stepCount : null);
     const history: MetricsRow[] = [];
     const t0 = now();
-    let tokens = 0, startStep = this.stepCount;
+    let tokens = 0, startStep = this.stepCount, lastYield = t0;
     const emit = async (row: MetricsRow) => {
       history.push(row);
       this.history.push(row);
@@ -554,6 +680,11 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
     };
     try {
       for (;;) {
+        // a macrotask now and then (every ~20 ms): timers, messages and abort events get to run
+        if (now() - lastYield >= 20) {
+          await yieldTask();
+          lastYield = now();
+        }
         r.signal?.throwIfAborted();
         if (this.stepCount >= c.maxSteps) break;
         const micro = await this.nextBatch();
@@ -564,7 +695,7 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
         let infos: Array<{ name: string; info: StepInfo }> = [];
         if (micro.length > 0) { // an online step may find nothing to train on (all ties)
           const denom = this.denominators(micro);
-          metrics = combineMetrics(this.microBatchGradients(micro, denom));
+          metrics = combineMetrics(pool ? await this.poolGradients(pool, micro, denom) : this.microBatchGradients(micro, denom));
           infos = this.stepOptimizers();
         }
         Object.assign(metrics, this.takeStepMetrics());
@@ -740,6 +871,26 @@ function metricsFileOf(v: TrainerOptions["metricsFile"], kind: string): { path: 
 
 function now(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
+
+/** Yield to the event loop with an ordinary task, behind the messages already queued (a worker's
+ *  "stop" message, a timer): setImmediate in Node, a MessageChannel message elsewhere. Not
+ *  `scheduler.yield()`, whose continuation Chromium runs ahead of pending tasks of the same
+ *  priority, so that a Web Worker's trainer would never see a message that aborts it. */
+function yieldTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void; MessageChannel?: typeof MessageChannel };
+  if (typeof g.setImmediate === "function") return new Promise((r) => g.setImmediate!(r));
+  if (typeof g.MessageChannel === "function") {
+    return new Promise((r) => {
+      const c = new g.MessageChannel!();
+      c.port1.onmessage = () => {
+        c.port1.close(); // a closed channel keeps no runtime alive
+        r();
+      };
+      c.port2.postMessage(0);
+    });
+  }
+  return new Promise((r) => setTimeout(r, 0));
 }
 
 /** CRC-32 of a model's parameters (to recognise a reference model on restore). @internal */

@@ -9,10 +9,11 @@ import { integer, nonNegative } from "../../core/validate.js";
 import { LanguageModel } from "../model.js";
 import { sample } from "../sample.js";
 import { tokenDivergence, lossType, type DivergenceType } from "../losses.js";
-import { lmBatch, type Dataset, type Example, type PaddedBatch, type Segment } from "../data.js";
+import { type Dataset, type Example, type PaddedBatch, type Segment } from "../data.js";
 import type { Tensor } from "../modelfile.js";
-import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, addMean, parameterCrc, type TrainerOptions, type MetricSums } from "./common.js";
+import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, parameterCrc, type TrainerOptions, type MetricSums } from "./common.js";
 import { padRows, promptIdsOf, maskCounts } from "./batches.js";
+import { runStep, type StepSpec, type StepModels } from "./steps.js";
 
 /** Where the sequences of a distillation step come from. */
 export type DistillSource = "dataset" | "teacher" | "student";
@@ -183,24 +184,17 @@ export class DistillTrainer extends Trainer {
 
   /** @internal */
   protected microStep(mb: DistillMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-    const N = Math.max(denom.tokens, 1);
-    const sp = this.model.config.promptVocab > 0 && mb.promptIds ? { promptIds: mb.promptIds } : {};
-    const tp = this.teacher.config.promptVocab > 0 && mb.promptIds ? { promptIds: mb.promptIds } : {};
-    const inputs = lmBatch(mb.rows).inputs;
-    const S = this.model.forward(inputs, { ...sp, logits: true })!;
-    const T = this.teacher.logits(inputs, tp);
-    const r = tokenDivergence(this.divergence, S, T, {
-      vocab: this.model.vocab, mask: mb.rows.mask, temperature: this.temperature, reduction: "sum", ...(this.beta !== undefined ? { beta: this.beta } : {}),
-    });
-    const m: MetricSums = { sums: { loss: r.loss / N, tokens: mb.tokens }, counts: {} };
-    for (const s of SOURCES) addMean(m, `source/${s}`, s === mb.source ? 1 : 0, 1);
-    if (backward) {
-      const d = r.dlogits as Float32Array;
-      const inv = 1 / N;
-      for (let i = 0; i < d.length; i++) d[i] *= inv;
-      this.model.backward({ dlogits: d });
-    }
-    return m;
+    return runStep(this.stepSpec(), this.stepModels(), mb, denom, backward);
+  }
+
+  /** @internal */
+  protected stepSpec(): StepSpec {
+    return { kind: "distill", loss: { divergence: this.divergence, temperature: this.temperature, ...(this.beta !== undefined ? { beta: this.beta } : {}) } };
+  }
+
+  /** @internal */
+  protected stepModels(): StepModels {
+    return { ...super.stepModels(), teacher: this.teacher };
   }
 
   /** @internal */

@@ -14,9 +14,10 @@ import { sample } from "../sample.js";
 import type { Tensor } from "../modelfile.js";
 import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
 import { Reference } from "./reference.js";
-import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, pairMicroStep, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
+import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
 import { preferenceMicro } from "./preference.js";
-import { unpairedMicro, ktoMicroStep, type Item, type UnpairedMicro } from "./unpaired.js";
+import { unpairedMicro, type Item, type UnpairedMicro } from "./unpaired.js";
+import { runStep, type StepSpec, type StepModels } from "./steps.js";
 import { promptItems, selectPair, type OnlinePrompt, type PairSelection, type PromptItem } from "./online.js";
 
 /** What the environment sees after each of the policy's actions. */
@@ -402,10 +403,24 @@ export class MultiTurnTrainer extends Trainer {
 
   /** @internal */
   protected microStep(mb: MtMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-    if (mb.kto) {
-      return ktoMicroStep(this.model, this.ref, { loss: "kto", beta: this.cfg.beta ?? 0.1, desirableWeight: this.cfg.desirableWeight ?? 1, undesirableWeight: this.cfg.undesirableWeight ?? 1 }, mb.kto, denom, backward);
-    }
-    return pairMicroStep(this.model, this.ref, this.spec!, mb.pair!, denom, backward);
+    return runStep(this.stepSpec(), this.stepModels(), mb, denom, backward);
+  }
+
+  /** @internal */
+  protected stepSpec(): StepSpec {
+    const kto = { loss: "kto" as const, beta: this.cfg.beta ?? 0.1, desirableWeight: this.cfg.desirableWeight ?? 1, undesirableWeight: this.cfg.undesirableWeight ?? 1 };
+    return { kind: "multiturn", pair: this.kto ? null : this.spec, kto: this.kto ? kto : null };
+  }
+
+  /** @internal */
+  protected stepModels(): StepModels {
+    return { ...super.stepModels(), reference: this.ref };
+  }
+
+  /** @internal */
+  protected wireMicro(mb: MtMicro): MtMicro {
+    if (mb.kto) return { kto: { ...mb.kto, keys: this.ref.wireKeys(mb.kto.keys), klKeys: this.ref.wireKeys(mb.kto.klKeys) } };
+    return { pair: { ...mb.pair!, keys: this.ref.wireKeys(mb.pair!.keys) } };
   }
 
   /** Held-out transcripts (preference pairs for M-DPO, labelled examples for M-KTO): the loss

@@ -14,8 +14,9 @@ import type { Dataset, Example, PreferenceExample, Segment } from "../data.js";
 import type { Tensor } from "../modelfile.js";
 import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, parameterCrc, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
 import { Reference } from "./reference.js";
-import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, pairMicroStep, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
+import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
 import { preferenceMicro } from "./preference.js";
+import { runStep, type StepSpec, type StepModels } from "./steps.js";
 import type { PromptWithId } from "../policy.js";
 
 /** A prompt of the online trainers: a tokenised example (its prompt segment), text (BOS + the
@@ -318,7 +319,22 @@ export class OnlineTrainer extends Trainer {
 
   /** @internal */
   protected microStep(mb: PairMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-    return pairMicroStep(this.model, this.ref, this.spec, mb, denom, backward);
+    return runStep(this.stepSpec(), this.stepModels(), mb, denom, backward);
+  }
+
+  /** @internal */
+  protected stepSpec(): StepSpec {
+    return { kind: "pair", loss: this.spec };
+  }
+
+  /** @internal */
+  protected stepModels(): StepModels {
+    return { ...super.stepModels(), reference: this.ref };
+  }
+
+  /** @internal */
+  protected wireMicro(mb: PairMicro): PairMicro {
+    return { ...mb, keys: this.ref.wireKeys(mb.keys) };
   }
 
   /** Held-out preference pairs: the pairwise loss and its metrics (`eval/rewards/accuracies` is

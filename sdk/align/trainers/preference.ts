@@ -7,8 +7,9 @@ import type { Dataset, Example, PreferenceExample } from "../data.js";
 import type { Tensor } from "../modelfile.js";
 import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, type TrainerOptions, type ReferenceOptions, type MetricSums } from "./common.js";
 import { Reference, type RowKey } from "./reference.js";
-import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, pairMicroStep, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
+import { PAIR_CONFIG_KEYS, pairLossSpec, pairDenominators, type PairLossConfig, type PairLossSpec, type PairMicro } from "./pairs.js";
 import { padRows, promptIdsOf } from "./batches.js";
+import { runStep, type StepSpec, type StepModels } from "./steps.js";
 
 /** Configuration of PreferenceTrainer. */
 export interface PreferenceConfig extends TrainerOptions, PairLossConfig {
@@ -112,7 +113,22 @@ export class PreferenceTrainer extends Trainer {
 
   /** @internal */
   protected microStep(mb: PairMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-    return pairMicroStep(this.model, this.ref, this.spec, mb, denom, backward);
+    return runStep(this.stepSpec(), this.stepModels(), mb, denom, backward);
+  }
+
+  /** @internal */
+  protected stepSpec(): StepSpec {
+    return { kind: "pair", loss: this.spec };
+  }
+
+  /** @internal */
+  protected stepModels(): StepModels {
+    return { ...super.stepModels(), reference: this.ref };
+  }
+
+  /** @internal */
+  protected wireMicro(mb: PairMicro): PairMicro {
+    return { ...mb, keys: this.ref.wireKeys(mb.keys) };
   }
 
   /** @internal */

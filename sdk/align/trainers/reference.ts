@@ -17,6 +17,9 @@ export interface RowKey {
   part: "chosen" | "rejected" | "completion";
   /** Cache key (null: not cached). */
   key: string | null;
+  /** S_ref already known (resolved by the trainer before a micro-batch goes to a worker: the
+   *  caller's score function or the cache). */
+  score?: number;
 }
 
 /** @internal */
@@ -28,6 +31,9 @@ export class Reference {
   private readonly scoreFn: ReferenceOptions["scores"] | undefined;
   private readonly cache = new Map<string, number>();
   private readonly crc: number | null;
+  /** Bumped whenever the reference's parameters change (sync, restore): a data-parallel worker
+   *  holds a replica of the reference and is sent the parameters again only when this moved. */
+  version = 0;
 
   constructor(policy: LanguageModel, options: ReferenceOptions | undefined, where: string, allowed: readonly string[] = ["frozen", "precomputed", "previous"]) {
     const o = options === undefined ? {} : checkOptions<ReferenceOptions>(options, `${where}: reference`, ["mode", "model", "syncEvery", "scores"]);
@@ -62,7 +68,8 @@ export class Reference {
     const missing: number[] = [];
     for (let i = 0; i < rows.rows; i++) {
       const k = keys[i];
-      if (this.scoreFn && k?.example) {
+      if (k?.score !== undefined) out[i] = k.score;
+      else if (this.scoreFn && k?.example) {
         const v = this.scoreFn(k.example, k.part);
         if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`reference.scores returned ${String(v)} for line ${k.example.line} (${k.part}); expected a finite number`);
         out[i] = v;
@@ -81,9 +88,33 @@ export class Reference {
     return out;
   }
 
+  /** Row keys as they travel to a data-parallel worker: without the example (the worker needs
+   *  only the key), with the score when it is known here (the caller's score function, which
+   *  cannot travel, or the cache). */
+  wireKeys(keys: readonly RowKey[]): RowKey[] {
+    return keys.map((k) => {
+      const w: RowKey = { example: null, part: k.part, key: k.key };
+      if (k.score !== undefined) w.score = k.score;
+      else if (this.scoreFn && k.example) {
+        const v = this.scoreFn(k.example, k.part);
+        if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`reference.scores returned ${String(v)} for line ${k.example.line} (${k.part}); expected a finite number`);
+        w.score = v;
+      } else if (this.mode === "precomputed" && k.key !== null && this.cache.has(k.key)) w.score = this.cache.get(k.key)!;
+      return w;
+    });
+  }
+
+  /** Forget the cached scores (a data-parallel replica whose parameters were replaced). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
   /** The previous-iterate mode's sync: π_ref ← π_θ. */
   sync(policy: LanguageModel): void {
-    if (this.mode === "previous") this.model!.copyFrom(policy);
+    if (this.mode === "previous") {
+      this.model!.copyFrom(policy);
+      this.version++;
+    }
   }
 
   /** Checkpoint state: the parameters when the reference changes or was made by the trainer. */
@@ -103,6 +134,7 @@ export class Reference {
       throw new ValueError("restore: the reference model given differs from the one the checkpoint was trained against");
     }
     this.cache.clear();
+    this.version++;
   }
 
   dispose(): void {

@@ -3,9 +3,10 @@
 import { ValueError } from "../../core/errors.js";
 import { checkOptions } from "../../core/options.js";
 import { LanguageModel } from "../model.js";
-import { lmBatch, type Dataset, type Example, type PaddedBatch, type SequenceExample } from "../data.js";
+import { type Dataset, type Example, type PaddedBatch, type SequenceExample } from "../data.js";
 import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, type TrainerOptions, type MetricSums } from "./common.js";
 import { padRows, promptIdsOf, maskCounts } from "./batches.js";
+import { runStep, type StepSpec } from "./steps.js";
 
 /** Configuration of SftTrainer. */
 export interface SftConfig extends TrainerOptions {
@@ -80,15 +81,12 @@ export class SftTrainer extends Trainer {
 
   /** @internal */
   protected microStep(mb: SftMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-    const lp = this.model.logProbs(lmBatch(mb.rows, mb.promptIds ?? undefined));
-    const N = Math.max(denom.tokens, 1);
-    let s = 0;
-    for (let i = 0; i < lp.sums.length; i++) s += lp.sums[i];
-    if (backward) {
-      const d = -1 / N;
-      this.model.backward({ dlogp: Float64Array.from(mb.rows.mask, (m) => (m ? d : 0)) });
-    }
-    return { sums: { loss: -s / N, tokens: mb.tokens }, counts: {} };
+    return runStep(this.stepSpec(), this.stepModels(), mb, denom, backward);
+  }
+
+  /** @internal */
+  protected stepSpec(): StepSpec {
+    return { kind: "sft" };
   }
 
   /** @internal */

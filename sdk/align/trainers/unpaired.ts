@@ -3,14 +3,15 @@
 // al. 2024), TRL's KTOTrainer in shape.
 import { ValueError } from "../../core/errors.js";
 import { checkOptions } from "../../core/options.js";
-import { LanguageModel, type ModelConfigInput, type NormalizedModelConfig } from "../model.js";
+import { LanguageModel, configInput, type ModelConfigInput, type NormalizedModelConfig } from "../model.js";
 import { AdamW } from "../optim.js";
-import { unpairedLoss, droLoss, ktoMismatchedPairs, ktoWeightBand, scatterSequenceGrad, lossType } from "../losses.js";
-import { lmBatch, type Dataset, type Example, type PaddedBatch, type Segment } from "../data.js";
+import { ktoMismatchedPairs, ktoWeightBand, lossType } from "../losses.js";
+import { type Dataset, type Example, type PaddedBatch, type Segment } from "../data.js";
 import type { Tensor } from "../modelfile.js";
-import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, addMean, type TrainerOptions, type ReferenceOptions, type OptimizerOptions, type MetricSums, type Trained } from "./common.js";
+import { COMMON_KEYS, Trainer, examplesOf, checkLayouts, type TrainerOptions, type ReferenceOptions, type OptimizerOptions, type MetricSums, type Trained } from "./common.js";
 import { Reference, type RowKey } from "./reference.js";
 import { padRows, promptIdsOf } from "./batches.js";
+import { runStep, type StepSpec, type StepModels } from "./steps.js";
 
 /** The losses of UnpairedTrainer. */
 export type UnpairedTrainerLoss = "kto" | "apo_zero_unpaired" | "dro";
@@ -88,13 +89,7 @@ function itemsOf(ex: readonly Example[], dro: boolean, where: string): Item[] {
 
 /** The input form of a model's configuration, with a value head. */
 function valueConfig(c: NormalizedModelConfig): ModelConfigInput {
-  if (c.kind === "transformer") {
-    return { kind: "transformer", vocab: c.vocab, context: c.context, layers: c.layers, heads: c.heads, width: c.width, hidden: c.hidden, activation: c.activation, valueHead: true, pad: c.pad, initStd: c.initStd, lnEps: c.lnEps };
-  }
-  return {
-    kind: c.kind, vocab: c.vocab, context: c.context, width: c.width, hidden: c.hidden, ...(c.kind === "window-mlp" ? { window: c.window } : {}),
-    promptVocab: c.promptVocab, activation: c.activation, valueHead: true, pad: c.pad,
-  };
+  return { ...configInput(c), valueHead: true };
 }
 
 /** The micro-batch of unpaired items (with KTO's mismatched rows). @internal */
@@ -116,38 +111,6 @@ export function unpairedMicro(items: readonly Item[], kto: boolean, pad: number,
     klKeys: j ? items.map((it, i) => ({ example: null, part: "completion", key: `${it.index}:kl:${items[j[i]].index}` } as RowKey)) : [],
     positions: Int32Array.from(items, (i) => i.prompt.tokens.length - 1),
   };
-}
-
-/** KTO / APO-zero on one micro-batch: z0 from its mismatched rows (KTO; no gradient), the loss
- *  (its share of the step's mean over `denom.examples`), and with `backward` dℓ = m·g. @internal */
-export function ktoMicroStep(model: LanguageModel, ref: Reference, o: { loss: "kto" | "apo_zero_unpaired"; beta: number; desirableWeight: number; undesirableWeight: number },
-  mb: UnpairedMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-  const m: MetricSums = { sums: {}, counts: {} };
-  const N = denom.examples, B = mb.rows.rows;
-  const batch = lmBatch(mb.rows, mb.promptIds ?? undefined);
-  let z0: number | undefined;
-  if (o.loss === "kto") {
-    // z0 from the mismatched pairs, no gradient (their pass is not back-propagated)
-    const klRef = ref.scores(mb.kl!, mb.promptIds, mb.klKeys);
-    const s = model.logProbs(lmBatch(mb.kl!, mb.promptIds ?? undefined)).sums;
-    let acc = 0;
-    for (let i = 0; i < s.length; i++) acc += s[i] - klRef[i];
-    z0 = Math.max(0, acc / s.length);
-    addMean(m, "kl", z0, 1);
-  }
-  const refScores = ref.scores(mb.rows, mb.promptIds, mb.keys);
-  const lp = model.logProbs(batch);
-  const r = unpairedLoss(o.loss, { scores: lp.sums, refScores, labels: mb.labels, ...(z0 !== undefined ? { z0 } : {}) },
-    { beta: o.beta, desirableWeight: o.desirableWeight, undesirableWeight: o.undesirableWeight, reduction: "sum" });
-  m.sums.loss = r.loss / N;
-  const nC = mb.labels.reduce((a, l) => a + (l ? 1 : 0), 0), nR = B - nC;
-  addMean(m, "rewards/chosen", r.metrics["rewards/chosen"], nC);
-  addMean(m, "rewards/rejected", r.metrics["rewards/rejected"], nR);
-  addMean(m, "logps/chosen", r.metrics["logps/chosen"], nC);
-  addMean(m, "logps/rejected", r.metrics["logps/rejected"], nR);
-  m.sums.tokens = lp.counts.reduce((a, b) => a + b, 0);
-  if (backward) model.backward({ dlogp: scatterSequenceGrad(r.g.map((g) => g / N), mb.rows.mask, { cols: mb.rows.cols }) });
-  return m;
 }
 
 /**
@@ -269,31 +232,23 @@ export class UnpairedTrainer extends Trainer {
 
   /** @internal */
   protected microStep(mb: UnpairedMicro, denom: Record<string, number>, backward: boolean): MetricSums {
-    const m: MetricSums = { sums: {}, counts: {} };
-    const N = denom.examples, B = mb.rows.rows;
-    const batch = lmBatch(mb.rows, mb.promptIds ?? undefined);
-    if (this.loss === "dro") {
-      let values: Float32Array;
-      const refScores = this.ref.scores(mb.rows, mb.promptIds, mb.keys);
-      if (!this.shared) values = this.valueModel!.values(batch.inputs, mb.positions, this.valueModel!.config.promptVocab > 0 ? { promptIds: batch.promptIds } : {});
-      const lp = this.model.logProbs(batch);
-      if (this.shared) values = this.model.values(null, mb.positions, { reuse: true });
-      const r = droLoss({ scores: lp.sums, refScores, rewards: mb.labels, values: values!, tokens: lp.counts }, { tau: this.tau, rescale: this.rescale, lengthNorm: this.lengthNorm, reduction: "sum" });
-      m.sums.loss = r.loss / N;
-      for (const k of ["dro/mse", "values/mean", "rewards/mean", "rewards/implied"]) addMean(m, k, r.metrics[k], B);
-      m.sums.tokens = lp.counts.reduce((a, b) => a + b, 0);
-      if (backward) {
-        const dlogp = scatterSequenceGrad(r.g.map((g) => g / N), mb.rows.mask, { cols: mb.rows.cols });
-        const dvalues = r.gValue.map((g) => g / N);
-        if (this.shared) this.model.backward({ dlogp, dvalues });
-        else {
-          this.model.backward({ dlogp });
-          this.valueModel!.backward({ dvalues });
-        }
-      }
-      return m;
-    }
-    return ktoMicroStep(this.model, this.ref, { loss: this.loss, beta: this.beta, desirableWeight: this.wD, undesirableWeight: this.wU }, mb, denom, backward);
+    return runStep(this.stepSpec(), this.stepModels(), mb, denom, backward);
+  }
+
+  /** @internal */
+  protected stepSpec(): StepSpec {
+    if (this.loss === "dro") return { kind: "dro", loss: { tau: this.tau, rescale: this.rescale, lengthNorm: this.lengthNorm, shared: this.shared } };
+    return { kind: "kto", loss: { loss: this.loss, beta: this.beta, desirableWeight: this.wD, undesirableWeight: this.wU } };
+  }
+
+  /** @internal */
+  protected stepModels(): StepModels {
+    return { ...super.stepModels(), value: this.valueModel, reference: this.ref };
+  }
+
+  /** @internal */
+  protected wireMicro(mb: UnpairedMicro): UnpairedMicro {
+    return { ...mb, keys: this.ref.wireKeys(mb.keys), klKeys: this.ref.wireKeys(mb.klKeys) };
   }
 
   /** @internal */

@@ -1,0 +1,9 @@
+// The package's experiments, by name: the table `seqlearn experiment --list` shows and the
+// package's workers serve. Add an experiment with one import and one argument below (no module
+// registers itself when imported; see experiment.ts for what an experiment is, and
+// docs/guide/experiments.md for the template).
+import { experimentTable, type ExperimentTable } from "./experiment.js";
+import { demoBandit } from "./demo-bandit.js";
+
+/** Every experiment of the package, by name. */
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit);
