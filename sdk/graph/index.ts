@@ -8,7 +8,8 @@
  * Spielman–Srivastava sparsification, GSQUEAK — streaming and distributed spectral
  * sparsification — with its dictionaries and sparsifier files, two baselines without a
  * guarantee (uniform edge sampling, the k-neighbour sparsifier), the quality of a sparsifier
- * (spectral error, cut / degree / resistance ratios) and learning over the Laplacian
+ * (spectral error, cut / degree / resistance ratios, SVG plots of the spectra and of error
+ * against size) and learning over the Laplacian
  * (smoothing, harmonic functions, classification, spectral embedding, and their gap between
  * a graph and its sparsifier).
  *
@@ -55,6 +56,8 @@ export type { ResistanceOptions, ResistanceResult, ResistanceMethod, ResistanceP
 export { sparsify } from "./sparsify.js";
 export type { SparsifyOptions, SparsifyResult } from "./sparsify.js";
 export { uniformSparsify, knnSparsify } from "./baselines.js";
+export { spectra, spectrumPlot, errorCurvePlot } from "./plots.js";
+export type { Spectra, SpectrumPlotOptions, ErrorCurve } from "./plots.js";
 export type { UniformSparsifyOptions, KnnSparsifyOptions } from "./baselines.js";
 export {
   gsqueak, Gsqueak, gsqueakParams, gsqueakLeaf, gsqueakMerge, defaultQbar, defaultBlockSize, blockSizes, edgeBlocks,
