@@ -57,8 +57,10 @@ export function spectrumPlot(G: Graph, H: Graph, options: SpectrumPlotOptions = 
   if (typeof gamma !== "number" || !(gamma >= 0 && gamma < Infinity)) throw new ValueError(`spectrumPlot: gamma must be a finite number ≥ 0, got ${String(gamma)}`);
   if (o.eps !== undefined && (typeof o.eps !== "number" || !(o.eps > 0 && o.eps < 1))) throw new ValueError(`spectrumPlot: eps must be in (0, 1), got ${String(o.eps)}`);
   const s = spectra(G, H);
-  const x = Array.from({ length: G.n }, (_, i) => i + 1);
-  const g = Array.from(s.G, (v) => v + gamma), h = Array.from(s.H, (v) => v + gamma);
+  // With γ = 0, the c zero eigenvalues (one per component of G) would only stretch the log axis.
+  const skip = gamma > 0 ? 0 : G.components().count;
+  const x = Array.from({ length: G.n - skip }, (_, i) => i + 1 + skip);
+  const g = Array.from(s.G.subarray(skip), (v) => v + gamma), h = Array.from(s.H.subarray(skip), (v) => v + gamma);
   const series: PlotSeries[] = [
     {
       name: o.names?.[0] ?? `G (${G.m.toLocaleString("en-US")} edges)`, x, y: g, markers: false,
