@@ -194,7 +194,7 @@ export const sparsifyCommand = command({
         dict = r.dictionary;
         copies = r.copies;
         deff = r.deff;
-        describe = `GSQUEAK, ε = ${params.eps}, γ = ${params.gamma}, q̄ = ${params.qbar}, k = ${params.k}; ${r.plan.leaves} leaves, ${v.shape} tree of depth ${r.plan.depth}`;
+        describe = `GSQUEAK, ε = ${params.eps}, γ = ${params.gamma}, q̄ = ${params.qbar}, k = ${params.k}; ${r.plan.leaves} lea${r.plan.leaves === 1 ? "f" : "ves"}, ${v.shape} tree of depth ${r.plan.depth}`;
       }
       t = tick("sparsify", t);
     }
