@@ -180,7 +180,7 @@ export default {
         "and its copies are thinned binomially at every merge, so a kept edge carries q/(q̄·p̃) with q ≥ 1 copies — its variance per kept edge is higher, and its size at a given ε is set by q̄, " +
         "not tuned to a target. It buys the one-pass, bounded-memory and distributed construction (the GSQUEAK section). Against uniform sampling it wins where resistances vary " +
         "(bridges, sparse cuts, weights over many orders of magnitude) and loses where they do not (expander-like graphs where every τ_e ≈ (n − 1)/m: uniform sampling is then near-optimal " +
-        "and GSQUEAK's (1 − ε) deflation and thinning cost it accuracy).",
+        "and GSQUEAK's (1 − ε) deflation and thinning cost it accuracy). The k-neighbour heuristic, which keeps each node's heaviest edges, is the best of all on the graph with weights spread over four orders of magnitude (the heavy edges carry nearly all of L_G, and its degree reweighting restores the rest) and the worst on the unweighted ones (where \"heaviest\" is an arbitrary tie-break: spectral errors above 1).",
       "",
       ...notes,
     ].join("\n");
