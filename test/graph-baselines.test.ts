@@ -119,6 +119,7 @@ describe("knnSparsify", () => {
     expect(() => knnSparsify(g, { k: -1 })).toThrow(ValueError);
     expect(() => knnSparsify(g, { k: 1, priority: [1, 2] })).toThrow(ShapeError);
     expect(() => knnSparsify(g, { k: 1, priority: [1, 2, NaN, 4, 5] })).toThrow(/priority\[2\]/);
+    expect(() => knnSparsify(g, { k: 1, priority: [1, 2, 3, -Infinity, 5] })).toThrow(/priority\[3\] is -Infinity; expected a finite number/);
     expect(() => knnSparsify(g, { k: 1, reweight: "mean" as never })).toThrow(ValueError);
     expect(() => knnSparsify(g, { kk: 1 } as never)).toThrow(/did you mean "k"/);
   });

@@ -74,7 +74,7 @@ export interface KnnSparsifyOptions {
    *  interpolates between k and k + 1 to reach any size exactly. */
   edges?: number;
   /** One number per edge, in edge order: a node keeps its edges of highest priority first
-   *  (ties: the smaller neighbour). Default: the weights (the heaviest first). For a graph
+   *  (ties: the smaller neighbour); finite numbers. Default: the weights (the heaviest first). For a graph
    *  built from points with unit weights, pass minus the distances (the closest first). */
   priority?: ArrayLike<number>;
   /** How the kept edges are weighted: "degree" (default) w·½(d_G(u)/d_K(u) + d_G(v)/d_K(v)),
@@ -108,7 +108,7 @@ export function knnSparsify(graph: Graph, options: KnnSparsifyOptions): Graph {
     const p = o.priority;
     if (p === null || typeof p !== "object" || typeof p.length !== "number") throw new ValueError(`${where}: priority must be an array of numbers, one per edge`);
     if (p.length !== m) throw new ShapeError(`${where}: priority has ${p.length} entries but the graph has ${m} edges`);
-    for (let e = 0; e < m; e++) if (typeof p[e] !== "number" || Number.isNaN(p[e])) throw new ValueError(`${where}: priority[${e}] is ${String(p[e])}; expected a number`);
+    for (let e = 0; e < m; e++) if (typeof p[e] !== "number" || !Number.isFinite(p[e])) throw new ValueError(`${where}: priority[${e}] is ${String(p[e])}; expected a finite number`);
     prio = p;
   }
   // rank[e] = min over both endpoints of e's position in that endpoint's list (highest
