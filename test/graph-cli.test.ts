@@ -109,6 +109,12 @@ describe("seqlearn sparsify", () => {
       expect(r.err).toMatch(msg);
       expect(existsSync(at("u.csv"))).toBe(false);
     }
+    // The dense quality check is refused above 4,096 nodes before anything runs.
+    writeFileSync(at("long.csv"), Array.from({ length: 4999 }, (_, i) => `${i},${i + 1}`).join("\n"));
+    const long = await cli(["sparsify", at("long.csv"), "-o", at("long-h.csv"), "--quality", "exact"]);
+    expect(long.code).toBe(2);
+    expect(long.err).toMatch(/--quality exact is dense: up to 4096 nodes, the graph has 5000/);
+    expect(existsSync(at("long-h.csv"))).toBe(false);
     // An existing output is kept without --force.
     writeFileSync(at("mine.csv"), "mine");
     const r = await cli(["sparsify", at("er.csv"), "-o", at("mine.csv")]);

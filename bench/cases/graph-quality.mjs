@@ -211,7 +211,7 @@ export default {
         "`uniformSparsify(G, { edges: s })` keeps s edges uniformly at weight w·m/s; `knnSparsify(G, { edges: s })` keeps the edges of smallest rank in their endpoints' lists (heaviest first) " +
         "and reweights them so that weighted degrees stay near G's. The column \"same q̄\" is the other way to compare: one-shot sampling given GSQUEAK's budget rather than its size, " +
         "`sparsify(G, { eps: 0.5, sampling: \"replacement\" })`, ⌈4·ln n·d_eff/ε²⌉ draws in proportion to τ_e (each draw adds w_e/(N·p_e)) — its own size and error. networkx's `spanner(G, 3, weight)` (Baswana–Sen) keeps a subgraph whose shortest paths stretch by at most 3, at the original weights, " +
-        "with no size parameter and no spectral guarantee; igraph and scipy have no sparsifier. Times: one run each (the baselines cost milliseconds).",
+        "with no size parameter and no spectral guarantee (randomized: its size moved by a few dozen edges between two runs with `seed=1`); igraph and scipy have no sparsifier. Times: one run each (the baselines cost milliseconds).",
       "",
       ...(sslRows.length ? [table(["graph (labels)", "full graph", "GSQUEAK", "one-shot", "uniform (seeds)", "k-neighbour"], sslRows), ""] : []),
       ...(smoothRows.length ? [

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { init, WorkerPool, InlinePool, TASKS, type Executor } from "../../index.js";
 import { DataError } from "../../io/errors.js";
 import { parseCsv } from "../../io/csv.js";
-import { Graph } from "../../graph/graph.js";
+import { Graph, MAX_DENSE_NODES } from "../../graph/graph.js";
 import { streamEdges } from "../../graph/read.js";
 import { edgeListChunks } from "../../graph/write.js";
 import { sparsify as oneShot } from "../../graph/sparsify.js";
@@ -160,6 +160,7 @@ export const sparsifyCommand = command({
       components = G.components().count;
       t = tick("read", t);
       if (v.plot !== undefined && n > EXACT_SPECTRAL_NODES) throw new UsageError(`--plot computes dense spectra: up to ${EXACT_SPECTRAL_NODES} nodes, the graph has ${n}`);
+      if (v.quality === "exact" && n > MAX_DENSE_NODES) throw new UsageError(`--quality exact is dense: up to ${MAX_DENSE_NODES} nodes, the graph has ${n} (use estimate)`);
       if (oneshot) {
         if (v.edges !== undefined && v.edges > m) throw new UsageError(`--edges ${v.edges}: the graph has ${m} edges`);
         const r = oneShot(G, {
