@@ -350,5 +350,16 @@ describe("seqlearn tour", () => {
       expect(svg).toContain("SQUEAK");
       expect((svg.match(/<polyline/g) ?? []).length).toBeGreaterThanOrEqual(2);
     }
+    // The graph section: a k-NN graph of the same events, GSQUEAK against the baselines.
+    expect(r.out).toMatch(/1707 nodes, [\d,]+ edges, 1 component/);
+    for (const row of ["full graph G", "GSQUEAK \\(ε = 0\\.5\\)", "one-shot Spielman–Srivastava", "uniform edge sampling", "k-neighbour heuristic"]) {
+      expect(r.out).toMatch(new RegExp(`${row}\\s+[\\d,]+\\s+[\\d.]+\\s+0\\.\\d{4}`));
+    }
+    const spectrum = readFileSync(join(out, "seqlearn-tour-graph-spectrum.svg"), "utf8");
+    expect(spectrum).toMatch(/G \([\d,]+ edges\)/);
+    expect(spectrum).toMatch(/H \([\d,]+ edges\)/);
+    const curve = readFileSync(join(out, "seqlearn-tour-graph-error.svg"), "utf8");
+    for (const name of ["GSQUEAK", "one-shot", "uniform edge sampling", "k-neighbour"]) expect(curve).toContain(name);
+    expect((curve.match(/<polyline/g) ?? []).length).toBeGreaterThanOrEqual(4);
   });
 });

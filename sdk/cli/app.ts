@@ -17,12 +17,13 @@ import { game } from "./commands/game.js";
 import { worker } from "./commands/worker.js";
 import { experiment } from "./commands/experiment.js";
 import { graphLeaf, graphMerge, graphTree, graphInspect, resistances, wantsGraph } from "./commands/gsqueak.js";
+import { sparsifyCommand, ssl } from "./commands/sparsify.js";
 import { lmTrain, lmSample } from "./commands/lm.js";
 import { alignCommand, distill } from "./commands/align.js";
 
 // A name of two words ("lm train") is a command group's subcommand: `seqlearn lm train …`.
 export const COMMANDS: readonly Command<any>[] = [
-  info, fit, predict, rls, tour, leaf, merge, tree, inspect, worker, game, resistances,
+  info, fit, predict, rls, tour, leaf, merge, tree, inspect, worker, game, resistances, sparsifyCommand, ssl,
   lmTrain, lmSample, alignCommand, distill, experiment,
 ];
 

@@ -6,8 +6,10 @@
  * graphology interoperability, seeded generators, k-nearest-neighbour / ε-graphs from
  * points, effective resistances (exact, and by JL sketches with a ridge γ), one-shot
  * Spielman–Srivastava sparsification, GSQUEAK — streaming and distributed spectral
- * sparsification — with its dictionaries and sparsifier files, the quality of a sparsifier
- * (spectral error, cut / degree / resistance ratios) and learning over the Laplacian
+ * sparsification — with its dictionaries and sparsifier files, two baselines without a
+ * guarantee (uniform edge sampling, the k-neighbour sparsifier), the quality of a sparsifier
+ * (spectral error, cut / degree / resistance ratios, SVG plots of the spectra and of error
+ * against size) and learning over the Laplacian
  * (smoothing, harmonic functions, classification, spectral embedding, and their gap between
  * a graph and its sparsifier).
  *
@@ -53,6 +55,10 @@ export { effectiveResistances, effectiveResistancesAsync, jlVectors, EXACT_AUTO_
 export type { ResistanceOptions, ResistanceResult, ResistanceMethod, ResistanceProgress, NodePairs } from "./resistances.js";
 export { sparsify } from "./sparsify.js";
 export type { SparsifyOptions, SparsifyResult } from "./sparsify.js";
+export { uniformSparsify, knnSparsify } from "./baselines.js";
+export { spectra, spectrumPlot, errorCurvePlot } from "./plots.js";
+export type { Spectra, SpectrumPlotOptions, ErrorCurve } from "./plots.js";
+export type { UniformSparsifyOptions, KnnSparsifyOptions } from "./baselines.js";
 export {
   gsqueak, Gsqueak, gsqueakParams, gsqueakLeaf, gsqueakMerge, defaultQbar, defaultBlockSize, blockSizes, edgeBlocks,
   GSQUEAK_LEAF_TASK, GSQUEAK_MERGE_TASK,

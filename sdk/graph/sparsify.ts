@@ -16,7 +16,7 @@ import { EdgeSampling, Status } from "../engine/abi.js";
 import { ValueError } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import { asVector } from "../core/matrix.js";
-import { positive, seed as checkSeed } from "../core/validate.js";
+import { integer, positive, seed as checkSeed } from "../core/validate.js";
 import { Rng } from "../random/rng.js";
 import { Graph } from "./graph.js";
 import { effectiveResistances, type ResistanceMethod, type ResistanceProgress, type ResistanceResult } from "./resistances.js";
@@ -31,6 +31,10 @@ export interface SparsifyOptions {
   sampling?: "bernoulli" | "replacement";
   /** The oversampling constant C in C·ln n·τ_e/ε² (Laplacians.jl's matrixConcConst). Default 4. */
   oversampling?: number;
+  /** "bernoulli" only, instead of `oversampling`: the expected number of kept edges. The
+   *  probabilities become p_e = min(1, c·τ_e) with the c for which Σ_e p_e = edges (to compare
+   *  sparsifiers at the same size); ε then only sets the resistances' JL accuracy. */
+  edges?: number;
   /** How the resistances are computed (see effectiveResistances; default "auto"), or the
    *  edge resistances themselves (one r_γ(e) per edge, in edge order). */
   resistances?: ResistanceMethod | ArrayLike<number>;
@@ -61,7 +65,7 @@ export interface SparsifyResult {
   resistances: ResistanceResult | null;
 }
 
-const KEYS = ["eps", "gamma", "sampling", "oversampling", "resistances", "k", "tol", "seed", "signal", "onProgress"] as const;
+const KEYS = ["eps", "gamma", "sampling", "oversampling", "edges", "resistances", "k", "tol", "seed", "signal", "onProgress"] as const;
 
 /**
  * Spielman–Srivastava sparsification of a graph: resistances (exact or JL), then independent
@@ -83,6 +87,11 @@ export function sparsify(graph: Graph, options: SparsifyOptions = {}): SparsifyR
   const sampling = o.sampling ?? "bernoulli";
   if (sampling !== "bernoulli" && sampling !== "replacement") throw new ValueError(`sparsify: sampling must be "bernoulli" or "replacement", got ${JSON.stringify(sampling)}`);
   const C = positive(o.oversampling ?? 4, "sparsify: oversampling");
+  if (o.edges !== undefined) {
+    if (sampling !== "bernoulli") throw new ValueError('sparsify: edges (a target size) applies to sampling "bernoulli"');
+    if (o.oversampling !== undefined) throw new ValueError("sparsify: give oversampling or edges (a target size), not both");
+    integer(o.edges, "sparsify: edges", 0, graph.m);
+  }
   const seed = checkSeed(o.seed ?? 0, "sparsify: seed");
   const n = graph.n, m = graph.m;
   let r: Float64Array;
@@ -108,7 +117,10 @@ export function sparsify(graph: Graph, options: SparsifyOptions = {}): SparsifyR
   const scale = (C * Math.log(Math.max(n, 2))) / (eps * eps);
   const prob = new Float64Array(m);
   let total = 0;
-  if (sampling === "bernoulli") for (let e = 0; e < m; e++) prob[e] = Math.min(1, scale * tau[e]);
+  if (sampling === "bernoulli") {
+    const c = o.edges !== undefined ? scaleForSize(tau, o.edges) : scale;
+    for (let e = 0; e < m; e++) prob[e] = Math.min(1, c * tau[e]);
+  }
   else {
     total = m === 0 ? 0 : Math.ceil(scale * deff);
     for (let e = 0; e < m; e++) prob[e] = deff > 0 ? tau[e] / deff : 0;
@@ -137,4 +149,22 @@ export function sparsify(graph: Graph, options: SparsifyOptions = {}): SparsifyR
   }
   const h = Graph.fromEdges(u, v, w, graph.nodeIds ? { n, nodeIds: graph.nodeIds } : { n });
   return { graph: h, probabilities: prob, samples, deff, resistances: res };
+}
+
+/** The c ≥ 0 with Σ_e min(1, c·τ_e) = target (τ_e > 0; Infinity when target is every edge).
+ *  With τ sorted in decreasing order and the j largest saturated (c·τ ≥ 1), the rest sum to
+ *  c·S_j, S_j = Σ_{i>j} τ_i, so c = (target − j)/S_j for the first j where that c leaves τ_{j+1}
+ *  unsaturated. */
+function scaleForSize(tau: Float64Array, target: number): number {
+  const m = tau.length;
+  if (target >= m) return Infinity;
+  if (target <= 0) return 0;
+  const t = Float64Array.from(tau).sort().reverse();
+  const tail = new Float64Array(m + 1); // tail[j] = Σ_{i ≥ j} t[i]
+  for (let i = m - 1; i >= 0; i--) tail[i] = tail[i + 1] + t[i];
+  // At j = target − 1, c·t[j] = t[j]/tail[j] < 1 (tail[j] includes t[target] > 0): the loop
+  // always returns.
+  let j = 0;
+  while (j < target - 1 && !((target - j) * t[j] < tail[j])) j++;
+  return (target - j) / tail[j];
 }

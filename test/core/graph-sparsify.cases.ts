@@ -75,6 +75,19 @@ export const cases: Case[] = [
       throwsType(() => G.decodeSparsifier(bad), S.SparsifierFormatError, /checksum/, "flipped bit");
     },
   },
+  {
+    name: "baselines at a given size: uniform and k-neighbour keep exactly s edges; one-shot's probabilities sum to s",
+    fn: () => {
+      const g = graph();
+      const s = Math.floor(g.m / 3);
+      const uni = G.uniformSparsify(g, { edges: s, seed: 1 });
+      ok(uni.m === s && uni.n === g.n, `uniform kept ${uni.m} edges, expected ${s}`);
+      close(uni.totalWeight() / g.totalWeight(), 1, 0.2, "uniform: total weight about G's");
+      ok(G.knnSparsify(g, { edges: s }).m === s, "k-neighbour keeps s edges");
+      const r = G.sparsify(g, { edges: s, seed: 1, resistances: "exact" });
+      close(r.probabilities.reduce((a, b) => a + b, 0), s, 1e-6, "Σ p_e = s");
+    },
+  },
 ];
 
 export function digest(): Record<string, string> {
@@ -87,5 +100,14 @@ export function digest(): Record<string, string> {
     resistances: fingerprint(jl.resistances),
     gsqueak: fingerprint(G.encodeSparsifier(tree(g, "balanced")), G.encodeSparsifier(tree(g, "chain", 2))),
     sparsify: fingerprint(bern.graph.w, bern.graph.u, repl.graph.w, repl.graph.v),
+    // The baselines and one-shot sampling at a target size (the comparisons at equal size).
+    baselines: baselineDigest(g, r),
   };
+}
+
+function baselineDigest(g: G.Graph, r: Float64Array): string {
+  const uni = G.uniformSparsify(g, { fraction: 0.3, seed: 5 });
+  const knn = G.knnSparsify(g, { edges: uni.m });
+  const sized = G.sparsify(g, { edges: uni.m, seed: 3, resistances: r });
+  return fingerprint(uni.u, uni.v, uni.w, knn.u, knn.w, sized.graph.v, sized.graph.w);
 }

@@ -40,19 +40,19 @@ function delimiter(raw: string, flag: string): string {
 }
 
 /** How an edge list is read. */
-const EDGE_READ = group("edges", {
+export const EDGE_READ = group("edges", {
   format: choice(["csv", "tsv", "jsonl"], { help: "edge-list format", defaultText: "from the file extension, else csv" }),
   delimiter: custom(delimiter, { metavar: "<char>", help: "CSV field separator (\\t: tab; whitespace: runs of blanks)", defaultText: "detected" }),
   columns: list({ help: "the u, v and optional weight columns, by header name or 0-based position", what: "columns", defaultText: "the first two (and a third as weight)" }),
 });
-const IDS = group("edges", {
+export const IDS = group("edges", {
   ids: choice(["auto", "integer", "string"], { default: "auto", help: "node ids: integers (used as node numbers) or strings (numbered in order of appearance)" }),
 });
-const NODES = group("edges", {
+export const NODES = group("edges", {
   nodes: number({ int: true, min: 1, max: 2 ** 31 - 1, metavar: "<n>", help: "number of nodes (ids in [0, n))" }),
 });
 
-function readOptions(v: Partial<Values<typeof EDGE_READ>>, ids: IdMode, n?: number): EdgeReadOptions {
+export function readOptions(v: Partial<Values<typeof EDGE_READ>>, ids: IdMode, n?: number): EdgeReadOptions {
   const columns = v.columns?.map((c) => (/^\d+$/.test(c) ? Number(c) : c)) as ColumnRef[] | undefined;
   if (columns && columns.length !== 2 && columns.length !== 3) throw new UsageError(`--columns expects 2 or 3 columns (u,v[,w]), got ${columns.length}`);
   return {
@@ -63,7 +63,7 @@ function readOptions(v: Partial<Values<typeof EDGE_READ>>, ids: IdMode, n?: numb
 
 /** The sparsifier's parameters (the GSQUEAK ones). --gamma here is the ridge γ of the
  *  resistances (the kernel commands' --gamma is a kernel width). */
-const SPARSIFIER = group("sparsifier", {
+export const SPARSIFIER = group("sparsifier", {
   eps: number({ gt: 0, lt: 1, default: 0.5, metavar: "<ε>", help: "accuracy: (1−ε)(L_G + γI) ⪯ L_H + γI ⪯ (1+ε)(L_G + γI)" }),
   gamma: number({ min: 0, default: 0, metavar: "<γ>", help: "ridge γ ≥ 0 of the resistances (0: an ordinary spectral sparsifier)" }),
   qbar: number({ int: true, min: 1, max: 2 ** 31 - 1, metavar: "<q̄>", help: "copies per edge", defaultText: "⌈4·ln n/ε²⌉" }),
@@ -73,7 +73,7 @@ const SPARSIFIER = group("sparsifier", {
   noLeafUpdate: boolean({ help: "merge leaves as they are (every edge with p̃ = 1, q = q̄) instead of updating each first" }),
 });
 
-function paramsOf(n: number, v: Values<typeof SPARSIFIER>): GsqueakParams {
+export function paramsOf(n: number, v: Values<typeof SPARSIFIER>): GsqueakParams {
   return gsqueakParams(n, {
     eps: v.eps, gamma: v.gamma, ...(v.qbar !== undefined ? { qbar: v.qbar } : {}), ...(v.jl !== undefined ? { k: v.jl } : {}),
     ...(v.tol !== undefined ? { tol: v.tol } : {}), leafUpdate: !v.noLeafUpdate,
@@ -85,7 +85,7 @@ const SPAR_OUT = requiredFlag(output("<file.spar>", "where to write the sparsifi
 
 // ---- reading ----------------------------------------------------------------------------
 
-interface EdgeFile {
+export interface EdgeFile {
   u: Int32Array;
   v: Int32Array;
   w: Float64Array;
@@ -97,7 +97,7 @@ interface EdgeFile {
 }
 
 /** An edge list in file order (self-loops dropped, duplicates kept). */
-async function readEdgeFile(path: string, opts: EdgeReadOptions): Promise<EdgeFile> {
+export async function readEdgeFile(path: string, opts: EdgeReadOptions): Promise<EdgeFile> {
   let cap = 1024, len = 0;
   let u = new Int32Array(cap), v = new Int32Array(cap), w = new Float64Array(cap);
   const ids: string[] = [];
@@ -429,7 +429,7 @@ export const graphInspect = command({
 // ---- resistances -----------------------------------------------------------------------
 
 /** A field as a CSV reader reads it back (quoted when needed). */
-function csvField(s: string): string {
+export function csvField(s: string): string {
   const needs = s === "" || /[,"\r\n]/.test(s) || /^[\s#]|\s$/.test(s);
   return needs ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -13,6 +13,7 @@ import { RunningStats, applyScaling } from "../scaling.js";
 import { linePlot } from "../../io/svg.js";
 import { writeFileAtomic, checkOutput } from "../files.js";
 import { out } from "../term.js";
+import { graphTour } from "./tour-graph.js";
 
 /** The shipped data file, from the bundle (dist/node/cli.js) or from the sources (sdk/cli/commands). */
 export function shippedData(name: string): string {
@@ -56,11 +57,14 @@ const FLAGS = {
 
 export const tour = command({
   name: "tour",
-  summary: "SQUEAK vs uniform Nyström vs exact KRR on the shipped earthquake data (table + SVG plots)",
+  summary: "SQUEAK vs uniform Nyström vs exact KRR, and GSQUEAK sparsifiers vs baselines, on the shipped earthquake data (tables + SVG plots)",
   synopsis: "seqlearn tour [--out <dir>] [--quick] [--seed <s>]",
   description: [
     "Runs on data/earthquakes.csv (1,707 USGS events, 2018): longitude, latitude, depth → magnitude.",
-    "Writes seqlearn-tour-error.svg and seqlearn-tour-rmse.svg into --out.",
+    "Then a k-nearest-neighbour graph of the same events: GSQUEAK vs one-shot, uniform and k-neighbour sparsifiers",
+    "(spectral error, semi-supervised classification of magnitude ≥ 2.5 from 5 % of the events).",
+    "Writes seqlearn-tour-error.svg, seqlearn-tour-rmse.svg, seqlearn-tour-graph-spectrum.svg and",
+    "seqlearn-tour-graph-error.svg into --out.",
   ],
   flags: FLAGS,
   async run({ positional, values: v }) {
@@ -71,8 +75,10 @@ export const tour = command({
     const t00 = performance.now();
     const f1 = join(outDir, "seqlearn-tour-error.svg");
     const f2 = join(outDir, "seqlearn-tour-rmse.svg");
+    const f3 = join(outDir, "seqlearn-tour-graph-spectrum.svg");
+    const f4 = join(outDir, "seqlearn-tour-graph-error.svg");
     // Outputs are checked before any work (the folder is created if missing).
-    if (existsSync(outDir)) for (const f of [f1, f2]) checkOutput(f, { force: v.force, flag: "--out" });
+    if (existsSync(outDir)) for (const f of [f1, f2, f3, f4]) checkOutput(f, { force: v.force, flag: "--out" });
     await init();
 
     // Data: standardise with training statistics, centre the target.
@@ -198,10 +204,11 @@ export const tour = command({
         { name: `exact KRR (m = ${nTr})`, x: [Math.min(...xs), Math.max(...xs)], y: [rows[0].rmse, rows[0].rmse], color: "#000000", markers: false },
       ],
     }), { force: v.force, flag: "--out" });
+    await graphTour({ X: t.X, magnitude: Float64Array.from(t.y!), quick, seed, files: [f3, f4], force: v.force }, textTable);
     const show = (f: string) => (relative(process.cwd(), f).startsWith("..") ? f : relative(process.cwd(), f) || f);
-    out(`\nplots: ${show(f1)}, ${show(f2)}`);
+    out(`\nplots: ${show(f1)}, ${show(f2)}, ${show(f3)}, ${show(f4)}`);
     out(`tour finished in ${((performance.now() - t00) / 1000).toFixed(1)} s`);
-    out("\nOn your own data:\n  npx seqlearn fit data.csv --target y -o model.json\n  npx seqlearn predict model.json new.csv -o predictions.csv\n  npx seqlearn rls data.csv --lambda 0.1 -o scores.csv");
+    out("\nOn your own data:\n  npx seqlearn fit data.csv --target y -o model.json\n  npx seqlearn predict model.json new.csv -o predictions.csv\n  npx seqlearn rls data.csv --lambda 0.1 -o scores.csv\n  npx seqlearn sparsify edges.csv --eps 0.5 -o sparse.csv\n  npx seqlearn ssl edges.csv labels.csv -o predictions.csv");
     return 0;
   },
 });
