@@ -1,0 +1,4 @@
+// Environments for multi-turn training (the calculator tool world of Xiong et al. 2024's
+// ablations, ...): the `Environment` interface and its implementations.
+export { EnvironmentError, isEnvironmentError, trainerEnvironment } from "./environment.js";
+export type { Environment, EnvTransition, EnvironmentErrorCode } from "./environment.js";
