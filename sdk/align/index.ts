@@ -64,6 +64,6 @@ export type {
 // `Environment` is the MultiTurnTrainer's per-step function type).
 export {
   EnvironmentError, isEnvironmentError, trainerEnvironment, CalculatorEnv, CALC, CALCULATOR_PROBLEMS, calculatorAnswer, calculatorPrompt,
-  calculatorProblemAt, calculatorProblemFromSeed, parseCalculatorTurn, calculatorPolicyMask,
+  calculatorProblemAt, calculatorProblemFromSeed, parseCalculatorTurn, calculatorPolicyMask, passAtK,
 } from "./envs/index.js";
 export type { Environment as MultiTurnEnvironment, EnvTransition, EnvironmentErrorCode, CalculatorProblem, CalculatorTurn } from "./envs/index.js";

@@ -7,3 +7,4 @@ export {
   parseCalculatorTurn, calculatorPolicyMask,
 } from "./calculator.js";
 export type { CalculatorProblem, CalculatorTurn } from "./calculator.js";
+export { passAtK } from "./metrics.js";
