@@ -376,7 +376,7 @@ describe("the mdpo-calculator experiment", () => {
     expect(() => mdpoCalculator.check!({ ...mdpoCalculator.presets.smoke, evalSamples: 8 })).toThrow(ValueError);
   });
 
-  it("smoke: masked iterative M-DPO raises pass@1 over SFT on every fixed seed; curves per iteration; same numbers on a rerun", async () => {
+  it("smoke: masked iterative M-DPO raises pass@1 over SFT on every fixed seed, masking does not hurt; curves per iteration", async () => {
     const run = await runExperiment("mdpo-calculator", { preset: "smoke", seeds: [1, 2], workers: 0 });
     const byName = Object.fromEntries(run.contrasts.map((c) => [c.name, c]));
     expect(byName.pass1_gain_over_sft.values.every((v) => v > 0)).toBe(true);
@@ -389,7 +389,8 @@ describe("the mdpo-calculator experiment", () => {
     expect(r.curves[0]["mdpo/kl_sft"]).toBe(0);
     expect(r.curves[2]["mdpo/kl_sft"]).toBeGreaterThan(0);
     expect(r.tokenUpdates).toBeGreaterThan(0);
-    const again = await runExperiment("mdpo-calculator", { preset: "smoke", seeds: [1], workers: 0 });
-    expect(again.results[0].scalars).toEqual(r.scalars);
+    // iteration 1 samples the SFT policy in both arms from the same stream: the same rollouts,
+    // so the same share of correct rollouts
+    expect(r.curves[1]["unmasked/rollout_correct"]).toBe(r.curves[1]["mdpo/rollout_correct"]);
   }, 180_000);
 });

@@ -106,13 +106,13 @@ export const mdpoCalculator = defineExperiment<MdpoCalculatorConfig>({
   ],
   presets: {
     smoke: {
-      demos: 6000, toolShare: 0.5, directShare: 0.3, directAccuracy: 0.5, sftEpochs: 2, sftLr: 3e-3, sftBatch: 64, hidden: 64, width: 16,
-      heldout: 60, evalSamples: 16, iterations: 2, prompts: 300, current: 6, previous: 3, beta: 0.1, lr: 2e-4, epochs: 2, batchSize: 32,
+      demos: 4000, toolShare: 0.5, directShare: 0.3, directAccuracy: 0.5, sftEpochs: 2, sftLr: 3e-3, sftBatch: 64, hidden: 64, width: 16,
+      heldout: 40, evalSamples: 16, iterations: 2, prompts: 200, current: 6, previous: 3, beta: 0.1, lr: 2e-4, epochs: 2, batchSize: 32,
       arms: ["mdpo", "unmasked"],
     },
     full: {
       demos: 20000, toolShare: 0.5, directShare: 0.3, directAccuracy: 0.5, sftEpochs: 2, sftLr: 3e-3, sftBatch: 64, hidden: 128, width: 16,
-      heldout: 200, evalSamples: 32, iterations: 3, prompts: 1000, current: 6, previous: 3, beta: 0.1, lr: 1e-4, epochs: 2, batchSize: 32,
+      heldout: 128, evalSamples: 32, iterations: 3, prompts: 1000, current: 6, previous: 3, beta: 0.1, lr: 1e-4, epochs: 2, batchSize: 32,
       arms: [...MDPO_ARMS],
     },
   },
@@ -224,44 +224,64 @@ export const mdpoCalculator = defineExperiment<MdpoCalculatorConfig>({
         return pairs.length;
       };
 
-      for (const [ai, arm] of (c.arms as MdpoArm[]).entries()) {
-        const rng = new Rng(seed, 10 + ai);
+      // Rollouts and pair choices of iteration t draw from stream 100 + t (and 200 + t), the same
+      // for every arm (common random numbers): iteration 1 samples the SFT policy in every
+      // iterative arm, so its rollouts are computed once; the offline arm's SFT samples of
+      // iteration t's problems are the ones an iterative arm would draw at t = 1.
+      const sampleSft = (t: number) => {
+        const rng = new Rng(seed, 100 + t);
+        try {
+          return rollouts([sft, sft], [c.current, c.previous], problemsOf(t - 1), rng);
+        } finally {
+          rng.dispose();
+        }
+      };
+      const first = sampleSft(1);
+      for (const arm of c.arms as MdpoArm[]) {
         const model = sft.clone();
         const prev = sft.clone();
         models.push(model, prev);
-        try {
-          if (arm === "offline") {
-            // One shot: SFT samples on every iteration's problems, one training run (the same
-            // epochs over all of them: as many steps as the iterative arm), SFT reference.
-            const all: number[] = [];
-            for (let t = 0; t < c.iterations; t++) all.push(...problemsOf(t));
-            const rs = rollouts([sft], [c.current + c.previous], all, rng);
-            const pairs = await train(model, sft, rs, arm, rng);
-            scalars[k(arm, "pairs")] = pairs;
-            const m = evalAt(model, c.iterations);
-            record(at(c.iterations), arm, m);
-            for (let t = 0; t < c.iterations; t++) tick(`${arm}`);
-            continue;
+        if (arm === "offline") {
+          // One shot: SFT samples on every iteration's problems, one training run (the same
+          // epochs over all of them: as many steps as the iterative arm), SFT reference.
+          const all: Rollout[] = [...first];
+          for (let t = 2; t <= c.iterations; t++) all.push(...sampleSft(t));
+          const pick = new Rng(seed, 200);
+          try {
+            scalars[k(arm, "pairs")] = await train(model, sft, all, arm, pick);
+          } finally {
+            pick.dispose();
           }
-          for (let t = 1; t <= c.iterations; t++) {
-            const rs = rollouts([model, prev], [c.current, c.previous], problemsOf(t - 1), rng);
-            const ref = arm === "fixed-ref" ? sft : model.clone();
+          record(at(c.iterations), arm, evalAt(model, c.iterations));
+          for (let t = 0; t < c.iterations; t++) tick(`${arm}`);
+          continue;
+        }
+        for (let t = 1; t <= c.iterations; t++) {
+          let rs = first;
+          if (t > 1) {
+            const rng = new Rng(seed, 100 + t);
             try {
-              prev.copyFrom(model); // the next iteration's "previous iterate"
-              const pairs = await train(model, ref, rs, arm, rng);
-              const row = at(t);
-              row[k(arm, "pairs")] = pairs;
-              let ok = 0;
-              for (const r of rs) ok += r.reward;
-              row[k(arm, "rollout_correct")] = ok / rs.length;
+              rs = rollouts([model, prev], [c.current, c.previous], problemsOf(t - 1), rng);
             } finally {
-              if (ref !== sft) ref.dispose();
+              rng.dispose();
             }
-            record(at(t), arm, evalAt(model, t));
-            tick(`${arm} iteration ${t}`);
           }
-        } finally {
-          rng.dispose();
+          const ref = arm === "fixed-ref" ? sft : model.clone();
+          const pick = new Rng(seed, 200 + t);
+          try {
+            prev.copyFrom(model); // the next iteration's "previous iterate"
+            const pairs = await train(model, ref, rs, arm, pick);
+            const row = at(t);
+            row[k(arm, "pairs")] = pairs;
+            let ok = 0;
+            for (const r of rs) ok += r.reward;
+            row[k(arm, "rollout_correct")] = ok / rs.length;
+          } finally {
+            pick.dispose();
+            if (ref !== sft) ref.dispose();
+          }
+          record(at(t), arm, evalAt(model, t));
+          tick(`${arm} iteration ${t}`);
         }
       }
     } finally {
