@@ -15,7 +15,20 @@ import { EnvironmentError, type Environment, type EnvTransition } from "./enviro
 
 /** The calculator world's token ids: digits 0–9 are their own ids. */
 export const CALC = Object.freeze({
-  PLUS: 10, TIMES: 11, CALL: 12, OBS: 13, ANS: 14, EOS: 15, PAD: 16,
+  /** The operator +. */
+  PLUS: 10,
+  /** The operator ×. */
+  TIMES: 11,
+  /** A call of the calculator: `CALL u op v EOS`. */
+  CALL: 12,
+  /** The calculator's answer: `OBS w` (the environment's tokens). */
+  OBS: 13,
+  /** The final answer: `ANS d EOS`. */
+  ANS: 14,
+  /** End of a policy turn. */
+  EOS: 15,
+  /** Padding. */
+  PAD: 16,
   /** Vocabulary size. */
   VOCAB: 17,
   /** Prompt length (a op1 b op2 c). */
@@ -28,10 +41,15 @@ export const CALC = Object.freeze({
 
 /** A problem `a op1 b op2 c` (ops as "+" or "×"). */
 export interface CalculatorProblem {
+  /** First digit. */
   a: number;
+  /** First operator. */
   op1: "+" | "×";
+  /** Second digit. */
   b: number;
+  /** Second operator. */
   op2: "+" | "×";
+  /** Third digit. */
   c: number;
 }
 
@@ -80,7 +98,23 @@ function checkProblem(p: CalculatorProblem): CalculatorProblem {
 }
 
 /** What a parsed policy turn is. */
-export type CalculatorTurn = { kind: "ans"; d: number } | { kind: "call"; u: number; op: number; v: number };
+export type CalculatorTurn =
+  | {
+      /** An answer. */
+      kind: "ans";
+      /** The digit answered. */
+      d: number;
+    }
+  | {
+      /** A call. */
+      kind: "call";
+      /** First operand. */
+      u: number;
+      /** The operator's token (CALC.PLUS or CALC.TIMES). */
+      op: number;
+      /** Second operand. */
+      v: number;
+    };
 
 /** Parse a policy turn (`ANS d EOS` or `CALL u op v EOS`); throws EnvironmentError
  *  ("malformed-turn") naming what is wrong. */
@@ -132,9 +166,13 @@ export function calculatorPolicyMask(transcript: ArrayLike<number>): Uint8Array 
  * ```
  */
 export class CalculatorEnv implements Environment<CalculatorProblem> {
+  /** CALC.VOCAB. */
   readonly vocab = CALC.VOCAB;
+  /** CALC.EOS. */
   readonly eos = CALC.EOS;
+  /** Most policy turns (default 3). */
   readonly maxTurns: number;
+  /** The running (or last) episode's problem. */
   context: CalculatorProblem | null = null;
   private turns = 0;
   private live = false;
@@ -147,6 +185,8 @@ export class CalculatorEnv implements Environment<CalculatorProblem> {
     this.maxTurns = integer(o.maxTurns ?? CALC.MAX_TURNS, "maxTurns", 1, 16);
   }
 
+  /** Start an episode on a problem, or on the problem of a seed (calculatorProblemFromSeed);
+   *  returns the prompt `a op1 b op2 c`. */
   reset(context: CalculatorProblem | number): Int32Array {
     const p = typeof context === "number" ? calculatorProblemFromSeed(context) : checkProblem(context);
     this.context = p;
@@ -158,6 +198,9 @@ export class CalculatorEnv implements Environment<CalculatorProblem> {
     return x;
   }
 
+  /** The policy's turn: `OBS w` after a call, the outcome after an answer (or after a call on
+   *  the last turn: 0). EnvironmentError for a malformed turn (the episode goes on) or with no
+   *  running episode. */
   step(turn: ArrayLike<number>): EnvTransition {
     if (!this.live) throw new EnvironmentError("no-episode", this.context ? "CalculatorEnv.step: the episode is over; call reset" : "CalculatorEnv.step: call reset first");
     const t = parseCalculatorTurn(turn);
