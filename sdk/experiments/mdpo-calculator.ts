@@ -45,31 +45,41 @@ export type MdpoArm = (typeof MDPO_ARMS)[number];
 export interface MdpoCalculatorConfig {
   /** SFT demonstrations. */
   demos: number;
-  /** Their shares: correct two-call tool trajectories, direct answers (the rest miscopy a digit). */
+  /** Share of correct two-call tool trajectories among the demonstrations. */
   toolShare: number;
+  /** Share of direct answers (the rest are tool trajectories that miscopy a digit). */
   directShare: number;
   /** Probability that a direct answer of a demonstration is right. */
   directAccuracy: number;
-  /** SFT epochs, learning rate, batch. */
+  /** SFT epochs. */
   sftEpochs: number;
+  /** SFT learning rate. */
   sftLr: number;
+  /** SFT batch size. */
   sftBatch: number;
-  /** The model: hidden units and embedding width of the full-context MLP (context 24). */
+  /** Hidden units of the full-context MLP (context 24). */
   hidden: number;
+  /** Embedding width of the full-context MLP. */
   width: number;
-  /** Held-out problems and rollouts per problem (pass@k needs ≥ 16). */
+  /** Held-out problems. */
   heldout: number;
+  /** Rollouts per held-out problem (pass@k needs ≥ 16). */
   evalSamples: number;
-  /** Iterations and fresh training problems per iteration. */
+  /** Iterations of online training. */
   iterations: number;
+  /** Fresh training problems per iteration. */
   prompts: number;
-  /** Rollouts per problem from the current and from the previous iterate. */
+  /** Rollouts per problem from the current iterate. */
   current: number;
+  /** Rollouts per problem from the previous iterate. */
   previous: number;
-  /** M-DPO / M-KTO: η (β), learning rate, epochs per iteration, pairs per step. */
+  /** η of M-DPO / M-KTO (β). */
   beta: number;
+  /** Learning rate of M-DPO / M-KTO. */
   lr: number;
+  /** Epochs per iteration. */
   epochs: number;
+  /** Pairs per step (M-KTO: twice as many trajectories). */
   batchSize: number;
   /** The arms run (a subset of MDPO_ARMS; "mdpo" is required). */
   arms: string[];
