@@ -9,9 +9,11 @@ import { init, Rng, ValueError } from "../sdk/index.js";
 import { LanguageModel } from "../sdk/align/model.js";
 import { pairLossTokens } from "../sdk/align/losses.js";
 import { PreferenceTrainer } from "../sdk/align/trainers/preference.js";
+import { SftTrainer } from "../sdk/align/trainers/sft.js";
+import { MultiTurnTrainer } from "../sdk/align/trainers/multiturn.js";
 import {
   CalculatorEnv, CALC, CALCULATOR_PROBLEMS, calculatorAnswer, calculatorProblemAt, calculatorProblemFromSeed, calculatorPolicyMask,
-  parseCalculatorTurn, EnvironmentError, isEnvironmentError, passAtK, trainerEnvironment,
+  parseCalculatorTurn, EnvironmentError, isEnvironmentError, passAtK, trainerEnvironment, calculatorPrompt,
 } from "../sdk/align/index.js";
 import { runExperiment, EXPERIMENTS, mdpoCalculator } from "../sdk/experiments/index.js";
 import { demonstration, demonstrations, rollouts, segmentsOf, pairExamples, type Rollout } from "../sdk/experiments/mdpo-calculator/agent.js";
@@ -364,6 +366,60 @@ describe("demonstrations and rollouts", () => {
       if (r.reward === 1) expect(r.transcript[r.transcript.length - 2]).toBe(calculatorAnswer(calculatorProblemAt(r.problem)));
     }
     m.dispose();
+  });
+});
+
+describe("CalculatorEnv with the MultiTurnTrainer", () => {
+  it("trainerEnvironment drives the trainer's rollouts: observations masked, rewards the environment's", async () => {
+    const model = LanguageModel.create({ kind: "full-context-mlp", vocab: CALC.VOCAB, context: CALC.MAX_LENGTH, width: 8, hidden: 32, pad: CALC.PAD }, { seed: 4 });
+    const rng = new Rng(4, 1);
+    const pool = Int32Array.from({ length: 4000 }, (_, i) => i);
+    const demos = demonstrations(400, pool, { tool: 0.5, direct: 0.3, directAccuracy: 0.5 }, rng);
+    rng.dispose();
+    const sft = new SftTrainer(model, { data: demos, batchSize: 32, epochs: 2, seed: 1, optimizer: { lr: 1e-2 } });
+    await sft.train();
+    sft.dispose();
+    const problems = [11, 222, 3333, 1234, 42, 777];
+    const prompts = problems.map((i) => Array.from(calculatorPrompt(calculatorProblemAt(i))));
+    const trainer = new MultiTurnTrainer(model, {
+      prompts, env: trainerEnvironment(() => new CalculatorEnv(), (i) => calculatorProblemAt(problems[i])), eos: EOS, samples: 4, maxTurns: 3,
+      maxTurnTokens: 5, iterations: 1, epochs: 1, batchSize: 4, loss: "sigmoid", beta: 0.1, optimizer: { lr: 1e-4 }, seed: 2, shuffle: false,
+    });
+    const rs = await trainer.rollout([0, 1, 2, 3, 4, 5]);
+    expect(rs.length).toBe(24);
+    let calls = 0;
+    for (const t of rs) {
+      const full = Int32Array.from([...t.prompt, ...t.tokens]);
+      // replay the transcript through a fresh environment: same observations, same reward
+      const env = new CalculatorEnv();
+      env.reset(calculatorProblemAt(problems[t.promptIndex]));
+      let k = CALC.PROMPT, reward = 0;
+      for (let turn = 0; turn < t.turns; turn++) {
+        let e = k;
+        while (e < full.length && t.trained[e - CALC.PROMPT] === 1) e++;
+        const action = full.subarray(k, e);
+        k = e;
+        let out;
+        try {
+          out = env.step(action);
+        } catch (err) {
+          expect(isEnvironmentError(err)).toBe(true);
+          break;
+        }
+        if (out.done) {
+          reward = out.outcome;
+          break;
+        }
+        calls++;
+        expect(Array.from(full.subarray(k, k + 2))).toEqual(Array.from(out.observation));
+        expect(Array.from(t.trained.subarray(k - CALC.PROMPT, k - CALC.PROMPT + 2))).toEqual([0, 0]);
+        k += 2;
+      }
+      expect(t.reward).toBe(reward);
+    }
+    expect(calls).toBeGreaterThan(0); // the SFT start does call the tool
+    trainer.dispose();
+    model.dispose();
   });
 });
 
