@@ -60,3 +60,10 @@ export type {
   PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
   PairSelection, JudgeFeedback, ReplayEntry, ReplayData, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
 } from "./trainers/index.js";
+// Environments for multi-turn training (the interface is exported as MultiTurnEnvironment here:
+// `Environment` is the MultiTurnTrainer's per-step function type).
+export {
+  EnvironmentError, isEnvironmentError, trainerEnvironment, CalculatorEnv, CALC, CALCULATOR_PROBLEMS, calculatorAnswer, calculatorPrompt,
+  calculatorProblemAt, calculatorProblemFromSeed, parseCalculatorTurn, calculatorPolicyMask, passAtK,
+} from "./envs/index.js";
+export type { Environment as MultiTurnEnvironment, EnvTransition, EnvironmentErrorCode, CalculatorProblem, CalculatorTurn } from "./envs/index.js";
