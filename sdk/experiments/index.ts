@@ -29,3 +29,5 @@ export { demoBandit, banditFixedPoint } from "./demo-bandit.js";
 export type { DemoBanditConfig } from "./demo-bandit.js";
 export { onlineVsOffline, upperFrontier, frontierGap } from "./online-vs-offline.js";
 export type { OnlineVsOfflineConfig } from "./online-vs-offline.js";
+export { droVsKto, droBandit } from "./dro-vs-kto.js";
+export type { DroVsKtoConfig, DroBanditOptions, DroBanditResult } from "./dro-vs-kto.js";

@@ -101,10 +101,10 @@ interface Point {
   kl: number;
 }
 
-/** The upper frontier f(k) = max{win_i : KL_i ≤ k} of points (with the SFT point (0, ½)), as
- *  breakpoints. @internal */
+/** The upper frontier f(k) = max{win_i : KL_i ≤ k} of points (which include the SFT policy's
+ *  own evaluation at KL 0), as breakpoints. @internal */
 export function upperFrontier(points: ReadonlyArray<{ kl: number; win: number }>): Array<{ kl: number; win: number }> {
-  const pts = [{ kl: 0, win: 0.5 }, ...points.filter((p) => Number.isFinite(p.kl) && Number.isFinite(p.win))].sort((a, b) => a.kl - b.kl || b.win - a.win);
+  const pts = [...points.filter((p) => Number.isFinite(p.kl) && Number.isFinite(p.win))].sort((a, b) => a.kl - b.kl || b.win - a.win);
   const out: Array<{ kl: number; win: number }> = [];
   let best = -Infinity;
   for (const p of pts) {
@@ -120,10 +120,11 @@ export function upperFrontier(points: ReadonlyArray<{ kl: number; win: number }>
  *  frontiers (the area between them divided by K); NaN when K = 0. @internal */
 export function frontierGap(a: ReadonlyArray<{ kl: number; win: number }>, b: ReadonlyArray<{ kl: number; win: number }>): { gap: number; range: number } {
   const fa = upperFrontier(a), fb = upperFrontier(b);
+  if (!fa.length || !fb.length) return { gap: NaN, range: 0 };
   const K = Math.min(fa[fa.length - 1].kl, fb[fb.length - 1].kl, Math.max(...a.map((p) => p.kl)), Math.max(...b.map((p) => p.kl)));
   if (!(K > 0)) return { gap: NaN, range: 0 };
   const at = (f: Array<{ kl: number; win: number }>, k: number) => {
-    let w = f[0].win;
+    let w = NaN;
     for (const p of f) if (p.kl <= k) w = p.win;
     return w;
   };

@@ -5,6 +5,7 @@
 import { experimentTable, type ExperimentTable } from "./experiment.js";
 import { demoBandit } from "./demo-bandit.js";
 import { onlineVsOffline } from "./online-vs-offline.js";
+import { droVsKto } from "./dro-vs-kto.js";
 
 /** Every experiment of the package, by name. */
-export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline);
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline, droVsKto);
