@@ -11,9 +11,10 @@
 // Bradley–Terry model on per-prompt unigram counts fitted to those pairs (online-vs-offline/
 // proxy.ts): it cannot see B or the 3-gram.
 //
-// Runs, for every τ (= β) and every policy size: offline IPO, DPO and hinge (SLiC with a
-// reference) on the fixed pairs; online IPO (OnlineTrainer: two samples per prompt from the
-// current policy, labelled by sampling P_proxy). Every `evalEvery` steps: the golden win rate
+// Runs, for every τ (= β): offline IPO, DPO and hinge (SLiC with a reference) on the fixed pairs;
+// online IPO (OnlineTrainer: two samples per prompt from the current policy, labelled by
+// sampling P_proxy); as a diagnostic, online IPO labelled by P_gold itself. The second policy
+// size runs online and offline IPO only (unless `everySize`). Every `evalEvery` steps: the golden win rate
 // against π_SFT (mean P_gold(y ≻ y′), y ∼ π_θ, y′ ∼ π_SFT, exact probabilities), the proxy win
 // rate, and KL(π_θ‖π_SFT) (exact per-token KL summed along sampled prefixes). Ablations at the
 // primary τ: coverage (offline IPO on the online run's replay log, shuffled; and in order, which
@@ -88,6 +89,12 @@ export interface OnlineVsOfflineConfig {
   evalSamples: number;
   /** Run the ablations (coverage, replay, quality) at the primary τ. */
   ablations: boolean;
+  /** Run DPO, hinge, the golden-labelled online runs and the ablations for every policy size
+   *  (false: for the first size only; the other sizes get online and offline IPO). */
+  everySize: boolean;
+  /** Also run online IPO labelled by the golden model itself (a diagnostic: separates what on-policy
+   *  sampling does from what the proxy's misspecification does). */
+  onlineGolden: boolean;
 }
 
 const NAMES: Record<string, string> = { ipo: "offline-ipo", sigmoid: "offline-dpo", hinge: "offline-hinge" };
@@ -158,12 +165,12 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
     smoke: {
       prompts: 8, tokens: 8, length: 6, unigramScale: 0.3, bigramScale: 0.6, trigramBonus: 2, sftSharpness: 2.5, sftExamples: 1024, sftEpochs: 3, sftLr: 1e-2,
       hiddens: [16], offlinePairs: 512, heldOutPairs: 512, proxyRidge: 1, taus: [0.1, 0.3], primaryTau: 0.1, offline: ["ipo"],
-      steps: 60, batchSize: 32, lr: 3e-3, evalEvery: 20, evalSamples: 512, ablations: true,
+      steps: 60, batchSize: 32, lr: 3e-3, evalEvery: 20, evalSamples: 512, ablations: true, onlineGolden: true, everySize: false,
     },
     full: {
       prompts: 16, tokens: 8, length: 8, unigramScale: 0.3, bigramScale: 0.6, trigramBonus: 2, sftSharpness: 2.5, sftExamples: 4096, sftEpochs: 4, sftLr: 1e-2,
-      hiddens: [32, 128], offlinePairs: 4000, heldOutPairs: 2000, proxyRidge: 1, taus: [0.03, 0.1, 0.3, 1], primaryTau: 0.1, offline: ["ipo", "sigmoid", "hinge"],
-      steps: 500, batchSize: 64, lr: 3e-3, evalEvery: 100, evalSamples: 2048, ablations: true,
+      hiddens: [32, 128], offlinePairs: 4000, heldOutPairs: 2000, proxyRidge: 1, taus: [0.03, 0.1, 0.3], primaryTau: 0.1, offline: ["ipo", "sigmoid", "hinge"],
+      steps: 300, batchSize: 64, lr: 3e-3, evalEvery: 50, evalSamples: 1024, ablations: true, onlineGolden: true, everySize: false,
     },
   },
   defaultSeeds: 5,
@@ -198,8 +205,8 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
     const world = new TokenTables(spec, wrng);
     const source = new BigramSource(world, c.sftSharpness, wrng);
     wrng.dispose();
-    const runsPerSize = c.taus.length * (1 + c.offline.length) + (c.ablations ? 3 : 0);
-    const totalRuns = runsPerSize * c.hiddens.length;
+    const all = (H: number) => c.everySize || H === c.hiddens[0];
+    const totalRuns = c.hiddens.reduce((s, H) => s + (all(H) ? c.taus.length * (1 + c.offline.length + (c.onlineGolden ? 1 : 0)) + (c.ablations ? 3 : 0) : 2 * c.taus.length), 0);
     let done = 0;
 
     for (const H of c.hiddens) {
@@ -280,12 +287,15 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
         const offId = (e: Example) => off.xs[e.line - 1];
         const pairTokens = c.steps * c.batchSize * 2 * c.length;
 
-        const online = async (tau: number, keep: boolean) => {
+        const online = async (tau: number, keep: boolean, golden = false) => {
           const model = sft.clone();
+          const judge = golden
+            ? (_p: Int32Array, a: Int32Array, b: Int32Array, i: number) => sigmoid(world.utility(promptList[i].promptId, a) - world.utility(promptList[i].promptId, b))
+            : (_p: Int32Array, a: Int32Array, b: Int32Array, i: number) => proxy.prefer(promptList[i].promptId, a, b);
           const pts = [base];
           const t = new OnlineTrainer(model, {
             ...trainOpts(tau, pts, model), loss: "ipo", prompts: promptList, k: 2, feedback: "bernoulli", epochs: c.steps, maxNewTokens: c.length, eos: null,
-            judge: (_p, a, b, i) => proxy.prefer(promptList[i].promptId, a, b), replay: keep,
+            judge, replay: keep,
             // The prompts carry their ids; the trainer's base asks for promptId whenever the model
             // has a prompt embedding, and this one is only read for Example prompts (there are none).
             promptId: (e: Example) => promptList[e.line - 1].promptId,
@@ -314,11 +324,16 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
         };
 
         for (const tau of c.taus) {
-          const primary = tau === c.primaryTau && c.ablations;
+          const primary = tau === c.primaryTau && c.ablations && all(H);
           const on = await online(tau, primary);
           owned.push(on.model);
           record("online-ipo", tau, on.pts, on.model);
-          for (const loss of c.offline) {
+          if (c.onlineGolden && all(H)) {
+            const g = await online(tau, false, true);
+            record("online-ipo-golden", tau, g.pts, g.model);
+            g.model.dispose();
+          }
+          for (const loss of all(H) ? c.offline : ["ipo"]) {
             const r = await offline(loss, tau, offPairs, offId);
             record(NAMES[loss], tau, r.pts, r.model);
             r.model.dispose();
@@ -355,13 +370,19 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
     const curves = [...rows.values()].sort((a, b) => a.step - b.step);
     // Frontier gaps per size (this seed's checkpoints of every τ).
     for (const H of config.hiddens) {
+      const every = config.everySize || H === config.hiddens[0];
       const pts = (run: string, taus = config.taus) => taus.flatMap((tau) => curves.filter((r) => key(H, run, tau, "kl") in r).map((r) => ({ kl: r[key(H, run, tau, "kl")], win: r[key(H, run, tau, "golden_win_rate")] })));
-      for (const loss of config.offline) {
+      for (const loss of every ? config.offline : ["ipo"]) {
         const g = frontierGap(pts("online-ipo"), pts(NAMES[loss]));
         scalars[`h=${H}/gap/online-ipo_minus_${NAMES[loss]}`] = g.gap;
         scalars[`h=${H}/gap_range/online-ipo_minus_${NAMES[loss]}`] = g.range;
       }
-      if (config.ablations) {
+      if (config.onlineGolden && every) {
+        const g = frontierGap(pts("online-ipo-golden"), pts("offline-ipo"));
+        scalars[`h=${H}/gap/online-ipo-golden_minus_offline-ipo`] = g.gap;
+        scalars[`h=${H}/gap/online-ipo-golden_minus_online-ipo`] = frontierGap(pts("online-ipo-golden"), pts("online-ipo")).gap;
+      }
+      if (config.ablations && every) {
         for (const run of ["offline-ipo-shuffled-online", "offline-ipo-online-data", "offline-ipo"]) {
           const g = frontierGap(pts("online-ipo", [config.primaryTau]), pts(run, [config.primaryTau]));
           scalars[`h=${H}/gap_at_primary/online-ipo_minus_${run}`] = g.gap;
@@ -397,7 +418,8 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
       });
     }
     for (const H of config.hiddens) {
-      for (const loss of config.offline.filter((l) => l !== "ipo")) {
+      const every = config.everySize || H === H0;
+      for (const loss of every ? config.offline.filter((l) => l !== "ipo") : []) {
         out.push({
           name: `frontier_gap_vs_${loss === "sigmoid" ? "dpo" : loss}_h${H}`,
           definition: `H = ${H}: as frontier_gap, online IPO against offline ${NAMES[loss].slice(8).toUpperCase()}.`,
@@ -405,7 +427,7 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
           values: v((r) => r.scalars[`h=${H}/gap/online-ipo_minus_${NAMES[loss]}`]),
         });
       }
-      if (config.ablations) {
+      if (config.ablations && every) {
         out.push({
           name: `coverage_gap_h${H}`,
           definition: `H = ${H}, τ = ${tp}: frontier gap of online IPO over offline IPO trained on the online run's own pairs, shuffled (the coverage ablation).`,
@@ -428,6 +450,14 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
           values: v((r) => r.scalars[`h=${H}/replay_identical`]),
         });
       }
+      if (config.onlineGolden && every) {
+        out.push({
+          name: `golden_online_gap_h${H}`,
+          definition: `H = ${H}: frontier gap of online IPO labelled by the golden model (not the proxy) over offline IPO (a diagnostic).`,
+          expected: "positive" as const, primary: false,
+          values: v((r) => r.scalars[`h=${H}/gap/online-ipo-golden_minus_offline-ipo`]),
+        });
+      }
       out.push({
         name: `accuracy_golden_minus_proxy_h${H}`,
         definition: `H = ${H}: held-out pairwise accuracy of the golden utility − that of the unigram proxy (how misspecified the proxy is).`,
@@ -442,7 +472,8 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
     const tp = config.primaryTau;
     const out: PlotSpec[] = [];
     for (const H of config.hiddens) {
-      const runs = ["online-ipo", ...config.offline.map((l) => NAMES[l])];
+      const every = config.everySize || H === config.hiddens[0];
+      const runs = every ? ["online-ipo", ...(config.onlineGolden ? ["online-ipo-golden"] : []), ...config.offline.map((l) => NAMES[l])] : ["online-ipo", "offline-ipo"];
       out.push({
         kind: "custom", file: `frontier-h${H}.svg`,
         render: (results) => scatterPlot({
@@ -478,6 +509,7 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
         { metric: key(H0, "online-ipo", tp, "proxy_win_rate"), label: "online IPO, proxy", dashed: true },
         { metric: key(H0, "offline-ipo", tp, "golden_win_rate"), label: "offline IPO, golden" },
         { metric: key(H0, "offline-ipo", tp, "proxy_win_rate"), label: "offline IPO, proxy", dashed: true },
+        ...(config.onlineGolden ? [{ metric: key(H0, "online-ipo-golden", tp, "golden_win_rate"), label: "online IPO with golden labels" }] : []),
       ],
     });
     if (config.ablations) {
