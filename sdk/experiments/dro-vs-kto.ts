@@ -213,12 +213,12 @@ export const droVsKto = defineExperiment<DroVsKtoConfig>({
   presets: {
     smoke: {
       prompts: 8, tokens: 8, length: 4, unigramScale: 1, bigramScale: 1, feedbackScale: 2, refSharpness: 1, refExamples: 1024, refEpochs: 3, refLr: 1e-2,
-      hidden: 16, triples: 2048, taus: [0.3, 1], methods: ["dro-v", "dro-shared", "kto"], steps: 150, batchSize: 64, lr: 3e-3, valueLrScale: 5, evalSamples: 1024,
+      hidden: 16, triples: 2048, taus: [0.1, 1], methods: ["dro-v", "dro-shared", "kto"], steps: 200, batchSize: 64, lr: 3e-3, valueLrScale: 5, evalSamples: 1024,
       bandit: { prompts: 3, actions: 4, tau: 0.5, steps: 1000, lr: 0.01 },
     },
     full: {
       prompts: 32, tokens: 12, length: 6, unigramScale: 1, bigramScale: 1, feedbackScale: 2, refSharpness: 1, refExamples: 8192, refEpochs: 3, refLr: 1e-2,
-      hidden: 32, triples: 20000, taus: [0.1, 0.3, 1, 3], methods: ["dro-v", "dro-shared", "kto", "filtered-sft", "dpo"], steps: 1500, batchSize: 64, lr: 3e-3,
+      hidden: 32, triples: 20000, taus: [0.03, 0.1, 0.3, 1, 3], methods: ["dro-v", "dro-shared", "kto", "filtered-sft", "dpo"], steps: 1000, batchSize: 64, lr: 3e-3,
       valueLrScale: 5, evalSamples: 2048, bandit: { prompts: 4, actions: 6, tau: 0.5, steps: 1000, lr: 0.01 },
     },
   },
