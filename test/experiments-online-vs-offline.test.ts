@@ -107,7 +107,7 @@ describe("online-vs-offline, smoke preset (seeds 1, 2, 3)", () => {
     expect(md).toContain("## Final and best metrics");
     for (const c of smoke.contrasts) expect(md).toContain(`### ${c.name}: ${c.verdict}`);
     expect(smoke.files["metrics.jsonl"].trimEnd().split("\n").length).toBe(smoke.results.reduce((s, r) => s + r.curves.length, 0));
-    for (const f of ["frontier-h16.svg", "overoptimisation.svg", "ablations.svg"]) expect(smoke.files[f].startsWith("<svg")).toBe(true);
+    for (const f of ["frontier-h16.svg", "overoptimisation-tau0.1.svg", "overoptimisation-tau0.3.svg", "ablations.svg"]) expect(smoke.files[f].startsWith("<svg")).toBe(true);
   });
 
   it("checks its configuration", async () => {

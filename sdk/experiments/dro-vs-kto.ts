@@ -443,7 +443,7 @@ export const droVsKto = defineExperiment<DroVsKtoConfig>({
     return [{
       kind: "custom", file: "win-rate-vs-tau.svg",
       render: (results) => linePlot({
-        title: "win rate vs π_ref (SFT) against τ (= KTO / DPO β), mean over seeds", xLabel: "τ", yLabel: "win rate vs SFT", logX: true,
+        title: "win rate vs SFT against τ (= KTO / DPO β), seed means", xLabel: "τ", yLabel: "win rate vs SFT", logX: true,
         series: [
           ...methods.map((m) => ({
             name: m, x: config.taus, markers: true,

@@ -477,7 +477,7 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
       out.push({
         kind: "custom", file: `frontier-h${H}.svg`,
         render: (results) => scatterPlot({
-          title: `golden win rate vs KL(π‖π_SFT), H = ${H}: every checkpoint of every τ, mean over seeds`, xLabel: "KL(π‖π_SFT)", yLabel: "golden win rate vs SFT",
+          title: `golden win rate vs KL, H = ${H} (checkpoints of every τ, seed means)`, xLabel: "KL(π‖π_SFT)", yLabel: "golden win rate vs SFT",
           frontier: "max", legend: "bottom-right",
           series: runs.map((run) => {
             const x: number[] = [], y: number[] = [];
@@ -502,19 +502,21 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
       });
     }
     const H0 = config.hiddens[0];
-    out.push({
-      kind: "curves", file: "overoptimisation.svg", title: `proxy vs golden win rate during training, H = ${H0}, τ = ${tp}`, yLabel: "win rate vs SFT",
-      series: [
-        { metric: key(H0, "online-ipo", tp, "golden_win_rate"), label: "online IPO, golden" },
-        { metric: key(H0, "online-ipo", tp, "proxy_win_rate"), label: "online IPO, proxy", dashed: true },
-        { metric: key(H0, "offline-ipo", tp, "golden_win_rate"), label: "offline IPO, golden" },
-        { metric: key(H0, "offline-ipo", tp, "proxy_win_rate"), label: "offline IPO, proxy", dashed: true },
-        ...(config.onlineGolden ? [{ metric: key(H0, "online-ipo-golden", tp, "golden_win_rate"), label: "online IPO with golden labels" }] : []),
-      ],
-    });
+    for (const tau of config.taus) {
+      out.push({
+        kind: "curves", file: `overoptimisation-tau${tau}.svg`, title: `proxy vs golden win rate, H = ${H0}, τ = ${tau}`, yLabel: "win rate vs SFT",
+        series: [
+          { metric: key(H0, "online-ipo", tau, "golden_win_rate"), label: "online IPO, golden" },
+          { metric: key(H0, "online-ipo", tau, "proxy_win_rate"), label: "online IPO, proxy", dashed: true },
+          { metric: key(H0, "offline-ipo", tau, "golden_win_rate"), label: "offline IPO, golden" },
+          { metric: key(H0, "offline-ipo", tau, "proxy_win_rate"), label: "offline IPO, proxy", dashed: true },
+          ...(config.onlineGolden ? [{ metric: key(H0, "online-ipo-golden", tau, "golden_win_rate"), label: "online IPO with golden labels" }] : []),
+        ],
+      });
+    }
     if (config.ablations) {
       out.push({
-        kind: "curves", file: "ablations.svg", title: `golden win rate during training, H = ${H0}, τ = ${tp}: the ablations`, yLabel: "golden win rate vs SFT",
+        kind: "curves", file: "ablations.svg", title: `ablations: golden win rate, H = ${H0}, τ = ${tp}`, yLabel: "golden win rate vs SFT",
         series: [
           { metric: key(H0, "online-ipo", tp, "golden_win_rate"), label: "online IPO" },
           { metric: key(H0, "offline-ipo-replay", tp, "golden_win_rate"), label: "replay in order", dashed: true },
