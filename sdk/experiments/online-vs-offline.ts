@@ -109,7 +109,7 @@ interface Point {
 }
 
 /** The upper frontier f(k) = max{win_i : KL_i ≤ k} of points (which include the SFT policy's
- *  own evaluation at KL 0), as breakpoints. @internal */
+ *  own evaluation at KL 0), as breakpoints. */
 export function upperFrontier(points: ReadonlyArray<{ kl: number; win: number }>): Array<{ kl: number; win: number }> {
   const pts = [...points.filter((p) => Number.isFinite(p.kl) && Number.isFinite(p.win))].sort((a, b) => a.kl - b.kl || b.win - a.win);
   const out: Array<{ kl: number; win: number }> = [];
@@ -124,7 +124,7 @@ export function upperFrontier(points: ReadonlyArray<{ kl: number; win: number }>
 }
 
 /** Mean of f_a − f_b over [0, K] with K = min(max KL of a, max KL of b), f the step-function upper
- *  frontiers (the area between them divided by K); NaN when K = 0. @internal */
+ *  frontiers (the area between them divided by K); NaN when K = 0. */
 export function frontierGap(a: ReadonlyArray<{ kl: number; win: number }>, b: ReadonlyArray<{ kl: number; win: number }>): { gap: number; range: number } {
   const fa = upperFrontier(a), fb = upperFrontier(b);
   if (!fa.length || !fb.length) return { gap: NaN, range: 0 };
