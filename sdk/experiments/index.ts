@@ -27,5 +27,9 @@ export type { Verdict, Direction, TInterval, BootstrapInterval, BootstrapOptions
 export { canonicalJson, configHash, fnv1a64 } from "./report.js";
 export { demoBandit, banditFixedPoint } from "./demo-bandit.js";
 export type { DemoBanditConfig } from "./demo-bandit.js";
+export { onlineVsOffline, upperFrontier, frontierGap } from "./online-vs-offline.js";
+export type { OnlineVsOfflineConfig } from "./online-vs-offline.js";
+export { droVsKto, droBandit } from "./dro-vs-kto.js";
+export type { DroVsKtoConfig, DroBanditOptions, DroBanditResult } from "./dro-vs-kto.js";
 export { mdpoCalculator, MDPO_ARMS } from "./mdpo-calculator.js";
 export type { MdpoCalculatorConfig, MdpoArm } from "./mdpo-calculator.js";

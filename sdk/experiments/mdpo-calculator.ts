@@ -102,7 +102,7 @@ function record(row: CurveRow | Record<string, number>, arm: string, m: AgentMet
 /** Multi-turn M-DPO / M-KTO for a calculator-tool agent (Xiong et al. 2024). */
 export const mdpoCalculator = defineExperiment<MdpoCalculatorConfig>({
   name: "mdpo-calculator",
-  title: "Multi-turn M-DPO / M-KTO for a calculator-tool agent",
+  title: "Multi-turn M-DPO / M-KTO for a calculator-tool agent (Xiong et al. 2024)",
   description:
     "A full-context MLP agent solves `a op1 b op2 c` (digits, + and ×, mod 10) by calling a calculator (`CALL u op v` → `OBS w`) or " +
     "answering (`ANS d`), at most three turns, reward 1 iff the answer is right. SFT on demonstrations with built-in errors (direct " +

@@ -4,7 +4,9 @@
 // docs/guide/experiments.md for the template).
 import { experimentTable, type ExperimentTable } from "./experiment.js";
 import { demoBandit } from "./demo-bandit.js";
+import { onlineVsOffline } from "./online-vs-offline.js";
+import { droVsKto } from "./dro-vs-kto.js";
 import { mdpoCalculator } from "./mdpo-calculator.js";
 
 /** Every experiment of the package, by name. */
-export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, mdpoCalculator);
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline, droVsKto, mdpoCalculator);
