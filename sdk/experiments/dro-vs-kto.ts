@@ -77,7 +77,21 @@ export interface DroVsKtoConfig {
   /** Paired samples of the win rate. */
   evalSamples: number;
   /** Bandit mode: prompts, actions, τ, full-batch steps and learning rate (0 prompts: skip). */
-  bandit: { prompts: number; actions: number; tau: number; steps: number; lr: number };
+  bandit: DroBanditSettings;
+}
+
+/** The bandit-mode check of a dro-vs-kto run (one-token responses, the closed-form optimum). */
+export interface DroBanditSettings {
+  /** Prompts (0: skip the check). */
+  prompts: number;
+  /** Actions per prompt. */
+  actions: number;
+  /** DRO's τ. */
+  tau: number;
+  /** Full-batch steps. */
+  steps: number;
+  /** Learning rate. */
+  lr: number;
 }
 
 const METHODS = ["dro-v", "dro-shared", "kto", "filtered-sft", "dpo"] as const;

@@ -108,11 +108,27 @@ interface Point {
   kl: number;
 }
 
+/** A policy's point in the win-rate-vs-KL plane. */
+export interface FrontierPoint {
+  /** KL(π‖π_SFT) of the policy. */
+  kl: number;
+  /** Its golden (or proxy) win rate against the SFT policy. */
+  win: number;
+}
+
+/** The mean gap between two frontiers and the KL range it is taken over. */
+export interface FrontierGap {
+  /** Mean of f_a − f_b over [0, range]; NaN when the range is 0. */
+  gap: number;
+  /** K, the largest KL both frontiers reach. */
+  range: number;
+}
+
 /** The upper frontier f(k) = max{win_i : KL_i ≤ k} of points (which include the SFT policy's
  *  own evaluation at KL 0), as breakpoints. */
-export function upperFrontier(points: ReadonlyArray<{ kl: number; win: number }>): Array<{ kl: number; win: number }> {
+export function upperFrontier(points: ReadonlyArray<FrontierPoint>): FrontierPoint[] {
   const pts = [...points.filter((p) => Number.isFinite(p.kl) && Number.isFinite(p.win))].sort((a, b) => a.kl - b.kl || b.win - a.win);
-  const out: Array<{ kl: number; win: number }> = [];
+  const out: FrontierPoint[] = [];
   let best = -Infinity;
   for (const p of pts) {
     if (p.win > best) {
@@ -125,7 +141,7 @@ export function upperFrontier(points: ReadonlyArray<{ kl: number; win: number }>
 
 /** Mean of f_a − f_b over [0, K] with K = min(max KL of a, max KL of b), f the step-function upper
  *  frontiers (the area between them divided by K); NaN when K = 0. */
-export function frontierGap(a: ReadonlyArray<{ kl: number; win: number }>, b: ReadonlyArray<{ kl: number; win: number }>): { gap: number; range: number } {
+export function frontierGap(a: ReadonlyArray<FrontierPoint>, b: ReadonlyArray<FrontierPoint>): FrontierGap {
   const fa = upperFrontier(a), fb = upperFrontier(b);
   if (!fa.length || !fb.length) return { gap: NaN, range: 0 };
   const K = Math.min(fa[fa.length - 1].kl, fb[fb.length - 1].kl, Math.max(...a.map((p) => p.kl)), Math.max(...b.map((p) => p.kl)));
