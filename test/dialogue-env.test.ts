@@ -75,7 +75,8 @@ describe("EducationDialogueEnv", () => {
     const type = 4; // knowledge 1, style 1
     expect(env.types[type]).toEqual({ knowledge: 1, style: 1 });
     const a = 2; // TEACH(style 1, level 0)
-    const p = env.replyProbs(type, a);
+    const p = env.replyProbs(type, a, env.transition(type, env.initialState(), a));
+    expect(p).not.toEqual(env.replyProbs(type, a)); // the reaction reflects the state after the move
     let s = 0;
     for (const v of p) s += v;
     expect(Math.abs(s - 1)).toBeLessThan(1e-12);

@@ -60,3 +60,11 @@ export type {
   PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
   PairSelection, JudgeFeedback, ReplayEntry, ReplayData, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
 } from "./trainers/index.js";
+export { EducationDialogueEnv, dialogueGame, REACTIONS } from "./envs/dialogue.js";
+export type { StudentType, StudentState, DialogueOutcome, EducationDialogueOptions, DialogueGame } from "./envs/dialogue.js";
+export { MalformedTurnError, EnvironmentStateError, EnvRandom, episodeSeed } from "./envs/environment.js";
+// The multi-turn environment interface of align/envs (named TurnEnvironment here: `Environment`
+// is the MultiTurnTrainer's callback type above).
+export type { Environment as TurnEnvironment, EnvironmentStep } from "./envs/environment.js";
+export { trainConversations, rolloutConversations, turnLogRatios } from "./trainers/mtpo.js";
+export type { Conversation, ConversationMethod, ConversationTrainOptions, ConversationMetrics } from "./trainers/mtpo.js";

@@ -68,8 +68,9 @@ export interface MtpoDialogueConfig {
   logEvery: number;
   /** Conversations per logged point of the training curves. */
   curveConversations: number;
-  /** Tabular check: turns and iterations of contextual MTPO on the exact small world (styles 2, levels 2). */
+  /** Tabular check: turns of the exact small world (styles 2, levels 2). */
   tabularTurns: number;
+  /** Tabular check: iterations of contextual MTPO. */
   tabularIterations: number;
   /** Tabular check: the exploitability must end below this in every seed. */
   tabularTolerance: number;

@@ -12,9 +12,10 @@
 // - Each teacher turn is one token: TEACH(σ, ℓ) (teach in style σ at level ℓ), CHECK (a
 //   diagnostic question) or END. At most `turns` teacher turns; END ends the conversation early.
 // - The student answers every turn with one reaction token, engaged/bored × clear/confused:
-//   engaged with probability `matchEngaged` when σ = s (else `mismatchEngaged`), clear with a
+//   engaged with probability (1 − w)·(`matchEngaged` if σ = s, else `mismatchEngaged`) + w·e, e the
+//   student's engagement after the move (w = `engagementWeight`), clear with a
 //   probability that depends on whether ℓ is below, at or above k; a CHECK is answered clear
-//   with probability `checkClear[k]` and engaged with probability ½. The reactions reveal the
+//   with probability `checkClear[k]` and engaged with probability ½ (before the engagement mix). The reactions reveal the
 //   type only indirectly and noisily.
 // - Hidden learning state (deterministic given the type and the teacher's moves, so the
 //   outcome is a function of the type and the moves): understanding u, engagement e,
@@ -73,6 +74,9 @@ export interface EducationDialogueOptions {
   matchEngaged?: number;
   /** P(engaged) when it does not. Default 0.3. */
   mismatchEngaged?: number;
+  /** Weight of the student's current engagement in P(engaged): P = (1 − w)·P_style + w·e, e the
+   *  engagement after the move (so that early moves show in later reactions). Default 0.5. */
+  engagementWeight?: number;
   /** P(clear) when teaching below / at / above the student's level. Default [0.95, 0.8, 0.2]. */
   clear?: number[];
   /** P(clear answer to CHECK) per knowledge level (length `levels`). Default evenly from 0.1 to 0.9. */
@@ -98,14 +102,17 @@ export interface EducationDialogueOptions {
 }
 
 const KEYS = [
-  "styles", "levels", "turns", "greetingAccuracy", "matchEngaged", "mismatchEngaged", "clear", "checkClear", "gain", "fit", "engagementStep",
+  "styles", "levels", "turns", "greetingAccuracy", "matchEngaged", "mismatchEngaged", "engagementWeight", "clear", "checkClear", "gain", "fit", "engagementStep",
   "confidenceStep", "checkCost", "start", "judgeScale", "judgeWidth", "typeProbs",
 ] as const;
 
 /** Hidden learning state during a conversation. */
 export interface StudentState {
+  /** Understanding u ∈ [0, 1]. */
   understanding: number;
+  /** Engagement e ∈ [0, 1]. */
   engagement: number;
+  /** Confidence f ∈ [0, 1]. */
   confidence: number;
 }
 
@@ -139,11 +146,13 @@ type Resolved = Required<Omit<EducationDialogueOptions, "typeProbs">> & { typePr
  * ```
  */
 export class EducationDialogueEnv implements Environment<number, DialogueOutcome> {
+  /** "education-dialogue". */
   readonly name = "education-dialogue";
   /** The resolved options. */
   readonly options: Readonly<Resolved>;
-  /** Styles S and levels L. */
+  /** Learning styles S. */
   readonly styles: number;
+  /** Knowledge (and teaching) levels L. */
   readonly levels: number;
   /** Most teacher turns. */
   readonly turns: number;
@@ -151,13 +160,19 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
   readonly types: readonly StudentType[];
   /** Probabilities of the types. */
   readonly typeProbs: readonly number[];
-  /** Token ids. */
+  /** Padding token id. */
   readonly pad = 0;
+  /** Beginning of the conversation. */
   readonly bos = 1;
+  /** First greeting token (one per style). */
   readonly greetingBase = 2;
+  /** First reaction token (4: see REACTIONS). */
   readonly reactionBase: number;
+  /** First TEACH(σ, ℓ) token. */
   readonly teachBase: number;
+  /** The CHECK token (a diagnostic question). */
   readonly checkToken: number;
+  /** The END token (the teacher ends the conversation). */
   readonly endToken: number;
   /** Vocabulary size. */
   readonly vocab: number;
@@ -188,6 +203,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
       styles: S, levels: L, turns: integer(o.turns ?? 5, "turns", 1, 12),
       greetingAccuracy: probability(o.greetingAccuracy ?? 0.5, "greetingAccuracy"),
       matchEngaged: probability(o.matchEngaged ?? 0.85, "matchEngaged"), mismatchEngaged: probability(o.mismatchEngaged ?? 0.3, "mismatchEngaged"),
+      engagementWeight: probability(o.engagementWeight ?? 0.5, "engagementWeight"),
       clear: vec(o.clear, [0.95, 0.8, 0.2], "clear", 3, true), checkClear: vec(o.checkClear, checkDefault, "checkClear", L, true),
       gain: probability(o.gain ?? 0.35, "gain"), fit: vec(o.fit, [0.35, 1, 0.1], "fit", 3, false),
       engagementStep: vec(o.engagementStep, [0.15, -0.2], "engagementStep", 2, false),
@@ -234,9 +250,10 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
     return p;
   }
 
-  /** P(reaction r | type, action) over the 4 reactions (engaged-clear, engaged-confused,
-   *  bored-clear, bored-confused); END has no reaction (an error). */
-  replyProbs(type: number, action: number): Float64Array {
+  /** P(reaction r | type, action, state) over the 4 reactions (engaged-clear, engaged-confused,
+   *  bored-clear, bored-confused), `state` the hidden state after the action (default: the
+   *  initial state); END has no reaction (an error). */
+  replyProbs(type: number, action: number, state: StudentState = this.initialState()): Float64Array {
     const t = this.typeAt(type), o = this.options, S = this.styles, L = this.levels;
     let pe: number, pc: number;
     if (action >= 0 && action < S * L) {
@@ -247,6 +264,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
       pe = 0.5;
       pc = o.checkClear[t.knowledge];
     } else throw new ValueError(`replyProbs: action ${action} has no reaction (END or out of range)`);
+    pe = (1 - o.engagementWeight) * pe + o.engagementWeight * state.engagement;
     return Float64Array.of(pe * pc, pe * (1 - pc), (1 - pe) * pc, (1 - pe) * (1 - pc));
   }
 
@@ -333,7 +351,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
   }
 
   private reactTo(a: number): number {
-    return this.rng!.categorical(this.replyProbs(this.type, a));
+    return this.rng!.categorical(this.replyProbs(this.type, a, this.state!));
   }
 
   private typeAt(type: number): StudentType {
@@ -387,10 +405,17 @@ export function dialogueGame(env: EducationDialogueEnv): DialogueGame {
     const P = new Float64Array(nSeq * nSeq);
     for (let i = 0; i < nSeq; i++) for (let j = 0; j < nSeq; j++) P[i * nSeq + j] = i === j ? 0.5 : env.prefer(out[i], out[j]);
     prefs.push(P);
-    const reply = Array.from({ length: A }, (_, a) => env.replyProbs(c, a));
-    probs.push(states.slice(0, H).map((Sh) => {
+    // The hidden state after each move sequence of length h + 1, then the reaction probabilities.
+    probs.push(states.slice(0, H).map((Sh, h) => {
+      const n = A ** (h + 1);
+      const reply: Float64Array[] = [];
+      for (let q = 0; q < n; q++) {
+        let st = env.initialState();
+        for (let i = 0; i <= h; i++) st = env.transition(c, st, Math.floor(q / A ** (h - i)) % A);
+        reply.push(env.replyProbs(c, q % A, st));
+      }
       const p = new Float64Array(Sh * A * K);
-      for (let xy = 0; xy < Sh * A; xy++) p.set(reply[xy % A], xy * K);
+      for (let x = 0; x < Sh; x++) for (let y = 0; y < A; y++) p.set(reply[seqs[h][x] * A + y], (x * A + y) * K);
       return p;
     }));
     endClass.push(seqs[H]);
