@@ -206,11 +206,11 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
   references: ["Shani, Rosenberg, Cassel, Lang, Calandriello, Zipori, Noga, Keller, Piot, Szpektor, Hassidim, Matias & Munos 2024, Multi-turn Reinforcement Learning from Preference Human Feedback (NeurIPS)."],
   presets: {
     smoke: {
-      styles: 3, levels: 2, turns: 4, hidden: 32, iterations: 120, batch: 16, beta: 0.01, lr: 0.5, mixture: 0.1, rmL2: 0.1,
+      styles: 3, levels: 2, turns: 4, hidden: 32, iterations: 120, batch: 16, beta: 0.01, lr: 0.5, mixture: 0.0375, rmL2: 0.1,
       evalConversations: 256, logEvery: 40, curveConversations: 64, tabularTurns: 2, tabularIterations: 100, tabularTolerance: 1e-4,
     },
     full: {
-      styles: 3, levels: 2, turns: 5, hidden: 64, iterations: 500, batch: 16, beta: 0.01, lr: 0.5, mixture: 0.1, rmL2: 0.1,
+      styles: 3, levels: 2, turns: 5, hidden: 64, iterations: 500, batch: 16, beta: 0.01, lr: 0.5, mixture: 0.0375, rmL2: 0.1,
       evalConversations: 1024, logEvery: 50, curveConversations: 128, tabularTurns: 3, tabularIterations: 200, tabularTolerance: 1e-4,
     },
   },
@@ -411,6 +411,20 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
         expected: "positive",
         claim: "Shani et al. 2024 (§5.8): RLHF-multi beats single-turn RLHF (0.548 T5-Large, 0.82 T5-XL).",
         values: v(win("rlhf-multi", "rlhf-single")),
+      },
+      {
+        name: "mtpo_tau_vs_single_turn_rlhf", primary: false,
+        definition: "P(MTPO-τ ≻ single-turn RLHF) − ½.",
+        expected: "positive",
+        claim: "Shani et al. 2024 (Table 1): MTPO-τ beats single-turn RLHF (0.646 against RLHF-reward).",
+        values: v(win("mtpo-tau", "rlhf-single")),
+      },
+      {
+        name: "mtpo_minus_multi_turn_rlhf_vs_reference", primary: false,
+        definition: "P(MTPO ≻ μ) − P(multi-turn RLHF ≻ μ): the two policies' win rates against the same reference conversations.",
+        expected: "positive",
+        claim: "Shani et al. 2024 (Table 1, SFT column): MTPO wins 0.909 against SFT, RLHF-multi 0.788.",
+        values: results.map((r) => r.scalars[win("mtpo", "ref")] - r.scalars[win("rlhf-multi", "ref")]),
       },
       {
         name: "mtpo_vs_reference", primary: false,
