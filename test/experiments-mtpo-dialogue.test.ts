@@ -46,11 +46,22 @@ describe("mtpo-dialogue (smoke)", () => {
       expect(r.scalars.tabular_exploitability_start).toBeGreaterThan(0.01);
       expect(r.scalars.tabular_exploitability).toBeLessThan(1e-4);
     }
+    // The exact small world: the equilibrium is at E ≈ 0, every trained policy above it, and the
+    // exact win rates are antisymmetric.
+    const tab = ["ref", "rlhf-single", "rlhf-multi", "mtpo", "mtpo-tau", "equilibrium"];
+    for (const r of run.results) {
+      expect(r.scalars["tabular/exploitability/equilibrium"]).toBeLessThan(1e-6);
+      for (const a of tab) {
+        expect(r.scalars[`tabular/exploitability/${a}`]).toBeGreaterThanOrEqual(-1e-12);
+        for (const b of tab) if (a !== b) expect(Math.abs(r.scalars[`tabular/win/${a}/${b}`] + r.scalars[`tabular/win/${b}/${a}`] - 1)).toBeLessThan(1e-9);
+      }
+      expect(r.scalars["tabular/exploitability/ref"]).toBeGreaterThan(r.scalars["tabular/exploitability/mtpo"]);
+    }
     // The primary contrast is reported, with its verdict (not asserted: at smoke scale the
     // seeds disagree; see docs/experiments/mtpo-dialogue.md).
     expect(run.contrasts[0].name).toBe("mtpo_vs_single_turn_rlhf");
     expect(run.contrasts[0].primary).not.toBe(false);
-    expect(Object.keys(run.files)).toEqual(expect.arrayContaining(["report.md", "win-rate.svg", "outcome-by-type.svg", "summary.svg", "training.svg", "kl.svg"]));
+    expect(Object.keys(run.files)).toEqual(expect.arrayContaining(["report.md", "win-rate.svg", "outcome-by-type.svg", "summary.svg", "training.svg", "kl.svg", "tabular-win-rate.svg"]));
   });
 
   it("the same numbers in this thread as on the workers", async () => {

@@ -32,10 +32,10 @@ import { integer, positive, probability, nonNegative } from "../core/validate.js
 import { Rng } from "../random/rng.js";
 import { LanguageModel } from "../align/model.js";
 import { LMPolicy } from "../align/policy.js";
-import { EducationDialogueEnv, dialogueGame, REACTIONS, type DialogueOutcome } from "../align/envs/dialogue.js";
+import { EducationDialogueEnv, dialogueGame, REACTIONS, type DialogueOutcome, type DialogueGame } from "../align/envs/dialogue.js";
 import { episodeSeed } from "../align/envs/environment.js";
-import { rolloutConversations, trainConversations, turnLogRatios, type Conversation, type ConversationMethod } from "../align/trainers/mtpo.js";
-import { contextualMtpo } from "../games/mtpo-contexts.js";
+import { rolloutConversations, trainConversations, turnLogRatios, type Conversation, type ConversationMethod, type ConversationMetrics } from "../align/trainers/mtpo.js";
+import { contextualMtpo, contextualExploitability, contextualValue } from "../games/mtpo-contexts.js";
 import { matrixPlot } from "../io/svg.js";
 import { defineExperiment, type CurveRow, type SeedResult } from "./experiment.js";
 import type { AcceptanceRule } from "./stats.js";
@@ -74,6 +74,9 @@ export interface MtpoDialogueConfig {
   tabularIterations: number;
   /** Tabular check: the exploitability must end below this in every seed. */
   tabularTolerance: number;
+  /** Iterations of the four methods on the exact small world (no END), whose trained policies'
+   *  exact exploitability and win rates are then computed. */
+  tabularNeuralIterations: number;
 }
 
 /** The policies compared, in matrix order, with their labels. */
@@ -191,6 +194,93 @@ const everySeed: AcceptanceRule = (e) => {
 
 const win = (a: string, b: string) => `win/${a}/${b}`;
 
+/** The reward model (fitted on as many oracle comparisons of μ's conversation pairs as MTPO
+ *  makes in training) and the four methods trained from μ on `env`. */
+function trainWorld(
+  env: EducationDialogueEnv, config: MtpoDialogueConfig, iterations: number, seed: number, salt: number, ref: LMPolicy<ArrayLike<number>>,
+  signal: AbortSignal | undefined,
+  log: (method: ConversationMethod, it: number, m: ConversationMetrics, policy: LMPolicy<ArrayLike<number>>) => void,
+  progress: (fraction: number, note: string) => void,
+) {
+  const judge = judgeOf(env);
+  const drawTypes = (rng: Rng, n: number) => Array.from(rng.uniform(n), (u) => env.typeFromUniform(u));
+  const makeEnv = () => new EducationDialogueEnv(env.options as never);
+  const fs = featureSpec(env);
+  const nPairs = iterations * config.batch;
+  const rmRng = new Rng(seed, 3 + 100 * salt), rmSample = new Rng(seed, 4 + 100 * salt);
+  const types = drawTypes(rmRng, nPairs).flatMap((t) => [t, t]);
+  const rmConvs = rolloutConversations(ref, types.map(() => makeEnv()), types, types.map((_, i) => episodeSeed(seed, 3 + 100 * salt, i)), rmSample);
+  rmRng.dispose();
+  rmSample.dispose();
+  const pairs: Array<[Float64Array, Float64Array, number]> = [];
+  for (let k = 0; k < nPairs; k++) pairs.push([fs.features(rmConvs[2 * k]), fs.features(rmConvs[2 * k + 1]), judge(rmConvs[2 * k], rmConvs[2 * k + 1])]);
+  const w = fitBradleyTerryFeatures(pairs, fs.dim, config.rmL2);
+  const reward = (c: Conv) => {
+    let s = 0;
+    for (const idx of fs.turnFeatures(c)) for (const i of idx) s += w[i];
+    return s;
+  };
+  const turnRewards = (c: Conv) => Float64Array.from(fs.turnFeatures(c), (idx) => idx.reduce((s, i) => s + w[i], 0));
+  progress(0.05, "reward model");
+  const policies = new Map<PolicyName, LMPolicy<ArrayLike<number>>>();
+  let tokenUpdates = 0;
+  try {
+    for (let mi = 0; mi < METHODS.length; mi++) {
+      const method = METHODS[mi];
+      const policy = new LMPolicy<ArrayLike<number>>(ref.model.clone(), { responseLength: 1 });
+      policies.set(method, policy);
+      let turnsSum = 0;
+      trainConversations(policy, ref, {
+        method, env: makeEnv, contexts: drawTypes, iterations, batch: config.batch, beta: config.beta, lr: config.lr,
+        mixture: config.mixture, judge, reward, turnRewards, seed: seed * 8 + mi + 4 * salt, signal,
+        onIteration: (it, m) => {
+          turnsSum += m.turns;
+          log(method, it, m, policy);
+        },
+      });
+      tokenUpdates += Math.round(turnsSum * 2 * config.batch);
+      progress(0.05 + (0.95 * (mi + 1)) / METHODS.length, method);
+    }
+  } catch (e) {
+    for (const p of policies.values()) p.model.dispose();
+    throw e;
+  }
+  return { policies, reward, tokenUpdates };
+}
+
+/** The tabular policy of an LM teacher on the exact game: at every history (greeting, then
+ *  (move, reaction) pairs) the model's probabilities of the game's actions, renormalised over
+ *  them (the other tokens have probability ≈ e^−20). */
+function tabularPolicy(policy: LMPolicy<ArrayLike<number>>, tg: DialogueGame): Float64Array[] {
+  const g = tg.game, A = g.actions, K = g.branching;
+  const env0 = tg.actionTokens;
+  let level: number[][] = Array.from({ length: g.states[0] }, (_, x) => [tg.env.bos, tg.env.greetingBase + x]);
+  const out: Float64Array[] = [];
+  for (let h = 0; h < g.horizon; h++) {
+    const xs: Int32Array[] = [], ys: Int32Array[] = [];
+    for (const t of level) for (let y = 0; y < A; y++) {
+      xs.push(Int32Array.from(t));
+      ys.push(Int32Array.of(env0[y]));
+    }
+    const lp = policy.logProbs(xs, ys);
+    const p = new Float64Array(level.length * A);
+    for (let x = 0; x < level.length; x++) {
+      let z = 0;
+      for (let y = 0; y < A; y++) z += p[x * A + y] = exp(lp[x * A + y]);
+      for (let y = 0; y < A; y++) p[x * A + y] /= z;
+    }
+    out.push(p);
+    if (h + 1 < g.horizon) {
+      const next: number[][] = new Array(g.states[h + 1]);
+      level.forEach((t, x) => {
+        for (let y = 0; y < A; y++) for (let k = 0; k < K; k++) next[g.next[h][(x * A + y) * K + k]] = [...t, env0[y], tg.env.reactionBase + k];
+      });
+      level = next;
+    }
+  }
+  return out;
+}
+
 /** MTPO vs single-turn and multi-turn RLHF on the education-dialogue world. */
 export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
   name: "mtpo-dialogue",
@@ -207,11 +297,11 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
   presets: {
     smoke: {
       styles: 3, levels: 2, turns: 4, hidden: 32, iterations: 120, batch: 16, beta: 0.01, lr: 0.5, mixture: 0.0375, rmL2: 0.1,
-      evalConversations: 256, logEvery: 40, curveConversations: 64, tabularTurns: 2, tabularIterations: 100, tabularTolerance: 1e-4,
+      evalConversations: 256, logEvery: 40, curveConversations: 64, tabularTurns: 2, tabularIterations: 100, tabularTolerance: 1e-4, tabularNeuralIterations: 60,
     },
     full: {
       styles: 3, levels: 2, turns: 5, hidden: 64, iterations: 500, batch: 16, beta: 0.01, lr: 0.5, mixture: 0.0375, rmL2: 0.1,
-      evalConversations: 1024, logEvery: 50, curveConversations: 128, tabularTurns: 3, tabularIterations: 200, tabularTolerance: 1e-4,
+      evalConversations: 1024, logEvery: 50, curveConversations: 128, tabularTurns: 3, tabularIterations: 200, tabularTolerance: 1e-4, tabularNeuralIterations: 300,
     },
   },
   defaultSeeds: 5,
@@ -233,6 +323,7 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
     integer(c.tabularTurns, "tabularTurns", 1, 3);
     integer(c.tabularIterations, "tabularIterations", 1, 100_000);
     positive(c.tabularTolerance, "tabularTolerance");
+    integer(c.tabularNeuralIterations, "tabularNeuralIterations", 1, 1_000_000);
   },
 
   async run(config, seed, ctx) {
@@ -271,58 +362,27 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
         return { types, out };
       };
 
-      // 1. The reward model: as many oracle comparisons of μ's conversation pairs as MTPO makes.
-      const fs = featureSpec(env);
-      const nPairs = config.iterations * config.batch;
-      const rmRng = new Rng(seed, 3), rmSample = new Rng(seed, 4);
-      const types = drawTypes(rmRng, nPairs).flatMap((t) => [t, t]);
-      const envs = types.map(() => makeEnv());
-      const rmConvs = rolloutConversations(ref, envs, types, types.map((_, i) => episodeSeed(seed, 3, i)), rmSample);
-      rmRng.dispose();
-      rmSample.dispose();
-      const pairs: Array<[Float64Array, Float64Array, number]> = [];
-      for (let k = 0; k < nPairs; k++) pairs.push([fs.features(rmConvs[2 * k]), fs.features(rmConvs[2 * k + 1]), judge(rmConvs[2 * k], rmConvs[2 * k + 1])]);
-      const w = fitBradleyTerryFeatures(pairs, fs.dim, config.rmL2);
-      const reward = (c: Conv) => {
-        let s = 0;
-        for (const idx of fs.turnFeatures(c)) for (const i of idx) s += w[i];
-        return s;
-      };
-      const turnRewards = (c: Conv) => Float64Array.from(fs.turnFeatures(c), (idx) => idx.reduce((s, i) => s + w[i], 0));
-      ctx.progress(0.05, "reward model");
-
-      // 2. Train each method from μ.
+      // 1–2. The reward model, then each method trained from μ (curves on a fixed set of students).
       const curveSet = rollAll(["ref"], config.curveConversations, 20);
       METHODS.forEach((m) => (at(0)[`${m}/win_vs_ref`] = 0.5));
-      for (let mi = 0; mi < METHODS.length; mi++) {
-        const method = METHODS[mi];
-        const model = refModel.clone();
-        models.set(method, model);
-        const policy = new LMPolicy<ArrayLike<number>>(model, pOpts);
-        policies.set(method, policy);
-        let turnsSum = 0;
-        trainConversations(policy, ref, {
-          method, env: makeEnv, contexts: drawTypes, iterations: config.iterations, batch: config.batch, beta: config.beta, lr: config.lr,
-          mixture: config.mixture, judge, reward, turnRewards, seed: seed * 8 + mi, signal: ctx.signal,
-          onIteration: (it, m) => {
-            turnsSum += m.turns;
-            if (it % config.logEvery === 0 || it === config.iterations) {
-              const row = at(it);
-              row[`${method}/kl`] = m.kl;
-              row[`${method}/turns`] = m.turns;
-              if (method.startsWith("rlhf")) row[`${method}/rm_reward`] = m.reward;
-              // Win rate against μ on a fixed set of students.
-              const r = new Rng(seed, 21);
-              const cs = rolloutConversations(policy, curveSet.types.map(() => makeEnv()), curveSet.types, curveSet.types.map((_, i) => episodeSeed(seed, 1020, i)), r);
-              r.dispose();
-              const refs = curveSet.out.get("ref")!;
-              row[`${method}/win_vs_ref`] = mean(cs.map((c, i) => judge(c, refs[i])));
-            }
-          },
-        });
-        tokenUpdates += Math.round(turnsSum * 2 * config.batch);
-        ctx.progress(0.05 + (0.75 * (mi + 1)) / METHODS.length, method);
+      const trained = trainWorld(env, config, config.iterations, seed, 0, ref, ctx.signal, (method, it, m, policy) => {
+        if (it % config.logEvery !== 0 && it !== config.iterations) return;
+        const row = at(it);
+        row[`${method}/kl`] = m.kl;
+        row[`${method}/turns`] = m.turns;
+        if (method.startsWith("rlhf")) row[`${method}/rm_reward`] = m.reward;
+        const r = new Rng(seed, 21);
+        const cs = rolloutConversations(policy, curveSet.types.map(() => makeEnv()), curveSet.types, curveSet.types.map((_, i) => episodeSeed(seed, 1020, i)), r);
+        r.dispose();
+        const refs = curveSet.out.get("ref")!;
+        row[`${method}/win_vs_ref`] = mean(cs.map((c, i) => judge(c, refs[i])));
+      }, (f, note) => ctx.progress(0.05 + 0.7 * f, note));
+      for (const [name, pol] of trained.policies) {
+        policies.set(name, pol);
+        models.set(name, pol.model);
       }
+      tokenUpdates += trained.tokenUpdates;
+      const reward = trained.reward;
 
       // 3. Evaluate: every policy on the same students and seeds; exact oracle probabilities.
       const names = POLICIES.map(([n]) => n);
@@ -373,7 +433,30 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
       const tab = contextualMtpo(game, { beta: 0.1, iters: config.tabularIterations, logEvery: config.tabularIterations });
       scalars.tabular_exploitability_start = tab.exploitability[0];
       scalars.tabular_exploitability = tab.exploitability[tab.exploitability.length - 1];
-      ctx.progress(1, "tabular check");
+      ctx.progress(0.9, "tabular check");
+
+      // 5. The methods on the exact small world (no END, so that it is the tabular game): the
+      // exact exploitability E_β of each trained policy, and exact head-to-head win rates.
+      {
+        const tenv = new EducationDialogueEnv({ ...small.options, endMove: false } as never);
+        const tg = dialogueGame(tenv);
+        const tref = new LMPolicy<ArrayLike<number>>(referenceModel(tenv, config.hidden, seed), pOpts);
+        const tt = trainWorld(tenv, config, config.tabularNeuralIterations, seed, 1, tref, ctx.signal, () => {}, (f) => ctx.progress(0.9 + 0.1 * f, "tabular world"));
+        tokenUpdates += tt.tokenUpdates;
+        const tab: Array<[PolicyName, Float64Array[]]> = [["ref", tabularPolicy(tref, tg)], ...METHODS.map((m) => [m, tabularPolicy(tt.policies.get(m)!, tg)] as [PolicyName, Float64Array[]])];
+        const star = contextualMtpo(tg.game, { beta: config.beta, iters: config.tabularIterations, logEvery: 0 }).policy;
+        tab.push(["equilibrium" as PolicyName, star]);
+        for (const [a, pa] of tab) {
+          scalars[`tabular/exploitability/${a}`] = contextualExploitability(tg.game, pa, { beta: config.beta });
+          for (const [b, pb] of tab) if (a !== b) scalars[`tabular/win/${a}/${b}`] = contextualValue(tg.game, pa, pb, { beta: 1e-300 });
+        }
+        for (const p of tt.policies.values()) {
+          p.dispose();
+          p.model.dispose();
+        }
+        tref.model.dispose();
+      }
+      ctx.progress(1, "done");
     } finally {
       for (const p of policies.values()) p.dispose();
       for (const m of models.values()) m.dispose();
@@ -427,6 +510,20 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
         values: results.map((r) => r.scalars[win("mtpo", "ref")] - r.scalars[win("rlhf-multi", "ref")]),
       },
       {
+        name: "tabular_mtpo_vs_single_turn_rlhf", primary: false,
+        definition: `On the exact small world (${config.tabularTurns} turns, no END; the methods trained ${config.tabularNeuralIterations} iterations there): ` +
+          "P(MTPO ≻ single-turn RLHF) − ½, computed exactly from the two policies' probabilities at every history.",
+        expected: "positive",
+        claim: "Shani et al. 2024 (Table 1): MTPO beats single-turn RLHF.",
+        values: results.map((r) => r.scalars["tabular/win/mtpo/rlhf-single"] - 0.5),
+      },
+      {
+        name: "tabular_exploitability_single_turn_rlhf_minus_mtpo", primary: false,
+        definition: `On the exact small world: E_β(single-turn RLHF) − E_β(MTPO) at β = ${config.beta}, exact: MTPO's trained policy is closer to the equilibrium.`,
+        expected: "positive",
+        values: results.map((r) => r.scalars["tabular/exploitability/rlhf-single"] - r.scalars["tabular/exploitability/mtpo"]),
+      },
+      {
         name: "mtpo_vs_reference", primary: false,
         definition: "P(MTPO ≻ μ) − ½: training helped at all.",
         expected: "positive",
@@ -472,6 +569,17 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
           colLabels: ["score", "understanding", "engagement", "confidence", "turns", "CHECK rate", "KL(π‖μ)"],
           values: POLICIES.map(([a]) => ["score", "understanding", "engagement", "confidence", "turns", "check_rate", "kl"].map((k) => avg(results, `${k}/${a}`))),
         }),
+      },
+      {
+        kind: "custom", file: "tabular-win-rate.svg",
+        render: (results) => {
+          const names = [...POLICIES, ["equilibrium", "exact equilibrium π*_β"]] as ReadonlyArray<readonly [string, string]>;
+          return matrixPlot({
+            title: `exact small world (${config.tabularTurns} turns): P(row ≻ column) and the exploitability E_β (β = ${config.beta})`, center: 0.5, range: [0, 1], digits: 3,
+            rowLabels: names.map(([, l]) => l), colLabels: [...names.map(([, l]) => l), "E_β(row)"],
+            values: names.map(([a]) => [...names.map(([b]) => (a === b ? 0.5 : avg(results, `tabular/win/${a}/${b}`))), avg(results, `tabular/exploitability/${a}`)]),
+          });
+        },
       },
       {
         kind: "curves", file: "training.svg", title: "win rate against μ during training (oracle)", xLabel: "iteration", yLabel: "P(π ≻ μ)",

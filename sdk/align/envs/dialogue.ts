@@ -99,11 +99,14 @@ export interface EducationDialogueOptions {
   judgeWidth?: number;
   /** Probabilities of the student types (default uniform), in `types` order. */
   typeProbs?: number[];
+  /** Whether the teacher may END early (default true). Without it every conversation has
+   *  exactly `turns` teacher turns, as in the tabular game, and END is not a move. */
+  endMove?: boolean;
 }
 
 const KEYS = [
   "styles", "levels", "turns", "greetingAccuracy", "matchEngaged", "mismatchEngaged", "engagementWeight", "clear", "checkClear", "gain", "fit", "engagementStep",
-  "confidenceStep", "checkCost", "start", "judgeScale", "judgeWidth", "typeProbs",
+  "confidenceStep", "checkCost", "start", "judgeScale", "judgeWidth", "typeProbs", "endMove",
 ] as const;
 
 /** Hidden learning state during a conversation. */
@@ -176,7 +179,8 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
   readonly endToken: number;
   /** Vocabulary size. */
   readonly vocab: number;
-  /** The teacher's actions (token ids), in action order: TEACH(σ, ℓ) σ-major, CHECK, END. */
+  /** The teacher's actions (token ids), in action order: TEACH(σ, ℓ) σ-major, CHECK, END (when
+   *  `endMove`). */
   readonly moves: readonly number[];
 
   private type = -1;
@@ -210,6 +214,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
       confidenceStep: vec(o.confidenceStep, [0.05, 0.1, -0.25], "confidenceStep", 3, false),
       checkCost: probability(o.checkCost ?? 0.05, "checkCost"), start: vec(o.start, [0.5, 0.5], "start", 2, true),
       judgeScale: positive(o.judgeScale ?? 2, "judgeScale"), judgeWidth: positive(o.judgeWidth ?? 0.02, "judgeWidth"), typeProbs,
+      endMove: o.endMove === undefined ? true : o.endMove === true ? true : o.endMove === false ? false : (() => { throw new ValueError("endMove must be a boolean"); })(),
     };
     this.styles = S;
     this.levels = L;
@@ -221,7 +226,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
     this.checkToken = this.teachBase + S * L;
     this.endToken = this.checkToken + 1;
     this.vocab = this.endToken + 1;
-    this.moves = [...Array.from({ length: S * L }, (_, i) => this.teachBase + i), this.checkToken, this.endToken];
+    this.moves = [...Array.from({ length: S * L }, (_, i) => this.teachBase + i), this.checkToken, ...(this.options.endMove ? [this.endToken] : [])];
   }
 
   /** The token of TEACH(style σ, level ℓ). */
@@ -233,7 +238,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
 
   /** The action index (0 … moves.length − 1) of a teacher token, or −1 if it is not a move. */
   actionOf(token: number): number {
-    if (!Number.isInteger(token) || token < this.teachBase || token > this.endToken) return -1;
+    if (!Number.isInteger(token) || token < this.teachBase || token > this.moves[this.moves.length - 1]) return -1;
     return token - this.teachBase;
   }
 
@@ -335,10 +340,10 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
     if (turn.length !== 1) throw new MalformedTurnError(`${this.name}: turn ${this.turn} has ${turn.length} tokens; a teacher turn is exactly one move token`, turn, this.turn);
     const a = this.actionOf(turn[0]);
     if (a < 0) {
-      throw new MalformedTurnError(`${this.name}: turn ${this.turn} token ${turn[0]} is not a teacher move (moves are ${this.teachBase} … ${this.endToken})`, turn, this.turn);
+      throw new MalformedTurnError(`${this.name}: turn ${this.turn} token ${turn[0]} is not a teacher move (moves are ${this.teachBase} … ${this.moves[this.moves.length - 1]})`, turn, this.turn);
     }
     this.turn++;
-    const end = a === this.moves.length - 1;
+    const end = this.options.endMove && a === this.moves.length - 1;
     if (!end) this.state = this.transition(this.type, this.state, a);
     if (end || this.turn >= this.turns) {
       // The conversation ends: no reaction after END or after the last allowed turn.
@@ -371,6 +376,8 @@ export interface DialogueGame {
   /** Per context: the learning outcome of every class (class = the teacher's move sequence,
    *  base A digits, first move most significant). */
   outcomes: DialogueOutcome[][];
+  /** The environment it was built from (its token ids). */
+  env: EducationDialogueEnv;
 }
 
 /**
@@ -383,7 +390,7 @@ export interface DialogueGame {
  */
 export function dialogueGame(env: EducationDialogueEnv): DialogueGame {
   if (!(env instanceof EducationDialogueEnv)) throw new ValueError("dialogueGame: expected an EducationDialogueEnv");
-  const S = env.styles, H = env.turns, A = env.moves.length - 1, K = REACTIONS.length, C = env.types.length;
+  const S = env.styles, H = env.turns, A = env.moves.length - (env.options.endMove ? 1 : 0), K = REACTIONS.length, C = env.types.length;
   const states = [S];
   for (let h = 0; h < H; h++) states.push(states[h] * A * K);
   if (states[H] > 200_000) throw new ValueError(`dialogueGame: ${states[H]} end states; use fewer styles, levels or turns (at most 200,000)`);
@@ -424,5 +431,5 @@ export function dialogueGame(env: EducationDialogueEnv): DialogueGame {
     horizon: H, actions: A, branching: K, states, next, contexts: Float64Array.from(env.typeProbs),
     initial: env.types.map((_, c) => env.greetingProbs(c)), probs, endClass, prefs,
   };
-  return { game, actionTokens: env.moves.slice(0, A), outcomes };
+  return { game, actionTokens: env.moves.slice(0, A), outcomes, env };
 }
