@@ -44,6 +44,15 @@ describe("EducationDialogueEnv", () => {
     expect(play(env, 0, 1, [0, 0, 0, 0]).outcome.turns).toBe(4);
   });
 
+  it("without endMove every conversation has exactly `turns` teacher turns and END is malformed", () => {
+    const env = new EducationDialogueEnv({ turns: 3, endMove: false });
+    expect(env.moves).not.toContain(env.endToken);
+    expect(play(env, 1, 2, [0, 1, 2]).outcome.turns).toBe(3);
+    env.reset(1, 2);
+    expect(() => env.step([env.endToken])).toThrow(MalformedTurnError);
+    expect(() => new EducationDialogueEnv({ endMove: 1 as never })).toThrow(ValueError);
+  });
+
   it("rejects malformed turns and misuse with typed errors", () => {
     const env = new EducationDialogueEnv();
     expect(() => env.step([env.moves[0]])).toThrow(EnvironmentStateError);
