@@ -67,4 +67,4 @@ export { MalformedTurnError, EnvironmentStateError, EnvRandom, episodeSeed } fro
 // is the MultiTurnTrainer's callback type above).
 export type { Environment as TurnEnvironment, EnvironmentStep } from "./envs/environment.js";
 export { trainConversations, rolloutConversations, turnLogRatios } from "./trainers/mtpo.js";
-export type { Conversation, ConversationMethod, ConversationTrainOptions, ConversationMetrics } from "./trainers/mtpo.js";
+export type { Conversation, TurnSpan, ConversationMethod, ConversationTrainOptions, ConversationMetrics } from "./trainers/mtpo.js";

@@ -131,7 +131,6 @@ const tanh = (z: number) => {
   return (e2 - 1) / (e2 + 1);
 };
 
-type Resolved = Required<Omit<EducationDialogueOptions, "typeProbs">> & { typeProbs: number[] };
 
 /**
  * The Education-Dialogue-like environment: the policy is the teacher, the environment a
@@ -152,7 +151,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
   /** "education-dialogue". */
   readonly name = "education-dialogue";
   /** The resolved options. */
-  readonly options: Readonly<Resolved>;
+  readonly options: Readonly<Required<EducationDialogueOptions>>;
   /** Learning styles S. */
   readonly styles: number;
   /** Knowledge (and teaching) levels L. */

@@ -11,8 +11,20 @@ import { EngineStateError, ValueError } from "../../core/errors.js";
 
 /** What `step` returns: the observation appended after the policy's turn, or the end. */
 export type EnvironmentStep<O> =
-  | { done: false; observation: Int32Array }
-  | { done: true; outcome: O; observation?: Int32Array };
+  | {
+    /** The episode goes on. */
+    done: false;
+    /** The tokens appended after the policy's turn. */
+    observation: Int32Array;
+  }
+  | {
+    /** The episode ended. */
+    done: true;
+    /** Its outcome. */
+    outcome: O;
+    /** Tokens appended after the last turn, if any. */
+    observation?: Int32Array;
+  };
 
 /** A multi-turn environment with contexts C and outcomes O. One instance runs one episode at a
  *  time; it is deterministic given the context (and the seed `reset` takes). */

@@ -27,6 +27,14 @@ import { Rng } from "../../random/rng.js";
 import { LMPolicy } from "../policy.js";
 import { MalformedTurnError, episodeSeed, type Environment } from "../envs/environment.js";
 
+/** Where a policy turn sits in a transcript. */
+export interface TurnSpan {
+  /** Index of its first token. */
+  start: number;
+  /** Its number of tokens. */
+  length: number;
+}
+
 /** A finished conversation. */
 export interface Conversation<C, O> {
   /** Its context. */
@@ -34,7 +42,7 @@ export interface Conversation<C, O> {
   /** The whole transcript: first observation, then turns and observations. */
   tokens: Int32Array;
   /** Where each policy turn sits in `tokens`. */
-  turns: Array<{ start: number; length: number }>;
+  turns: TurnSpan[];
   /** The environment's outcome (null when the episode ended on a malformed turn). */
   outcome: O | null;
   /** Whether the environment rejected the last turn (MalformedTurnError). */
