@@ -492,7 +492,7 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
         name: "multi_vs_single_turn_rlhf", primary: false,
         definition: "P(multi-turn RLHF ≻ single-turn RLHF) − ½ (the same reward model; only the credit assignment differs).",
         expected: "positive",
-        claim: "Shani et al. 2024 (§5.8): RLHF-multi beats single-turn RLHF (0.548 T5-Large, 0.82 T5-XL).",
+        claim: "Shani et al. 2024 (Education Dialogue, Gemini Ultra judge): RLHF-multi beats single-turn RLHF (0.548 T5-Large, 0.82 T5-XL).",
         values: v(win("rlhf-multi", "rlhf-single")),
       },
       {

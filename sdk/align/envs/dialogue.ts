@@ -1,5 +1,5 @@
 // An Education-Dialogue-like world (after the Education Dialogue environment of Shani et al.
-// 2024, "Multi-turn reinforcement learning from preference human feedback", §5/App. C: a teacher
+// 2024, "Multi-turn reinforcement learning from preference human feedback", its experiments: a teacher
 // agent talks to a simulated student whose learning preferences and reactions are hidden; whole
 // conversations are compared by a judge). Here everything is an explicit program, so the judge
 // and the learning outcome are exact:

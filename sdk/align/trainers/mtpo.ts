@@ -1,6 +1,6 @@
 // MTPO on language-model policies over whole conversations (Shani et al., NeurIPS 2024,
 // "Multi-turn reinforcement learning from preference human feedback", the policy-gradient form of
-// their §5 / App. D), with the two baselines the paper compares against:
+// their deep-RL actor-critic variant), with the two baselines the paper compares against:
 //
 // - "mtpo": per context, two conversations are rolled out with the current policy against the
 //   environment; the preference oracle's P(a ≻ b) is the terminal reward of a (and 1 − P of b):
