@@ -95,15 +95,21 @@ describe("conversation rollouts and training", () => {
     model.dispose();
   });
 
-  it("rejects a method without its signal, and unknown options, with ValueError", () => {
+  it("rejects a method without its signal, and unknown options, with ValueError", async () => {
     const env = new EducationDialogueEnv({ turns: 2 });
     const model = LanguageModel.create({ kind: "full-context-mlp", vocab: env.vocab, context: 6, width: 8, hidden: 8 }, { seed: 1 });
     const p = new LMPolicy<ArrayLike<number>>(model, { responseLength: 1 });
     const base = { env: () => new EducationDialogueEnv({ turns: 2 }), contexts: (_r: Rng, n: number) => new Array(n).fill(0), iterations: 1 };
-    expect(() => trainConversations(p, p, { ...base, method: "mtpo" })).toThrow(/needs the option judge/);
-    expect(() => trainConversations(p, p, { ...base, method: "rlhf-single" })).toThrow(/turnRewards/);
-    expect(() => trainConversations(p, p, { ...base, method: "mtpo", judge: () => 0.5, itrations: 2 } as never)).toThrow(ValueError);
-    expect(() => trainConversations(p, p, { ...base, method: "nash" as never, judge: () => 0.5 })).toThrow(ValueError);
+    await expect(trainConversations(p, p, { ...base, method: "mtpo" })).rejects.toThrow(/needs the option judge/);
+    await expect(trainConversations(p, p, { ...base, method: "rlhf-single" })).rejects.toThrow(/turnRewards/);
+    await expect(trainConversations(p, p, { ...base, method: "mtpo", judge: () => 0.5, itrations: 2 } as never)).rejects.toThrow(ValueError);
+    await expect(trainConversations(p, p, { ...base, method: "nash" as never, judge: () => 0.5 })).rejects.toThrow(ValueError);
+    // an aborted signal stops it before the first iteration
+    const ac = new AbortController();
+    ac.abort(new Error("stop"));
+    let iterations = 0;
+    await expect(trainConversations(p, p, { ...base, method: "mtpo", judge: () => 0.5, signal: ac.signal, onIteration: () => iterations++ })).rejects.toThrow("stop");
+    expect(iterations).toBe(0);
     model.dispose();
   });
 

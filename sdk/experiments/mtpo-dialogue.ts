@@ -196,7 +196,7 @@ const win = (a: string, b: string) => `win/${a}/${b}`;
 
 /** The reward model (fitted on as many oracle comparisons of μ's conversation pairs as MTPO
  *  makes in training) and the four methods trained from μ on `env`. */
-function trainWorld(
+async function trainWorld(
   env: EducationDialogueEnv, config: MtpoDialogueConfig, iterations: number, seed: number, salt: number, ref: LMPolicy<ArrayLike<number>>,
   signal: AbortSignal | undefined,
   log: (method: ConversationMethod, it: number, m: ConversationMetrics, policy: LMPolicy<ArrayLike<number>>) => void,
@@ -230,7 +230,7 @@ function trainWorld(
       const policy = new LMPolicy<ArrayLike<number>>(ref.model.clone(), { responseLength: 1 });
       policies.set(method, policy);
       let turnsSum = 0;
-      trainConversations(policy, ref, {
+      await trainConversations(policy, ref, {
         method, env: makeEnv, contexts: drawTypes, iterations, batch: config.batch, beta: config.beta, lr: config.lr,
         mixture: config.mixture, judge, reward, turnRewards, seed: seed * 8 + mi + 4 * salt, signal,
         onIteration: (it, m) => {
@@ -365,7 +365,7 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
       // 1–2. The reward model, then each method trained from μ (curves on a fixed set of students).
       const curveSet = rollAll(["ref"], config.curveConversations, 20);
       METHODS.forEach((m) => (at(0)[`${m}/win_vs_ref`] = 0.5));
-      const trained = trainWorld(env, config, config.iterations, seed, 0, ref, ctx.signal, (method, it, m, policy) => {
+      const trained = await trainWorld(env, config, config.iterations, seed, 0, ref, ctx.signal, (method, it, m, policy) => {
         if (it % config.logEvery !== 0 && it !== config.iterations) return;
         const row = at(it);
         row[`${method}/kl`] = m.kl;
@@ -441,7 +441,7 @@ export const mtpoDialogue = defineExperiment<MtpoDialogueConfig>({
         const tenv = new EducationDialogueEnv({ ...small.options, endMove: false } as never);
         const tg = dialogueGame(tenv);
         const tref = new LMPolicy<ArrayLike<number>>(referenceModel(tenv, config.hidden, seed), pOpts);
-        const tt = trainWorld(tenv, config, config.tabularNeuralIterations, seed, 1, tref, ctx.signal, () => {}, (f) => ctx.progress(0.9 + 0.1 * f, "tabular world"));
+        const tt = await trainWorld(tenv, config, config.tabularNeuralIterations, seed, 1, tref, ctx.signal, () => {}, (f) => ctx.progress(0.9 + 0.1 * f, "tabular world"));
         tokenUpdates += tt.tokenUpdates;
         const tab: Array<[PolicyName, Float64Array[]]> = [["ref", tabularPolicy(tref, tg)], ...METHODS.map((m) => [m, tabularPolicy(tt.policies.get(m)!, tg)] as [PolicyName, Float64Array[]])];
         const star = contextualMtpo(tg.game, { beta: config.beta, iters: config.tabularIterations, logEvery: 0 }).policy;

@@ -26,6 +26,7 @@ import { integer, nonNegative, positive, probability, oneOf } from "../../core/v
 import { Rng } from "../../random/rng.js";
 import { LMPolicy } from "../policy.js";
 import { MalformedTurnError, episodeSeed, type Environment } from "../envs/environment.js";
+import { yieldTask } from "./common.js";
 
 /** Where a policy turn sits in a transcript. */
 export interface TurnSpan {
@@ -131,7 +132,7 @@ export interface ConversationTrainOptions<C, O> {
   malformedReward?: number;
   /** Seed of the sampling, context and environment streams. Default 0. */
   seed?: number;
-  /** Checked between iterations. */
+  /** Checked between iterations: the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Called after every iteration with its metrics. */
   onIteration?: (iteration: number, metrics: ConversationMetrics) => void;
@@ -180,9 +181,9 @@ export function turnLogRatios<C, O>(policy: LMPolicy<ArrayLike<number>>, ref: LM
  * Train `policy` (from its current parameters) on whole conversations with MTPO, MTPO-τ,
  * multi-turn RLHF or single-turn RLHF (see the file's header). `ref` is μ (never changed).
  * Deterministic given the seed: contexts from Rng(seed, 1), sampling from Rng(seed, 2), the
- * environments' seeds from (seed, iteration, index).
+ * environments' seeds from (seed, iteration, index). Yields to the event loop every ~20 ms.
  */
-export function trainConversations<C, O>(policy: LMPolicy<ArrayLike<number>>, ref: LMPolicy<ArrayLike<number>>, options: ConversationTrainOptions<C, O>): void {
+export async function trainConversations<C, O>(policy: LMPolicy<ArrayLike<number>>, ref: LMPolicy<ArrayLike<number>>, options: ConversationTrainOptions<C, O>): Promise<void> {
   if (!(policy instanceof LMPolicy) || !(ref instanceof LMPolicy)) throw new ValueError("trainConversations: policy and ref must be LMPolicy instances");
   const o = checkOptions<ConversationTrainOptions<C, O>>(options, "trainConversations", KEYS);
   const method = oneOf(o.method, "method", ["mtpo", "mtpo-tau", "rlhf-multi", "rlhf-single"] as const);
@@ -197,10 +198,18 @@ export function trainConversations<C, O>(policy: LMPolicy<ArrayLike<number>>, re
   if (typeof o[need] !== "function") throw new ValueError(`trainConversations: method "${method}" needs the option ${need}`);
   const seed = integer(o.seed ?? 0, "seed", 0, 0xffffffff);
   const ctxRng = new Rng(seed, 1), sampleRng = new Rng(seed, 2);
+  if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.throwIfAborted !== "function") throw new ValueError("trainConversations: signal must be an AbortSignal");
   const envs = Array.from({ length: 2 * B }, () => o.env());
+  const clock = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+  let lastYield = clock();
   try {
     for (let it = 0; it < iters; it++) {
-      if (o.signal?.aborted) throw o.signal.reason ?? new Error("aborted");
+      // a macrotask now and then (every ~20 ms): timers, messages and abort events get to run
+      if (clock() - lastYield >= 20) {
+        await yieldTask();
+        lastYield = clock();
+      }
+      o.signal?.throwIfAborted();
       const cs = o.contexts(ctxRng, B);
       if (!Array.isArray(cs) || cs.length !== B) throw new ValueError(`trainConversations: contexts() must return ${B} contexts`);
       const pairCtx = cs.flatMap((c) => [c, c]);
