@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { init, ValueError } from "../sdk/index.js";
 import { EducationDialogueEnv, dialogueGame, REACTIONS, type DialogueOutcome } from "../sdk/align/envs/dialogue.js";
-import { MalformedTurnError, EnvironmentStateError } from "../sdk/align/envs/environment.js";
+import { MalformedTurnError, EnvironmentStateError } from "../sdk/align/envs/conversation.js";
 
 beforeAll(async () => {
   await init();

@@ -62,9 +62,9 @@ export type {
 } from "./trainers/index.js";
 export { EducationDialogueEnv, dialogueGame, REACTIONS } from "./envs/dialogue.js";
 export type { StudentType, StudentState, DialogueOutcome, EducationDialogueOptions, DialogueGame } from "./envs/dialogue.js";
-export { MalformedTurnError, EnvironmentStateError, EnvRandom, episodeSeed } from "./envs/environment.js";
-// The multi-turn environment interface of align/envs (named TurnEnvironment here: `Environment`
-// is the MultiTurnTrainer's callback type above).
-export type { Environment as TurnEnvironment, EnvironmentStep } from "./envs/environment.js";
+export { MalformedTurnError, EnvironmentStateError, EnvRandom, episodeSeed } from "./envs/conversation.js";
+// The conversation environment interface of align/envs (reset with a context and a seed; outcomes
+// of any type, for a preference oracle over whole conversations).
+export type { ConversationEnvironment, ConversationStep } from "./envs/conversation.js";
 export { trainConversations, rolloutConversations, turnLogRatios } from "./trainers/mtpo.js";
 export type { Conversation, TurnSpan, ConversationMethod, ConversationTrainOptions, ConversationMetrics } from "./trainers/mtpo.js";

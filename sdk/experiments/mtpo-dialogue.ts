@@ -33,7 +33,7 @@ import { Rng } from "../random/rng.js";
 import { LanguageModel } from "../align/model.js";
 import { LMPolicy } from "../align/policy.js";
 import { EducationDialogueEnv, dialogueGame, REACTIONS, type DialogueOutcome, type DialogueGame } from "../align/envs/dialogue.js";
-import { episodeSeed } from "../align/envs/environment.js";
+import { episodeSeed } from "../align/envs/conversation.js";
 import { rolloutConversations, trainConversations, turnLogRatios, type Conversation, type ConversationMethod, type ConversationMetrics } from "../align/trainers/mtpo.js";
 import { contextualMtpo, contextualExploitability, contextualValue } from "../games/mtpo-contexts.js";
 import { matrixPlot } from "../io/svg.js";

@@ -34,7 +34,7 @@ import { checkOptions } from "../../core/options.js";
 import { integer, positive, probability } from "../../core/validate.js";
 import { exp } from "../../core/detmath.js";
 import type { ContextualMdp } from "../../games/mtpo-contexts.js";
-import { EnvRandom, EnvironmentStateError, MalformedTurnError, type Environment, type EnvironmentStep } from "./environment.js";
+import { EnvRandom, EnvironmentStateError, MalformedTurnError, type ConversationEnvironment, type ConversationStep } from "./conversation.js";
 
 /** A simulated student: the hidden context of a conversation. */
 export interface StudentType {
@@ -147,7 +147,7 @@ const tanh = (z: number) => {
  * // (the student reacts to every turn but the last: END, or the `turns`-th)
  * ```
  */
-export class EducationDialogueEnv implements Environment<number, DialogueOutcome> {
+export class EducationDialogueEnv implements ConversationEnvironment<number, DialogueOutcome> {
   /** "education-dialogue". */
   readonly name = "education-dialogue";
   /** The resolved options. */
@@ -333,7 +333,7 @@ export class EducationDialogueEnv implements Environment<number, DialogueOutcome
 
   /** One teacher turn: exactly one move token. Returns the student's reaction token, or the
    *  end (after END or the last allowed turn) with the learning outcome. */
-  step(turn: ArrayLike<number>): EnvironmentStep<DialogueOutcome> {
+  step(turn: ArrayLike<number>): ConversationStep<DialogueOutcome> {
     if (!this.state || !this.rng) throw new EnvironmentStateError(`${this.name}: step() before reset() or after the conversation ended`);
     if (!turn || typeof turn.length !== "number") throw new MalformedTurnError(`${this.name}: a turn must be an array of token ids`, [], this.turn);
     if (turn.length !== 1) throw new MalformedTurnError(`${this.name}: turn ${this.turn} has ${turn.length} tokens; a teacher turn is exactly one move token`, turn, this.turn);

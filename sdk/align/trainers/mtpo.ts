@@ -25,7 +25,7 @@ import { checkOptions } from "../../core/options.js";
 import { integer, nonNegative, positive, probability, oneOf } from "../../core/validate.js";
 import { Rng } from "../../random/rng.js";
 import { LMPolicy } from "../policy.js";
-import { MalformedTurnError, episodeSeed, type Environment } from "../envs/environment.js";
+import { MalformedTurnError, episodeSeed, type ConversationEnvironment } from "../envs/conversation.js";
 import { yieldTask } from "./common.js";
 
 /** Where a policy turn sits in a transcript. */
@@ -58,7 +58,7 @@ export interface Conversation<C, O> {
  * conversation (`malformed`, outcome null); any other error propagates.
  */
 export function rolloutConversations<C, O>(
-  policy: LMPolicy<ArrayLike<number>>, envs: Environment<C, O>[], contexts: readonly C[], seeds: readonly number[], rng: Rng,
+  policy: LMPolicy<ArrayLike<number>>, envs: ConversationEnvironment<C, O>[], contexts: readonly C[], seeds: readonly number[], rng: Rng,
   mix?: { ref: LMPolicy<ArrayLike<number>>; mixture: number },
 ): Conversation<C, O>[] {
   if (envs.length !== contexts.length || seeds.length !== contexts.length) throw new ValueError("rolloutConversations: envs, contexts and seeds must have the same length");
@@ -107,7 +107,7 @@ export interface ConversationTrainOptions<C, O> {
   /** The algorithm. */
   method: ConversationMethod;
   /** Makes one environment (one per conversation of a batch). */
-  env: () => Environment<C, O>;
+  env: () => ConversationEnvironment<C, O>;
   /** Draws n contexts (from the training distribution) with the generator given. */
   contexts: (rng: Rng, n: number) => C[];
   /** Iterations (one gradient step each). */

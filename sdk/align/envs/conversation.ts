@@ -1,4 +1,4 @@
-// The multi-turn environment interface: an episode alternates the policy's turns (tokens it
+// The conversation environment interface: an episode alternates the policy's turns (tokens it
 // wrote) and the environment's observations (tokens it answers with), as in the multi-turn
 // formulations of Xiong et al. 2024 (tool-integrated agents: the interpreter's output) and Shani
 // et al. 2024 (dialogue: the simulated user's reply). `reset` starts an episode from a context
@@ -6,11 +6,13 @@
 // and returns the next observation, or the end of the episode with its outcome. A turn the
 // environment cannot read raises MalformedTurnError (a ValueError), and stepping an episode
 // that has not started or has ended raises EnvironmentStateError: typed errors, never a silent
-// fallback.
+// fallback. Unlike a reward environment, the outcome may be any value (here: the simulated
+// learning outcome a preference oracle compares), and `reset` takes the seed of the
+// environment's own randomness (a simulated user's replies) separately from the context.
 import { EngineStateError, ValueError } from "../../core/errors.js";
 
 /** What `step` returns: the observation appended after the policy's turn, or the end. */
-export type EnvironmentStep<O> =
+export type ConversationStep<O> =
   | {
     /** The episode goes on. */
     done: false;
@@ -28,14 +30,14 @@ export type EnvironmentStep<O> =
 
 /** A multi-turn environment with contexts C and outcomes O. One instance runs one episode at a
  *  time; it is deterministic given the context (and the seed `reset` takes). */
-export interface Environment<C, O> {
+export interface ConversationEnvironment<C, O> {
   /** A short name for messages. */
   readonly name: string;
   /** Start an episode: the context (e.g. the prompt, or a simulated user's type) and a seed for
    *  the environment's own randomness. Returns the first observation (the prompt's tokens). */
   reset(context: C, seed?: number): Int32Array;
   /** The policy's turn: its tokens. Returns the next observation, or `done` with the outcome. */
-  step(turn: ArrayLike<number>): EnvironmentStep<O>;
+  step(turn: ArrayLike<number>): ConversationStep<O>;
 }
 
 /** A policy turn the environment cannot read (wrong length, a token that is not an action, an
