@@ -60,10 +60,16 @@ export type {
   PairLossConfig, SftConfig, PreferenceConfig, UnpairedConfig, UnpairedTrainerLoss, DistillConfig, DistillSource, OnlineConfig, OnlinePrompt,
   PairSelection, JudgeFeedback, ReplayEntry, ReplayData, MultiTurnConfig, Environment, EnvContext, EnvStep, Trajectory,
 } from "./trainers/index.js";
-// Environments for multi-turn training (the interface is exported as MultiTurnEnvironment here:
-// `Environment` is the MultiTurnTrainer's per-step function type).
+// Environments for multi-turn training: the interface (exported as MultiTurnEnvironment here:
+// `Environment` is the MultiTurnTrainer's per-step function type) and its implementations.
 export {
-  EnvironmentError, isEnvironmentError, trainerEnvironment, CalculatorEnv, CALC, CALCULATOR_PROBLEMS, calculatorAnswer, calculatorPrompt,
-  calculatorProblemAt, calculatorProblemFromSeed, parseCalculatorTurn, calculatorPolicyMask, passAtK,
+  EnvironmentError, isEnvironmentError, trainerEnvironment, EnvRandom, episodeSeed, CalculatorEnv, CALC, CALCULATOR_PROBLEMS, calculatorAnswer,
+  calculatorPrompt, calculatorProblemAt, calculatorProblemFromSeed, parseCalculatorTurn, calculatorPolicyMask, passAtK,
+  EducationDialogueEnv, dialogueGame, REACTIONS,
 } from "./envs/index.js";
-export type { Environment as MultiTurnEnvironment, EnvTransition, EnvironmentErrorCode, CalculatorProblem, CalculatorTurn } from "./envs/index.js";
+export type {
+  Environment as MultiTurnEnvironment, EnvTransition, EnvironmentErrorCode, CalculatorProblem, CalculatorTurn,
+  StudentType, StudentState, DialogueOutcome, EducationDialogueOptions, DialogueGame,
+} from "./envs/index.js";
+export { trainConversations, rolloutConversations, turnLogRatios } from "./trainers/mtpo.js";
+export type { Conversation, TurnSpan, ConversationMethod, ConversationTrainOptions, ConversationMetrics } from "./trainers/mtpo.js";

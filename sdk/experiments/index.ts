@@ -33,3 +33,5 @@ export { droVsKto, droBandit } from "./dro-vs-kto.js";
 export type { DroVsKtoConfig, DroBanditSettings, DroBanditOptions, DroBanditResult } from "./dro-vs-kto.js";
 export { mdpoCalculator, MDPO_ARMS } from "./mdpo-calculator.js";
 export type { MdpoCalculatorConfig, MdpoArm } from "./mdpo-calculator.js";
+export { mtpoDialogue, fitBradleyTerryFeatures, POLICIES as MTPO_DIALOGUE_POLICIES } from "./mtpo-dialogue.js";
+export type { MtpoDialogueConfig } from "./mtpo-dialogue.js";

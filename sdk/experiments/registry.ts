@@ -7,6 +7,7 @@ import { demoBandit } from "./demo-bandit.js";
 import { onlineVsOffline } from "./online-vs-offline.js";
 import { droVsKto } from "./dro-vs-kto.js";
 import { mdpoCalculator } from "./mdpo-calculator.js";
+import { mtpoDialogue } from "./mtpo-dialogue.js";
 
 /** Every experiment of the package, by name. */
-export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline, droVsKto, mdpoCalculator);
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline, droVsKto, mdpoCalculator, mtpoDialogue);

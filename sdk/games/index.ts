@@ -30,3 +30,5 @@ export type { SkewLogitOptions, LowRankSkewOptions, GenerateOptions } from "./ge
 export type { IpoMdOptions, ContextualOptions, SolveNashOptions, MetricsOptions } from "./solvers.js";
 export type { MtpoGameOptions, TreeEnvironmentOptions } from "./mtpo.js";
 export type { PolicyMix } from "./policy.js";
+export { contextualMtpo, contextualExploitability, contextualValue, contextualKl, checkContextualMdp } from "./mtpo-contexts.js";
+export type { ContextualMdp, ContextualMtpoOptions, ContextualMtpoGameOptions, ContextualMtpoRun } from "./mtpo-contexts.js";

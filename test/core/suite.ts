@@ -19,6 +19,7 @@ import * as graphSparsify from "./graph-sparsify.cases.js";
 import * as experiments from "./experiments.cases.js";
 import * as alignParallel from "./align-parallel.cases.js";
 import * as mdpoCalculator from "./mdpo-calculator.cases.js";
+import * as mtpoDialogue from "./mtpo-dialogue.cases.js";
 
 export interface Case {
   name: string;
@@ -47,6 +48,7 @@ const modules: Record<string, CaseModule> = {
   experiments,
   alignParallel,
   mdpoCalculator,
+  mtpoDialogue,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));

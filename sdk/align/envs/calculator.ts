@@ -166,6 +166,8 @@ export function calculatorPolicyMask(transcript: ArrayLike<number>): Uint8Array 
  * ```
  */
 export class CalculatorEnv implements Environment<CalculatorProblem> {
+  /** "calculator". */
+  readonly name = "calculator";
   /** CALC.VOCAB. */
   readonly vocab = CALC.VOCAB;
   /** CALC.EOS. */

@@ -5,12 +5,15 @@
 // output, a user's reply: context for the policy, never trained on) or the end of the episode
 // with its outcome. The formulation is the finite-horizon MDP of Xiong et al. 2024 (§2: state =
 // prompt, actions and observations so far; deterministic transitions; sparse final reward) and
-// of Shani et al. 2024 (multi-turn conversations judged as a whole).
+// of Shani et al. 2024 (multi-turn conversations judged as a whole). The outcome is a reward by
+// default, or any value a preference oracle compares (a simulated student's learning outcome);
+// `reset` takes the seed of the environment's own randomness (a simulated user's replies)
+// separately from the context.
 import { SeqlearnError, ValueError } from "../../core/errors.js";
 import type { EnvContext, EnvStep, Environment as TrainerEnvironment } from "../trainers/multiturn.js";
 
 /** What `step` returns: the next observation, or the end of the episode. */
-export type EnvTransition =
+export type EnvTransition<O = number> =
   | {
       /** The episode goes on. */
       done: false;
@@ -20,8 +23,11 @@ export type EnvTransition =
   | {
       /** The episode is over. */
       done: true;
-      /** Its outcome: the reward (e.g. 1 for a correct final answer, 0 otherwise). */
-      outcome: number;
+      /** Its outcome: a reward (e.g. 1 for a correct final answer, 0 otherwise), or what a
+       *  preference oracle compares. */
+      outcome: O;
+      /** Tokens appended after the last turn, if any. */
+      observation?: Int32Array;
     };
 
 /** Why an environment refused a call. */
@@ -57,19 +63,22 @@ export class EnvironmentError extends ValueError {
  * policy turns. Deterministic: the same context and the same turns give the same observations
  * and outcome.
  */
-export interface Environment<C = unknown> {
+export interface Environment<C = unknown, O = number> {
+  /** A short name for messages. */
+  readonly name: string;
   /** Token ids are in [0, vocab). */
   readonly vocab: number;
-  /** The policy's end-of-turn token. */
-  readonly eos: number;
+  /** The policy's end-of-turn token (none when every turn is one token). */
+  readonly eos?: number;
   /** Most policy turns per episode (H). */
   readonly maxTurns: number;
   /** Start an episode from a context (or a seed that draws one); returns the first observation
-   *  (the prompt). Any running episode is abandoned. */
-  reset(context: C | number): Int32Array;
+   *  (the prompt). `seed` seeds the environment's own randomness, if it has any (a simulated
+   *  user's replies; default 0). Any running episode is abandoned. */
+  reset(context: C | number, seed?: number): Int32Array;
   /** The policy's turn (its tokens, EOS included). Throws EnvironmentError ("malformed-turn")
    *  for a turn outside the grammar, ("no-episode") with no running episode. */
-  step(turn: ArrayLike<number>): EnvTransition;
+  step(turn: ArrayLike<number>): EnvTransition<O>;
   /** The context of the running (or last) episode. */
   readonly context: C | null;
 }

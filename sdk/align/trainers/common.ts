@@ -876,8 +876,8 @@ function now(): number {
 /** Yield to the event loop with an ordinary task, behind the messages already queued (a worker's
  *  "stop" message, a timer): setImmediate in Node, a MessageChannel message elsewhere. Not
  *  `scheduler.yield()`, whose continuation Chromium runs ahead of pending tasks of the same
- *  priority, so that a Web Worker's trainer would never see a message that aborts it. */
-function yieldTask(): Promise<void> {
+ *  priority, so that a Web Worker's trainer would never see a message that aborts it. @internal */
+export function yieldTask(): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => void; MessageChannel?: typeof MessageChannel };
   if (typeof g.setImmediate === "function") return new Promise((r) => g.setImmediate!(r));
   if (typeof g.MessageChannel === "function") {
