@@ -27,3 +27,5 @@ export type { Verdict, Direction, TInterval, BootstrapInterval, BootstrapOptions
 export { canonicalJson, configHash, fnv1a64 } from "./report.js";
 export { demoBandit, banditFixedPoint } from "./demo-bandit.js";
 export type { DemoBanditConfig } from "./demo-bandit.js";
+export { teacherHacking, detectDeparture } from "./teacher-hacking.js";
+export type { TeacherHackingConfig, DepartureOptions, Departure } from "./teacher-hacking.js";

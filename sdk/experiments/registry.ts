@@ -4,6 +4,7 @@
 // docs/guide/experiments.md for the template).
 import { experimentTable, type ExperimentTable } from "./experiment.js";
 import { demoBandit } from "./demo-bandit.js";
+import { teacherHacking } from "./teacher-hacking.js";
 
 /** Every experiment of the package, by name. */
-export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit);
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, teacherHacking);
