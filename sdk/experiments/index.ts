@@ -29,3 +29,5 @@ export { demoBandit, banditFixedPoint } from "./demo-bandit.js";
 export type { DemoBanditConfig } from "./demo-bandit.js";
 export { teacherHacking, detectDeparture } from "./teacher-hacking.js";
 export type { TeacherHackingConfig, DepartureOptions, Departure } from "./teacher-hacking.js";
+export { nashLm, nashLmPreferences, preferenceCycle } from "./nash-lm.js";
+export type { NashLmConfig } from "./nash-lm.js";

@@ -5,6 +5,7 @@
 import { experimentTable, type ExperimentTable } from "./experiment.js";
 import { demoBandit } from "./demo-bandit.js";
 import { teacherHacking } from "./teacher-hacking.js";
+import { nashLm } from "./nash-lm.js";
 
 /** Every experiment of the package, by name. */
-export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, teacherHacking);
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, teacherHacking, nashLm);
