@@ -71,6 +71,8 @@ const METHODS = ["nash-mp", "nash-md", "online-ipo", "bt-rlhf"] as const;
 type Method = (typeof METHODS)[number];
 const LABEL: Record<string, string> = { "nash-mp": "Nash-MP-PG", "nash-md": "Nash-MD-PG", "online-ipo": "online IPO", "bt-rlhf": "BT-RLHF", ref: "reference μ", "nash*": "exact π*_β", "bt*": "exact RLHF(BT)" };
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)));
+/** tanh through core/detmath (Math.tanh's last bits differ between engines). */
+const tanh = (x: number) => (x >= 0 ? (1 - exp(-2 * x)) / (1 + exp(-2 * x)) : -(1 - exp(2 * x)) / (1 + exp(2 * x)));
 
 /** Every response (base-V digits, most significant first). */
 function responses(V: number, L: number): Int32Array[] {
@@ -93,7 +95,7 @@ export function nashLmPreferences(c: Pick<NashLmConfig, "vocab" | "length" | "to
   return ys.map((y) => ys.map((z) => {
     let s = 0;
     for (let t = 0; t < y.length; t++) s += c.tournament[y[t]][z[t]];
-    return sigmoid(c.sharpness * Math.tanh(s));
+    return sigmoid(c.sharpness * tanh(s));
   }));
 }
 
