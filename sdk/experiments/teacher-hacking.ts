@@ -260,9 +260,9 @@ export const teacherHacking = defineExperiment<TeacherHackingConfig>({
     },
     full: {
       vocab: 32, promptLength: 4, responseLength: 12, window: 4, width: 16, oracleHidden: 128, teacherHidden: 64, studentHidden: 32,
-      oracleScale: 3, oracleTemperature: 0.7, promptPool: 10000, oracleData: 20000, teacherEpochs: 4, studentEpochs: 1, sftLr: 3e-3,
-      prompts: 1000, epochs: 40, batchSize: 64, lr: 3e-3, divergences: ["fkl", "rkl", "gjsd"], sources: ["offline", "teacher", "student"],
-      diversity: [[2000, 1], [1000, 2], [400, 5]], generations: [1, 2, 5, 10], generationsPrompts: 400, evalPrompts: 200, evalSamples: 8,
+      oracleScale: 3, oracleTemperature: 0.7, promptPool: 10000, oracleData: 10000, teacherEpochs: 4, studentEpochs: 1, sftLr: 3e-3,
+      prompts: 1000, epochs: 30, batchSize: 64, lr: 3e-3, divergences: ["fkl", "rkl", "gjsd"], sources: ["offline", "teacher", "student"],
+      diversity: [[2000, 1], [1000, 2], [400, 5]], generations: [1, 2, 5, 10], generationsPrompts: 400, evalPrompts: 100, evalSamples: 8,
       detection: { fitFrom: 2, fitTo: 10, delta: 0.05, run: 3, slopeFactor: 0.5 },
     },
   },
