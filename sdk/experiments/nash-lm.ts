@@ -32,6 +32,15 @@ import { matrixPlot } from "../io/svg.js";
 import { defineExperiment, type Contrast, type CurveRow, type SeedResult } from "./experiment.js";
 import { mean } from "./stats.js";
 
+/** Mean of f(row) over the logged rows after the first `from` share of the queries (rows with
+ *  step > 0 and step ≥ from·last step). */
+function curveMean(r: SeedResult, f: (row: CurveRow) => number, from: number): number {
+  const last = r.curves[r.curves.length - 1].step;
+  let s = 0, k = 0;
+  for (const row of r.curves) if (row.step > 0 && row.step >= from * last) s += f(row), k++;
+  return s / k;
+}
+
 /** The configuration of nash-lm. */
 export interface NashLmConfig {
   /** Vocabulary V (the response tokens; the prompt is token 0). */
@@ -283,6 +292,16 @@ export const nashLm = defineExperiment<NashLmConfig>({
         expected: "positive",
         claim: "Munos et al. 2024 (as above).",
         values: half("win/nash-md/bt-rlhf"),
+      },
+      {
+        name: "exploitability_md_minus_mp_curve_mean",
+        definition: "mean over the logged query counts (after 0) of E_β(π_Nash-MD) − E_β(π_Nash-MP): how much faster Nash-MP gets there, over the whole run.",
+        expected: "positive", primary: false, values: results.map((r) => curveMean(r, (row) => row["nash-md/exploitability"] - row["nash-mp/exploitability"], 0)),
+      },
+      {
+        name: "exploitability_md_minus_mp_tail_mean",
+        definition: "the same mean over the last quarter of the logged query counts: the two noise floors (each logged policy is a last iterate).",
+        expected: "positive", primary: false, values: results.map((r) => curveMean(r, (row) => row["nash-md/exploitability"] - row["nash-mp/exploitability"], 0.75)),
       },
       {
         name: "mp_vs_md_win_minus_half", definition: "P(π_Nash-MP ≻ π_Nash-MD) − ½, exact.", expected: "positive", primary: false, values: half("win/nash-mp/nash-md"),
