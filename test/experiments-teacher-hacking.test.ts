@@ -1,6 +1,6 @@
 // teacher-hacking: the oracle-free detection routine on synthetic curves with known breaks (a
 // jump, a plateau) and on a clean power law (no flag); the chain-rule sequence KL against the
-// spec's two-step example and against full enumeration on small random models; and the smoke
+// two-step example (vocab {a, b}, P(a) = 0.6, P(a|a) = 0.7, P(a|b) = 0.4, Q uniform) and against full enumeration on small random models; and the smoke
 // preset through the runner (its structure, the report's fields, determinism). The smoke scale
 // shows no teacher hacking (see docs/experiments/teacher-hacking.md), so no direction is asserted.
 import { describe, it, expect, beforeAll } from "vitest";
