@@ -18,6 +18,7 @@ import * as graphLearn from "./graph-learn.cases.js";
 import * as graphSparsify from "./graph-sparsify.cases.js";
 import * as experiments from "./experiments.cases.js";
 import * as alignParallel from "./align-parallel.cases.js";
+import * as exp2 from "./exp2.cases.js";
 
 export interface Case {
   name: string;
@@ -45,6 +46,7 @@ const modules: Record<string, CaseModule> = {
   graphSparsify,
   experiments,
   alignParallel,
+  exp2,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
