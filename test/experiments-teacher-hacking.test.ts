@@ -106,6 +106,17 @@ describe("teacher-hacking smoke preset", () => {
     expect(run.files["golden-vs-proxy.svg"]).toMatch(/^<svg/);
   });
 
+  it("equalSteps: every run makes the main runs' number of steps and is evaluated at the same step counts", async () => {
+    const c = teacherHacking.presets.smoke;
+    const r = await runExperiment("teacher-hacking", { workers: 0, seeds: [1], overrides: { equalSteps: true, sources: ["offline"], generations: [1, 4], generationsPrompts: 25, epochs: 8 } });
+    const rows = r.results[0].curves;
+    expect(rows.length).toBe(9);
+    for (const name of ["offline-100x1/fkl", "offline-25x1/fkl", "offline-25x4/fkl"]) for (const row of rows) expect(row[`${name}/golden`]).toBeGreaterThan(0);
+    // 25 × 4 = 100 sequences: the same number of steps and tokens per step as the main run's 100 × 1
+    expect(rows[8]["offline-25x4/fkl/train_loss"]).toBeGreaterThan(0);
+    expect(() => teacherHacking.check!({ ...c, equalSteps: "yes" as unknown as boolean })).toThrow(/equalSteps/);
+  }, 60_000);
+
   it("is deterministic: the same seed gives the same curves", async () => {
     const again = await runExperiment("teacher-hacking", { workers: 0, seeds: [2] });
     expect(again.results[0].curves).toEqual(run.results[1].curves);

@@ -157,6 +157,11 @@ export interface TeacherHackingConfig {
   prompts: number;
   /** Stage 2: epochs (passes over the prompts). */
   epochs: number;
+  /** Give every run the main runs' number of optimizer steps (`epochs` passes over `prompts`
+   *  sequences), whatever the size of its data set, and evaluate at the same step counts: the
+   *  ablations then compare data sets at equal compute instead of at equal passes. Default
+   *  false in the presets (every run makes `epochs` passes over its own data). */
+  equalSteps: boolean;
   /** Stage 2: sequences per optimizer step. */
   batchSize: number;
   /** Stage 2: AdamW learning rate. */
@@ -254,14 +259,14 @@ export const teacherHacking = defineExperiment<TeacherHackingConfig>({
     smoke: {
       vocab: 16, promptLength: 4, responseLength: 8, window: 4, width: 16, oracleHidden: 64, teacherHidden: 32, studentHidden: 32,
       oracleScale: 3, oracleTemperature: 0.7, promptPool: 2000, oracleData: 2000, teacherEpochs: 3, studentEpochs: 1, sftLr: 3e-3,
-      prompts: 100, epochs: 20, batchSize: 32, lr: 3e-3, divergences: ["fkl"], sources: ["offline", "teacher", "student"],
+      prompts: 100, epochs: 20, equalSteps: false, batchSize: 32, lr: 3e-3, divergences: ["fkl"], sources: ["offline", "teacher", "student"],
       diversity: [], generations: [], generationsPrompts: 40, evalPrompts: 50, evalSamples: 4,
       detection: { fitFrom: 2, fitTo: 6, delta: 0.05, run: 3, slopeFactor: 0.5 },
     },
     full: {
       vocab: 32, promptLength: 4, responseLength: 12, window: 4, width: 16, oracleHidden: 128, teacherHidden: 64, studentHidden: 32,
       oracleScale: 3, oracleTemperature: 0.7, promptPool: 10000, oracleData: 10000, teacherEpochs: 4, studentEpochs: 1, sftLr: 3e-3,
-      prompts: 1000, epochs: 30, batchSize: 64, lr: 3e-3, divergences: ["fkl", "rkl", "gjsd"], sources: ["offline", "teacher", "student"],
+      prompts: 1000, epochs: 30, equalSteps: false, batchSize: 64, lr: 3e-3, divergences: ["fkl", "rkl", "gjsd"], sources: ["offline", "teacher", "student"],
       diversity: [[2000, 1], [1000, 2], [400, 5]], generations: [1, 2, 5, 10], generationsPrompts: 400, evalPrompts: 100, evalSamples: 8,
       detection: { fitFrom: 2, fitTo: 10, delta: 0.05, run: 3, slopeFactor: 0.5 },
     },
@@ -281,6 +286,7 @@ export const teacherHacking = defineExperiment<TeacherHackingConfig>({
     for (const pg of c.diversity) if (!(Array.isArray(pg) && pg.length === 2)) throw new ValueError("diversity: entries are [prompts, generations]");
     const most = Math.max(c.prompts, c.generationsPrompts, ...c.diversity.map(([p]) => p));
     if (most > c.promptPool) throw new ValueError(`promptPool (${c.promptPool}) must hold the largest prompt set (${most})`);
+    if (typeof c.equalSteps !== "boolean") throw new ValueError(`equalSteps must be true or false, got ${JSON.stringify(c.equalSteps)}`);
     if (c.epochs <= c.detection.fitTo) throw new ValueError(`epochs (${c.epochs}) must exceed detection.fitTo (${c.detection.fitTo})`);
   },
 
@@ -362,16 +368,19 @@ export const teacherHacking = defineExperiment<TeacherHackingConfig>({
           } else {
             data = prompts.map((p, i) => completionExample(Int32Array.from([...p, ...new Array(L).fill(0)]), P, i + 1));
           }
-          const perEpoch = Math.ceil(data.length / c.batchSize);
+          // an "epoch" of the curves: one pass over the run's data, or (equalSteps) over `prompts` sequences
+          const perEpoch = Math.ceil((c.equalSteps ? c.prompts : data.length) / c.batchSize);
+          const passes = c.equalSteps ? Math.ceil((perEpoch * c.epochs) / Math.ceil(data.length / c.batchSize)) : c.epochs;
           const golden: number[] = [], proxy: number[] = [], loss: number[] = [];
           const m0 = measure(student);
           golden.push(m0.golden), proxy.push(m0.proxy);
-          let lsum = 0, lcount = 0;
+          let lsum = 0, lcount = 0, trained = 0;
           const trainer = new DistillTrainer(student, {
-            teacher, data, loss: spec.div, source: SOURCE_OF[spec.source], maxNewTokens: L, batchSize: c.batchSize, epochs: c.epochs,
-            seed: seed * 64 + specs.indexOf(spec), optimizer: { lr: c.lr, weightDecay: 0 }, logEvery: 1, evalEvery: perEpoch,
+            teacher, data, loss: spec.div, source: SOURCE_OF[spec.source], maxNewTokens: L, batchSize: c.batchSize, epochs: passes,
+            maxSteps: perEpoch * c.epochs, seed: seed * 64 + specs.indexOf(spec), optimizer: { lr: c.lr, weightDecay: 0 }, logEvery: 1, evalEvery: perEpoch,
             onMetrics: (m) => {
               if (Number.isFinite(m.loss)) lsum += m.loss, lcount++;
+              if (Number.isFinite(m.tokens)) trained += m.tokens;
             },
             evaluate: ({ model }) => {
               const v = measure(model);
@@ -385,7 +394,7 @@ export const teacherHacking = defineExperiment<TeacherHackingConfig>({
           } finally {
             trainer.dispose();
           }
-          tokenUpdates += c.epochs * data.length * L;
+          tokenUpdates += trained;
           for (let e = 0; e <= c.epochs; e++) {
             rows[e][`${spec.name}/golden`] = golden[e];
             rows[e][`${spec.name}/proxy`] = proxy[e];
