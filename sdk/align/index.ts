@@ -49,6 +49,8 @@ export {
 } from "./modelfile.js";
 export { modelFile, modelFromFile } from "./saved.js";
 export type { ModelFileErrorCode, Dtype, TensorData, Tensor, TensorInfo, DecodeOptions, ModelFile, SafetensorsHeader, Safetensors } from "./modelfile.js";
+export { sequenceKl } from "./metrics.js";
+export type { SequenceKlOptions, SequenceKl } from "./metrics.js";
 export { LMPolicy } from "./policy.js";
 export type { LMPrompt, LMPolicyOptions, PromptWithId } from "./policy.js";
 export {

@@ -35,3 +35,7 @@ export { mdpoCalculator, MDPO_ARMS } from "./mdpo-calculator.js";
 export type { MdpoCalculatorConfig, MdpoArm } from "./mdpo-calculator.js";
 export { mtpoDialogue, fitBradleyTerryFeatures, POLICIES as MTPO_DIALOGUE_POLICIES } from "./mtpo-dialogue.js";
 export type { MtpoDialogueConfig } from "./mtpo-dialogue.js";
+export { teacherHacking, detectDeparture } from "./teacher-hacking.js";
+export type { TeacherHackingConfig, DepartureOptions, Departure } from "./teacher-hacking.js";
+export { nashLm, nashLmPreferences, preferenceCycle } from "./nash-lm.js";
+export type { NashLmConfig } from "./nash-lm.js";

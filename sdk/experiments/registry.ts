@@ -8,6 +8,8 @@ import { onlineVsOffline } from "./online-vs-offline.js";
 import { droVsKto } from "./dro-vs-kto.js";
 import { mdpoCalculator } from "./mdpo-calculator.js";
 import { mtpoDialogue } from "./mtpo-dialogue.js";
+import { teacherHacking } from "./teacher-hacking.js";
+import { nashLm } from "./nash-lm.js";
 
 /** Every experiment of the package, by name. */
-export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline, droVsKto, mdpoCalculator, mtpoDialogue);
+export const EXPERIMENTS: ExperimentTable = experimentTable(demoBandit, onlineVsOffline, droVsKto, mdpoCalculator, mtpoDialogue, teacherHacking, nashLm);

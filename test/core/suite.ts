@@ -20,6 +20,7 @@ import * as experiments from "./experiments.cases.js";
 import * as alignParallel from "./align-parallel.cases.js";
 import * as mdpoCalculator from "./mdpo-calculator.cases.js";
 import * as mtpoDialogue from "./mtpo-dialogue.cases.js";
+import * as exp2 from "./exp2.cases.js";
 
 export interface Case {
   name: string;
@@ -49,6 +50,7 @@ const modules: Record<string, CaseModule> = {
   alignParallel,
   mdpoCalculator,
   mtpoDialogue,
+  exp2,
 };
 
 export const cases: Case[] = Object.entries(modules).flatMap(([m, mod]) => mod.cases.map((c) => ({ name: `${m}: ${c.name}`, fn: c.fn })));
