@@ -78,8 +78,11 @@ describe("the tarball", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     const leaves = (v: unknown): string[] => (typeof v === "string" ? [v] : Object.values(v as object).flatMap(leaves));
     for (const target of leaves(pkg.exports).filter((t) => !t.includes("*"))) expect(files, target).toContain(target.replace(/^\.\//, ""));
-    // The CLI bundle's source map (2 MB unpacked) is not shipped; the library's are.
-    expect(packed.size, "packed size").toBeLessThan(3_000_000);
+    // The CLI bundle's source map (2 MB unpacked) is not shipped; the library's are. The budget
+    // is 3.5 MB packed: 3.1 MB with the four domains, the threaded module and the seven
+    // experiments (which the CLI bundles too); a jump past it means something was shipped by
+    // mistake (a map, a fixture, a second copy of a module).
+    expect(packed.size, "packed size").toBeLessThan(3_500_000);
   });
 
   it("npm publish --dry-run is clean", () => {

@@ -38,4 +38,4 @@ export type { MtpoDialogueConfig } from "./mtpo-dialogue.js";
 export { teacherHacking, detectDeparture } from "./teacher-hacking.js";
 export type { TeacherHackingConfig, DepartureOptions, Departure } from "./teacher-hacking.js";
 export { nashLm, nashLmPreferences, preferenceCycle } from "./nash-lm.js";
-export type { NashLmConfig } from "./nash-lm.js";
+export type { NashLmConfig, PreferenceCycle } from "./nash-lm.js";

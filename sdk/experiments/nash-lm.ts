@@ -108,8 +108,16 @@ export function nashLmPreferences(c: Pick<NashLmConfig, "vocab" | "length" | "to
   }));
 }
 
+/** A preference cycle of three responses and how strongly it holds. */
+export interface PreferenceCycle {
+  /** Responses a, b, c with a ≻ b ≻ c ≻ a. */
+  cycle: [number, number, number];
+  /** The smallest of P(a ≻ b), P(b ≻ c), P(c ≻ a), minus ½. */
+  margin: number;
+}
+
 /** A preference cycle a ≻ b ≻ c ≻ a with every probability > ½ + margin (the largest margin), or null. */
-export function preferenceCycle(P: readonly (readonly number[])[]): { cycle: [number, number, number]; margin: number } | null {
+export function preferenceCycle(P: readonly (readonly number[])[]): PreferenceCycle | null {
   const n = P.length;
   let best: { cycle: [number, number, number]; margin: number } | null = null;
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {

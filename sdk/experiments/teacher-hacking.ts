@@ -181,7 +181,7 @@ export interface TeacherHackingConfig {
   /** Samples per evaluation prompt (from the oracle and from the teacher, fixed). */
   evalSamples: number;
   /** The detection routine's options. */
-  detection: { fitFrom: number; fitTo: number; delta: number; run: number; slopeFactor: number };
+  detection: Required<DepartureOptions>;
 }
 
 const DIVS = ["fkl", "rkl", "gjsd"] as const;
