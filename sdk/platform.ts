@@ -334,9 +334,11 @@ function startBlobWorker(source: string, onMessage: (message: unknown) => void):
  *  Throws if none can be started (in Node < 20.16 before prepareWorkers() completed). */
 export function startHelperThread(source: string, onMessage: (message: unknown) => void): HelperWorker {
   if (!isNodeRuntime()) return startBlobWorker(source, onMessage);
-  const W = nodeWorkerClass() as unknown as (new (src: string, opts: { eval: boolean; stdout: boolean; stderr: boolean; name?: string }) => NodeWorkerLike) | null;
+  const W = nodeWorkerClass() as unknown as (new (src: string, opts: { eval: boolean; stdout: boolean; stderr: boolean; name?: string; execArgv: string[] }) => NodeWorkerLike) | null;
   if (!W) throw new Error("node:worker_threads is not loaded yet (Node < 20.16: await init() loads it)");
-  const w = new W(source, { eval: true, stdout: false, stderr: false, name: "seqlearn-thread" });
+  // No inherited execArgv: the helper's source is CommonJS, and a worker evaluating source text
+  // inherits the process's flags — `node --input-type=module -e …` would run it as a module.
+  const w = new W(source, { eval: true, stdout: false, stderr: false, name: "seqlearn-thread", execArgv: [] });
   // The listener first, then unref (a listener added after unref() refs the worker again).
   w.on("message", onMessage as (v: never) => void);
   w.unref();

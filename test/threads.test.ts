@@ -6,6 +6,9 @@
 // resets the engine with its helpers; and the engine says how many threads it runs and why.
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { init, getEngine, engineInfo, type Engine } from "../sdk/index.js";
 import { engineFromModule, input, inout, output, outputF32, scratch, EngineTrapError, KernelCode } from "../sdk/engine/index.js";
 import { digest } from "./core/suite.js";
@@ -376,6 +379,26 @@ describe("traps, memory release, and what the engine reports", () => {
     eng.setThreads(info.threads);
     expect(() => eng.setThreads(0)).toThrow(/threads must be a whole number/);
     await expect(init({ threads: 1.5 })).rejects.toThrow(/threads must be a whole number in \[1, 64\]/);
+  });
+
+  it("helpers start under `node --input-type=module -e` (a worker evaluating source inherits the process's flags)", () => {
+    // The helper's source is CommonJS; with the parent's execArgv a Node worker would evaluate it
+    // as a module and die on `require` (found by the graph-gsqueak benchmark's child process).
+    const dist = pathToFileURL(join(process.cwd(), "dist/node/index.js")).href;
+    const script = `import { init, engineInfo, linalg, Matrix } from ${JSON.stringify(dist)};
+      const eng = await init({ threads: 2 });
+      await eng.threadsReady(30000);
+      const n = 256, a = new Matrix(n, n, Float64Array.from({ length: n * n }, (_, i) => (i % 7) - 3));
+      const c = linalg.matmul(a, a);
+      console.log(JSON.stringify({ helpers: engineInfo().helpers, threads: engineInfo().threads, c0: c.get(0, 0) }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(out).toMatchObject({ helpers: 1, threads: 2 });
+    let ref = 0;
+    for (let k = 0; k < 256; k++) ref += ((k % 7) - 3) * (((k * 256) % 7) - 3);
+    expect(out.c0).toBe(ref);
   });
 
   it("the single-threaded module runs on one thread and says so", () => {
