@@ -21,6 +21,7 @@ import {
   ValueError, DataError, ManifestError, MissingDependencyError, TaskAbortedError, JobFailedError, RedisConnectionError,
 } from "../sdk/index.js";
 import { parseManifest, readPart, MANIFEST_FORMAT } from "../sdk/io/manifest.js";
+import { gsqueak, erdosRenyi, encodeSparsifier } from "../sdk/graph/index.js";
 import { encodeValue, decodeValue } from "../sdk/parallel/wire.js";
 import { loadRedisModules } from "../sdk/parallel/redis-modules.js";
 import { importPeer as importPeerWeb } from "../sdk/platform.web.js";
@@ -477,6 +478,14 @@ function run(args: string[], cwd: string): Proc {
     // A tree over a manifest, from the SDK.
     const viaManifest = await disqueakManifest(join(dir, "http.json"), { kernel: rbf({ gamma: 0.5 }), lambda: 1, qbar: 8, seed: 5, pool: inRedis });
     expect(encodeDictionary(viaManifest.dictionary)).toEqual(local);
+    // The graph sparsifier's merge tree (GSQUEAK) on the same executor: the inline tree's
+    // sparsifier, byte for byte (8 leaves of edge blocks, 4 levels of merges).
+    const graph = erdosRenyi(120, 0.4, { seed: 8, weights: [0.5, 2] });
+    const gOpts = { eps: 0.5, gamma: 1, seed: 6, blockSize: Math.ceil(graph.m / 8) };
+    const gInline = await gsqueak(graph, { ...gOpts, workers: 0 });
+    const gRemote = await gsqueak(graph, { ...gOpts, pool: inRedis });
+    expect(gRemote.graph.m).toBeGreaterThan(0);
+    expect(Array.from(encodeSparsifier(gRemote.dictionary))).toEqual(Array.from(encodeSparsifier(gInline.dictionary)));
     // A single task, from a user's task module the workers loaded (--tasks).
     const u = await inRedis.run<Float64Array>("user.uniform", { seed: 7, stream: 3, n: 5 });
     const rr = new Rng(7, 3);
