@@ -223,6 +223,38 @@ describe("threaded kernels: the bits of one thread, for any number of threads", 
   });
 });
 
+describe("back-to-back jobs: no task runs twice", () => {
+  it("thousands of small accumulating products in a row give one thread's bits (a task run twice would add twice)", async () => {
+    // A helper that read the last job's claim word just before the next job was published could
+    // claim a task of the new job a second time; only an accumulating kernel shows it in the
+    // bits, and only when jobs follow each other closely and a thread is preempted at the wrong
+    // moment: many tiny jobs, 8 threads on a machine of fewer cores, grain 1. Before the fix this
+    // failed in most runs on 2 cores; the core suite's digests with 4 threads caught it first.
+    // Jobs alternate between few tasks (m = 4) and many (m = 64): the race needs a job with more
+    // tasks right after one with fewer.
+    const run = (e: Engine): string => {
+      const k = 16, n = 32, ms = [4, 64];
+      const a = e.f32(64 * k), b = e.f32(k * n), cs = ms.map((m) => e.f32(m * n));
+      a.set(Float32Array.from(data(64 * k, 3), (x) => x * 0.25));
+      b.set(Float32Array.from(data(k * n, 4), (x) => x * 0.25));
+      for (const c of cs) c.set(new Float32Array(c.view.length));
+      for (let i = 0; i < 6000; i++) {
+        const m = ms[i & 1], c = cs[i & 1];
+        e.call("nn_matmul", { transA: 0, transB: 0, m, n, k, a, lda: k, b, ldb: n, accumulate: 1, c, ldc: n });
+      }
+      const out = cs.map((c) => bits(c.view, true)).join("/");
+      a.dispose(); b.dispose();
+      for (const c of cs) c.dispose();
+      return out;
+    };
+    const one = await threaded(1, 0);
+    const reference = run(one);
+    const eight = await threaded(8, 1);
+    for (let round = 0; round < 3; round++) expect(run(eight), `round ${round}`).toBe(reference);
+    eight.stopThreads();
+  });
+});
+
 describe("the core suite's digests with threads", () => {
   it("are the digests of one thread, with 1, 2 and 4 threads and small tasks", async () => {
     const eng = await init();

@@ -40,7 +40,8 @@
 // keeps the process running); an id's scratch block stays allocated for whichever helper takes
 // the id next.
 //
-// Protocol. Publishing job e: write FN, TASKS, ALLOWED and the arguments; DONE ← 0;
+// Protocol. Publishing job e: write the arguments; close job e − 1's claim word (CLAIM ← (e − 1,
+// 2³¹ − 1), so that a stale compare-and-swap on it fails); write FN, TASKS, ALLOWED; DONE ← 0;
 // CLAIM ← e·2³² (task 0 of epoch e); EPOCH ← e; notify EPOCH. A thread claims task t by a
 // compare-and-swap of CLAIM from (e, t) to (e, t + 1), which succeeds only while job e is live
 // (it cannot end before task t is done), so the FN and arguments it then reads are job e's. After
@@ -276,11 +277,17 @@ export function fork(tasks: i32, task: usize): void {
     return;
   }
   threadScratch();
+  // Close the last job's claim word first. A helper may have read CLAIM = (e − 1, all claimed)
+  // just before, and would then compare it with this job's larger TASKS: without this store its
+  // compare-and-swap would still succeed, and it would run a task of this job a second time (an
+  // accumulating product would then add twice) and upset the DONE count.
+  const prev = atomic.load<i32>(c + EPOCH);
+  atomic.store<i64>(c + CLAIM, (<i64>prev << 32) | 0x7fffffff);
   atomic.store<u32>(c + FN, fn);
   atomic.store<i32>(c + TASKS, tasks);
   atomic.store<i32>(c + ALLOWED, min(active, MAX_THREADS));
   atomic.store<i32>(c + DONE, 0);
-  const e = atomic.load<i32>(c + EPOCH) + 1;
+  const e = prev + 1;
   atomic.store<i64>(c + CLAIM, <i64>e << 32);
   atomic.store<i32>(c + EPOCH, e);
   atomic.notify(c + EPOCH);

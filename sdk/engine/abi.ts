@@ -32,7 +32,7 @@ export type Status = (typeof Status)[keyof typeof Status];
  * write often sit on their own 64-byte line. sdk/engine/threads.ts reads DONE and sets ERROR in it
  * when a helper traps.
  *
- * Defined in [assembly/core/threads.ts:64](../../assembly/core/threads.ts#L64).
+ * Defined in [assembly/core/threads.ts:65](../../assembly/core/threads.ts#L65).
  */
 export const ThreadControl = {
   /** i32: job counter; helpers sleep on it. */
@@ -67,7 +67,7 @@ export type ThreadControl = (typeof ThreadControl)[keyof typeof ThreadControl];
 /**
  * Byte offsets in a thread's scratch block: the buffers the kernels of one thread use.
  *
- * Defined in [assembly/core/threads.ts:116](../../assembly/core/threads.ts#L116).
+ * Defined in [assembly/core/threads.ts:117](../../assembly/core/threads.ts#L117).
  */
 export const ThreadScratch = {
   /** f64 GEMM, packed block of op(A): MC·KC·16 bytes (48·256, pre-splatted). */
@@ -849,7 +849,7 @@ export interface WasmExports {
    * Address of this engine's thread control block (allocated on first call). The engine hands it
    * to each helper, which passes it to thread_run. 0 in the single-threaded builds.
    *
-   * [assembly/core/threads.ts:305](../../assembly/core/threads.ts#L305)
+   * [assembly/core/threads.ts:312](../../assembly/core/threads.ts#L312)
    */
   threads_control(): number;
   /**
@@ -859,13 +859,13 @@ export interface WasmExports {
    * every kernel into many tasks). Returns the number of threads now allowed (1 in the
    * single-threaded builds). Main thread only.
    *
-   * [assembly/core/threads.ts:318](../../assembly/core/threads.ts#L318)
+   * [assembly/core/threads.ts:325](../../assembly/core/threads.ts#L325)
    */
   threads_config(threads: number, blocking: number, grain: number): number;
   /**
    * Helpers in thread_run right now (main thread).
    *
-   * [assembly/core/threads.ts:328](../../assembly/core/threads.ts#L328)
+   * [assembly/core/threads.ts:335](../../assembly/core/threads.ts#L335)
    */
   threads_registered(): number;
   /**
@@ -876,13 +876,13 @@ export interface WasmExports {
    * was free, or in the single-threaded builds. Called by sdk/engine/threads.ts in each helper
    * worker, never on the main thread.
    *
-   * [assembly/core/threads.ts:353](../../assembly/core/threads.ts#L353)
+   * [assembly/core/threads.ts:360](../../assembly/core/threads.ts#L360)
    */
   thread_run(control: number, idleMs: number): number;
   /**
    * Tell every helper to leave thread_run (main thread; before the engine drops this memory).
    *
-   * [assembly/core/threads.ts:381](../../assembly/core/threads.ts#L381)
+   * [assembly/core/threads.ts:388](../../assembly/core/threads.ts#L388)
    */
   threads_stop(): void;
   /**
@@ -1698,7 +1698,7 @@ export interface AbiArgs {
    * Address of this engine's thread control block (allocated on first call). The engine hands it
    * to each helper, which passes it to thread_run. 0 in the single-threaded builds.
    *
-   * Engine side: [assembly/core/threads.ts:305](../../assembly/core/threads.ts#L305).
+   * Engine side: [assembly/core/threads.ts:312](../../assembly/core/threads.ts#L312).
    */
   threads_control: Record<string, never>;
   /**
@@ -1708,7 +1708,7 @@ export interface AbiArgs {
    * every kernel into many tasks). Returns the number of threads now allowed (1 in the
    * single-threaded builds). Main thread only.
    *
-   * Engine side: [assembly/core/threads.ts:318](../../assembly/core/threads.ts#L318).
+   * Engine side: [assembly/core/threads.ts:325](../../assembly/core/threads.ts#L325).
    */
   threads_config: {
     /** `i32` — threads to use, the calling one included */ threads: number;
@@ -1718,7 +1718,7 @@ export interface AbiArgs {
   /**
    * Helpers in thread_run right now (main thread).
    *
-   * Engine side: [assembly/core/threads.ts:328](../../assembly/core/threads.ts#L328).
+   * Engine side: [assembly/core/threads.ts:335](../../assembly/core/threads.ts#L335).
    */
   threads_registered: Record<string, never>;
   /**
@@ -1729,7 +1729,7 @@ export interface AbiArgs {
    * was free, or in the single-threaded builds. Called by sdk/engine/threads.ts in each helper
    * worker, never on the main thread.
    *
-   * Engine side: [assembly/core/threads.ts:353](../../assembly/core/threads.ts#L353).
+   * Engine side: [assembly/core/threads.ts:360](../../assembly/core/threads.ts#L360).
    */
   thread_run: {
     /** `usize` — the address threads_control returned on the main thread */ control: number;
@@ -1738,7 +1738,7 @@ export interface AbiArgs {
   /**
    * Tell every helper to leave thread_run (main thread; before the engine drops this memory).
    *
-   * Engine side: [assembly/core/threads.ts:381](../../assembly/core/threads.ts#L381).
+   * Engine side: [assembly/core/threads.ts:388](../../assembly/core/threads.ts#L388).
    */
   threads_stop: Record<string, never>;
   /**
