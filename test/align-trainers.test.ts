@@ -214,6 +214,20 @@ describe("OnlineTrainer", () => {
     init0.dispose();
   });
 
+  it("with a prompt embedding, prompts that carry their ids need no promptId; examples and evalData do, with a typed error", async () => {
+    const model = LanguageModel.create({ kind: "window-mlp", vocab: V, context: 8, width: 4, hidden: 8, window: 3, promptVocab: 3 }, { seed: 9 });
+    const carried = Array.from({ length: 8 }, (_, i) => ({ tokens: [i % 3], promptId: i % 3 }));
+    const t = new OnlineTrainer(model, { prompts: carried, judge, k: 2, loss: "ipo", eos: EOS, maxNewTokens: 3, batchSize: 4, maxSteps: 2, seed: 3 });
+    const r = await t.train();
+    expect(r.last!.pairs + r.last!.ties).toBe(4);
+    t.dispose();
+    const examples: Example[] = [0, 1].map((i) => ({ layout: "completion", line: i + 1, prompt: seg([i], 0), completion: seg([1], 1) }));
+    expect(() => new OnlineTrainer(model, { prompts: examples, judge, k: 2, eos: EOS, maxNewTokens: 3, batchSize: 2 })).toThrow(/prompts\[0\] is an example, so give promptId/);
+    const held = [pref(1, [0], [3, EOS], [1, EOS])];
+    expect(() => new OnlineTrainer(model, { prompts: carried, judge, k: 2, eos: EOS, maxNewTokens: 3, batchSize: 2, evalData: held })).toThrow(ValueError);
+    model.dispose();
+  });
+
   it("reward-scored k = 4 samples with each selection rule; ties give no pair; async rewards work", async () => {
     for (const selection of ["max_min", "max_random", "random", "max_max"] as const) {
       const model = policyOf(22);

@@ -312,9 +312,6 @@ export const onlineVsOffline = defineExperiment<OnlineVsOfflineConfig>({
           const t = new OnlineTrainer(model, {
             ...trainOpts(tau, pts, model), loss: "ipo", prompts: promptList, k: 2, feedback: "bernoulli", epochs: c.steps, maxNewTokens: c.length, eos: null,
             judge, replay: keep,
-            // The prompts carry their ids; the trainer's base asks for promptId whenever the model
-            // has a prompt embedding, and this one is only read for Example prompts (there are none).
-            promptId: (e: Example) => promptList[e.line - 1].promptId,
           });
           try {
             await t.train({ signal: ctx.signal });

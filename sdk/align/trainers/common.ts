@@ -467,7 +467,10 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
   private remote: { session: string; sent: Record<string, number> | null } | null = null;
 
   /** @internal */
-  protected constructor(kind: string, model: LanguageModel, opts: TrainerOptions) {
+  /** @param promptIdNeeded whether the trainer reads examples whose prompt ids must come from
+   *  `promptId` when the model has a prompt embedding (false: the trainer checks itself, e.g.
+   *  OnlineTrainer, whose prompts may carry their ids). */
+  protected constructor(kind: string, model: LanguageModel, opts: TrainerOptions, promptIdNeeded = true) {
     if (!(model instanceof LanguageModel)) throw new ValueError(`${kind}: the first argument must be a LanguageModel`);
     model.check();
     this.kind = kind;
@@ -490,7 +493,7 @@ export abstract class Trainer<MB extends MicroBatch = MicroBatch> {
     if (opts.tokenizer !== undefined && !(opts.tokenizer instanceof Tokenizer)) throw new ValueError(`${kind}: tokenizer must be a Tokenizer`);
     if (opts.checkpointPath !== undefined && (typeof opts.checkpointPath !== "string" || !opts.checkpointPath)) throw new ValueError(`${kind}: checkpointPath must be a file path`);
     if (opts.metricsFile !== undefined) metricsFileOf(opts.metricsFile, kind);
-    if (model.config.promptVocab > 0 && !opts.promptId) throw new ValueError(`${kind}: the model has a prompt embedding; give promptId: (example) => id`);
+    if (promptIdNeeded && model.config.promptVocab > 0 && !opts.promptId) throw new ValueError(`${kind}: the model has a prompt embedding; give promptId: (example) => id`);
     const o = opts.optimizer === undefined ? {} : checkOptions<OptimizerOptions>(opts.optimizer, `${kind}: optimizer`, ["lr", "beta1", "beta2", "eps", "weightDecay", "decay", "schedule", "clip"]);
     this.pad = opts.tokenizer?.pad ?? model.config.pad;
     this.model = model;

@@ -106,7 +106,10 @@ export function promptItems(prompts: Dataset | readonly OnlinePrompt[], model: L
     let tokens: Int32Array, promptId: number | null = null;
     if (p && typeof p === "object" && "layout" in p && "prompt" in p) {
       tokens = (p as Example).prompt.tokens;
-      if (PV > 0) promptId = integer(opts.promptId!((p as Example)), `${where}: promptId(line ${(p as Example).line})`, 0, PV - 1);
+      if (PV > 0) {
+        if (!opts.promptId) throw new ValueError(`${where}: the model has a prompt embedding; prompts[${i}] is an example, so give promptId: (example) => id (or pass { tokens, promptId })`);
+        promptId = integer(opts.promptId((p as Example)), `${where}: promptId(line ${(p as Example).line})`, 0, PV - 1);
+      }
     } else {
       let t: string | ArrayLike<number>;
       if (p && typeof p === "object" && "tokens" in p) {
@@ -189,7 +192,9 @@ export class OnlineTrainer extends Trainer {
 
   constructor(model: LanguageModel, config: OnlineConfig) {
     const c = checkOptions<OnlineConfig>(config, "OnlineTrainer", KEYS);
-    super("OnlineTrainer", model, c);
+    // promptId is needed only for Example prompts and evalData (checked where they are read):
+    // prompts given as { tokens, promptId } carry their ids.
+    super("OnlineTrainer", model, c, false);
     try {
       this.cfg = c;
       this.spec = pairLossSpec({ ...c, lengthNorm: c.lengthNorm ?? false }, "OnlineTrainer");
@@ -213,6 +218,7 @@ export class OnlineTrainer extends Trainer {
       if (c.temperature !== undefined) nonNegative(c.temperature, "temperature");
       this.keep = c.replay ?? true;
       this.evalPairs = c.evalData === undefined ? null : (examplesOf(c.evalData, "OnlineTrainer: evalData") as PreferenceExample[]);
+      if (this.evalPairs && model.config.promptVocab > 0 && !c.promptId) throw new ValueError("OnlineTrainer: the model has a prompt embedding; evalData needs promptId: (example) => id");
       if (this.evalPairs) checkLayouts(this.evalPairs, ["preference"], "OnlineTrainer: evalData");
       this.ref = new Reference(model, c.reference, "OnlineTrainer", ["frozen", "previous"]);
     } catch (e) {
