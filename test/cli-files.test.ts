@@ -240,6 +240,22 @@ describe("a good Unix tool", () => {
   });
 });
 
+describe("tree --keep", () => {
+  it("writes every node's dictionary file (the root's is -o's bytes), and refuses to write over them without --force", async () => {
+    const args = ["tree", at("train.csv"), "--lambda", "0.1", "--gamma", "0.5", "--qbar", "4", "--seed", "2", "--target", "y", "--quiet", "--workers", "0", "--leaf-size", "100"];
+    const keep = at("kept-nodes");
+    expect((await cli([...args, "-o", at("kept-root.dict"), "--keep", keep])).code).toBe(0);
+    expect(readdirSync(keep).sort()).toEqual(["node-0.dict", "node-1.dict", "node-2.dict"]);
+    expect(Array.from(readFileSync(join(keep, "node-2.dict")))).toEqual(Array.from(readFileSync(at("kept-root.dict"))));
+    for (const f of ["node-0.dict", "node-1.dict"]) expect(decodeDictionary(readFileSync(join(keep, f))).size).toBeGreaterThan(0);
+    const again = await cli([...args, "-o", at("kept-root2.dict"), "--keep", keep]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/node-0\.dict.*exists/);
+    expect(existsSync(at("kept-root2.dict"))).toBe(false);
+    expect((await cli([...args, "-o", at("kept-root2.dict"), "--keep", keep, "--force"])).code).toBe(0);
+  });
+});
+
 describe("fit on the centres of a dictionary file; fast defaults", () => {
   it("fit --dictionary uses the points of a leaf / merge / tree dictionary as the centres", async () => {
     const common = ["--lambda", "0.1", "--gamma", "0.5", "--qbar", "4", "--seed", "2", "--target", "y", "--quiet"];

@@ -6,7 +6,7 @@
 // the sparsifier codec (round trips, a fuzz test, the JSON form); the CLI (leaf / merge / tree
 // --graph equal to the SDK, resistances, bad edge lists rejected with nothing written).
 import { describe, it, expect, beforeAll, vi } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init, Rng, ValueError, ShapeError, planTree, WorkerPool, SparsifierFormatError, DataError } from "../sdk/index.js";
@@ -448,6 +448,20 @@ describe("CLI: leaf / merge / tree --graph, inspect, resistances", () => {
     // Several files: each file a leaf, the same tree.
     expect(await invoke(graphTree, ["--graph", ...Array.from({ length: k }, (_, i) => join(dir, `part${i}.csv`)), "--nodes", String(g.n), "--workers", "0", "-o", join(dir, "t2.spar"), "--quiet", ...common])).toBe(0);
     expect(file("t2.spar")).toEqual(file("t.spar"));
+    // --keep writes every node's sparsifier file: the files leaf and merge wrote one at a time.
+    const keep = join(dir, "kept");
+    const keepArgs = ["--graph", join(dir, "all.csv"), "--block-size", "300", "--workers", "0", "-o", join(dir, "t3.spar"), "--keep", keep, "--quiet", ...common];
+    expect(await invoke(graphTree, keepArgs)).toBe(0);
+    expect(readdirSync(keep).sort()).toEqual(Array.from({ length: 2 * k - 1 }, (_, i) => `node-${i}.spar`).sort());
+    for (let i = 0; i < 2 * k - 1; i++) expect(file(`kept/node-${i}.spar`), `node ${i}`).toEqual(file(`n${i}.spar`));
+    // A second run does not write over them (nor over -o) unless asked, and says so before any work.
+    const quiet = { out: () => {}, err: (m: string) => void errs.push(m) };
+    rmSync(join(dir, "t3.spar"));
+    expect(await runCli(["tree", ...keepArgs], quiet)).toBe(1);
+    expect(errs.at(-1)).toMatch(/node-0\.spar.*exists/);
+    expect(existsSync(join(dir, "t3.spar"))).toBe(false);
+    expect(await runCli(["tree", ...keepArgs, "--force"], quiet)).toBe(0);
+    expect(file("kept/node-0.spar")).toEqual(file("n0.spar"));
   });
 
   it("the dispatcher: --graph picks the graph variants, merge and inspect recognise sparsifier files", async () => {

@@ -4,32 +4,8 @@
 // Issue 15: 2 workers ≥ 1.8× over 1 at n = 40,000 and n = 200,000 — the merges near the root
 // use the threads of the idle workers (MergeInput.threads), so the root no longer runs alone on
 // one core. `npm run bench -- --only disqueak` reruns this section (on a quiet machine, please).
-import { Worker } from "node:worker_threads";
 import { table, ms, ratio } from "../lib/format.mjs";
-
-/** How much faster two threads finish twice the work of one, on a plain JavaScript loop: the
- *  speed-up this (shared) machine offers at the moment, as a control for the pool's. */
-async function machineScaling(n) {
-  const code = `const { parentPort } = require("node:worker_threads");
-parentPort.on("message", (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + Math.sqrt(i)) % 1e9; parentPort.postMessage(x); });`;
-  const ws = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
-  const run = (w, k) => new Promise((r) => { w.once("message", r); w.postMessage(k); });
-  try {
-    await Promise.all(ws.map((w) => run(w, 1e6)));
-    let best = 0;
-    for (let rep = 0; rep < 2; rep++) {
-      let t = performance.now();
-      await run(ws[0], n);
-      const one = performance.now() - t;
-      t = performance.now();
-      await Promise.all(ws.map((w) => run(w, n)));
-      best = Math.max(best, (2 * one) / (performance.now() - t));
-    }
-    return best;
-  } finally {
-    for (const w of ws) await w.terminate();
-  }
-}
+import { twoThreadScaling } from "../lib/machine.mjs";
 
 // The coherent mixture in 2-D (the high-coherence regime of Alaoui & Mahoney 2015, where
 // leverage scores beat uniform sampling): a Gaussian blob with 1 row in 50 drawn from 200
@@ -108,7 +84,7 @@ export default {
     // least Σ_levels work/min(2, nodes) (the root merge runs alone).
     const bound = runs[0].r.levels.reduce((s, l) => s + l.workMs / Math.min(2, l.nodes), 0);
     ctx.log("disqueak: machine's 2-thread scaling (control)");
-    const control = await machineScaling(ctx.quick ? 2e7 : 1e8);
+    const control = await twoThreadScaling(ctx.quick ? 2e7 : 1e8);
     const work = runs[0].r.levels.reduce((s, l) => s + l.workMs, 0);
     const workRatio = work / tSq;
     const err = (d) => sl.nystromError(d, X, { seed: 1, mode: "plain", subset: 2000 });

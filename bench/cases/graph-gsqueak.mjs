@@ -4,37 +4,12 @@
 // in its own Node process so that its engine memory (which only grows) is its own; (2) the
 // same edges on a balanced merge tree with 2 worker threads against 1 (target ≥ 1.6×).
 import { spawnSync } from "node:child_process";
-import { Worker } from "node:worker_threads";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { table, ms, ratio, verdict } from "../lib/format.mjs";
-import { loadAverage } from "../lib/machine.mjs";
+import { loadAverage, twoThreadScaling } from "../lib/machine.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** How much faster two threads finish twice the work of one, on a plain JavaScript loop: the
- *  speed-up this (shared) machine offers at the moment, as a control for the pool's. */
-async function machineScaling(n) {
-  const code = `const { parentPort } = require("node:worker_threads");
-parentPort.on("message", (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + Math.sqrt(i)) % 1e9; parentPort.postMessage(x); });`;
-  const ws = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
-  const run = (w, k) => new Promise((r) => { w.once("message", r); w.postMessage(k); });
-  try {
-    await Promise.all(ws.map((w) => run(w, 1e6)));
-    let best = 0;
-    for (let rep = 0; rep < 2; rep++) {
-      let t = performance.now();
-      await run(ws[0], n);
-      const one = performance.now() - t;
-      t = performance.now();
-      await Promise.all(ws.map((w) => run(w, n)));
-      best = Math.max(best, (2 * one) / (performance.now() - t));
-    }
-    return best;
-  } finally {
-    for (const w of ws) await w.terminate();
-  }
-}
 
 // The streaming pass, in a child process. Edges: uniform random node pairs (u ≠ v; a pair may
 // come twice — each is its own entry), weights uniform in [0.5, 2], from a seeded xorshift,
@@ -142,7 +117,7 @@ export default {
       await pools[1].close();
       await pools[2].close();
     }
-    const control = await machineScaling(ctx.quick ? 2e7 : 1e8);
+    const control = await twoThreadScaling(ctx.quick ? 2e7 : 1e8);
     const load2 = loadAverage()[0];
     const b1 = sl.graph.encodeSparsifier(runs[1].r.dictionary), b2 = sl.graph.encodeSparsifier(runs[2].r.dictionary);
     const same = b1.length === b2.length && b1.every((x, i) => x === b2[i]);

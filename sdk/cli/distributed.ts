@@ -4,8 +4,8 @@
 // `seqlearn worker` processes on any number of machines take jobs from, and this command waits
 // for the root, with progress. Either way the dictionary is byte-for-byte the one `seqlearn
 // tree` gives for the same rows, parts, shape and seed (docs/guide/distributed-redis.md).
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { init, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, bullmqExecutor, type Executor } from "../index.js";
 import { TaskAbortedError } from "../parallel/errors.js";
 import { readHeader } from "../io/table.js";
@@ -18,6 +18,7 @@ import { UsageError } from "./command.js";
 import { group, number, string, type Values } from "./flags.js";
 import { TABLE, KERNEL, DICTIONARY, tableOptions, kernelFromFlags } from "./options.js";
 import { writeFileAtomic, checkOutput, FileError } from "./files.js";
+import { keepNodeFiles } from "./tree-run.js";
 import { out, err } from "./term.js";
 
 /** Where a distributed tree runs (the submitter's side; the workers take the same queue). */
@@ -126,11 +127,7 @@ export async function runPartsTree(files: readonly string[], v: PartsTreeValues)
   }, leafKind(v.leaf, Math.max(...rows)));
   const leaves = manifestLeaves(manifest, rows);
   const plan = planTree(leaves.length, v.shape);
-  const nodeFile = (i: number) => join(keep!, `node-${i}.dict`);
-  if (keep) {
-    mkdirSync(keep, { recursive: true });
-    for (let i = 0; i < leaves.length + plan.merges.length; i++) checkOutput(nodeFile(i), { inputs, force: v.force, flag: "--keep" });
-  }
+  const keepNode = keepNodeFiles(keep, "dict", leaves.length + plan.merges.length, { inputs, force: v.force });
 
   let executor: Executor & { close?(): Promise<void> };
   if (redis !== undefined) {
@@ -156,7 +153,7 @@ export async function runPartsTree(files: readonly string[], v: PartsTreeValues)
       leaves, leafTask: DISQUEAK_PART_LEAF_TASK, mergeTask: DISQUEAK_MERGE_TASK, shape: v.shape, seed: v.seed, params, signal: ac.signal,
       leafCost: (l) => l.rows,
       onNode: (i) => {
-        if (keep) writeFileAtomic(nodeFile(i.node), i.value as Uint8Array, { inputs, force: v.force, flag: "--keep" });
+        keepNode?.(i.node, i.value as Uint8Array);
         if (tty) process.stderr.write(`\rtree: ${i.done}/${i.total} nodes`);
         else if (redis !== undefined && !quiet) err(`tree: node ${i.node} (level ${i.level}) done, ${i.done}/${i.total} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       },

@@ -5,9 +5,9 @@
 // the dictionary the same leaf and merge commands (given the leaf index of each leaf and the
 // leaf range of each merge) produce one by one, and the dictionary of disqueak() in the SDK.
 import { clip } from "../../core/validate.js";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { init, Matrix, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, type Executor } from "../../index.js";
+import { init, Matrix, runMergeTree, planTree } from "../../index.js";
 import { nodeStream, MAX_TREE_LEAVES } from "../../random/streams.js";
 import { readTable } from "../../io/table.js";
 import { DataError } from "../../io/errors.js";
@@ -25,6 +25,7 @@ import { command, UsageError } from "../command.js";
 import { boolean, choice, custom, group, number, requiredFlag, string, withDefault, type Values } from "../flags.js";
 import { TABLE, KERNEL, DICTIONARY, PREFACTOR, ESTIMATOR, QUIET, FORCE, output, tableOptions, kernelFromFlags } from "../options.js";
 import { writeFileAtomic, checkOutput, FileError } from "../files.js";
+import { commandPool, keepNodeFiles } from "../tree-run.js";
 import { readBytes, dictionaryFileSize, parseDictionaryFile } from "../dictfile.js";
 import { out, err } from "../term.js";
 import { REDIS_SUBMIT, isManifestFile, runPartsTree } from "../distributed.js";
@@ -217,23 +218,15 @@ export const tree = command({
     const seed = v.seed;
     const keep = v.keep;
     const plan = planTree(leaves.length, v.shape);
-    const nodeFile = (i: number) => join(keep!, `node-${i}.dict`);
-    if (keep) {
-      mkdirSync(keep, { recursive: true });
-      // Every node file is checked before the tree runs, as -o is.
-      for (let i = 0; i < leaves.length + plan.merges.length; i++) checkOutput(nodeFile(i), { inputs: files, force: v.force, flag: "--keep" });
-    }
-    let pool: Executor;
-    let own: WorkerPool | null = null;
-    if (v.workers === 0) pool = new InlinePool(TASKS);
-    else pool = own = await WorkerPool.create(v.workers === undefined ? {} : { size: v.workers });
+    const keepNode = keepNodeFiles(keep, "dict", leaves.length + plan.merges.length, { inputs: files, force: v.force });
+    const { pool, close } = await commandPool(v.workers);
     try {
       const quiet = v.quiet;
       const tty = !quiet && !!process.stderr.isTTY;
       const r = await runMergeTree<DisqueakLeaf, Uint8Array, DisqueakParams>(pool, {
         leaves, leafTask: DISQUEAK_LEAF_TASK, mergeTask: DISQUEAK_MERGE_TASK, shape: v.shape, seed, params: p,
         onNode: (i) => {
-          if (keep) writeFileAtomic(nodeFile(i.node), i.value as Uint8Array, { inputs: files, force: v.force, flag: "--keep" });
+          keepNode?.(i.node, i.value as Uint8Array);
           if (tty) process.stderr.write(`\rtree: ${i.done}/${i.total} nodes`);
         },
       });
@@ -251,7 +244,7 @@ export const tree = command({
         for (const m of plan.merges) err(`  seqlearn merge ${join(keep, `node-${m.left}.dict`)} ${join(keep, `node-${m.right}.dict`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.dict`)}`);
       }
     } finally {
-      await own?.close();
+      await close();
     }
     return 0;
   },

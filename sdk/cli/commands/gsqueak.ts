@@ -7,9 +7,9 @@
 // format tag). `tree --graph` gives byte for byte the file that the same leaf and merge
 // commands produce one at a time (given each leaf's index and each merge's leaf range), and the
 // dictionary of gsqueak() in the SDK on the same edges and blocks.
-import { mkdirSync, existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { init, WorkerPool, InlinePool, TASKS, runMergeTree, planTree, type Executor } from "../../index.js";
+import { init, runMergeTree, planTree } from "../../index.js";
 import { nodeStream, nodeSeed, MAX_TREE_LEAVES } from "../../random/streams.js";
 import { DataError } from "../../io/errors.js";
 import { crc32 } from "../../core/crc32.js";
@@ -27,6 +27,7 @@ import { command, UsageError } from "../command.js";
 import { boolean, choice, custom, group, list, number, requiredFlag, string, type Values } from "../flags.js";
 import { output, QUIET, FORCE } from "../options.js";
 import { OutputFile, writeFileAtomic, checkOutput, FileError } from "../files.js";
+import { commandPool, keepNodeFiles } from "../tree-run.js";
 import { readBytes } from "../dictfile.js";
 import { out, err, write } from "../term.js";
 
@@ -330,16 +331,8 @@ export const graphTree = command({
     const seed = v.seed;
     const keep = v.keep;
     const plan = planTree(leaves.length, v.shape);
-    const nodeFile = (i: number): string => join(keep!, `node-${i}.spar`);
-    if (keep) {
-      mkdirSync(keep, { recursive: true });
-      // Every node file is checked before the tree runs, as -o is.
-      for (let i = 0; i < leaves.length + plan.merges.length; i++) checkOutput(nodeFile(i), { inputs: files, force: v.force, flag: "--keep" });
-    }
-    let pool: Executor;
-    let own: WorkerPool | null = null;
-    if (v.workers === 0) pool = new InlinePool(TASKS);
-    else pool = own = await WorkerPool.create(v.workers === undefined ? {} : { size: v.workers });
+    const keepNode = keepNodeFiles(keep, "spar", leaves.length + plan.merges.length, { inputs: files, force: v.force });
+    const { pool, close } = await commandPool(v.workers);
     try {
       const quiet = v.quiet;
       const tty = !quiet && !!process.stderr.isTTY;
@@ -347,7 +340,7 @@ export const graphTree = command({
         leaves, leafTask: GSQUEAK_LEAF_TASK, mergeTask: GSQUEAK_MERGE_TASK, shape: v.shape, seed, params,
         leafCost: (b) => b.u.length,
         onNode: (i) => {
-          if (keep) writeFileAtomic(nodeFile(i.node), i.value as Uint8Array, { inputs: files, force: v.force, flag: "--keep" });
+          keepNode?.(i.node, i.value as Uint8Array);
           if (tty) process.stderr.write(`\rtree: ${i.done}/${i.total} nodes`);
         },
       });
@@ -382,7 +375,7 @@ export const graphTree = command({
         for (const m of plan.merges) err(`  seqlearn merge ${join(keep, `node-${m.left}.spar`)} ${join(keep, `node-${m.right}.spar`)} --leaves ${m.first}..${m.first + m.count - 1} -o ${join(keep, `node-${m.node}.spar`)}`);
       }
     } finally {
-      await own?.close();
+      await close();
     }
     return 0;
   },

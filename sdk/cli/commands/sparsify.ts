@@ -5,7 +5,7 @@
 // regularised form — Belkin, Matveeva & Niyogi, COLT 2004 — from a labels file, on the graph
 // or on a sparsifier of it). Parse → SDK → print; the work is in sdk/graph.
 import { readFileSync } from "node:fs";
-import { init, WorkerPool, InlinePool, TASKS, type Executor } from "../../index.js";
+import { init } from "../../index.js";
 import { DataError } from "../../io/errors.js";
 import { parseCsv } from "../../io/csv.js";
 import { Graph, MAX_DENSE_NODES } from "../../graph/graph.js";
@@ -22,6 +22,7 @@ import { command, UsageError } from "../command.js";
 import { boolean, choice, group, number, requiredFlag, string } from "../flags.js";
 import { output, QUIET, FORCE } from "../options.js";
 import { OutputFile, writeFileAtomic, checkOutput } from "../files.js";
+import { commandPool } from "../tree-run.js";
 import { out, err } from "../term.js";
 import { EDGE_READ, IDS, NODES, SPARSIFIER, readOptions, readEdgeFile, paramsOf, csvField, type EdgeFile } from "./gsqueak.js";
 
@@ -176,10 +177,7 @@ export const sparsifyCommand = command({
           (v.edges !== undefined ? `; expected size ${count(v.edges)}` : "");
       } else {
         const params = paramsOf(n, v);
-        let pool: Executor;
-        let own: WorkerPool | null = null;
-        if (v.workers === 0) pool = new InlinePool(TASKS);
-        else pool = own = await WorkerPool.create(v.workers === undefined ? {} : { size: v.workers });
+        const { pool, close } = await commandPool(v.workers);
         let r: GsqueakResult;
         try {
           r = await gsqueak(G, {
@@ -188,7 +186,7 @@ export const sparsifyCommand = command({
             onProgress: (p) => progress.show(`sparsify: tree node ${p.done}/${p.total} (level ${p.level}, ${count(p.size)} entries)`),
           });
         } finally {
-          await own?.close();
+          await close();
         }
         progress.done();
         H = r.graph;
@@ -343,14 +341,13 @@ export const ssl = command({
     let sparsifier: { kept: number; copies: number; seconds: number } | null = null;
     if (v.sparsify) {
       const t1 = performance.now();
-      const workers = v.workers ?? 0;
-      const own = workers > 0 ? await WorkerPool.create({ size: workers }) : null;
+      const { pool, close } = await commandPool(v.workers ?? 0);
       try {
-        const r = await gsqueak(G, { eps: v.eps, gamma, seed: v.seed, pool: own ?? new InlinePool(TASKS) });
+        const r = await gsqueak(G, { eps: v.eps, gamma, seed: v.seed, pool });
         H = r.graph;
         sparsifier = { kept: H.m, copies: r.copies, seconds: (performance.now() - t1) / 1000 };
       } finally {
-        await own?.close();
+        await close();
       }
     }
     const onH = harmonicClassify(H ?? G, nodes, classes, opts);
